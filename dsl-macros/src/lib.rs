@@ -1,0 +1,19 @@
+//! Procedural macros of [stagecraft](https://docs.rs/stagecraft).
+//!
+//! Do not depend on this crate directly: use the macros through `stagecraft`,
+//! which re-exports them (`stagecraft::run!`) next to the types they produce.
+//!
+//! Each macro follows the same steps, one file each: parse the input into a
+//! small AST, validate it with `stagecraft-rules` (the same code the library
+//! runs at run time), and expand to the typed model, or to a `compile_error!`
+//! pointing at the offending literal.
+
+use proc_macro::TokenStream;
+
+mod run;
+
+/// A `RUN` command checked at compile time; see `stagecraft::run!`.
+#[proc_macro]
+pub fn run(input: TokenStream) -> TokenStream {
+    run::expand(input.into()).into()
+}

@@ -1,0 +1,273 @@
+//! The errors of building and validating a model.
+//!
+//! Building a [`Dockerfile`](crate::Dockerfile) collects every problem before
+//! it reports (like serde_derive's `Ctxt`), so one run shows them all:
+//! [`Errors`] is that list, each [`ModelError`] says where (stage and
+//! instruction), what is wrong with which value, and how to fix it.
+
+use std::fmt;
+
+use stagecraft_rules::text::TextError;
+use thiserror::Error;
+
+use crate::image_ref::ImageRefError;
+use crate::packages::RecipeError;
+
+/// Where in the model a problem is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// Index of the stage (0-based, in `FROM` order); `None` for the global part.
+    pub stage: Option<usize>,
+    /// The stage's alias, if it has one.
+    pub alias: Option<String>,
+    /// Which part of the stage.
+    pub part: Part,
+}
+
+/// The part of a stage a [`Location`] points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// The stage as a whole (or the global part before the first `FROM`).
+    Whole,
+    /// The stage's `FROM` line.
+    From,
+    /// An instruction: its 0-based index in the stage and its keyword.
+    Instruction(usize, &'static str),
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.stage, &self.alias) {
+            (None, _) => f.write_str("before the first FROM")?,
+            (Some(index), Some(alias)) => write!(f, "stage {} `{alias}`", index + 1)?,
+            (Some(index), None) => write!(f, "stage {}", index + 1)?,
+        }
+        match self.part {
+            Part::Whole => Ok(()),
+            Part::From => f.write_str(", FROM"),
+            Part::Instruction(index, keyword) => {
+                write!(f, ", instruction {} ({keyword})", index + 1)
+            }
+        }
+    }
+}
+
+/// One problem in a model, with its place.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{location}: {kind}")]
+pub struct ModelError {
+    /// Where it is.
+    pub location: Location,
+    /// What it is.
+    pub kind: ErrorKind,
+}
+
+/// What is wrong; each message names the value and the fix.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A Dockerfile needs at least one `FROM`.
+    #[error("the Dockerfile has no stage: declare one with `DockerfileBuilder::stage`")]
+    NoStages,
+    /// A base image reference that does not parse.
+    #[error(transparent)]
+    Image(#[from] ImageRefError),
+    /// A stage alias outside Docker's grammar.
+    #[error(
+        "invalid stage alias {alias:?}: an alias starts with a letter and holds only letters, \
+         digits, '_', '.' and '-' (e.g. \"build\")"
+    )]
+    InvalidAlias {
+        /// The alias.
+        alias: String,
+    },
+    /// Two stages with the same alias (Docker compares them case-insensitively).
+    #[error(
+        "duplicate stage alias {alias:?}: stage {first} already has it; \
+         give every stage its own alias"
+    )]
+    DuplicateAlias {
+        /// The alias.
+        alias: String,
+        /// The 1-based number of the stage that has it first.
+        first: usize,
+    },
+    /// `scratch` cannot be an alias.
+    #[error(
+        "the stage alias {alias:?} is reserved: `FROM scratch` means the empty image; \
+         choose another alias"
+    )]
+    ReservedAlias {
+        /// The alias.
+        alias: String,
+    },
+    /// An alias equal to an image name the Dockerfile uses: `FROM name` would
+    /// then mean the stage, not the image.
+    #[error(
+        "the stage alias {alias:?} is also the name of the image {image:?} used in this \
+         Dockerfile: Docker would read `FROM {alias}` as the stage, not the image; \
+         rename the stage (e.g. \"{alias}-build\")"
+    )]
+    AliasIsImageName {
+        /// The alias.
+        alias: String,
+        /// The image reference that has that name.
+        image: String,
+    },
+    /// A reference to a stage that is not declared before this point.
+    #[error(
+        "{instruction} names the stage {alias:?}, which is not declared before this stage: \
+         declare it first and use the `StageRef` that declaring it returned"
+    )]
+    UnknownStage {
+        /// `FROM` or `COPY --from`.
+        instruction: &'static str,
+        /// The alias.
+        alias: String,
+    },
+    /// A stage that copies from itself.
+    #[error("COPY --from names this very stage {alias:?}: copy from an earlier stage")]
+    OwnStage {
+        /// The alias.
+        alias: String,
+    },
+    /// A `StageRef` that another `DockerfileBuilder` returned.
+    #[error(
+        "the stage reference {alias:?} belongs to another DockerfileBuilder: use the \
+         StageRef returned by this builder"
+    )]
+    ForeignStage {
+        /// The alias.
+        alias: String,
+    },
+    /// An instruction that needs `/bin/sh` in a stage that has none.
+    #[error(
+        "{what} needs a shell, but this stage's base ({base}) has none: do the work in a \
+         build stage that has a shell and COPY --from it{hint}"
+    )]
+    NeedsShell {
+        /// What needs it (`RUN`, `shell-form CMD`, ...).
+        what: &'static str,
+        /// The base, as rendered after FROM.
+        base: String,
+        /// An extra hint for the form (e.g. use the exec form).
+        hint: &'static str,
+    },
+    /// A name (ENV key, ARG, LABEL key, ...) outside its grammar.
+    #[error("invalid {what} {value:?}: {rule}")]
+    InvalidName {
+        /// What kind of name.
+        what: &'static str,
+        /// The name.
+        value: String,
+        /// The grammar and the fix.
+        rule: &'static str,
+    },
+    /// A character that would break out of the instruction (newline, NUL, CR).
+    #[error(
+        "{what} {value:?} contains {character}: it would end the instruction early or \
+         corrupt the Dockerfile; remove it"
+    )]
+    ForbiddenCharacter {
+        /// Which field.
+        what: &'static str,
+        /// The value.
+        value: String,
+        /// A description of the character (`a newline`, `a NUL byte`, ...).
+        character: &'static str,
+    },
+    /// A required value that is empty.
+    #[error("{what} is empty: {fix}")]
+    Empty {
+        /// Which field.
+        what: &'static str,
+        /// How to fill it.
+        fix: &'static str,
+    },
+    /// A relative `COPY`/`ADD` destination with no `WORKDIR` to be relative to.
+    #[error(
+        "the destination {destination:?} is relative, but this stage has no WORKDIR before \
+         it: write an absolute path (e.g. \"/{destination}\") or set `workdir` first"
+    )]
+    RelativeDestination {
+        /// The destination.
+        destination: String,
+    },
+    /// Port 0.
+    #[error("EXPOSE 0 is not a port: use a port number from 1 to 65535")]
+    PortZero,
+    /// A package recipe with bad input.
+    #[error(transparent)]
+    Recipe(#[from] RecipeError),
+    /// A `RUN` whose text cannot be placed in a Dockerfile.
+    #[error(transparent)]
+    Run(#[from] TextError),
+}
+
+/// Every problem found while building or validating a model.
+///
+/// ```
+/// use stagecraft::{Dockerfile, scratch};
+///
+/// let mut df = Dockerfile::builder();
+/// df.stage("scratch", scratch());
+/// let errors = df.build().unwrap_err();
+/// assert_eq!(errors.len(), 1);
+/// assert!(errors.to_string().contains("reserved"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Errors(Vec<ModelError>);
+
+impl Errors {
+    pub(crate) fn new(errors: Vec<ModelError>) -> Self {
+        Errors(errors)
+    }
+
+    /// How many problems.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Never true for an `Errors` returned by this crate; here for completeness.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The problems, in model order.
+    pub fn iter(&self) -> std::slice::Iter<'_, ModelError> {
+        self.0.iter()
+    }
+}
+
+impl fmt::Display for Errors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.as_slice() {
+            [one] => write!(f, "{one}"),
+            many => {
+                write!(f, "{} problems in the Dockerfile model:", many.len())?;
+                for error in many {
+                    write!(f, "\n  - {error}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for Errors {}
+
+impl IntoIterator for Errors {
+    type Item = ModelError;
+    type IntoIter = std::vec::IntoIter<ModelError>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Errors {
+    type Item = &'a ModelError;
+    type IntoIter = std::slice::Iter<'a, ModelError>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}

@@ -1,0 +1,91 @@
+//! # stagecraft
+//!
+//! Describe container image stages in typed Rust, and get Dockerfiles that
+//! follow the practice that keeps images small: install and clean up in the
+//! same `RUN`, separate build time from run time with multi-stage builds,
+//! and ship `FROM scratch` or distroless stages that hold only what runs.
+//!
+//! Mistakes are refused as early as possible:
+//!
+//! * **at compile time**: a `RUN` (or a shell-form `ENTRYPOINT`/`CMD`) in a
+//!   `scratch`/distroless stage has no method to call; `COPY --from` takes
+//!   only a [`StageRef`] that declaring a stage returned; [`run!`] checks its
+//!   command while your crate compiles;
+//! * **by construction**: package [recipes](packages) always render install
+//!   and cleanup in one `RUN`;
+//! * **when the model is built**: bad image references, aliases, names and
+//!   strings that could inject an instruction are typed [`Errors`], all
+//!   reported at once.
+//!
+//! ```
+//! use stagecraft::packages::Apt;
+//! use stagecraft::{scratch, Dockerfile};
+//!
+//! let mut df = Dockerfile::builder();
+//! let build = df
+//!     .stage("build", "debian:bookworm-slim")
+//!     .install(Apt::install(["fortune-mod", "fortunes-min"]))
+//!     .done();
+//! df.anonymous_stage(scratch())
+//!     .copy_from(&build, "/usr/games/fortune", "/usr/games/fortune")
+//!     .entrypoint(["/usr/games/fortune"]);
+//! print!("{}", df.build()?.render());
+//! # Ok::<(), stagecraft::Errors>(())
+//! ```
+//!
+//! Modules: [`model`] (plain data, serde), [`stage`] (typed builders),
+//! [`packages`] (recipes), [`image_ref`] (image references), [`render`]
+//! (text), [`emit`] (`build.rs` helpers), [`error`].
+
+pub mod emit;
+pub mod error;
+pub mod image_ref;
+pub mod model;
+pub mod packages;
+pub mod render;
+pub mod stage;
+
+pub use crate::error::{ErrorKind, Errors, ModelError};
+pub use crate::image_ref::{ImageRef, ImageRefError};
+pub use crate::model::{Base, Dockerfile, Instruction, Run, Stage};
+pub use crate::render::render;
+pub use crate::stage::{
+    distroless, scratch, shell_less, CopySpec, DockerfileBuilder, ShellLess, StageBuilder,
+    StageRef, WithShell,
+};
+
+/// A `RUN` command checked at compile time.
+///
+/// The command is checked by the same code as [`Run::checked`]; a problem
+/// is a compile error pointing at the literal.
+///
+/// ```
+/// use stagecraft::{run, Dockerfile};
+///
+/// let mut df = Dockerfile::builder();
+/// df.anonymous_stage("debian:bookworm-slim")
+///     .run(run!("make -C /src install"));
+/// assert!(df.build().unwrap().render().contains("RUN make -C /src install\n"));
+/// ```
+///
+/// ```compile_fail
+/// // A bare newline would start a new Dockerfile instruction.
+/// let run = stagecraft::run!("make\nUSER root");
+/// ```
+pub use stagecraft_macros::run;
+
+#[doc(hidden)]
+pub mod __private {
+    use crate::model::Run;
+
+    /// The expansion of `run!`: the literal was checked at compile time by
+    /// the same function `Run::checked` calls, so this cannot fail.
+    pub fn run_from_macro(command: &'static str) -> Run {
+        match Run::checked(command) {
+            Ok(run) => run,
+            Err(error) => {
+                unreachable!("run! accepted a command that Run::checked refuses: {error}")
+            }
+        }
+    }
+}

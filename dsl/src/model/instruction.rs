@@ -1,0 +1,218 @@
+//! The instructions a stage is made of, as plain data.
+
+use serde::{Deserialize, Serialize};
+
+use super::run::Run;
+
+/// One Dockerfile instruction inside a stage.
+///
+/// Plain data: read it, match on it, store it as JSON. A [`Dockerfile`](super::Dockerfile)
+/// holding it has been validated, so every string here is safe to render.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Instruction {
+    /// `RUN`: only in stages that have a shell.
+    Run(Run),
+    /// `COPY`, from the build context or from an earlier stage.
+    Copy(Copy),
+    /// `ADD`: like `COPY`, but also fetches URLs and unpacks local tar archives.
+    Add(Add),
+    /// `ENV key=value ...`: one or more variables in one instruction.
+    Env(Vec<KeyValue>),
+    /// `ARG name[=default]` inside a stage.
+    Arg(Arg),
+    /// `WORKDIR path`.
+    Workdir(String),
+    /// `USER user[:group]`.
+    User(String),
+    /// `LABEL key="value" ...`: one or more labels in one instruction.
+    Label(Vec<KeyValue>),
+    /// `EXPOSE port[/protocol]`.
+    Expose(Port),
+    /// `ENTRYPOINT`.
+    Entrypoint(Command),
+    /// `CMD`.
+    Cmd(Command),
+    /// `HEALTHCHECK`.
+    Healthcheck(Healthcheck),
+    /// `SHELL ["executable", "parameters"]`: only in stages that have a shell.
+    Shell(Vec<String>),
+    /// `STOPSIGNAL signal`.
+    StopSignal(String),
+    /// A `# comment` line (several lines when the text has newlines).
+    Comment(String),
+}
+
+impl Instruction {
+    /// The Dockerfile keyword of this instruction (`"RUN"`, `"COPY"`, ...; `"#"` for a comment).
+    ///
+    /// ```
+    /// use stagecraft::model::Instruction;
+    /// assert_eq!(Instruction::Workdir("/opt".into()).keyword(), "WORKDIR");
+    /// ```
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            Instruction::Run(_) => "RUN",
+            Instruction::Copy(_) => "COPY",
+            Instruction::Add(_) => "ADD",
+            Instruction::Env(_) => "ENV",
+            Instruction::Arg(_) => "ARG",
+            Instruction::Workdir(_) => "WORKDIR",
+            Instruction::User(_) => "USER",
+            Instruction::Label(_) => "LABEL",
+            Instruction::Expose(_) => "EXPOSE",
+            Instruction::Entrypoint(_) => "ENTRYPOINT",
+            Instruction::Cmd(_) => "CMD",
+            Instruction::Healthcheck(_) => "HEALTHCHECK",
+            Instruction::Shell(_) => "SHELL",
+            Instruction::StopSignal(_) => "STOPSIGNAL",
+            Instruction::Comment(_) => "#",
+        }
+    }
+}
+
+/// A `key=value` pair of `ENV` or `LABEL`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyValue {
+    /// The variable or label name.
+    pub key: String,
+    /// Its value; `$VAR` and `${VAR}` are expanded by Docker as usual.
+    pub value: String,
+}
+
+impl KeyValue {
+    /// A pair.
+    ///
+    /// ```
+    /// let kv = stagecraft::model::KeyValue::new("LANG", "C.UTF-8");
+    /// assert_eq!(kv.key, "LANG");
+    /// ```
+    pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
+        KeyValue {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+}
+
+/// A build argument: `ARG name[=default]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Arg {
+    /// The argument's name.
+    pub name: String,
+    /// Its default value, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+}
+
+/// `COPY [--from=stage] [--chown=..] [--chmod=..] [--link] src... dest`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Copy {
+    /// The alias of the earlier stage to copy from; `None` copies from the build context.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// Sources: paths in the build context, or in the `from` stage.
+    pub sources: Vec<String>,
+    /// Destination in this stage. A trailing `/` means "into this directory".
+    pub destination: String,
+    /// `--chown=user[:group]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chown: Option<String>,
+    /// `--chmod=mode` (octal, e.g. `0755`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chmod: Option<String>,
+    /// `--link`: copy into an independent layer (BuildKit).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub link: bool,
+}
+
+impl Copy {
+    /// `COPY source destination` from the build context.
+    ///
+    /// ```
+    /// let copy = stagecraft::model::Copy::new("app.conf", "/etc/app/");
+    /// assert_eq!(copy.sources, ["app.conf"]);
+    /// ```
+    pub fn new(source: impl Into<String>, destination: impl Into<String>) -> Self {
+        Copy {
+            from: None,
+            sources: vec![source.into()],
+            destination: destination.into(),
+            chown: None,
+            chmod: None,
+            link: false,
+        }
+    }
+}
+
+/// `ADD [--chown=..] [--chmod=..] src... dest`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Add {
+    /// Sources: build-context paths (tar archives are unpacked) or URLs.
+    pub sources: Vec<String>,
+    /// Destination in this stage.
+    pub destination: String,
+    /// `--chown=user[:group]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chown: Option<String>,
+    /// `--chmod=mode`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chmod: Option<String>,
+}
+
+/// The command of `ENTRYPOINT`, `CMD` or `HEALTHCHECK CMD`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Command {
+    /// The exec (JSON) form, `["fortune", "-s"]`: runs without a shell and gets signals.
+    Exec(Vec<String>),
+    /// The shell form, `fortune | cowsay`: runs under `/bin/sh -c`, so only where a shell exists.
+    Shell(String),
+}
+
+/// A port for `EXPOSE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Port {
+    /// The port number, 1 to 65535.
+    pub number: u16,
+    /// TCP or UDP.
+    #[serde(default)]
+    pub protocol: Protocol,
+}
+
+/// The protocol of an exposed port.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// TCP, the default.
+    #[default]
+    Tcp,
+    /// UDP.
+    Udp,
+}
+
+/// `HEALTHCHECK`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Healthcheck {
+    /// `HEALTHCHECK NONE`: disable a check inherited from the base image.
+    None,
+    /// `HEALTHCHECK [options] CMD command`.
+    Check {
+        /// The command; exit 0 means healthy.
+        command: Command,
+        /// `--interval`, in seconds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        interval_secs: Option<u64>,
+        /// `--timeout`, in seconds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout_secs: Option<u64>,
+        /// `--start-period`, in seconds.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        start_period_secs: Option<u64>,
+        /// `--retries`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retries: Option<u32>,
+    },
+}

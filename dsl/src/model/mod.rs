@@ -1,0 +1,170 @@
+//! The model: a [`Dockerfile`] is global `ARG`s and an ordered list of
+//! [`Stage`]s, each a [`Base`] and a list of [`Instruction`]s.
+//!
+//! Plain data with serde, so a spec can be stored as JSON and read by other
+//! tools. A `Dockerfile` value is always valid: the builder and the
+//! deserializer both go through [`Dockerfile::from_parts`], which checks
+//! everything that rendering relies on. Rendering is then a pure function of it.
+
+mod instruction;
+mod run;
+mod validate;
+
+use serde::{Deserialize, Serialize};
+
+pub use self::instruction::{
+    Add, Arg, Command, Copy, Healthcheck, Instruction, KeyValue, Port, Protocol,
+};
+pub use self::run::{Run, Script, Step};
+use crate::error::Errors;
+use crate::image_ref::ImageRef;
+
+/// A validated Dockerfile: global `ARG`s, then stages in `FROM` order.
+///
+/// Build one with [`Dockerfile::builder`], or read one from JSON:
+///
+/// ```
+/// use stagecraft::Dockerfile;
+///
+/// let json = r#"{"stages":[{"base":{"image":"debian:bookworm-slim"},
+///                 "instructions":[{"cmd":{"exec":["echo","hi"]}}]}]}"#;
+/// let dockerfile: Dockerfile = serde_json::from_str(json).unwrap();
+/// assert_eq!(dockerfile.render(), "FROM debian:bookworm-slim\nCMD [\"echo\", \"hi\"]\n");
+///
+/// // Invalid models are refused, with every problem listed.
+/// let bad = r#"{"stages":[{"base":"scratch","instructions":[{"run":{"shell":"make"}}]}]}"#;
+/// let error = serde_json::from_str::<Dockerfile>(bad).unwrap_err();
+/// assert!(error.to_string().contains("RUN needs a shell"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "Parts")]
+pub struct Dockerfile {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    args: Vec<Arg>,
+    stages: Vec<Stage>,
+}
+
+/// The unvalidated fields of a [`Dockerfile`], as they are deserialized.
+#[derive(Deserialize)]
+struct Parts {
+    #[serde(default)]
+    args: Vec<Arg>,
+    stages: Vec<Stage>,
+}
+
+impl TryFrom<Parts> for Dockerfile {
+    type Error = Errors;
+    fn try_from(parts: Parts) -> Result<Self, Errors> {
+        Dockerfile::from_parts(parts.args, parts.stages)
+    }
+}
+
+impl Dockerfile {
+    /// Starts a [`DockerfileBuilder`](crate::DockerfileBuilder).
+    pub fn builder() -> crate::DockerfileBuilder {
+        crate::DockerfileBuilder::new()
+    }
+
+    /// Validates global `ARG`s and stages and makes a `Dockerfile` of them.
+    ///
+    /// Every problem is reported, not just the first.
+    pub fn from_parts(args: Vec<Arg>, stages: Vec<Stage>) -> Result<Dockerfile, Errors> {
+        let errors = validate::validate(&args, &stages);
+        if errors.is_empty() {
+            Ok(Dockerfile { args, stages })
+        } else {
+            Err(Errors::new(errors))
+        }
+    }
+
+    /// The `ARG`s declared before the first `FROM`.
+    pub fn args(&self) -> &[Arg] {
+        &self.args
+    }
+
+    /// The stages, in `FROM` order; the last one is the image that ships by default.
+    pub fn stages(&self) -> &[Stage] {
+        &self.stages
+    }
+
+    /// The stage with this alias (case-insensitive, as Docker compares them).
+    ///
+    /// ```
+    /// use stagecraft::{Dockerfile, scratch};
+    /// let mut df = Dockerfile::builder();
+    /// df.stage("runtime", scratch());
+    /// let dockerfile = df.build().unwrap();
+    /// assert!(dockerfile.stage("Runtime").is_some());
+    /// assert!(dockerfile.stage("build").is_none());
+    /// ```
+    pub fn stage(&self, alias: &str) -> Option<&Stage> {
+        self.stages.iter().find(|stage| {
+            stage
+                .alias
+                .as_deref()
+                .is_some_and(|own| own.eq_ignore_ascii_case(alias))
+        })
+    }
+
+    /// Whether the stage at `index` has a shell, following `FROM <stage>` chains.
+    ///
+    /// # Panics
+    ///
+    /// When `index` is not a stage index.
+    pub fn stage_has_shell(&self, index: usize) -> bool {
+        validate::has_shell(&self.stages, index)
+    }
+
+    /// Renders the Dockerfile text; see [`crate::render`].
+    pub fn render(&self) -> String {
+        crate::render::render(self)
+    }
+}
+
+impl std::fmt::Display for Dockerfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render())
+    }
+}
+
+/// One `FROM` and what follows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stage {
+    /// `AS alias`: how later stages name it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
+    /// What it starts from.
+    pub base: Base,
+    /// `--platform=os/arch[/variant]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// Its instructions, in order.
+    #[serde(default)]
+    pub instructions: Vec<Instruction>,
+}
+
+/// What a stage starts from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Base {
+    /// An image with a shell (`/bin/sh`), e.g. `debian:bookworm-slim`.
+    Image(ImageRef),
+    /// An image without a shell, e.g. `gcr.io/distroless/cc-debian12`: no `RUN`,
+    /// only exec-form `ENTRYPOINT`/`CMD`.
+    ShellLess(ImageRef),
+    /// `FROM scratch`: the empty image.
+    Scratch,
+    /// An earlier stage of this Dockerfile, by alias.
+    Stage(String),
+}
+
+impl std::fmt::Display for Base {
+    /// The base as written after `FROM`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Base::Image(image) | Base::ShellLess(image) => write!(f, "{image}"),
+            Base::Scratch => f.write_str("scratch"),
+            Base::Stage(alias) => f.write_str(alias),
+        }
+    }
+}

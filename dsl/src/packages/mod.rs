@@ -1,0 +1,173 @@
+//! Package recipes: each renders one correct `RUN`, install and cleanup
+//! together, cleanup after install, so the package manager's caches never
+//! reach a layer.
+//!
+//! | recipe | renders |
+//! | --- | --- |
+//! | [`Apt::install`] | `apt-get update && apt-get install -y --no-install-recommends ... && rm -rf /var/lib/apt/lists/*` |
+//! | [`Apk::add`] | `apk add --no-cache ...` |
+//! | [`Dnf::install`], [`Dnf::yum`], [`Dnf::microdnf`] | `dnf install -y ... && dnf clean all && rm -rf /var/cache/dnf` (and the yum/microdnf forms) |
+//! | [`Zypper::install`] | `zypper --non-interactive install --no-recommends ... && zypper clean -a` |
+//! | [`Pip::install`] | `pip install --no-cache-dir ...` (or `python3 -m pip ...`) |
+//! | [`Conda::install`], [`Conda::create`], [`Conda::env_create`] | `conda install -y ... && conda clean -afy` (and mamba/micromamba) |
+//!
+//! Every package name and version is checked against its manager's grammar
+//! before anything is rendered: a name with whitespace, a newline or a shell
+//! metacharacter is an error naming it, so nothing can be injected into the
+//! shell through a recipe. Requirements that need quoting for the shell
+//! (`numpy>=1.26`) are single-quoted.
+//!
+//! Several recipes share one `RUN` with [`Recipe::and`]:
+//!
+//! ```
+//! use stagecraft::packages::{Apt, Pip, Recipe};
+//! use stagecraft::Run;
+//!
+//! let run = Run::from_recipe(
+//!     Apt::install(["python3-pip"]).and(Pip::install(["numpy>=1.26"]).break_system_packages()),
+//! )
+//! .unwrap();
+//! assert_eq!(
+//!     run.script().to_shell(),
+//!     "apt-get update && apt-get install -y --no-install-recommends python3-pip \
+//!      && rm -rf /var/lib/apt/lists/* \
+//!      && pip install --no-cache-dir --break-system-packages 'numpy>=1.26'"
+//! );
+//! ```
+
+mod apk;
+mod apt;
+mod conda;
+mod grammar;
+mod pip;
+mod rpm;
+
+use thiserror::Error;
+
+pub use self::apk::Apk;
+pub use self::apt::Apt;
+pub use self::conda::{Conda, CondaTool};
+pub use self::pip::Pip;
+pub use self::rpm::{Dnf, DnfTool, Zypper};
+use crate::model::{Run, Step};
+
+/// A package-manager invocation that renders as the steps of one `RUN`.
+pub trait Recipe {
+    /// The steps: install, then cleanup. Fails on bad input, naming it.
+    fn steps(&self) -> Result<Vec<Step>, RecipeError>;
+
+    /// This recipe, then `next`, in the same `RUN`.
+    fn and<R: Recipe>(self, next: R) -> Chain<Self, R>
+    where
+        Self: Sized,
+    {
+        Chain {
+            first: self,
+            second: next,
+        }
+    }
+}
+
+/// Two recipes in one `RUN`; made by [`Recipe::and`].
+#[derive(Debug, Clone)]
+pub struct Chain<A, B> {
+    first: A,
+    second: B,
+}
+
+impl<A: Recipe, B: Recipe> Recipe for Chain<A, B> {
+    fn steps(&self) -> Result<Vec<Step>, RecipeError> {
+        let mut steps = self.first.steps()?;
+        steps.extend(self.second.steps()?);
+        Ok(steps)
+    }
+}
+
+impl Run {
+    /// The `RUN` of a recipe.
+    ///
+    /// ```
+    /// use stagecraft::{packages::Apk, Run};
+    /// let run = Run::from_recipe(Apk::add(["curl"])).unwrap();
+    /// assert_eq!(run.script().to_shell(), "apk add --no-cache curl");
+    /// ```
+    pub fn from_recipe(recipe: impl Recipe) -> Result<Run, RecipeError> {
+        let steps = recipe.steps()?;
+        Run::from_steps(steps).map_err(RecipeError::Text)
+    }
+}
+
+/// Bad input to a recipe.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum RecipeError {
+    /// No packages to install.
+    #[error(
+        "{manager}: the package list is empty; name at least one package (an install \
+         without packages would only leave the package index behind)"
+    )]
+    EmptyPackageList {
+        /// The package manager (`apt-get`, `pip`, ...).
+        manager: &'static str,
+    },
+    /// A package name or version outside the manager's grammar.
+    #[error("{manager}: invalid package {name:?}: {reason}")]
+    InvalidPackage {
+        /// The package manager.
+        manager: &'static str,
+        /// The name as given.
+        name: String,
+        /// What is wrong and what the grammar allows.
+        reason: String,
+    },
+    /// Another argument (a channel, a path, an executable) that cannot be used.
+    #[error("{manager}: invalid {what} {value:?}: {reason}")]
+    InvalidArgument {
+        /// The package manager.
+        manager: &'static str,
+        /// Which argument.
+        what: &'static str,
+        /// The value as given.
+        value: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The rendered steps are not valid shell text (should not happen for checked input).
+    #[error(transparent)]
+    Text(#[from] stagecraft_rules::text::TextError),
+}
+
+/// Validates each package with `check`, failing on an empty list; returns them
+/// quoted for the shell, in the given order or sorted.
+fn packages_as_words(
+    manager: &'static str,
+    packages: &[String],
+    sort: bool,
+    check: fn(&str) -> Result<(), String>,
+) -> Result<Vec<String>, RecipeError> {
+    if packages.is_empty() {
+        return Err(RecipeError::EmptyPackageList { manager });
+    }
+    let mut words = Vec::with_capacity(packages.len());
+    for name in packages {
+        check(name).map_err(|reason| RecipeError::InvalidPackage {
+            manager,
+            name: name.clone(),
+            reason,
+        })?;
+        words.push(grammar::quote(name));
+    }
+    if sort {
+        words.sort();
+        words.dedup();
+    }
+    Ok(words)
+}
+
+fn collect<I, S>(items: I) -> Vec<String>
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    items.into_iter().map(Into::into).collect()
+}

@@ -1,0 +1,239 @@
+//! Python: `pip` and `python -m pip`.
+
+use super::grammar::{describe, only, quote};
+use super::{collect, packages_as_words, Recipe, RecipeError};
+use crate::model::Step;
+
+/// `pip install --no-cache-dir ...`: wheels and downloads are not kept in
+/// `~/.cache/pip`, where they would stay in the layer.
+///
+/// ```
+/// use stagecraft::{packages::Pip, Run};
+///
+/// let run = Run::from_recipe(Pip::install(["tensorflow-cpu==2.17.0"])).unwrap();
+/// assert_eq!(run.script().to_shell(), "pip install --no-cache-dir tensorflow-cpu==2.17.0");
+///
+/// let run = Run::from_recipe(Pip::install(["numpy>=1.26,<3", "scikit-learn[benchmark]"]).python("python3")).unwrap();
+/// assert_eq!(
+///     run.script().to_shell(),
+///     "python3 -m pip install --no-cache-dir 'numpy>=1.26,<3' 'scikit-learn[benchmark]'"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pip {
+    requirements: Vec<String>,
+    requirement_files: Vec<String>,
+    python: Option<String>,
+    upgrade: bool,
+    break_system_packages: bool,
+    sorted: bool,
+}
+
+impl Pip {
+    /// Installs requirements: `name`, `name[extra,...]`, and version specifiers
+    /// (`==`, `!=`, `<=`, `>=`, `<`, `>`, `~=`, `===`, comma-separated).
+    pub fn install<I, S>(requirements: I) -> Pip
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Pip {
+            requirements: collect(requirements),
+            requirement_files: Vec::new(),
+            python: None,
+            upgrade: false,
+            break_system_packages: false,
+            sorted: false,
+        }
+    }
+
+    /// Installs from a requirements file (`-r path`), e.g. one copied into the stage.
+    pub fn requirements_file(path: impl Into<String>) -> Pip {
+        let mut pip = Pip::install(Vec::<String>::new());
+        pip.requirement_files.push(path.into());
+        pip
+    }
+
+    /// Runs pip as `<python> -m pip` (e.g. `python3`), the form that always
+    /// matches the interpreter.
+    pub fn python(mut self, executable: impl Into<String>) -> Pip {
+        self.python = Some(executable.into());
+        self
+    }
+
+    /// `--upgrade`.
+    pub fn upgrade(mut self) -> Pip {
+        self.upgrade = true;
+        self
+    }
+
+    /// `--break-system-packages`: install into a distribution's Python (PEP 668),
+    /// as in a build stage on `debian:bookworm-slim`.
+    pub fn break_system_packages(mut self) -> Pip {
+        self.break_system_packages = true;
+        self
+    }
+
+    /// Renders the requirements sorted instead of in the given order.
+    pub fn sorted(mut self) -> Pip {
+        self.sorted = true;
+        self
+    }
+}
+
+impl Recipe for Pip {
+    fn steps(&self) -> Result<Vec<Step>, RecipeError> {
+        let mut words = match &self.python {
+            Some(python) => {
+                only(
+                    "Python executable",
+                    python,
+                    |c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/'),
+                    "a command or path such as python3 or /opt/venv/bin/python",
+                )
+                .map_err(|_| RecipeError::InvalidArgument {
+                    manager: "pip",
+                    what: "Python executable",
+                    value: python.clone(),
+                    reason: "use a command or path made of letters, digits, '.', '_', '-' and '/'",
+                })?;
+                vec![python.clone(), "-m".to_string(), "pip".to_string()]
+            }
+            None => vec!["pip".to_string()],
+        };
+        words.extend(["install", "--no-cache-dir"].map(String::from));
+        if self.upgrade {
+            words.push("--upgrade".to_string());
+        }
+        if self.break_system_packages {
+            words.push("--break-system-packages".to_string());
+        }
+        for file in &self.requirement_files {
+            if let Some(c) = file.chars().find(|c| c.is_control()) {
+                return Err(RecipeError::InvalidArgument {
+                    manager: "pip",
+                    what: "requirements file",
+                    value: file.clone(),
+                    reason: if describe(c) == "a newline" {
+                        "it contains a newline; name a file path"
+                    } else {
+                        "it contains a control character; name a file path"
+                    },
+                });
+            }
+            if file.contains('\'') || file.is_empty() {
+                return Err(RecipeError::InvalidArgument {
+                    manager: "pip",
+                    what: "requirements file",
+                    value: file.clone(),
+                    reason: "name a non-empty file path without quote characters",
+                });
+            }
+            words.push("-r".to_string());
+            words.push(quote(file));
+        }
+        let items = if self.requirements.is_empty() && !self.requirement_files.is_empty() {
+            Vec::new()
+        } else {
+            packages_as_words("pip", &self.requirements, self.sorted, check_requirement)?
+        };
+        Ok(vec![Step { words, items }])
+    }
+}
+
+/// A PEP 508 requirement without URLs and environment markers:
+/// `name[extras] specifier,...`.
+fn check_requirement(spec: &str) -> Result<(), String> {
+    let name_end = spec
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+        .unwrap_or(spec.len());
+    let (name, mut rest) = spec.split_at(name_end);
+    if name.is_empty() {
+        return Err(
+            "a requirement starts with a project name (letters, digits, '.', '_', '-')".to_string(),
+        );
+    }
+    if !name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        || !name.ends_with(|c: char| c.is_ascii_alphanumeric())
+    {
+        return Err("a Python project name starts and ends with a letter or digit".to_string());
+    }
+    if let Some(extras) = rest.strip_prefix('[') {
+        let Some((extras, after)) = extras.split_once(']') else {
+            return Err("the extras list is not closed with ']'".to_string());
+        };
+        for extra in extras.split(',') {
+            only(
+                "extra",
+                extra.trim(),
+                |c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'),
+                "letters, digits, '.', '_' and '-'",
+            )?;
+        }
+        rest = after;
+    }
+    if rest.is_empty() {
+        return Ok(());
+    }
+    for clause in rest.split(',') {
+        let operator = ["===", "==", "!=", "<=", ">=", "~=", "<", ">"]
+            .into_iter()
+            .find(|op| clause.starts_with(op))
+            .ok_or_else(|| {
+                format!(
+                    "{clause:?} is not a version specifier: use ==, !=, <=, >=, ~=, <, > or === \
+                     followed by a version, without spaces (e.g. numpy>=1.26,<3)"
+                )
+            })?;
+        only(
+            "version",
+            &clause[operator.len()..],
+            |c| c.is_ascii_alphanumeric() || matches!(c, '.' | '*' | '+' | '!' | '_' | '-'),
+            "letters, digits, '.', '*', '+', '!', '_' and '-'",
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grammar() {
+        for ok in [
+            "numpy",
+            "numpy==1.26.4",
+            "numpy>=1.26,<3",
+            "scikit-learn[benchmark,tests]",
+            "tensorflow-cpu~=2.17",
+            "zope.interface",
+            "pkg===1.0+local",
+        ] {
+            assert_eq!(check_requirement(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "numpy; rm -rf /",
+            "numpy >=1",
+            "-e .",
+            "git+https://example.com/x.git",
+            "pkg[extra",
+            "numpy>=1.0\nRUN id",
+            "numpy-",
+            "x@ file:///tmp",
+        ] {
+            assert!(check_requirement(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn requirements_file_form() {
+        let steps = Pip::requirements_file("requirements.txt").steps().unwrap();
+        assert_eq!(
+            steps[0].to_string(),
+            "pip install --no-cache-dir -r requirements.txt"
+        );
+        let error = Pip::requirements_file("a\nb").steps().unwrap_err();
+        assert!(error.to_string().contains("newline"), "{error}");
+    }
+}

@@ -1,0 +1,726 @@
+//! The typed builders: [`DockerfileBuilder`] declares stages, each a
+//! [`StageBuilder`] whose type says whether its base has a shell.
+//!
+//! Two things are refused by the type checker rather than at run time:
+//!
+//! * **`RUN` (and every other shell-needing form) in a shell-less stage.**
+//!   A stage built on [`scratch()`] or [`distroless()`] is a
+//!   `StageBuilder<ShellLess>`; `run`, `install`, `entrypoint_shell`,
+//!   `cmd_shell` and `shell` need the [`HasShell`] bound, which only
+//!   [`WithShell`] has.
+//! * **`COPY --from` a stage that is not declared, or comes later.** A stage
+//!   can only be named by the [`StageRef`] that [`StageBuilder::done`]
+//!   returns, so it exists, and comes before every stage that can use it.
+//!
+//! Everything else (a bad image reference, a package name with a shell
+//! metacharacter, an ENV key with a space) is collected while building and
+//! reported all at once by [`DockerfileBuilder::build`].
+//!
+//! ```
+//! use stagecraft::packages::Apt;
+//! use stagecraft::{scratch, Dockerfile};
+//!
+//! let mut df = Dockerfile::builder();
+//! let build = df
+//!     .stage("build", "debian:bookworm-slim")
+//!     .install(Apt::install(["fortune-mod", "fortunes-min"]))
+//!     .done();
+//! df.stage("runtime", scratch())
+//!     .copy_from(&build, "/usr/games/fortune", "/usr/games/fortune")
+//!     .entrypoint(["/usr/games/fortune"]);
+//! let dockerfile = df.build().unwrap();
+//! assert_eq!(dockerfile.stages().len(), 2);
+//! ```
+
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::error::{ErrorKind, Errors, Location, ModelError, Part};
+use crate::image_ref::ImageRef;
+use crate::model::{
+    Add, Arg, Base, Command, Copy, Dockerfile, Healthcheck, Instruction, KeyValue, Port, Protocol,
+    Run, Stage,
+};
+use crate::packages::Recipe;
+
+/// Type-state marker: the stage's base has `/bin/sh`.
+#[derive(Debug, Clone, Copy)]
+pub struct WithShell;
+
+/// Type-state marker: the stage's base has no shell (`scratch`, distroless).
+#[derive(Debug, Clone, Copy)]
+pub struct ShellLess;
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::WithShell {}
+    impl Sealed for super::ShellLess {}
+}
+
+/// Whether a stage has a shell: [`WithShell`] or [`ShellLess`].
+pub trait ShellKind: sealed::Sealed {
+    /// True for [`WithShell`].
+    const HAS_SHELL: bool;
+}
+
+impl ShellKind for WithShell {
+    const HAS_SHELL: bool = true;
+}
+
+impl ShellKind for ShellLess {
+    const HAS_SHELL: bool = false;
+}
+
+/// Implemented only by [`WithShell`]: the bound on every method that needs `/bin/sh`.
+#[diagnostic::on_unimplemented(
+    message = "this stage has no shell: its base is `scratch` or distroless, so there is no /bin/sh to run anything",
+    label = "a shell-less stage cannot RUN commands or use the shell form",
+    note = "do the work in a build stage with a shell and bring the result over with `copy_from(&build, ..)`",
+    note = "ENTRYPOINT and CMD work here in the exec form: `.entrypoint([\"/app\", \"--flag\"])`"
+)]
+pub trait HasShell: ShellKind {}
+
+impl HasShell for WithShell {}
+
+/// Type-state marker: a stage with an alias, which later stages can name.
+#[derive(Debug, Clone, Copy)]
+pub struct Named;
+
+/// Type-state marker: a stage without an alias (usually the last one).
+#[derive(Debug, Clone, Copy)]
+pub struct Anonymous;
+
+/// `FROM scratch`: the empty image. Its stages are shell-less.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scratch;
+
+/// The empty base image, for `FROM scratch`.
+///
+/// ```
+/// use stagecraft::{scratch, Dockerfile};
+/// let mut df = Dockerfile::builder();
+/// df.anonymous_stage(scratch()).entrypoint(["/app"]);
+/// assert_eq!(df.build().unwrap().render(), "FROM scratch\nENTRYPOINT [\"/app\"]\n");
+/// ```
+pub fn scratch() -> Scratch {
+    Scratch
+}
+
+/// An image without a shell (distroless, or any image marked so); its
+/// stages are shell-less. The reference is checked when the Dockerfile is built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellLessImage(String);
+
+/// A distroless base, e.g. `gcr.io/distroless/cc-debian12`: no shell, no
+/// package manager.
+///
+/// ```
+/// use stagecraft::{distroless, Dockerfile};
+/// let mut df = Dockerfile::builder();
+/// df.anonymous_stage(distroless("gcr.io/distroless/static-debian12:nonroot"))
+///     .entrypoint(["/app"]);
+/// assert!(df.build().unwrap().render().starts_with("FROM gcr.io/distroless/static-debian12:nonroot\n"));
+/// ```
+pub fn distroless(reference: impl Into<String>) -> ShellLessImage {
+    ShellLessImage(reference.into())
+}
+
+/// Any image reference marked as having no shell (same as [`distroless`]).
+pub fn shell_less(reference: impl Into<String>) -> ShellLessImage {
+    ShellLessImage(reference.into())
+}
+
+/// What a stage can start from, and whether that gives it a shell.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the base of a stage",
+    label = "not an image reference, `scratch()`, `distroless(..)` or a `&StageRef`",
+    note = "write an image reference such as \"debian:bookworm-slim\", `scratch()`, `distroless(\"gcr.io/distroless/cc-debian12\")`, or `&build` for a stage declared earlier"
+)]
+pub trait IntoBase {
+    /// [`WithShell`] or [`ShellLess`].
+    type Shell: ShellKind;
+    /// The base; `builder` identifies the [`DockerfileBuilder`] asking.
+    fn into_base(self, builder: u64) -> Result<Base, ErrorKind>;
+}
+
+impl IntoBase for &str {
+    type Shell = WithShell;
+    fn into_base(self, _: u64) -> Result<Base, ErrorKind> {
+        Ok(Base::Image(ImageRef::parse(self)?))
+    }
+}
+
+impl IntoBase for String {
+    type Shell = WithShell;
+    fn into_base(self, builder: u64) -> Result<Base, ErrorKind> {
+        self.as_str().into_base(builder)
+    }
+}
+
+impl IntoBase for ImageRef {
+    type Shell = WithShell;
+    fn into_base(self, _: u64) -> Result<Base, ErrorKind> {
+        Ok(Base::Image(self))
+    }
+}
+
+impl IntoBase for Scratch {
+    type Shell = ShellLess;
+    fn into_base(self, _: u64) -> Result<Base, ErrorKind> {
+        Ok(Base::Scratch)
+    }
+}
+
+impl IntoBase for ShellLessImage {
+    type Shell = ShellLess;
+    fn into_base(self, _: u64) -> Result<Base, ErrorKind> {
+        Ok(Base::ShellLess(ImageRef::parse(&self.0)?))
+    }
+}
+
+impl<S: ShellKind> IntoBase for &StageRef<S> {
+    type Shell = S;
+    fn into_base(self, builder: u64) -> Result<Base, ErrorKind> {
+        self.check_builder(builder)?;
+        Ok(Base::Stage(self.alias.clone()))
+    }
+}
+
+/// A declared stage: the only way to name it in `FROM` or `COPY --from`.
+///
+/// Returned by [`StageBuilder::done`]; its type parameter says whether the
+/// stage has a shell, which a stage built on it inherits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageRef<S> {
+    alias: String,
+    index: usize,
+    builder: u64,
+    shell: PhantomData<S>,
+}
+
+impl<S> StageRef<S> {
+    /// The stage's alias, as in `FROM ... AS alias`.
+    pub fn alias(&self) -> &str {
+        &self.alias
+    }
+
+    /// The stage's 0-based position in the Dockerfile.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    fn check_builder(&self, builder: u64) -> Result<(), ErrorKind> {
+        if self.builder == builder {
+            Ok(())
+        } else {
+            Err(ErrorKind::ForeignStage {
+                alias: self.alias.clone(),
+            })
+        }
+    }
+}
+
+/// Something `COPY --from` can copy from: only a [`StageRef`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a stage declared in this Dockerfile",
+    label = "COPY --from takes the `StageRef` returned when the stage was declared",
+    note = "declare the stage first: `let build = df.stage(\"build\", \"debian:bookworm-slim\")...done();` then `.copy_from(&build, src, dst)`"
+)]
+pub trait StageSource {
+    /// The stage's alias and the builder it belongs to.
+    fn source(&self) -> (&str, u64);
+}
+
+impl<S> StageSource for StageRef<S> {
+    fn source(&self) -> (&str, u64) {
+        (&self.alias, self.builder)
+    }
+}
+
+static NEXT_BUILDER: AtomicU64 = AtomicU64::new(1);
+
+/// Declares stages and builds a validated [`Dockerfile`].
+#[derive(Debug)]
+pub struct DockerfileBuilder {
+    id: u64,
+    args: Vec<Arg>,
+    stages: Vec<Stage>,
+    errors: Vec<ModelError>,
+}
+
+impl Default for DockerfileBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DockerfileBuilder {
+    /// An empty builder; same as [`Dockerfile::builder`].
+    pub fn new() -> Self {
+        DockerfileBuilder {
+            id: NEXT_BUILDER.fetch_add(1, Ordering::Relaxed),
+            args: Vec::new(),
+            stages: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// A global `ARG` (before the first `FROM`), usable in `FROM` lines and,
+    /// re-declared with [`StageBuilder::arg`], inside stages.
+    ///
+    /// ```
+    /// use stagecraft::Dockerfile;
+    /// let mut df = Dockerfile::builder();
+    /// df.arg("VERSION", Some("2.3.1"));
+    /// df.anonymous_stage("debian:bookworm-slim").arg("VERSION", None);
+    /// assert_eq!(
+    ///     df.build().unwrap().render(),
+    ///     "ARG VERSION=2.3.1\n\nFROM debian:bookworm-slim\nARG VERSION\n"
+    /// );
+    /// ```
+    pub fn arg(&mut self, name: impl Into<String>, default: Option<&str>) -> &mut Self {
+        self.args.push(Arg {
+            name: name.into(),
+            default: default.map(str::to_string),
+        });
+        self
+    }
+
+    /// Declares a stage `FROM base AS alias`. The base decides whether the
+    /// stage has a shell: an image reference (`"debian:bookworm-slim"`) has,
+    /// [`scratch()`] and [`distroless()`] have not, `&StageRef` inherits.
+    pub fn stage<B: IntoBase>(
+        &mut self,
+        alias: impl Into<String>,
+        base: B,
+    ) -> StageBuilder<'_, B::Shell, Named> {
+        self.push_stage(Some(alias.into()), base)
+    }
+
+    /// Declares a stage without an alias, usually the last one. It cannot be
+    /// named by later stages, so it has no [`StageBuilder::done`].
+    pub fn anonymous_stage<B: IntoBase>(
+        &mut self,
+        base: B,
+    ) -> StageBuilder<'_, B::Shell, Anonymous> {
+        self.push_stage(None, base)
+    }
+
+    fn push_stage<B: IntoBase, N>(
+        &mut self,
+        alias: Option<String>,
+        base: B,
+    ) -> StageBuilder<'_, B::Shell, N> {
+        let index = self.stages.len();
+        let base = match base.into_base(self.id) {
+            Ok(base) => base,
+            Err(kind) => {
+                self.errors.push(ModelError {
+                    location: Location {
+                        stage: Some(index),
+                        alias: alias.clone(),
+                        part: Part::From,
+                    },
+                    kind,
+                });
+                placeholder_base(B::Shell::HAS_SHELL)
+            }
+        };
+        self.stages.push(Stage {
+            alias,
+            base,
+            platform: None,
+            instructions: Vec::new(),
+        });
+        StageBuilder {
+            builder: self,
+            index,
+            marker: PhantomData,
+        }
+    }
+
+    /// Validates everything and returns the Dockerfile, or every problem found.
+    pub fn build(self) -> Result<Dockerfile, Errors> {
+        match Dockerfile::from_parts(self.args, self.stages) {
+            Ok(dockerfile) if self.errors.is_empty() => Ok(dockerfile),
+            Ok(_) => Err(Errors::new(self.errors)),
+            Err(more) => {
+                let mut errors = self.errors;
+                // A stage whose base failed to parse has a placeholder base;
+                // what validation says about that FROM line is noise.
+                let broken: Vec<usize> = errors
+                    .iter()
+                    .filter(|e| e.location.part == Part::From)
+                    .filter_map(|e| e.location.stage)
+                    .collect();
+                errors.extend(more.into_iter().filter(|e| {
+                    !(e.location.part == Part::From
+                        && e.location.stage.is_some_and(|s| broken.contains(&s)))
+                }));
+                errors.sort_by_key(|e| e.location.stage.map_or(0, |s| s + 1));
+                Err(Errors::new(errors))
+            }
+        }
+    }
+}
+
+/// The base stored for a stage whose base could not be made; the error is
+/// already recorded, and `build` drops validation noise about it.
+fn placeholder_base(shell: bool) -> Base {
+    if shell {
+        Base::Image(ImageRef::parse("invalid-base").expect("a valid reference"))
+    } else {
+        Base::Scratch
+    }
+}
+
+/// Adds instructions to one stage. `S` is [`WithShell`] or [`ShellLess`];
+/// `N` is [`Named`] or [`Anonymous`].
+///
+/// Every method takes and returns the builder, so a stage reads top to
+/// bottom like its Dockerfile. Problems with values are recorded and
+/// reported by [`DockerfileBuilder::build`].
+#[derive(Debug)]
+pub struct StageBuilder<'a, S, N> {
+    builder: &'a mut DockerfileBuilder,
+    index: usize,
+    marker: PhantomData<(S, N)>,
+}
+
+impl<S: ShellKind> StageBuilder<'_, S, Named> {
+    /// Ends the stage and returns its reference, for `copy_from` and as a base.
+    pub fn done(self) -> StageRef<S> {
+        let alias = self.stage().alias.clone().unwrap_or_default();
+        StageRef {
+            alias,
+            index: self.index,
+            builder: self.builder.id,
+            shell: PhantomData,
+        }
+    }
+}
+
+impl<S: ShellKind, N> StageBuilder<'_, S, N> {
+    fn stage(&self) -> &Stage {
+        &self.builder.stages[self.index]
+    }
+
+    fn push(self, instruction: Instruction) -> Self {
+        self.builder.stages[self.index]
+            .instructions
+            .push(instruction);
+        self
+    }
+
+    /// Records a problem at the position the next instruction would take.
+    fn error(self, keyword: &'static str, kind: ErrorKind) -> Self {
+        let stage = self.stage();
+        let location = Location {
+            stage: Some(self.index),
+            alias: stage.alias.clone(),
+            part: Part::Instruction(stage.instructions.len(), keyword),
+        };
+        self.builder.errors.push(ModelError { location, kind });
+        self
+    }
+
+    /// `FROM --platform=...` for this stage, e.g. `"linux/amd64"`.
+    pub fn platform(self, platform: impl Into<String>) -> Self {
+        self.builder.stages[self.index].platform = Some(platform.into());
+        self
+    }
+
+    /// A `# comment` line; a text with newlines becomes several comment lines.
+    pub fn comment(self, text: impl Into<String>) -> Self {
+        self.push(Instruction::Comment(text.into()))
+    }
+
+    /// `COPY source destination` from the build context.
+    pub fn copy(self, source: impl Into<String>, destination: impl Into<String>) -> Self {
+        self.push(Instruction::Copy(Copy::new(source, destination)))
+    }
+
+    /// `COPY --from=stage source destination`: from an earlier stage.
+    pub fn copy_from(
+        self,
+        stage: &impl StageSource,
+        source: impl Into<String>,
+        destination: impl Into<String>,
+    ) -> Self {
+        self.copy_spec(CopySpec::new([source.into()], destination).from(stage))
+    }
+
+    /// `COPY` with every option: several sources, `--from`, `--chown`, `--chmod`, `--link`.
+    pub fn copy_spec(self, spec: CopySpec) -> Self {
+        let this = match spec.builder {
+            Some(id) if id != self.builder.id => {
+                let alias = spec.copy.from.clone().unwrap_or_default();
+                self.error("COPY", ErrorKind::ForeignStage { alias })
+            }
+            _ => self,
+        };
+        this.push(Instruction::Copy(spec.copy))
+    }
+
+    /// `ADD source destination`: for remote URLs and local tar archives to
+    /// unpack; prefer [`copy`](Self::copy) for everything else.
+    pub fn add(self, source: impl Into<String>, destination: impl Into<String>) -> Self {
+        self.push(Instruction::Add(Add {
+            sources: vec![source.into()],
+            destination: destination.into(),
+            chown: None,
+            chmod: None,
+        }))
+    }
+
+    /// `ENV key=value`.
+    pub fn env(self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.push(Instruction::Env(vec![KeyValue::new(key, value)]))
+    }
+
+    /// One `ENV` with several variables.
+    pub fn envs<I, K, V>(self, pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        let pairs = pairs
+            .into_iter()
+            .map(|(k, v)| KeyValue::new(k, v))
+            .collect();
+        self.push(Instruction::Env(pairs))
+    }
+
+    /// `ARG name[=default]` in this stage (re-declare a global one to use it here).
+    pub fn arg(self, name: impl Into<String>, default: Option<&str>) -> Self {
+        self.push(Instruction::Arg(Arg {
+            name: name.into(),
+            default: default.map(str::to_string),
+        }))
+    }
+
+    /// `WORKDIR path`.
+    pub fn workdir(self, path: impl Into<String>) -> Self {
+        self.push(Instruction::Workdir(path.into()))
+    }
+
+    /// `USER user[:group]`, e.g. `"65532:65532"`.
+    pub fn user(self, user: impl Into<String>) -> Self {
+        self.push(Instruction::User(user.into()))
+    }
+
+    /// `LABEL key="value"`.
+    pub fn label(self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.push(Instruction::Label(vec![KeyValue::new(key, value)]))
+    }
+
+    /// One `LABEL` with several labels.
+    pub fn labels<I, K, V>(self, pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        let pairs = pairs
+            .into_iter()
+            .map(|(k, v)| KeyValue::new(k, v))
+            .collect();
+        self.push(Instruction::Label(pairs))
+    }
+
+    /// `EXPOSE port` (TCP).
+    pub fn expose(self, port: u16) -> Self {
+        self.push(Instruction::Expose(Port {
+            number: port,
+            protocol: Protocol::Tcp,
+        }))
+    }
+
+    /// `EXPOSE port/udp`.
+    pub fn expose_udp(self, port: u16) -> Self {
+        self.push(Instruction::Expose(Port {
+            number: port,
+            protocol: Protocol::Udp,
+        }))
+    }
+
+    /// `ENTRYPOINT ["program", "arg", ...]`: the exec form, which needs no
+    /// shell and lets the program receive signals.
+    pub fn entrypoint<I, T>(self, exec: I) -> Self
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<String>,
+    {
+        self.push(Instruction::Entrypoint(exec_form(exec)))
+    }
+
+    /// `CMD ["arg", ...]`: the exec form.
+    pub fn cmd<I, T>(self, exec: I) -> Self
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<String>,
+    {
+        self.push(Instruction::Cmd(exec_form(exec)))
+    }
+
+    /// `HEALTHCHECK [--interval=..s] CMD ["program", ...]` in the exec form;
+    /// `interval_secs` is optional.
+    pub fn healthcheck<I, T>(self, exec: I, interval_secs: Option<u64>) -> Self
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<String>,
+    {
+        self.push(Instruction::Healthcheck(Healthcheck::Check {
+            command: exec_form(exec),
+            interval_secs,
+            timeout_secs: None,
+            start_period_secs: None,
+            retries: None,
+        }))
+    }
+
+    /// `HEALTHCHECK NONE`: turn off a check inherited from the base image.
+    pub fn healthcheck_none(self) -> Self {
+        self.push(Instruction::Healthcheck(Healthcheck::None))
+    }
+
+    /// `STOPSIGNAL signal`, e.g. `"SIGINT"`.
+    pub fn stop_signal(self, signal: impl Into<String>) -> Self {
+        self.push(Instruction::StopSignal(signal.into()))
+    }
+
+    /// Any instruction, for what the typed methods do not cover. The same
+    /// rules apply: a `RUN` here in a shell-less stage is reported by `build`.
+    pub fn instruction(self, instruction: Instruction) -> Self {
+        self.push(instruction)
+    }
+
+    /// `RUN` a checked command: from [`run!`](crate::run!) or [`Run::checked`].
+    pub fn run(self, run: Run) -> Self
+    where
+        S: HasShell,
+    {
+        self.push(Instruction::Run(run))
+    }
+
+    /// `RUN` a package recipe (see [`crate::packages`]): install and cleanup in one layer.
+    pub fn install(self, recipe: impl Recipe) -> Self
+    where
+        S: HasShell,
+    {
+        match Run::from_recipe(recipe) {
+            Ok(run) => self.push(Instruction::Run(run)),
+            Err(error) => self.error("RUN", ErrorKind::Recipe(error)),
+        }
+    }
+
+    /// `ENTRYPOINT command` in the shell form (`/bin/sh -c`): only where a
+    /// shell exists, and only when a pipe or expansion is really needed; the
+    /// program will not receive signals.
+    pub fn entrypoint_shell(self, command: impl Into<String>) -> Self
+    where
+        S: HasShell,
+    {
+        self.push(Instruction::Entrypoint(Command::Shell(command.into())))
+    }
+
+    /// `CMD command` in the shell form; see [`entrypoint_shell`](Self::entrypoint_shell).
+    pub fn cmd_shell(self, command: impl Into<String>) -> Self
+    where
+        S: HasShell,
+    {
+        self.push(Instruction::Cmd(Command::Shell(command.into())))
+    }
+
+    /// `SHELL ["executable", "parameters"]`, e.g. `["/bin/bash", "-o", "pipefail", "-c"]`.
+    pub fn shell<I, T>(self, exec: I) -> Self
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<String>,
+        S: HasShell,
+    {
+        let words = exec.into_iter().map(Into::into).collect();
+        self.push(Instruction::Shell(words))
+    }
+}
+
+fn exec_form<I, T>(exec: I) -> Command
+where
+    I: IntoIterator<Item = T>,
+    T: Into<String>,
+{
+    Command::Exec(exec.into_iter().map(Into::into).collect())
+}
+
+/// A `COPY` with all its options, for [`StageBuilder::copy_spec`].
+///
+/// ```
+/// use stagecraft::{scratch, CopySpec, Dockerfile};
+///
+/// let mut df = Dockerfile::builder();
+/// let build = df.stage("build", "debian:bookworm-slim").done();
+/// df.anonymous_stage(scratch())
+///     .copy_spec(
+///         CopySpec::new(["/etc/passwd", "/etc/group"], "/etc/")
+///             .from(&build)
+///             .chown("0:0")
+///             .chmod("0644")
+///             .link(),
+///     );
+/// assert!(df.build().unwrap().render().contains(
+///     "COPY --from=build --chown=0:0 --chmod=0644 --link /etc/passwd /etc/group /etc/\n"
+/// ));
+/// ```
+#[derive(Debug, Clone)]
+pub struct CopySpec {
+    copy: Copy,
+    builder: Option<u64>,
+}
+
+impl CopySpec {
+    /// Sources and a destination (end it with `/` to copy into a directory).
+    pub fn new<I, T>(sources: I, destination: impl Into<String>) -> CopySpec
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<String>,
+    {
+        CopySpec {
+            copy: Copy {
+                from: None,
+                sources: sources.into_iter().map(Into::into).collect(),
+                destination: destination.into(),
+                chown: None,
+                chmod: None,
+                link: false,
+            },
+            builder: None,
+        }
+    }
+
+    /// `--from=stage`: copy out of an earlier stage.
+    pub fn from(mut self, stage: &impl StageSource) -> CopySpec {
+        let (alias, builder) = stage.source();
+        self.copy.from = Some(alias.to_string());
+        self.builder = Some(builder);
+        self
+    }
+
+    /// `--chown=user[:group]`.
+    pub fn chown(mut self, owner: impl Into<String>) -> CopySpec {
+        self.copy.chown = Some(owner.into());
+        self
+    }
+
+    /// `--chmod=mode`, e.g. `"0755"`.
+    pub fn chmod(mut self, mode: impl Into<String>) -> CopySpec {
+        self.copy.chmod = Some(mode.into());
+        self
+    }
+
+    /// `--link` (BuildKit): an independent layer that survives base changes.
+    pub fn link(mut self) -> CopySpec {
+        self.copy.link = true;
+        self
+    }
+}

@@ -1,0 +1,109 @@
+//! Checks on the raw text of a shell-form `RUN` command.
+//!
+//! A `RUN` line is copied into the Dockerfile as written, so its text must not
+//! be able to end the instruction early and start another one: a bare newline
+//! would do exactly that (`apt-get update\nUSER root`). A newline is only
+//! allowed right after a backslash, where it is a line continuation both for
+//! the Dockerfile parser and for the shell.
+
+use thiserror::Error;
+
+/// Why a `RUN` command's text cannot be placed in a Dockerfile as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum TextError {
+    /// Nothing but whitespace.
+    #[error("the RUN command is empty: write the command to run, e.g. `apt-get update`")]
+    Empty,
+    /// A NUL byte, which no Dockerfile or shell can carry.
+    #[error("the RUN command contains a NUL byte at byte {offset}: remove it")]
+    Nul {
+        /// Byte offset of the NUL.
+        offset: usize,
+    },
+    /// A carriage return, which Docker's parser would treat as part of a word.
+    #[error("the RUN command contains a carriage return at byte {offset}: use Unix line endings")]
+    CarriageReturn {
+        /// Byte offset of the `\r`.
+        offset: usize,
+    },
+    /// A newline that is not a line continuation.
+    #[error(
+        "the RUN command has a newline on line {line} that is not a line continuation: \
+         a bare newline ends the instruction and the rest would be read as a new Dockerfile \
+         instruction; join the commands with `&&`, or end the line with ` \\` to continue it"
+    )]
+    BareNewline {
+        /// 1-based line of the command text on which the bare newline ends.
+        line: usize,
+    },
+    /// The text ends with a backslash, which would swallow the next Dockerfile line.
+    #[error(
+        "the RUN command ends with a backslash: it would continue into the next Dockerfile \
+         line; remove the trailing `\\`"
+    )]
+    TrailingBackslash,
+}
+
+/// Checks that `text` can be written after `RUN ` as it is.
+///
+/// ```
+/// use stagecraft_rules::text::{check_run_text, TextError};
+///
+/// assert!(check_run_text("apt-get update \\\n && apt-get install -y curl").is_ok());
+/// assert_eq!(check_run_text("make\nUSER root"), Err(TextError::BareNewline { line: 1 }));
+/// assert_eq!(check_run_text("  "), Err(TextError::Empty));
+/// ```
+pub fn check_run_text(text: &str) -> Result<(), TextError> {
+    if text.trim().is_empty() {
+        return Err(TextError::Empty);
+    }
+    let bytes = text.as_bytes();
+    let mut line = 1;
+    for (offset, &byte) in bytes.iter().enumerate() {
+        match byte {
+            0 => return Err(TextError::Nul { offset }),
+            b'\r' => return Err(TextError::CarriageReturn { offset }),
+            b'\n' => {
+                if offset == 0 || bytes[offset - 1] != b'\\' {
+                    return Err(TextError::BareNewline { line });
+                }
+                line += 1;
+            }
+            _ => {}
+        }
+    }
+    if text.trim_end().ends_with('\\') {
+        return Err(TextError::TrailingBackslash);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_continuations() {
+        assert_eq!(check_run_text("a \\\n && b \\\n && c"), Ok(()));
+    }
+
+    #[test]
+    fn rejects_each_kind_of_bad_text() {
+        assert_eq!(check_run_text(""), Err(TextError::Empty));
+        assert_eq!(check_run_text("a\0b"), Err(TextError::Nul { offset: 1 }));
+        assert_eq!(
+            check_run_text("a\r\nb"),
+            Err(TextError::CarriageReturn { offset: 1 })
+        );
+        assert_eq!(
+            check_run_text("a \\\nb\nc"),
+            Err(TextError::BareNewline { line: 2 })
+        );
+        assert_eq!(
+            check_run_text("\nb"),
+            Err(TextError::BareNewline { line: 1 })
+        );
+        assert_eq!(check_run_text("make \\"), Err(TextError::TrailingBackslash));
+    }
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# One-stop environment setup for stagecraft (CI and developers):
+#   1. scripts/docker-up.sh     - make sure a Docker Engine answers
+#   2. scripts/base-images.sh   - build base images locally (no registry access)
+# Both steps are idempotent; re-running is cheap once everything is in place.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+start=$SECONDS
+
+bash "$here/docker-up.sh"
+# docker-up.sh may have started dockerd on the default socket; make sure the
+# rest of this script talks to the same daemon.
+export DOCKER_HOST="${DOCKER_HOST:-unix:///var/run/docker.sock}"
+bash "$here/base-images.sh"
+
+echo "setup: done in $((SECONDS - start))s"
+docker version --format 'setup: docker server {{.Server.Version}}, API {{.Server.APIVersion}} (client {{.Client.Version}})'
+echo "setup: images present:"
+docker images --format "{{.Repository}}:{{.Tag}}  {{.ID}}  {{.Size}}" | sed "s/^/  /"

@@ -1,0 +1,133 @@
+//! fortune: the workshop's first example.
+//!
+//! `fortune` on a full distribution image is a few hundred MB; in a
+//! `FROM scratch` stage holding the binary, the two shared libraries it
+//! loads, the dynamic loader and the fortune data it is about 4 MB and runs
+//! the same.
+
+use std::fmt;
+use std::str::FromStr;
+
+use stagecraft::packages::Apt;
+use stagecraft::{scratch, Dockerfile, Errors};
+
+/// The base of today's variants: Debian 12, imported locally by `scripts/`.
+pub const BASE: &str = "debian:bookworm-slim";
+/// The base the workshop used in 2021.
+pub const SEED_BASE: &str = "ubuntu:16.04";
+
+/// What the scratch stage needs, found with `ldd /usr/games/fortune` in the
+/// build stage (the workshop's hand-written list; each is copied to the same
+/// path). Paths under `/lib` resolve through the `/lib -> usr/lib` link on
+/// merged-/usr systems such as Debian 12, so the list works on both bases.
+pub const SCRATCH_FILES: [&str; 6] = [
+    "/usr/games/fortune",
+    "/usr/lib/x86_64-linux-gnu/librecode.so.0",
+    "/lib/x86_64-linux-gnu/libc.so.6",
+    "/lib64/ld-linux-x86-64.so.2",
+    "/usr/share/doc/fortunes-min/",
+    "/usr/share/games/fortunes/",
+];
+
+/// The variants this example renders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// One stage on a full base: packages installed the right way, but the
+    /// whole distribution ships.
+    Naive,
+    /// A build stage installs; a runtime stage on the same slim base receives
+    /// only the program, its library and its data.
+    Multistage,
+    /// A build stage installs; a `FROM scratch` stage receives the program,
+    /// its libraries, the loader and the data: no shell, no package manager.
+    Scratch,
+}
+
+impl Variant {
+    /// Every variant, from largest to smallest image.
+    pub const ALL: [Variant; 3] = [Variant::Naive, Variant::Multistage, Variant::Scratch];
+
+    /// The variant's name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Variant::Naive => "naive",
+            Variant::Multistage => "multistage",
+            Variant::Scratch => "scratch",
+        }
+    }
+}
+
+impl fmt::Display for Variant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Variant {
+    type Err = String;
+    fn from_str(name: &str) -> Result<Self, String> {
+        match name {
+            "naive" => Ok(Variant::Naive),
+            "multistage" | "multi-stage" => Ok(Variant::Multistage),
+            "scratch" | "minimal" => Ok(Variant::Scratch),
+            other => Err(format!(
+                "unknown fortune variant {other:?}: choose naive, multistage or scratch (alias minimal)"
+            )),
+        }
+    }
+}
+
+/// Today's Dockerfile of `variant`, on [`BASE`] with Debian's package names.
+pub fn dockerfile(variant: Variant) -> Result<Dockerfile, Errors> {
+    build(variant, BASE, ["fortune-mod", "fortunes-min"])
+}
+
+/// The workshop's 2021 Dockerfile of `variant` (on [`SEED_BASE`]), where it
+/// has one: the workshop shows the naive and the scratch answer only.
+pub fn seed(variant: Variant) -> Option<Result<Dockerfile, Errors>> {
+    match variant {
+        Variant::Multistage => None,
+        _ => Some(build(variant, SEED_BASE, ["fortune", "fortunes-min"])),
+    }
+}
+
+fn build(variant: Variant, base: &str, packages: [&str; 2]) -> Result<Dockerfile, Errors> {
+    let mut df = Dockerfile::builder();
+    let install = Apt::install(packages);
+    match variant {
+        Variant::Naive => {
+            df.anonymous_stage(base)
+                .install(install)
+                .env("PATH", "/usr/games:${PATH}")
+                .entrypoint(["fortune"]);
+        }
+        Variant::Multistage => {
+            let build = df.stage("build", base).install(install).done();
+            df.anonymous_stage(base)
+                .copy_from(&build, "/usr/games/fortune", "/usr/games/fortune")
+                .copy_from(
+                    &build,
+                    "/usr/lib/x86_64-linux-gnu/librecode.so.0",
+                    "/usr/lib/x86_64-linux-gnu/librecode.so.0",
+                )
+                .copy_from(
+                    &build,
+                    "/usr/share/games/fortunes/",
+                    "/usr/share/games/fortunes/",
+                )
+                .env("PATH", "/usr/games:${PATH}")
+                .entrypoint(["fortune"]);
+        }
+        Variant::Scratch => {
+            let build = df.stage("build", base).install(install).done();
+            let mut runtime = df.anonymous_stage(scratch());
+            for path in SCRATCH_FILES {
+                runtime = runtime.copy_from(&build, path, path);
+            }
+            runtime
+                .env("PATH", "/usr/games:${PATH}")
+                .entrypoint(["fortune"]);
+        }
+    }
+    df.build()
+}

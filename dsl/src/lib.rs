@@ -38,6 +38,8 @@
 //! (text), [`emit`] (`build.rs` helpers), [`error`].
 
 pub mod emit;
+#[cfg(feature = "engine")]
+pub mod engine;
 pub mod error;
 pub mod image_ref;
 pub mod model;

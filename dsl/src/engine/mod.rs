@@ -1,0 +1,2 @@
+//! Building, measuring and smoke-testing images through the Docker Engine
+//! API (feature `engine`).

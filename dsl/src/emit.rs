@@ -67,7 +67,10 @@ pub enum Outcome {
 }
 
 /// Why the file could not be written or is stale.
-#[derive(Debug, Error)]
+///
+/// Its `Debug` form is its message, so a `build.rs` whose `main` returns
+/// `Result<(), Box<dyn Error>>` shows the diff as it is, not as an escaped string.
+#[derive(Error)]
 #[non_exhaustive]
 pub enum EmitError {
     /// Check mode, and the file on disk differs from the model.
@@ -98,6 +101,12 @@ pub enum EmitError {
         /// The I/O error.
         source: io::Error,
     },
+}
+
+impl std::fmt::Debug for EmitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 /// Writes `dockerfile` to `path` when its bytes differ, or checks it when

@@ -206,6 +206,9 @@ pub enum ErrorKind {
 
 /// Every problem found while building or validating a model.
 ///
+/// Its `Debug` form is its message, so `main() -> Result<(), Box<dyn Error>>`
+/// (a `build.rs`, say) prints the list readably.
+///
 /// ```
 /// use stagecraft::{Dockerfile, scratch};
 ///
@@ -215,8 +218,14 @@ pub enum ErrorKind {
 /// assert_eq!(errors.len(), 1);
 /// assert!(errors.to_string().contains("reserved"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Errors(Vec<ModelError>);
+
+impl fmt::Debug for Errors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
 
 impl Errors {
     pub(crate) fn new(errors: Vec<ModelError>) -> Self {

@@ -1,0 +1,45 @@
+//! Rendered Dockerfiles against the files in `tests/golden/`.
+//!
+//! A changed rendering fails with a diff. When the change is intended,
+//! update the files with `UPDATE_EXPECT=1 cargo test --test golden` and
+//! review them in `git diff`.
+
+use expect_test::expect_file;
+use stagecraft_workshop::fortune::{self, Variant};
+
+#[test]
+fn fortune_variants() {
+    for variant in Variant::ALL {
+        let dockerfile = fortune::dockerfile(variant).expect("the fortune variants build");
+        expect_file![format!("golden/fortune/{variant}.Dockerfile")]
+            .assert_eq(&dockerfile.render());
+    }
+}
+
+/// The workshop's own Dockerfiles (2021, `ubuntu:16.04`), reproduced from the DSL.
+#[test]
+fn fortune_workshop_seed() {
+    for variant in Variant::ALL {
+        match fortune::seed(variant) {
+            Some(dockerfile) => {
+                let dockerfile = dockerfile.expect("the seed variants build");
+                expect_file![format!("golden/fortune/seed/{variant}.Dockerfile")]
+                    .assert_eq(&dockerfile.render());
+            }
+            None => assert_eq!(variant, Variant::Multistage),
+        }
+    }
+}
+
+/// Rendering is a pure function: the same model renders the same bytes,
+/// also after a trip through JSON.
+#[test]
+fn rendering_is_deterministic() {
+    for variant in Variant::ALL {
+        let dockerfile = fortune::dockerfile(variant).unwrap();
+        let json = serde_json::to_string(&dockerfile).unwrap();
+        let again: stagecraft::Dockerfile = serde_json::from_str(&json).unwrap();
+        assert_eq!(again, dockerfile);
+        assert_eq!(again.render(), dockerfile.render());
+    }
+}

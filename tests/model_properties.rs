@@ -1,0 +1,207 @@
+//! Property tests over random models: validation never panics, a valid
+//! model renders without panicking, never gains an instruction it does not
+//! hold (no injection through any string), and survives a trip through JSON.
+
+use proptest::prelude::*;
+use stagecraft::model::{
+    Add, Arg, Base, Command, Copy, Healthcheck, Instruction, KeyValue, Port, Protocol, Run, Stage,
+};
+use stagecraft::{Dockerfile, ImageRef};
+
+/// Strings that are mostly plain, sometimes hostile.
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        40 => "[a-zA-Z0-9_]{1,12}",
+        10 => "/[a-z0-9_./:-]{1,12}",
+        1 => Just(String::new()),
+        1 => "[ a-z]{0,6}\n(RUN|USER|FROM) [a-z]{1,4}",
+        1 => "[a-z]{0,4}[\"'\\\\$\\[\\]{} \t#=]{1,3}[a-z]{0,4}",
+        1 => any::<String>(),
+        1 => "[a-z]{1,4}\u{0}",
+        1 => "[a-z]{1,4}\\\\\n[a-z]{1,4}",
+    ]
+}
+
+fn words() -> impl Strategy<Value = Vec<String>> {
+    prop::collection::vec(text(), 0..3)
+}
+
+fn command() -> impl Strategy<Value = Command> {
+    prop_oneof![
+        words().prop_map(Command::Exec),
+        text().prop_map(Command::Shell)
+    ]
+}
+
+fn pairs() -> impl Strategy<Value = Vec<KeyValue>> {
+    prop::collection::vec(
+        (text(), text()).prop_map(|(key, value)| KeyValue { key, value }),
+        0..3,
+    )
+}
+
+fn alias() -> impl Strategy<Value = String> {
+    prop_oneof![
+        30 => prop::sample::select(vec!["build", "runtime", "py", "lib"]).prop_map(String::from),
+        1 => text(),
+    ]
+}
+
+fn instruction() -> impl Strategy<Value = Instruction> {
+    prop_oneof![
+        text().prop_filter_map("a checked run", |t| Run::checked(t)
+            .ok()
+            .map(Instruction::Run)),
+        (
+            proptest::option::of(alias()),
+            words(),
+            text(),
+            proptest::option::of(text()),
+            any::<bool>()
+        )
+            .prop_map(
+                |(from, sources, destination, chown, link)| Instruction::Copy(Copy {
+                    from,
+                    sources,
+                    destination,
+                    chown,
+                    chmod: None,
+                    link,
+                })
+            ),
+        (words(), text()).prop_map(|(sources, destination)| Instruction::Add(Add {
+            sources,
+            destination,
+            chown: None,
+            chmod: None
+        })),
+        pairs().prop_map(Instruction::Env),
+        pairs().prop_map(Instruction::Label),
+        (text(), proptest::option::of(text()))
+            .prop_map(|(name, default)| Instruction::Arg(Arg { name, default })),
+        text().prop_map(Instruction::Workdir),
+        text().prop_map(Instruction::User),
+        (any::<u16>(), any::<bool>()).prop_map(|(number, udp)| Instruction::Expose(Port {
+            number,
+            protocol: if udp { Protocol::Udp } else { Protocol::Tcp }
+        })),
+        command().prop_map(Instruction::Entrypoint),
+        command().prop_map(Instruction::Cmd),
+        (command(), proptest::option::of(0u64..100)).prop_map(|(command, interval_secs)| {
+            Instruction::Healthcheck(Healthcheck::Check {
+                command,
+                interval_secs,
+                timeout_secs: None,
+                start_period_secs: None,
+                retries: Some(3),
+            })
+        }),
+        Just(Instruction::Healthcheck(Healthcheck::None)),
+        words().prop_map(Instruction::Shell),
+        text().prop_map(Instruction::StopSignal),
+        text().prop_map(Instruction::Comment),
+    ]
+}
+
+fn base() -> impl Strategy<Value = Base> {
+    let image = prop::sample::select(vec![
+        "debian:bookworm-slim",
+        "ubuntu:16.04",
+        "gcr.io/distroless/cc-debian12",
+    ])
+    .prop_map(|r| ImageRef::parse(r).unwrap());
+    prop_oneof![
+        3 => image.clone().prop_map(Base::Image),
+        1 => image.prop_map(Base::ShellLess),
+        1 => Just(Base::Scratch),
+        1 => alias().prop_map(Base::Stage),
+    ]
+}
+
+fn stage() -> impl Strategy<Value = Stage> {
+    (
+        proptest::option::of(alias()),
+        base(),
+        proptest::option::of(prop_oneof![Just("linux/amd64".to_string()), text()]),
+        prop::collection::vec(instruction(), 0..5),
+    )
+        .prop_map(|(alias, base, platform, instructions)| Stage {
+            alias,
+            base,
+            platform,
+            instructions,
+        })
+}
+
+const KEYWORDS: [&str; 16] = [
+    "FROM",
+    "RUN",
+    "COPY",
+    "ADD",
+    "ENV",
+    "ARG",
+    "WORKDIR",
+    "USER",
+    "LABEL",
+    "EXPOSE",
+    "ENTRYPOINT",
+    "CMD",
+    "HEALTHCHECK",
+    "SHELL",
+    "STOPSIGNAL",
+    "#",
+];
+
+/// The instructions a Dockerfile parser would see: one per line that is not
+/// a continuation of the previous one. As in Docker's parser, a comment line
+/// never continues (its trailing backslash is part of the comment).
+fn instruction_lines(text: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut continued = false;
+    for line in text.lines() {
+        if !continued && !line.is_empty() {
+            lines.push(line);
+        }
+        continued = !line.starts_with('#') && line.ends_with('\\');
+    }
+    lines
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4000))]
+
+    #[test]
+    fn any_model_validates_renders_and_round_trips(
+        args in prop::collection::vec((text(), proptest::option::of(text())), 0..2),
+        stages in prop::collection::vec(stage(), 0..3),
+    ) {
+        let args: Vec<Arg> = args.into_iter().map(|(name, default)| Arg { name, default }).collect();
+        let expected: usize = args.len()
+            + stages.iter().map(|s| 1 + s.instructions.iter().map(|i| match i {
+                // A comment of n lines renders as n comment lines.
+                Instruction::Comment(text) => text.lines().count().max(1),
+                _ => 1,
+            }).sum::<usize>()).sum::<usize>();
+        match Dockerfile::from_parts(args, stages) {
+            Err(errors) => {
+                prop_assert!(!errors.is_empty());
+                let message = errors.to_string();
+                prop_assert!(!message.is_empty());
+            }
+            Ok(dockerfile) => {
+                let text = dockerfile.render();
+                let lines = instruction_lines(&text);
+                prop_assert_eq!(lines.len(), expected, "{}", text);
+                for line in &lines {
+                    let keyword = line.split(' ').next().unwrap();
+                    prop_assert!(KEYWORDS.contains(&keyword), "{:?} in\n{}", line, text);
+                }
+                prop_assert!(!text.contains('\0'));
+                let json = serde_json::to_string(&dockerfile).unwrap();
+                let again: Dockerfile = serde_json::from_str(&json).unwrap();
+                prop_assert_eq!(&again, &dockerfile);
+                prop_assert_eq!(again.render(), text);
+            }
+        }
+    }
+}

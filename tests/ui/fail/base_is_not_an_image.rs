@@ -1,0 +1,7 @@
+// A stage's base is an image reference, scratch(), distroless(..) or a &StageRef.
+use stagecraft::Dockerfile;
+
+fn main() {
+    let mut df = Dockerfile::builder();
+    df.stage("build", 16.04);
+}

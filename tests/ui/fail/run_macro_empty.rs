@@ -1,0 +1,4 @@
+// An empty RUN is refused.
+fn main() {
+    let _run = stagecraft::run!("   ");
+}

@@ -6,3 +6,9 @@
 //! `tests/golden/`.
 
 pub mod fortune;
+
+/// The README's code blocks, compiled and run as doctests so it cannot drift
+/// from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

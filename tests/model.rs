@@ -320,3 +320,30 @@ fn the_typed_model_is_readable() {
         Some(Instruction::Entrypoint(Command::Exec(words))) if words == &["fortune"]
     ));
 }
+
+/// Found by the property test: an empty comment must still be a comment
+/// line, and a WORKDIR ending in a backslash would swallow the next line.
+#[test]
+fn empty_comments_and_trailing_backslashes() {
+    let mut df = Dockerfile::builder();
+    df.anonymous_stage("debian:bookworm-slim")
+        .comment("")
+        .workdir("/opt");
+    assert_eq!(
+        df.build().unwrap().render(),
+        "FROM debian:bookworm-slim\n#\nWORKDIR /opt\n"
+    );
+
+    let mut df = Dockerfile::builder();
+    df.anonymous_stage("debian:bookworm-slim")
+        .workdir("/opt\\")
+        .user("root");
+    assert_eq!(
+        kinds(df),
+        [ErrorKind::ForbiddenCharacter {
+            what: "WORKDIR",
+            value: "/opt\\".into(),
+            character: "a trailing backslash"
+        }]
+    );
+}

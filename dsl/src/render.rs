@@ -128,7 +128,7 @@ fn instruction_text(instruction: &Instruction) -> String {
         Instruction::Shell(words) => format!("SHELL {}", json_array(words)),
         Instruction::StopSignal(signal) => format!("STOPSIGNAL {signal}"),
         Instruction::Comment(text) => text
-            .lines()
+            .split('\n')
             .map(|line| {
                 if line.is_empty() {
                     "#".to_string()

@@ -289,6 +289,15 @@ fn check_instruction(instruction: &Instruction) -> Vec<ErrorKind> {
                 "give a directory, e.g. \"/opt\"",
             ));
             kinds.extend(forbidden("WORKDIR", path));
+            // WORKDIR is written as it is: a trailing backslash would continue
+            // the instruction onto the next line.
+            if path.ends_with('\\') {
+                kinds.push(ErrorKind::ForbiddenCharacter {
+                    what: "WORKDIR",
+                    value: path.clone(),
+                    character: "a trailing backslash",
+                });
+            }
         }
         Instruction::User(user) => kinds.extend(check_owner("USER")(user)),
         Instruction::Expose(port) => {

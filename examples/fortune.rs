@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --example fortune                      # the recommended (scratch) variant
-//! cargo run --example fortune -- --variant naive   # naive | multistage | scratch
+//! cargo run --example fortune -- --variant naive   # naive | multistage | scratch | scratch-listed
 //! cargo run --example fortune -- --seed            # the workshop's 2021 version
 //! cargo run --example fortune -- --all             # every variant, one after the other
 //! ```
@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use stagecraft_workshop::fortune::{self, Variant};
 
 const USAGE: &str = "\
-usage: cargo run --example fortune -- [--variant naive|multistage|scratch] [--seed] [--all]
+usage: cargo run --example fortune -- [--variant naive|multistage|scratch|scratch-listed] [--seed] [--all]
 
   --variant NAME  the variant to print (default: scratch, the recommended one)
   --seed          print the workshop's 2021 version (ubuntu:16.04) instead of today's
@@ -32,9 +32,9 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--variant" => {
-                let name = args
-                    .next()
-                    .ok_or("--variant needs a name: naive, multistage or scratch")?;
+                let name = args.next().ok_or(
+                    "--variant needs a name: naive, multistage, scratch or scratch-listed",
+                )?;
                 options.variants = vec![name.parse()?];
             }
             "--seed" => options.seed = true,

@@ -8,6 +8,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use stagecraft::harvest::Harvest;
 use stagecraft::packages::Apt;
 use stagecraft::{scratch, Dockerfile, Errors};
 
@@ -38,14 +39,23 @@ pub enum Variant {
     /// A build stage installs; a runtime stage on the same slim base receives
     /// only the program, its library and its data.
     Multistage,
-    /// A build stage installs; a `FROM scratch` stage receives the program,
-    /// its libraries, the loader and the data: no shell, no package manager.
+    /// A build stage installs; a harvest stage collects the program, the
+    /// closure of its libraries, the loader and the package's data; a
+    /// `FROM scratch` stage receives them: no shell, no package manager.
     Scratch,
+    /// The workshop's answer on today's base: the same scratch stage with the
+    /// files listed by hand (found with `ldd`), one `COPY --from` each.
+    ScratchListed,
 }
 
 impl Variant {
     /// Every variant, from largest to smallest image.
-    pub const ALL: [Variant; 3] = [Variant::Naive, Variant::Multistage, Variant::Scratch];
+    pub const ALL: [Variant; 4] = [
+        Variant::Naive,
+        Variant::Multistage,
+        Variant::Scratch,
+        Variant::ScratchListed,
+    ];
 
     /// The variant's name on the command line.
     pub fn name(self) -> &'static str {
@@ -53,6 +63,7 @@ impl Variant {
             Variant::Naive => "naive",
             Variant::Multistage => "multistage",
             Variant::Scratch => "scratch",
+            Variant::ScratchListed => "scratch-listed",
         }
     }
 }
@@ -70,8 +81,10 @@ impl FromStr for Variant {
             "naive" => Ok(Variant::Naive),
             "multistage" | "multi-stage" => Ok(Variant::Multistage),
             "scratch" | "minimal" => Ok(Variant::Scratch),
+            "scratch-listed" => Ok(Variant::ScratchListed),
             other => Err(format!(
-                "unknown fortune variant {other:?}: choose naive, multistage or scratch (alias minimal)"
+                "unknown fortune variant {other:?}: choose naive, multistage, scratch (alias \
+                 minimal) or scratch-listed"
             )),
         }
     }
@@ -83,11 +96,14 @@ pub fn dockerfile(variant: Variant) -> Result<Dockerfile, Errors> {
 }
 
 /// The workshop's 2021 Dockerfile of `variant` (on [`SEED_BASE`]), where it
-/// has one: the workshop shows the naive and the scratch answer only.
+/// has one: the workshop shows the naive and the hand-listed scratch answer
+/// only (the latter is its `scratch`).
 pub fn seed(variant: Variant) -> Option<Result<Dockerfile, Errors>> {
+    let packages = ["fortune", "fortunes-min"];
     match variant {
-        Variant::Multistage => None,
-        _ => Some(build(variant, SEED_BASE, ["fortune", "fortunes-min"])),
+        Variant::Naive => Some(build(variant, SEED_BASE, packages)),
+        Variant::Scratch => Some(build(Variant::ScratchListed, SEED_BASE, packages)),
+        Variant::Multistage | Variant::ScratchListed => None,
     }
 }
 
@@ -119,6 +135,17 @@ fn build(variant: Variant, base: &str, packages: [&str; 2]) -> Result<Dockerfile
                 .entrypoint(["fortune"]);
         }
         Variant::Scratch => {
+            let build = df.stage("build", base).install(install).done();
+            let harvest = Harvest::new()
+                .binary("/usr/games/fortune")
+                .package_files("fortunes-min");
+            let collected = df.harvest("harvest", &build, harvest);
+            df.anonymous_stage(scratch())
+                .copy_harvest(&collected)
+                .env("PATH", "/usr/games:${PATH}")
+                .entrypoint(["fortune"]);
+        }
+        Variant::ScratchListed => {
             let build = df.stage("build", base).install(install).done();
             let mut runtime = df.anonymous_stage(scratch());
             for path in SCRATCH_FILES {

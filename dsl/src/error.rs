@@ -199,6 +199,9 @@ pub enum ErrorKind {
     /// A package recipe with bad input.
     #[error(transparent)]
     Recipe(#[from] RecipeError),
+    /// A harvest declaration that cannot be collected.
+    #[error(transparent)]
+    Harvest(#[from] crate::harvest::HarvestError),
     /// A `RUN` whose text cannot be placed in a Dockerfile.
     #[error(transparent)]
     Run(#[from] TextError),

@@ -41,6 +41,7 @@ pub mod emit;
 #[cfg(feature = "engine")]
 pub mod engine;
 pub mod error;
+pub mod harvest;
 pub mod image_ref;
 pub mod model;
 pub mod packages;

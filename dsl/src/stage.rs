@@ -44,11 +44,11 @@ use crate::model::{
 use crate::packages::Recipe;
 
 /// Type-state marker: the stage's base has `/bin/sh`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WithShell;
 
 /// Type-state marker: the stage's base has no shell (`scratch`, distroless).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShellLess;
 
 mod sealed {
@@ -414,11 +414,16 @@ impl<S: ShellKind, N> StageBuilder<'_, S, N> {
 
     /// Records a problem at the position the next instruction would take.
     fn error(self, keyword: &'static str, kind: ErrorKind) -> Self {
-        let stage = self.stage();
+        let part = Part::Instruction(self.stage().instructions.len(), keyword);
+        self.record(part, kind)
+    }
+
+    /// Records a problem of this stage, reported by `build`.
+    pub(crate) fn record(self, part: Part, kind: ErrorKind) -> Self {
         let location = Location {
             stage: Some(self.index),
-            alias: stage.alias.clone(),
-            part: Part::Instruction(stage.instructions.len(), keyword),
+            alias: self.stage().alias.clone(),
+            part,
         };
         self.builder.errors.push(ModelError { location, kind });
         self

@@ -78,7 +78,7 @@ impl Recipe for Apt {
 /// Debian policy: names are lowercase letters, digits, `+`, `-`, `.`, at
 /// least two characters, starting with a letter or digit; versions are
 /// `[epoch:]upstream[-revision]` starting with a digit.
-fn check_package(spec: &str) -> Result<(), String> {
+pub(crate) fn check_package(spec: &str) -> Result<(), String> {
     let (name, version) = match spec.split_once('=') {
         Some((name, version)) => (name, Some(version)),
         None => (spec, None),

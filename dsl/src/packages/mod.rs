@@ -45,6 +45,7 @@ mod rpm;
 use thiserror::Error;
 
 pub use self::apk::Apk;
+pub(crate) use self::apt::check_package as check_debian_package;
 pub use self::apt::Apt;
 pub use self::conda::{Conda, CondaTool};
 pub use self::pip::Pip;

@@ -1,0 +1,297 @@
+//! Harvest: declare what a runtime stage needs from a build stage, and get
+//! it collected automatically: a binary with the closure of its shared
+//! libraries and the dynamic loader, the files of a package, data paths.
+//!
+//! This is the workshop's hardest manual step (`ldd`, then one `COPY --from`
+//! per library) done by stagecraft. The *self-contained* strategy here needs
+//! no engine at render time: [`DockerfileBuilder::harvest`] adds a stage
+//! `FROM build AS <alias>` whose one `RUN` collects everything into
+//! `/harvest` (see the generated script's documentation in `script.rs`), and
+//! [`StageBuilder::copy_harvest`] brings it into the runtime stage with a
+//! single `COPY --from=<alias> /harvest/ /`. The build stage itself is not
+//! changed, so its cache stays valid.
+//!
+//! ```
+//! use stagecraft::harvest::Harvest;
+//! use stagecraft::packages::Apt;
+//! use stagecraft::{scratch, Dockerfile};
+//!
+//! let mut df = Dockerfile::builder();
+//! let build = df
+//!     .stage("build", "debian:bookworm-slim")
+//!     .install(Apt::install(["fortune-mod", "fortunes-min"]))
+//!     .done();
+//! let collected = df.harvest(
+//!     "harvest",
+//!     &build,
+//!     Harvest::new()
+//!         .binary("/usr/games/fortune")
+//!         .package_files("fortunes-min"),
+//! );
+//! df.anonymous_stage(scratch())
+//!     .copy_harvest(&collected)
+//!     .entrypoint(["/usr/games/fortune"]);
+//! let text = df.build().unwrap().render();
+//! assert!(text.contains("FROM build AS harvest\nRUN set -eu;"));
+//! assert!(text.contains("closure '/usr/games/fortune';"));
+//! assert!(text.ends_with("FROM scratch\nCOPY --from=harvest /harvest/ /\nENTRYPOINT [\"/usr/games/fortune\"]\n"));
+//! ```
+
+mod script;
+
+use thiserror::Error;
+
+use self::script::Call;
+use crate::error::{ErrorKind, Part};
+use crate::model::{Instruction, Run};
+use crate::stage::{DockerfileBuilder, Named, ShellKind, StageBuilder, StageRef, WithShell};
+
+/// Where the collected files are gathered in the harvest stage.
+pub const HARVEST_ROOT: &str = "/harvest";
+
+/// What a runtime stage needs from a build stage.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Harvest {
+    declared: Vec<Declared>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Declared {
+    Binary(String),
+    Library(String),
+    Package { name: String, docs: bool },
+    Path(String),
+    File { source: String, destination: String },
+}
+
+impl Harvest {
+    /// Nothing declared yet.
+    pub fn new() -> Harvest {
+        Harvest::default()
+    }
+
+    /// An executable and the closure of its shared libraries (`DT_NEEDED`,
+    /// `RPATH`/`RUNPATH`, the system search path), the dynamic loader, and
+    /// every symbolic link on the way, kept as links.
+    pub fn binary(mut self, path: impl Into<String>) -> Harvest {
+        self.declared.push(Declared::Binary(path.into()));
+        self
+    }
+
+    /// A library the program opens itself (`dlopen`), with its own closure.
+    pub fn library(mut self, path: impl Into<String>) -> Harvest {
+        self.declared.push(Declared::Library(path.into()));
+        self
+    }
+
+    /// The files a Debian package installed (`dpkg -L`), without
+    /// `/usr/share/{doc,man,info,lintian}`.
+    pub fn package_files(mut self, name: impl Into<String>) -> Harvest {
+        self.declared.push(Declared::Package {
+            name: name.into(),
+            docs: false,
+        });
+        self
+    }
+
+    /// Like [`package_files`](Self::package_files), documentation included.
+    pub fn package_files_with_docs(mut self, name: impl Into<String>) -> Harvest {
+        self.declared.push(Declared::Package {
+            name: name.into(),
+            docs: true,
+        });
+        self
+    }
+
+    /// A file or a whole directory, at the same path (data, configuration,
+    /// CA certificates, OpenCL ICD files).
+    pub fn path(mut self, path: impl Into<String>) -> Harvest {
+        self.declared.push(Declared::Path(path.into()));
+        self
+    }
+
+    /// One file, put at another path (links followed).
+    pub fn file(mut self, source: impl Into<String>, destination: impl Into<String>) -> Harvest {
+        self.declared.push(Declared::File {
+            source: source.into(),
+            destination: destination.into(),
+        });
+        self
+    }
+
+    /// Checks the declarations and turns them into calls of the script.
+    fn calls(&self) -> Result<Vec<Call>, HarvestError> {
+        if self.declared.is_empty() {
+            return Err(HarvestError::Nothing);
+        }
+        self.declared
+            .iter()
+            .map(|declared| {
+                Ok(match declared {
+                    Declared::Binary(path) => Call::Closure(check_path("binary", path)?),
+                    Declared::Library(path) => Call::Closure(check_path("library", path)?),
+                    Declared::Path(path) => Call::Keep(check_path("path", path)?),
+                    Declared::File {
+                        source,
+                        destination,
+                    } => Call::Place {
+                        source: check_path("file source", source)?,
+                        destination: check_path("file destination", destination)?,
+                    },
+                    Declared::Package { name, docs } => {
+                        crate::packages::check_debian_package(name).map_err(|reason| {
+                            HarvestError::InvalidPackage {
+                                name: name.clone(),
+                                reason,
+                            }
+                        })?;
+                        if name.contains(['=', '/']) {
+                            return Err(HarvestError::InvalidPackage {
+                                name: name.clone(),
+                                reason: "name the installed package alone, without a version \
+                                         or release"
+                                    .to_string(),
+                            });
+                        }
+                        Call::Package {
+                            name: name.clone(),
+                            docs: *docs,
+                        }
+                    }
+                })
+            })
+            .collect()
+    }
+}
+
+/// A declaration that cannot be harvested.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum HarvestError {
+    /// Nothing was declared.
+    #[error("the harvest declares nothing: add binary(..), package_files(..) or path(..)")]
+    Nothing,
+    /// A path that is not absolute or holds characters the script cannot carry.
+    #[error("invalid harvest {what} {path:?}: {reason}")]
+    InvalidPath {
+        /// Which declaration.
+        what: &'static str,
+        /// The path.
+        path: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A package name outside Debian's grammar.
+    #[error("invalid harvest package {name:?}: {reason}")]
+    InvalidPackage {
+        /// The name.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+fn check_path(what: &'static str, path: &str) -> Result<String, HarvestError> {
+    let reason = if !path.starts_with('/') {
+        "write an absolute path inside the build stage, e.g. \"/usr/games/fortune\""
+    } else if path.contains('\'') || path.chars().any(char::is_control) {
+        "a path with a quote or a control character cannot be harvested"
+    } else if path.split('/').any(|part| part == "..") {
+        "write the path without '..'"
+    } else {
+        return Ok(path.to_string());
+    };
+    Err(HarvestError::InvalidPath {
+        what,
+        path: path.to_string(),
+        reason,
+    })
+}
+
+/// A declared harvest stage, for [`StageBuilder::copy_harvest`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HarvestRef {
+    stage: StageRef<WithShell>,
+}
+
+impl HarvestRef {
+    /// The harvest stage, e.g. to build it alone with `--target`.
+    pub fn stage(&self) -> &StageRef<WithShell> {
+        &self.stage
+    }
+}
+
+impl DockerfileBuilder {
+    /// Declares a stage `FROM <from> AS <alias>` that collects what `harvest`
+    /// declares into [`HARVEST_ROOT`]. `from` must have a shell (it runs the
+    /// collection script), which its type guarantees.
+    pub fn harvest(
+        &mut self,
+        alias: impl Into<String>,
+        from: &StageRef<WithShell>,
+        harvest: Harvest,
+    ) -> HarvestRef {
+        let calls = harvest.calls();
+        let stage: StageBuilder<'_, WithShell, Named> = self.stage(alias, from);
+        let stage = match calls {
+            Ok(calls) => match Run::checked(script::script(HARVEST_ROOT, &calls)) {
+                Ok(run) => stage.instruction(Instruction::Run(run)),
+                Err(error) => stage.record(Part::Instruction(0, "RUN"), ErrorKind::Run(error)),
+            },
+            Err(error) => stage.record(Part::Instruction(0, "RUN"), ErrorKind::Harvest(error)),
+        };
+        HarvestRef {
+            stage: stage.done(),
+        }
+    }
+}
+
+impl<S: ShellKind, N> StageBuilder<'_, S, N> {
+    /// `COPY --from=<harvest> /harvest/ /`: everything the harvest collected,
+    /// at the paths it had in the build stage.
+    pub fn copy_harvest(self, harvest: &HarvestRef) -> Self {
+        self.copy_from(&harvest.stage, format!("{HARVEST_ROOT}/"), "/")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_declarations_are_named() {
+        let error = Harvest::new()
+            .binary("usr/games/fortune")
+            .calls()
+            .unwrap_err();
+        assert!(error.to_string().contains("absolute path"), "{error}");
+        let error = Harvest::new().path("/a/../etc").calls().unwrap_err();
+        assert!(error.to_string().contains("without '..'"), "{error}");
+        let error = Harvest::new()
+            .package_files("x'; rm -rf /")
+            .calls()
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("invalid harvest package"),
+            "{error}"
+        );
+        assert_eq!(Harvest::new().calls(), Err(HarvestError::Nothing));
+    }
+
+    #[test]
+    fn the_script_is_valid_run_text() {
+        let calls = Harvest::new()
+            .binary("/usr/games/fortune")
+            .library("/usr/lib/x86_64-linux-gnu/libOpenCL.so.1")
+            .package_files_with_docs("fortunes-min")
+            .path("/etc/OpenCL/vendors/")
+            .file("/usr/share/zoneinfo/UTC", "/etc/localtime")
+            .calls()
+            .unwrap();
+        let text = script::script(HARVEST_ROOT, &calls);
+        assert_eq!(stagecraft_rules::text::check_run_text(&text), Ok(()));
+        assert!(!text.contains(" | "), "no pipes: {text}");
+        assert!(text.contains("package fortunes-min docs;"));
+        assert!(text.contains("cp -L '/usr/share/zoneinfo/UTC' '/harvest/etc/localtime';"));
+    }
+}

@@ -1,0 +1,111 @@
+//! The generated step of the self-contained strategy: POSIX sh, coreutils,
+//! `awk`, `od`, `ldd` and `dpkg`, all present in any Debian or Ubuntu build
+//! image.
+//!
+//! `keep PATH` copies a path into the harvest directory with every symbolic
+//! link met on the way kept as a link (the directory links of a merged-/usr
+//! system such as `/lib64 -> usr/lib64` included), then its target, until a
+//! real file or directory is reached; a loop is an error after 64 links.
+//! `closure BINARY` keeps the binary and every library `ldd` resolves for
+//! it. The loader behind `ldd` follows `DT_NEEDED`, `RPATH`/`RUNPATH`
+//! (`$ORIGIN` included) and the system search path exactly as it will at run
+//! time; its output is read line by line for the three forms it has
+//! (`name => /path (addr)`, `/path (addr)`, `name => not found`), and a
+//! missing library is an error naming it instead of a line to misparse.
+//! `package NAME` keeps what `dpkg -L` lists (documentation left out unless
+//! asked for).
+//!
+//! The script has no pipe and no `cd`, so the best-practice rules have
+//! nothing to say about it; it is written as one line per fragment, joined
+//! by line continuations, so it reads like a script in the Dockerfile.
+
+/// The helper functions, one fragment per line; each fragment is valid
+/// shell when the fragments are joined by spaces (as Docker joins
+/// continuation lines).
+const FUNCTIONS: &[&str] = &[
+    "set -eu;",
+    "die() { echo \"stagecraft harvest: $*\" >&2; exit 1; };",
+    "keep() { n=0; p=$1;",
+    "  while :; do",
+    "    n=$((n + 1)); [ \"$n\" -le 64 ] || die \"$1: too many levels of symbolic links\";",
+    "    d=; rest=${p#/}; found=;",
+    "    while [ -n \"$rest\" ]; do",
+    "      c=${rest%%/*}; if [ \"$c\" = \"$rest\" ]; then rest=; else rest=${rest#*/}; fi;",
+    "      [ -n \"$c\" ] || continue; d=$d/$c;",
+    "      if [ -L \"$d\" ]; then found=1; break; fi;",
+    "    done;",
+    "    if [ -z \"$found\" ]; then",
+    "      [ -e \"$p\" ] || die \"$1: no such file or directory\";",
+    "      cp -a --parents \"$p\" \"$H\"; return 0;",
+    "    fi;",
+    "    [ -L \"$H$d\" ] || cp -P --parents \"$d\" \"$H\";",
+    "    t=$(readlink \"$d\");",
+    "    case $t in /*) ;; *) t=$(readlink -f \"${d%/*}/$(dirname \"$t\")\")/${t##*/} ;; esac;",
+    "    if [ -n \"$rest\" ]; then p=$t/$rest; else p=$t; fi;",
+    "  done; };",
+    "closure() { if [ ! -e \"$1\" ]; then",
+    "    [ -L \"$1\" ] && die \"$1: a dangling or looping symbolic link\";",
+    "    die \"$1: no such file or directory\"; fi;",
+    "  case $(od -An -tx1 -N4 \"$1\") in *'7f 45 4c 46'*) ;;",
+    "    *) die \"$1 is not an ELF file: harvest a script's interpreter with binary() and the script with path()\" ;; esac;",
+    "  keep \"$1\";",
+    "  if ! ldd \"$1\" > /tmp/stagecraft-ldd 2>&1; then",
+    "    grep -q -e 'not a dynamic executable' -e 'statically linked' /tmp/stagecraft-ldd && return 0;",
+    "    die \"ldd $1 failed: $(cat /tmp/stagecraft-ldd)\";",
+    "  fi;",
+    "  missing=$(awk '$2 == \"=>\" && $3 == \"not\" { print $1 }' /tmp/stagecraft-ldd);",
+    "  [ -z \"$missing\" ] || die \"$1 needs libraries that cannot be found:\" $missing;",
+    "  for lib in $(awk '$2 == \"=>\" && $3 ~ /^\\// { print $3 } $1 ~ /^\\// { print $1 }' /tmp/stagecraft-ldd); do",
+    "    keep \"$lib\";",
+    "  done; };",
+    "package() { dpkg -L \"$1\" > /tmp/stagecraft-dpkg 2>/dev/null || die \"package $1 is not installed in this stage\";",
+    "  while IFS= read -r f; do",
+    "    case $f in /*) ;; *) continue ;; esac;",
+    "    if [ \"$2\" = nodocs ]; then case $f in /usr/share/doc/*|/usr/share/man/*|/usr/share/info/*|/usr/share/lintian/*) continue ;; esac; fi;",
+    "    if [ -d \"$f\" ] && [ ! -L \"$f\" ]; then continue; fi;",
+    "    keep \"$f\";",
+    "  done < /tmp/stagecraft-dpkg; };",
+];
+
+/// One call of the script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Call {
+    Closure(String),
+    Keep(String),
+    Package { name: String, docs: bool },
+    Place { source: String, destination: String },
+}
+
+/// The whole step: functions, then the calls, then the removal of the
+/// temporary files; `root` is the harvest directory.
+pub(super) fn script(root: &str, calls: &[Call]) -> String {
+    let mut lines: Vec<String> = FUNCTIONS.iter().map(|line| line.to_string()).collect();
+    lines.push(format!("H={root}; mkdir -p \"$H\";"));
+    for call in calls {
+        lines.push(match call {
+            Call::Closure(path) => format!("closure {};", quote(path)),
+            Call::Keep(path) => format!("keep {};", quote(path)),
+            Call::Package { name, docs } => {
+                format!("package {name} {};", if *docs { "docs" } else { "nodocs" })
+            }
+            Call::Place {
+                source,
+                destination,
+            } => {
+                let destination = format!("{root}{destination}");
+                format!(
+                    "mkdir -p \"$(dirname {dst})\"; cp -L {src} {dst};",
+                    src = quote(source),
+                    dst = quote(&destination)
+                )
+            }
+        });
+    }
+    lines.push("rm -f /tmp/stagecraft-ldd /tmp/stagecraft-dpkg".to_string());
+    lines.join(" \\\n    ")
+}
+
+/// Single quotes; the paths were checked to hold no quote.
+fn quote(path: &str) -> String {
+    format!("'{path}'")
+}

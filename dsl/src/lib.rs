@@ -37,6 +37,7 @@
 //! [`packages`] (recipes), [`image_ref`] (image references), [`render`]
 //! (text), [`emit`] (`build.rs` helpers), [`error`].
 
+pub mod distroless;
 pub mod emit;
 #[cfg(feature = "engine")]
 pub mod engine;

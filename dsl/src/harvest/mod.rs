@@ -53,6 +53,7 @@ pub const HARVEST_ROOT: &str = "/harvest";
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Harvest {
     declared: Vec<Declared>,
+    except: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,6 +120,26 @@ impl Harvest {
         self
     }
 
+    /// Leaves out libraries that these Debian packages own, because the
+    /// runtime base already has them, e.g.
+    /// `.except_packages(Flavor::Cc.packages())` on a distroless `cc` base.
+    pub fn except_packages<I, S>(mut self, packages: I) -> Harvest
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.except.extend(packages.into_iter().map(Into::into));
+        self
+    }
+
+    /// Checks the package names of [`except_packages`](Self::except_packages).
+    fn except(&self) -> Result<Vec<String>, HarvestError> {
+        for name in &self.except {
+            check_installed_package(name)?;
+        }
+        Ok(self.except.clone())
+    }
+
     /// Checks the declarations and turns them into calls of the script.
     fn calls(&self) -> Result<Vec<Call>, HarvestError> {
         if self.declared.is_empty() {
@@ -139,20 +160,7 @@ impl Harvest {
                         destination: check_path("file destination", destination)?,
                     },
                     Declared::Package { name, docs } => {
-                        crate::packages::check_debian_package(name).map_err(|reason| {
-                            HarvestError::InvalidPackage {
-                                name: name.clone(),
-                                reason,
-                            }
-                        })?;
-                        if name.contains(['=', '/']) {
-                            return Err(HarvestError::InvalidPackage {
-                                name: name.clone(),
-                                reason: "name the installed package alone, without a version \
-                                         or release"
-                                    .to_string(),
-                            });
-                        }
+                        check_installed_package(name)?;
                         Call::Package {
                             name: name.clone(),
                             docs: *docs,
@@ -189,6 +197,22 @@ pub enum HarvestError {
         /// What is wrong.
         reason: String,
     },
+}
+
+/// A Debian package name, without version or release (it names what is installed).
+fn check_installed_package(name: &str) -> Result<(), HarvestError> {
+    let invalid = |reason: String| HarvestError::InvalidPackage {
+        name: name.to_string(),
+        reason,
+    };
+    crate::packages::check_debian_package(name).map_err(invalid)?;
+    if name.contains(['=', '/', ':']) {
+        return Err(invalid(
+            "name the installed package alone, without a version, architecture or release"
+                .to_string(),
+        ));
+    }
+    Ok(())
 }
 
 fn check_path(what: &'static str, path: &str) -> Result<String, HarvestError> {
@@ -231,13 +255,17 @@ impl DockerfileBuilder {
         from: &StageRef<WithShell>,
         harvest: Harvest,
     ) -> HarvestRef {
-        let calls = harvest.calls();
+        let calls = harvest
+            .calls()
+            .and_then(|calls| Ok((calls, harvest.except()?)));
         let stage: StageBuilder<'_, WithShell, Named> = self.stage(alias, from);
         let stage = match calls {
-            Ok(calls) => match Run::checked(script::script(HARVEST_ROOT, &calls)) {
-                Ok(run) => stage.instruction(Instruction::Run(run)),
-                Err(error) => stage.record(Part::Instruction(0, "RUN"), ErrorKind::Run(error)),
-            },
+            Ok((calls, except)) => {
+                match Run::checked(script::script(HARVEST_ROOT, &calls, &except)) {
+                    Ok(run) => stage.instruction(Instruction::Run(run)),
+                    Err(error) => stage.record(Part::Instruction(0, "RUN"), ErrorKind::Run(error)),
+                }
+            }
             Err(error) => stage.record(Part::Instruction(0, "RUN"), ErrorKind::Harvest(error)),
         };
         HarvestRef {
@@ -288,10 +316,11 @@ mod tests {
             .file("/usr/share/zoneinfo/UTC", "/etc/localtime")
             .calls()
             .unwrap();
-        let text = script::script(HARVEST_ROOT, &calls);
+        let text = script::script(HARVEST_ROOT, &calls, &["libc6".to_string()]);
         assert_eq!(stagecraft_rules::text::check_run_text(&text), Ok(()));
         assert!(!text.contains(" | "), "no pipes: {text}");
         assert!(text.contains("package fortunes-min docs;"));
+        assert!(text.contains("EXCEPT='libc6';"));
         assert!(text.contains("cp -L '/usr/share/zoneinfo/UTC' '/harvest/etc/localtime';"));
     }
 }

@@ -2,7 +2,9 @@
 //! `awk`, `od`, `ldd` and `dpkg`, all present in any Debian or Ubuntu build
 //! image.
 //!
-//! `keep PATH` copies a path into the harvest directory with every symbolic
+//! Paths are copied to `$H$path` explicitly (never `cp --parents`, which
+//! resolves the parents against the working directory the stage happens to
+//! have). `keep PATH` copies a path into the harvest directory with every symbolic
 //! link met on the way kept as a link (the directory links of a merged-/usr
 //! system such as `/lib64 -> usr/lib64` included), then its target, until a
 //! real file or directory is reached; a loop is an error after 64 links.
@@ -12,6 +14,10 @@
 //! time; its output is read line by line for the three forms it has
 //! (`name => /path (addr)`, `/path (addr)`, `name => not found`), and a
 //! missing library is an error naming it instead of a line to misparse.
+//! Libraries owned (`dpkg -S`, asked for the path `ldd` printed and for the
+//! file it resolves to, since on merged-/usr systems a package may have
+//! recorded either) by a package in `$EXCEPT` are left out: the runtime base
+//! provides them (e.g. libc6 on distroless `cc`).
 //! `package NAME` keeps what `dpkg -L` lists (documentation left out unless
 //! asked for).
 //!
@@ -36,9 +42,10 @@ const FUNCTIONS: &[&str] = &[
     "    done;",
     "    if [ -z \"$found\" ]; then",
     "      [ -e \"$p\" ] || die \"$1: no such file or directory\";",
-    "      cp -a --parents \"$p\" \"$H\"; return 0;",
+    "      if [ -d \"$p\" ]; then mkdir -p \"$H$p\"; cp -a \"$p/.\" \"$H$p/\";",
+    "      else mkdir -p \"$H${p%/*}\"; cp -a \"$p\" \"$H$p\"; fi; return 0;",
     "    fi;",
-    "    [ -L \"$H$d\" ] || cp -P --parents \"$d\" \"$H\";",
+    "    [ -L \"$H$d\" ] || { mkdir -p \"$H${d%/*}\"; cp -P \"$d\" \"$H$d\"; };",
     "    t=$(readlink \"$d\");",
     "    case $t in /*) ;; *) t=$(readlink -f \"${d%/*}/$(dirname \"$t\")\")/${t##*/} ;; esac;",
     "    if [ -n \"$rest\" ]; then p=$t/$rest; else p=$t; fi;",
@@ -56,8 +63,13 @@ const FUNCTIONS: &[&str] = &[
     "  missing=$(awk '$2 == \"=>\" && $3 == \"not\" { print $1 }' /tmp/stagecraft-ldd);",
     "  [ -z \"$missing\" ] || die \"$1 needs libraries that cannot be found:\" $missing;",
     "  for lib in $(awk '$2 == \"=>\" && $3 ~ /^\\// { print $3 } $1 ~ /^\\// { print $1 }' /tmp/stagecraft-ldd); do",
-    "    keep \"$lib\";",
+    "    provided \"$lib\" || keep \"$lib\";",
     "  done; };",
+    "provided() { [ -n \"$EXCEPT\" ] || return 1;",
+    "  dpkg -S \"$1\" > /tmp/stagecraft-owner 2>/dev/null",
+    "    || dpkg -S \"$(readlink -f \"$1\")\" > /tmp/stagecraft-owner 2>/dev/null || return 1;",
+    "  case \" $EXCEPT \" in *\" $(awk -F: 'NR == 1 { print $1 }' /tmp/stagecraft-owner) \"*) return 0 ;; esac;",
+    "  return 1; };",
     "package() { dpkg -L \"$1\" > /tmp/stagecraft-dpkg 2>/dev/null || die \"package $1 is not installed in this stage\";",
     "  while IFS= read -r f; do",
     "    case $f in /*) ;; *) continue ;; esac;",
@@ -78,9 +90,12 @@ pub(super) enum Call {
 
 /// The whole step: functions, then the calls, then the removal of the
 /// temporary files; `root` is the harvest directory.
-pub(super) fn script(root: &str, calls: &[Call]) -> String {
+pub(super) fn script(root: &str, calls: &[Call], except: &[String]) -> String {
     let mut lines: Vec<String> = FUNCTIONS.iter().map(|line| line.to_string()).collect();
-    lines.push(format!("H={root}; mkdir -p \"$H\";"));
+    lines.push(format!(
+        "H={root}; EXCEPT='{}'; mkdir -p \"$H\";",
+        except.join(" ")
+    ));
     for call in calls {
         lines.push(match call {
             Call::Closure(path) => format!("closure {};", quote(path)),
@@ -101,7 +116,7 @@ pub(super) fn script(root: &str, calls: &[Call]) -> String {
             }
         });
     }
-    lines.push("rm -f /tmp/stagecraft-ldd /tmp/stagecraft-dpkg".to_string());
+    lines.push("rm -f /tmp/stagecraft-ldd /tmp/stagecraft-dpkg /tmp/stagecraft-owner".to_string());
     lines.join(" \\\n    ")
 }
 

@@ -19,9 +19,10 @@ RUN set -eu; \
         done; \
         if [ -z "$found" ]; then \
           [ -e "$p" ] || die "$1: no such file or directory"; \
-          cp -a --parents "$p" "$H"; return 0; \
+          if [ -d "$p" ]; then mkdir -p "$H$p"; cp -a "$p/." "$H$p/"; \
+          else mkdir -p "$H${p%/*}"; cp -a "$p" "$H$p"; fi; return 0; \
         fi; \
-        [ -L "$H$d" ] || cp -P --parents "$d" "$H"; \
+        [ -L "$H$d" ] || { mkdir -p "$H${d%/*}"; cp -P "$d" "$H$d"; }; \
         t=$(readlink "$d"); \
         case $t in /*) ;; *) t=$(readlink -f "${d%/*}/$(dirname "$t")")/${t##*/} ;; esac; \
         if [ -n "$rest" ]; then p=$t/$rest; else p=$t; fi; \
@@ -39,8 +40,13 @@ RUN set -eu; \
       missing=$(awk '$2 == "=>" && $3 == "not" { print $1 }' /tmp/stagecraft-ldd); \
       [ -z "$missing" ] || die "$1 needs libraries that cannot be found:" $missing; \
       for lib in $(awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' /tmp/stagecraft-ldd); do \
-        keep "$lib"; \
+        provided "$lib" || keep "$lib"; \
       done; }; \
+    provided() { [ -n "$EXCEPT" ] || return 1; \
+      dpkg -S "$1" > /tmp/stagecraft-owner 2>/dev/null \
+        || dpkg -S "$(readlink -f "$1")" > /tmp/stagecraft-owner 2>/dev/null || return 1; \
+      case " $EXCEPT " in *" $(awk -F: 'NR == 1 { print $1 }' /tmp/stagecraft-owner) "*) return 0 ;; esac; \
+      return 1; }; \
     package() { dpkg -L "$1" > /tmp/stagecraft-dpkg 2>/dev/null || die "package $1 is not installed in this stage"; \
       while IFS= read -r f; do \
         case $f in /*) ;; *) continue ;; esac; \
@@ -48,10 +54,10 @@ RUN set -eu; \
         if [ -d "$f" ] && [ ! -L "$f" ]; then continue; fi; \
         keep "$f"; \
       done < /tmp/stagecraft-dpkg; }; \
-    H=/harvest; mkdir -p "$H"; \
+    H=/harvest; EXCEPT=''; mkdir -p "$H"; \
     closure '/usr/games/fortune'; \
     package fortunes-min nodocs; \
-    rm -f /tmp/stagecraft-ldd /tmp/stagecraft-dpkg
+    rm -f /tmp/stagecraft-ldd /tmp/stagecraft-dpkg /tmp/stagecraft-owner
 
 FROM scratch
 COPY --from=harvest /harvest/ /

@@ -47,6 +47,7 @@ pub mod image_ref;
 pub mod model;
 pub mod packages;
 pub mod render;
+pub mod report;
 pub mod stage;
 
 pub use crate::error::{ErrorKind, Errors, ModelError};

@@ -1,2 +1,409 @@
 //! Building, measuring and smoke-testing images through the Docker Engine
 //! API (feature `engine`).
+//!
+//! [`Engine`] is the async API (tokio, through [`bollard`]);
+//! [`blocking::Engine`] wraps it with a runtime of its own for callers that
+//! have none. Both connect the same way: the `DOCKER_HOST` environment
+//! variable (`unix://`, `tcp://`, `http://`) or an explicit
+//! [`ConnectOptions::host`], else the local socket, and then always
+//! negotiate the API version (a Debian `docker.io` daemon speaks API 1.41).
+//!
+//! * [`Engine::build`] sends a tar context holding exactly the rendered
+//!   Dockerfile and the files declared in [`BuildOptions`], to the classic
+//!   builder, and streams progress (a progress bar on a terminal, plain
+//!   timestamped lines in CI or when stderr is not a terminal). A failed step
+//!   comes back as a [`BuildFailure`] naming the stage and instruction, and
+//!   what the failed build left behind is removed.
+//! * [`Engine::inspect`] and [`Engine::compare`] measure images into
+//!   [`crate::report`] values (text table, JSON, SVG bar chart).
+//! * [`Engine::smoke`] runs an image with a [`SmokeTest`] and checks its exit
+//!   code and output; its container is always removed.
+//! * [`Engine::cleanup`] removes the images and containers carrying a label,
+//!   e.g. everything of one test run ([`BuildOptions::run_label`]).
+//!
+//! ```no_run
+//! use stagecraft::engine::{blocking::Engine, BuildOptions, SmokeTest};
+//! use stagecraft::Dockerfile;
+//!
+//! let mut df = Dockerfile::builder();
+//! df.anonymous_stage("debian:bookworm-slim").cmd(["echo", "hello"]);
+//! let dockerfile = df.build()?;
+//!
+//! let engine = Engine::connect()?;
+//! let built = engine.build(&dockerfile, &BuildOptions::new().tag("hello:latest"))?;
+//! println!("{} ({} cached)", built.image_id, if built.fully_cached { "fully" } else { "not" });
+//! let run = engine.smoke(&SmokeTest::new("hello:latest").expect_stdout_contains("hello"))?;
+//! assert_eq!(run.exit_code, 0);
+//! println!("{}", engine.inspect("hello:latest")?.to_table());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod blocking;
+mod build;
+mod context;
+mod error;
+mod progress;
+mod smoke;
+mod steps;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bollard::query_parameters::{
+    ListContainersOptionsBuilder, ListImagesOptionsBuilder, RemoveContainerOptionsBuilder,
+    RemoveImageOptionsBuilder,
+};
+use bollard::Docker;
+
+/// The Docker Engine API client this module is built on, for calls through [`Engine::docker`].
+pub use bollard;
+
+pub use self::build::{BuildOptions, BuildOutcome, ProgressMode, PullPolicy, StepRecord};
+pub use self::error::{BuildFailure, EngineError, SmokeFailure, StageId};
+pub use self::smoke::{SmokeOutcome, SmokeTest};
+use crate::report::{Comparison, ImageReport, LayerReport};
+
+/// The label [`BuildOptions::run_label`] and [`SmokeTest::run_label`] put on
+/// what they create: `stagecraft.test-run=<id>`.
+pub const RUN_LABEL: &str = "stagecraft.test-run";
+
+/// The address used when neither `DOCKER_HOST` nor [`ConnectOptions::host`] says one.
+pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
+
+/// How to reach the daemon.
+///
+/// ```
+/// use std::time::Duration;
+/// use stagecraft::engine::ConnectOptions;
+///
+/// let options = ConnectOptions::new()
+///     .host("tcp://127.0.0.1:2375")
+///     .connect_timeout(Duration::from_secs(2));
+/// assert_eq!(options.resolved_host(), "tcp://127.0.0.1:2375");
+/// ```
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    host: Option<String>,
+    connect_timeout: Duration,
+    request_timeout: Duration,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            host: None,
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+impl ConnectOptions {
+    /// `DOCKER_HOST` if set, else the local socket; 10 s to answer.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Use this daemon address (`unix:///path`, `tcp://host:port`,
+    /// `http://host:port`) instead of `DOCKER_HOST`.
+    pub fn host(mut self, host: impl Into<String>) -> Self {
+        self.host = Some(host.into());
+        self
+    }
+
+    /// How long the daemon has to answer the version negotiation (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The client's timeout for each request's response headers (default
+    /// 120 s; a build's streamed body is not limited by it).
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// The address that will be tried: the explicit host, else a non-empty
+    /// `DOCKER_HOST`, else [`DEFAULT_HOST`].
+    pub fn resolved_host(&self) -> String {
+        self.host
+            .clone()
+            .or_else(|| std::env::var("DOCKER_HOST").ok().filter(|h| !h.is_empty()))
+            .unwrap_or_else(|| DEFAULT_HOST.to_string())
+    }
+}
+
+/// What [`Engine::cleanup`] removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cleanup {
+    /// Containers removed.
+    pub containers: usize,
+    /// Images removed.
+    pub images: usize,
+}
+
+/// An async client of one Docker daemon. Cheap to clone.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), stagecraft::engine::EngineError> {
+/// use stagecraft::engine::{ConnectOptions, Engine};
+///
+/// let engine = Engine::connect_with(&ConnectOptions::new().host("unix:///var/run/docker.sock")).await?;
+/// println!("API {}", engine.api_version());
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Engine {
+    docker: Docker,
+    host: String,
+}
+
+impl Engine {
+    /// Connects as [`ConnectOptions::new`] says: `DOCKER_HOST`, else the
+    /// local socket, then negotiates the API version.
+    ///
+    /// # Errors
+    ///
+    /// [`EngineError::NoDaemon`] when nothing answers, with what to do about it.
+    pub async fn connect() -> Result<Engine, EngineError> {
+        Self::connect_with(&ConnectOptions::new()).await
+    }
+
+    /// Connects to the daemon `options` name and negotiates the API version.
+    ///
+    /// # Errors
+    ///
+    /// [`EngineError::NoDaemon`] when nothing answers in time,
+    /// [`EngineError::InvalidHost`] for an address of an unknown scheme.
+    pub async fn connect_with(options: &ConnectOptions) -> Result<Engine, EngineError> {
+        let host = options.resolved_host();
+        let timeout = options.request_timeout.as_secs().max(1);
+        let version = bollard::API_DEFAULT_VERSION;
+        let connected = if host.starts_with("unix://") {
+            Docker::connect_with_unix(&host, timeout, version)
+        } else if host.starts_with("tcp://") || host.starts_with("http://") {
+            Docker::connect_with_http(&host, timeout, version)
+        } else {
+            Docker::connect_with_host(&host)
+                .map(|docker| docker.with_timeout(options.request_timeout))
+        };
+        let docker = connected.map_err(|error| match error {
+            bollard::errors::Error::SocketNotFoundError(path) => EngineError::NoDaemon {
+                host: host.clone(),
+                cause: format!("socket {path} does not exist"),
+            },
+            other => EngineError::InvalidHost {
+                host: host.clone(),
+                cause: error::cause_chain(&other),
+            },
+        })?;
+        let negotiated = tokio::time::timeout(options.connect_timeout, docker.negotiate_version())
+            .await
+            .map_err(|_| EngineError::NoDaemon {
+                host: host.clone(),
+                cause: format!("no answer within {:?}", options.connect_timeout),
+            })?;
+        let docker = negotiated.map_err(|error| EngineError::NoDaemon {
+            host: host.clone(),
+            cause: error::cause_chain(&error),
+        })?;
+        Ok(Engine { docker, host })
+    }
+
+    /// The daemon address this engine talks to.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The negotiated API version, e.g. `1.41`.
+    pub fn api_version(&self) -> String {
+        let version = self.docker.client_version();
+        format!("{}.{}", version.major_version, version.minor_version)
+    }
+
+    /// The underlying [`bollard`] client, for what this API does not cover.
+    pub fn docker(&self) -> &Docker {
+        &self.docker
+    }
+
+    /// Measures an image: id, total size, and each layer's size and the
+    /// instruction that made it (oldest layer first).
+    ///
+    /// ```no_run
+    /// # async fn demo(engine: stagecraft::engine::Engine) -> Result<(), stagecraft::engine::EngineError> {
+    /// let report = engine.inspect("debian:bookworm-slim").await?;
+    /// println!("{}", report.to_table());
+    /// # Ok(()) }
+    /// ```
+    pub async fn inspect(&self, image: &str) -> Result<ImageReport, EngineError> {
+        let inspected = self
+            .docker
+            .inspect_image(image)
+            .await
+            .map_err(|e| EngineError::docker(format!("inspecting image {image}"), e))?;
+        let history =
+            self.docker.image_history(image).await.map_err(|e| {
+                EngineError::docker(format!("reading the history of image {image}"), e)
+            })?;
+        let layers = history
+            .into_iter()
+            .rev()
+            .map(|item| LayerReport {
+                id: (item.id != "<missing>").then_some(item.id),
+                size: u64::try_from(item.size).unwrap_or(0),
+                created_by: item.created_by,
+            })
+            .collect();
+        Ok(ImageReport {
+            image: image.to_string(),
+            id: inspected.id.unwrap_or_default(),
+            size: inspected
+                .size
+                .and_then(|size| u64::try_from(size).ok())
+                .unwrap_or(0),
+            layers,
+        })
+    }
+
+    /// Measures several images and compares their sizes with the first one's.
+    ///
+    /// `variants` are `(name, image)` pairs, e.g. `("naive", "fortune:naive")`.
+    ///
+    /// ```no_run
+    /// # async fn demo(engine: stagecraft::engine::Engine) -> Result<(), stagecraft::engine::EngineError> {
+    /// let comparison = engine
+    ///     .compare(&[("naive", "fortune:naive"), ("scratch", "fortune:scratch")])
+    ///     .await?;
+    /// println!("{}", comparison.to_table());
+    /// std::fs::write("sizes.svg", comparison.to_svg()).unwrap();
+    /// # Ok(()) }
+    /// ```
+    pub async fn compare(&self, variants: &[(&str, &str)]) -> Result<Comparison, EngineError> {
+        let mut rows = Vec::with_capacity(variants.len());
+        for (name, image) in variants {
+            let report = self.inspect(image).await?;
+            rows.push((name.to_string(), report.size));
+        }
+        Ok(Comparison::new(rows))
+    }
+
+    /// Removes every container and image carrying `label` (`key` or
+    /// `key=value`), e.g. `format!("{RUN_LABEL}={id}")`.
+    ///
+    /// Images are removed with `force` (all their tags go) and their
+    /// untagged parents with them; an image still needed by another is
+    /// retried after the others.
+    ///
+    /// ```no_run
+    /// # async fn demo(engine: stagecraft::engine::Engine) -> Result<(), stagecraft::engine::EngineError> {
+    /// use stagecraft::engine::RUN_LABEL;
+    /// let removed = engine.cleanup(&format!("{RUN_LABEL}=my-run")).await?;
+    /// println!("{} containers, {} images", removed.containers, removed.images);
+    /// # Ok(()) }
+    /// ```
+    pub async fn cleanup(&self, label: &str) -> Result<Cleanup, EngineError> {
+        let filters: HashMap<&str, Vec<&str>> = HashMap::from([("label", vec![label])]);
+        let containers = self
+            .docker
+            .list_containers(Some(
+                ListContainersOptionsBuilder::new()
+                    .all(true)
+                    .filters(&filters)
+                    .build(),
+            ))
+            .await
+            .map_err(|e| EngineError::docker("listing containers", e))?;
+        let mut removed = Cleanup::default();
+        for container in containers {
+            if let Some(id) = container.id {
+                if remove_container(&self.docker, &id).await? {
+                    removed.containers += 1;
+                }
+            }
+        }
+        let images = self
+            .docker
+            .list_images(Some(
+                ListImagesOptionsBuilder::new()
+                    .all(true)
+                    .filters(&filters)
+                    .build(),
+            ))
+            .await
+            .map_err(|e| EngineError::docker("listing images", e))?;
+        let mut pending: Vec<String> = images.into_iter().map(|image| image.id).collect();
+        // Children first: an image another one depends on is refused (409)
+        // until that one is gone, so retry what was refused.
+        for _ in 0..4 {
+            let mut refused = Vec::new();
+            for id in pending {
+                match remove_image(&self.docker, &id, false).await {
+                    Ok(true) => removed.images += 1,
+                    Ok(false) => {}
+                    Err(EngineError::Docker {
+                        source:
+                            bollard::errors::Error::DockerResponseServerError {
+                                status_code: 409, ..
+                            },
+                        ..
+                    }) => refused.push(id),
+                    Err(other) => return Err(other),
+                }
+            }
+            pending = refused;
+            if pending.is_empty() {
+                break;
+            }
+        }
+        if let Some(id) = pending.first() {
+            remove_image(&self.docker, id, false).await?;
+        }
+        Ok(removed)
+    }
+
+    /// Removes one image (all its tags, with `force`) and its untagged parents.
+    /// Returns whether it existed.
+    pub async fn remove_image(&self, image: &str) -> Result<bool, EngineError> {
+        remove_image(&self.docker, image, false).await
+    }
+}
+
+/// Removes a container (killing it first); `Ok(false)` when it was already gone.
+pub(crate) async fn remove_container(docker: &Docker, id: &str) -> Result<bool, EngineError> {
+    let options = RemoveContainerOptionsBuilder::new()
+        .force(true)
+        .v(true)
+        .build();
+    match docker.remove_container(id, Some(options)).await {
+        Ok(()) => Ok(true),
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) => Ok(false),
+        // 409: removal already in progress.
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 409, ..
+        }) => Ok(true),
+        Err(e) => Err(EngineError::docker(format!("removing container {id}"), e)),
+    }
+}
+
+/// Removes an image with `force`; `noprune` keeps its untagged parents.
+/// `Ok(false)` when it was already gone.
+pub(crate) async fn remove_image(
+    docker: &Docker,
+    id: &str,
+    noprune: bool,
+) -> Result<bool, EngineError> {
+    let options = RemoveImageOptionsBuilder::new()
+        .force(true)
+        .noprune(noprune)
+        .build();
+    match docker.remove_image(id, Some(options), None).await {
+        Ok(_) => Ok(true),
+        Err(bollard::errors::Error::DockerResponseServerError {
+            status_code: 404, ..
+        }) => Ok(false),
+        Err(e) => Err(EngineError::docker(format!("removing image {id}"), e)),
+    }
+}

@@ -1,0 +1,642 @@
+//! `Engine::build`: options, outcome, and the streamed classic build.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use bollard::query_parameters::{BuildImageOptionsBuilder, TagImageOptionsBuilder};
+use futures_util::StreamExt;
+
+use super::context::{self, Entry, Source};
+use super::error::{BuildFailure, EngineError, StageId};
+use super::progress::{Display, LineBuffer, Tail};
+use super::steps::{self, StepKind, Tracker};
+use super::{Engine, RUN_LABEL};
+use crate::image_ref::ImageRef;
+use crate::model::{Instruction, KeyValue};
+use crate::Dockerfile;
+
+/// How many lines of output a [`BuildFailure`] keeps.
+const TAIL_LINES: usize = 20;
+
+/// When base images are pulled.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PullPolicy {
+    /// Use a local base image; pull only one that is missing (Docker's default).
+    #[default]
+    Missing,
+    /// Always try to pull a newer base image (`docker build --pull`).
+    Always,
+}
+
+/// How a build shows its progress on stderr.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProgressMode {
+    /// A progress bar when stderr is a terminal and `CI` is not set, else plain lines.
+    #[default]
+    Auto,
+    /// A progress bar with the current `Step N/M`.
+    Bar,
+    /// Every output line, prefixed with the UTC time and the seconds since the start.
+    Plain,
+    /// Nothing (the output is still kept for a failure's log tail).
+    Quiet,
+}
+
+/// What to build and how: the typed form of `docker build`'s options.
+///
+/// ```
+/// use stagecraft::engine::{BuildOptions, PullPolicy};
+///
+/// let options = BuildOptions::new()
+///     .target("build")
+///     .tag("fortune:build")
+///     .build_arg("DEBIAN_FRONTEND", "noninteractive")
+///     .label("org.opencontainers.image.title", "fortune")
+///     .pull(PullPolicy::Missing)
+///     .context_file("fortunes/extra", "extra")
+///     .quiet();
+/// assert_eq!(options.tags(), ["fortune:build"]);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    target: Option<String>,
+    tags: Vec<String>,
+    build_args: BTreeMap<String, String>,
+    labels: BTreeMap<String, String>,
+    platform: Option<String>,
+    no_cache: bool,
+    pull: PullPolicy,
+    context: Vec<(String, Source)>,
+    run_label: Option<String>,
+    progress: ProgressMode,
+}
+
+impl BuildOptions {
+    /// No target (the last stage), no tag, the cache used, progress shown.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Builds up to this stage (`--target`); checked against the
+    /// Dockerfile's aliases before anything is sent.
+    pub fn target(mut self, alias: impl Into<String>) -> Self {
+        self.target = Some(alias.into());
+        self
+    }
+
+    /// Tags the image (`-t`); may be given several times.
+    pub fn tag(mut self, tag: impl Into<String>) -> Self {
+        self.tags.push(tag.into());
+        self
+    }
+
+    /// A build argument (`--build-arg NAME=value`).
+    pub fn build_arg(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.build_args.insert(name.into(), value.into());
+        self
+    }
+
+    /// A label on the final image (`--label key=value`). The classic
+    /// builder adds one `LABEL` step per label at the end.
+    pub fn label(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.labels.insert(key.into(), value.into());
+        self
+    }
+
+    /// The platform to build for (`--platform os/arch`).
+    pub fn platform(mut self, platform: impl Into<String>) -> Self {
+        self.platform = Some(platform.into());
+        self
+    }
+
+    /// Ignore the build cache (`--no-cache`).
+    pub fn no_cache(mut self, no_cache: bool) -> Self {
+        self.no_cache = no_cache;
+        self
+    }
+
+    /// When to pull base images.
+    pub fn pull(mut self, policy: PullPolicy) -> Self {
+        self.pull = policy;
+        self
+    }
+
+    /// Puts a host file or directory (recursively) into the build context at
+    /// `context_path` (relative, no `..`), for `COPY`/`ADD` to use. Nothing
+    /// else of the host goes into the context.
+    pub fn context_file(
+        mut self,
+        host_path: impl Into<PathBuf>,
+        context_path: impl Into<String>,
+    ) -> Self {
+        self.context
+            .push((context_path.into(), Source::Host(host_path.into())));
+        self
+    }
+
+    /// Puts bytes into the build context at `context_path`, with Unix `mode`.
+    pub fn context_data(
+        mut self,
+        context_path: impl Into<String>,
+        data: impl Into<Vec<u8>>,
+        mode: u32,
+    ) -> Self {
+        self.context.push((
+            context_path.into(),
+            Source::Bytes {
+                data: data.into(),
+                mode,
+            },
+        ));
+        self
+    }
+
+    /// Labels every image this build makes, each stage's included, with
+    /// `stagecraft.test-run=<id>` ([`RUN_LABEL`]), so that
+    /// [`Engine::cleanup`] can remove them all. A `LABEL` line is added at
+    /// the end of every stage of the Dockerfile sent.
+    pub fn run_label(mut self, id: impl Into<String>) -> Self {
+        self.run_label = Some(id.into());
+        self
+    }
+
+    /// How progress is shown (default [`ProgressMode::Auto`]).
+    pub fn progress(mut self, mode: ProgressMode) -> Self {
+        self.progress = mode;
+        self
+    }
+
+    /// Shows no progress: same as `progress(ProgressMode::Quiet)`.
+    pub fn quiet(self) -> Self {
+        self.progress(ProgressMode::Quiet)
+    }
+
+    /// The tags asked for.
+    pub fn tags(&self) -> &[String] {
+        &self.tags
+    }
+}
+
+/// One step as the build went.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StepRecord {
+    /// `N` of `Step N/M`.
+    pub number: usize,
+    /// `M` of `Step N/M`.
+    pub total: usize,
+    /// The stage it belongs to (`None` for a global `ARG`).
+    pub stage: Option<StageId>,
+    /// The instruction's text.
+    pub instruction: String,
+    /// It reported `---> Using cache`.
+    pub cached: bool,
+}
+
+/// A successful build.
+#[derive(Debug, Clone, serde::Serialize)]
+#[non_exhaustive]
+pub struct BuildOutcome {
+    /// The final image's id (`sha256:...`).
+    pub image_id: String,
+    /// The image of each stage built, in order; the last is [`Self::image_id`].
+    pub stage_images: Vec<String>,
+    /// The tags given to it.
+    pub tags: Vec<String>,
+    /// Every instruction step came from the cache: nothing ran.
+    pub fully_cached: bool,
+    /// The steps, as reported.
+    pub steps: Vec<StepRecord>,
+    /// Wall time, context upload included.
+    pub duration: Duration,
+    /// The Dockerfile text that was sent.
+    pub dockerfile: String,
+}
+
+/// The Dockerfile text to send: `dockerfile` rendered, with the run label
+/// at the end of every stage when asked for.
+fn text_to_send(dockerfile: &Dockerfile, run_label: Option<&str>) -> Result<String, EngineError> {
+    let Some(id) = run_label else {
+        return Ok(dockerfile.render());
+    };
+    let mut stages = dockerfile.stages().to_vec();
+    for stage in &mut stages {
+        stage
+            .instructions
+            .push(Instruction::Label(vec![KeyValue::new(RUN_LABEL, id)]));
+    }
+    Dockerfile::from_parts(dockerfile.args().to_vec(), stages)
+        .map(|labelled| labelled.render())
+        .map_err(|errors| EngineError::InvalidOption(format!("run label {id:?}: {errors}")))
+}
+
+fn check_map(kind: &str, map: &BTreeMap<String, String>) -> Result<(), EngineError> {
+    for (key, value) in map {
+        if key.is_empty() || key.contains(['=', '\n', '\0']) || value.contains('\0') {
+            return Err(EngineError::InvalidOption(format!(
+                "{kind} {key:?}={value:?}: names must be non-empty without `=`, newlines or NUL"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `repo:tag` of a tag option, checked.
+fn split_tag(tag: &str) -> Result<(String, String), EngineError> {
+    let reference = ImageRef::parse(tag)
+        .map_err(|error| EngineError::InvalidOption(format!("tag {tag:?}: {error}")))?;
+    if reference.digest().is_some() {
+        return Err(EngineError::InvalidOption(format!(
+            "tag {tag:?}: a tag cannot have a digest"
+        )));
+    }
+    Ok((
+        reference.name(),
+        reference.tag().unwrap_or("latest").to_string(),
+    ))
+}
+
+impl Engine {
+    /// Builds `dockerfile` with the classic builder and returns the image id.
+    ///
+    /// The context holds the rendered Dockerfile and exactly the files
+    /// declared in `options`. Progress goes to stderr as `options` says.
+    /// A build whose every instruction came from the cache says so in
+    /// [`BuildOutcome::fully_cached`].
+    ///
+    /// # Errors
+    ///
+    /// * [`EngineError::UnknownTarget`], [`EngineError::Context`],
+    ///   [`EngineError::InvalidOption`] before anything is sent;
+    /// * [`EngineError::BuildFailed`] when the daemon refuses the build or a
+    ///   step fails: the [`BuildFailure`] names the step, stage and
+    ///   instruction and has the last lines of output. The intermediate
+    ///   containers and images the failed build made are removed first.
+    ///
+    /// ```no_run
+    /// # async fn demo(engine: stagecraft::engine::Engine) -> Result<(), Box<dyn std::error::Error>> {
+    /// use stagecraft::engine::{BuildOptions, EngineError};
+    /// use stagecraft::{run, Dockerfile};
+    ///
+    /// let mut df = Dockerfile::builder();
+    /// df.stage("check", "debian:bookworm-slim").run(run!("test -e /nonexistent"));
+    /// match engine.build(&df.build()?, &BuildOptions::new().quiet()).await {
+    ///     Err(EngineError::BuildFailed(failure)) => {
+    ///         assert_eq!(failure.stage.as_ref().unwrap().alias.as_deref(), Some("check"));
+    ///         eprintln!("{failure}");
+    ///     }
+    ///     other => panic!("expected a failure, got {other:?}"),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn build(
+        &self,
+        dockerfile: &Dockerfile,
+        options: &BuildOptions,
+    ) -> Result<BuildOutcome, EngineError> {
+        let start = Instant::now();
+        if let Some(target) = &options.target {
+            if dockerfile.stage(target).is_none() {
+                return Err(EngineError::UnknownTarget {
+                    target: target.clone(),
+                    available: dockerfile
+                        .stages()
+                        .iter()
+                        .filter_map(|stage| stage.alias.clone())
+                        .collect(),
+                });
+            }
+        }
+        check_map("build argument", &options.build_args)?;
+        check_map("label", &options.labels)?;
+        let tags = options
+            .tags
+            .iter()
+            .map(|tag| split_tag(tag))
+            .collect::<Result<Vec<_>, _>>()?;
+        let text = text_to_send(dockerfile, options.run_label.as_deref())?;
+        let table = steps::step_table(&text);
+        let mut entries = Vec::with_capacity(options.context.len());
+        for (context_path, source) in &options.context {
+            let shown = match source {
+                Source::Host(path) => path.display().to_string(),
+                Source::Bytes { .. } => "<bytes>".to_string(),
+            };
+            let context_path = context::normalize(context_path, &shown)?;
+            if entries
+                .iter()
+                .any(|e: &Entry| e.context_path == context_path)
+            {
+                return Err(EngineError::Context {
+                    host_path: shown,
+                    context_path,
+                    reason: "declared twice".to_string(),
+                });
+            }
+            entries.push(Entry {
+                context_path,
+                source: source.clone(),
+            });
+        }
+        let archive = context::archive(&text, &entries)?;
+
+        let mut builder = BuildImageOptionsBuilder::new()
+            .dockerfile(context::DOCKERFILE_NAME)
+            .rm(true)
+            .forcerm(true)
+            .nocache(options.no_cache);
+        if let Some((repo, tag)) = tags.first() {
+            builder = builder.t(&format!("{repo}:{tag}"));
+        }
+        if let Some(target) = &options.target {
+            builder = builder.target(target);
+        }
+        if let Some(platform) = &options.platform {
+            builder = builder.platform(platform);
+        }
+        if options.pull == PullPolicy::Always {
+            builder = builder.pull("1");
+        }
+        if !options.build_args.is_empty() {
+            let args: HashMap<&str, &str> = options
+                .build_args
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            builder = builder.buildargs(&args);
+        }
+        if !options.labels.is_empty() {
+            let labels: HashMap<&str, &str> = options
+                .labels
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            builder = builder.labels(&labels);
+        }
+
+        let mut display = Display::new(options.progress);
+        let mut lines = LineBuffer::default();
+        let mut tail = Tail::new(TAIL_LINES);
+        let mut tracker = Tracker::default();
+        let mut stage_images: Vec<String> = Vec::new();
+        let mut failure: Option<(String, Option<bollard::errors::Error>)> = None;
+
+        let handle =
+            |line: String, display: &mut Display, tail: &mut Tail, tracker: &mut Tracker| {
+                let step = tracker.line(&line, &table);
+                display.line(&line, step);
+                tail.push(&line);
+            };
+
+        let body = bollard::body_full(archive.into());
+        let mut stream = self.docker.build_image(builder.build(), None, Some(body));
+        while let Some(item) = stream.next().await {
+            match item {
+                Ok(info) => {
+                    if let Some(text) = info.stream.as_deref() {
+                        for line in lines.push(text) {
+                            handle(line, &mut display, &mut tail, &mut tracker);
+                        }
+                    }
+                    if let Some(status) = info.status.as_deref() {
+                        let status = super::progress::clean_line(status);
+                        let line = match &info.id {
+                            Some(id) => format!("{id}: {status}"),
+                            None => status,
+                        };
+                        handle(line, &mut display, &mut tail, &mut tracker);
+                    }
+                    if let Some(id) = info.aux.and_then(|aux| aux.id) {
+                        stage_images.push(id);
+                    }
+                    if let Some(detail) = info.error_detail {
+                        failure = Some((detail.message.unwrap_or_default(), None));
+                        break;
+                    }
+                }
+                Err(error) => {
+                    let message = match &error {
+                        bollard::errors::Error::DockerStreamError { error } => error.clone(),
+                        bollard::errors::Error::DockerResponseServerError { message, .. } => {
+                            message.clone()
+                        }
+                        other => super::error::cause_chain(other),
+                    };
+                    failure = Some((message, Some(error)));
+                    break;
+                }
+            }
+        }
+        drop(stream);
+        if let Some(rest) = lines.finish() {
+            handle(rest, &mut display, &mut tail, &mut tracker);
+        }
+
+        if let Some((message, error)) = failure {
+            display.finish(&format!(
+                "build failed after {:.1}s",
+                start.elapsed().as_secs_f64()
+            ));
+            let removed = self.remove_leftovers(&tracker).await;
+            let is_daemon_answer = matches!(
+                error,
+                None | Some(bollard::errors::Error::DockerStreamError { .. })
+                    | Some(bollard::errors::Error::DockerResponseServerError { .. })
+            );
+            if !is_daemon_answer {
+                if let Some(error) = error {
+                    return Err(EngineError::docker("building an image", error));
+                }
+            }
+            return Err(EngineError::BuildFailed(Box::new(failure_at(
+                &tracker, &table, message, tail, removed,
+            ))));
+        }
+
+        let image_id = match stage_images.last() {
+            Some(id) => id.clone(),
+            None => match &tracker.successfully_built {
+                Some(short) => self
+                    .docker
+                    .inspect_image(short)
+                    .await
+                    .ok()
+                    .and_then(|image| image.id)
+                    .unwrap_or_else(|| short.clone()),
+                None => {
+                    return Err(EngineError::BuildFailed(Box::new(failure_at(
+                        &tracker,
+                        &table,
+                        "the build stream ended without an image id".to_string(),
+                        tail,
+                        0,
+                    ))))
+                }
+            },
+        };
+        for (repo, tag) in tags.iter().skip(1) {
+            self.docker
+                .tag_image(
+                    &image_id,
+                    Some(TagImageOptionsBuilder::new().repo(repo).tag(tag).build()),
+                )
+                .await
+                .map_err(|e| {
+                    EngineError::docker(format!("tagging {image_id} as {repo}:{tag}"), e)
+                })?;
+        }
+        let fully_cached = tracker.fully_cached(&table);
+        let duration = start.elapsed();
+        let short = image_id.trim_start_matches("sha256:");
+        display.finish(&format!(
+            "built {} in {:.1}s{}",
+            &short[..short.len().min(12)],
+            duration.as_secs_f64(),
+            if fully_cached { " (fully cached)" } else { "" }
+        ));
+        let steps = tracker
+            .steps
+            .iter()
+            .map(|state| {
+                let info = state.number.checked_sub(1).and_then(|i| table.get(i));
+                StepRecord {
+                    number: state.number,
+                    total: state.total,
+                    stage: info.and_then(|i| i.stage.clone()),
+                    instruction: info.map_or_else(|| added_step(state.number), |i| i.text.clone()),
+                    cached: state.cached,
+                }
+            })
+            .collect();
+        Ok(BuildOutcome {
+            image_id,
+            stage_images,
+            tags: options.tags.clone(),
+            fully_cached,
+            steps,
+            duration,
+            dockerfile: text,
+        })
+    }
+
+    /// Removes the intermediate containers and the images a failed build
+    /// made (newest first, parents kept: they may be other builds' cache).
+    async fn remove_leftovers(&self, tracker: &Tracker) -> usize {
+        let mut removed = 0;
+        for id in &tracker.containers {
+            if matches!(super::remove_container(&self.docker, id).await, Ok(true)) {
+                removed += 1;
+            }
+        }
+        for id in tracker.created_images.iter().rev() {
+            if matches!(super::remove_image(&self.docker, id, true).await, Ok(true)) {
+                removed += 1;
+            }
+        }
+        removed
+    }
+}
+
+fn added_step(number: usize) -> String {
+    format!("LABEL (step {number}, added by BuildOptions::label)")
+}
+
+fn failure_at(
+    tracker: &Tracker,
+    table: &[steps::StepInfo],
+    message: String,
+    tail: Tail,
+    removed: usize,
+) -> BuildFailure {
+    let last = tracker.steps.last();
+    let info = last
+        .and_then(|s| s.number.checked_sub(1))
+        .and_then(|i| table.get(i));
+    let instruction = match (last, info) {
+        (_, Some(info)) => Some(info.text.clone()),
+        (Some(state), None) => Some(added_step(state.number)),
+        (None, None) => None,
+    };
+    let stage = match (last, info) {
+        (_, Some(info)) => info.stage.clone(),
+        // A step past the table is a label of the options: the last stage's.
+        (Some(_), None) => table
+            .iter()
+            .rev()
+            .find(|s| s.kind == StepKind::From)
+            .and_then(|s| s.stage.clone()),
+        (None, None) => None,
+    };
+    BuildFailure {
+        step: last.map(|s| (s.number, s.total)),
+        stage,
+        instruction,
+        message,
+        log_tail: tail.lines(),
+        removed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Run;
+
+    #[test]
+    fn run_label_goes_at_the_end_of_every_stage() {
+        let mut df = Dockerfile::builder();
+        let build = df
+            .stage("build", "debian:bookworm-slim")
+            .run(Run::checked("echo hi > /x").unwrap())
+            .done();
+        df.anonymous_stage(crate::scratch())
+            .copy_from(&build, "/x", "/x");
+        let text = text_to_send(&df.build().unwrap(), Some("t-1")).unwrap();
+        assert_eq!(
+            text,
+            "FROM debian:bookworm-slim AS build\n\
+             RUN echo hi > /x\n\
+             LABEL stagecraft.test-run=\"t-1\"\n\
+             \n\
+             FROM scratch\n\
+             COPY --from=build /x /x\n\
+             LABEL stagecraft.test-run=\"t-1\"\n"
+        );
+    }
+
+    #[test]
+    fn tags_are_checked() {
+        assert_eq!(
+            split_tag("fortune:naive").unwrap(),
+            ("fortune".to_string(), "naive".to_string())
+        );
+        assert_eq!(split_tag("localhost:5000/a/b").unwrap().1, "latest");
+        assert!(split_tag("Fortune").is_err());
+    }
+
+    #[test]
+    fn failure_names_stage_and_instruction() {
+        let table = steps::step_table("FROM a AS one\nRUN ok\n\nFROM a AS two\nRUN false\n");
+        let mut tracker = Tracker::default();
+        for line in [
+            "Step 1/4 : FROM a AS one",
+            "Step 2/4 : RUN ok",
+            "Step 3/4 : FROM a AS two",
+            "Step 4/4 : RUN false",
+        ] {
+            tracker.line(line, &table);
+        }
+        let failure = failure_at(&tracker, &table, "boom".into(), Tail::new(2), 0);
+        assert_eq!(failure.step, Some((4, 4)));
+        assert_eq!(
+            failure.stage.as_ref().unwrap().alias.as_deref(),
+            Some("two")
+        );
+        assert_eq!(failure.instruction.as_deref(), Some("RUN false"));
+        assert!(failure.to_string().starts_with(
+            "image build failed at step 4/4 in stage 1 \"two\", instruction `RUN false`: boom"
+        ));
+    }
+}

@@ -1,0 +1,258 @@
+//! The engine's typed errors.
+
+use std::fmt;
+use std::time::Duration;
+
+use super::smoke::SmokeOutcome;
+
+/// Everything that can go wrong talking to the Docker daemon.
+///
+/// ```
+/// use stagecraft::engine::EngineError;
+///
+/// let error = EngineError::NoDaemon {
+///     host: "tcp://127.0.0.1:1".into(),
+///     cause: "Connection refused (os error 111)".into(),
+/// };
+/// assert!(error.to_string().starts_with("no Docker daemon at tcp://127.0.0.1:1: Connection refused"));
+/// assert!(error.is_no_daemon());
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// Nothing answered at the daemon address (or it did not speak the Engine API).
+    #[error(
+        "no Docker daemon at {host}: {cause}; start one (e.g. `sudo systemctl start docker`, \
+         or `bash scripts/setup.sh` in this repository) or point DOCKER_HOST at one"
+    )]
+    NoDaemon {
+        /// The address tried, e.g. `unix:///var/run/docker.sock`.
+        host: String,
+        /// Why the connection failed, with the underlying causes.
+        cause: String,
+    },
+    /// The daemon address has a scheme this build cannot use.
+    #[error("cannot use Docker host {host:?}: {cause} (use unix://, tcp:// or http://)")]
+    InvalidHost {
+        /// The address given.
+        host: String,
+        /// The client's complaint.
+        cause: String,
+    },
+    /// `BuildOptions::target` names no stage of the Dockerfile; nothing was sent.
+    #[error("build target {target:?} is not a stage of this Dockerfile (stages with an alias: {})", list(.available))]
+    UnknownTarget {
+        /// The target asked for.
+        target: String,
+        /// The aliases the Dockerfile has.
+        available: Vec<String>,
+    },
+    /// A declared context file is unusable; nothing was sent.
+    #[error("build context entry {context_path:?} (from {host_path}): {reason}")]
+    Context {
+        /// The file on the host, if the entry comes from one.
+        host_path: String,
+        /// Where it goes in the build context.
+        context_path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A build option is unusable (a bad tag, label, or build argument); nothing was sent.
+    #[error("invalid build option: {0}")]
+    InvalidOption(String),
+    /// The daemon refused the build or a step failed.
+    #[error(transparent)]
+    BuildFailed(Box<BuildFailure>),
+    /// A smoke test ran but its expectations were not met.
+    #[error(transparent)]
+    SmokeFailed(Box<SmokeFailure>),
+    /// A smoke test did not finish in time; its container was removed.
+    #[error("smoke test of {image} timed out after {timeout:?}; its container was removed")]
+    SmokeTimeout {
+        /// The image run.
+        image: String,
+        /// The time it was given.
+        timeout: Duration,
+    },
+    /// The image has neither `CMD` nor `ENTRYPOINT` and the smoke test gave no command.
+    #[error("image {image} has no CMD and no ENTRYPOINT: give the smoke test a command (`SmokeTest::args` or `SmokeTest::entrypoint`)")]
+    NothingToRun {
+        /// The image.
+        image: String,
+    },
+    /// Any other Engine API failure.
+    #[error("Docker Engine API error while {action}: {}", cause_chain(.source))]
+    Docker {
+        /// What the engine was doing.
+        action: String,
+        /// The client error.
+        #[source]
+        source: bollard::errors::Error,
+    },
+    /// The blocking engine could not start its tokio runtime.
+    #[error("cannot start the engine's runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+}
+
+impl EngineError {
+    /// Whether this error means that no daemon answered (the case tests skip on).
+    pub fn is_no_daemon(&self) -> bool {
+        matches!(self, EngineError::NoDaemon { .. })
+    }
+
+    /// The build failure, when this is one.
+    pub fn as_build_failure(&self) -> Option<&BuildFailure> {
+        match self {
+            EngineError::BuildFailed(failure) => Some(failure),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn docker(action: impl Into<String>, source: bollard::errors::Error) -> Self {
+        EngineError::Docker {
+            action: action.into(),
+            source,
+        }
+    }
+}
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".to_string()
+    } else {
+        items.join(", ")
+    }
+}
+
+/// An error and its `source()` chain on one line, without repeats.
+pub(crate) fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = vec![error.to_string()];
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !parts.iter().any(|part| part.contains(&text)) {
+            parts.push(text);
+        }
+        source = cause.source();
+    }
+    parts.join(": ")
+}
+
+/// A stage of the Dockerfile: its index in `FROM` order (Docker's numbering
+/// for `COPY --from=<index>`, from 0) and its alias, if it has one.
+///
+/// ```
+/// use stagecraft::engine::StageId;
+/// let stage = StageId { index: 1, alias: Some("runtime".into()) };
+/// assert_eq!(stage.to_string(), "stage 1 \"runtime\"");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct StageId {
+    /// 0-based index in `FROM` order.
+    pub index: usize,
+    /// `AS alias`.
+    pub alias: Option<String>,
+}
+
+impl fmt::Display for StageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.alias {
+            Some(alias) => write!(f, "stage {} {alias:?}", self.index),
+            None => write!(f, "stage {} (unnamed)", self.index),
+        }
+    }
+}
+
+/// Why a build failed, and where.
+///
+/// The classic builder numbers every global `ARG`, every `FROM` and every
+/// instruction (comments excluded) as one step; the failing `Step N/M` is
+/// mapped back to the stage and the instruction of the Dockerfile sent.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct BuildFailure {
+    /// `(N, M)` of the last `Step N/M` reported, if the build got that far.
+    pub step: Option<(usize, usize)>,
+    /// The stage that step belongs to (`None` for a global `ARG`, or before any step).
+    pub stage: Option<StageId>,
+    /// The instruction's text as sent (may span lines), or a description of
+    /// a step the build options added (`LABEL` of `BuildOptions::label`).
+    pub instruction: Option<String>,
+    /// The daemon's message, e.g. `The command '/bin/sh -c false' returned a non-zero code: 1`.
+    pub message: String,
+    /// The last lines of build output (ANSI colours removed), oldest first.
+    pub log_tail: Vec<String>,
+    /// Containers and images the failed build left, which were removed.
+    pub removed: usize,
+}
+
+impl fmt::Display for BuildFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("image build failed")?;
+        if let Some((n, m)) = self.step {
+            write!(f, " at step {n}/{m}")?;
+        }
+        if let Some(stage) = &self.stage {
+            write!(f, " in {stage}")?;
+        }
+        if let Some(instruction) = &self.instruction {
+            let first = instruction.lines().next().unwrap_or_default();
+            let more = if instruction.lines().nth(1).is_some() {
+                " ..."
+            } else {
+                ""
+            };
+            write!(f, ", instruction `{first}{more}`")?;
+        }
+        write!(f, ": {}", self.message.trim_end())?;
+        if !self.log_tail.is_empty() {
+            write!(f, "\nlast {} lines of output:", self.log_tail.len())?;
+            for line in &self.log_tail {
+                write!(f, "\n  | {line}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for BuildFailure {}
+
+/// A smoke test whose expectations were not met, with what the run gave.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SmokeFailure {
+    /// The image run.
+    pub image: String,
+    /// Each expectation that failed, in words.
+    pub failures: Vec<String>,
+    /// What the run gave.
+    pub outcome: SmokeOutcome,
+}
+
+impl fmt::Display for SmokeFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "smoke test of {} failed: {}",
+            self.image,
+            self.failures.join("; ")
+        )?;
+        write!(f, "\nexit code: {}", self.outcome.exit_code)?;
+        for (name, text) in [
+            ("stdout", &self.outcome.stdout),
+            ("stderr", &self.outcome.stderr),
+        ] {
+            if !text.is_empty() {
+                write!(f, "\n{name}:")?;
+                let lines: Vec<&str> = text.lines().collect();
+                let start = lines.len().saturating_sub(20);
+                for line in &lines[start..] {
+                    write!(f, "\n  | {line}")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SmokeFailure {}

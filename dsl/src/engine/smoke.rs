@@ -1,0 +1,451 @@
+//! `Engine::smoke`: run an image once and check what it did.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use bollard::models::ContainerCreateBody;
+use bollard::query_parameters::{AttachContainerOptionsBuilder, LogsOptionsBuilder};
+use bollard::Docker;
+use futures_util::StreamExt;
+use tokio::io::AsyncWriteExt;
+
+use super::error::{EngineError, SmokeFailure};
+use super::{Engine, RUN_LABEL};
+
+/// The label every smoke-test container carries.
+pub const SMOKE_LABEL: &str = "stagecraft.smoke";
+
+/// One run of an image and what it must do.
+///
+/// By default the run must exit with code 0 within 60 s; add output
+/// expectations with the `expect_*` methods.
+///
+/// ```
+/// use std::time::Duration;
+/// use stagecraft::engine::SmokeTest;
+///
+/// let test = SmokeTest::new("fortune:scratch")
+///     .args(["-s"])
+///     .env("LANG", "C.UTF-8")
+///     .timeout(Duration::from_secs(10))
+///     .expect_exit(0)
+///     .expect_stdout_non_empty();
+/// assert_eq!(test.image(), "fortune:scratch");
+/// ```
+#[derive(Debug, Clone)]
+pub struct SmokeTest {
+    image: String,
+    args: Vec<String>,
+    entrypoint: Option<Vec<String>>,
+    env: Vec<(String, String)>,
+    stdin: Option<Vec<u8>>,
+    timeout: Duration,
+    network: bool,
+    labels: HashMap<String, String>,
+    expect_exit: Option<i64>,
+    stdout_contains: Vec<String>,
+    stdout_equals: Option<String>,
+    stdout_non_empty: bool,
+    stderr_contains: Vec<String>,
+}
+
+impl SmokeTest {
+    /// Runs `image` with its own entrypoint and command.
+    pub fn new(image: impl Into<String>) -> Self {
+        SmokeTest {
+            image: image.into(),
+            args: Vec::new(),
+            entrypoint: None,
+            env: Vec::new(),
+            stdin: None,
+            timeout: Duration::from_secs(60),
+            network: true,
+            labels: HashMap::new(),
+            expect_exit: Some(0),
+            stdout_contains: Vec::new(),
+            stdout_equals: None,
+            stdout_non_empty: false,
+            stderr_contains: Vec::new(),
+        }
+    }
+
+    /// The image to run.
+    pub fn image(&self) -> &str {
+        &self.image
+    }
+
+    /// The command (after the entrypoint), replacing the image's `CMD`.
+    /// An image with neither `CMD` nor `ENTRYPOINT` needs one.
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.args = args.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Replaces the image's `ENTRYPOINT` (exec form).
+    pub fn entrypoint<I, S>(mut self, entrypoint: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.entrypoint = Some(entrypoint.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// An environment variable.
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Bytes written to the container's stdin, which is then closed.
+    pub fn stdin(mut self, input: impl Into<Vec<u8>>) -> Self {
+        self.stdin = Some(input.into());
+        self
+    }
+
+    /// How long the run may take (default 60 s); past it the container is
+    /// killed and removed and [`EngineError::SmokeTimeout`] returned.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Runs without a network (default: the daemon's default network).
+    pub fn without_network(mut self) -> Self {
+        self.network = false;
+        self
+    }
+
+    /// A label on the container.
+    pub fn label(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.labels.insert(key.into(), value.into());
+        self
+    }
+
+    /// Labels the container `stagecraft.test-run=<id>` ([`RUN_LABEL`]).
+    pub fn run_label(self, id: impl Into<String>) -> Self {
+        self.label(RUN_LABEL, id)
+    }
+
+    /// The exit code expected (default 0).
+    pub fn expect_exit(mut self, code: i64) -> Self {
+        self.expect_exit = Some(code);
+        self
+    }
+
+    /// Any exit code is fine.
+    pub fn any_exit(mut self) -> Self {
+        self.expect_exit = None;
+        self
+    }
+
+    /// Stdout must contain `text`.
+    pub fn expect_stdout_contains(mut self, text: impl Into<String>) -> Self {
+        self.stdout_contains.push(text.into());
+        self
+    }
+
+    /// Stdout must equal `text`, trailing whitespace aside.
+    pub fn expect_stdout_equals(mut self, text: impl Into<String>) -> Self {
+        self.stdout_equals = Some(text.into());
+        self
+    }
+
+    /// Stdout must have something other than whitespace.
+    pub fn expect_stdout_non_empty(mut self) -> Self {
+        self.stdout_non_empty = true;
+        self
+    }
+
+    /// Stderr must contain `text`.
+    pub fn expect_stderr_contains(mut self, text: impl Into<String>) -> Self {
+        self.stderr_contains.push(text.into());
+        self
+    }
+
+    /// The expectations `outcome` fails, in words.
+    pub fn check(&self, outcome: &SmokeOutcome) -> Vec<String> {
+        let mut failures = Vec::new();
+        if let Some(code) = self.expect_exit {
+            if outcome.exit_code != code {
+                failures.push(format!(
+                    "exit code {} where {code} was expected",
+                    outcome.exit_code
+                ));
+            }
+        }
+        for text in &self.stdout_contains {
+            if !outcome.stdout.contains(text.as_str()) {
+                failures.push(format!("stdout does not contain {text:?}"));
+            }
+        }
+        if let Some(expected) = &self.stdout_equals {
+            if outcome.stdout.trim_end() != expected.trim_end() {
+                failures.push(format!(
+                    "stdout is {:?}, not {expected:?}",
+                    outcome.stdout.trim_end()
+                ));
+            }
+        }
+        if self.stdout_non_empty && outcome.stdout.trim().is_empty() {
+            failures.push("stdout is empty".to_string());
+        }
+        for text in &self.stderr_contains {
+            if !outcome.stderr.contains(text.as_str()) {
+                failures.push(format!("stderr does not contain {text:?}"));
+            }
+        }
+        failures
+    }
+}
+
+/// What a smoke run did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SmokeOutcome {
+    /// The image run.
+    pub image: String,
+    /// The exit code (a non-zero exit is an outcome, not an error).
+    pub exit_code: i64,
+    /// Everything written to stdout (lossy UTF-8).
+    pub stdout: String,
+    /// Everything written to stderr (lossy UTF-8).
+    pub stderr: String,
+    /// From container creation to exit.
+    pub duration: Duration,
+}
+
+/// Removes its container when dropped, unless [`ContainerGuard::remove`]
+/// already did: on an error, a timeout, a panic or a cancelled future.
+struct ContainerGuard {
+    docker: Docker,
+    id: Option<String>,
+}
+
+impl ContainerGuard {
+    async fn remove(mut self) -> Result<(), EngineError> {
+        if let Some(id) = self.id.take() {
+            super::remove_container(&self.docker, &id).await?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for ContainerGuard {
+    fn drop(&mut self) {
+        let Some(id) = self.id.take() else {
+            return;
+        };
+        let docker = self.docker.clone();
+        // Dropped inside a runtime that may be going away: remove from a
+        // thread of its own with a runtime of its own, and wait for it.
+        let removal = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            if let Ok(runtime) = runtime {
+                let _ = runtime.block_on(super::remove_container(&docker, &id));
+            }
+        });
+        let _ = removal.join();
+    }
+}
+
+impl Engine {
+    /// Runs `test`'s image once and checks its expectations; the container
+    /// is removed whatever happens.
+    ///
+    /// # Errors
+    ///
+    /// [`EngineError::SmokeFailed`] (with the outcome) when an expectation
+    /// fails, [`EngineError::SmokeTimeout`], [`EngineError::NothingToRun`]
+    /// for an image without `CMD`/`ENTRYPOINT` and no command given.
+    ///
+    /// ```no_run
+    /// # async fn demo(engine: stagecraft::engine::Engine) -> Result<(), stagecraft::engine::EngineError> {
+    /// use stagecraft::engine::SmokeTest;
+    ///
+    /// let test = SmokeTest::new("debian:bookworm-slim")
+    ///     .args(["sh", "-c", "read name; echo hello $name"])
+    ///     .stdin("world\n")
+    ///     .expect_stdout_equals("hello world");
+    /// let outcome = engine.smoke(&test).await?;
+    /// assert_eq!(outcome.exit_code, 0);
+    /// # Ok(()) }
+    /// ```
+    pub async fn smoke(&self, test: &SmokeTest) -> Result<SmokeOutcome, EngineError> {
+        if test.args.is_empty() && test.entrypoint.is_none() {
+            let image =
+                self.docker.inspect_image(&test.image).await.map_err(|e| {
+                    EngineError::docker(format!("inspecting image {}", test.image), e)
+                })?;
+            let config = image.config.unwrap_or_default();
+            let empty = |v: &Option<Vec<String>>| v.as_ref().is_none_or(|v| v.is_empty());
+            if empty(&config.cmd) && empty(&config.entrypoint) {
+                return Err(EngineError::NothingToRun {
+                    image: test.image.clone(),
+                });
+            }
+        }
+        let start = Instant::now();
+        let mut labels = test.labels.clone();
+        labels.insert(SMOKE_LABEL.to_string(), "1".to_string());
+        let with_stdin = test.stdin.is_some();
+        let body = ContainerCreateBody {
+            image: Some(test.image.clone()),
+            cmd: (!test.args.is_empty()).then(|| test.args.clone()),
+            entrypoint: test.entrypoint.clone(),
+            env: Some(test.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
+            labels: Some(labels),
+            attach_stdin: Some(with_stdin),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            open_stdin: Some(with_stdin),
+            stdin_once: Some(with_stdin),
+            tty: Some(false),
+            network_disabled: Some(!test.network),
+            ..Default::default()
+        };
+        let created = self
+            .docker
+            .create_container(None, body)
+            .await
+            .map_err(|e| {
+                EngineError::docker(format!("creating a container of {}", test.image), e)
+            })?;
+        let guard = ContainerGuard {
+            docker: self.docker.clone(),
+            id: Some(created.id.clone()),
+        };
+        let run = self.run_container(&created.id, test.stdin.as_deref());
+        let result = tokio::time::timeout(test.timeout, run).await;
+        // Removed here on every path; on a panic or a cancelled future the
+        // guard's Drop does it.
+        let removed = guard.remove().await;
+        let (exit_code, stdout, stderr) = match result {
+            Err(_) => {
+                return Err(EngineError::SmokeTimeout {
+                    image: test.image.clone(),
+                    timeout: test.timeout,
+                })
+            }
+            Ok(run) => run?,
+        };
+        removed?;
+        let outcome = SmokeOutcome {
+            image: test.image.clone(),
+            exit_code,
+            stdout: String::from_utf8_lossy(&stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+            duration: start.elapsed(),
+        };
+        let failures = test.check(&outcome);
+        if failures.is_empty() {
+            Ok(outcome)
+        } else {
+            Err(EngineError::SmokeFailed(Box::new(SmokeFailure {
+                image: test.image.clone(),
+                failures,
+                outcome,
+            })))
+        }
+    }
+
+    /// Starts the container, feeds stdin, and returns exit code and output.
+    async fn run_container(
+        &self,
+        id: &str,
+        stdin: Option<&[u8]>,
+    ) -> Result<(i64, Vec<u8>, Vec<u8>), EngineError> {
+        let docker = &self.docker;
+        let mut stdout = Vec::new();
+        let mut stderr = Vec::new();
+        if let Some(input) = stdin {
+            // Attach before starting so that no output is missed.
+            let attached = docker
+                .attach_container(
+                    id,
+                    Some(
+                        AttachContainerOptionsBuilder::new()
+                            .stdin(true)
+                            .stdout(true)
+                            .stderr(true)
+                            .stream(true)
+                            .build(),
+                    ),
+                )
+                .await
+                .map_err(|e| EngineError::docker("attaching to the container", e))?;
+            docker
+                .start_container(id, None)
+                .await
+                .map_err(|e| EngineError::docker("starting the container", e))?;
+            let mut writer = attached.input;
+            let write = async {
+                writer.write_all(input).await?;
+                writer.flush().await?;
+                writer.shutdown().await
+            };
+            // A program that exits without reading makes the write fail: fine.
+            let _ = write.await;
+            let mut output = attached.output;
+            while let Some(chunk) = output.next().await {
+                match chunk {
+                    Ok(bollard::container::LogOutput::StdErr { message }) => {
+                        stderr.extend_from_slice(&message)
+                    }
+                    Ok(other) => stdout.extend_from_slice(other.as_ref()),
+                    Err(_) => break,
+                }
+            }
+            drop(writer);
+        } else {
+            docker
+                .start_container(id, None)
+                .await
+                .map_err(|e| EngineError::docker("starting the container", e))?;
+        }
+        let code = wait_exit(docker, id).await?;
+        if stdin.is_none() {
+            let mut logs = docker.logs(
+                id,
+                Some(LogsOptionsBuilder::new().stdout(true).stderr(true).build()),
+            );
+            while let Some(chunk) = logs.next().await {
+                match chunk.map_err(|e| EngineError::docker("reading the container's logs", e))? {
+                    bollard::container::LogOutput::StdErr { message } => {
+                        stderr.extend_from_slice(&message)
+                    }
+                    other => stdout.extend_from_slice(other.as_ref()),
+                }
+            }
+        }
+        Ok((code, stdout, stderr))
+    }
+}
+
+/// The container's exit code; bollard reports a non-zero one as an error.
+async fn wait_exit(docker: &Docker, id: &str) -> Result<i64, EngineError> {
+    let mut wait = docker.wait_container(id, None);
+    let mut code = None;
+    while let Some(item) = wait.next().await {
+        match item {
+            Ok(response) => code = Some(response.status_code),
+            Err(bollard::errors::Error::DockerContainerWaitError { code: exit, .. }) => {
+                code = Some(exit)
+            }
+            Err(e) => return Err(EngineError::docker("waiting for the container", e)),
+        }
+    }
+    code.ok_or_else(|| {
+        EngineError::docker(
+            "waiting for the container",
+            bollard::errors::Error::DockerStreamError {
+                error: "the wait stream ended without an exit code".to_string(),
+            },
+        )
+    })
+}

@@ -1,69 +1,56 @@
-//! Prints the fortune Dockerfiles of the "Minimal Containers" workshop.
+//! The fortune images of the "Minimal Containers" workshop: prints their
+//! Dockerfiles, and with `--build` builds, runs and measures them.
 //!
 //! ```text
 //! cargo run --example fortune                      # the recommended (scratch) variant
 //! cargo run --example fortune -- --variant naive   # naive | multistage | scratch | scratch-listed
-//! cargo run --example fortune -- --seed            # the workshop's 2021 version
-//! cargo run --example fortune -- --all             # every variant, one after the other
+//! cargo run --example fortune -- --seed --all      # the workshop's 2021 versions
+//! cargo run --example fortune -- --build --chart fortune.svg --report-json fortune.json
 //! ```
+
+#[path = "support/mod.rs"]
+mod support;
 
 use std::process::ExitCode;
 
+use stagecraft::engine::SmokeTest;
 use stagecraft_workshop::fortune::{self, Variant};
 
-const USAGE: &str = "\
-usage: cargo run --example fortune -- [--variant naive|multistage|scratch|scratch-listed] [--seed] [--all]
-
-  --variant NAME  the variant to print (default: scratch, the recommended one)
-  --seed          print the workshop's 2021 version (ubuntu:16.04) instead of today's
-  --all           print every variant, each under a '# variant: NAME' header";
-
-struct Options {
-    variants: Vec<Variant>,
-    seed: bool,
-}
-
-fn parse(args: impl Iterator<Item = String>) -> Result<Options, String> {
-    let mut options = Options {
-        variants: vec![Variant::Scratch],
-        seed: false,
-    };
-    let mut args = args.peekable();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--variant" => {
-                let name = args.next().ok_or(
-                    "--variant needs a name: naive, multistage, scratch or scratch-listed",
-                )?;
-                options.variants = vec![name.parse()?];
-            }
-            "--seed" => options.seed = true,
-            "--all" => options.variants = Variant::ALL.to_vec(),
-            "-h" | "--help" => return Err(String::new()),
-            other => return Err(format!("unknown argument {other:?}")),
-        }
-    }
-    Ok(options)
-}
+const VARIANTS: &str = "naive|multistage|scratch|scratch-listed";
 
 fn main() -> ExitCode {
-    let options = match parse(std::env::args().skip(1)) {
+    let options = match support::parse_args(std::env::args().skip(1)) {
         Ok(options) => options,
-        Err(message) if message.is_empty() => {
-            println!("{USAGE}");
+        Err(None) => {
+            println!("{}", support::usage("fortune", VARIANTS));
             return ExitCode::SUCCESS;
         }
-        Err(message) => {
-            eprintln!("error: {message}\n\n{USAGE}");
+        Err(Some(message)) => {
+            eprintln!(
+                "error: {message}\n\n{}",
+                support::usage("fortune", VARIANTS)
+            );
             return ExitCode::from(2);
         }
     };
-    let many = options.variants.len() > 1;
-    for variant in options.variants {
+    let chosen = match &options.variant {
+        Some(name) => match name.parse::<Variant>() {
+            Ok(variant) => vec![variant],
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(2);
+            }
+        },
+        None if options.all || options.build => Variant::ALL.to_vec(),
+        None => vec![Variant::Scratch],
+    };
+
+    let mut built = Vec::new();
+    for variant in &chosen {
         let dockerfile = if options.seed {
-            match fortune::seed(variant) {
+            match fortune::seed(*variant) {
                 Some(dockerfile) => dockerfile,
-                None if many => continue,
+                None if chosen.len() > 1 => continue,
                 None => {
                     eprintln!(
                         "error: the workshop has no {variant} fortune; --seed renders naive and scratch"
@@ -72,23 +59,40 @@ fn main() -> ExitCode {
                 }
             }
         } else {
-            fortune::dockerfile(variant)
+            fortune::dockerfile(*variant)
         };
-        match dockerfile {
-            Ok(dockerfile) => {
-                if many {
-                    println!("# variant: {variant}");
-                }
-                print!("{dockerfile}");
-                if many {
-                    println!();
-                }
-            }
+        let dockerfile = match dockerfile {
+            Ok(dockerfile) => dockerfile,
             Err(errors) => {
                 eprintln!("error: the {variant} variant does not build: {errors}");
                 return ExitCode::FAILURE;
             }
+        };
+        // With --build the recommended Dockerfile is printed, then every variant is built.
+        let print = !options.build || chosen.len() == 1 || *variant == Variant::Scratch;
+        if print {
+            support::print_variant(
+                variant.name(),
+                &dockerfile,
+                chosen.len() > 1 && !options.build,
+            );
         }
+        built.push(support::Variant {
+            name: variant.name(),
+            dockerfile,
+            smoke: |image| {
+                SmokeTest::new(image)
+                    .expect_exit(0)
+                    .expect_stdout_non_empty()
+            },
+        });
     }
-    ExitCode::SUCCESS
+    if !options.build {
+        return ExitCode::SUCCESS;
+    }
+    if options.seed {
+        eprintln!("error: --seed images use bases from 2021 (ubuntu:16.04) that cannot be built here; build today's variants");
+        return ExitCode::from(2);
+    }
+    support::build_all("fortune", &built, &options)
 }

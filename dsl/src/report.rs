@@ -14,7 +14,7 @@
 //! assert_eq!(comparison.rows[1].saved_percent, 98.4);
 //! let table = comparison.to_table();
 //! assert!(table.contains("scratch"));
-//! assert!(table.contains("4.1 MB"));
+//! assert!(table.contains("4.10 MB"));
 //! assert!(comparison.to_svg().starts_with("<svg"));
 //! ```
 
@@ -298,13 +298,24 @@ impl Comparison {
     }
 }
 
-/// Bytes in decimal megabytes with one decimal, e.g. `249.3 MB`.
+/// Bytes in decimal megabytes with three significant digits, as
+/// `docker images` shows them: `4.13 MB`, `77.8 MB`, `249 MB`.
 ///
 /// ```
-/// assert_eq!(stagecraft::report::megabytes(4_123_456), "4.1 MB");
+/// use stagecraft::report::megabytes;
+/// assert_eq!(megabytes(4_133_456), "4.13 MB");
+/// assert_eq!(megabytes(77_790_704), "77.8 MB");
+/// assert_eq!(megabytes(249_300_000), "249 MB");
 /// ```
 pub fn megabytes(bytes: u64) -> String {
-    format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+    let mb = bytes as f64 / 1_000_000.0;
+    if mb < 10.0 {
+        format!("{mb:.2} MB")
+    } else if mb < 100.0 {
+        format!("{mb:.1} MB")
+    } else {
+        format!("{mb:.0} MB")
+    }
 }
 
 fn truncate(text: &str, max: usize) -> String {
@@ -351,8 +362,8 @@ mod tests {
         assert_eq!(
             table,
             "variant        size  saved vs naive\n\
-             naive      249.3 MB               -\n\
-             scratch      4.1 MB          98.4 %\n"
+             naive        249 MB               -\n\
+             scratch     4.10 MB          98.4 %\n"
         );
     }
 }

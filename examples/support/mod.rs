@@ -1,0 +1,275 @@
+//! What every workshop example shares: its command line, printing its
+//! Dockerfiles, and `--build`: build every variant against the Docker
+//! daemon, smoke-test each, and print (and write) the size comparison.
+//!
+//! Included by each example with `#[path = "support/mod.rs"] mod support;`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use serde::Serialize;
+use stagecraft::engine::blocking::Engine;
+use stagecraft::engine::{BuildOptions, EngineError, SmokeTest};
+use stagecraft::report::{Comparison, LayerReport};
+use stagecraft::Dockerfile;
+
+/// One variant an example can print and build.
+pub struct Variant {
+    /// Its name on the command line (`naive`, `scratch`, ...).
+    pub name: &'static str,
+    /// Its Dockerfile.
+    pub dockerfile: Dockerfile,
+    /// How to run it to check it works (the image is filled in).
+    pub smoke: fn(&str) -> SmokeTest,
+}
+
+/// What the command line asked for.
+pub struct Options {
+    /// `--variant NAME`, else the recommended one.
+    pub variant: Option<String>,
+    /// `--all`: print every variant.
+    pub all: bool,
+    /// `--seed`: the workshop's 2021 version.
+    pub seed: bool,
+    /// `--build`: build, smoke-test and compare every variant.
+    pub build: bool,
+    /// `--chart FILE.svg`.
+    pub chart: Option<PathBuf>,
+    /// `--report-json FILE`.
+    pub report_json: Option<PathBuf>,
+}
+
+/// The usage text of an example.
+pub fn usage(example: &str, variants: &str) -> String {
+    format!(
+        "usage: cargo run --example {example} -- [--variant {variants}] [--all] [--seed]
+                                    [--build [--chart FILE.svg] [--report-json FILE]]
+
+  --variant NAME      print this variant (default: the recommended one)
+  --all               print every variant, each under a '# variant: NAME' header
+  --seed              print the workshop's 2021 version instead of today's
+  --build             build every variant with the Docker daemon, run each once,
+                      and print the size table (needs a daemon: bash scripts/setup.sh)
+  --chart FILE.svg    with --build: write the sizes as an SVG bar chart
+  --report-json FILE  with --build: write the measurements as JSON"
+    )
+}
+
+/// Parses the arguments; `Err(None)` means `--help`.
+pub fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, Option<String>> {
+    let mut options = Options {
+        variant: None,
+        all: false,
+        seed: false,
+        build: false,
+        chart: None,
+        report_json: None,
+    };
+    let mut args = args.peekable();
+    while let Some(arg) = args.next() {
+        let mut value = |flag: &str| {
+            args.next()
+                .ok_or_else(|| Some(format!("{flag} needs a value")))
+        };
+        match arg.as_str() {
+            "--variant" => options.variant = Some(value("--variant")?),
+            "--all" => options.all = true,
+            "--seed" => options.seed = true,
+            "--build" => options.build = true,
+            "--chart" => options.chart = Some(value("--chart")?.into()),
+            "--report-json" => options.report_json = Some(value("--report-json")?.into()),
+            "-h" | "--help" => return Err(None),
+            other => return Err(Some(format!("unknown argument {other:?}"))),
+        }
+    }
+    if (options.chart.is_some() || options.report_json.is_some()) && !options.build {
+        return Err(Some(
+            "--chart and --report-json go with --build".to_string(),
+        ));
+    }
+    Ok(options)
+}
+
+/// Prints one Dockerfile, with a header when several are printed.
+pub fn print_variant(name: &str, dockerfile: &Dockerfile, header: bool) {
+    if header {
+        println!("# variant: {name}");
+    }
+    print!("{dockerfile}");
+    if header {
+        println!();
+    }
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    example: &'a str,
+    measured_on: String,
+    docker_api: String,
+    variants: Vec<VariantReport>,
+}
+
+#[derive(Serialize)]
+struct VariantReport {
+    variant: String,
+    image: String,
+    tag: String,
+    size_bytes: u64,
+    saved_percent: f64,
+    build_seconds: f64,
+    fully_cached: bool,
+    layers: Vec<LayerReport>,
+    smoke: SmokeReport,
+}
+
+#[derive(Serialize)]
+struct SmokeReport {
+    ok: bool,
+    exit_code: i64,
+    output: String,
+    failures: Vec<String>,
+}
+
+/// Builds, runs and compares every variant; prints progress on stderr and
+/// the table on stdout. Exits non-zero without a daemon, on a failed build
+/// or on a failed smoke test (after trying every variant).
+pub fn build_all(example: &str, variants: &[Variant], options: &Options) -> ExitCode {
+    let engine = match Engine::connect() {
+        Ok(engine) => engine,
+        Err(error @ EngineError::NoDaemon { .. }) => {
+            eprintln!("--build: {error}");
+            return ExitCode::FAILURE;
+        }
+        Err(error) => {
+            eprintln!("--build: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut reports = Vec::new();
+    let mut ok = true;
+    for variant in variants {
+        let tag = format!("stagecraft-example/{example}:{}", variant.name);
+        eprintln!("==> building {example} {} as {tag}", variant.name);
+        let built = match engine.build(&variant.dockerfile, &BuildOptions::new().tag(&tag)) {
+            Ok(built) => built,
+            Err(error) => {
+                eprintln!("error: building {}: {error}", variant.name);
+                return ExitCode::FAILURE;
+            }
+        };
+        let report = match engine.inspect(&built.image_id) {
+            Ok(report) => report,
+            Err(error) => {
+                eprintln!("error: inspecting {}: {error}", variant.name);
+                return ExitCode::FAILURE;
+            }
+        };
+        let test = (variant.smoke)(&tag).timeout(Duration::from_secs(120));
+        let smoke = match engine.smoke(&test) {
+            Ok(outcome) => SmokeReport {
+                ok: true,
+                exit_code: outcome.exit_code,
+                output: outcome.stdout,
+                failures: Vec::new(),
+            },
+            Err(EngineError::SmokeFailed(failure)) => SmokeReport {
+                ok: false,
+                exit_code: failure.outcome.exit_code,
+                output: failure.outcome.stdout.clone(),
+                failures: failure.failures.clone(),
+            },
+            Err(error) => SmokeReport {
+                ok: false,
+                exit_code: -1,
+                output: String::new(),
+                failures: vec![error.to_string()],
+            },
+        };
+        if smoke.ok {
+            eprintln!("==> {} runs: {}", variant.name, first_line(&smoke.output));
+        } else {
+            ok = false;
+            eprintln!(
+                "error: {} does not run as expected: {:?}",
+                variant.name, smoke.failures
+            );
+        }
+        reports.push(VariantReport {
+            variant: variant.name.to_string(),
+            image: built.image_id,
+            tag,
+            size_bytes: report.size,
+            saved_percent: 0.0,
+            build_seconds: built.duration.as_secs_f64(),
+            fully_cached: built.fully_cached,
+            layers: report.layers,
+            smoke,
+        });
+    }
+    let comparison = Comparison::new(reports.iter().map(|r| (r.variant.clone(), r.size_bytes)));
+    for (report, row) in reports.iter_mut().zip(&comparison.rows) {
+        report.saved_percent = row.saved_percent;
+    }
+    println!();
+    print!("{}", comparison.to_table());
+    for report in &reports {
+        let status = if report.smoke.ok { "ok" } else { "FAILED" };
+        println!(
+            "  {}: smoke {status} (exit {}), built in {:.1}s{}",
+            report.variant,
+            report.smoke.exit_code,
+            report.build_seconds,
+            if report.fully_cached { " (cached)" } else { "" }
+        );
+    }
+    if let Some(path) = &options.chart {
+        if let Err(error) = std::fs::write(path, comparison.to_svg()) {
+            eprintln!("error: writing {}: {error}", path.display());
+            return ExitCode::FAILURE;
+        }
+        eprintln!("==> chart written to {}", path.display());
+    }
+    if let Some(path) = &options.report_json {
+        let report = Report {
+            example,
+            measured_on: today(),
+            docker_api: engine.api_version(),
+            variants: reports,
+        };
+        let json = serde_json::to_string_pretty(&report).expect("the report serializes");
+        if let Err(error) = std::fs::write(path, json + "\n") {
+            eprintln!("error: writing {}: {error}", path.display());
+            return ExitCode::FAILURE;
+        }
+        eprintln!("==> report written to {}", path.display());
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("")
+}
+
+/// The date, for the report (UTC, from the system clock).
+fn today() -> String {
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() / 86_400)
+        .unwrap_or(0) as i64;
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}

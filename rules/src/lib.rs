@@ -6,7 +6,31 @@
 //! (`Run::checked`, in `stagecraft`) call the very same code: a command that
 //! compiles with `run!` is accepted by `Run::checked` and the other way round.
 //!
-//! Today it holds the text checks every `RUN` command goes through
-//! ([`text::check_run_text`]); the rule catalogue builds on it.
+//! * [`text::check_run_text`]: can this text be written after `RUN ` at all?
+//! * [`shell::parse`]: the simple commands of a shell-form `RUN` and how they
+//!   are joined.
+//! * [`catalogue`]: every rule, with its id, why, fix, hadolint code and
+//!   severity per stage kind.
+//! * [`check::check_run`]: the findings of one `RUN`; [`check::installs`] and
+//!   [`check::cleanup_only`] for the rules across `RUN`s.
+//!
+//! ```
+//! use stagecraft_rules::check::{check_run, RunContext};
+//!
+//! let findings = check_run(
+//!     "DEBIAN_FRONTEND=noninteractive apt-get install -qy curl",
+//!     &RunContext::shipped(),
+//! )
+//! .unwrap();
+//! let ids: Vec<_> = findings.iter().map(|f| f.rule.id).collect();
+//! assert_eq!(ids, ["SC001", "SC003", "SC006"]);
+//! ```
 
+pub mod catalogue;
+pub mod check;
+mod rules;
+pub mod shell;
 pub mod text;
+
+pub use catalogue::{Rule, Severity, StageKind};
+pub use check::{check_run, Finding, RunContext};

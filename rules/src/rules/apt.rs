@@ -1,0 +1,359 @@
+//! `apt-get` / `apt`: index, lists cleanup, prompts, recommends.
+
+use super::{operands, removes_any, short_flags, Action, Analysis};
+use crate::catalogue::{Rule, Severity};
+use crate::check::{Finding, Manager, RunContext};
+use crate::shell::{SimpleCommand, Word};
+
+/// `apt-get install` without `apt-get update` before it in the same `RUN`.
+pub static SC001: Rule = Rule {
+    id: "SC001",
+    summary: "`apt-get install` needs `apt-get update` earlier in the same RUN",
+    why: "Without `apt-get update` in the same RUN, the install reads the package lists of an \
+          earlier layer: either that layer kept the lists (tens of MB that ship in the image), or \
+          there are none and the install fails; and when the cached layer is reused, the lists are \
+          stale and the install fails with 404s or installs outdated versions.",
+    fix: "Run `apt-get update && apt-get install -y --no-install-recommends ... && rm -rf \
+          /var/lib/apt/lists/*` in one RUN.",
+    hadolint: None,
+    shipped: Severity::Error,
+    build_only: Severity::Warning,
+};
+
+/// `apt-get update` in a `RUN` that installs nothing.
+pub static SC002: Rule = Rule {
+    id: "SC002",
+    summary: "`apt-get update` in a RUN that installs nothing",
+    why: "The lists `apt-get update` downloads (/var/lib/apt/lists, tens of MB) stay in this \
+          layer, and the layer is cached: a later RUN's `apt-get install` then uses lists as old \
+          as that cache, which breaks with 404s once the mirror moves on.",
+    fix: "Move `apt-get update` into the RUN that installs: `apt-get update && apt-get install -y \
+          --no-install-recommends ... && rm -rf /var/lib/apt/lists/*`.",
+    hadolint: None,
+    shipped: Severity::Error,
+    build_only: Severity::Warning,
+};
+
+/// `apt-get install` without `rm -rf /var/lib/apt/lists/*` after it.
+pub static SC003: Rule = Rule {
+    id: "SC003",
+    summary: "remove /var/lib/apt/lists/* after `apt-get install` in the same RUN",
+    why: "The package lists under /var/lib/apt/lists (tens of MB) are written into the layer of \
+          the RUN that ran `apt-get update`; deleting them in a later RUN only hides them, the \
+          bytes stay in this layer and ship.",
+    fix: "End the RUN with `&& rm -rf /var/lib/apt/lists/*`, or use cache mounts \
+          (`--mount=type=cache,target=/var/lib/apt --mount=type=cache,target=/var/cache/apt`).",
+    hadolint: Some("DL3009"),
+    shipped: Severity::Error,
+    build_only: Severity::Warning,
+};
+
+/// Lists removed before the install that needs them.
+pub static SC004: Rule = Rule {
+    id: "SC004",
+    summary: "/var/lib/apt/lists removed before `apt-get install` in the same RUN",
+    why: "The install needs the lists: removed before it (with no `apt-get update` in between), \
+          the install fails with `Unable to locate package`; and the cleanup meant to keep the \
+          layer small does nothing for the bytes the install writes afterwards.",
+    fix: "Put `rm -rf /var/lib/apt/lists/*` last: `apt-get update && apt-get install -y ... && \
+          rm -rf /var/lib/apt/lists/*`.",
+    hadolint: None,
+    shipped: Severity::Error,
+    build_only: Severity::Error,
+};
+
+/// `apt-get install` without `-y`.
+pub static SC005: Rule = Rule {
+    id: "SC005",
+    summary: "`apt-get install` needs `-y`",
+    why: "A build has no terminal to answer `Do you want to continue? [Y/n]`: without `-y` \
+          apt-get aborts as soon as the install would take more disk space or pull dependencies, \
+          and the build fails.",
+    fix: "Add `-y` (or `--yes`, `--assume-yes`; `-qq` also implies it).",
+    hadolint: Some("DL3014"),
+    shipped: Severity::Error,
+    build_only: Severity::Error,
+};
+
+/// `apt-get install` without `--no-install-recommends`.
+pub static SC006: Rule = Rule {
+    id: "SC006",
+    summary: "`apt-get install` should use `--no-install-recommends`",
+    why: "By default apt also installs every recommended package: documentation, helpers, often \
+          whole toolchains, routinely doubling the bytes the RUN adds to the layer, none of which \
+          the program needs to run.",
+    fix: "Add `--no-install-recommends` and list the packages you do need explicitly.",
+    hadolint: Some("DL3015"),
+    shipped: Severity::Error,
+    build_only: Severity::Warning,
+};
+
+/// `apt` instead of `apt-get` in a script.
+pub static SC007: Rule = Rule {
+    id: "SC007",
+    summary: "use `apt-get` (or `apt-cache`) instead of `apt` in a RUN",
+    why: "`apt` is the interactive front end: its command line and output are not stable for \
+          scripts (it warns so itself), and its defaults (progress bars, pager) differ from \
+          `apt-get`'s.",
+    fix: "Replace `apt` with `apt-get` (`apt search`/`apt show` with `apt-cache`).",
+    hadolint: Some("DL3027"),
+    shipped: Severity::Warning,
+    build_only: Severity::Warning,
+};
+
+/// apt-get options that take a value as the next word.
+const WITH_VALUE: &[&str] = &[
+    "-o",
+    "-c",
+    "-t",
+    "-a",
+    "--option",
+    "--config-file",
+    "--target-release",
+    "--default-release",
+    "--host-architecture",
+];
+const SHORT_WITH_VALUE: &[char] = &['o', 'c', 't', 'a'];
+
+/// Where apt keeps the lists `update` downloads.
+const LISTS: &[&str] = &["/var/lib/apt/lists"];
+
+struct AptCall<'w> {
+    tool: &'w str,
+    subcommand: &'w str,
+    args: &'w [Word],
+}
+
+fn apt_call(command: &SimpleCommand) -> Option<AptCall<'_>> {
+    let (tool, args) = super::program_and_args(command)?;
+    if tool != "apt-get" && tool != "apt" {
+        return None;
+    }
+    let subcommand = operands(args, WITH_VALUE).first().copied().unwrap_or("");
+    Some(AptCall {
+        tool,
+        subcommand,
+        args,
+    })
+}
+
+fn installs_packages(subcommand: &str) -> bool {
+    matches!(
+        subcommand,
+        "install" | "reinstall" | "build-dep" | "upgrade" | "dist-upgrade" | "full-upgrade"
+    )
+}
+
+fn prompts(subcommand: &str) -> bool {
+    installs_packages(subcommand) || matches!(subcommand, "remove" | "purge" | "autoremove")
+}
+
+pub(crate) fn events(command: &SimpleCommand) -> Vec<(Manager, Action)> {
+    if let Some(call) = apt_call(command) {
+        return match call.subcommand {
+            "update" => vec![(Manager::Apt, Action::IndexUpdate { leaves_cache: true })],
+            // `distclean` (apt >= 2.7) removes the lists too.
+            "distclean" => vec![(Manager::Apt, Action::Cleanup)],
+            sub if installs_packages(sub) => {
+                vec![(Manager::Apt, Action::Install { leaves_cache: true })]
+            }
+            _ => Vec::new(),
+        };
+    }
+    if removes_any(command, LISTS) {
+        return vec![(Manager::Apt, Action::Cleanup)];
+    }
+    Vec::new()
+}
+
+/// `-y`, `--yes`, `--assume-yes`, a cluster with `y` (`-qy`), quiet level 2
+/// (`-qq`, `-q -q`, `-q=2`, `--quiet=2`: "quiet level 2 implies -y" in
+/// apt-get(8)), or `-o APT::Get::Assume-Yes=true`.
+fn assumes_yes(args: &[Word]) -> bool {
+    let mut quiet = 0;
+    let mut previous_o = false;
+    for arg in args {
+        let text = arg.text();
+        let option_value = if previous_o {
+            Some(text)
+        } else {
+            text.strip_prefix("-o").filter(|v| !v.is_empty())
+        };
+        previous_o = text == "-o" || text == "--option";
+        if let Some(value) = option_value {
+            let lower = value.to_ascii_lowercase();
+            if lower.starts_with("apt::get::assume-yes=")
+                && !lower.ends_with("=false")
+                && !lower.ends_with("=0")
+            {
+                return true;
+            }
+            continue;
+        }
+        match text {
+            "-y" | "--yes" | "--assume-yes" => return true,
+            "-q=2" | "--quiet=2" => return true,
+            "--quiet" => quiet += 1,
+            _ => {
+                for flag in short_flags(text, SHORT_WITH_VALUE) {
+                    match flag {
+                        'y' => return true,
+                        'q' => quiet += 1,
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    quiet >= 2
+}
+
+fn no_recommends(args: &[Word]) -> bool {
+    let mut previous_o = false;
+    for arg in args {
+        let text = arg.text();
+        if text == "--no-install-recommends" || text.starts_with("--no-install-recommends=") {
+            return true;
+        }
+        let option_value = if previous_o {
+            Some(text)
+        } else {
+            text.strip_prefix("-o").filter(|v| !v.is_empty())
+        };
+        previous_o = text == "-o" || text == "--option";
+        if let Some(value) = option_value {
+            let lower = value.to_ascii_lowercase();
+            if lower == "apt::install-recommends=false" || lower == "apt::install-recommends=0" {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Finding>) {
+    let lists_mounted = LISTS.iter().any(|dir| ctx.mount_covers(dir));
+    let events: Vec<_> = analysis.events_of(Manager::Apt).copied().collect();
+    let has_install = events
+        .iter()
+        .any(|e| matches!(e.action, Action::Install { .. }));
+
+    for event in &events {
+        let index = event.index;
+        let span = analysis.span(index);
+        let snippet = analysis.snippet(index);
+        match event.action {
+            Action::IndexUpdate { .. } if !has_install && !lists_mounted => {
+                out.push(analysis.finding(
+                    &SC002,
+                    ctx,
+                    span,
+                    format!(
+                        "`{snippet}` runs in a RUN that installs nothing: the lists it downloads \
+                         (tens of MB) stay in this layer, and a later RUN's install would use them \
+                         as stale as the layer cache; move `apt-get update` into the RUN that \
+                         runs `apt-get install`"
+                    ),
+                ));
+            }
+            Action::Install { .. } => {
+                let updated_before = events
+                    .iter()
+                    .any(|e| e.index < index && matches!(e.action, Action::IndexUpdate { .. }));
+                if !updated_before {
+                    out.push(analysis.finding(
+                        &SC001,
+                        ctx,
+                        span,
+                        format!(
+                            "`{snippet}` has no `apt-get update` before it in the same RUN: it \
+                             relies on package lists left in an earlier layer (bytes that ship, \
+                             and stale once that layer is cached); add `apt-get update &&` before \
+                             it in this RUN"
+                        ),
+                    ));
+                }
+                if !lists_mounted && !analysis.cleaned_after(Manager::Apt, index) {
+                    out.push(analysis.finding(
+                        &SC003,
+                        ctx,
+                        span,
+                        format!(
+                            "`{snippet}` is not followed by `rm -rf /var/lib/apt/lists/*` in the \
+                             same RUN: the package lists (tens of MB) stay in this layer, and a \
+                             cleanup in a later RUN frees nothing; end this RUN with `&& rm -rf \
+                             /var/lib/apt/lists/*` (or use cache mounts on /var/lib/apt and \
+                             /var/cache/apt)"
+                        ),
+                    ));
+                }
+                // A lists cleanup before this install with no update in between.
+                let last_update = events
+                    .iter()
+                    .filter(|e| e.index < index && matches!(e.action, Action::IndexUpdate { .. }))
+                    .map(|e| e.index)
+                    .max();
+                if let Some(cleanup) = events.iter().find(|e| {
+                    e.action == Action::Cleanup
+                        && e.index < index
+                        && last_update.is_none_or(|update| e.index > update)
+                }) {
+                    out.push(analysis.finding(
+                        &SC004,
+                        ctx,
+                        analysis.span(cleanup.index),
+                        format!(
+                            "`{}` removes the package lists before `{snippet}` needs them: the \
+                             install fails with `Unable to locate package`; move the \
+                             `rm -rf /var/lib/apt/lists/*` after the install, at the end of the RUN",
+                            analysis.snippet(cleanup.index)
+                        ),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    for (index, command) in analysis.script.commands.iter().enumerate() {
+        let Some(call) = apt_call(command) else {
+            continue;
+        };
+        let span = command.span;
+        let snippet = analysis.snippet(index);
+        if call.tool == "apt" {
+            out.push(analysis.finding(
+                &SC007,
+                ctx,
+                span,
+                format!(
+                    "`{snippet}` uses `apt`, whose command line is not stable for scripts; use \
+                     `apt-get` (or `apt-cache` for search/show)"
+                ),
+            ));
+        }
+        if prompts(call.subcommand) && !assumes_yes(call.args) {
+            out.push(analysis.finding(
+                &SC005,
+                ctx,
+                span,
+                format!(
+                    "`{snippet}` has no `-y`: with no terminal to answer its prompt, {} aborts and \
+                     the build fails; add `-y`",
+                    call.tool
+                ),
+            ));
+        }
+        if call.subcommand == "install" && !no_recommends(call.args) {
+            out.push(analysis.finding(
+                &SC006,
+                ctx,
+                span,
+                format!(
+                    "`{snippet}` has no `--no-install-recommends`: every recommended package is \
+                     installed too and its bytes stay in the layer; add `--no-install-recommends`"
+                ),
+            ));
+        }
+    }
+}

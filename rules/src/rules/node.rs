@@ -1,0 +1,125 @@
+//! `npm` and `yarn` caches.
+
+use super::{missing_cleanup, operands, removes_any, Action, Analysis};
+use crate::catalogue::{Rule, Severity};
+use crate::check::{Finding, Manager, RunContext};
+use crate::shell::SimpleCommand;
+
+/// `npm install` without `npm cache clean --force`.
+pub static SC015: Rule = Rule {
+    id: "SC015",
+    summary: "`npm install`/`ci` needs `npm cache clean --force` after it in the same RUN",
+    why: "npm keeps a copy of every package tarball it fetched in its cache (~/.npm, /root/.npm \
+          in a RUN), in this layer, next to the installed node_modules.",
+    fix: "End the RUN with `&& npm cache clean --force` (without `--force` npm refuses and fails \
+          the RUN), or use a cache mount on /root/.npm.",
+    hadolint: None,
+    shipped: Severity::Error,
+    build_only: Severity::Warning,
+};
+
+/// `yarn install` without `yarn cache clean`.
+pub static SC016: Rule = Rule {
+    id: "SC016",
+    summary: "`yarn install` needs `yarn cache clean` after it in the same RUN",
+    why: "yarn keeps every package it fetched in its global cache \
+          (/usr/local/share/.cache/yarn for root with yarn 1), in this layer, next to the \
+          installed node_modules.",
+    fix: "End the RUN with `&& yarn cache clean`, or use a cache mount on the yarn cache.",
+    hadolint: Some("DL3060"),
+    shipped: Severity::Error,
+    build_only: Severity::Warning,
+};
+
+const NPM_CACHE: &[&str] = &["/root/.npm"];
+const YARN_CACHE: &[&str] = &[
+    "/usr/local/share/.cache/yarn",
+    "/root/.cache/yarn",
+    "/root/.yarn/berry/cache",
+];
+
+pub(crate) fn events(command: &SimpleCommand) -> Vec<(Manager, Action)> {
+    let Some((program, args)) = super::program_and_args(command) else {
+        return Vec::new();
+    };
+    match program {
+        "npm" => {
+            let ops = operands(args, &["--prefix", "-w", "--workspace"]);
+            match ops.as_slice() {
+                ["install" | "i" | "ci" | "add" | "isntall" | "update" | "up" | "install-clean"
+                | "clean-install", ..] => {
+                    vec![(Manager::Npm, Action::Install { leaves_cache: true })]
+                }
+                ["cache", "clean", ..]
+                    if args.iter().any(|a| matches!(a.text(), "--force" | "-f")) =>
+                {
+                    vec![(Manager::Npm, Action::Cleanup)]
+                }
+                _ => Vec::new(),
+            }
+        }
+        "yarn" => {
+            let ops = operands(args, &["--cwd", "--cache-folder", "--modules-folder"]);
+            match ops.as_slice() {
+                [] | ["install" | "add" | "upgrade", ..] | ["global", "add", ..] => {
+                    vec![(Manager::Yarn, Action::Install { leaves_cache: true })]
+                }
+                ["cache", "clean", ..] => vec![(Manager::Yarn, Action::Cleanup)],
+                _ => Vec::new(),
+            }
+        }
+        _ => {
+            let mut events = Vec::new();
+            if removes_any(command, NPM_CACHE) {
+                events.push((Manager::Npm, Action::Cleanup));
+            }
+            if removes_any(command, YARN_CACHE) {
+                events.push((Manager::Yarn, Action::Cleanup));
+            }
+            events
+        }
+    }
+}
+
+pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Finding>) {
+    let mount_ends = |suffixes: &[&str]| {
+        ctx.cache_mounts.iter().any(|mount| {
+            let mount = crate::check::trim_path(mount);
+            suffixes.iter().any(|suffix| mount.ends_with(suffix))
+        })
+    };
+    if !mount_ends(&["/.npm"]) {
+        missing_cleanup(
+            analysis,
+            ctx,
+            Manager::Npm,
+            &SC015,
+            NPM_CACHE,
+            out,
+            |snippet| {
+                format!(
+                "`{snippet}` is not followed by `npm cache clean --force` in the same RUN: npm's \
+                 copy of every fetched tarball in /root/.npm stays in this layer; end the RUN with \
+                 `&& npm cache clean --force`"
+            )
+            },
+        );
+    }
+    if !mount_ends(&["/.cache/yarn", "/yarn", "/.yarn/berry/cache"]) {
+        missing_cleanup(
+            analysis,
+            ctx,
+            Manager::Yarn,
+            &SC016,
+            YARN_CACHE,
+            out,
+            |snippet| {
+                format!(
+                "`{snippet}` is not followed by `yarn cache clean` in the same RUN: yarn's cache \
+                 of every fetched package stays in this layer; end the RUN with \
+                 `&& yarn cache clean`"
+            )
+            },
+        );
+    }
+}

@@ -1,7 +1,10 @@
-//! `run!("...")`: parse one string literal, check it, expand to a `Run`.
+//! `run!("...")`: parse one string literal, check it with
+//! `stagecraft_rules::accept::accept_run` (the function `Run::checked`
+//! calls), expand to a `Run` or to one compile error per problem.
 
 use proc_macro2::TokenStream;
 use quote::quote;
+use stagecraft_rules::accept::Rejection;
 use syn::parse::{Parse, ParseStream};
 use syn::LitStr;
 
@@ -34,10 +37,39 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         Err(error) => return error.to_compile_error(),
     };
     let text = command.value();
-    if let Err(error) = stagecraft_rules::text::check_run_text(&text) {
-        return syn::Error::new(command.span(), error).to_compile_error();
+    if let Err(rejection) = stagecraft_rules::accept::accept_run(&text) {
+        // Several `compile_error!`s are statements, not one expression:
+        // wrap them in a block whose value has the type `run!` promises.
+        let errors = rejection_errors(&command, rejection).to_compile_error();
+        return quote! {{ #errors ::core::unreachable!() }};
     }
     quote! {
         ::stagecraft::__private::run_from_macro(#command)
     }
+}
+
+/// One compile error per problem, each pointing at the literal.
+fn rejection_errors(command: &LitStr, rejection: Rejection) -> syn::Error {
+    let messages = match rejection {
+        Rejection::Rules(findings) => findings
+            .iter()
+            .map(|finding| {
+                let hadolint = finding
+                    .rule
+                    .hadolint
+                    .map(|code| format!(" ({code})"))
+                    .unwrap_or_default();
+                format!("{}{hadolint}: {}", finding.rule.id, finding.message)
+            })
+            .collect(),
+        other => vec![other.to_string()],
+    };
+    let mut errors = messages
+        .into_iter()
+        .map(|message| syn::Error::new(command.span(), message));
+    let mut first = errors.next().expect("a rejection has at least one problem");
+    for error in errors {
+        first.combine(error);
+    }
+    first
 }

@@ -248,3 +248,20 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+    use stagecraft_rules::{check_run, RunContext};
+
+    /// The assembly passes every rule in its stage, whose SHELL sets pipefail.
+    #[test]
+    fn the_assembly_passes_every_rule() {
+        for flavor in [Flavor::Static, Flavor::Base, Flavor::Cc] {
+            let text = assembly_script(flavor);
+            let context = RunContext::build_only().with_pipefail(true);
+            let findings = check_run(&text, &context).unwrap();
+            assert!(findings.is_empty(), "{flavor:?}: {findings:#?}");
+        }
+    }
+}

@@ -7,7 +7,6 @@
 
 use std::fmt;
 
-use stagecraft_rules::text::TextError;
 use thiserror::Error;
 
 use crate::image_ref::ImageRefError;
@@ -202,9 +201,10 @@ pub enum ErrorKind {
     /// A harvest declaration that cannot be collected.
     #[error(transparent)]
     Harvest(#[from] crate::harvest::HarvestError),
-    /// A `RUN` whose text cannot be placed in a Dockerfile.
+    /// A `RUN` (or shell-form command) that is refused: bad text, bad shell
+    /// syntax, or a best-practice rule.
     #[error(transparent)]
-    Run(#[from] TextError),
+    Run(#[from] crate::model::Violations),
 }
 
 /// Every problem found while building or validating a model.

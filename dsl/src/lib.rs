@@ -52,17 +52,23 @@ pub mod stage;
 
 pub use crate::error::{ErrorKind, Errors, ModelError};
 pub use crate::image_ref::{ImageRef, ImageRefError};
-pub use crate::model::{Base, Dockerfile, Instruction, Run, Stage};
+pub use crate::model::{Base, Dockerfile, Instruction, Run, Stage, Violations};
 pub use crate::render::render;
 pub use crate::stage::{
     distroless, scratch, shell_less, CopySpec, DockerfileBuilder, ShellLess, StageBuilder,
     StageRef, WithShell,
 };
+/// The rule catalogue and shell analysis (the `stagecraft-rules` crate).
+pub use stagecraft_rules as rules;
 
 /// A `RUN` command checked at compile time.
 ///
-/// The command is checked by the same code as [`Run::checked`]; a problem
-/// is a compile error pointing at the literal.
+/// The command is checked by the same code as [`Run::checked`]: its text,
+/// its shell syntax, and every rule of the catalogue ([`rules`]) that is an
+/// error in a stage that ships (install without cleanup, cleanup before the
+/// install, pip/apk/conda/dnf caches, a missing `-y`, ...). Each problem is
+/// a compile error pointing at the literal, saying what is wrong, why it
+/// costs and the fix.
 ///
 /// ```
 /// use stagecraft::{run, Dockerfile};
@@ -76,6 +82,11 @@ pub use crate::stage::{
 /// ```compile_fail
 /// // A bare newline would start a new Dockerfile instruction.
 /// let run = stagecraft::run!("make\nUSER root");
+/// ```
+///
+/// ```compile_fail
+/// // SC003 (DL3009): the package lists would stay in the layer.
+/// let run = stagecraft::run!("apt-get update && apt-get install -y --no-install-recommends curl");
 /// ```
 pub use stagecraft_macros::run;
 

@@ -11,6 +11,8 @@
 //!   are joined.
 //! * [`catalogue`]: every rule, with its id, why, fix, hadolint code and
 //!   severity per stage kind.
+//! * [`accept::accept_run`]: the checks a `RUN` gets when it is made (by
+//!   `run!` at compile time, by `Run::checked` at run time).
 //! * [`check::check_run`]: the findings of one `RUN`; [`check::installs`] and
 //!   [`check::cleanup_only`] for the rules across `RUN`s.
 //!
@@ -26,6 +28,7 @@
 //! assert_eq!(ids, ["SC001", "SC003", "SC006"]);
 //! ```
 
+pub mod accept;
 pub mod catalogue;
 pub mod check;
 mod rules;

@@ -324,3 +324,24 @@ mod tests {
         assert!(text.contains("cp -L '/usr/share/zoneinfo/UTC' '/harvest/etc/localtime';"));
     }
 }
+
+#[cfg(test)]
+mod rule_tests {
+    use super::*;
+    use stagecraft_rules::{check_run, RunContext};
+
+    /// The generated step passes every rule, not even a warning.
+    #[test]
+    fn the_script_passes_every_rule() {
+        let calls = Harvest::new()
+            .binary("/usr/games/fortune")
+            .package_files("fortunes-min")
+            .path("/etc/ssl/certs/")
+            .file("/a", "/b")
+            .calls()
+            .unwrap();
+        let text = script::script(HARVEST_ROOT, &calls, &["libc6".to_string()]);
+        let findings = check_run(&text, &RunContext::build_only()).unwrap();
+        assert!(findings.is_empty(), "{findings:#?}");
+    }
+}

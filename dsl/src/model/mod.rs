@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub use self::instruction::{
     Add, Arg, Command, Copy, Healthcheck, Instruction, KeyValue, Port, Protocol,
 };
-pub use self::run::{Run, Script, Step};
+pub use self::run::{Run, Script, Step, Violations};
 use crate::error::Errors;
 use crate::image_ref::ImageRef;
 

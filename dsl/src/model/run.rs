@@ -6,7 +6,14 @@
 //! [`Run::checked`] at run time. Deserializing one runs the same check.
 
 use serde::{Deserialize, Serialize};
+use stagecraft_rules::accept::accept_run;
 use stagecraft_rules::text::{check_run_text, TextError};
+
+/// Why a `RUN` command is refused: its text cannot be placed in a
+/// Dockerfile, its shell syntax cannot be analysed, or it breaks
+/// best-practice rules (each [`Finding`](stagecraft_rules::Finding) says why
+/// it costs and how to fix it). The same checks `run!` makes at compile time.
+pub use stagecraft_rules::accept::Rejection as Violations;
 
 /// A `RUN` instruction in shell form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,48 +108,61 @@ impl Script {
         }
     }
 
-    fn check(&self) -> Result<(), TextError> {
-        match self {
-            Script::Shell(text) => check_run_text(text),
-            Script::Steps(steps) => {
-                if steps.is_empty() || steps.iter().any(|step| step.words.is_empty()) {
-                    return Err(TextError::Empty);
-                }
-                // Steps are rendered on lines of their own, so none of their
-                // words may carry a newline, continuation or not.
-                for word in steps.iter().flat_map(|s| s.words.iter().chain(&s.items)) {
-                    if word.is_empty() {
-                        return Err(TextError::Empty);
-                    }
-                    check_run_text(word)?;
-                    if word.contains('\n') {
-                        return Err(TextError::BareNewline { line: 1 });
-                    }
-                }
-                Ok(())
-            }
+    /// The checks of [`Run::checked`]: text, shell syntax and rules.
+    fn check(&self) -> Result<(), Violations> {
+        if let Script::Steps(steps) = self {
+            check_steps(steps)?;
         }
+        accept_run(&self.to_shell())?;
+        Ok(())
     }
 }
 
+/// Steps are rendered on lines of their own, so none of their words may be
+/// empty or carry a newline, continuation or not.
+fn check_steps(steps: &[Step]) -> Result<(), TextError> {
+    if steps.is_empty() || steps.iter().any(|step| step.words.is_empty()) {
+        return Err(TextError::Empty);
+    }
+    for word in steps.iter().flat_map(|s| s.words.iter().chain(&s.items)) {
+        if word.is_empty() {
+            return Err(TextError::Empty);
+        }
+        check_run_text(word)?;
+        if word.contains('\n') {
+            return Err(TextError::BareNewline { line: 1 });
+        }
+    }
+    Ok(())
+}
+
 impl Run {
-    /// Checks shell text at run time, with the same checks as the `run!` macro.
+    /// Checks shell text at run time, with the same checks as the `run!`
+    /// macro: the text can be placed after `RUN `, its shell syntax can be
+    /// analysed, and it breaks no rule that is an error in a stage that ships
+    /// (apt lists left behind, pip caches, a missing `-y`, ...).
     ///
     /// ```
-    /// use stagecraft::Run;
+    /// use stagecraft::{Run, Violations};
     ///
     /// let run = Run::checked("make -j2 && make install").unwrap();
     /// assert_eq!(run.script().to_shell(), "make -j2 && make install");
     ///
     /// let error = Run::checked("make\nUSER root").unwrap_err();
     /// assert!(error.to_string().contains("not a line continuation"));
+    ///
+    /// let Err(Violations::Rules(findings)) = Run::checked("pip install numpy") else {
+    ///     panic!("a pip cache left in the layer is refused");
+    /// };
+    /// assert_eq!(findings[0].rule.id, "SC009");
+    /// assert!(findings[0].message.contains("--no-cache-dir"));
     /// ```
-    pub fn checked(text: impl Into<String>) -> Result<Run, TextError> {
+    pub fn checked(text: impl Into<String>) -> Result<Run, Violations> {
         Run::try_from(Script::Shell(text.into()))
     }
 
     /// A `RUN` made of recipe steps; the steps are checked like any other script.
-    pub(crate) fn from_steps(steps: Vec<Step>) -> Result<Run, TextError> {
+    pub(crate) fn from_steps(steps: Vec<Step>) -> Result<Run, Violations> {
         Run::try_from(Script::Steps(steps))
     }
 
@@ -153,7 +173,7 @@ impl Run {
 }
 
 impl TryFrom<Script> for Run {
-    type Error = TextError;
+    type Error = Violations;
 
     fn try_from(script: Script) -> Result<Self, Self::Error> {
         script.check()?;
@@ -182,6 +202,8 @@ mod tests {
         );
         let error = serde_json::from_str::<Run>(r#"{"steps":[]}"#).unwrap_err();
         assert!(error.to_string().contains("empty"), "{error}");
+        let error = serde_json::from_str::<Run>(r#"{"shell":"apk add curl"}"#).unwrap_err();
+        assert!(error.to_string().contains("SC011"), "{error}");
     }
 
     #[test]
@@ -189,7 +211,7 @@ mod tests {
         let steps = vec![Step::new(["echo", "a \\\nb"])];
         assert_eq!(
             Run::from_steps(steps),
-            Err(TextError::BareNewline { line: 1 })
+            Err(Violations::Text(TextError::BareNewline { line: 1 }))
         );
     }
 }

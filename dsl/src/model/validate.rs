@@ -461,7 +461,7 @@ fn check_command(what: &'static str, command: &Command) -> Vec<ErrorKind> {
         Command::Exec(words) => check_exec(what, words),
         Command::Shell(text) => match stagecraft_rules::text::check_run_text(text) {
             Ok(()) => Vec::new(),
-            Err(error) => vec![ErrorKind::Run(error)],
+            Err(error) => vec![ErrorKind::Run(error.into())],
         },
     }
 }

@@ -94,7 +94,7 @@ impl Run {
     /// ```
     pub fn from_recipe(recipe: impl Recipe) -> Result<Run, RecipeError> {
         let steps = recipe.steps()?;
-        Run::from_steps(steps).map_err(RecipeError::Text)
+        Run::from_steps(steps).map_err(RecipeError::Run)
     }
 }
 
@@ -133,9 +133,10 @@ pub enum RecipeError {
         /// What is wrong.
         reason: &'static str,
     },
-    /// The rendered steps are not valid shell text (should not happen for checked input).
+    /// The rendered steps are refused by the `RUN` checks (should not happen
+    /// for checked input: recipes render what the rules ask for).
     #[error(transparent)]
-    Text(#[from] stagecraft_rules::text::TextError),
+    Run(#[from] crate::model::Violations),
 }
 
 /// Validates each package with `check`, failing on an empty list; returns them
@@ -171,4 +172,35 @@ where
     S: Into<String>,
 {
     items.into_iter().map(Into::into).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use stagecraft_rules::{check_run, RunContext};
+
+    /// Every recipe renders a RUN the rule catalogue has nothing to say
+    /// about, not even a warning.
+    #[test]
+    fn recipes_pass_every_rule() {
+        let runs = [
+            Run::from_recipe(Apt::install(["curl", "ca-certificates"]).clean_cache()),
+            Run::from_recipe(Apk::add(["curl"])),
+            Run::from_recipe(Dnf::install(["gcc"])),
+            Run::from_recipe(Dnf::yum(["gcc"])),
+            Run::from_recipe(Dnf::microdnf(["gcc"])),
+            Run::from_recipe(Zypper::install(["gcc"])),
+            Run::from_recipe(Pip::install(["numpy>=1.26"]).python("python3")),
+            Run::from_recipe(Pip::requirements_file("requirements.txt")),
+            Run::from_recipe(Conda::create("/opt/env", ["numpy"]).channel("conda-forge")),
+            Run::from_recipe(Conda::env_create("/opt/env", "env.yml").tool(CondaTool::Mamba)),
+            Run::from_recipe(Conda::install(["numpy"]).tool(CondaTool::Micromamba)),
+            Run::from_recipe(Apt::install(["python3-pip"]).and(Pip::install(["x"]))),
+        ];
+        for run in runs {
+            let text = run.expect("the recipe builds").script().to_shell();
+            let findings = check_run(&text, &RunContext::shipped()).unwrap();
+            assert!(findings.is_empty(), "{text}: {findings:?}");
+        }
+    }
 }

@@ -1,0 +1,4 @@
+// SC015: npm keeps its cache in the layer.
+fn main() {
+    let _run = stagecraft::run!("npm install");
+}

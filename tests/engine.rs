@@ -414,3 +414,71 @@ fn smoke_maps_exit_codes_stdin_and_timeouts() {
         "build target \"nope\" is not a stage of this Dockerfile (stages with an alias: build, runtime)"
     );
 }
+
+/// How many containers (running or not) have `needle` in their command.
+async fn containers_running(engine: &Engine, needle: &str) -> usize {
+    use stagecraft::engine::bollard::query_parameters::ListContainersOptionsBuilder;
+    let options = ListContainersOptionsBuilder::new().all(true).build();
+    engine
+        .as_async()
+        .docker()
+        .list_containers(Some(options))
+        .await
+        .expect("listing containers")
+        .into_iter()
+        .filter(|c| c.command.as_deref().unwrap_or("").contains(needle))
+        .count()
+}
+
+#[test]
+fn interrupted_build_leaves_no_container() {
+    let Some(engine) = engine_or_skip() else {
+        return;
+    };
+    let id = run_id("interrupted");
+    let _cleanup = Cleanup {
+        engine: &engine,
+        id: id.clone(),
+    };
+    let mut df = Dockerfile::builder();
+    df.stage("slow", BASE)
+        .run(Run::checked(format!("echo {id} && sleep 30")).unwrap());
+    let dockerfile = df.build().unwrap();
+    let options = BuildOptions::new().run_label(&id).quiet();
+
+    // Run the build until its RUN's container is seen, then drop it, as a
+    // Ctrl-C or an outer timeout would.
+    let seen = engine.block_on(async {
+        let build = engine.as_async().build(&dockerfile, &options);
+        tokio::pin!(build);
+        for _ in 0..40 {
+            tokio::select! {
+                _ = &mut build => panic!("the build finished although its RUN sleeps 30 s"),
+                _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+            }
+            if containers_running(&engine, &id).await > 0 {
+                return true;
+            }
+        }
+        false
+    });
+    assert!(
+        seen,
+        "the step container never appeared, so this test would prove nothing"
+    );
+
+    // The daemon cancels the build when the client goes away; the step
+    // container must be gone soon after.
+    let mut remaining = 1;
+    for _ in 0..20 {
+        remaining = engine.block_on(containers_running(&engine, &id));
+        if remaining == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert_eq!(
+        remaining, 0,
+        "the interrupted step's container is still there"
+    );
+}

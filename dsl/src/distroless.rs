@@ -66,30 +66,24 @@ impl Flavor {
         }
     }
 
-    /// The Debian 12 packages unpacked into the assembled base.
-    pub fn packages(self) -> &'static [&'static str] {
-        match self {
-            Flavor::Static => &["base-files", "netbase", "tzdata", "media-types"],
-            Flavor::Base => &[
-                "base-files",
-                "netbase",
-                "tzdata",
-                "media-types",
-                "libc6",
-                "libssl3",
-            ],
-            Flavor::Cc => &[
-                "base-files",
-                "netbase",
-                "tzdata",
-                "media-types",
-                "libc6",
-                "libssl3",
-                "libgcc-s1",
-                "libgomp1",
-                "libstdc++6",
-            ],
-        }
+    /// The Debian 12 packages unpacked into the assembled base; each flavor
+    /// holds the one before it.
+    ///
+    /// ```
+    /// use stagecraft::distroless::Flavor;
+    /// assert_eq!(Flavor::Base.packages()[4..], ["libc6", "libssl3"]);
+    /// assert!(Flavor::Cc.packages().contains(&"libstdc++6"));
+    /// ```
+    pub fn packages(self) -> Vec<&'static str> {
+        const STATIC: [&str; 4] = ["base-files", "netbase", "tzdata", "media-types"];
+        const BASE: [&str; 2] = ["libc6", "libssl3"];
+        const CC: [&str; 3] = ["libgcc-s1", "libgomp1", "libstdc++6"];
+        let layers: &[&[&'static str]] = match self {
+            Flavor::Static => &[&STATIC],
+            Flavor::Base => &[&STATIC, &BASE],
+            Flavor::Cc => &[&STATIC, &BASE, &CC],
+        };
+        layers.concat()
     }
 }
 

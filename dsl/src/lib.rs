@@ -44,6 +44,7 @@ pub mod engine;
 pub mod error;
 pub mod harvest;
 pub mod image_ref;
+pub mod lint;
 pub mod model;
 pub mod packages;
 pub mod render;

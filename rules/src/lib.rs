@@ -31,6 +31,7 @@
 pub mod accept;
 pub mod catalogue;
 pub mod check;
+pub mod dockerfile;
 mod rules;
 pub mod shell;
 pub mod text;

@@ -3,6 +3,7 @@
 pub(crate) mod apk;
 pub(crate) mod apt;
 pub(crate) mod conda;
+pub(crate) mod dockerfile;
 pub(crate) mod layers;
 pub(crate) mod node;
 pub(crate) mod pip;

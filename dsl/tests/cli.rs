@@ -1,0 +1,232 @@
+//! The `stagecraft` binary: exit codes, output formats, stdin.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_stagecraft");
+
+fn stagecraft(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+struct Files {
+    dir: tempfile::TempDir,
+}
+
+impl Files {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn write(&self, name: &str, text: &[u8]) -> String {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_string_lossy().into_owned()
+    }
+}
+
+const CLEAN: &str = "FROM debian:bookworm-slim AS build\n\
+RUN apt-get update && apt-get install -y --no-install-recommends gcc && rm -rf /var/lib/apt/lists/*\n\
+FROM gcr.io/distroless/cc-debian12\n\
+COPY --from=build /usr/bin/true /true\n\
+ENTRYPOINT [\"/true\"]\n";
+
+const WARNINGS_ONLY: &str = "FROM debian:bookworm-slim\nWORKDIR app\nCMD ./run\n";
+
+const BAD: &str = "FROM debian:bookworm-slim\n\
+RUN apt-get update && apt-get install -y curl\n\
+COPY --from=nope /x /x\n\
+CMD /x --serve\n";
+
+#[test]
+fn exit_0_when_clean_or_only_warnings() {
+    let files = Files::new();
+    let clean = files.write("clean.Dockerfile", CLEAN.as_bytes());
+    let output = stagecraft(&["lint", &clean]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "no findings in 1 file\n");
+
+    let warnings = files.write("warn.Dockerfile", WARNINGS_ONLY.as_bytes());
+    let output = stagecraft(&["lint", &warnings]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).contains(":2: warning[SC026/DL3000]: "));
+    assert!(stdout(&output).contains(":3: warning[SC020/DL3025]: "));
+}
+
+#[test]
+fn exit_1_with_errors_and_human_output() {
+    let files = Files::new();
+    let bad = files.write("bad.Dockerfile", BAD.as_bytes());
+    let output = stagecraft(&["lint", &bad]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(
+        text.contains(&format!("{bad}:2: error[SC003/DL3009]: ")),
+        "{text}"
+    );
+    assert!(
+        text.contains("  2 | RUN apt-get update && apt-get install -y curl\n    | ^^^\n  fix: ")
+    );
+    assert!(text.contains(&format!("{bad}:3: error[SC023/DL3022]: ")));
+    assert!(text.contains(&format!("{bad}:4: warning[SC020/DL3025]: ")));
+    assert!(
+        text.ends_with("3 errors, 1 warning, 0 infos in 1 file\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn json_output_has_exactly_the_keys() {
+    let files = Files::new();
+    let bad = files.write("bad.Dockerfile", BAD.as_bytes());
+    let output = stagecraft(&["lint", "--format", "json", &bad]);
+    assert_eq!(output.status.code(), Some(1));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let items = value.as_array().unwrap();
+    assert_eq!(items.len(), 4);
+    for item in items {
+        let mut keys: Vec<&str> = item
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            ["file", "hadolint", "line", "message", "rule", "severity"]
+        );
+        assert_eq!(item["file"], bad.as_str());
+        assert!(["error", "warning", "info"].contains(&item["severity"].as_str().unwrap()));
+    }
+    assert_eq!(items[0]["rule"], "SC003");
+    assert_eq!(items[0]["hadolint"], "DL3009");
+    assert_eq!(items[0]["line"], 2);
+    let output = stagecraft(&["lint", "--format=json", &files.write("c", CLEAN.as_bytes())]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout(&output).trim(), "[]");
+}
+
+#[test]
+fn ignore_takes_our_ids_and_hadolint_codes() {
+    let files = Files::new();
+    let bad = files.write("bad.Dockerfile", BAD.as_bytes());
+    let output = stagecraft(&[
+        "lint",
+        "--ignore",
+        "DL3009,DL3015",
+        "--ignore=SC023",
+        "--ignore",
+        "sc020",
+        &bad,
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert_eq!(stdout(&output), "no findings in 1 file\n");
+    let output = stagecraft(&["lint", "--ignore", "SC999", &bad]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("SC999"));
+}
+
+#[test]
+fn target_changes_which_stages_ship() {
+    let files = Files::new();
+    let text = "FROM python:3.12 AS build\nRUN pip install pytest\nFROM python:3.12-slim\n";
+    let file = files.write("t.Dockerfile", text.as_bytes());
+    assert_eq!(stagecraft(&["lint", &file]).status.code(), Some(0));
+    assert_eq!(
+        stagecraft(&["lint", "--target", "build", &file])
+            .status
+            .code(),
+        Some(1)
+    );
+    let output = stagecraft(&["lint", "--target", "nope", &file]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("no stage named `nope`"));
+}
+
+#[test]
+fn exit_2_when_a_file_cannot_be_read_or_parsed() {
+    let files = Files::new();
+    let output = stagecraft(&["lint", "/nonexistent/Dockerfile"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).starts_with("/nonexistent/Dockerfile: error: cannot read"));
+
+    let broken = files.write("broken", b"FROM debian\nRUNN make\n");
+    let output = stagecraft(&["lint", &broken]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        stderr(&output),
+        format!("{broken}:2: error: cannot parse the Dockerfile: unknown instruction `RUNN`\n")
+    );
+
+    let empty = files.write("empty", b"");
+    let output = stagecraft(&["lint", &empty]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains(":1: error: cannot parse the Dockerfile: no FROM"));
+
+    let binary = files.write("binary", &[0x7f, b'E', b'L', b'F', 0xff, 0x00, 0x01]);
+    let output = stagecraft(&["lint", &binary]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains(":1: error: cannot parse the Dockerfile: the file is not UTF-8")
+    );
+
+    // A good file next to a broken one is still reported; the exit code is 2.
+    let clean = files.write("clean", CLEAN.as_bytes());
+    let output = stagecraft(&["lint", &clean, &broken]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(stdout(&output), "no findings in 1 file\n");
+}
+
+#[test]
+fn reads_standard_input() {
+    let mut child = Command::new(BIN)
+        .args(["lint", "--format", "json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"FROM scratch\nRUN echo hi\n")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value[0]["file"], "-");
+    assert_eq!(value[0]["rule"], "SC022");
+}
+
+#[test]
+fn help_and_usage_errors() {
+    let output = stagecraft(&["--help"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).contains("stagecraft lint"));
+    let output = stagecraft(&["lint", "--help"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).contains("--ignore CODE"));
+    let output = stagecraft(&["lint", "--rules"]);
+    assert!(stdout(&output).lines().any(|l| l.starts_with("SC022")));
+    assert_eq!(stagecraft(&[]).status.code(), Some(2));
+    assert_eq!(stagecraft(&["lint"]).status.code(), Some(2));
+    assert_eq!(
+        stagecraft(&["lint", "--format", "xml", "x"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(stagecraft(&["frobnicate"]).status.code(), Some(2));
+}

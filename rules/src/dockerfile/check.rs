@@ -1,0 +1,1020 @@
+//! Checking a whole parsed Dockerfile: every `RUN` against the per-`RUN`
+//! rules, with what the stage knows, plus the rules about instructions and
+//! stages.
+//!
+//! # Stage awareness
+//!
+//! This is where stagecraft reads a Dockerfile the way `docker build` does,
+//! and hadolint does not:
+//!
+//! * **Which stages ship.** The image is the *target* stage
+//!   ([`Options::target`], like `docker build --target`; by default the last
+//!   stage) and every stage it is built `FROM`, transitively: their layers are
+//!   the image's layers. Those stages are [`StageKind::Shipped`]. Every other
+//!   stage is [`StageKind::BuildOnly`]: a stage that is only copied from
+//!   (`COPY --from=build`) hands over the files named and nothing else, and a
+//!   stage neither shipped nor copied from is not even built by BuildKit.
+//!   Rules about bytes left in a layer (apt lists, pip/npm caches, ...) are
+//!   errors in a shipped stage and warnings in a build-only one: there they
+//!   cost build cache, not image size. Rules about correctness (a prompt
+//!   that hangs the build, `COPY --from` a stage that does not exist) keep
+//!   their severity everywhere. Each rule's severities are in the
+//!   [catalogue](crate::catalogue).
+//! * **Which stages have a shell.** A stage is *shell-less* when its base is
+//!   `scratch`, an image whose name contains `distroless` (except the
+//!   `:debug` variants, which carry busybox), or a shell-less stage. There
+//!   every `RUN` is an error ([`SC022`]) and so is the shell form of `CMD`,
+//!   `ENTRYPOINT` and `HEALTHCHECK CMD` ([`SC021`]): they need `/bin/sh`.
+//!   In a stage with a shell, a shell-form `CMD`/`ENTRYPOINT` is a warning
+//!   about signals ([`SC020`]).
+//! * **What a stage inherits.** A `RUN` is checked with the `ENV`s and
+//!   `ARG`s in scope (those of the stage and of the stages it is built
+//!   `FROM`, so `ENV PIP_NO_CACHE_DIR=1` in a base stage counts), the
+//!   stage's `SHELL` (`-o pipefail` there satisfies [`SC017`]; a non-POSIX
+//!   `SHELL` such as PowerShell turns the shell analysis off), and its own
+//!   `--mount=type=cache` and `type=tmpfs` targets (nothing written there
+//!   enters the layer).
+//! * **Cleanup across `RUN`s.** A cleanup (`rm -rf /var/lib/apt/lists/*`,
+//!   `conda clean`, ...) in a later `RUN` than the install that left the
+//!   cache, in the same stage or a stage built `FROM` it, frees nothing: the
+//!   bytes are in the earlier layer ([`SC008`]).
+//! * **References between stages.** `COPY --from=name` must name an earlier
+//!   stage, a stage index lower than its own, or an image (a reference with
+//!   a `:tag`, `@digest` or registry path); a later stage, an unknown bare name
+//!   ([`SC023`]) or its own stage ([`SC024`]) is an error. `FROM name` of a
+//!   later or unknown name is an image, as Docker reads it. Names compare
+//!   case-insensitively and must be unique ([`SC025`]).
+//!
+//! `ONBUILD` instructions run in other builds and are not checked here.
+//!
+//! Findings on an instruction preceded by `# stagecraft ignore=SC003` or
+//! `# hadolint ignore=DL3009` (or named by a `global ignore`) are dropped.
+//!
+//! ```
+//! use stagecraft_rules::dockerfile::{check_dockerfile, parse, Options};
+//! use stagecraft_rules::{Severity, StageKind};
+//!
+//! let df = parse(
+//!     "FROM debian:bookworm-slim AS build\n\
+//!      RUN apt-get update && apt-get install -y --no-install-recommends gcc\n\
+//!      FROM scratch\n\
+//!      COPY --from=build /usr/bin/gcc /gcc\n\
+//!      CMD /gcc\n",
+//! )
+//! .unwrap();
+//! let findings = check_dockerfile(&df, &Options::default());
+//! let found: Vec<_> = findings.iter().map(|f| (f.line, f.rule.id, f.severity)).collect();
+//! assert_eq!(
+//!     found,
+//!     [(2, "SC003", Severity::Warning), (5, "SC021", Severity::Error)]
+//! );
+//! // Built for the `build` target, the build stage ships: the same finding is an error.
+//! let options = Options { target: Some("build".to_owned()) };
+//! assert_eq!(check_dockerfile(&df, &options)[0].severity, Severity::Error);
+//! ```
+//!
+//! [`SC008`]: crate::catalogue::SC008
+//! [`SC017`]: crate::catalogue::SC017
+//! [`SC021`]: crate::catalogue::SC021
+//! [`SC022`]: crate::catalogue::SC022
+//! [`SC020`]: crate::catalogue::SC020
+//! [`SC023`]: crate::catalogue::SC023
+//! [`SC024`]: crate::catalogue::SC024
+//! [`SC025`]: crate::catalogue::SC025
+
+use crate::catalogue::{
+    Rule, Severity, StageKind, SC002, SC003, SC008, SC009, SC010, SC011, SC012, SC013, SC014,
+    SC015, SC016, SC019, SC020, SC021, SC022, SC023, SC024, SC025, SC026, SC027, SC028,
+};
+use crate::check::{check_run, cleanup_only, installs, Manager, RunContext};
+use crate::dockerfile::parse::{Command, Copy, Dockerfile, InstructionKind, Run};
+use crate::shell::program_name;
+
+/// How to check a Dockerfile.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Options {
+    /// The stage that is built (`docker build --target`); `None` for the last
+    /// stage. A name that matches no stage is treated like `None`: check it
+    /// first with [`Dockerfile::stage_index`].
+    pub target: Option<String>,
+}
+
+/// One rule violation in a Dockerfile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DockerfileFinding {
+    /// The rule violated.
+    pub rule: &'static Rule,
+    /// Its severity in this stage.
+    pub severity: Severity,
+    /// The 1-based line of the instruction (of the `FROM` for rules about a stage).
+    pub line: usize,
+    /// The index of the stage in [`Dockerfile::stages`].
+    pub stage: usize,
+    /// What is wrong, why it costs, and the fix.
+    pub message: String,
+}
+
+/// What a stage is built from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Base {
+    /// `FROM scratch`.
+    Scratch,
+    /// An image from a registry.
+    Image(String),
+    /// An earlier stage, by index.
+    Stage(usize),
+}
+
+/// What the checker knows about a stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StageInfo {
+    /// What it is built from.
+    pub base: Base,
+    /// Whether its layers ship.
+    pub kind: StageKind,
+    /// Whether it has no shell (scratch, distroless, or built from such a stage).
+    pub shell_less: bool,
+    /// The later stages that `COPY --from` it.
+    pub copied_by: Vec<usize>,
+}
+
+/// Whether `code` (an `SC` id or a `DL` code, any case) names `rule`.
+///
+/// ```
+/// use stagecraft_rules::catalogue::rule;
+/// use stagecraft_rules::dockerfile::rule_matches;
+///
+/// let sc003 = rule("SC003").unwrap();
+/// assert!(rule_matches(sc003, "sc003") && rule_matches(sc003, "DL3009"));
+/// assert!(!rule_matches(sc003, "DL3015"));
+/// ```
+pub fn rule_matches(rule: &Rule, code: &str) -> bool {
+    rule.id.eq_ignore_ascii_case(code)
+        || rule
+            .hadolint
+            .is_some_and(|dl| dl.eq_ignore_ascii_case(code))
+}
+
+/// Whether an image name is a shell-less base: `scratch`, or a distroless
+/// image other than a `:debug` variant.
+///
+/// ```
+/// use stagecraft_rules::dockerfile::is_shell_less_image;
+///
+/// assert!(is_shell_less_image("scratch"));
+/// assert!(is_shell_less_image("gcr.io/distroless/cc-debian12:nonroot"));
+/// assert!(!is_shell_less_image("gcr.io/distroless/base:debug-nonroot"));
+/// assert!(!is_shell_less_image("debian:bookworm-slim"));
+/// ```
+pub fn is_shell_less_image(image: &str) -> bool {
+    let lower = image.to_ascii_lowercase();
+    if lower == "scratch" {
+        return true;
+    }
+    let (name, tag) = split_tag(&lower);
+    name.contains("distroless") && !tag.is_some_and(|tag| tag.starts_with("debug"))
+}
+
+/// `name[:tag][@digest]` into the name and the tag.
+fn split_tag(image: &str) -> (&str, Option<&str>) {
+    let image = image.split('@').next().unwrap_or(image);
+    let last_slash = image.rfind('/').map_or(0, |i| i + 1);
+    match image[last_slash..].rfind(':') {
+        Some(colon) => (
+            &image[..last_slash + colon],
+            Some(&image[last_slash + colon + 1..]),
+        ),
+        None => (image, None),
+    }
+}
+
+/// Resolves the stages: bases, which ship, which have a shell, who copies
+/// from whom.
+///
+/// ```
+/// use stagecraft_rules::dockerfile::{parse, stages, Base, Options};
+/// use stagecraft_rules::StageKind;
+///
+/// let df = parse(
+///     "FROM debian AS base\nFROM base AS build\nFROM base AS app\nCOPY --from=build /a /a\n",
+/// )
+/// .unwrap();
+/// let info = stages(&df, &Options::default());
+/// assert_eq!(info[2].base, Base::Stage(0));
+/// let kinds: Vec<_> = info.iter().map(|s| s.kind).collect();
+/// assert_eq!(kinds, [StageKind::Shipped, StageKind::BuildOnly, StageKind::Shipped]);
+/// assert_eq!(info[1].copied_by, [2]);
+/// ```
+pub fn stages(df: &Dockerfile, options: &Options) -> Vec<StageInfo> {
+    let mut infos: Vec<StageInfo> = Vec::with_capacity(df.stages.len());
+    for (index, stage) in df.stages.iter().enumerate() {
+        let image = &stage.from.image;
+        let earlier = df.stages[..index].iter().position(|s| {
+            s.from
+                .alias
+                .as_deref()
+                .is_some_and(|alias| alias.eq_ignore_ascii_case(image))
+        });
+        let base = match earlier {
+            Some(j) => Base::Stage(j),
+            None if image.eq_ignore_ascii_case("scratch") => Base::Scratch,
+            None => Base::Image(image.clone()),
+        };
+        let shell_less = match &base {
+            Base::Scratch => true,
+            Base::Image(image) => is_shell_less_image(image),
+            Base::Stage(j) => infos[*j].shell_less,
+        };
+        infos.push(StageInfo {
+            base,
+            kind: StageKind::BuildOnly,
+            shell_less,
+            copied_by: Vec::new(),
+        });
+    }
+    let target = options
+        .target
+        .as_deref()
+        .and_then(|name| df.stage_index(name))
+        .unwrap_or(df.stages.len().saturating_sub(1));
+    let mut current = Some(target);
+    while let Some(index) = current {
+        let Some(info) = infos.get_mut(index) else {
+            break;
+        };
+        if info.kind == StageKind::Shipped {
+            break;
+        }
+        info.kind = StageKind::Shipped;
+        current = match info.base {
+            Base::Stage(j) => Some(j),
+            _ => None,
+        };
+    }
+    for (index, stage) in df.stages.iter().enumerate() {
+        for instruction in &stage.instructions {
+            if let InstructionKind::Copy(copy) = &instruction.kind {
+                if let Some(CopyFrom::Stage(j)) = copy
+                    .from
+                    .as_deref()
+                    .map(|from| resolve_copy_from(df, index, from))
+                {
+                    if !infos[j].copied_by.contains(&index) {
+                        infos[j].copied_by.push(index);
+                    }
+                }
+            }
+        }
+    }
+    infos
+}
+
+/// What `COPY --from=X` in stage `index` refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CopyFrom {
+    /// An earlier stage.
+    Stage(usize),
+    /// Its own stage.
+    Own,
+    /// A later stage.
+    Later(usize),
+    /// A stage index that does not exist (yet).
+    BadIndex,
+    /// A bare name that is no stage.
+    Unknown,
+    /// An image reference, or a value with a variable.
+    Image,
+}
+
+fn resolve_copy_from(df: &Dockerfile, index: usize, from: &str) -> CopyFrom {
+    let from = from.trim_matches(|c| c == '"' || c == '\'');
+    if let Ok(number) = from.parse::<usize>() {
+        return match number {
+            n if n < index => CopyFrom::Stage(n),
+            n if n == index => CopyFrom::Own,
+            n if n < df.stages.len() => CopyFrom::Later(n),
+            _ => CopyFrom::BadIndex,
+        };
+    }
+    let named = |s: &crate::dockerfile::parse::Stage| {
+        s.from
+            .alias
+            .as_deref()
+            .is_some_and(|alias| alias.eq_ignore_ascii_case(from))
+    };
+    if named(&df.stages[index]) {
+        return CopyFrom::Own;
+    }
+    if let Some(j) = df.stages[..index].iter().rposition(named) {
+        return CopyFrom::Stage(j);
+    }
+    if let Some(offset) = df.stages[index + 1..].iter().position(named) {
+        return CopyFrom::Later(index + 1 + offset);
+    }
+    if from.contains([':', '@', '/', '$']) {
+        CopyFrom::Image
+    } else {
+        CopyFrom::Unknown
+    }
+}
+
+/// The state a stage hands to the stages built `FROM` it.
+#[derive(Debug, Clone, Default)]
+struct Inherited {
+    env: Vec<(String, String)>,
+    shell: Vec<String>,
+    /// Managers whose caches an earlier `RUN` left in a layer, with its line.
+    dirty: Vec<(Manager, usize)>,
+}
+
+/// The cleanup rules whose finding means the `RUN` left `manager`'s cache.
+fn cache_rules(manager: Manager) -> [&'static Rule; 2] {
+    match manager {
+        Manager::Apt => [&SC002, &SC003],
+        Manager::Pip => [&SC009; 2],
+        Manager::Conda => [&SC010; 2],
+        Manager::Apk => [&SC011; 2],
+        Manager::Yum => [&SC012; 2],
+        Manager::Dnf => [&SC013; 2],
+        Manager::Zypper => [&SC014; 2],
+        Manager::Npm => [&SC015; 2],
+        Manager::Yarn => [&SC016; 2],
+    }
+}
+
+/// Whether `SHELL` arguments are a POSIX shell the analysis understands.
+fn posix_shell(shell: &[String]) -> bool {
+    shell.first().is_none_or(|program| {
+        matches!(
+            program_name(program),
+            "sh" | "bash" | "dash" | "ash" | "zsh" | "ksh" | "mksh" | "busybox"
+        )
+    })
+}
+
+/// Whether `SHELL` arguments set `-o pipefail`.
+fn shell_pipefail(shell: &[String]) -> bool {
+    shell.windows(2).any(|pair| {
+        pair[0].starts_with('-')
+            && !pair[0].starts_with("--")
+            && pair[0].ends_with('o')
+            && pair[1] == "pipefail"
+    })
+}
+
+/// Quotes `word` for a POSIX shell (for analysing an exec-form `RUN`).
+fn shell_quote(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%^".contains(c))
+    {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+/// The shell texts of a `RUN` to analyse. For a heredoc `RUN`, the text
+/// carries the bodies (so the shell parser can skip them), and a script
+/// heredoc (`RUN <<EOF`, or `RUN bash <<EOF`) is analysed as a script too,
+/// unless its `#!` line names something else than a shell.
+fn run_texts(run: &Run) -> Vec<String> {
+    let text = match &run.command {
+        Command::Exec(args) => {
+            return vec![args
+                .iter()
+                .map(|arg| shell_quote(arg))
+                .collect::<Vec<_>>()
+                .join(" ")]
+        }
+        Command::Shell(text) => text,
+    };
+    if run.heredocs.is_empty() {
+        return vec![text.clone()];
+    }
+    let mut full = text.clone();
+    full.push('\n');
+    for heredoc in &run.heredocs {
+        full.push_str(&heredoc.content);
+        full.push_str(&heredoc.name);
+        full.push('\n');
+    }
+    let first_word = text.split_whitespace().next().unwrap_or("");
+    let script = first_word.trim_start_matches(|c: char| c.is_ascii_digit());
+    let program = program_name(first_word);
+    let stdin_shell = matches!(program, "sh" | "bash" | "dash" | "ash")
+        && !text.split_whitespace().any(|word| word == "-c");
+    let is_script = script.starts_with("<<") || stdin_shell;
+    let heredoc = &run.heredocs[0];
+    let shebang_ok = heredoc.content.lines().next().is_none_or(|line| {
+        !line.starts_with("#!")
+            || line
+                .split_whitespace()
+                .any(|w| matches!(program_name(w), "sh" | "bash" | "dash" | "ash"))
+    });
+    if script.starts_with("<<") {
+        // The whole RUN is the heredoc: the body is the script.
+        return if shebang_ok {
+            vec![heredoc.content.clone()]
+        } else {
+            Vec::new()
+        };
+    }
+    if is_script && shebang_ok {
+        vec![full, heredoc.content.clone()]
+    } else {
+        vec![full]
+    }
+}
+
+/// Checks a parsed Dockerfile; the findings come in line order.
+///
+/// See the [module documentation](self) for what is checked and how stages
+/// change the severities.
+///
+/// ```
+/// use stagecraft_rules::dockerfile::{check_dockerfile, parse, Options};
+///
+/// let df = parse(
+///     "FROM debian:bookworm-slim\n\
+///      RUN apt-get update && apt-get install -y --no-install-recommends curl\n\
+///      RUN rm -rf /var/lib/apt/lists/*\n",
+/// )
+/// .unwrap();
+/// let ids: Vec<_> = check_dockerfile(&df, &Options::default())
+///     .iter()
+///     .map(|f| (f.line, f.rule.id))
+///     .collect();
+/// assert_eq!(ids, [(2, "SC003"), (3, "SC008")]);
+/// ```
+pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFinding> {
+    let infos = stages(df, options);
+    let mut findings = Vec::new();
+    let mut inherited: Vec<Inherited> = Vec::with_capacity(df.stages.len());
+    let global_defaults: Vec<(String, Option<String>)> = df
+        .global_args
+        .iter()
+        .flat_map(|instruction| match &instruction.kind {
+            InstructionKind::Arg(args) => args.clone(),
+            _ => Vec::new(),
+        })
+        .collect();
+
+    for (index, stage) in df.stages.iter().enumerate() {
+        let info = &infos[index];
+        let mut out: Vec<DockerfileFinding> = Vec::new();
+        let push = |out: &mut Vec<DockerfileFinding>,
+                    rule: &'static Rule,
+                    line: usize,
+                    message: String| {
+            out.push(DockerfileFinding {
+                rule,
+                severity: rule.severity(info.kind),
+                line,
+                stage: index,
+                message,
+            });
+        };
+
+        // The stage itself.
+        if let Some(alias) = &stage.from.alias {
+            if let Some(first) = df.stages[..index].iter().find(|s| {
+                s.from
+                    .alias
+                    .as_deref()
+                    .is_some_and(|a| a.eq_ignore_ascii_case(alias))
+            }) {
+                push(
+                    &mut out,
+                    &SC025,
+                    stage.line,
+                    format!(
+                        "the stage name `{alias}` is already used by the stage on line {}: \
+                         Docker refuses repeated stage names; rename one of them",
+                        first.line
+                    ),
+                );
+            }
+        }
+        out.retain(|f| !suppressed(f.rule, &stage.ignores, &df.global_ignores));
+        findings.append(&mut out);
+
+        let mut state = match info.base {
+            Base::Stage(j) => inherited[j].clone(),
+            _ => Inherited::default(),
+        };
+
+        for instruction in &stage.instructions {
+            let line = instruction.line;
+            match &instruction.kind {
+                InstructionKind::Env(pairs) => state.env.extend(pairs.iter().cloned()),
+                InstructionKind::Arg(args) => {
+                    for (name, value) in args {
+                        let value = value.clone().or_else(|| {
+                            global_defaults
+                                .iter()
+                                .rev()
+                                .find(|(global, _)| global == name)
+                                .and_then(|(_, value)| value.clone())
+                        });
+                        if let Some(value) = value {
+                            state.env.push((name.clone(), value));
+                        }
+                    }
+                }
+                InstructionKind::Shell(shell) => state.shell = shell.clone(),
+                InstructionKind::Run(run) => {
+                    if info.shell_less {
+                        push(
+                            &mut out,
+                            &SC022,
+                            line,
+                            format!(
+                                "RUN in a stage built from `{}`, which has no shell and no \
+                                 tools: the build fails here; do this work in a build stage \
+                                 and `COPY --from` its result",
+                                stage.from.image
+                            ),
+                        );
+                    } else if posix_shell(&state.shell) {
+                        check_one_run(run, line, &info.kind, &mut state, &mut |rule, message| {
+                            push(&mut out, rule, line, message)
+                        });
+                    }
+                }
+                InstructionKind::Cmd(Command::Shell(text))
+                | InstructionKind::Entrypoint(Command::Shell(text)) => {
+                    let keyword = instruction.keyword;
+                    if info.shell_less {
+                        push(
+                            &mut out,
+                            &SC021,
+                            line,
+                            format!(
+                                "`{keyword} {}` is in shell form, which runs `/bin/sh -c`, and \
+                                 this stage (from `{}`) has no shell: the container cannot \
+                                 start; write `{keyword} {}`",
+                                short(text),
+                                stage.from.image,
+                                exec_form_hint(text)
+                            ),
+                        );
+                    } else {
+                        push(
+                            &mut out,
+                            &SC020,
+                            line,
+                            format!(
+                                "`{keyword} {}` is in shell form: `/bin/sh` becomes PID 1 and \
+                                 does not pass SIGTERM on, so `docker stop` kills the program \
+                                 after 10 s; write `{keyword} {}`",
+                                short(text),
+                                exec_form_hint(text)
+                            ),
+                        );
+                    }
+                }
+                InstructionKind::Healthcheck(Some(Command::Shell(text))) if info.shell_less => {
+                    push(
+                        &mut out,
+                        &SC021,
+                        line,
+                        format!(
+                            "`HEALTHCHECK CMD {}` is in shell form, which runs `/bin/sh -c`, \
+                             and this stage (from `{}`) has no shell: the check fails every \
+                             time; write `HEALTHCHECK CMD {}`",
+                            short(text),
+                            stage.from.image,
+                            exec_form_hint(text)
+                        ),
+                    );
+                }
+                InstructionKind::Add(copy) => {
+                    if let Some(source) = local_non_archive(copy) {
+                        push(
+                            &mut out,
+                            &SC019,
+                            line,
+                            format!(
+                                "`ADD {source}` copies a local file or folder, which is what COPY \
+                                 does without ADD's hidden behaviours (unpacking archives, \
+                                 fetching URLs); write `COPY` instead of `ADD`"
+                            ),
+                        );
+                    }
+                }
+                InstructionKind::Copy(copy) => {
+                    if let Some(from) = &copy.from {
+                        check_copy_from(df, index, from, &mut |rule, message| {
+                            push(&mut out, rule, line, message)
+                        });
+                    }
+                }
+                InstructionKind::Workdir(path) if !absolute_workdir(path) => {
+                        push(
+                            &mut out,
+                            &SC026,
+                            line,
+                            format!(
+                                "`WORKDIR {}` is relative to the previous WORKDIR, which the \
+                                 base image decides; write the absolute path (`WORKDIR /{}`)",
+                                short(path),
+                                short(path.trim_matches(['"', '\'']).trim_start_matches("./"))
+                            ),
+                        );
+                }
+                InstructionKind::Maintainer(name) => push(
+                    &mut out,
+                    &SC027,
+                    line,
+                    format!(
+                        "MAINTAINER is deprecated; write `LABEL org.opencontainers.image.authors=\"{}\"`",
+                        short(name).replace('"', "\\\"")
+                    ),
+                ),
+                _ => {}
+            }
+            out.retain(|f| !suppressed(f.rule, &instruction.ignores, &df.global_ignores));
+            findings.append(&mut out);
+        }
+        inherited.push(state);
+    }
+    findings.sort_by(|a, b| a.line.cmp(&b.line).then(a.rule.id.cmp(b.rule.id)));
+    findings
+}
+
+/// Parses and checks Dockerfile text in one call.
+///
+/// ```
+/// use stagecraft_rules::dockerfile::{lint, Options};
+///
+/// let findings = lint("FROM scratch\nRUN echo hi\n", &Options::default()).unwrap();
+/// assert_eq!(findings[0].rule.id, "SC022");
+/// assert_eq!(lint("FROM a\nFOO\n", &Options::default()).unwrap_err().line, 2);
+/// ```
+pub fn lint(
+    text: &str,
+    options: &Options,
+) -> Result<Vec<DockerfileFinding>, crate::dockerfile::parse::ParseError> {
+    let df = crate::dockerfile::parse::parse(text)?;
+    Ok(check_dockerfile(&df, options))
+}
+
+fn suppressed(rule: &Rule, ignores: &[String], global: &[String]) -> bool {
+    ignores
+        .iter()
+        .chain(global)
+        .any(|code| rule_matches(rule, code))
+}
+
+fn check_one_run(
+    run: &Run,
+    line: usize,
+    kind: &StageKind,
+    state: &mut Inherited,
+    report: &mut dyn FnMut(&'static Rule, String),
+) {
+    let mut ctx = RunContext {
+        stage: *kind,
+        env: state.env.clone(),
+        cache_mounts: Vec::new(),
+        pipefail: shell_pipefail(&state.shell),
+    };
+    for mount in &run.mounts {
+        if matches!(mount.kind.as_str(), "cache" | "tmpfs") {
+            if let Some(target) = &mount.target {
+                ctx.cache_mounts.push(target.clone());
+            }
+        }
+    }
+    for text in run_texts(run) {
+        let findings = match check_run(&text, &ctx) {
+            Ok(findings) => findings,
+            Err(error) => {
+                report(&SC028, format!("the shell cannot read this RUN: {error}"));
+                continue;
+            }
+        };
+        // Cleanups of caches an earlier RUN left: they free nothing.
+        let mut reported: Vec<Manager> = Vec::new();
+        for cleanup in cleanup_only(&text).unwrap_or_default() {
+            let Some(&(_, install_line)) = state.dirty.iter().find(|(m, _)| *m == cleanup.manager)
+            else {
+                continue;
+            };
+            if reported.contains(&cleanup.manager) {
+                continue;
+            }
+            reported.push(cleanup.manager);
+            let snippet = crate::rules::snippet(&text, cleanup.span);
+            report(
+                &SC008,
+                format!(
+                    "`{snippet}` removes what `{}` left in the RUN on line {install_line}, but \
+                     that RUN's layer already holds the files: deleting them here frees nothing \
+                     (and adds whiteouts); move the cleanup to the end of the RUN on line \
+                     {install_line}",
+                    cleanup.manager.name()
+                ),
+            );
+        }
+        for install in installs(&text).unwrap_or_default() {
+            let left = !install.cleaned_up
+                && findings.iter().any(|f| {
+                    cache_rules(install.manager)
+                        .iter()
+                        .any(|r| r.id == f.rule.id)
+                });
+            if left {
+                // Remember the latest RUN that left this manager's cache.
+                state.dirty.retain(|(m, _)| *m != install.manager);
+                state.dirty.push((install.manager, line));
+            }
+        }
+        for finding in findings {
+            report(finding.rule, finding.message);
+        }
+    }
+}
+
+fn check_copy_from(
+    df: &Dockerfile,
+    index: usize,
+    from: &str,
+    report: &mut dyn FnMut(&'static Rule, String),
+) {
+    match resolve_copy_from(df, index, from) {
+        CopyFrom::Stage(_) | CopyFrom::Image => {}
+        CopyFrom::Own => report(
+            &SC024,
+            format!(
+                "`COPY --from={from}` names the stage it is in: a stage cannot copy from itself \
+                 (Docker reports a circular dependency); copy from the earlier stage that made \
+                 the files, or use `RUN cp` within the stage"
+            ),
+        ),
+        CopyFrom::Later(j) => report(
+            &SC023,
+            format!(
+                "`COPY --from={from}` names the stage on line {}, which comes later: it is not \
+                 built yet at this point; move that stage above this one",
+                df.stages[j].line
+            ),
+        ),
+        CopyFrom::BadIndex => report(
+            &SC023,
+            format!(
+                "`COPY --from={from}` names stage number {from}, but only stages 0 to {} come \
+                 before this one; use an earlier stage's index or, better, its name",
+                index.saturating_sub(1)
+            ),
+        ),
+        CopyFrom::Unknown => report(
+            &SC023,
+            format!(
+                "`COPY --from={from}` names no earlier stage, so Docker pulls an image called \
+                 `{from}` (a typo becomes `pull access denied`, or somebody else's image); name \
+                 an earlier stage (`FROM ... AS {from}`), or write the image with its tag"
+            ),
+        ),
+    }
+}
+
+/// The first source of an `ADD` that COPY would copy the same way (a local
+/// file or folder that is not a tar archive), if any.
+fn local_non_archive(copy: &Copy) -> Option<&str> {
+    const ARCHIVES: &[&str] = &[
+        ".tar", ".z", ".bz2", ".gz", ".lz", ".lzma", ".tz", ".tb2", ".tbz", ".tbz2", ".tgz",
+        ".tlz", ".tpz", ".txz", ".xz", ".zst", ".tzst",
+    ];
+    copy.sources.iter().map(String::as_str).find(|source| {
+        let source = source.trim_matches(['"', '\'']);
+        let lower = source.to_ascii_lowercase();
+        let url = ["http://", "https://", "git@", "git://", "ssh://"]
+            .iter()
+            .any(|scheme| lower.starts_with(scheme));
+        let archive = ARCHIVES.iter().any(|ext| lower.ends_with(ext));
+        let variable = source.starts_with('$');
+        !(url || archive || variable || source.starts_with("<<"))
+    })
+}
+
+/// Whether a `WORKDIR` path is absolute (or starts with a variable, or is a
+/// Windows path with a drive letter).
+fn absolute_workdir(path: &str) -> bool {
+    let path = path.trim_matches(['"', '\'']);
+    let mut chars = path.chars();
+    path.starts_with('/')
+        || path.starts_with('$')
+        || (chars.next().is_some_and(|c| c.is_ascii_alphabetic()) && chars.next() == Some(':'))
+}
+
+/// `text` on one line, at most 60 characters.
+fn short(text: &str) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > 60 {
+        format!("{}...", one_line.chars().take(57).collect::<String>())
+    } else {
+        one_line
+    }
+}
+
+/// The exec form of a simple shell-form command, for a message.
+fn exec_form_hint(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let simple = words.len() <= 8
+        && words.iter().all(|w| {
+            !w.contains([
+                '$', '&', '|', ';', '<', '>', '`', '"', '\'', '(', ')', '*', '\\',
+            ])
+        });
+    if simple && !words.is_empty() {
+        let quoted: Vec<String> = words.iter().map(|w| format!("\"{w}\"")).collect();
+        format!("[{}]", quoted.join(", "))
+    } else {
+        "[\"/path/to/program\", \"arg\", ...]".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dockerfile::parse::parse;
+
+    fn found(text: &str) -> Vec<(usize, &'static str, Severity)> {
+        found_with(text, &Options::default())
+    }
+
+    fn found_with(text: &str, options: &Options) -> Vec<(usize, &'static str, Severity)> {
+        let df = parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        check_dockerfile(&df, options)
+            .into_iter()
+            .map(|f| (f.line, f.rule.id, f.severity))
+            .collect()
+    }
+
+    use Severity::{Error, Info, Warning};
+
+    const APT: &str =
+        "RUN apt-get update && apt-get install -y --no-install-recommends x && rm -rf /var/lib/apt/lists/*";
+
+    #[test]
+    fn clean_multi_stage() {
+        let text = format!(
+            "FROM debian:bookworm-slim AS build\n{APT}\nFROM gcr.io/distroless/cc-debian12\nCOPY --from=build /x /x\nENTRYPOINT [\"/x\"]\n"
+        );
+        assert_eq!(found(&text), []);
+    }
+
+    #[test]
+    fn stage_kinds_follow_the_target_and_its_ancestors() {
+        let text = "FROM debian AS base\nRUN pip install a\nFROM base AS build\nRUN pip install b\nFROM base\nCOPY --from=build /a /a\n";
+        assert_eq!(found(text), [(2, "SC009", Error), (4, "SC009", Warning)]);
+        let build = Options {
+            target: Some("BUILD".to_owned()),
+        };
+        assert_eq!(
+            found_with(text, &build),
+            [(2, "SC009", Error), (4, "SC009", Error)]
+        );
+        // A stage nobody uses is build-only too.
+        assert_eq!(
+            found("FROM debian AS unused\nRUN pip install a\nFROM debian\n"),
+            [(2, "SC009", Warning)]
+        );
+    }
+
+    #[test]
+    fn env_arg_shell_and_mounts_reach_check_run() {
+        assert_eq!(
+            found("FROM python AS base\nENV PIP_NO_CACHE_DIR=1\nFROM base\nRUN pip install a\n"),
+            []
+        );
+        assert_eq!(
+            found("ARG PIP_NO_CACHE_DIR=1\nFROM python\nARG PIP_NO_CACHE_DIR\nRUN pip install a\n"),
+            []
+        );
+        assert_eq!(
+            found("FROM python\nRUN --mount=type=cache,target=/root/.cache/pip pip install a\n"),
+            []
+        );
+        assert_eq!(
+            found("FROM debian\nRUN curl -fsSL x | sh\n"),
+            [(2, "SC017", Warning)]
+        );
+        assert_eq!(
+            found("FROM debian\nSHELL [\"/bin/bash\", \"-eo\", \"pipefail\", \"-c\"]\nRUN curl -fsSL x | sh\n"),
+            []
+        );
+        // PowerShell: no POSIX analysis.
+        assert_eq!(
+            found("FROM windows\nSHELL [\"powershell\", \"-Command\"]\nRUN cd x | y\n"),
+            []
+        );
+    }
+
+    #[test]
+    fn cleanup_in_a_later_run() {
+        let text = "FROM debian\nRUN apt-get update && apt-get install -y --no-install-recommends x\nRUN echo\nRUN rm -rf /var/lib/apt/lists/*\n";
+        assert_eq!(found(text), [(2, "SC003", Error), (4, "SC008", Error)]);
+        // In a stage built FROM the installing one too.
+        let text = "FROM debian AS base\nRUN apk add x\nFROM base\nRUN rm -rf /var/cache/apk/*\n";
+        assert_eq!(found(text), [(2, "SC011", Error), (4, "SC008", Error)]);
+        // A cleanup after a clean install frees nothing but costs nothing: no SC008.
+        let text = format!("FROM debian\n{APT}\nRUN rm -rf /var/lib/apt/lists/*\n");
+        assert_eq!(found(&text), []);
+        // apt-get update alone, cleaned later.
+        let text = "FROM debian\nRUN apt-get update\nRUN apt-get install -y --no-install-recommends x && rm -rf /var/lib/apt/lists/*\n";
+        assert_eq!(found(text), [(2, "SC002", Error), (3, "SC001", Error)]);
+    }
+
+    #[test]
+    fn shell_less_stages() {
+        let text = "FROM scratch\nRUN echo hi\nCMD /app\nENTRYPOINT [\"/app\"]\nHEALTHCHECK CMD /app --health\n";
+        assert_eq!(
+            found(text),
+            [
+                (2, "SC022", Error),
+                (3, "SC021", Error),
+                (5, "SC021", Error)
+            ]
+        );
+        let text = "FROM gcr.io/distroless/static AS rt\nFROM rt\nCMD app\n";
+        assert_eq!(found(text), [(3, "SC021", Error)]);
+        assert_eq!(
+            found("FROM gcr.io/distroless/base:debug\nRUN echo\nCMD app\n"),
+            [(3, "SC020", Warning)]
+        );
+        // A build-only shell-form CMD hardly matters.
+        assert_eq!(
+            found("FROM debian AS a\nCMD app\nFROM debian\n"),
+            [(2, "SC020", Info)]
+        );
+    }
+
+    #[test]
+    fn copy_from_references() {
+        let text = "FROM a AS one\nCOPY --from=one /x /x\nCOPY --from=two /x /x\nCOPY --from=nope /x /x\nCOPY --from=busybox:1.36 /x /x\nCOPY --from=0 /x /x\nCOPY --from=7 /x /x\nFROM b AS two\nCOPY --from=ONE /x /x\nCOPY --from=0 /x /x\nCOPY --from=${IMG} /x /x\n";
+        assert_eq!(
+            found(text),
+            [
+                (2, "SC024", Error),
+                (3, "SC023", Error),
+                (4, "SC023", Error),
+                (6, "SC024", Error),
+                (7, "SC023", Error)
+            ]
+        );
+    }
+
+    #[test]
+    fn duplicate_aliases_workdir_maintainer_add() {
+        let text = "FROM a AS x\nFROM b AS X\nWORKDIR app\nWORKDIR /app\nWORKDIR $HOME/x\nWORKDIR \"C:\\\\x\"\nMAINTAINER me\nADD src /src\nADD https://x/y.tgz /y\nADD rootfs.tar.xz /\nADD a.zip /z\n";
+        assert_eq!(
+            found(text),
+            [
+                (2, "SC025", Error),
+                (3, "SC026", Warning),
+                (7, "SC027", Warning),
+                (8, "SC019", Warning),
+                (11, "SC019", Warning)
+            ]
+        );
+    }
+
+    #[test]
+    fn suppressions() {
+        let text = "# hadolint global ignore=DL3000\nFROM debian\n# stagecraft ignore=SC001\n# hadolint ignore=DL3009,DL3015\nRUN apt-get install -y x\nWORKDIR app\n";
+        assert_eq!(found(text), []);
+    }
+
+    #[test]
+    fn heredoc_runs_are_analysed() {
+        let text = "FROM debian\nRUN <<EOF\nset -eux\napt-get update\napt-get install -y --no-install-recommends x\nEOF\n";
+        assert_eq!(found(text), [(2, "SC003", Error)]);
+        let text = "FROM debian\nRUN cat <<EOF > /etc/x && pip install a\nline\nEOF\n";
+        assert_eq!(found(text), [(2, "SC009", Error)]);
+        let text = "FROM debian\nRUN <<EOF\n#!/usr/bin/env python3\nprint('pip install x')\nEOF\n";
+        assert_eq!(found(text), []);
+        let text = "FROM debian\nRUN bash <<EOF\npip install x\nEOF\n";
+        assert_eq!(found(text), [(2, "SC009", Error)]);
+    }
+
+    #[test]
+    fn exec_form_run_and_unparsable_run() {
+        assert_eq!(
+            found("FROM debian\nRUN [\"pip\", \"install\", \"a b\"]\n"),
+            [(2, "SC009", Error)]
+        );
+        assert_eq!(
+            found("FROM debian\nRUN echo 'oops\n"),
+            [(2, "SC028", Error)]
+        );
+    }
+
+    #[test]
+    fn onbuild_is_not_checked() {
+        assert_eq!(found("FROM debian\nONBUILD RUN pip install x\n"), []);
+    }
+}

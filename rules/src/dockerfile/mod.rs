@@ -1,0 +1,29 @@
+//! Whole Dockerfiles: [`parse`](parse::parse) them into a small AST with line
+//! numbers, and [`check_dockerfile`](check::check_dockerfile) them against the
+//! catalogue with stage awareness (which stages ship, which have a shell).
+//!
+//! This is what `stagecraft lint` runs on hand-written Dockerfiles, and what
+//! the `dockerfile!`/`include_dockerfile!` macros can run at compile time.
+//!
+//! ```
+//! use stagecraft_rules::dockerfile::{lint, Options};
+//!
+//! let findings = lint(
+//!     "FROM debian:bookworm-slim\n\
+//!      RUN apt-get update && apt-get install -y curl\n\
+//!      CMD curl example.org\n",
+//!     &Options::default(),
+//! )
+//! .unwrap();
+//! let found: Vec<_> = findings.iter().map(|f| (f.line, f.rule.id)).collect();
+//! assert_eq!(found, [(2, "SC003"), (2, "SC006"), (3, "SC020")]);
+//! ```
+
+pub mod check;
+pub mod parse;
+
+pub use check::{
+    check_dockerfile, is_shell_less_image, lint, rule_matches, stages, Base, DockerfileFinding,
+    Options, StageInfo,
+};
+pub use parse::{parse, parse_bytes, Dockerfile, Instruction, InstructionKind, ParseError};

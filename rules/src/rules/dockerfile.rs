@@ -1,0 +1,141 @@
+//! Rules about a whole Dockerfile rather than one `RUN`'s shell text:
+//! instructions, stages and references between stages. Checked by
+//! [`crate::dockerfile::check::check_dockerfile`].
+
+use crate::catalogue::{Rule, Severity};
+
+/// `ADD` of a local file or directory that is not an archive.
+pub static SC019: Rule = Rule {
+    id: "SC019",
+    summary: "use COPY instead of ADD for local files and folders",
+    why: "ADD also fetches URLs and unpacks local tar archives: for a plain file or folder it \
+          does what COPY does, but a reader (and a later edit that renames a file to `.tar.gz`) \
+          cannot tell which behaviour is meant; COPY says exactly what happens.",
+    fix: "Replace ADD with COPY (flags such as --chown, --chmod and --link stay the same); keep \
+          ADD only to unpack a local .tar* archive or to fetch a URL with --checksum.",
+    hadolint: Some("DL3020"),
+    shipped: Severity::Warning,
+    build_only: Severity::Warning,
+};
+
+/// Shell-form `CMD`/`ENTRYPOINT` in a stage that has a shell.
+pub static SC020: Rule = Rule {
+    id: "SC020",
+    summary: "use the exec (JSON) form for CMD and ENTRYPOINT",
+    why: "The shell form runs the program as a child of `/bin/sh -c`: the shell is PID 1, does \
+          not forward SIGTERM, so `docker stop` waits 10 s and kills the program without a \
+          clean shutdown; an ENTRYPOINT in shell form also ignores the CMD and the `docker run` \
+          arguments.",
+    fix: "Write `ENTRYPOINT [\"/usr/bin/app\", \"--flag\"]` / `CMD [\"arg\"]`; if the shell is \
+          needed, end it with `exec`: `CMD [\"sh\", \"-c\", \"exec app --port $PORT\"]`.",
+    hadolint: Some("DL3025"),
+    shipped: Severity::Warning,
+    build_only: Severity::Info,
+};
+
+/// Shell-form `CMD`/`ENTRYPOINT`/`HEALTHCHECK CMD` in a shell-less stage.
+pub static SC021: Rule = Rule {
+    id: "SC021",
+    summary: "a shell-less (scratch/distroless) stage needs the exec form for CMD, ENTRYPOINT and HEALTHCHECK",
+    why: "The shell form runs `/bin/sh -c \"...\"`, and a `scratch` or distroless image has no \
+          /bin/sh: the container fails to start with `exec: \"/bin/sh\": stat /bin/sh: no such \
+          file or directory` (a HEALTHCHECK fails every time).",
+    fix: "Write the JSON form with the full path: `ENTRYPOINT [\"/usr/games/fortune\"]`, \
+          `HEALTHCHECK CMD [\"/app\", \"--health\"]`.",
+    hadolint: Some("DL3025"),
+    shipped: Severity::Error,
+    build_only: Severity::Warning,
+};
+
+/// `RUN` in a shell-less stage.
+pub static SC022: Rule = Rule {
+    id: "SC022",
+    summary: "no RUN in a shell-less (scratch/distroless) stage",
+    why: "A shell-form RUN executes `/bin/sh -c`, and an exec-form RUN needs its program in the \
+          image; a `scratch` or distroless stage has neither a shell nor tools, so the build \
+          fails with `/bin/sh: no such file or directory`.",
+    fix: "Do the work in a build stage (`FROM debian:bookworm-slim AS build`) and `COPY \
+          --from=build` only its result into the shell-less stage.",
+    hadolint: None,
+    shipped: Severity::Error,
+    build_only: Severity::Error,
+};
+
+/// `COPY --from` a stage that does not exist or comes later.
+pub static SC023: Rule = Rule {
+    id: "SC023",
+    summary: "COPY --from must name an earlier stage (or an image with a tag)",
+    why: "`--from` names a stage defined before this one, a stage index, or an image: a name \
+          that matches no earlier stage is pulled as an image from the registry (a typo \
+          becomes `pull access denied`, or worse, somebody's image), and a later stage cannot \
+          be used because it is not built yet.",
+    fix: "Name an earlier stage (`FROM ... AS build` above, then `COPY --from=build`), move the \
+          stage up, or write an image with its tag (`--from=busybox:1.36`).",
+    hadolint: Some("DL3022"),
+    shipped: Severity::Error,
+    build_only: Severity::Error,
+};
+
+/// `COPY --from` the stage it is in.
+pub static SC024: Rule = Rule {
+    id: "SC024",
+    summary: "COPY --from cannot name its own stage",
+    why: "A stage cannot copy from itself: it is not finished when the COPY runs, so Docker \
+          reports a circular dependency and the build fails.",
+    fix: "Copy within the stage with `RUN cp`, or copy from the earlier stage that produced the \
+          files.",
+    hadolint: Some("DL3023"),
+    shipped: Severity::Error,
+    build_only: Severity::Error,
+};
+
+/// Two stages with the same name.
+pub static SC025: Rule = Rule {
+    id: "SC025",
+    summary: "stage names (FROM ... AS name) must be unique",
+    why: "`COPY --from=name`, `FROM name` and `--target name` must say which stage they mean; \
+          Docker refuses a Dockerfile whose stage names repeat (names compare case-insensitively).",
+    fix: "Rename one of the stages.",
+    hadolint: Some("DL3024"),
+    shipped: Severity::Error,
+    build_only: Severity::Error,
+};
+
+/// `WORKDIR` with a relative path.
+pub static SC026: Rule = Rule {
+    id: "SC026",
+    summary: "use an absolute path in WORKDIR",
+    why: "A relative WORKDIR is relative to the previous one, which the base image sets: when \
+          the base image changes its WORKDIR, every later instruction silently runs somewhere \
+          else.",
+    fix: "Write the absolute path: `WORKDIR /usr/src/app` (or start it with a variable: \
+          `WORKDIR $HOME/app`).",
+    hadolint: Some("DL3000"),
+    shipped: Severity::Warning,
+    build_only: Severity::Warning,
+};
+
+/// `MAINTAINER`.
+pub static SC027: Rule = Rule {
+    id: "SC027",
+    summary: "MAINTAINER is deprecated: use a LABEL",
+    why: "MAINTAINER has been deprecated since Docker 1.13; tools read the OCI label \
+          `org.opencontainers.image.authors` instead.",
+    fix: "Replace it with `LABEL org.opencontainers.image.authors=\"name <mail>\"`.",
+    hadolint: Some("DL4000"),
+    shipped: Severity::Warning,
+    build_only: Severity::Warning,
+};
+
+/// A `RUN` whose shell text cannot be parsed.
+pub static SC028: Rule = Rule {
+    id: "SC028",
+    summary: "the RUN command must be valid shell",
+    why: "The stage's shell reads the RUN's text: an unterminated quote, an unclosed heredoc or \
+          `&&` with nothing after it is a syntax error, and the build fails at this step \
+          (stagecraft cannot check the rules of a command it cannot read either).",
+    fix: "Close the quote, heredoc or bracket the message points at, or finish the command.",
+    hadolint: None,
+    shipped: Severity::Error,
+    build_only: Severity::Error,
+};

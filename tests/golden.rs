@@ -46,3 +46,15 @@ fn rendering_is_deterministic() {
         assert_eq!(again.render(), dockerfile.render());
     }
 }
+
+/// The static-linking example: every variant against `golden/static/`. The
+/// workshop reports only the sizes of its dgemm images, so there is no seed.
+#[test]
+fn static_link_variants() {
+    use stagecraft_workshop::static_link;
+    for variant in static_link::Variant::ALL {
+        let dockerfile = static_link::dockerfile(variant).expect("the static variants build");
+        expect_file![format!("golden/static/{variant}.Dockerfile")].assert_eq(&dockerfile.render());
+        assert!(static_link::seed(variant).is_none());
+    }
+}

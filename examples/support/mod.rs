@@ -38,6 +38,9 @@ pub struct Options {
     pub chart: Option<PathBuf>,
     /// `--report-json FILE`.
     pub report_json: Option<PathBuf>,
+    /// Files `--build` puts into every variant's build context:
+    /// (host path, context path). Empty unless the example fills it in.
+    pub context: Vec<(PathBuf, String)>,
 }
 
 /// The usage text of an example.
@@ -65,6 +68,7 @@ pub fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, Option<
         build: false,
         chart: None,
         report_json: None,
+        context: Vec::new(),
     };
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -151,7 +155,13 @@ pub fn build_all(example: &str, variants: &[Variant], options: &Options) -> Exit
     for variant in variants {
         let tag = format!("stagecraft-example/{example}:{}", variant.name);
         eprintln!("==> building {example} {} as {tag}", variant.name);
-        let built = match engine.build(&variant.dockerfile, &BuildOptions::new().tag(&tag)) {
+        let build_options = options
+            .context
+            .iter()
+            .fold(BuildOptions::new().tag(&tag), |build, (host, path)| {
+                build.context_file(host, path)
+            });
+        let built = match engine.build(&variant.dockerfile, &build_options) {
             Ok(built) => built,
             Err(error) => {
                 eprintln!("error: building {}: {error}", variant.name);

@@ -58,3 +58,37 @@ fn static_link_variants() {
         assert!(static_link::seed(variant).is_none());
     }
 }
+
+/// Every rendered Dockerfile, today's and the workshop's, passes the same
+/// checks as `stagecraft lint` with no error.
+#[test]
+fn every_golden_passes_lint() {
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files(&path, out);
+            } else if path.extension().is_some_and(|ext| ext == "Dockerfile") {
+                out.push(path);
+            }
+        }
+    }
+    let mut paths = Vec::new();
+    files(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden"),
+        &mut paths,
+    );
+    assert!(paths.len() >= 10, "{paths:?}");
+    let options = stagecraft::rules::dockerfile::Options { target: None };
+    for path in paths {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let findings = stagecraft::rules::dockerfile::lint(&text, &options)
+            .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+        let errors: Vec<_> = findings
+            .iter()
+            .filter(|f| f.severity == stagecraft::rules::Severity::Error)
+            .map(|f| format!("{}:{}: {}", path.display(), f.line, f.message))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+}

@@ -205,6 +205,12 @@ proptest! {
                     prop_assert!(KEYWORDS.contains(&keyword), "{:?} in\n{}", line, text);
                 }
                 prop_assert!(!text.contains('\0'));
+                // The lint parser reads every rendering, with the same stages
+                // (Dockerfile::lint relies on it).
+                let parsed = stagecraft::rules::dockerfile::parse(&text);
+                prop_assert!(parsed.is_ok(), "{:?} in\n{}", parsed.err(), text);
+                prop_assert_eq!(parsed.unwrap().stages.len(), dockerfile.stages().len());
+                let _ = dockerfile.lint(None);
                 let json = serde_json::to_string(&dockerfile).unwrap();
                 let again: Dockerfile = serde_json::from_str(&json).unwrap();
                 prop_assert_eq!(&again, &dockerfile);

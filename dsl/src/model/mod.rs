@@ -119,6 +119,66 @@ impl Dockerfile {
     pub fn render(&self) -> String {
         crate::render::render(self)
     }
+
+    /// Every best-practice finding for this Dockerfile built up to `target`
+    /// (`None`: the last stage), by the same checker as `stagecraft lint`,
+    /// run on the rendered text: stage-aware (a stage only copied from is
+    /// held to warnings), across `RUN`s (a cleanup in a later `RUN` frees
+    /// nothing), and for every `RUN`.
+    ///
+    /// ```
+    /// use stagecraft::{run, Dockerfile};
+    ///
+    /// let mut df = Dockerfile::builder();
+    /// df.anonymous_stage("debian:bookworm-slim")
+    ///     .run(run!("apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*"))
+    ///     .run(run!("curl -fsS https://example.com/install.sh | sh"));
+    /// let findings = df.build().unwrap().lint(None);
+    /// assert_eq!(findings.len(), 1);
+    /// assert_eq!(findings[0].rule.id, "SC017"); // a pipe without pipefail
+    /// assert_eq!(findings[0].line, 3);
+    /// ```
+    pub fn lint(
+        &self,
+        target: Option<&str>,
+    ) -> Vec<stagecraft_rules::dockerfile::DockerfileFinding> {
+        let options = stagecraft_rules::dockerfile::Options {
+            target: target.map(str::to_string),
+        };
+        match stagecraft_rules::dockerfile::lint(&self.render(), &options) {
+            Ok(findings) => findings,
+            // The renderer only writes what the parser reads; a failure here
+            // is a bug in one of them, reported as such rather than hidden.
+            Err(error) => panic!("stagecraft cannot parse its own rendering: {error}"),
+        }
+    }
+
+    /// [`lint`](Self::lint) for the last stage, as a result: `Err` with every
+    /// finding when one of them is an error, `Ok` with the warnings otherwise.
+    ///
+    /// ```
+    /// use stagecraft::{scratch, Dockerfile};
+    ///
+    /// let mut df = Dockerfile::builder();
+    /// df.anonymous_stage(scratch()).entrypoint(["/app"]);
+    /// assert!(df.build().unwrap().validate().unwrap().is_empty());
+    /// ```
+    pub fn validate(
+        &self,
+    ) -> Result<
+        Vec<stagecraft_rules::dockerfile::DockerfileFinding>,
+        Vec<stagecraft_rules::dockerfile::DockerfileFinding>,
+    > {
+        let findings = self.lint(None);
+        if findings
+            .iter()
+            .any(|finding| finding.severity == stagecraft_rules::Severity::Error)
+        {
+            Err(findings)
+        } else {
+            Ok(findings)
+        }
+    }
 }
 
 impl std::fmt::Display for Dockerfile {

@@ -37,10 +37,17 @@
 //! assert!(text.ends_with("FROM scratch\nCOPY --from=harvest /harvest/ /\nENTRYPOINT [\"/usr/games/fortune\"]\n"));
 //! ```
 
+#[cfg(feature = "engine")]
+mod resolve;
 mod script;
 
 use thiserror::Error;
 
+#[cfg(feature = "engine")]
+pub use self::resolve::{
+    resolve, resolve_blocking, EntryKind, ManifestEntry, MissingLibrary, Reason, Resolution,
+    ResolveError, StageFs, EXPORT_LABEL,
+};
 use self::script::Call;
 use crate::error::{ErrorKind, Part};
 use crate::model::{Instruction, Run};

@@ -1,0 +1,1510 @@
+//! The *resolved* harvest strategy (feature `engine`); documented on
+//! [`resolve`], the entry point.
+
+mod elf;
+mod fs;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{self, Read};
+use std::pin::Pin;
+
+use bollard::models::ContainerCreateBody;
+use futures_util::{Stream, StreamExt};
+use serde::Serialize;
+use thiserror::Error;
+
+use self::elf::ElfInfo;
+pub use self::fs::StageFs;
+use self::fs::{file_name, normalize, parent, Found, LookupError, Node};
+use super::{Declared, Harvest, HarvestError};
+use crate::engine::{BuildOptions, Engine, EngineError};
+use crate::stage::{CopySpec, ShellKind, StageBuilder, StageSource};
+use crate::Dockerfile;
+
+/// The label on the (never started) containers made to export a stage.
+pub const EXPORT_LABEL: &str = "stagecraft.harvest-export";
+
+/// The documentation a [`Harvest::package_files`] leaves out.
+const DOC_DIRS: [&str; 4] = [
+    "/usr/share/doc/",
+    "/usr/share/man/",
+    "/usr/share/info/",
+    "/usr/share/lintian/",
+];
+
+/// The *resolved* harvest strategy (feature `engine`): builds `build_stage`
+/// of `dockerfile` (`options` with `--target`, so only that stage), reads its
+/// filesystem, resolves what `harvest` declares in Rust, and returns the
+/// manifest, which renders explicit, reviewable `COPY --from` lines like the
+/// workshop's hand-written answers.
+///
+/// Nothing of the build stage is ever executed, on the host or in a
+/// container:
+///
+/// 1. [`resolve`] builds the stage (`--target`), creates a container of its
+///    image (never started) and streams `docker export` of it through a
+///    [`StageFs`]: an index of every path (directory, file and size,
+///    symbolic link and target) with the loader-relevant ELF data of every
+///    ELF file (read with the `object` crate) and the text of
+///    `/etc/ld.so.conf*` and `/var/lib/dpkg/info/*.list`. Other contents are
+///    streamed past; nothing is written to disk.
+/// 2. [`StageFs::resolve`] follows each declared binary's `PT_INTERP` (the
+///    dynamic loader) and `DT_NEEDED` breadth first, searching like `ld.so`:
+///    a name with a `/` is a path; a name an already loaded object has as
+///    its `DT_SONAME` (the loader's included) is not searched again; else the
+///    `DT_RPATH` of the requesting object and of the objects that loaded it
+///    (only when the requesting object has no `DT_RUNPATH`), then its
+///    `DT_RUNPATH` (`$ORIGIN`, `$LIB`, `$PLATFORM` expanded), then the
+///    directories of `/etc/ld.so.conf` (its `include` lines followed), then
+///    the default directories (`/lib/<multiarch>`, `/usr/lib/<multiarch>`,
+///    `/lib`, `/usr/lib`, `/lib64`, `/usr/lib64`). `LD_LIBRARY_PATH` is
+///    ignored, as it is unset in a runtime image. A candidate of another ELF
+///    class or machine is skipped, as `ld.so` does. Symbolic links are
+///    resolved inside the stage's filesystem, loops detected.
+/// 3. [`Resolution`] is the manifest: every path the runtime stage gets,
+///    its size, and why ([`Reason`]); [`Resolution::to_text`] and
+///    [`Resolution::to_json`] print it, [`StageBuilder::copy_resolved`]
+///    adds the `COPY --from` lines, one per directory with all its files.
+///
+/// ## Symbolic links
+///
+/// `COPY --from` follows a symbolic link given as a source, so a link
+/// becomes a regular file holding its target's content: a `COPY` line cannot
+/// create a link. The resolution therefore copies each library **to the path
+/// the loader asks for** (e.g. `/lib/x86_64-linux-gnu/librecode.so.0`, the
+/// `DT_NEEDED` name in the directory where the search found it), and the
+/// link's target (`librecode.so.0.0.0`) is not copied a second time: no byte
+/// ships twice, and the loader finds every name it looks for. The manifest
+/// keeps the chain ([`ManifestEntry::links`], [`EntryKind::Symlink`]), and
+/// directory links met on the way (`/lib -> usr/lib` on merged-/usr
+/// systems) become real directories in a `scratch` stage.
+///
+/// A `COPY` of a *directory* keeps the links inside it. So a declared
+/// [`path`](Harvest::path) that is a directory is copied whole, and so is a
+/// directory whose every entry is harvested when one of them is a link to a
+/// file beside it (`fortunes.u8 -> fortunes`, listed by `fortunes-min`):
+/// the link stays a link ([`Resolution::whole_directories`]), and the
+/// resolved fortune image is no bigger than the hand-listed one. When every
+/// link must stay a link, use the self-contained strategy
+/// ([`DockerfileBuilder::harvest`](crate::DockerfileBuilder::harvest)).
+///
+/// A library that only the `/etc/ld.so.conf` directories find (not the
+/// default ones) is found at run time through the loader's cache, so
+/// `/etc/ld.so.cache` is harvested too ([`Reason::LoaderCache`]).
+///
+/// ```no_run
+/// use stagecraft::engine::{blocking::Engine, BuildOptions};
+/// use stagecraft::harvest::{resolve_blocking, Harvest};
+/// use stagecraft::packages::Apt;
+/// use stagecraft::{scratch, Dockerfile, StageRef, WithShell};
+///
+/// fn dockerfile(resolution: Option<&stagecraft::harvest::Resolution>) -> Dockerfile {
+///     let mut df = Dockerfile::builder();
+///     let build: StageRef<WithShell> = df
+///         .stage("build", "debian:bookworm-slim")
+///         .install(Apt::install(["fortune-mod", "fortunes-min"]))
+///         .done();
+///     if let Some(resolution) = resolution {
+///         df.anonymous_stage(scratch())
+///             .copy_resolved(&build, resolution)
+///             .entrypoint(["/usr/games/fortune"]);
+///     }
+///     df.build().unwrap()
+/// }
+///
+/// let harvest = Harvest::new()
+///     .binary("/usr/games/fortune")
+///     .package_files("fortunes-min");
+/// let engine = Engine::connect()?;
+/// let resolution = resolve_blocking(&engine, &dockerfile(None), "build", &harvest, &BuildOptions::new())?;
+/// print!("{}", resolution.to_text());
+/// print!("{}", dockerfile(Some(&resolution)).render());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// An invalid declaration, a failed build or export, and every
+/// [`ResolveError`] of [`StageFs::resolve`], all before a runtime image is built.
+pub async fn resolve(
+    engine: &Engine,
+    dockerfile: &Dockerfile,
+    build_stage: &str,
+    harvest: &Harvest,
+    options: &BuildOptions,
+) -> Result<Resolution, ResolveError> {
+    harvest.calls()?;
+    harvest.except()?;
+    let built = engine
+        .build(dockerfile, &options.clone().target(build_stage))
+        .await
+        .map_err(|source| ResolveError::Build {
+            stage: build_stage.to_string(),
+            source: Box::new(source),
+        })?;
+    let fs = StageFs::export(engine, &built.image_id, build_stage).await?;
+    fs.resolve(harvest)
+}
+
+/// [`resolve`] for callers without an async runtime.
+pub fn resolve_blocking(
+    engine: &crate::engine::blocking::Engine,
+    dockerfile: &Dockerfile,
+    build_stage: &str,
+    harvest: &Harvest,
+    options: &BuildOptions,
+) -> Result<Resolution, ResolveError> {
+    engine.block_on(resolve(
+        engine.as_async(),
+        dockerfile,
+        build_stage,
+        harvest,
+        options,
+    ))
+}
+
+/// A harvest that cannot be resolved, naming the path and the stage.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ResolveError {
+    /// A declaration that is invalid before anything is built.
+    #[error(transparent)]
+    Harvest(#[from] HarvestError),
+    /// The build stage did not build.
+    #[error("building stage {stage:?} to resolve its harvest: {source}")]
+    Build {
+        /// The build stage.
+        stage: String,
+        /// What the engine said.
+        #[source]
+        source: Box<EngineError>,
+    },
+    /// A call to the daemon failed.
+    #[error("{what}: {source}")]
+    Docker {
+        /// What was being done.
+        what: String,
+        /// The client's error.
+        #[source]
+        source: bollard::errors::Error,
+    },
+    /// The exported filesystem could not be read.
+    #[error("exporting the filesystem of stage {stage:?}: {cause}")]
+    Export {
+        /// The build stage.
+        stage: String,
+        /// What went wrong.
+        cause: String,
+    },
+    /// A declared path does not exist in the build stage.
+    #[error("harvest {what} {path:?} does not exist in stage {stage:?} (no {missing})")]
+    NotFound {
+        /// `binary`, `library`, `path`, `file source`.
+        what: &'static str,
+        /// The path declared.
+        path: String,
+        /// The first path that does not exist, after symbolic links.
+        missing: String,
+        /// The build stage.
+        stage: String,
+    },
+    /// A declared binary or library that is not an ELF file.
+    #[error(
+        "harvest {what} {path:?} in stage {stage:?} is {found}, not an ELF file: harvest a \
+         script's interpreter with binary() and the script with path()"
+    )]
+    NotElf {
+        /// `binary` or `library`.
+        what: &'static str,
+        /// The path declared.
+        path: String,
+        /// What it is instead (`a directory`, `a file of 120 bytes`, ...).
+        found: String,
+        /// The build stage.
+        stage: String,
+    },
+    /// Libraries the loader would not find, each with who needs it.
+    #[error(
+        "{} shared librar{} cannot be found in stage {stage:?}: {}",
+        missing.len(),
+        if missing.len() == 1 { "y" } else { "ies" },
+        missing.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    )]
+    MissingLibraries {
+        /// The build stage.
+        stage: String,
+        /// Every library not found.
+        missing: Vec<MissingLibrary>,
+    },
+    /// A declared path whose symbolic links loop.
+    #[error(
+        "harvest {what} {path:?} in stage {stage:?}: too many levels of symbolic links (a loop)"
+    )]
+    SymlinkLoop {
+        /// Which declaration.
+        what: &'static str,
+        /// The path declared.
+        path: String,
+        /// The build stage.
+        stage: String,
+    },
+    /// `package_files` of a package the build stage does not have.
+    #[error(
+        "harvest package {name:?} is not installed in stage {stage:?} (no \
+         /var/lib/dpkg/info/{name}.list): install it in the build stage"
+    )]
+    PackageNotInstalled {
+        /// The package.
+        name: String,
+        /// The build stage.
+        stage: String,
+    },
+}
+
+/// A `DT_NEEDED` library the loader would not find.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MissingLibrary {
+    /// The name asked for (`DT_NEEDED` or `PT_INTERP`).
+    pub library: String,
+    /// The object that needs it.
+    pub needed_by: String,
+    /// The directories searched, in order.
+    pub searched: Vec<String>,
+}
+
+impl std::fmt::Display for MissingLibrary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (needed by {}", self.library, self.needed_by)?;
+        if !self.searched.is_empty() {
+            write!(f, "; searched {}", self.searched.join(", "))?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// What a resolved harvest copies into the runtime stage: the manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Resolution {
+    /// The build stage the files come from.
+    pub stage: String,
+    /// Every path the runtime stage gets, in the order found.
+    pub files: Vec<ManifestEntry>,
+    /// Directories copied whole by one `COPY` (so that the links in them
+    /// stay links): every entry inside is harvested, and at least one is a
+    /// link to a file in the same directory, e.g. `fortunes.u8 -> fortunes`.
+    pub whole_directories: Vec<String>,
+    /// What was left out and why (a dangling link a package lists, a
+    /// library a base package provides).
+    pub warnings: Vec<String>,
+}
+
+/// One path of a [`Resolution`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ManifestEntry {
+    /// The path in the runtime stage.
+    pub path: String,
+    /// The path in the build stage (the same unless [`Harvest::file`] renames it).
+    pub source: String,
+    /// Bytes shipped: the file's (its target's, for a link copied as a
+    /// file; the link text's, for a link kept), or the sum of a directory's files.
+    pub size: u64,
+    /// What the source is in the build stage.
+    #[serde(flatten)]
+    pub kind: EntryKind,
+    /// The symbolic links met resolving the source, `link -> target` as written.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<String>,
+    /// Why it is copied.
+    pub reason: Reason,
+}
+
+/// What a [`ManifestEntry`]'s source is in the build stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EntryKind {
+    /// A regular file.
+    File,
+    /// A symbolic link to the regular file `target` (canonical path).
+    /// Copied as a regular file with the target's content, unless
+    /// `kept_as_link`: its directory is copied whole (see
+    /// [`Resolution::whole_directories`]), so it stays a link and costs
+    /// only its own few bytes ([`ManifestEntry::size`]).
+    Symlink {
+        /// Where the link chain ends.
+        target: String,
+        /// The link itself ships.
+        kept_as_link: bool,
+    },
+    /// A directory, copied whole (links inside kept).
+    Directory {
+        /// Regular files inside.
+        files: usize,
+    },
+}
+
+/// Why a [`ManifestEntry`] is copied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "why", rename_all = "snake_case")]
+pub enum Reason {
+    /// A declared [`Harvest::binary`].
+    Binary,
+    /// A declared [`Harvest::library`].
+    Library,
+    /// The dynamic loader (`PT_INTERP`) of `by`.
+    Loader {
+        /// The binary.
+        by: String,
+    },
+    /// `DT_NEEDED` `library` of `by`.
+    NeededBy {
+        /// The name asked for.
+        library: String,
+        /// The object that asks.
+        by: String,
+    },
+    /// The loader's cache, for `library`, found only through `/etc/ld.so.conf`.
+    LoaderCache {
+        /// The first such library.
+        library: String,
+    },
+    /// Listed by the Debian package [`Harvest::package_files`] names.
+    Package {
+        /// The package.
+        name: String,
+    },
+    /// A declared [`Harvest::path`].
+    Path,
+    /// A declared [`Harvest::file`].
+    File,
+}
+
+impl Reason {
+    fn describe(&self) -> String {
+        match self {
+            Reason::Binary => "binary".to_string(),
+            Reason::Library => "library".to_string(),
+            Reason::Loader { by } => format!("loader of {by}"),
+            Reason::NeededBy { library, by } => format!("{library} needed by {by}"),
+            Reason::LoaderCache { library } => {
+                format!("loader cache: {library} is found through /etc/ld.so.conf")
+            }
+            Reason::Package { name } => format!("package {name}"),
+            Reason::Path => "path".to_string(),
+            Reason::File => "file".to_string(),
+        }
+    }
+}
+
+impl Resolution {
+    /// The shared libraries and loaders of the closures (what `ldd` would list).
+    pub fn libraries(&self) -> usize {
+        self.files
+            .iter()
+            .filter(|e| matches!(e.reason, Reason::NeededBy { .. } | Reason::Loader { .. }))
+            .count()
+    }
+
+    /// The bytes the runtime stage gets.
+    pub fn total_size(&self) -> u64 {
+        self.files.iter().map(|e| e.size).sum()
+    }
+
+    /// The `COPY --from=<from>` instructions, sorted by destination: one
+    /// per directory with every file copied into it under its own name,
+    /// one per directory copied whole, one per renamed file.
+    ///
+    /// `from` must be the build stage the resolution was made in.
+    pub fn copy_specs(&self, from: &impl StageSource) -> Vec<CopySpec> {
+        let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut copies: Vec<(String, CopySpec)> = Vec::new();
+        for dir in &self.whole_directories {
+            let dir = format!("{dir}/");
+            copies.push((dir.clone(), CopySpec::new([dir.clone()], dir).from(from)));
+        }
+        for entry in &self.files {
+            if entry.path == entry.source
+                && !matches!(entry.kind, EntryKind::Directory { .. })
+                && self
+                    .whole_directories
+                    .iter()
+                    .any(|dir| dir == parent(&entry.path))
+            {
+                continue;
+            }
+            match entry.kind {
+                EntryKind::Directory { .. } => {
+                    let dir = |p: &str| {
+                        if p == "/" {
+                            "/".to_string()
+                        } else {
+                            format!("{p}/")
+                        }
+                    };
+                    copies.push((
+                        dir(&entry.path),
+                        CopySpec::new([dir(&entry.source)], dir(&entry.path)).from(from),
+                    ));
+                }
+                _ if file_name(&entry.source) == file_name(&entry.path) => {
+                    let dir = parent(&entry.path);
+                    let dir = if dir == "/" {
+                        "/".to_string()
+                    } else {
+                        format!("{dir}/")
+                    };
+                    groups.entry(dir).or_default().push(entry.source.clone());
+                }
+                _ => copies.push((
+                    entry.path.clone(),
+                    CopySpec::new([entry.source.clone()], entry.path.clone()).from(from),
+                )),
+            }
+        }
+        for (dir, mut sources) in groups {
+            sources.sort();
+            copies.push((dir.clone(), CopySpec::new(sources, dir).from(from)));
+        }
+        copies.sort_by(|a, b| a.0.cmp(&b.0));
+        copies.into_iter().map(|(_, spec)| spec).collect()
+    }
+
+    /// The manifest as an aligned table: path (`-> target` for a link,
+    /// `/` after a directory), size, why; then the totals.
+    pub fn to_text(&self) -> String {
+        let rows: Vec<[String; 3]> = self
+            .files
+            .iter()
+            .map(|entry| {
+                let path = match &entry.kind {
+                    EntryKind::File => entry.path.clone(),
+                    EntryKind::Symlink {
+                        target,
+                        kept_as_link: true,
+                    } => format!("{} -> {target} (link)", entry.path),
+                    EntryKind::Symlink { target, .. } => format!("{} -> {target}", entry.path),
+                    EntryKind::Directory { files } => {
+                        format!("{}/ ({files} files)", entry.path.trim_end_matches('/'))
+                    }
+                };
+                let path = if entry.source != entry.path {
+                    format!("{path} (from {})", entry.source)
+                } else {
+                    path
+                };
+                [path, human(entry.size), entry.reason.describe()]
+            })
+            .collect();
+        let header = ["PATH".to_string(), "SIZE".to_string(), "WHY".to_string()];
+        let width = |i: usize| {
+            rows.iter()
+                .chain(std::iter::once(&header))
+                .map(|row| row[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        };
+        let (w0, w1) = (width(0), width(1));
+        let mut out = String::new();
+        for row in std::iter::once(&header).chain(rows.iter()) {
+            out.push_str(&format!("{:<w0$}  {:>w1$}  {}\n", row[0], row[1], row[2]));
+        }
+        out.push_str(&format!(
+            "{} paths, {} libraries, {} from stage {:?}\n",
+            self.files.len(),
+            self.libraries(),
+            human(self.total_size()),
+            self.stage
+        ));
+        for warning in &self.warnings {
+            out.push_str(&format!("warning: {warning}\n"));
+        }
+        out
+    }
+
+    /// The manifest as pretty-printed JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+/// `27 B`, `27.1 kB`, `1.94 MB` (decimal units, as Docker shows sizes).
+fn human(bytes: u64) -> String {
+    if bytes < 1000 {
+        format!("{bytes} B")
+    } else if bytes < 1_000_000 {
+        format!("{:.1} kB", bytes as f64 / 1000.0)
+    } else {
+        crate::report::megabytes(bytes)
+    }
+}
+
+impl<S: ShellKind, N> StageBuilder<'_, S, N> {
+    /// Adds the `COPY --from=<build>` lines of a [`Resolution`] made in
+    /// stage `build` ([`Resolution::copy_specs`]).
+    pub fn copy_resolved(self, build: &impl StageSource, resolution: &Resolution) -> Self {
+        resolution
+            .copy_specs(build)
+            .into_iter()
+            .fold(self, |stage, spec| stage.copy_spec(spec))
+    }
+}
+
+/// A bollard byte stream read as `std::io::Read`, in a blocking thread.
+struct StreamRead<S, B> {
+    handle: tokio::runtime::Handle,
+    stream: Pin<Box<S>>,
+    chunk: Option<B>,
+    pos: usize,
+}
+
+impl<S, B> Read for StreamRead<S, B>
+where
+    S: Stream<Item = Result<B, bollard::errors::Error>>,
+    B: AsRef<[u8]>,
+{
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if let Some(chunk) = &self.chunk {
+                let rest = &chunk.as_ref()[self.pos..];
+                if !rest.is_empty() {
+                    let n = rest.len().min(buf.len());
+                    buf[..n].copy_from_slice(&rest[..n]);
+                    self.pos += n;
+                    return Ok(n);
+                }
+            }
+            self.pos = 0;
+            match self.handle.block_on(self.stream.next()) {
+                None => {
+                    self.chunk = None;
+                    return Ok(0);
+                }
+                Some(Ok(chunk)) => self.chunk = Some(chunk),
+                Some(Err(error)) => return Err(io::Error::other(error.to_string())),
+            }
+        }
+    }
+}
+
+impl StageFs {
+    /// Indexes the filesystem of `image` (a built stage): a container of it
+    /// is created (never started), exported as a tar stream read entry by
+    /// entry in a blocking thread, and removed. `stage` names it in errors.
+    ///
+    /// # Errors
+    ///
+    /// [`ResolveError::Docker`] or [`ResolveError::Export`].
+    pub async fn export(
+        engine: &Engine,
+        image: &str,
+        stage: impl Into<String>,
+    ) -> Result<StageFs, ResolveError> {
+        let stage = stage.into();
+        let docker = engine.docker().clone();
+        let body = ContainerCreateBody {
+            image: Some(image.to_string()),
+            // An image without CMD (a scratch or imported base) needs one to
+            // be created; it is never started.
+            cmd: Some(vec!["/stagecraft-export".to_string()]),
+            labels: Some(HashMap::from([(EXPORT_LABEL.to_string(), "1".to_string())])),
+            network_disabled: Some(true),
+            ..Default::default()
+        };
+        let created = docker
+            .create_container(None, body)
+            .await
+            .map_err(|source| ResolveError::Docker {
+                what: format!("creating a container of stage {stage:?} ({image}) to export it"),
+                source,
+            })?;
+        let id = created.id;
+        let task = {
+            let handle = tokio::runtime::Handle::current();
+            let docker = docker.clone();
+            let id = id.clone();
+            let stage = stage.clone();
+            tokio::task::spawn_blocking(move || {
+                let reader = StreamRead {
+                    handle,
+                    stream: Box::pin(docker.export_container(&id)),
+                    chunk: None,
+                    pos: 0,
+                };
+                StageFs::from_tar(reader, stage)
+            })
+        };
+        let indexed = task.await;
+        let removed = crate::engine::remove_container(&docker, &id).await;
+        let fs = match indexed {
+            Ok(Ok(fs)) => fs,
+            Ok(Err(error)) => {
+                return Err(ResolveError::Export {
+                    stage,
+                    cause: error.to_string(),
+                })
+            }
+            Err(error) => {
+                return Err(ResolveError::Export {
+                    stage,
+                    cause: format!("the reading thread failed: {error}"),
+                })
+            }
+        };
+        removed.map_err(|error| ResolveError::Export {
+            stage: stage.clone(),
+            cause: format!("removing the export container {id}: {error}"),
+        })?;
+        Ok(fs)
+    }
+
+    /// [`StageFs::export`] for callers without an async runtime.
+    pub fn export_blocking(
+        engine: &crate::engine::blocking::Engine,
+        image: &str,
+        stage: impl Into<String>,
+    ) -> Result<StageFs, ResolveError> {
+        engine.block_on(StageFs::export(engine.as_async(), image, stage))
+    }
+
+    /// Resolves `harvest` in this filesystem: pure computation on the index,
+    /// see [`resolve`].
+    ///
+    /// # Errors
+    ///
+    /// Every declaration is checked: a path that does not exist, a binary
+    /// that is not ELF, a symbolic link loop, a package that is not
+    /// installed; libraries not found are collected over all closures and
+    /// reported together in [`ResolveError::MissingLibraries`].
+    pub fn resolve(&self, harvest: &Harvest) -> Result<Resolution, ResolveError> {
+        harvest.calls()?;
+        let except = harvest.except()?;
+        let mut resolver = Resolver {
+            fs: self,
+            conf_dirs: self.conf_dirs(),
+            except: HashMap::new(),
+            files: Vec::new(),
+            seen: HashMap::new(),
+            missing: Vec::new(),
+            warnings: Vec::new(),
+            cache_for: None,
+            process: HashSet::new(),
+        };
+        for name in &except {
+            match self.package_list(name) {
+                Some(list) => {
+                    for line in list.lines() {
+                        if let Ok(found) = self.lookup(line.trim_end(), true) {
+                            resolver.except.insert(found.path, name.clone());
+                        }
+                    }
+                }
+                None => resolver.warnings.push(format!(
+                    "except_packages: {name} is not installed in stage {:?}",
+                    self.stage
+                )),
+            }
+        }
+        // Binaries first: a declared library is dlopen'ed into their process,
+        // where what they loaded (the loader, libc) is found by name.
+        let (binaries, others): (Vec<&Declared>, Vec<&Declared>) = harvest
+            .declared
+            .iter()
+            .partition(|declared| matches!(declared, Declared::Binary(_)));
+        for declared in binaries.into_iter().chain(others) {
+            match declared {
+                Declared::Binary(path) => resolver.closure("binary", path)?,
+                Declared::Library(path) => resolver.closure("library", path)?,
+                Declared::Package { name, docs } => resolver.package(name, *docs)?,
+                Declared::Path(path) => resolver.path(path)?,
+                Declared::File {
+                    source,
+                    destination,
+                } => resolver.file(source, destination)?,
+            }
+        }
+        if !resolver.missing.is_empty() {
+            return Err(ResolveError::MissingLibraries {
+                stage: self.stage.clone(),
+                missing: resolver.missing,
+            });
+        }
+        if let Some(library) = resolver.cache_for.take() {
+            match self.lookup("/etc/ld.so.cache", true) {
+                Ok(found) => {
+                    let size = self.file(&found.path).map_or(0, |f| f.0);
+                    resolver.add(
+                        "/etc/ld.so.cache",
+                        "/etc/ld.so.cache",
+                        &found,
+                        size,
+                        Reason::LoaderCache { library },
+                    );
+                }
+                Err(_) => resolver.warnings.push(format!(
+                    "{library} is found only through /etc/ld.so.conf, but stage {:?} has no \
+                     /etc/ld.so.cache: add its directory to the runtime's search path",
+                    self.stage
+                )),
+            }
+        }
+        let files = resolver.finish();
+        let (files, whole_directories) = self.whole_directories(files);
+        Ok(Resolution {
+            stage: self.stage.clone(),
+            files,
+            whole_directories,
+            warnings: resolver.warnings,
+        })
+    }
+
+    /// Finds the directories to copy whole: every entry of the directory is
+    /// harvested at its own path, none is a directory, and at least one is a
+    /// link to a file in the same directory (which a `COPY` of the link
+    /// alone would duplicate). Marks those links kept.
+    fn whole_directories(
+        &self,
+        mut files: Vec<ManifestEntry>,
+    ) -> (Vec<ManifestEntry>, Vec<String>) {
+        let mut by_dir: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (index, entry) in files.iter().enumerate() {
+            if entry.path == entry.source && !matches!(entry.kind, EntryKind::Directory { .. }) {
+                by_dir
+                    .entry(parent(&entry.path).to_string())
+                    .or_default()
+                    .push(index);
+            }
+        }
+        let mut whole = Vec::new();
+        for (dir, indexes) in by_dir {
+            if dir == "/" {
+                continue;
+            }
+            let Ok(canonical) = self.lookup(&dir, true) else {
+                continue;
+            };
+            let names: HashSet<&str> = indexes.iter().map(|&i| file_name(&files[i].path)).collect();
+            let children: Vec<&str> = self.children(&canonical.path).collect();
+            let complete = children.len() == names.len()
+                && children.iter().all(|child| {
+                    names.contains(child) && !self.is_dir(&format!("{}/{child}", canonical.path))
+                });
+            let inner_link = |entry: &ManifestEntry| matches!(&entry.kind, EntryKind::Symlink { target, .. } if parent(target) == canonical.path);
+            let links_inside = indexes.iter().all(|&i| match &files[i].kind {
+                EntryKind::Symlink { target, .. } => parent(target) == canonical.path,
+                _ => true,
+            });
+            if !complete || !links_inside || !indexes.iter().any(|&i| inner_link(&files[i])) {
+                continue;
+            }
+            for &i in &indexes {
+                let entry = &mut files[i];
+                if let EntryKind::Symlink { kept_as_link, .. } = &mut entry.kind {
+                    *kept_as_link = true;
+                    let path = format!("{}/{}", canonical.path, file_name(&entry.path));
+                    if let Some(Node::Symlink(text)) = self.node(&path) {
+                        entry.size = text.len() as u64;
+                    }
+                }
+            }
+            whole.push(dir);
+        }
+        (files, whole)
+    }
+
+    /// The text of the package's `dpkg` file list, under any architecture qualifier.
+    fn package_list(&self, name: &str) -> Option<&str> {
+        let dir = "/var/lib/dpkg/info";
+        let plain = format!("{dir}/{name}.list");
+        if let Some((_, _, Some(text))) = self.file(&plain) {
+            return Some(text);
+        }
+        let qualified = format!("{name}:");
+        let found = self
+            .children(dir)
+            .find(|child| child.starts_with(&qualified) && child.ends_with(".list"))?;
+        self.file(&format!("{dir}/{found}")).and_then(|f| f.2)
+    }
+
+    /// The directories of `/etc/ld.so.conf`, `include` lines followed, in order.
+    fn conf_dirs(&self) -> Vec<String> {
+        let mut dirs = Vec::new();
+        self.read_conf("/etc/ld.so.conf", &mut dirs, 0);
+        let mut seen = HashSet::new();
+        dirs.retain(|dir| seen.insert(dir.clone()));
+        dirs
+    }
+
+    fn read_conf(&self, path: &str, dirs: &mut Vec<String>, depth: usize) {
+        if depth > 8 {
+            return;
+        }
+        let Ok(found) = self.lookup(path, true) else {
+            return;
+        };
+        let Some((_, _, Some(text))) = self.file(&found.path) else {
+            return;
+        };
+        for line in text.lines() {
+            let line = line.split('#').next().unwrap_or("").trim();
+            if line.is_empty() || line.starts_with("hwcap ") {
+                continue;
+            }
+            if let Some(patterns) = line
+                .strip_prefix("include")
+                .filter(|rest| rest.starts_with([' ', '\t']))
+            {
+                for pattern in patterns.split_whitespace() {
+                    let pattern = if pattern.starts_with('/') {
+                        pattern.to_string()
+                    } else {
+                        format!("{}/{pattern}", parent(path))
+                    };
+                    for file in self.glob(&pattern) {
+                        self.read_conf(&file, dirs, depth + 1);
+                    }
+                }
+            } else {
+                dirs.extend(
+                    line.split([' ', '\t', ':', ','])
+                        .filter(|dir| dir.starts_with('/'))
+                        .map(normalize),
+                );
+            }
+        }
+    }
+
+    /// The files matching `pattern` (wildcards in the last component only), sorted.
+    fn glob(&self, pattern: &str) -> Vec<String> {
+        let pattern = normalize(pattern);
+        let (dir, name) = (parent(&pattern), file_name(&pattern));
+        let Ok(found) = self.lookup(dir, true) else {
+            return Vec::new();
+        };
+        self.children(&found.path)
+            .filter(|child| wildcard(name.as_bytes(), child.as_bytes()))
+            .map(|child| format!("{}/{child}", dir.trim_end_matches('/')))
+            .collect()
+    }
+}
+
+/// Shell-style `*` and `?` matching.
+fn wildcard(pattern: &[u8], name: &[u8]) -> bool {
+    match (pattern.first(), name.first()) {
+        (None, None) => true,
+        (Some(b'*'), _) => {
+            wildcard(&pattern[1..], name) || (!name.is_empty() && wildcard(pattern, &name[1..]))
+        }
+        (Some(b'?'), Some(_)) => wildcard(&pattern[1..], &name[1..]),
+        (Some(p), Some(n)) if p == n => wildcard(&pattern[1..], &name[1..]),
+        _ => false,
+    }
+}
+
+/// One object of a closure, as the loader holds it.
+struct Object<'f> {
+    /// The path it was opened by.
+    path: String,
+    /// `$ORIGIN`.
+    origin: String,
+    info: &'f ElfInfo,
+    /// The object that loaded it.
+    loader: Option<usize>,
+}
+
+/// Where a search directory comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum From {
+    Rpath,
+    Runpath,
+    Conf,
+    Default,
+}
+
+struct Resolver<'f> {
+    fs: &'f StageFs,
+    conf_dirs: Vec<String>,
+    /// Canonical paths the runtime base provides, with their package.
+    except: HashMap<String, String>,
+    files: Vec<ManifestEntry>,
+    /// Runtime path -> index in `files`.
+    seen: HashMap<String, usize>,
+    missing: Vec<MissingLibrary>,
+    warnings: Vec<String>,
+    /// The first library found only through `/etc/ld.so.conf`.
+    cache_for: Option<String>,
+    /// The names the declared binaries' closures loaded (their process).
+    process: HashSet<String>,
+}
+
+impl<'f> Resolver<'f> {
+    fn stage(&self) -> String {
+        self.fs.stage.clone()
+    }
+
+    /// Resolves a declared path, mapping failures to typed errors.
+    fn lookup(&self, what: &'static str, path: &str) -> Result<Found, ResolveError> {
+        self.fs.lookup(path, true).map_err(|error| match error {
+            LookupError::NotFound(missing) => ResolveError::NotFound {
+                what,
+                path: path.to_string(),
+                missing,
+                stage: self.stage(),
+            },
+            LookupError::Loop => ResolveError::SymlinkLoop {
+                what,
+                path: path.to_string(),
+                stage: self.stage(),
+            },
+        })
+    }
+
+    /// Records that `path` (runtime) is copied from `source`, resolved as `found`.
+    fn add(&mut self, path: &str, source: &str, found: &Found, size: u64, reason: Reason) {
+        if self.seen.contains_key(path) {
+            return;
+        }
+        let kind = if self.fs.is_dir(&found.path) {
+            EntryKind::Directory {
+                files: self.fs.tree_size(&found.path).0,
+            }
+        } else {
+            let last_is_link = self
+                .fs
+                .lookup(source, false)
+                .ok()
+                .and_then(|f| self.fs.node(&f.path).cloned());
+            match last_is_link {
+                Some(Node::Symlink(_)) => EntryKind::Symlink {
+                    target: found.path.clone(),
+                    kept_as_link: false,
+                },
+                _ => EntryKind::File,
+            }
+        };
+        self.seen.insert(path.to_string(), self.files.len());
+        self.files.push(ManifestEntry {
+            path: path.to_string(),
+            source: source.to_string(),
+            size,
+            kind,
+            links: found
+                .links
+                .iter()
+                .map(|(link, target)| format!("{link} -> {target}"))
+                .collect(),
+            reason,
+        });
+    }
+
+    /// A binary or library and the closure of its shared libraries.
+    fn closure(&mut self, what: &'static str, declared: &str) -> Result<(), ResolveError> {
+        let path = normalize(declared);
+        let found = self.lookup(what, &path)?;
+        let not_elf = |found: String| ResolveError::NotElf {
+            what,
+            path: path.clone(),
+            found,
+            stage: self.stage(),
+        };
+        if self.fs.is_dir(&found.path) {
+            return Err(not_elf("a directory".to_string()));
+        }
+        let (size, info) = match self.fs.file(&found.path) {
+            Some((size, Some(info), _)) => (size, info),
+            Some((size, None, _)) => return Err(not_elf(format!("a file of {size} bytes"))),
+            None => return Err(not_elf("a special file".to_string())),
+        };
+        let binary = what == "binary";
+        let reason = if binary {
+            Reason::Binary
+        } else {
+            Reason::Library
+        };
+        self.add(&path, &path, &found, size, reason);
+        // The kernel gives the executable's $ORIGIN from its real path; a
+        // dlopen'ed library's is the directory of the path it was opened by.
+        let origin = if binary {
+            parent(&found.path).to_string()
+        } else {
+            parent(&path).to_string()
+        };
+        let mut objects = vec![Object {
+            path: path.clone(),
+            origin,
+            info,
+            loader: None,
+        }];
+        let mut loaded: HashSet<String> = if binary {
+            HashSet::new()
+        } else {
+            self.process.clone()
+        };
+        loaded.insert(path.clone());
+        loaded.extend(info.soname.clone());
+        if binary {
+            if let Some(interp) = &info.interp {
+                self.loader(interp, &path, &mut objects, &mut loaded);
+            }
+        }
+        let root = info;
+        let mut next = 0;
+        while next < objects.len() {
+            let object = next;
+            next += 1;
+            for name in &objects[object].info.needed {
+                if loaded.contains(name) {
+                    continue;
+                }
+                let (hit, searched) = self.search(name, &objects, object, root);
+                let by = objects[object].path.clone();
+                let Some((candidate, found, size, info, from)) = hit else {
+                    let missing = MissingLibrary {
+                        library: name.clone(),
+                        needed_by: by,
+                        searched,
+                    };
+                    if !self.missing.contains(&missing) {
+                        self.missing.push(missing);
+                    }
+                    loaded.insert(name.clone());
+                    continue;
+                };
+                loaded.insert(name.clone());
+                loaded.insert(candidate.clone());
+                loaded.extend(info.soname.clone());
+                if let Some(package) = self.except.get(&found.path) {
+                    let note = format!("{candidate} left out: package {package} provides it");
+                    if !self.warnings.contains(&note) {
+                        self.warnings.push(note);
+                    }
+                    continue;
+                }
+                if from == From::Conf && self.cache_for.is_none() {
+                    self.cache_for = Some(candidate.clone());
+                }
+                self.add(
+                    &candidate,
+                    &candidate,
+                    &found,
+                    size,
+                    Reason::NeededBy {
+                        library: name.clone(),
+                        by,
+                    },
+                );
+                objects.push(Object {
+                    origin: parent(&candidate).to_string(),
+                    path: candidate,
+                    info,
+                    loader: Some(object),
+                });
+            }
+        }
+        if binary {
+            self.process.extend(loaded);
+        }
+        Ok(())
+    }
+
+    /// The dynamic loader of `binary`: copied at the path `PT_INTERP` names,
+    /// and loaded under its `DT_SONAME` (so `libc.so.6`'s need of
+    /// `ld-linux-x86-64.so.2` is the loader itself).
+    fn loader(
+        &mut self,
+        interp: &str,
+        binary: &str,
+        objects: &mut Vec<Object<'f>>,
+        loaded: &mut HashSet<String>,
+    ) {
+        let interp = normalize(interp);
+        let usable =
+            self.fs
+                .lookup(&interp, true)
+                .ok()
+                .and_then(|found| match self.fs.file(&found.path) {
+                    Some((size, Some(info), _)) => Some((found, size, info)),
+                    _ => None,
+                });
+        let Some((found, size, info)) = usable else {
+            let missing = MissingLibrary {
+                library: interp.clone(),
+                needed_by: binary.to_string(),
+                searched: Vec::new(),
+            };
+            if !self.missing.contains(&missing) {
+                self.missing.push(missing);
+            }
+            return;
+        };
+        loaded.insert(interp.clone());
+        loaded.extend(info.soname.clone());
+        if self.except.contains_key(&found.path) {
+            return;
+        }
+        self.add(
+            &interp,
+            &interp,
+            &found,
+            size,
+            Reason::Loader {
+                by: binary.to_string(),
+            },
+        );
+        objects.push(Object {
+            origin: parent(&interp).to_string(),
+            path: interp,
+            info,
+            loader: Some(0),
+        });
+    }
+
+    /// Searches `name` for `objects[object]` as `ld.so` does.
+    #[allow(clippy::type_complexity)]
+    fn search(
+        &self,
+        name: &str,
+        objects: &[Object<'f>],
+        object: usize,
+        root: &ElfInfo,
+    ) -> (Option<(String, Found, u64, &'f ElfInfo, From)>, Vec<String>) {
+        let requester = &objects[object];
+        let mut dirs: Vec<(String, From)> = Vec::new();
+        if name.contains('/') {
+            dirs.push((String::new(), From::Default));
+        } else {
+            if requester.info.runpath.is_empty() {
+                let mut at = Some(object);
+                while let Some(index) = at {
+                    let o = &objects[index];
+                    if o.info.runpath.is_empty() {
+                        dirs.extend(
+                            o.info
+                                .rpath
+                                .iter()
+                                .map(|d| (expand(d, &o.origin), From::Rpath)),
+                        );
+                    }
+                    at = o.loader;
+                }
+            }
+            dirs.extend(
+                requester
+                    .info
+                    .runpath
+                    .iter()
+                    .map(|d| (expand(d, &requester.origin), From::Runpath)),
+            );
+            let defaults = default_dirs(root);
+            dirs.extend(
+                self.conf_dirs
+                    .iter()
+                    .filter(|dir| !defaults.contains(dir))
+                    .map(|dir| (dir.clone(), From::Conf)),
+            );
+            dirs.extend(defaults.into_iter().map(|dir| (dir, From::Default)));
+        }
+        let mut searched = Vec::new();
+        for (dir, from) in dirs {
+            let candidate = if dir.is_empty() {
+                normalize(&expand(name, &requester.origin))
+            } else {
+                normalize(&format!("{dir}/{name}"))
+            };
+            if !dir.is_empty() && !searched.contains(&dir) {
+                searched.push(dir);
+            }
+            let Ok(found) = self.fs.lookup(&candidate, true) else {
+                continue;
+            };
+            if let Some((size, Some(info), _)) = self.fs.file(&found.path) {
+                if root.compatible(info) {
+                    return (Some((candidate, found, size, info, from)), searched);
+                }
+            }
+        }
+        (None, searched)
+    }
+
+    /// `package_files(name)`: what `/var/lib/dpkg/info/<name>.list` lists,
+    /// directories left to `COPY` to create.
+    fn package(&mut self, name: &str, docs: bool) -> Result<(), ResolveError> {
+        let list = self
+            .fs
+            .package_list(name)
+            .ok_or_else(|| ResolveError::PackageNotInstalled {
+                name: name.to_string(),
+                stage: self.stage(),
+            })?;
+        for line in list.lines() {
+            let path = line.trim_end();
+            if !path.starts_with('/') || path == "/." {
+                continue;
+            }
+            if !docs && DOC_DIRS.iter().any(|dir| path.starts_with(dir)) {
+                continue;
+            }
+            let path = normalize(path);
+            let listed = match self.fs.lookup(&path, false) {
+                Ok(found) => found,
+                Err(LookupError::NotFound(_)) => {
+                    self.warnings.push(format!(
+                        "package {name} lists {path}, which stage {:?} does not have",
+                        self.fs.stage
+                    ));
+                    continue;
+                }
+                Err(LookupError::Loop) => {
+                    return Err(ResolveError::SymlinkLoop {
+                        what: "package file",
+                        path,
+                        stage: self.stage(),
+                    })
+                }
+            };
+            if self.fs.is_dir(&listed.path) {
+                continue;
+            }
+            let found = match self.fs.lookup(&path, true) {
+                Ok(found) => found,
+                Err(LookupError::NotFound(_)) => {
+                    self.warnings.push(format!(
+                        "package {name}: {path} is a dangling symbolic link, left out"
+                    ));
+                    continue;
+                }
+                Err(LookupError::Loop) => {
+                    return Err(ResolveError::SymlinkLoop {
+                        what: "package file",
+                        path,
+                        stage: self.stage(),
+                    })
+                }
+            };
+            if self.fs.is_dir(&found.path) {
+                self.warnings.push(format!(
+                    "package {name}: {path} is a link to the directory {}, left out (declare it with path())",
+                    found.path
+                ));
+                continue;
+            }
+            let size = self.fs.file(&found.path).map_or(0, |f| f.0);
+            self.add(
+                &path,
+                &path,
+                &found,
+                size,
+                Reason::Package {
+                    name: name.to_string(),
+                },
+            );
+        }
+        Ok(())
+    }
+
+    /// `path(p)`: a file, or a directory copied whole.
+    fn path(&mut self, declared: &str) -> Result<(), ResolveError> {
+        let path = normalize(declared);
+        let found = self.lookup("path", &path)?;
+        let size = if self.fs.is_dir(&found.path) {
+            self.fs.tree_size(&found.path).1
+        } else {
+            self.fs.file(&found.path).map_or(0, |f| f.0)
+        };
+        self.add(&path, &path, &found, size, Reason::Path);
+        Ok(())
+    }
+
+    /// `file(source, destination)`.
+    fn file(&mut self, source: &str, destination: &str) -> Result<(), ResolveError> {
+        let source = normalize(source);
+        let found = self.lookup("file source", &source)?;
+        let size = if self.fs.is_dir(&found.path) {
+            self.fs.tree_size(&found.path).1
+        } else {
+            self.fs.file(&found.path).map_or(0, |f| f.0)
+        };
+        self.add(&normalize(destination), &source, &found, size, Reason::File);
+        Ok(())
+    }
+
+    /// The entries, without the files a declared directory copies anyway.
+    fn finish(&mut self) -> Vec<ManifestEntry> {
+        let dirs: Vec<String> = self
+            .files
+            .iter()
+            .filter(|e| matches!(e.kind, EntryKind::Directory { .. }) && e.path == e.source)
+            .map(|e| format!("{}/", e.path.trim_end_matches('/')))
+            .collect();
+        std::mem::take(&mut self.files)
+            .into_iter()
+            .filter(|e| {
+                matches!(e.kind, EntryKind::Directory { .. })
+                    || e.path != e.source
+                    || !dirs.iter().any(|dir| e.path.starts_with(dir.as_str()))
+            })
+            .collect()
+    }
+}
+
+/// `$ORIGIN`, `$LIB` and `$PLATFORM` (also in `${...}` form) expanded.
+fn expand(dir: &str, origin: &str) -> String {
+    if !dir.contains('$') {
+        return dir.to_string();
+    }
+    dir.replace("${ORIGIN}", origin)
+        .replace("$ORIGIN", origin)
+        .replace("${LIB}", "lib/x86_64-linux-gnu")
+        .replace("$LIB", "lib/x86_64-linux-gnu")
+        .replace("${PLATFORM}", "x86_64")
+        .replace("$PLATFORM", "x86_64")
+}
+
+/// The loader's built-in directories for a process of `root`'s kind.
+fn default_dirs(root: &ElfInfo) -> Vec<String> {
+    let mut dirs = Vec::new();
+    if let Some(triple) = root.multiarch() {
+        dirs.push(format!("/lib/{triple}"));
+        dirs.push(format!("/usr/lib/{triple}"));
+    }
+    dirs.extend(["/lib", "/usr/lib"].map(String::from));
+    if root.class64 {
+        dirs.extend(["/lib64", "/usr/lib64"].map(String::from));
+    }
+    dirs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fs::tests::tar_of;
+    use super::*;
+
+    fn stage() -> StageFs {
+        let tar = tar_of(&[
+            ("usr/games", "dir"),
+            ("usr/games/script", "file:#!/bin/sh\necho hi\n"),
+            ("usr/share/games/fortunes/fortunes", "file:a fortune\n%\n"),
+            ("usr/share/games/fortunes/fortunes.u8", "link:fortunes"),
+            ("usr/share/doc/fortunes-min/copyright", "file:(c)"),
+            ("loop/a", "link:b"),
+            ("loop/b", "link:a"),
+            (
+                "var/lib/dpkg/info/fortunes-min.list",
+                "file:/.\n/usr\n/usr/share\n/usr/share/games/fortunes\n\
+                 /usr/share/games/fortunes/fortunes\n/usr/share/games/fortunes/fortunes.u8\n\
+                 /usr/share/doc/fortunes-min/copyright\n/usr/share/doc/fortunes-min/gone\n",
+            ),
+            ("etc/ld.so.conf", "file:include /etc/ld.so.conf.d/*.conf\n"),
+            ("etc/ld.so.conf.d/a.conf", "file:# comment\n/opt/a/lib\n"),
+            ("etc/ld.so.conf.d/b.conf", "file:/usr/local/lib:/opt/b\n"),
+            ("etc/ld.so.conf.d/skip.txt", "file:/nope\n"),
+            ("etc/localtime", "link:/usr/share/zoneinfo/UTC"),
+            ("usr/share/zoneinfo/UTC", "file:TZif"),
+        ]);
+        StageFs::from_tar(&tar[..], "build").unwrap()
+    }
+
+    #[test]
+    fn reads_ld_so_conf_with_includes() {
+        assert_eq!(
+            stage().conf_dirs(),
+            ["/opt/a/lib", "/usr/local/lib", "/opt/b"]
+        );
+        assert!(wildcard(b"*.conf", b"libc.conf"));
+        assert!(!wildcard(b"*.conf", b"libc.conf.bak"));
+    }
+
+    #[test]
+    fn bad_input_is_typed_and_named() {
+        let fs = stage();
+        let error = fs
+            .resolve(&Harvest::new().binary("/usr/games/nope"))
+            .unwrap_err();
+        assert!(
+            matches!(&error, ResolveError::NotFound { what: "binary", path, stage, .. } if path == "/usr/games/nope" && stage == "build"),
+            "{error:?}"
+        );
+        let error = fs
+            .resolve(&Harvest::new().binary("/usr/games/script"))
+            .unwrap_err();
+        assert!(matches!(error, ResolveError::NotElf { .. }), "{error:?}");
+        assert!(
+            error
+                .to_string()
+                .contains("is a file of 18 bytes, not an ELF file"),
+            "{error}"
+        );
+        let error = fs.resolve(&Harvest::new().path("/loop/a")).unwrap_err();
+        assert!(
+            matches!(error, ResolveError::SymlinkLoop { .. }),
+            "{error:?}"
+        );
+        let error = fs
+            .resolve(&Harvest::new().package_files("cowsay"))
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "harvest package \"cowsay\" is not installed in stage \"build\" (no \
+             /var/lib/dpkg/info/cowsay.list): install it in the build stage"
+        );
+    }
+
+    #[test]
+    fn packages_paths_and_files_render_grouped_copies() {
+        let fs = stage();
+        let harvest = Harvest::new()
+            .package_files("fortunes-min")
+            .file("/etc/localtime", "/etc/localtime")
+            .file("/usr/share/zoneinfo/UTC", "/etc/timezone-file");
+        let resolution = fs.resolve(&harvest).unwrap();
+        let paths: Vec<&str> = resolution.files.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "/usr/share/games/fortunes/fortunes",
+                "/usr/share/games/fortunes/fortunes.u8",
+                "/etc/localtime",
+                "/etc/timezone-file"
+            ]
+        );
+        assert_eq!(
+            resolution.files[1].kind,
+            EntryKind::Symlink {
+                target: "/usr/share/games/fortunes/fortunes".to_string(),
+                kept_as_link: true,
+            }
+        );
+        assert_eq!(resolution.files[1].size, "fortunes".len() as u64);
+        assert_eq!(resolution.whole_directories, ["/usr/share/games/fortunes"]);
+        assert_eq!(resolution.warnings.len(), 0, "{:?}", resolution.warnings);
+        let mut df = crate::Dockerfile::builder();
+        let build = df.stage("build", "debian:bookworm-slim").done();
+        df.anonymous_stage(crate::scratch())
+            .copy_resolved(&build, &resolution);
+        let text = df.build().unwrap().render();
+        assert!(
+            text.ends_with(
+                "FROM scratch\n\
+                 COPY --from=build /etc/localtime /etc/\n\
+                 COPY --from=build /usr/share/zoneinfo/UTC /etc/timezone-file\n\
+                 COPY --from=build /usr/share/games/fortunes/ /usr/share/games/fortunes/\n"
+            ),
+            "{text}"
+        );
+        let table = resolution.to_text();
+        assert!(table.starts_with("PATH"), "{table}");
+        assert!(table.contains("package fortunes-min"), "{table}");
+        let json = resolution.to_json();
+        assert!(json.contains("\"why\": \"package\""), "{json}");
+
+        // A declared directory takes in the files under it.
+        let with_dir = fs
+            .resolve(&harvest.path("/usr/share/games/fortunes/"))
+            .unwrap();
+        let dirs: Vec<_> = with_dir
+            .files
+            .iter()
+            .filter(|e| e.path.starts_with("/usr/share/games"))
+            .collect();
+        assert_eq!(dirs.len(), 1, "{dirs:?}");
+        assert_eq!(dirs[0].kind, EntryKind::Directory { files: 1 });
+    }
+}

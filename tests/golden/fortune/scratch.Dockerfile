@@ -19,10 +19,13 @@ RUN set -eu; \
         done; \
         if [ -z "$found" ]; then \
           [ -e "$p" ] || die "$1: no such file or directory"; \
+          if [ ! -d "$p" ] && [ -e "$H$p" ]; then return 0; fi; \
           if [ -d "$p" ]; then mkdir -p "$H$p"; cp -a "$p/." "$H$p/"; \
-          else mkdir -p "$H${p%/*}"; cp -a "$p" "$H$p"; fi; return 0; \
+          else mkdir -p "$H${p%/*}"; cp -a "$p" "$H$p"; fi; \
+          s=$(du -sb "$p"); echo "stagecraft harvest: ${s%%/*}$p ($R)"; return 0; \
         fi; \
-        [ -L "$H$d" ] || { mkdir -p "$H${d%/*}"; cp -P "$d" "$H$d"; }; \
+        [ -L "$H$d" ] || { mkdir -p "$H${d%/*}"; cp -P "$d" "$H$d"; \
+          echo "stagecraft harvest: link $d -> $(readlink "$d") ($R)"; }; \
         t=$(readlink "$d"); \
         case $t in /*) ;; *) t=$(readlink -f "${d%/*}/$(dirname "$t")")/${t##*/} ;; esac; \
         if [ -n "$rest" ]; then p=$t/$rest; else p=$t; fi; \
@@ -32,7 +35,7 @@ RUN set -eu; \
         die "$1: no such file or directory"; fi; \
       case $(od -An -tx1 -N4 "$1") in *'7f 45 4c 46'*) ;; \
         *) die "$1 is not an ELF file: harvest a script's interpreter with binary() and the script with path()" ;; esac; \
-      keep "$1"; \
+      R="binary"; keep "$1"; \
       if ! ldd "$1" > /tmp/stagecraft-ldd 2>&1; then \
         grep -q -e 'not a dynamic executable' -e 'statically linked' /tmp/stagecraft-ldd && return 0; \
         die "ldd $1 failed: $(cat /tmp/stagecraft-ldd)"; \
@@ -40,7 +43,7 @@ RUN set -eu; \
       missing=$(awk '$2 == "=>" && $3 == "not" { print $1 }' /tmp/stagecraft-ldd); \
       [ -z "$missing" ] || die "$1 needs libraries that cannot be found:" $missing; \
       for lib in $(awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' /tmp/stagecraft-ldd); do \
-        provided "$lib" || keep "$lib"; \
+        provided "$lib" || { R="needed by $1"; keep "$lib"; }; \
       done; }; \
     provided() { [ -n "$EXCEPT" ] || return 1; \
       dpkg -S "$1" > /tmp/stagecraft-owner 2>/dev/null \
@@ -52,7 +55,7 @@ RUN set -eu; \
         case $f in /*) ;; *) continue ;; esac; \
         if [ "$2" = nodocs ]; then case $f in /usr/share/doc/*|/usr/share/man/*|/usr/share/info/*|/usr/share/lintian/*) continue ;; esac; fi; \
         if [ -d "$f" ] && [ ! -L "$f" ]; then continue; fi; \
-        keep "$f"; \
+        R="package $1"; keep "$f"; \
       done < /tmp/stagecraft-dpkg; }; \
     H=/harvest; EXCEPT=''; mkdir -p "$H"; \
     closure '/usr/games/fortune'; \

@@ -5,6 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 use stagecraft_rules::accept::Rejection;
+use stagecraft_rules::Finding;
 use syn::parse::{Parse, ParseStream};
 use syn::LitStr;
 
@@ -37,14 +38,47 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         Err(error) => return error.to_compile_error(),
     };
     let text = command.value();
-    if let Err(rejection) = stagecraft_rules::accept::accept_run(&text) {
-        // Several `compile_error!`s are statements, not one expression:
-        // wrap them in a block whose value has the type `run!` promises.
-        let errors = rejection_errors(&command, rejection).to_compile_error();
-        return quote! {{ #errors ::core::unreachable!() }};
-    }
-    quote! {
+    let warnings = match stagecraft_rules::accept::accept_run(&text) {
+        Ok(warnings) => warnings,
+        Err(rejection) => {
+            // Several `compile_error!`s are statements, not one expression:
+            // wrap them in a block whose value has the type `run!` promises.
+            let errors = rejection_errors(&command, rejection).to_compile_error();
+            return quote! {{ #errors ::core::unreachable!() }};
+        }
+    };
+    let warnings = warnings
+        .iter()
+        .enumerate()
+        .map(|(index, finding)| warning(&command, index, finding));
+    quote! {{
+        #(#warnings)*
         ::stagecraft::__private::run_from_macro(#command)
+    }}
+}
+
+/// A compiler warning on stable Rust: the use of a deprecated constant whose
+/// note is the finding. `#[deny(deprecated)]` turns it into an error, and
+/// `#[allow(deprecated)]` on the enclosing item silences it.
+fn warning(command: &LitStr, index: usize, finding: &Finding) -> TokenStream {
+    let note = format!("{}: {}", label(finding), finding.message);
+    let name = syn::Ident::new(
+        &format!("stagecraft_warning_{}_{index}", finding.rule.id),
+        command.span(),
+    );
+    quote! {
+        #[deprecated(note = #note)]
+        #[allow(non_upper_case_globals)]
+        const #name: () = ();
+        let () = #name;
+    }
+}
+
+/// `SC003 (DL3009)`, or the id alone when no hadolint rule matches.
+fn label(finding: &Finding) -> String {
+    match finding.rule.hadolint {
+        Some(code) => format!("{} ({code})", finding.rule.id),
+        None => finding.rule.id.to_string(),
     }
 }
 
@@ -53,14 +87,7 @@ fn rejection_errors(command: &LitStr, rejection: Rejection) -> syn::Error {
     let messages = match rejection {
         Rejection::Rules(findings) => findings
             .iter()
-            .map(|finding| {
-                let hadolint = finding
-                    .rule
-                    .hadolint
-                    .map(|code| format!(" ({code})"))
-                    .unwrap_or_default();
-                format!("{}{hadolint}: {}", finding.rule.id, finding.message)
-            })
+            .map(|finding| format!("{}: {}", label(finding), finding.message))
             .collect(),
         other => vec![other.to_string()],
     };

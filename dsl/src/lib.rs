@@ -69,7 +69,10 @@ pub use stagecraft_rules as rules;
 /// error in a stage that ships (install without cleanup, cleanup before the
 /// install, pip/apk/conda/dnf caches, a missing `-y`, ...). Each problem is
 /// a compile error pointing at the literal, saying what is wrong, why it
-/// costs and the fix.
+/// costs and the fix. Rules that are only warnings (`apt` instead of
+/// `apt-get`, a pipe without pipefail, `cd`) are compiler warnings, shown as
+/// the use of a deprecated constant: `#[allow(deprecated)]` silences them,
+/// `#[deny(deprecated)]` makes them errors.
 ///
 /// ```
 /// use stagecraft::{run, Dockerfile};

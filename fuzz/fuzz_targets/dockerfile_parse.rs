@@ -1,0 +1,19 @@
+//! The Dockerfile parser and checker must never panic or hang on any input:
+//! `stagecraft lint` runs them on whatever file it is given.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use stagecraft_rules::dockerfile::{check_dockerfile, parse_bytes, Options};
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(dockerfile) = parse_bytes(data) {
+        let last = Options { target: None };
+        for finding in check_dockerfile(&dockerfile, &last) {
+            assert!(finding.line >= 1);
+            assert!(finding.stage < dockerfile.stages.len().max(1));
+        }
+        if let Some(first) = dockerfile.stages.first().and_then(|s| s.from.alias.clone()) {
+            let _ = check_dockerfile(&dockerfile, &Options { target: Some(first) });
+        }
+    }
+});

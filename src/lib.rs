@@ -6,6 +6,7 @@
 //! `tests/golden/`.
 
 pub mod fortune;
+pub mod lolcow;
 pub mod static_link;
 
 /// The README's code blocks, compiled and run as doctests so it cannot drift

@@ -92,3 +92,25 @@ fn every_golden_passes_lint() {
         assert!(errors.is_empty(), "{errors:#?}");
     }
 }
+
+/// The lolcow example: naive, the workshop's 2021 naive image, and what the
+/// traced variant builds to trace the pipe (the build stage and the
+/// throwaway trace stage; its `FROM scratch` lines exist only after a build,
+/// see `tests/lolcow_build.rs`).
+#[test]
+fn lolcow_variants() {
+    use stagecraft_workshop::lolcow::{self, Variant};
+    let naive = lolcow::naive().expect("the naive lolcow builds");
+    expect_file!["golden/lolcow/naive.Dockerfile"].assert_eq(&naive.render());
+    let seed = lolcow::seed(Variant::Naive)
+        .expect("the workshop has a naive lolcow")
+        .expect("the seed builds");
+    expect_file!["golden/lolcow/seed/naive.Dockerfile"].assert_eq(&seed.render());
+    assert!(lolcow::seed(Variant::Traced).is_none());
+    let build = lolcow::build_stage().expect("the build stage builds");
+    let (traced, alias) =
+        stagecraft::harvest::trace_stage(&build, lolcow::BUILD_STAGE, &lolcow::harvest())
+            .expect("the trace stage builds");
+    assert_eq!(alias, "build-trace");
+    expect_file!["golden/lolcow/traced-trace-stage.Dockerfile"].assert_eq(&traced.render());
+}

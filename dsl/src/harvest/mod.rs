@@ -40,6 +40,8 @@
 #[cfg(feature = "engine")]
 mod resolve;
 mod script;
+#[cfg(feature = "engine")]
+mod trace;
 
 use thiserror::Error;
 
@@ -49,6 +51,11 @@ pub use self::resolve::{
     ResolveError, StageFs, EXPORT_LABEL,
 };
 use self::script::Call;
+#[cfg(feature = "engine")]
+pub use self::trace::{
+    trace, trace_blocking, trace_stage, TraceError, TraceLog, Traced, STRACE_CALLS, TRACE_DIR,
+    TRACE_LABEL,
+};
 use crate::error::{ErrorKind, Part};
 use crate::model::{Instruction, Run};
 use crate::stage::{DockerfileBuilder, Named, ShellKind, StageBuilder, StageRef, WithShell};
@@ -70,6 +77,7 @@ enum Declared {
     Package { name: String, docs: bool },
     Path(String),
     File { source: String, destination: String },
+    Traced(Vec<String>),
 }
 
 impl Harvest {
@@ -139,6 +147,24 @@ impl Harvest {
         self
     }
 
+    /// A command (exec form, e.g. `["/bin/sh", "-c", "fortune | cowsay"]`)
+    /// whose run in the build stage is traced with `strace -f`: every file
+    /// it opened, executed or found (with the interpreters of the scripts it
+    /// executed and the closures of the ELF programs) is harvested. Only the
+    /// traced strategy (`harvest::trace`, feature `engine`) runs it; the
+    /// self-contained and resolved strategies refuse it
+    /// ([`HarvestError::NeedsTrace`]).
+    pub fn traced<I, S>(mut self, command: I) -> Harvest
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.declared.push(Declared::Traced(
+            command.into_iter().map(Into::into).collect(),
+        ));
+        self
+    }
+
     /// Checks the package names of [`except_packages`](Self::except_packages).
     fn except(&self) -> Result<Vec<String>, HarvestError> {
         for name in &self.except {
@@ -173,6 +199,11 @@ impl Harvest {
                             docs: *docs,
                         }
                     }
+                    Declared::Traced(command) => {
+                        return Err(HarvestError::NeedsTrace {
+                            command: command.join(" "),
+                        })
+                    }
                 })
             })
             .collect()
@@ -203,6 +234,15 @@ pub enum HarvestError {
         name: String,
         /// What is wrong.
         reason: String,
+    },
+    /// A [`Harvest::traced`] command given to a strategy that does not run it.
+    #[error(
+        "harvest traced({command:?}) needs the traced strategy: resolve it with \
+         stagecraft::harvest::trace (feature `engine`)"
+    )]
+    NeedsTrace {
+        /// The command, its words joined by spaces.
+        command: String,
     },
 }
 

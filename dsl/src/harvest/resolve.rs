@@ -376,6 +376,12 @@ pub enum Reason {
     Path,
     /// A declared [`Harvest::file`].
     File,
+    /// Opened, executed or found by the [`Harvest::traced`] run of `command`
+    /// (see [`trace`](super::trace)).
+    Traced {
+        /// The traced command, as a shell would read it.
+        command: String,
+    },
 }
 
 impl Reason {
@@ -391,6 +397,7 @@ impl Reason {
             Reason::Package { name } => format!("package {name}"),
             Reason::Path => "path".to_string(),
             Reason::File => "file".to_string(),
+            Reason::Traced { command } => format!("traced: {command}"),
         }
     }
 }
@@ -719,6 +726,8 @@ impl StageFs {
                     source,
                     destination,
                 } => resolver.file(source, destination)?,
+                // Refused by `harvest.calls()` above; `trace` resolves what the run touched.
+                Declared::Traced(_) => {}
             }
         }
         if !resolver.missing.is_empty() {

@@ -10,10 +10,24 @@
 
 use proc_macro::TokenStream;
 
+mod dockerfile;
 mod run;
 
 /// A `RUN` command checked at compile time; see `stagecraft::run!`.
 #[proc_macro]
 pub fn run(input: TokenStream) -> TokenStream {
     run::expand(input.into()).into()
+}
+
+/// A whole Dockerfile checked at compile time; see `stagecraft::dockerfile!`.
+#[proc_macro]
+pub fn dockerfile(input: TokenStream) -> TokenStream {
+    dockerfile::expand_text(input.into()).into()
+}
+
+/// A Dockerfile read from a file and checked at compile time; see
+/// `stagecraft::include_dockerfile!`.
+#[proc_macro]
+pub fn include_dockerfile(input: TokenStream) -> TokenStream {
+    dockerfile::expand_file(input.into()).into()
 }

@@ -42,6 +42,7 @@ pub mod emit;
 #[cfg(feature = "engine")]
 pub mod engine;
 pub mod error;
+pub mod from_text;
 pub mod harvest;
 pub mod image_ref;
 pub mod lint;
@@ -94,6 +95,54 @@ pub use stagecraft_rules as rules;
 /// ```
 pub use stagecraft_macros::run;
 
+/// A whole Dockerfile, written as a string literal, checked at compile time
+/// and converted to the typed [`Dockerfile`].
+///
+/// At compile time the text is parsed, checked with the stage-aware rules of
+/// `stagecraft lint` (see [`rules::dockerfile::check`]: a finding that is an
+/// error where it is, e.g. apt lists left in a stage that ships, `RUN` in a
+/// `scratch` stage, `COPY --from` an unknown stage, a repeated stage name),
+/// and checked for what the model cannot hold
+/// ([`rules::dockerfile::model_support`]). Every problem is its own compile
+/// error pointing at the literal, starting with `line N:`. Warnings do not
+/// stop compilation. The value is what [`Dockerfile::parse`] makes of the
+/// text: comments are dropped.
+///
+/// ```
+/// let dockerfile = stagecraft::dockerfile!(r#"
+/// FROM debian:bookworm-slim AS build
+/// RUN apt-get update \
+///  && apt-get install -y --no-install-recommends fortune-mod \
+///  && rm -rf /var/lib/apt/lists/*
+///
+/// FROM scratch
+/// COPY --from=build /usr/games/fortune /usr/games/fortune
+/// ENTRYPOINT ["/usr/games/fortune"]
+/// "#);
+/// assert_eq!(dockerfile.stages().len(), 2);
+/// ```
+///
+/// ```compile_fail
+/// // SC022: a scratch stage has no shell to run the command.
+/// let dockerfile = stagecraft::dockerfile!("FROM scratch\nRUN make\n");
+/// ```
+pub use stagecraft_macros::dockerfile;
+
+/// [`dockerfile!`] for a file: `include_dockerfile!("path")` reads the file
+/// at compile time, checks it like [`dockerfile!`], and reports each problem
+/// as `path:line: ...`. Cargo rebuilds the crate when the file changes.
+///
+/// The path is relative to the root of the package whose source invokes the
+/// macro: `CARGO_MANIFEST_DIR` when the file is there, otherwise the nearest
+/// directory above the invoking source file that holds a `Cargo.toml` (the
+/// case when a tool like trybuild compiles a package's files from a
+/// generated package). An absolute path is used as it is.
+///
+/// ```ignore
+/// let dockerfile = stagecraft::include_dockerfile!("docker/app.Dockerfile");
+/// ```
+pub use stagecraft_macros::include_dockerfile;
+
 #[doc(hidden)]
 pub mod __private {
     use crate::model::Run;
@@ -106,6 +155,21 @@ pub mod __private {
             Err(error) => {
                 unreachable!("run! accepted a command that Run::checked refuses: {error}")
             }
+        }
+    }
+
+    /// The expansion of `dockerfile!` and `include_dockerfile!`: the text
+    /// was parsed and checked at compile time by the same functions
+    /// `Dockerfile::parse` calls (`stagecraft_rules::dockerfile::parse` and
+    /// `model_support::model_problems`), so this does not fail.
+    pub fn dockerfile_from_text(text: &'static str) -> crate::model::Dockerfile {
+        match crate::model::Dockerfile::parse(text) {
+            Ok(dockerfile) => dockerfile,
+            Err(errors) => unreachable!(
+                "dockerfile!/include_dockerfile! accepted a Dockerfile that \
+                 Dockerfile::parse refuses (a bug in stagecraft's \
+                 model_support checks; please report it):\n{errors}"
+            ),
         }
     }
 }

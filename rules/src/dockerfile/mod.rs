@@ -20,6 +20,7 @@
 //! ```
 
 pub mod check;
+pub mod model_support;
 pub mod parse;
 
 pub use check::{

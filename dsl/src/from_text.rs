@@ -1,0 +1,606 @@
+//! From Dockerfile text to the typed model: [`Dockerfile::parse`].
+//!
+//! The text is read by the same parser as `stagecraft lint`
+//! ([`stagecraft_rules::dockerfile::parse`]) and converted instruction by
+//! instruction:
+//!
+//! * `FROM [--platform=...] base [AS alias]`: an earlier stage's alias
+//!   becomes [`Base::Stage`], `scratch` [`Base::Scratch`], an image whose
+//!   name contains `distroless` [`Base::ShellLess`] (except the `:debug`
+//!   tags, which carry a busybox shell, as the rules read them), any other
+//!   image [`Base::Image`];
+//! * a shell-form `RUN` goes through [`Run::checked`], so it is held to the
+//!   same rules as `run!` (those of a stage that ships); its text keeps the
+//!   line continuations as written, so rendering gives the same lines back;
+//! * `COPY`/`ADD` with their flags, `ENV`, `LABEL`, `ARG` (one model `ARG`
+//!   per name), `WORKDIR`, `USER`, `EXPOSE` (one model `EXPOSE` per port),
+//!   `ENTRYPOINT`, `CMD`, `HEALTHCHECK` (durations in whole seconds),
+//!   `SHELL` and `STOPSIGNAL` map to their [`Instruction`]s;
+//! * **comments are dropped**, and so are the `# syntax=` and `# escape=`
+//!   parser directives (the model renders with the default escape `\`);
+//!   they do not change what the image holds.
+//!
+//! What the model has no place for yet (exec-form and heredoc `RUN`s,
+//! `RUN --mount`/`--network`, `VOLUME`, `ONBUILD`, `MAINTAINER`,
+//! `COPY --from` an image or a stage index, `EXPOSE` ranges, ...) is an error
+//! with its line ([`ParseErrorKind::NotSupported`]), never silently dropped.
+//! The list is [`stagecraft_rules::dockerfile::model_support`], which the
+//! `dockerfile!` and `include_dockerfile!` macros check at compile time.
+//! Every problem is reported, each with its line; nothing here panics.
+//!
+//! `parse` does not lint: call [`Dockerfile::validate`] or
+//! [`Dockerfile::lint`] on the result for the stage-aware rules.
+//!
+//! ```
+//! use stagecraft::Dockerfile;
+//!
+//! let text = "FROM debian:bookworm-slim AS build\n\
+//!             RUN make\n\
+//!             \n\
+//!             FROM scratch\n\
+//!             COPY --from=build /app /app\n\
+//!             ENTRYPOINT [\"/app\"]\n";
+//! let dockerfile = Dockerfile::parse(text)?;
+//! assert_eq!(dockerfile.stages().len(), 2);
+//! assert_eq!(dockerfile.render(), text);
+//!
+//! let error = Dockerfile::parse("FROM debian\nVOLUME /data\n").unwrap_err();
+//! assert_eq!(error.errors()[0].line, 2);
+//! assert!(error.to_string().contains("not supported by the model yet (line 2)"));
+//! # Ok::<(), stagecraft::from_text::ParseErrors>(())
+//! ```
+
+use std::fmt;
+
+use stagecraft_rules::dockerfile::check::{stages, Base as RulesBase, Options};
+use stagecraft_rules::dockerfile::model_support::{
+    model_problems, run_text, whole_seconds, ModelProblemKind,
+};
+use stagecraft_rules::dockerfile::parse::{
+    Command as ParsedCommand, Instruction as ParsedInstruction, InstructionKind,
+    ParseErrorKind as SyntaxErrorKind,
+};
+use stagecraft_rules::dockerfile::{is_shell_less_image, parse as parse_text};
+
+use crate::error::{ModelError, Part};
+use crate::image_ref::{ImageRef, ImageRefError};
+use crate::model::{
+    Add, Arg, Base, Command, Copy, Dockerfile, Healthcheck, Instruction, KeyValue, Port, Protocol,
+    Run, Stage, Violations,
+};
+
+/// Why Dockerfile text cannot become the model: every problem, in line
+/// order (never empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseErrors {
+    errors: Vec<ParseError>,
+}
+
+impl ParseErrors {
+    /// The problems, in line order.
+    pub fn errors(&self) -> &[ParseError] {
+        &self.errors
+    }
+
+    /// The problems, in line order.
+    pub fn iter(&self) -> std::slice::Iter<'_, ParseError> {
+        self.errors.iter()
+    }
+
+    fn new(mut errors: Vec<ParseError>) -> ParseErrors {
+        errors.sort_by_key(|error| error.line);
+        ParseErrors { errors }
+    }
+}
+
+impl fmt::Display for ParseErrors {
+    /// One problem per line.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, error) in self.errors.iter().enumerate() {
+            if index > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ParseErrors {}
+
+impl<'a> IntoIterator for &'a ParseErrors {
+    type Item = &'a ParseError;
+    type IntoIter = std::slice::Iter<'a, ParseError>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.errors.iter()
+    }
+}
+
+/// One problem, with the 1-based line of its instruction (of the `FROM` for
+/// a problem with a stage).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// The line.
+    pub line: usize,
+    /// What is wrong.
+    pub kind: ParseErrorKind,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ParseErrorKind::NotSupported { what, fix } => write!(
+                f,
+                "{what} is not supported by the model yet (line {}): {fix}",
+                self.line
+            ),
+            kind => write!(f, "line {}: {kind}", self.line),
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// What is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ParseErrorKind {
+    /// The text is no Dockerfile (unknown instruction, unterminated heredoc, ...).
+    Syntax(SyntaxErrorKind),
+    /// A construct the model has no place for yet.
+    NotSupported {
+        /// What it is, e.g. ``"`VOLUME`"``.
+        what: String,
+        /// How to write it so that the model can hold it.
+        fix: &'static str,
+    },
+    /// A shell-form `RUN` that [`Run::checked`] refuses.
+    Run(Violations),
+    /// A value the model refuses (an alias, a name, a relative destination, ...).
+    Invalid {
+        /// Which value.
+        what: &'static str,
+        /// The value as written.
+        value: String,
+        /// What a valid value looks like.
+        rule: String,
+    },
+    /// A base image reference the model refuses.
+    Image(ImageRefError),
+    /// A problem found when the model was validated ([`Dockerfile::from_parts`]).
+    Model(ModelError),
+}
+
+impl fmt::Display for ParseErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParseErrorKind::Syntax(kind) => write!(f, "{kind}"),
+            ParseErrorKind::NotSupported { what, fix } => {
+                write!(f, "{what} is not supported by the model yet: {fix}")
+            }
+            ParseErrorKind::Run(violations) => write!(
+                f,
+                "the model holds every RUN to the rules of a stage that ships \
+                 (`Run::checked`), and refuses this one: {violations}"
+            ),
+            ParseErrorKind::Invalid { what, value, rule } => {
+                write!(f, "invalid {what} {value:?}: {rule}")
+            }
+            ParseErrorKind::Image(error) => write!(f, "{error}"),
+            ParseErrorKind::Model(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl From<ModelProblemKind> for ParseErrorKind {
+    fn from(kind: ModelProblemKind) -> Self {
+        match kind {
+            ModelProblemKind::NotSupported { what, fix } => {
+                ParseErrorKind::NotSupported { what, fix }
+            }
+            ModelProblemKind::RunRefused(rejection) => ParseErrorKind::Run(rejection),
+            ModelProblemKind::Invalid { what, value, rule } => {
+                ParseErrorKind::Invalid { what, value, rule }
+            }
+            // `ModelProblemKind` is non-exhaustive; describe what we do not know.
+            other => ParseErrorKind::NotSupported {
+                what: other.to_string(),
+                fix: "see stagecraft_rules::dockerfile::model_support",
+            },
+        }
+    }
+}
+
+impl Dockerfile {
+    /// Parses Dockerfile text into the typed model; see the
+    /// [module documentation](crate::from_text) for how each instruction
+    /// maps, and what is refused.
+    ///
+    /// ```
+    /// use stagecraft::{Base, Dockerfile, Instruction};
+    ///
+    /// let dockerfile = Dockerfile::parse(
+    ///     "FROM gcr.io/distroless/static-debian12\n\
+    ///      ## comments are dropped\n\
+    ///      COPY app /app\n\
+    ///      ENTRYPOINT [\"/app\"]\n",
+    /// )?;
+    /// let stage = &dockerfile.stages()[0];
+    /// assert!(matches!(stage.base, Base::ShellLess(_)));
+    /// assert!(matches!(stage.instructions[0], Instruction::Copy(_)));
+    /// assert_eq!(stage.instructions.len(), 2);
+    ///
+    /// // Every problem, each with its line.
+    /// let errors = Dockerfile::parse(
+    ///     "FROM debian\nRUN [\"make\"]\nRUN pip install numpy\nONBUILD RUN make\n",
+    /// )
+    /// .unwrap_err();
+    /// let lines: Vec<_> = errors.iter().map(|e| e.line).collect();
+    /// assert_eq!(lines, [2, 3, 4]);
+    /// assert!(errors.to_string().contains("SC009"));
+    /// # Ok::<(), stagecraft::from_text::ParseErrors>(())
+    /// ```
+    pub fn parse(text: &str) -> Result<Dockerfile, ParseErrors> {
+        let parsed = parse_text(text).map_err(|error| {
+            ParseErrors::new(vec![ParseError {
+                line: error.line,
+                kind: ParseErrorKind::Syntax(error.kind),
+            }])
+        })?;
+        let problems = model_problems(text, &parsed);
+        if !problems.is_empty() {
+            return Err(ParseErrors::new(
+                problems
+                    .into_iter()
+                    .map(|problem| ParseError {
+                        line: problem.line,
+                        kind: problem.kind.into(),
+                    })
+                    .collect(),
+            ));
+        }
+        Converter {
+            text,
+            escape: parsed.escape,
+            errors: Vec::new(),
+        }
+        .run(&parsed)
+    }
+}
+
+/// The conversion proper. `model_problems` has already refused what the
+/// model cannot hold; the checks here are the last line of defence and
+/// report rather than panic.
+struct Converter<'a> {
+    text: &'a str,
+    escape: char,
+    errors: Vec<ParseError>,
+}
+
+impl Converter<'_> {
+    fn error(&mut self, line: usize, kind: ParseErrorKind) {
+        self.errors.push(ParseError { line, kind });
+    }
+
+    fn not_supported(&mut self, line: usize, what: impl Into<String>) {
+        self.error(
+            line,
+            ParseErrorKind::NotSupported {
+                what: what.into(),
+                fix: "see stagecraft_rules::dockerfile::model_support",
+            },
+        );
+    }
+
+    fn run(
+        mut self,
+        parsed: &stagecraft_rules::dockerfile::Dockerfile,
+    ) -> Result<Dockerfile, ParseErrors> {
+        let mut args = Vec::new();
+        let first_arg_line = parsed.global_args.first().map_or(1, |arg| arg.line);
+        for instruction in &parsed.global_args {
+            if let InstructionKind::Arg(pairs) = &instruction.kind {
+                args.extend(pairs.iter().map(|(name, default)| Arg {
+                    name: name.clone(),
+                    default: default.clone(),
+                }));
+            }
+        }
+        let infos = stages(parsed, &Options::default());
+        let mut model_stages = Vec::with_capacity(parsed.stages.len());
+        // For each stage: the line of its FROM and of each model instruction.
+        let mut lines: Vec<(usize, Vec<usize>)> = Vec::with_capacity(parsed.stages.len());
+        for (stage, info) in parsed.stages.iter().zip(&infos) {
+            let base = match &info.base {
+                RulesBase::Stage(_) => Base::Stage(stage.from.image.clone()),
+                RulesBase::Scratch => Base::Scratch,
+                RulesBase::Image(image) => match ImageRef::parse(image) {
+                    Ok(reference) if is_shell_less_image(image) => Base::ShellLess(reference),
+                    Ok(reference) => Base::Image(reference),
+                    Err(error) => {
+                        self.error(stage.line, ParseErrorKind::Image(error));
+                        Base::Scratch
+                    }
+                },
+            };
+            let mut instructions = Vec::with_capacity(stage.instructions.len());
+            let mut instruction_lines = Vec::with_capacity(stage.instructions.len());
+            for instruction in &stage.instructions {
+                for converted in self.instruction(instruction) {
+                    instructions.push(converted);
+                    instruction_lines.push(instruction.line);
+                }
+            }
+            model_stages.push(Stage {
+                alias: stage.from.alias.clone(),
+                base,
+                platform: stage.from.platform.clone(),
+                instructions,
+            });
+            lines.push((stage.line, instruction_lines));
+        }
+        if !self.errors.is_empty() {
+            return Err(ParseErrors::new(self.errors));
+        }
+        Dockerfile::from_parts(args, model_stages).map_err(|errors| {
+            ParseErrors::new(
+                errors
+                    .iter()
+                    .map(|error| {
+                        let location = &error.location;
+                        let line = match location.stage.and_then(|index| lines.get(index)) {
+                            None => first_arg_line,
+                            Some((from_line, instruction_lines)) => match location.part {
+                                Part::Instruction(position, _) => instruction_lines
+                                    .get(position)
+                                    .copied()
+                                    .unwrap_or(*from_line),
+                                Part::From | Part::Whole => *from_line,
+                            },
+                        };
+                        ParseError {
+                            line,
+                            kind: ParseErrorKind::Model(error.clone()),
+                        }
+                    })
+                    .collect(),
+            )
+        })
+    }
+
+    /// The model instructions of one parsed instruction (`ARG a b` and
+    /// `EXPOSE 80 443` give several; an error gives none).
+    fn instruction(&mut self, instruction: &ParsedInstruction) -> Vec<Instruction> {
+        let line = instruction.line;
+        let flag = |name: &str| instruction.flag(name).map(str::to_owned);
+        let seconds = |name: &str| instruction.flag(name).and_then(whole_seconds);
+        match &instruction.kind {
+            InstructionKind::Run(_) => match run_text(self.text, self.escape, instruction) {
+                Some(text) => match Run::checked(text) {
+                    Ok(run) => vec![Instruction::Run(run)],
+                    Err(violations) => {
+                        self.error(line, ParseErrorKind::Run(violations));
+                        Vec::new()
+                    }
+                },
+                None => {
+                    self.not_supported(line, "this `RUN`");
+                    Vec::new()
+                }
+            },
+            InstructionKind::Copy(copy) => {
+                if !copy.heredocs.is_empty() {
+                    self.not_supported(line, "a heredoc `COPY`");
+                    return Vec::new();
+                }
+                vec![Instruction::Copy(Copy {
+                    from: copy.from.clone(),
+                    sources: copy.sources.clone(),
+                    destination: copy.dest.clone(),
+                    chown: copy.chown.clone(),
+                    chmod: copy.chmod.clone(),
+                    link: copy.link,
+                })]
+            }
+            InstructionKind::Add(add) => {
+                if !add.heredocs.is_empty() || add.from.is_some() || add.link {
+                    self.not_supported(line, "this `ADD`");
+                    return Vec::new();
+                }
+                vec![Instruction::Add(Add {
+                    sources: add.sources.clone(),
+                    destination: add.dest.clone(),
+                    chown: add.chown.clone(),
+                    chmod: add.chmod.clone(),
+                })]
+            }
+            InstructionKind::Env(pairs) => vec![Instruction::Env(key_values(pairs))],
+            InstructionKind::Label(pairs) => vec![Instruction::Label(key_values(pairs))],
+            InstructionKind::Arg(pairs) => pairs
+                .iter()
+                .map(|(name, default)| {
+                    Instruction::Arg(Arg {
+                        name: name.clone(),
+                        default: default.clone(),
+                    })
+                })
+                .collect(),
+            InstructionKind::Workdir(path) => vec![Instruction::Workdir(path.clone())],
+            InstructionKind::User(user) => vec![Instruction::User(user.clone())],
+            InstructionKind::Expose(ports) => {
+                let mut out = Vec::with_capacity(ports.len());
+                for port in ports {
+                    match parse_port(port) {
+                        Some(port) => out.push(Instruction::Expose(port)),
+                        None => self.not_supported(line, format!("`EXPOSE {port}`")),
+                    }
+                }
+                out
+            }
+            InstructionKind::Entrypoint(command) => vec![Instruction::Entrypoint(convert(command))],
+            InstructionKind::Cmd(command) => vec![Instruction::Cmd(convert(command))],
+            InstructionKind::Healthcheck(None) => vec![Instruction::Healthcheck(Healthcheck::None)],
+            InstructionKind::Healthcheck(Some(command)) => {
+                vec![Instruction::Healthcheck(Healthcheck::Check {
+                    command: convert(command),
+                    interval_secs: seconds("interval"),
+                    timeout_secs: seconds("timeout"),
+                    start_period_secs: seconds("start-period"),
+                    retries: flag("retries").and_then(|r| r.parse().ok()),
+                })]
+            }
+            InstructionKind::Shell(words) => vec![Instruction::Shell(words.clone())],
+            InstructionKind::Stopsignal(signal) => vec![Instruction::StopSignal(signal.clone())],
+            InstructionKind::Volume(_)
+            | InstructionKind::Maintainer(_)
+            | InstructionKind::Onbuild(_) => {
+                self.not_supported(line, format!("`{}`", instruction.keyword));
+                Vec::new()
+            }
+        }
+    }
+}
+
+fn key_values(pairs: &[(String, String)]) -> Vec<KeyValue> {
+    pairs
+        .iter()
+        .map(|(key, value)| KeyValue::new(key.clone(), value.clone()))
+        .collect()
+}
+
+fn convert(command: &ParsedCommand) -> Command {
+    match command {
+        ParsedCommand::Shell(text) => Command::Shell(text.clone()),
+        ParsedCommand::Exec(words) => Command::Exec(words.clone()),
+    }
+}
+
+/// `80`, `80/tcp`, `53/udp`.
+fn parse_port(port: &str) -> Option<Port> {
+    let (number, protocol) = match port.split_once('/') {
+        Some((number, protocol)) if protocol.eq_ignore_ascii_case("tcp") => (number, Protocol::Tcp),
+        Some((number, protocol)) if protocol.eq_ignore_ascii_case("udp") => (number, Protocol::Udp),
+        Some(_) => return None,
+        None => (port, Protocol::Tcp),
+    };
+    if !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(Port {
+        number: number.parse().ok()?,
+        protocol,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_instruction_maps() {
+        let text = "ARG VERSION=1 OTHER\n\
+                    FROM --platform=linux/amd64 debian:bookworm-slim AS build\n\
+                    WORKDIR /src\n\
+                    COPY --chown=app:app --chmod=0644 a.c b.c ./\n\
+                    ADD --chown=app https://example.com/x.tar.gz /opt/\n\
+                    ENV A=1 B=\"two words\"\n\
+                    LABEL org.opencontainers.image.title=demo\n\
+                    ARG IN_STAGE\n\
+                    USER app:app\n\
+                    EXPOSE 80 53/udp\n\
+                    SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\n\
+                    RUN make \\\n && make install\n\
+                    HEALTHCHECK --interval=1m --timeout=5s --retries=3 CMD curl -f localhost\n\
+                    STOPSIGNAL SIGINT\n\
+                    CMD make run\n\
+                    FROM build\n\
+                    HEALTHCHECK NONE\n\
+                    ENTRYPOINT [\"/bin/app\"]\n";
+        let df = Dockerfile::parse(text).unwrap();
+        assert_eq!(df.args().len(), 2);
+        let build = &df.stages()[0];
+        assert_eq!(build.platform.as_deref(), Some("linux/amd64"));
+        let keywords: Vec<_> = build.instructions.iter().map(|i| i.keyword()).collect();
+        assert_eq!(
+            keywords,
+            [
+                "WORKDIR",
+                "COPY",
+                "ADD",
+                "ENV",
+                "LABEL",
+                "ARG",
+                "USER",
+                "EXPOSE",
+                "EXPOSE",
+                "SHELL",
+                "RUN",
+                "HEALTHCHECK",
+                "STOPSIGNAL",
+                "CMD"
+            ]
+        );
+        assert_eq!(
+            build.instructions[11],
+            Instruction::Healthcheck(Healthcheck::Check {
+                command: Command::Shell("curl -f localhost".into()),
+                interval_secs: Some(60),
+                timeout_secs: Some(5),
+                start_period_secs: None,
+                retries: Some(3),
+            })
+        );
+        assert_eq!(
+            build.instructions[8],
+            Instruction::Expose(Port {
+                number: 53,
+                protocol: Protocol::Udp
+            })
+        );
+        assert_eq!(df.stages()[1].base, Base::Stage("build".into()));
+        assert!(df.render().contains("RUN make \\\n && make install\n"));
+    }
+
+    #[test]
+    fn problems_come_with_lines_and_all_at_once() {
+        let errors =
+            Dockerfile::parse("FROM a\nMAINTAINER me\nRUN --network=none make\nEXPOSE 1-2\n")
+                .unwrap_err();
+        let lines: Vec<_> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [2, 3, 4]);
+        assert!(errors
+            .iter()
+            .all(|e| matches!(e.kind, ParseErrorKind::NotSupported { .. })));
+        let error = Dockerfile::parse("FROM a\nBOGUS x\n").unwrap_err();
+        assert_eq!(error.to_string(), "line 2: unknown instruction `BOGUS`");
+        // What the model's validation would refuse is found first, with its line.
+        let error = Dockerfile::parse("FROM a AS x\nFROM b AS X\nRUN make\n").unwrap_err();
+        assert_eq!(error.errors()[0].line, 2);
+        assert!(matches!(
+            error.errors()[0].kind,
+            ParseErrorKind::Invalid {
+                what: "stage alias",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn hostile_inputs_do_not_panic() {
+        for text in [
+            "",
+            "\u{feff}FROM a\r\nRUN make\r\n",
+            "FROM a\nRUN \\",
+            "FROM a\nRUN <<EOF\n",
+            "FROM a\nCOPY --from= a b",
+            "FROM a\nHEALTHCHECK --interval=99999999999999999999h CMD x",
+            "FROM a\nEXPOSE 99999",
+            "FROM a\nCMD [\"\\u0000\"]",
+            "FROM $X\n",
+            "FROM a AS scratch\n",
+            "FROM a\nUSER\t\n",
+        ] {
+            let _ = Dockerfile::parse(text);
+        }
+    }
+}

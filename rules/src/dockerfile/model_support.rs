@@ -1,0 +1,1138 @@
+//! What the typed model of the `stagecraft` crate can hold, decided on a
+//! parsed Dockerfile.
+//!
+//! `stagecraft::Dockerfile::parse` turns Dockerfile text into the typed
+//! model, and the `dockerfile!`/`include_dockerfile!` macros promise at
+//! compile time that this conversion will succeed. The macros cannot call the
+//! model (the library depends on the macros, not the other way round), so
+//! both sides call [`model_problems`] here: one list of what the model has no
+//! place for, and of the values it refuses.
+//!
+//! A problem is one of:
+//!
+//! * [`ModelProblemKind::NotSupported`]: a construct the model cannot
+//!   represent yet (exec-form and heredoc `RUN`s, `RUN --mount`/`--network`,
+//!   `VOLUME`, `ONBUILD`, `MAINTAINER`, `COPY --from` an image or a stage
+//!   index, `EXPOSE` ranges, `HEALTHCHECK` durations that are not whole
+//!   seconds, ...). Converting it would drop or change something, so it is
+//!   refused instead.
+//! * [`ModelProblemKind::RunRefused`]: a shell-form `RUN` that
+//!   `Run::checked` refuses. The model holds every `RUN` to the rules of a
+//!   stage that ships, whatever its stage, through
+//!   [`accept_run`](crate::accept::accept_run): an install that leaves its
+//!   cache behind is refused even in a build-only stage, where
+//!   [`check_dockerfile`](super::check_dockerfile) only warns.
+//! * [`ModelProblemKind::Invalid`]: a value the model's validation refuses
+//!   (an alias or `ARG` name outside Docker's grammar, a bad image reference,
+//!   a relative `COPY` destination before any `WORKDIR`, ...). These mirror
+//!   the checks of `stagecraft`'s `model/validate.rs` and `ImageRef::parse`;
+//!   a test in the workspace (`tests/from_text.rs`) holds the two together.
+//!
+//! The list is complete on its own (it does not rely on the rules, which a
+//! `# stagecraft ignore=` comment can silence). Where a rule of
+//! [`check_dockerfile`](super::check_dockerfile) says the same thing (a
+//! `RUN` in a shell-less stage and SC022, `COPY --from` an unknown stage and
+//! SC023, ...), [`ModelProblem::covered_by`] names it, so that a caller
+//! reporting both shows it once.
+//!
+//! Comments and the `# syntax=`/`# escape=` parser directives are not part of
+//! the model: the conversion drops them, and they are no problem.
+//!
+//! ```
+//! use stagecraft_rules::dockerfile::model_support::{model_problems, ModelProblemKind};
+//! use stagecraft_rules::dockerfile::parse;
+//!
+//! let text = "FROM debian:bookworm-slim\nVOLUME /data\nRUN [\"make\"]\n";
+//! let problems = model_problems(text, &parse(text).unwrap());
+//! let lines: Vec<_> = problems.iter().map(|p| p.line).collect();
+//! assert_eq!(lines, [2, 3]);
+//! assert!(matches!(problems[0].kind, ModelProblemKind::NotSupported { .. }));
+//! assert_eq!(
+//!     problems[0].to_string(),
+//!     "`VOLUME` is not supported by the model yet (line 2): \
+//!      declare volumes when the container runs (`docker run -v`)"
+//! );
+//! ```
+
+use std::fmt;
+
+use crate::accept::{accept_run, Rejection};
+use crate::catalogue::{SC021, SC022, SC023, SC024, SC025};
+use crate::dockerfile::check::{stages, Options, StageInfo};
+use crate::dockerfile::parse::{Command, Copy, Dockerfile, Instruction, InstructionKind};
+use crate::text::check_run_text;
+
+/// One thing the typed model cannot hold, with its line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelProblem {
+    /// The 1-based line of the instruction (of the `FROM` for a stage).
+    pub line: usize,
+    /// What it is.
+    pub kind: ModelProblemKind,
+    /// The rule of [`check_dockerfile`](super::check_dockerfile) whose
+    /// error on the same line says the same thing (e.g. `SC022` for a `RUN`
+    /// in a shell-less stage), so that a caller that reports both can show
+    /// it once. `None` when no rule covers it.
+    pub covered_by: Option<&'static str>,
+}
+
+/// What the model cannot hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ModelProblemKind {
+    /// A construct the model has no place for yet.
+    NotSupported {
+        /// What it is, e.g. ``"`VOLUME`"`` or ``"an exec-form `RUN`"``.
+        what: String,
+        /// How to write it so that the model can hold it.
+        fix: &'static str,
+    },
+    /// A shell-form `RUN` that `Run::checked` refuses.
+    RunRefused(Rejection),
+    /// A value the model refuses.
+    Invalid {
+        /// Which value, e.g. `"USER"` or `"stage alias"`.
+        what: &'static str,
+        /// The value as written.
+        value: String,
+        /// What a valid value looks like.
+        rule: String,
+    },
+}
+
+impl fmt::Display for ModelProblemKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelProblemKind::NotSupported { what, fix } => {
+                write!(f, "{what} is not supported by the model yet: {fix}")
+            }
+            ModelProblemKind::RunRefused(rejection) => write!(
+                f,
+                "the model holds every RUN to the rules of a stage that ships \
+                 (`Run::checked`), and refuses this one: {rejection}"
+            ),
+            ModelProblemKind::Invalid { what, value, rule } => {
+                write!(f, "invalid {what} {value:?}: {rule}")
+            }
+        }
+    }
+}
+
+impl fmt::Display for ModelProblem {
+    /// `... is not supported by the model yet (line N): fix`, or `line N: ...`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            ModelProblemKind::NotSupported { what, fix } => write!(
+                f,
+                "{what} is not supported by the model yet (line {}): {fix}",
+                self.line
+            ),
+            kind => write!(f, "line {}: {kind}", self.line),
+        }
+    }
+}
+
+impl std::error::Error for ModelProblem {}
+
+/// The text a shell-form `RUN` holds in the model: the source lines of the
+/// instruction as written (line continuations kept, so the model renders it
+/// the way it was written), without the keyword, without the comment and
+/// empty lines Docker skips inside a continuation, and without the blanks
+/// after a continuation backslash.
+///
+/// With `# escape=`` ` (a continuation the model cannot render) it is the
+/// joined command the parser read. `None` for anything but a shell-form
+/// `RUN` without flags and heredocs.
+///
+/// ```
+/// use stagecraft_rules::dockerfile::model_support::run_text;
+/// use stagecraft_rules::dockerfile::parse;
+///
+/// let text = "FROM a\nRUN make \\  \n# a comment\n && make install\n";
+/// let df = parse(text).unwrap();
+/// let run = &df.stages[0].instructions[0];
+/// assert_eq!(
+///     run_text(text, df.escape, run).as_deref(),
+///     Some("make \\\n && make install")
+/// );
+/// ```
+pub fn run_text(source: &str, escape: char, instruction: &Instruction) -> Option<String> {
+    let InstructionKind::Run(run) = &instruction.kind else {
+        return None;
+    };
+    let Command::Shell(joined) = &run.command else {
+        return None;
+    };
+    if !instruction.flags.is_empty() || !run.heredocs.is_empty() {
+        return None;
+    }
+    if escape != '\\' {
+        return Some(joined.clone());
+    }
+    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
+    let lines: Vec<&str> = source
+        .split('\n')
+        .map(|line| line.strip_suffix('\r').unwrap_or(line))
+        .skip(instruction.line.saturating_sub(1))
+        .take(
+            instruction
+                .end_line
+                .saturating_sub(instruction.line)
+                .saturating_add(1),
+        )
+        .collect();
+    let Some((first, rest)) = lines.split_first() else {
+        return Some(joined.clone());
+    };
+    let first = first.trim_start();
+    let after_keyword = match first.get(..3) {
+        Some(keyword) if keyword.eq_ignore_ascii_case("RUN") => &first[3..],
+        _ => return Some(joined.clone()),
+    };
+    let mut parts = vec![after_keyword.trim_start()];
+    parts.extend(
+        rest.iter()
+            .copied()
+            .filter(|line| !line.trim().is_empty() && !line.trim_start().starts_with('#')),
+    );
+    let parts: Vec<&str> = parts
+        .into_iter()
+        .map(|line| {
+            let trimmed = line.trim_end_matches([' ', '\t']);
+            if trimmed.ends_with('\\') {
+                trimmed
+            } else {
+                line
+            }
+        })
+        .collect();
+    Some(parts.join("\n"))
+}
+
+/// Everything in `df` (parsed from `source`) that the typed model cannot
+/// hold, in line order. See the [module documentation](self).
+///
+/// ```
+/// use stagecraft_rules::dockerfile::model_support::model_problems;
+/// use stagecraft_rules::dockerfile::parse;
+///
+/// let text = "FROM debian:bookworm-slim AS build\n\
+///             RUN make\n\
+///             FROM scratch\n\
+///             COPY --from=build /app /app\n\
+///             ENTRYPOINT [\"/app\"]\n";
+/// assert!(model_problems(text, &parse(text).unwrap()).is_empty());
+/// ```
+pub fn model_problems(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
+    let mut problems = Vec::new();
+    for instruction in &df.global_args {
+        check_instruction(instruction, &mut problems);
+    }
+    let infos = stages(df, &Options::default());
+    let images: Vec<(String, String)> = df
+        .stages
+        .iter()
+        .zip(&infos)
+        .filter_map(|(stage, info)| match info.base {
+            crate::dockerfile::check::Base::Image(_) => image_name_and_path(&stage.from.image),
+            _ => None,
+        })
+        .collect();
+    for (index, stage) in df.stages.iter().enumerate() {
+        let info = &infos[index];
+        let push = |problems: &mut Vec<ModelProblem>, kind| {
+            problems.push(ModelProblem {
+                line: stage.line,
+                kind,
+                covered_by: None,
+            })
+        };
+        if let Some(platform) = &stage.from.platform {
+            if !valid_platform(platform) {
+                push(
+                    &mut problems,
+                    invalid(
+                        "platform",
+                        platform,
+                        "a platform is os/arch[/variant] in lowercase, e.g. \"linux/amd64\", \
+                     or a build arg like \"$BUILDPLATFORM\"",
+                    ),
+                );
+            }
+        }
+        if let crate::dockerfile::check::Base::Image(image) = &info.base {
+            if let Err(reason) = check_image(image) {
+                push(
+                    &mut problems,
+                    if image.contains('$') {
+                        not_supported(
+                            format!("a FROM with a build variable (`{image}`)"),
+                            "write the image reference itself, e.g. `FROM debian:bookworm-slim`",
+                        )
+                    } else {
+                        invalid("image reference", image, &reason)
+                    },
+                );
+            }
+        }
+        if let Some(alias) = &stage.from.alias {
+            let valid = alias
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic())
+                && alias
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+            if !valid {
+                push(
+                    &mut problems,
+                    invalid(
+                        "stage alias",
+                        alias,
+                        "an alias starts with a letter and holds only letters, digits, '_', '.' \
+                     and '-' (e.g. \"build\")",
+                    ),
+                );
+            } else if alias.eq_ignore_ascii_case("scratch") {
+                push(
+                    &mut problems,
+                    invalid(
+                        "stage alias",
+                        alias,
+                        "`scratch` is the empty image; choose another alias",
+                    ),
+                );
+            } else if let Some(first) = df.stages[..index].iter().find(|s| {
+                s.from
+                    .alias
+                    .as_deref()
+                    .is_some_and(|a| a.eq_ignore_ascii_case(alias))
+            }) {
+                problems.push(ModelProblem {
+                    line: stage.line,
+                    kind: invalid(
+                        "stage alias",
+                        alias,
+                        &format!(
+                            "the stage on line {} has that name already; give every stage \
+                                 its own name",
+                            first.line
+                        ),
+                    ),
+                    covered_by: Some(SC025.id),
+                });
+            } else if let Some((name, _)) = images.iter().find(|(name, path)| {
+                name.eq_ignore_ascii_case(alias) || path.eq_ignore_ascii_case(alias)
+            }) {
+                push(
+                    &mut problems,
+                    invalid(
+                        "stage alias",
+                        alias,
+                        &format!(
+                            "it is also the name of the image `{name}` used in this Dockerfile: \
+                         rename the stage (e.g. \"{alias}-build\")"
+                        ),
+                    ),
+                );
+            }
+        }
+        let mut workdir = inherits_workdir(df, &infos, index);
+        for instruction in &stage.instructions {
+            check_instruction(instruction, &mut problems);
+            check_in_stage(source, df, index, info, instruction, workdir, &mut problems);
+            workdir |= matches!(instruction.kind, InstructionKind::Workdir(_));
+        }
+    }
+    problems.sort_by_key(|problem| problem.line);
+    problems
+}
+
+fn not_supported(what: impl Into<String>, fix: &'static str) -> ModelProblemKind {
+    ModelProblemKind::NotSupported {
+        what: what.into(),
+        fix,
+    }
+}
+
+fn invalid(what: &'static str, value: &str, rule: &str) -> ModelProblemKind {
+    ModelProblemKind::Invalid {
+        what,
+        value: value.to_owned(),
+        rule: rule.to_owned(),
+    }
+}
+
+/// Whether a stage that stage `index` is built from sets a `WORKDIR`.
+fn inherits_workdir(df: &Dockerfile, infos: &[StageInfo], index: usize) -> bool {
+    match infos[index].base {
+        crate::dockerfile::check::Base::Stage(parent) if parent < index => {
+            df.stages[parent]
+                .instructions
+                .iter()
+                .any(|i| matches!(i.kind, InstructionKind::Workdir(_)))
+                || inherits_workdir(df, infos, parent)
+        }
+        _ => false,
+    }
+}
+
+/// The checks of one instruction that do not depend on its stage.
+fn check_instruction(instruction: &Instruction, problems: &mut Vec<ModelProblem>) {
+    let line = instruction.line;
+    let mut push = |kind| {
+        problems.push(ModelProblem {
+            line,
+            kind,
+            covered_by: None,
+        })
+    };
+    let keyword = instruction.keyword;
+    if !matches!(keyword, "RUN" | "COPY" | "ADD" | "HEALTHCHECK") {
+        for flag in &instruction.flags {
+            push(not_supported(
+                format!("`{keyword} --{}`", flag.name),
+                "remove the flag",
+            ));
+        }
+    }
+    match &instruction.kind {
+        InstructionKind::Arg(args) => {
+            for (name, default) in args {
+                if !valid_variable_name(name) {
+                    push(invalid(
+                        "ARG name",
+                        name,
+                        "a name starts with a letter or '_' and holds only letters, digits \
+                         and '_' (e.g. \"VERSION\")",
+                    ));
+                }
+                if let Some(default) = default {
+                    if let Some(kind) = forbidden("ARG default", default) {
+                        push(kind);
+                    }
+                }
+            }
+        }
+        InstructionKind::Env(pairs) | InstructionKind::Label(pairs) => {
+            let env = keyword == "ENV";
+            for (key, value) in pairs {
+                let valid = if env {
+                    valid_variable_name(key)
+                } else {
+                    !key.is_empty()
+                        && key.chars().all(|c| {
+                            c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/')
+                        })
+                };
+                if !valid {
+                    push(if env {
+                        invalid(
+                            "ENV key",
+                            key,
+                            "a variable name starts with a letter or '_' and holds only \
+                             letters, digits and '_'",
+                        )
+                    } else {
+                        invalid(
+                            "LABEL key",
+                            key,
+                            "a label key holds only letters, digits, '.', '_', '-' and '/' \
+                             (e.g. \"org.opencontainers.image.title\")",
+                        )
+                    });
+                }
+                if let Some(kind) = forbidden(if env { "ENV value" } else { "LABEL value" }, value)
+                {
+                    push(kind);
+                }
+            }
+        }
+        InstructionKind::Workdir(path) => {
+            if let Some(kind) = forbidden("WORKDIR", path) {
+                push(kind);
+            } else if path.ends_with('\\') {
+                push(invalid(
+                    "WORKDIR",
+                    path,
+                    "a trailing backslash would continue the instruction; remove it",
+                ));
+            }
+        }
+        InstructionKind::User(user) => {
+            if let Some(kind) = check_owner("USER", user) {
+                push(kind);
+            }
+        }
+        InstructionKind::Expose(ports) => {
+            for port in ports {
+                let (number, protocol) = match port.split_once('/') {
+                    Some((number, protocol)) => (number, Some(protocol)),
+                    None => (port.as_str(), None),
+                };
+                let protocol_ok = protocol
+                    .is_none_or(|p| p.eq_ignore_ascii_case("tcp") || p.eq_ignore_ascii_case("udp"));
+                match number.parse::<u16>() {
+                    Ok(0) => push(invalid("EXPOSE port", port, "a port is 1 to 65535")),
+                    Ok(_) if protocol_ok && number.bytes().all(|b| b.is_ascii_digit()) => {}
+                    _ => push(not_supported(
+                        format!("`EXPOSE {port}` (only a port number with /tcp or /udp)"),
+                        "expose each port on its own, e.g. `EXPOSE 8080` or `EXPOSE 53/udp`",
+                    )),
+                }
+            }
+        }
+        InstructionKind::Entrypoint(command) | InstructionKind::Cmd(command) => {
+            if let Some(kind) = check_command(keyword, command) {
+                push(kind);
+            }
+        }
+        InstructionKind::Healthcheck(check) => {
+            for flag in &instruction.flags {
+                let value = flag.value.as_deref().unwrap_or("");
+                let fine = match flag.name.as_str() {
+                    "interval" | "timeout" | "start-period" => whole_seconds(value).is_some(),
+                    "retries" => value.parse::<u32>().is_ok(),
+                    _ => false,
+                };
+                if !fine {
+                    push(not_supported(
+                        format!("`HEALTHCHECK --{}={value}`", flag.name),
+                        "the model holds --interval, --timeout and --start-period in whole \
+                         seconds (e.g. `30s`, `1m`) and --retries as a number",
+                    ));
+                }
+            }
+            if let Some(command) = check {
+                if let Some(kind) = check_command("HEALTHCHECK CMD", command) {
+                    push(kind);
+                }
+            }
+        }
+        InstructionKind::Shell(words) => {
+            if words.iter().any(|w| w.contains('\0')) {
+                push(invalid("SHELL", &words.join(" "), "remove the NUL byte"));
+            }
+        }
+        InstructionKind::Stopsignal(signal) => {
+            if !valid_signal(signal) {
+                push(invalid(
+                    "STOPSIGNAL",
+                    signal,
+                    "a signal is a name like \"SIGTERM\" or \"SIGRTMIN+3\", or a number",
+                ));
+            }
+        }
+        InstructionKind::Volume(_) => push(not_supported(
+            "`VOLUME`",
+            "declare volumes when the container runs (`docker run -v`)",
+        )),
+        InstructionKind::Maintainer(_) => push(not_supported(
+            "`MAINTAINER` (deprecated)",
+            "use `LABEL org.opencontainers.image.authors=\"...\"`",
+        )),
+        InstructionKind::Onbuild(_) => push(not_supported(
+            "`ONBUILD`",
+            "run the instruction in the stages that need it",
+        )),
+        InstructionKind::Run(_) | InstructionKind::Copy(_) | InstructionKind::Add(_) => {}
+    }
+}
+
+/// The checks of one instruction that depend on its stage.
+fn check_in_stage(
+    source: &str,
+    df: &Dockerfile,
+    index: usize,
+    info: &StageInfo,
+    instruction: &Instruction,
+    workdir: bool,
+    problems: &mut Vec<ModelProblem>,
+) {
+    let line = instruction.line;
+    let mut covered = |kind, rule: Option<&'static str>| {
+        problems.push(ModelProblem {
+            line,
+            kind,
+            covered_by: rule,
+        })
+    };
+    let needs_shell = |what: &str| {
+        not_supported(
+            format!("{what} in a stage without a shell"),
+            "use the exec form ([\"program\", \"arg\"]), or do the work in a stage that has \
+             a shell and COPY --from it",
+        )
+    };
+    match &instruction.kind {
+        InstructionKind::Run(run) => {
+            for flag in &instruction.flags {
+                covered(
+                    not_supported(
+                        format!("`RUN --{}`", flag.name),
+                        "the model has no place for RUN flags yet: drop the flag (and clean up \
+                         caches in the same RUN instead of mounting them)",
+                    ),
+                    None,
+                );
+            }
+            if matches!(run.command, Command::Exec(_)) {
+                covered(
+                    not_supported(
+                        "an exec-form `RUN`",
+                        "write it in shell form: `RUN program arg`",
+                    ),
+                    None,
+                );
+            }
+            if !run.heredocs.is_empty() {
+                covered(
+                    not_supported(
+                        "a heredoc `RUN`",
+                        "write the script as one command, with `&&` and ` \\` continuations",
+                    ),
+                    None,
+                );
+            }
+            if info.shell_less {
+                covered(needs_shell("`RUN`"), Some(SC022.id));
+            } else if let Some(text) = run_text(source, df.escape, instruction) {
+                if let Err(rejection) = accept_run(&text) {
+                    covered(ModelProblemKind::RunRefused(rejection), None);
+                }
+            }
+        }
+        InstructionKind::Cmd(Command::Shell(_)) if info.shell_less => {
+            covered(needs_shell("a shell-form `CMD`"), Some(SC021.id));
+        }
+        InstructionKind::Entrypoint(Command::Shell(_)) if info.shell_less => {
+            covered(needs_shell("a shell-form `ENTRYPOINT`"), Some(SC021.id));
+        }
+        InstructionKind::Healthcheck(Some(Command::Shell(_))) if info.shell_less => {
+            covered(
+                needs_shell("a shell-form `HEALTHCHECK CMD`"),
+                Some(SC021.id),
+            );
+        }
+        InstructionKind::Shell(_) if info.shell_less => {
+            covered(
+                not_supported(
+                    "`SHELL` in a stage without a shell",
+                    "remove it: the stage's base has no shell to select",
+                ),
+                None,
+            );
+        }
+        InstructionKind::Copy(copy) | InstructionKind::Add(copy) => {
+            let mut push = |kind| covered(kind, None);
+            let is_copy = instruction.keyword == "COPY";
+            for flag in &instruction.flags {
+                let known = match flag.name.as_str() {
+                    "chown" | "chmod" => true,
+                    "from" | "link" => is_copy,
+                    _ => false,
+                };
+                if !known {
+                    push(not_supported(
+                        format!("`{} --{}`", instruction.keyword, flag.name),
+                        if is_copy {
+                            "the model holds --from, --chown, --chmod and --link"
+                        } else {
+                            "the model holds --chown and --chmod on ADD"
+                        },
+                    ));
+                }
+            }
+            if !copy.heredocs.is_empty() {
+                push(not_supported(
+                    format!("a heredoc `{}`", instruction.keyword),
+                    "put the file in the build context and COPY it",
+                ));
+            }
+            if let Some(owner) = &copy.chown {
+                if let Some(kind) = check_owner("--chown", owner) {
+                    push(kind);
+                }
+            }
+            if let Some(mode) = &copy.chmod {
+                let valid =
+                    (3..=4).contains(&mode.len()) && mode.chars().all(|c| ('0'..='7').contains(&c));
+                if !valid {
+                    push(invalid(
+                        "--chmod mode",
+                        mode,
+                        "a mode is 3 or 4 octal digits, e.g. \"0755\"",
+                    ));
+                }
+            }
+            check_paths(copy, workdir, &mut push);
+            if let Some(from) = &copy.from {
+                if is_copy {
+                    check_copy_from(df, index, from, &mut covered);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `COPY --from`: only the name of an earlier stage has a place in the model.
+fn check_copy_from(
+    df: &Dockerfile,
+    index: usize,
+    from: &str,
+    push: &mut impl FnMut(ModelProblemKind, Option<&'static str>),
+) {
+    let named = |s: &crate::dockerfile::parse::Stage| {
+        s.from
+            .alias
+            .as_deref()
+            .is_some_and(|alias| alias.eq_ignore_ascii_case(from))
+    };
+    let not_a_stage = |what: &str| {
+        not_supported(
+            format!("`COPY --from={from}` ({what})"),
+            "copy from the name of an earlier stage (`FROM ... AS build`, then \
+             `COPY --from=build`)",
+        )
+    };
+    if df.stages[..index].iter().any(named) {
+        return;
+    }
+    if named(&df.stages[index]) {
+        push(not_a_stage("its own stage"), Some(SC024.id));
+    } else if df.stages[index + 1..].iter().any(named) {
+        push(not_a_stage("a later stage"), Some(SC023.id));
+    } else if let Ok(number) = from.parse::<usize>() {
+        let rule = (number >= index).then_some(SC023.id);
+        let rule = if number == index {
+            Some(SC024.id)
+        } else {
+            rule
+        };
+        push(not_a_stage("a stage index"), rule);
+    } else if from.contains([':', '@', '/', '$']) {
+        push(not_a_stage("an image"), None);
+    } else {
+        push(not_a_stage("no stage of this Dockerfile"), Some(SC023.id));
+    }
+}
+
+fn check_paths(copy: &Copy, workdir: bool, push: &mut impl FnMut(ModelProblemKind)) {
+    for path in copy.sources.iter().chain(std::iter::once(&copy.dest)) {
+        if path.trim().is_empty() {
+            push(invalid("path", path, "name a file or directory"));
+        } else if let Some(kind) = forbidden("path", path) {
+            push(kind);
+        }
+    }
+    let dest = &copy.dest;
+    let relative = !dest.is_empty() && !dest.starts_with('/') && !dest.starts_with('$');
+    if relative && !workdir {
+        push(invalid(
+            "destination",
+            dest,
+            "a relative destination depends on the base image's working directory: \
+             set a WORKDIR first, or write an absolute path",
+        ));
+    }
+}
+
+fn check_command(what: &'static str, command: &Command) -> Option<ModelProblemKind> {
+    match command {
+        Command::Exec(words) if words.is_empty() => Some(invalid(
+            what,
+            "[]",
+            "name the program to run, e.g. [\"fortune\"]",
+        )),
+        Command::Exec(words) => words
+            .iter()
+            .find(|w| w.contains('\0'))
+            .map(|w| invalid(what, w, "remove the NUL byte")),
+        Command::Shell(text) => check_run_text(text)
+            .err()
+            .map(|error| invalid(what, text, &error.to_string())),
+    }
+}
+
+fn check_owner(what: &'static str, value: &str) -> Option<ModelProblemKind> {
+    let part_ok = |part: &str| {
+        !part.is_empty()
+            && part.chars().all(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '$' | '{' | '}')
+            })
+    };
+    let mut parts = value.splitn(2, ':');
+    let user_ok = parts.next().is_some_and(part_ok);
+    let group_ok = parts.next().is_none_or(part_ok);
+    (!(user_ok && group_ok)).then(|| {
+        invalid(
+            what,
+            value,
+            "a user is a name or id, optionally with ':group' (e.g. \"65532:65532\" or \
+             \"nonroot\")",
+        )
+    })
+}
+
+/// A newline, carriage return or NUL in a value written on one line.
+fn forbidden(what: &'static str, value: &str) -> Option<ModelProblemKind> {
+    let character = if value.contains('\0') {
+        "a NUL byte"
+    } else if value.contains('\n') {
+        "a newline"
+    } else if value.contains('\r') {
+        "a carriage return"
+    } else {
+        return None;
+    };
+    Some(invalid(what, value, &format!("remove {character}")))
+}
+
+fn valid_variable_name(name: &str) -> bool {
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn valid_platform(platform: &str) -> bool {
+    if let Some(variable) = platform.strip_prefix('$') {
+        let name = variable
+            .strip_prefix('{')
+            .and_then(|v| v.strip_suffix('}'))
+            .unwrap_or(variable);
+        return valid_variable_name(name);
+    }
+    let parts: Vec<&str> = platform.split('/').collect();
+    (2..=3).contains(&parts.len())
+        && parts.iter().all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        })
+}
+
+fn valid_signal(signal: &str) -> bool {
+    signal.starts_with('$')
+        && signal.len() > 1
+        && signal[1..]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '{' | '}'))
+        || !signal.is_empty() && signal.chars().all(|c| c.is_ascii_digit())
+        || signal.len() > 3
+            && signal.starts_with("SIG")
+            && signal[3..]
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '+')
+}
+
+/// A Go duration (`30s`, `1m30s`, `2h`) in whole seconds; `None` for
+/// anything else (fractions of a second included).
+///
+/// ```
+/// use stagecraft_rules::dockerfile::model_support::whole_seconds;
+///
+/// assert_eq!(whole_seconds("1m30s"), Some(90));
+/// assert_eq!(whole_seconds("2000ms"), Some(2));
+/// assert_eq!(whole_seconds("500ms"), None);
+/// assert_eq!(whole_seconds("30"), None);
+/// ```
+pub fn whole_seconds(duration: &str) -> Option<u64> {
+    if duration.is_empty() {
+        return None;
+    }
+    // In nanoseconds.
+    let mut total: u128 = 0;
+    let mut rest = duration;
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if digits == 0 {
+            return None;
+        }
+        let number: u128 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let scale: u128 = match &rest[..unit_len] {
+            "h" => 3_600_000_000_000,
+            "m" => 60_000_000_000,
+            "s" => 1_000_000_000,
+            "ms" => 1_000_000,
+            "us" | "µs" => 1_000,
+            "ns" => 1,
+            _ => return None,
+        };
+        rest = &rest[unit_len..];
+        total = total.checked_add(number.checked_mul(scale)?)?;
+    }
+    if !total.is_multiple_of(1_000_000_000) {
+        return None;
+    }
+    u64::try_from(total / 1_000_000_000).ok()
+}
+
+/// `[domain/]path` and `path` of an image reference the model accepts.
+fn image_name_and_path(image: &str) -> Option<(String, String)> {
+    check_image(image).ok()?;
+    let (name, _) = split_reference(image);
+    let (domain, path) = split_domain(name);
+    Some((
+        domain.map_or_else(|| path.to_owned(), |d| format!("{d}/{path}")),
+        path.to_owned(),
+    ))
+}
+
+/// `name[:tag]` and the digest.
+fn split_reference(image: &str) -> (&str, Option<&str>) {
+    let (name_and_tag, _digest) = match image.find('@') {
+        Some(at) => (&image[..at], Some(&image[at + 1..])),
+        None => (image, None),
+    };
+    match name_and_tag.rfind(':') {
+        Some(colon) if !name_and_tag[colon..].contains('/') => {
+            (&name_and_tag[..colon], Some(&name_and_tag[colon + 1..]))
+        }
+        _ => (name_and_tag, None),
+    }
+}
+
+fn split_domain(name: &str) -> (Option<&str>, &str) {
+    match name.find('/') {
+        Some(slash) => {
+            let first = &name[..slash];
+            let domain = first.contains(['.', ':'])
+                || first == "localhost"
+                || first.starts_with('[')
+                || first.chars().any(|c| c.is_ascii_uppercase());
+            if domain {
+                (Some(first), &name[slash + 1..])
+            } else {
+                (None, name)
+            }
+        }
+        None => (None, name),
+    }
+}
+
+/// Whether the model's `ImageRef::parse` accepts `image` (Docker's reference
+/// grammar), with the reason when it does not.
+fn check_image(image: &str) -> Result<(), String> {
+    if image.is_empty() || image.contains(|c: char| c.is_whitespace() || c.is_control()) {
+        return Err("an image reference has no blanks".to_owned());
+    }
+    let (name_and_tag, digest) = match image.find('@') {
+        Some(at) => (&image[..at], Some(&image[at + 1..])),
+        None => (image, None),
+    };
+    let (name, tag) = match name_and_tag.rfind(':') {
+        Some(colon) if !name_and_tag[colon..].contains('/') => {
+            (&name_and_tag[..colon], Some(&name_and_tag[colon + 1..]))
+        }
+        _ => (name_and_tag, None),
+    };
+    if name.is_empty() {
+        return Err("the image name is missing".to_owned());
+    }
+    let (domain, path) = split_domain(name);
+    let on_hub = domain.is_none_or(|d| {
+        d.eq_ignore_ascii_case("docker.io") || d.eq_ignore_ascii_case("index.docker.io")
+    });
+    if on_hub
+        && (path.eq_ignore_ascii_case("scratch") || path.eq_ignore_ascii_case("library/scratch"))
+    {
+        return Err("write the empty image as `scratch`".to_owned());
+    }
+    if let Some(domain) = domain {
+        check_domain(domain)?;
+    }
+    for component in path.split('/') {
+        check_component(component)?;
+    }
+    if name.len() > 255 {
+        return Err("the name is longer than 255 characters".to_owned());
+    }
+    if let Some(tag) = tag {
+        let valid = !tag.is_empty()
+            && tag.len() <= 128
+            && !tag.starts_with(['.', '-'])
+            && tag
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+        if !valid {
+            return Err(format!(
+                "the tag {tag:?} is not `[A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}}`"
+            ));
+        }
+    }
+    if let Some(digest) = digest {
+        let (algorithm, hex) = digest.split_once(':').unwrap_or(("", ""));
+        let len = match algorithm {
+            "sha256" => 64,
+            "sha384" => 96,
+            "sha512" => 128,
+            _ => 0,
+        };
+        let valid =
+            len > 0 && hex.len() == len && hex.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f'));
+        if !valid {
+            return Err(format!(
+                "the digest {digest:?} is not `sha256:<64 hex digits>`"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_domain(domain: &str) -> Result<(), String> {
+    let bad = || Err(format!("the registry {domain:?} is not a host name[:port]"));
+    if let Some(bracketed) = domain.strip_prefix('[') {
+        let Some((address, after)) = bracketed.split_once(']') else {
+            return bad();
+        };
+        if address.parse::<std::net::Ipv6Addr>().is_err()
+            || !address.chars().all(|c| c.is_ascii_hexdigit() || c == ':')
+        {
+            return bad();
+        }
+        return match after.strip_prefix(':') {
+            None if after.is_empty() => Ok(()),
+            Some(port) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => Ok(()),
+            _ => bad(),
+        };
+    }
+    let (host, port) = match domain.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (domain, None),
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        && host
+            .split('.')
+            .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'));
+    let port_ok = port.is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    if host_ok && port_ok {
+        Ok(())
+    } else {
+        bad()
+    }
+}
+
+fn check_component(component: &str) -> Result<(), String> {
+    let separator = |c: char| matches!(c, '.' | '_' | '-');
+    let valid = !component.is_empty()
+        && component
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || separator(c))
+        && !component.starts_with(separator)
+        && !component.ends_with(separator)
+        && component
+            .split(|c: char| c.is_ascii_alphanumeric())
+            .filter(|s| !s.is_empty())
+            .all(|s| matches!(s, "." | "_" | "__") || s.bytes().all(|b| b == b'-'));
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "the path component {component:?} is not lowercase letters and digits joined by \
+             '.', '_', '__' or dashes"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dockerfile::parse;
+
+    fn problems(text: &str) -> Vec<(usize, String)> {
+        model_problems(text, &parse(text).unwrap())
+            .into_iter()
+            .map(|p| (p.line, p.kind.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn clean_dockerfiles_have_no_problems() {
+        assert!(problems(
+            "ARG V=1\nFROM --platform=linux/amd64 debian:bookworm-slim AS build\nWORKDIR /src\n\
+             COPY a.c ./\nRUN gcc a.c\nENV A=1 B=\"two words\"\nLABEL org.x=y\nUSER 1000:1000\n\
+             EXPOSE 80 53/udp\nHEALTHCHECK --interval=1m30s --retries=3 CMD curl -f localhost\n\
+             STOPSIGNAL SIGTERM\nSHELL [\"/bin/bash\", \"-c\"]\n\
+             FROM gcr.io/distroless/cc-debian12:nonroot\nCOPY --from=build --chown=1:1 --chmod=0755 --link /a /a\n\
+             ENTRYPOINT [\"/a\"]\n"
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn unsupported_constructs_have_lines() {
+        let found = problems(
+            "FROM debian\nRUN [\"make\"]\nRUN --mount=type=cache,target=/root/.cache make\n\
+             RUN <<EOF\nmake\nEOF\nVOLUME /data\nMAINTAINER me\nONBUILD RUN make\n\
+             COPY --from=nginx:latest /a /a\nCOPY --from=0 /a /a\nEXPOSE 8000-8010\n\
+             HEALTHCHECK --interval=500ms CMD true\nADD --link a /a\nCOPY --parents a /a\n",
+        );
+        let lines: Vec<usize> = found.iter().map(|(line, _)| *line).collect();
+        assert_eq!(
+            lines,
+            [2, 3, 4, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+            "{found:#?}"
+        );
+        assert!(found
+            .iter()
+            .all(|(_, message)| message.contains("not supported by the model yet")));
+    }
+
+    #[test]
+    fn runs_are_held_to_shipped_rules_everywhere() {
+        let found = problems(
+            "FROM debian AS build\nRUN apt-get update && apt-get install -y --no-install-recommends gcc\n\
+             FROM scratch\nCOPY --from=build /a /a\n",
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, 2);
+        assert!(found[0].1.contains("SC003"), "{}", found[0].1);
+        // RUN in scratch: SC022 says the same, and is named.
+        let text = "FROM scratch\nRUN apt-get install x\n";
+        let found = model_problems(text, &parse(text).unwrap());
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].covered_by, Some("SC022"));
+    }
+
+    #[test]
+    fn values_the_model_refuses() {
+        let found = problems(
+            "FROM Debian AS debian\nCOPY a b\nUSER a b\nFROM debian AS 1x\nSTOPSIGNAL term\n",
+        );
+        let lines: Vec<usize> = found.iter().map(|(line, _)| *line).collect();
+        assert_eq!(lines, [1, 2, 3, 4, 5], "{found:#?}");
+        assert!(
+            problems("FROM a\nWORKDIR /x\nCOPY a b\nFROM a AS c\nFROM c\nCOPY x y\n").len() == 1
+        );
+    }
+
+    #[test]
+    fn run_text_keeps_the_layout() {
+        let text = "FROM a\nRUN \\\n  make\nrun x\n";
+        let df = parse(text).unwrap();
+        let texts: Vec<_> = df.stages[0]
+            .instructions
+            .iter()
+            .map(|i| run_text(text, df.escape, i).unwrap())
+            .collect();
+        assert_eq!(texts, ["\\\n  make", "x"]);
+        let text = "# escape=`\nFROM a\nRUN make `\n  install\n";
+        let df = parse(text).unwrap();
+        assert_eq!(
+            run_text(text, df.escape, &df.stages[0].instructions[0]).unwrap(),
+            "make   install"
+        );
+    }
+}

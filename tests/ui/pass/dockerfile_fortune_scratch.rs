@@ -1,0 +1,27 @@
+// The workshop's fortune answer as one literal: a build stage that installs
+// and cleans up in one RUN, and a scratch stage that ships only the files.
+use stagecraft::{dockerfile, Base, Dockerfile};
+
+fn main() {
+    let df: Dockerfile = dockerfile!(r#"
+# syntax=docker/dockerfile:1
+FROM debian:bookworm-slim AS build
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+        fortune-mod \
+        fortunes-min \
+ && rm -rf /var/lib/apt/lists/*
+
+FROM scratch
+COPY --from=build /usr/games/fortune /usr/games/fortune
+COPY --from=build /usr/lib/x86_64-linux-gnu/librecode.so.0 /usr/lib/x86_64-linux-gnu/librecode.so.0
+COPY --from=build /lib/x86_64-linux-gnu/libc.so.6 /lib/x86_64-linux-gnu/libc.so.6
+COPY --from=build /lib64/ld-linux-x86-64.so.2 /lib64/ld-linux-x86-64.so.2
+COPY --from=build /usr/share/games/fortunes/ /usr/share/games/fortunes/
+ENV PATH=/usr/games:${PATH}
+ENTRYPOINT ["fortune"]
+"#);
+    assert_eq!(df.stages().len(), 2);
+    assert_eq!(df.stages()[1].base, Base::Scratch);
+    assert!(df.validate().is_ok());
+}

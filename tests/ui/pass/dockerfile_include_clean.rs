@@ -1,0 +1,10 @@
+// include_dockerfile! of a clean file; the path is relative to the package
+// root (see the docs of include_dockerfile! for how trybuild's generated
+// package is handled).
+use stagecraft::{include_dockerfile, Dockerfile};
+
+fn main() {
+    let df: Dockerfile = include_dockerfile!("tests/ui/dockerfiles/fortune-scratch.Dockerfile");
+    assert_eq!(df.stages().len(), 2);
+    assert!(df.render().starts_with("FROM debian:bookworm-slim AS build\n"));
+}

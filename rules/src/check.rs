@@ -143,10 +143,38 @@ pub struct Finding {
 /// ```
 pub fn check_run(text: &str, ctx: &RunContext) -> Result<Vec<Finding>, ShellError> {
     let analysis = Analysis::new(text)?;
+    Ok(findings_of(&analysis, ctx))
+}
+
+/// Everything a Dockerfile-level checker needs from one `RUN`, from a single
+/// parse of its text: the same results as [`check_run`], [`installs`] and
+/// [`cleanup_only`] on that text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RunFacts {
+    /// What [`check_run`] returns.
+    pub(crate) findings: Vec<Finding>,
+    /// What [`installs`] returns.
+    pub(crate) installs: Vec<Install>,
+    /// What [`cleanup_only`] returns.
+    pub(crate) cleanups: Vec<Cleanup>,
+}
+
+/// [`check_run`], [`installs`] and [`cleanup_only`] in one pass: the text
+/// is parsed and its package-manager events found once.
+pub(crate) fn run_facts(text: &str, ctx: &RunContext) -> Result<RunFacts, ShellError> {
+    let analysis = Analysis::new(text)?;
+    Ok(RunFacts {
+        findings: findings_of(&analysis, ctx),
+        installs: installs_of(&analysis),
+        cleanups: cleanups_of(&analysis),
+    })
+}
+
+fn findings_of(analysis: &Analysis<'_>, ctx: &RunContext) -> Vec<Finding> {
     let mut findings = Vec::new();
-    rules::check_all(&analysis, ctx, &mut findings);
+    rules::check_all(analysis, ctx, &mut findings);
     findings.sort_by(|a, b| a.span.0.cmp(&b.span.0).then(a.rule.id.cmp(b.rule.id)));
-    Ok(findings)
+    findings
 }
 
 /// A package manager (or language package tool) whose caches the rules know.
@@ -240,8 +268,11 @@ pub struct Cleanup {
 /// assert!(found[2].cleaned_up);
 /// ```
 pub fn installs(text: &str) -> Result<Vec<Install>, ShellError> {
-    let analysis = Analysis::new(text)?;
-    Ok(analysis
+    Ok(installs_of(&Analysis::new(text)?))
+}
+
+fn installs_of(analysis: &Analysis<'_>) -> Vec<Install> {
+    analysis
         .events
         .iter()
         .filter_map(|event| {
@@ -257,7 +288,7 @@ pub fn installs(text: &str) -> Result<Vec<Install>, ShellError> {
                 cleaned_up: self_cleaning || analysis.cleaned_after(event.manager, event.index),
             })
         })
-        .collect())
+        .collect()
 }
 
 /// The cleanups of a `RUN` that free nothing in its own layer: no install or
@@ -275,8 +306,11 @@ pub fn installs(text: &str) -> Result<Vec<Install>, ShellError> {
 ///     .is_empty());
 /// ```
 pub fn cleanup_only(text: &str) -> Result<Vec<Cleanup>, ShellError> {
-    let analysis = Analysis::new(text)?;
-    Ok(analysis
+    Ok(cleanups_of(&Analysis::new(text)?))
+}
+
+fn cleanups_of(analysis: &Analysis<'_>) -> Vec<Cleanup> {
+    analysis
         .events
         .iter()
         .filter(|event| event.action == Action::Cleanup)
@@ -303,5 +337,5 @@ pub fn cleanup_only(text: &str) -> Result<Vec<Cleanup>, ShellError> {
             manager: event.manager,
             span: analysis.span(event.index),
         })
-        .collect())
+        .collect()
 }

@@ -86,7 +86,7 @@ use crate::catalogue::{
     Rule, Severity, StageKind, SC002, SC003, SC008, SC009, SC010, SC011, SC012, SC013, SC014,
     SC015, SC016, SC019, SC020, SC021, SC022, SC023, SC024, SC025, SC026, SC027, SC028,
 };
-use crate::check::{check_run, cleanup_only, installs, Manager, RunContext};
+use crate::check::{run_facts, Manager, RunContext, RunFacts};
 use crate::dockerfile::parse::{Command, Copy, Dockerfile, InstructionKind, Run};
 use crate::shell::program_name;
 
@@ -452,6 +452,15 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
     let infos = stages(df, options);
     let mut findings = Vec::new();
     let mut inherited: Vec<Inherited> = Vec::with_capacity(df.stages.len());
+    // How many stages are still to be built FROM each stage: the last one
+    // takes over the state instead of copying it (a long FROM chain would
+    // otherwise copy every ENV of the file once per stage).
+    let mut children = vec![0usize; df.stages.len()];
+    for info in &infos {
+        if let Base::Stage(j) = info.base {
+            children[j] += 1;
+        }
+    }
     let global_defaults: Vec<(String, Option<String>)> = df
         .global_args
         .iter()
@@ -501,7 +510,14 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
         findings.append(&mut out);
 
         let mut state = match info.base {
-            Base::Stage(j) => inherited[j].clone(),
+            Base::Stage(j) => {
+                children[j] -= 1;
+                if children[j] == 0 {
+                    std::mem::take(&mut inherited[j])
+                } else {
+                    inherited[j].clone()
+                }
+            }
             _ => Inherited::default(),
         };
 
@@ -675,9 +691,11 @@ fn check_one_run(
     state: &mut Inherited,
     report: &mut dyn FnMut(&'static Rule, String),
 ) {
+    // The stage's ENV is lent to the context for this RUN, not copied: a
+    // copy per RUN made a file with many ENVs and RUNs quadratic.
     let mut ctx = RunContext {
         stage: *kind,
-        env: state.env.clone(),
+        env: std::mem::take(&mut state.env),
         cache_mounts: Vec::new(),
         pipefail: shell_pipefail(&state.shell),
     };
@@ -689,52 +707,69 @@ fn check_one_run(
         }
     }
     for text in run_texts(run) {
-        let findings = match check_run(&text, &ctx) {
-            Ok(findings) => findings,
-            Err(error) => {
-                report(&SC028, format!("the shell cannot read this RUN: {error}"));
-                continue;
-            }
+        check_run_text(&text, line, &ctx, &mut state.dirty, report);
+    }
+    state.env = ctx.env;
+}
+
+/// Checks one shell text of a `RUN` (parsed once for the per-`RUN` rules,
+/// the installs it leaves and the cleanups that free nothing), and updates
+/// which managers' caches the stage's layers hold.
+fn check_run_text(
+    text: &str,
+    line: usize,
+    ctx: &RunContext,
+    dirty: &mut Vec<(Manager, usize)>,
+    report: &mut dyn FnMut(&'static Rule, String),
+) {
+    let RunFacts {
+        findings,
+        installs,
+        cleanups,
+    } = match run_facts(text, ctx) {
+        Ok(facts) => facts,
+        Err(error) => {
+            report(&SC028, format!("the shell cannot read this RUN: {error}"));
+            return;
+        }
+    };
+    // Cleanups of caches an earlier RUN left: they free nothing.
+    let mut reported: Vec<Manager> = Vec::new();
+    for cleanup in cleanups {
+        let Some(&(_, install_line)) = dirty.iter().find(|(m, _)| *m == cleanup.manager) else {
+            continue;
         };
-        // Cleanups of caches an earlier RUN left: they free nothing.
-        let mut reported: Vec<Manager> = Vec::new();
-        for cleanup in cleanup_only(&text).unwrap_or_default() {
-            let Some(&(_, install_line)) = state.dirty.iter().find(|(m, _)| *m == cleanup.manager)
-            else {
-                continue;
-            };
-            if reported.contains(&cleanup.manager) {
-                continue;
-            }
-            reported.push(cleanup.manager);
-            let snippet = crate::rules::snippet(&text, cleanup.span);
-            report(
-                &SC008,
-                format!(
-                    "`{snippet}` removes what `{}` left in the RUN on line {install_line}, but \
-                     that RUN's layer already holds the files: deleting them here frees nothing \
-                     (and adds whiteouts); move the cleanup to the end of the RUN on line \
-                     {install_line}",
-                    cleanup.manager.name()
-                ),
-            );
+        if reported.contains(&cleanup.manager) {
+            continue;
         }
-        for install in installs(&text).unwrap_or_default() {
-            let left = !install.cleaned_up
-                && findings.iter().any(|f| {
-                    cache_rules(install.manager)
-                        .iter()
-                        .any(|r| r.id == f.rule.id)
-                });
-            if left {
-                // Remember the latest RUN that left this manager's cache.
-                state.dirty.retain(|(m, _)| *m != install.manager);
-                state.dirty.push((install.manager, line));
-            }
+        reported.push(cleanup.manager);
+        let snippet = crate::rules::snippet(text, cleanup.span);
+        report(
+            &SC008,
+            format!(
+                "`{snippet}` removes what `{}` left in the RUN on line {install_line}, but \
+                 that RUN's layer already holds the files: deleting them here frees nothing \
+                 (and adds whiteouts); move the cleanup to the end of the RUN on line \
+                 {install_line}",
+                cleanup.manager.name()
+            ),
+        );
+    }
+    for install in installs {
+        let left = !install.cleaned_up
+            && findings.iter().any(|f| {
+                cache_rules(install.manager)
+                    .iter()
+                    .any(|r| r.id == f.rule.id)
+            });
+        if left {
+            // Remember the latest RUN that left this manager's cache.
+            dirty.retain(|(m, _)| *m != install.manager);
+            dirty.push((install.manager, line));
         }
-        for finding in findings {
-            report(finding.rule, finding.message);
-        }
+    }
+    for finding in findings {
+        report(finding.rule, finding.message);
     }
 }
 

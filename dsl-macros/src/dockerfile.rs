@@ -7,8 +7,8 @@
 //! 2. **validate**: parse the Dockerfile with
 //!    `stagecraft_rules::dockerfile::parse`, check it with the stage-aware
 //!    `check_dockerfile` and with `model_support::model_problems` (what the
-//!    typed model cannot hold), and collect *every* problem (warnings are
-//!    left to `stagecraft lint` and `Dockerfile::lint`);
+//!    typed model cannot hold), and collect *every* problem; findings of
+//!    severity warning become compiler warnings (see `warning.rs`);
 //! 3. **expand**: to `::stagecraft::__private::dockerfile_from_text(TEXT)`,
 //!    which runs `Dockerfile::parse` (the same functions, so it does not
 //!    fail), or to one `compile_error!` per problem, pointing at the literal.
@@ -137,12 +137,40 @@ fn problems(text: &str, prefix: &str) -> Vec<String> {
                     new.join("; ")
                 )
             }
+            // Said already by SC028, the checker's word for the same thing.
+            ModelProblemKind::RunRefused(stagecraft_rules::accept::Rejection::Shell(_))
+                if reported(line, "SC028") =>
+            {
+                continue;
+            }
             kind => format!("{prefix}{line}: {kind}"),
         };
         messages.push((line, message));
     }
     messages.sort_by_key(|(line, _)| *line);
     messages.into_iter().map(|(_, message)| message).collect()
+}
+
+/// The warnings of `text` (rules of severity warning, stage-aware), as
+/// (rule id, message) pairs; empty when the text does not parse (the errors
+/// say why).
+fn warnings(text: &str, prefix: &str) -> Vec<(&'static str, String)> {
+    let Ok(df) = parse(text) else {
+        return Vec::new();
+    };
+    check_dockerfile(&df, &Options::default())
+        .into_iter()
+        .filter(|finding| finding.severity == Severity::Warning)
+        .map(|finding| {
+            let message = format!(
+                "{prefix}{}: {}: {}",
+                finding.line,
+                label(finding.rule),
+                finding.message
+            );
+            (finding.rule.id, message)
+        })
+        .collect()
 }
 
 /// `SC003 (DL3009)`, or the id alone when no hadolint rule matches.
@@ -195,12 +223,8 @@ pub(crate) fn expand_text(input: TokenStream) -> TokenStream {
         Err(error) => return error.to_compile_error(),
     };
     let text = literal.value();
-    expand(
-        &literal,
-        &text,
-        &problems(&text, "line "),
-        TokenStream::new(),
-    )
+    let warnings = crate::warning::warnings(literal.span(), warnings(&text, "line "));
+    expand(&literal, &text, &problems(&text, "line "), warnings)
 }
 
 /// `include_dockerfile!("path")`.
@@ -235,9 +259,13 @@ pub(crate) fn expand_file(input: TokenStream) -> TokenStream {
             return errors(&literal, &[message], TokenStream::new());
         }
     };
-    let problems = problems(&text, &format!("{path}:"));
+    let prefix = format!("{path}:");
+    let problems = problems(&text, &prefix);
+    let warnings = crate::warning::warnings(literal.span(), warnings(&text, &prefix));
     let text_literal = LitStr::new(&text, literal.span());
-    expand(&text_literal, &text, &problems, track(&file))
+    let mut extra = track(&file);
+    extra.extend(warnings);
+    expand(&text_literal, &text, &problems, extra)
 }
 
 /// `const _: &[u8] = include_bytes!("<absolute path>");`: cargo's dep-info

@@ -12,6 +12,7 @@ use proc_macro::TokenStream;
 
 mod dockerfile;
 mod run;
+mod warning;
 
 /// A `RUN` command checked at compile time; see `stagecraft::run!`.
 #[proc_macro]

@@ -47,31 +47,17 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
             return quote! {{ #errors ::core::unreachable!() }};
         }
     };
-    let warnings = warnings
-        .iter()
-        .enumerate()
-        .map(|(index, finding)| warning(&command, index, finding));
+    let warnings = crate::warning::warnings(
+        command.span(),
+        warnings.iter().map(|finding| {
+            let note = format!("{}: {}", label(finding), finding.message);
+            (finding.rule.id, note)
+        }),
+    );
     quote! {{
-        #(#warnings)*
+        #warnings
         ::stagecraft::__private::run_from_macro(#command)
     }}
-}
-
-/// A compiler warning on stable Rust: the use of a deprecated constant whose
-/// note is the finding. `#[deny(deprecated)]` turns it into an error, and
-/// `#[allow(deprecated)]` on the enclosing item silences it.
-fn warning(command: &LitStr, index: usize, finding: &Finding) -> TokenStream {
-    let note = format!("{}: {}", label(finding), finding.message);
-    let name = syn::Ident::new(
-        &format!("stagecraft_warning_{}_{index}", finding.rule.id),
-        command.span(),
-    );
-    quote! {
-        #[deprecated(note = #note)]
-        #[allow(non_upper_case_globals)]
-        const #name: () = ();
-        let () = #name;
-    }
 }
 
 /// `SC003 (DL3009)`, or the id alone when no hadolint rule matches.

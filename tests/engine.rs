@@ -8,7 +8,7 @@
 //! Everything a test creates carries `stagecraft.test-run=<test id>` and is
 //! removed by label when the test ends, passing or not.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use stagecraft::engine::blocking::Engine;
 use stagecraft::engine::{BuildOptions, ConnectOptions, EngineError, SmokeTest, RUN_LABEL};
@@ -16,50 +16,10 @@ use stagecraft::report::Comparison;
 use stagecraft::{run, Dockerfile, Run};
 use stagecraft_workshop::fortune::{self, Variant};
 
+mod support;
+use support::{engine_or_skip, run_id, Cleanup};
+
 const BASE: &str = fortune::BASE;
-
-/// The engine, or `None` after printing why the test skips.
-fn engine_or_skip() -> Option<Engine> {
-    match Engine::connect() {
-        Ok(engine) => Some(engine),
-        Err(EngineError::NoDaemon { host, cause }) => {
-            let reason = format!("{host}: {cause}");
-            if std::env::var("STAGECRAFT_REQUIRE_DOCKER").as_deref() == Ok("1") {
-                panic!("STAGECRAFT_REQUIRE_DOCKER=1 but no Docker daemon answers ({reason})");
-            }
-            println!("skipping: no Docker daemon ({reason})");
-            None
-        }
-        Err(other) => panic!("connecting to the Docker daemon: {other}"),
-    }
-}
-
-/// A label value unique to this test and process.
-fn run_id(test: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!("{test}-{}-{nanos}", std::process::id())
-}
-
-/// Removes everything labelled with the run id when the test ends, also on a panic.
-struct Cleanup<'a> {
-    engine: &'a Engine,
-    id: String,
-}
-
-impl Drop for Cleanup<'_> {
-    fn drop(&mut self) {
-        match self.engine.cleanup(&format!("{RUN_LABEL}={}", self.id)) {
-            Ok(removed) => eprintln!(
-                "cleanup {}: {} containers, {} images",
-                self.id, removed.containers, removed.images
-            ),
-            Err(error) => eprintln!("cleanup {} failed: {error}", self.id),
-        }
-    }
-}
 
 fn count_labelled_containers(engine: &Engine, id: &str) -> usize {
     use stagecraft::engine::bollard::query_parameters::ListContainersOptionsBuilder;

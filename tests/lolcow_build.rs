@@ -8,52 +8,15 @@
 //! everything it makes carries `stagecraft.test-run=<id>` and is removed by
 //! label at the end, passing or not.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use stagecraft::engine::blocking::Engine;
-use stagecraft::engine::{BuildOptions, EngineError, SmokeTest, RUN_LABEL};
+use stagecraft::engine::{BuildOptions, SmokeTest};
 use stagecraft::harvest::{trace_blocking, Reason, TRACE_LABEL};
 use stagecraft_workshop::lolcow;
 
-fn engine_or_skip() -> Option<Engine> {
-    match Engine::connect() {
-        Ok(engine) => Some(engine),
-        Err(EngineError::NoDaemon { host, cause }) => {
-            let reason = format!("{host}: {cause}");
-            if std::env::var("STAGECRAFT_REQUIRE_DOCKER").as_deref() == Ok("1") {
-                panic!("STAGECRAFT_REQUIRE_DOCKER=1 but no Docker daemon answers ({reason})");
-            }
-            println!("skipping: no Docker daemon ({reason})");
-            None
-        }
-        Err(other) => panic!("connecting to the Docker daemon: {other}"),
-    }
-}
-
-fn run_id(test: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!("{test}-{}-{nanos}", std::process::id())
-}
-
-struct Cleanup<'a> {
-    engine: &'a Engine,
-    id: String,
-}
-
-impl Drop for Cleanup<'_> {
-    fn drop(&mut self) {
-        match self.engine.cleanup(&format!("{RUN_LABEL}={}", self.id)) {
-            Ok(removed) => eprintln!(
-                "cleanup {}: {} containers, {} images",
-                self.id, removed.containers, removed.images
-            ),
-            Err(error) => eprintln!("cleanup {} failed: {error}", self.id),
-        }
-    }
-}
+mod support;
+use support::{engine_or_skip, run_id, Cleanup};
 
 /// The output without its colour codes (`ESC [ ... m`).
 fn strip_ansi(text: &str) -> String {

@@ -10,55 +10,14 @@
 //! `stagecraft.test-run=<test id>` and is removed by label when it ends.
 //! Cold (nothing cached) it takes about a minute on a 2-core machine.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use stagecraft::engine::blocking::Engine;
-use stagecraft::engine::{BuildOptions, EngineError, SmokeTest, RUN_LABEL};
+use stagecraft::engine::{BuildOptions, SmokeTest};
 use stagecraft::report::Comparison;
 use stagecraft_workshop::static_link::{self, Variant};
 
-/// The engine, or `None` after printing why the test skips.
-fn engine_or_skip() -> Option<Engine> {
-    match Engine::connect() {
-        Ok(engine) => Some(engine),
-        Err(EngineError::NoDaemon { host, cause }) => {
-            let reason = format!("{host}: {cause}");
-            if std::env::var("STAGECRAFT_REQUIRE_DOCKER").as_deref() == Ok("1") {
-                panic!("STAGECRAFT_REQUIRE_DOCKER=1 but no Docker daemon answers ({reason})");
-            }
-            println!("skipping: no Docker daemon ({reason})");
-            None
-        }
-        Err(other) => panic!("connecting to the Docker daemon: {other}"),
-    }
-}
-
-/// A label value unique to this test and process.
-fn run_id(test: &str) -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!("{test}-{}-{nanos}", std::process::id())
-}
-
-/// Removes everything labelled with the run id when the test ends, also on a panic.
-struct Cleanup<'a> {
-    engine: &'a Engine,
-    id: String,
-}
-
-impl Drop for Cleanup<'_> {
-    fn drop(&mut self) {
-        match self.engine.cleanup(&format!("{RUN_LABEL}={}", self.id)) {
-            Ok(removed) => eprintln!(
-                "cleanup {}: {} containers, {} images",
-                self.id, removed.containers, removed.images
-            ),
-            Err(error) => eprintln!("cleanup {} failed: {error}", self.id),
-        }
-    }
-}
+mod support;
+use support::{engine_or_skip, run_id, Cleanup};
 
 /// The checksum in a line `dgemm 256x256 checksum <N> ok ...`.
 fn checksum(output: &str) -> &str {

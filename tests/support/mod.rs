@@ -5,6 +5,7 @@
 //! a test prints one `skipping: no Docker daemon (...)` line and passes,
 //! unless `STAGECRAFT_REQUIRE_DOCKER=1` (CI sets it): then it fails.
 
+use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use stagecraft::engine::blocking::Engine;
@@ -19,7 +20,9 @@ pub fn engine_or_skip() -> Option<Engine> {
             if std::env::var("STAGECRAFT_REQUIRE_DOCKER").as_deref() == Ok("1") {
                 panic!("STAGECRAFT_REQUIRE_DOCKER=1 but no Docker daemon answers ({reason})");
             }
-            println!("skipping: no Docker daemon ({reason})");
+            // Written to stderr directly: libtest captures println! and
+            // eprintln!, and a skipped test must say so in a plain run.
+            let _ = writeln!(std::io::stderr(), "skipping: no Docker daemon ({reason})");
             None
         }
         Err(other) => panic!("connecting to the Docker daemon: {other}"),

@@ -44,7 +44,9 @@ pub mod engine;
 pub mod error;
 pub mod from_text;
 pub mod harvest;
-pub mod image_ref;
+/// Image references: Docker's grammar, in `stagecraft-rules` so the macros
+/// check `FROM` lines with the same code.
+pub use stagecraft_rules::image_ref;
 pub mod lint;
 pub mod model;
 pub mod packages;

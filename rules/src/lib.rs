@@ -9,6 +9,8 @@
 //! * [`text::check_run_text`]: can this text be written after `RUN ` at all?
 //! * [`shell::parse`]: the simple commands of a shell-form `RUN` and how they
 //!   are joined.
+//! * [`image_ref`]: Docker's image reference grammar, for the model's
+//!   bases and for the Dockerfile macros' compile-time checks.
 //! * [`catalogue`]: every rule, with its id, why, fix, hadolint code and
 //!   severity per stage kind.
 //! * [`accept::accept_run`]: the checks a `RUN` gets when it is made (by
@@ -32,6 +34,8 @@ pub mod accept;
 pub mod catalogue;
 pub mod check;
 pub mod dockerfile;
+pub mod image_ref;
+pub mod names;
 mod rules;
 pub mod shell;
 pub mod text;

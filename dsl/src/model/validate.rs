@@ -2,6 +2,8 @@
 //! structural rule that the typed builders enforce (so that a model read from
 //! JSON is held to the same rules as one built in Rust).
 
+use stagecraft_rules::names;
+
 use super::{Arg, Base, Command, Copy, Healthcheck, Instruction, KeyValue, Stage};
 use crate::error::{ErrorKind, Location, ModelError, Part};
 
@@ -185,7 +187,7 @@ impl StageCheck<'_> {
             }
         }
         if let Some(platform) = self.stage().platform.clone() {
-            if !valid_platform(&platform) {
+            if !names::platform(&platform) {
                 self.report(
                     Part::From,
                     ErrorKind::InvalidName {
@@ -315,18 +317,7 @@ fn check_instruction(instruction: &Instruction) -> Vec<ErrorKind> {
             kinds.extend(check_exec("SHELL", words));
         }
         Instruction::StopSignal(signal) => {
-            let valid = signal.starts_with('$')
-                && signal.len() > 1
-                && signal[1..]
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '{' | '}'))
-                || !signal.is_empty() && signal.chars().all(|c| c.is_ascii_digit())
-                || signal.len() > 3
-                    && signal.starts_with("SIG")
-                    && signal[3..]
-                        .chars()
-                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '+');
-            if !valid {
+            if !names::stop_signal(signal) {
                 kinds.push(ErrorKind::InvalidName {
                     what: "STOPSIGNAL",
                     value: signal.clone(),
@@ -344,7 +335,7 @@ fn check_instruction(instruction: &Instruction) -> Vec<ErrorKind> {
 
 fn check_arg(arg: &Arg) -> Vec<ErrorKind> {
     let mut kinds = Vec::new();
-    if !valid_variable_name(&arg.name) {
+    if !names::variable_name(&arg.name) {
         kinds.push(ErrorKind::InvalidName {
             what: "ARG name",
             value: arg.name.clone(),
@@ -368,7 +359,7 @@ fn check_pairs(what: &'static str, pairs: &[KeyValue], kinds: &mut Vec<ErrorKind
     for pair in pairs {
         let (valid, field, rule) = if what == "ENV" {
             (
-                valid_variable_name(&pair.key),
+                names::variable_name(&pair.key),
                 "ENV key",
                 "a variable name starts with a letter or '_' and holds only letters, digits \
                  and '_' (e.g. \"LD_LIBRARY_PATH\"); put the value in its own field, not \
@@ -429,16 +420,7 @@ fn check_paths(sources: &[String], destination: &str, kinds: &mut Vec<ErrorKind>
 
 fn check_owner(what: &'static str) -> impl Fn(&str) -> Option<ErrorKind> {
     move |value: &str| {
-        let part_ok = |part: &str| {
-            !part.is_empty()
-                && part.chars().all(|c| {
-                    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '$' | '{' | '}')
-                })
-        };
-        let mut parts = value.splitn(2, ':');
-        let user_ok = parts.next().is_some_and(part_ok);
-        let group_ok = parts.next().is_none_or(part_ok);
-        (!(user_ok && group_ok)).then(|| ErrorKind::InvalidName {
+        (!names::owner(value)).then(|| ErrorKind::InvalidName {
             what,
             value: value.to_string(),
             rule: "a user is a name or id, optionally with ':group' (e.g. \"65532:65532\" or \
@@ -448,8 +430,7 @@ fn check_owner(what: &'static str) -> impl Fn(&str) -> Option<ErrorKind> {
 }
 
 fn check_chmod(value: &str) -> Option<ErrorKind> {
-    let valid = (3..=4).contains(&value.len()) && value.chars().all(|c| ('0'..='7').contains(&c));
-    (!valid).then(|| ErrorKind::InvalidName {
+    (!names::chmod(value)).then(|| ErrorKind::InvalidName {
         what: "--chmod mode",
         value: value.to_string(),
         rule: "a mode is 3 or 4 octal digits, e.g. \"0755\"",
@@ -496,43 +477,10 @@ fn check_nonempty(what: &'static str, value: &str, fix: &'static str) -> Option<
 
 /// A newline, carriage return or NUL in a value that is written on one line.
 fn forbidden(what: &'static str, value: &str) -> Option<ErrorKind> {
-    let character = if value.contains('\0') {
-        "a NUL byte"
-    } else if value.contains('\n') {
-        "a newline"
-    } else if value.contains('\r') {
-        "a carriage return"
-    } else {
-        return None;
-    };
+    let character = names::forbidden_character(value)?;
     Some(ErrorKind::ForbiddenCharacter {
         what,
         value: value.to_string(),
         character,
     })
-}
-
-fn valid_variable_name(name: &str) -> bool {
-    name.chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-fn valid_platform(platform: &str) -> bool {
-    if let Some(variable) = platform.strip_prefix('$') {
-        let name = variable
-            .strip_prefix('{')
-            .and_then(|v| v.strip_suffix('}'))
-            .unwrap_or(variable);
-        return valid_variable_name(name);
-    }
-    let parts: Vec<&str> = platform.split('/').collect();
-    (2..=3).contains(&parts.len())
-        && parts.iter().all(|part| {
-            !part.is_empty()
-                && part
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        })
 }

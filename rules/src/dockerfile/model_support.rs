@@ -60,6 +60,8 @@ use crate::accept::{accept_run, Rejection};
 use crate::catalogue::{SC021, SC022, SC023, SC024, SC025};
 use crate::dockerfile::check::{stages, Options, StageInfo};
 use crate::dockerfile::parse::{Command, Copy, Dockerfile, Instruction, InstructionKind};
+use crate::image_ref::ImageRef;
+use crate::names;
 use crate::text::check_run_text;
 
 /// One thing the typed model cannot hold, with its line.
@@ -248,7 +250,7 @@ pub fn model_problems(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
             })
         };
         if let Some(platform) = &stage.from.platform {
-            if !valid_platform(platform) {
+            if !names::platform(platform) {
                 push(
                     &mut problems,
                     invalid(
@@ -261,7 +263,7 @@ pub fn model_problems(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
             }
         }
         if let crate::dockerfile::check::Base::Image(image) = &info.base {
-            if let Err(reason) = check_image(image) {
+            if let Err(error) = ImageRef::parse(image) {
                 push(
                     &mut problems,
                     if image.contains('$') {
@@ -270,7 +272,7 @@ pub fn model_problems(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
                             "write the image reference itself, e.g. `FROM debian:bookworm-slim`",
                         )
                     } else {
-                        invalid("image reference", image, &reason)
+                        invalid("image reference", image, &error.to_string())
                     },
                 );
             }
@@ -399,7 +401,7 @@ fn check_instruction(instruction: &Instruction, problems: &mut Vec<ModelProblem>
     match &instruction.kind {
         InstructionKind::Arg(args) => {
             for (name, default) in args {
-                if !valid_variable_name(name) {
+                if !names::variable_name(name) {
                     push(invalid(
                         "ARG name",
                         name,
@@ -418,7 +420,7 @@ fn check_instruction(instruction: &Instruction, problems: &mut Vec<ModelProblem>
             let env = keyword == "ENV";
             for (key, value) in pairs {
                 let valid = if env {
-                    valid_variable_name(key)
+                    names::variable_name(key)
                 } else {
                     !key.is_empty()
                         && key.chars().all(|c| {
@@ -515,7 +517,7 @@ fn check_instruction(instruction: &Instruction, problems: &mut Vec<ModelProblem>
             }
         }
         InstructionKind::Stopsignal(signal) => {
-            if !valid_signal(signal) {
+            if !names::stop_signal(signal) {
                 push(invalid(
                     "STOPSIGNAL",
                     signal,
@@ -655,9 +657,7 @@ fn check_in_stage(
                 }
             }
             if let Some(mode) = &copy.chmod {
-                let valid =
-                    (3..=4).contains(&mode.len()) && mode.chars().all(|c| ('0'..='7').contains(&c));
-                if !valid {
+                if !names::chmod(mode) {
                     push(invalid(
                         "--chmod mode",
                         mode,
@@ -756,16 +756,7 @@ fn check_command(what: &'static str, command: &Command) -> Option<ModelProblemKi
 }
 
 fn check_owner(what: &'static str, value: &str) -> Option<ModelProblemKind> {
-    let part_ok = |part: &str| {
-        !part.is_empty()
-            && part.chars().all(|c| {
-                c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '$' | '{' | '}')
-            })
-    };
-    let mut parts = value.splitn(2, ':');
-    let user_ok = parts.next().is_some_and(part_ok);
-    let group_ok = parts.next().is_none_or(part_ok);
-    (!(user_ok && group_ok)).then(|| {
+    (!names::owner(value)).then(|| {
         invalid(
             what,
             value,
@@ -777,55 +768,8 @@ fn check_owner(what: &'static str, value: &str) -> Option<ModelProblemKind> {
 
 /// A newline, carriage return or NUL in a value written on one line.
 fn forbidden(what: &'static str, value: &str) -> Option<ModelProblemKind> {
-    let character = if value.contains('\0') {
-        "a NUL byte"
-    } else if value.contains('\n') {
-        "a newline"
-    } else if value.contains('\r') {
-        "a carriage return"
-    } else {
-        return None;
-    };
+    let character = names::forbidden_character(value)?;
     Some(invalid(what, value, &format!("remove {character}")))
-}
-
-fn valid_variable_name(name: &str) -> bool {
-    name.chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-fn valid_platform(platform: &str) -> bool {
-    if let Some(variable) = platform.strip_prefix('$') {
-        let name = variable
-            .strip_prefix('{')
-            .and_then(|v| v.strip_suffix('}'))
-            .unwrap_or(variable);
-        return valid_variable_name(name);
-    }
-    let parts: Vec<&str> = platform.split('/').collect();
-    (2..=3).contains(&parts.len())
-        && parts.iter().all(|part| {
-            !part.is_empty()
-                && part
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        })
-}
-
-fn valid_signal(signal: &str) -> bool {
-    signal.starts_with('$')
-        && signal.len() > 1
-        && signal[1..]
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '{' | '}'))
-        || !signal.is_empty() && signal.chars().all(|c| c.is_ascii_digit())
-        || signal.len() > 3
-            && signal.starts_with("SIG")
-            && signal[3..]
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '+')
 }
 
 /// A Go duration (`30s`, `1m30s`, `2h`) in whole seconds; `None` for
@@ -878,172 +822,8 @@ pub fn whole_seconds(duration: &str) -> Option<u64> {
 
 /// `[domain/]path` and `path` of an image reference the model accepts.
 fn image_name_and_path(image: &str) -> Option<(String, String)> {
-    check_image(image).ok()?;
-    let (name, _) = split_reference(image);
-    let (domain, path) = split_domain(name);
-    Some((
-        domain.map_or_else(|| path.to_owned(), |d| format!("{d}/{path}")),
-        path.to_owned(),
-    ))
-}
-
-/// `name[:tag]` and the digest.
-fn split_reference(image: &str) -> (&str, Option<&str>) {
-    let (name_and_tag, _digest) = match image.find('@') {
-        Some(at) => (&image[..at], Some(&image[at + 1..])),
-        None => (image, None),
-    };
-    match name_and_tag.rfind(':') {
-        Some(colon) if !name_and_tag[colon..].contains('/') => {
-            (&name_and_tag[..colon], Some(&name_and_tag[colon + 1..]))
-        }
-        _ => (name_and_tag, None),
-    }
-}
-
-fn split_domain(name: &str) -> (Option<&str>, &str) {
-    match name.find('/') {
-        Some(slash) => {
-            let first = &name[..slash];
-            let domain = first.contains(['.', ':'])
-                || first == "localhost"
-                || first.starts_with('[')
-                || first.chars().any(|c| c.is_ascii_uppercase());
-            if domain {
-                (Some(first), &name[slash + 1..])
-            } else {
-                (None, name)
-            }
-        }
-        None => (None, name),
-    }
-}
-
-/// Whether the model's `ImageRef::parse` accepts `image` (Docker's reference
-/// grammar), with the reason when it does not.
-fn check_image(image: &str) -> Result<(), String> {
-    if image.is_empty() || image.contains(|c: char| c.is_whitespace() || c.is_control()) {
-        return Err("an image reference has no blanks".to_owned());
-    }
-    let (name_and_tag, digest) = match image.find('@') {
-        Some(at) => (&image[..at], Some(&image[at + 1..])),
-        None => (image, None),
-    };
-    let (name, tag) = match name_and_tag.rfind(':') {
-        Some(colon) if !name_and_tag[colon..].contains('/') => {
-            (&name_and_tag[..colon], Some(&name_and_tag[colon + 1..]))
-        }
-        _ => (name_and_tag, None),
-    };
-    if name.is_empty() {
-        return Err("the image name is missing".to_owned());
-    }
-    let (domain, path) = split_domain(name);
-    let on_hub = domain.is_none_or(|d| {
-        d.eq_ignore_ascii_case("docker.io") || d.eq_ignore_ascii_case("index.docker.io")
-    });
-    if on_hub
-        && (path.eq_ignore_ascii_case("scratch") || path.eq_ignore_ascii_case("library/scratch"))
-    {
-        return Err("write the empty image as `scratch`".to_owned());
-    }
-    if let Some(domain) = domain {
-        check_domain(domain)?;
-    }
-    for component in path.split('/') {
-        check_component(component)?;
-    }
-    if name.len() > 255 {
-        return Err("the name is longer than 255 characters".to_owned());
-    }
-    if let Some(tag) = tag {
-        let valid = !tag.is_empty()
-            && tag.len() <= 128
-            && !tag.starts_with(['.', '-'])
-            && tag
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-        if !valid {
-            return Err(format!(
-                "the tag {tag:?} is not `[A-Za-z0-9_][A-Za-z0-9_.-]{{0,127}}`"
-            ));
-        }
-    }
-    if let Some(digest) = digest {
-        let (algorithm, hex) = digest.split_once(':').unwrap_or(("", ""));
-        let len = match algorithm {
-            "sha256" => 64,
-            "sha384" => 96,
-            "sha512" => 128,
-            _ => 0,
-        };
-        let valid =
-            len > 0 && hex.len() == len && hex.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f'));
-        if !valid {
-            return Err(format!(
-                "the digest {digest:?} is not `sha256:<64 hex digits>`"
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn check_domain(domain: &str) -> Result<(), String> {
-    let bad = || Err(format!("the registry {domain:?} is not a host name[:port]"));
-    if let Some(bracketed) = domain.strip_prefix('[') {
-        let Some((address, after)) = bracketed.split_once(']') else {
-            return bad();
-        };
-        if address.parse::<std::net::Ipv6Addr>().is_err()
-            || !address.chars().all(|c| c.is_ascii_hexdigit() || c == ':')
-        {
-            return bad();
-        }
-        return match after.strip_prefix(':') {
-            None if after.is_empty() => Ok(()),
-            Some(port) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => Ok(()),
-            _ => bad(),
-        };
-    }
-    let (host, port) = match domain.split_once(':') {
-        Some((host, port)) => (host, Some(port)),
-        None => (domain, None),
-    };
-    let host_ok = !host.is_empty()
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
-        && host
-            .split('.')
-            .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'));
-    let port_ok = port.is_none_or(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-    if host_ok && port_ok {
-        Ok(())
-    } else {
-        bad()
-    }
-}
-
-fn check_component(component: &str) -> Result<(), String> {
-    let separator = |c: char| matches!(c, '.' | '_' | '-');
-    let valid = !component.is_empty()
-        && component
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || separator(c))
-        && !component.starts_with(separator)
-        && !component.ends_with(separator)
-        && component
-            .split(|c: char| c.is_ascii_alphanumeric())
-            .filter(|s| !s.is_empty())
-            .all(|s| matches!(s, "." | "_" | "__") || s.bytes().all(|b| b == b'-'));
-    if valid {
-        Ok(())
-    } else {
-        Err(format!(
-            "the path component {component:?} is not lowercase letters and digits joined by \
-             '.', '_', '__' or dashes"
-        ))
-    }
+    let reference = ImageRef::parse(image).ok()?;
+    Some((reference.name(), reference.path().to_owned()))
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@
 //! image, so parsing it fails with [`ImageRefError::Scratch`].
 //!
 //! ```
-//! use stagecraft::image_ref::ImageRef;
+//! use stagecraft_rules::image_ref::ImageRef;
 //!
 //! let image = ImageRef::parse("gcr.io/distroless/cc-debian12:nonroot")?;
 //! assert_eq!(image.domain(), Some("gcr.io"));
@@ -41,7 +41,7 @@
 //! assert_eq!(image.to_string(), "gcr.io/distroless/cc-debian12:nonroot");
 //!
 //! assert!(ImageRef::parse("ubuntu:16.04\nRUN rm -rf /").is_err());
-//! # Ok::<(), stagecraft::image_ref::ImageRefError>(())
+//! # Ok::<(), stagecraft_rules::image_ref::ImageRefError>(())
 //! ```
 
 use std::fmt;
@@ -61,14 +61,14 @@ const TAG_LENGTH_MAX: usize = 128;
 /// `FROM` line can never inject anything. It serializes as its string form.
 ///
 /// ```
-/// use stagecraft::image_ref::ImageRef;
+/// use stagecraft_rules::image_ref::ImageRef;
 ///
 /// let image: ImageRef = "localhost:5000/team/app:1.2".parse()?;
 /// assert_eq!(image.domain(), Some("localhost:5000"));
 /// assert_eq!(image.path(), "team/app");
 /// assert_eq!(image.tag(), Some("1.2"));
 /// assert_eq!(image.digest(), None);
-/// # Ok::<(), stagecraft::image_ref::ImageRefError>(())
+/// # Ok::<(), stagecraft_rules::image_ref::ImageRefError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -86,7 +86,7 @@ pub struct ImageRef {
 /// always one line), and says what a valid value looks like.
 ///
 /// ```
-/// use stagecraft::image_ref::{ImageRef, ImageRefError};
+/// use stagecraft_rules::image_ref::{ImageRef, ImageRefError};
 ///
 /// let err = ImageRef::parse("ubuntu:v1 2").unwrap_err();
 /// assert!(matches!(err, ImageRefError::InvalidTag { .. }));
@@ -218,7 +218,7 @@ impl ImageRef {
     /// Parses and validates an image reference, keeping it exactly as written.
     ///
     /// ```
-    /// use stagecraft::image_ref::{ImageRef, ImageRefError};
+    /// use stagecraft_rules::image_ref::{ImageRef, ImageRefError};
     ///
     /// let image = ImageRef::parse("python:3.7.4-slim-buster")?;
     /// assert_eq!(image.path(), "python");
@@ -324,11 +324,11 @@ impl ImageRef {
     /// The registry domain, including any port, if the reference names one.
     ///
     /// ```
-    /// use stagecraft::image_ref::ImageRef;
+    /// use stagecraft_rules::image_ref::ImageRef;
     ///
     /// assert_eq!(ImageRef::parse("localhost:5000/app")?.domain(), Some("localhost:5000"));
     /// assert_eq!(ImageRef::parse("nvidia/opencl")?.domain(), None);
-    /// # Ok::<(), stagecraft::image_ref::ImageRefError>(())
+    /// # Ok::<(), stagecraft_rules::image_ref::ImageRefError>(())
     /// ```
     pub fn domain(&self) -> Option<&str> {
         self.domain.as_deref()
@@ -337,11 +337,11 @@ impl ImageRef {
     /// The repository path, without domain, tag or digest.
     ///
     /// ```
-    /// use stagecraft::image_ref::ImageRef;
+    /// use stagecraft_rules::image_ref::ImageRef;
     ///
     /// assert_eq!(ImageRef::parse("gcr.io/distroless/cc-debian12")?.path(), "distroless/cc-debian12");
     /// assert_eq!(ImageRef::parse("ubuntu:24.04")?.path(), "ubuntu");
-    /// # Ok::<(), stagecraft::image_ref::ImageRefError>(())
+    /// # Ok::<(), stagecraft_rules::image_ref::ImageRefError>(())
     /// ```
     pub fn path(&self) -> &str {
         &self.path
@@ -350,11 +350,11 @@ impl ImageRef {
     /// The tag (without the `:`), if any.
     ///
     /// ```
-    /// use stagecraft::image_ref::ImageRef;
+    /// use stagecraft_rules::image_ref::ImageRef;
     ///
     /// assert_eq!(ImageRef::parse("debian:bookworm-slim")?.tag(), Some("bookworm-slim"));
     /// assert_eq!(ImageRef::parse("debian")?.tag(), None);
-    /// # Ok::<(), stagecraft::image_ref::ImageRefError>(())
+    /// # Ok::<(), stagecraft_rules::image_ref::ImageRefError>(())
     /// ```
     pub fn tag(&self) -> Option<&str> {
         self.tag.as_deref()
@@ -363,12 +363,12 @@ impl ImageRef {
     /// The digest (without the `@`, e.g. `sha256:…`), if any.
     ///
     /// ```
-    /// use stagecraft::image_ref::ImageRef;
+    /// use stagecraft_rules::image_ref::ImageRef;
     ///
     /// let digest = format!("sha256:{}", "ab".repeat(32));
     /// let image = ImageRef::parse(&format!("ubuntu@{digest}"))?;
     /// assert_eq!(image.digest(), Some(digest.as_str()));
-    /// # Ok::<(), stagecraft::image_ref::ImageRefError>(())
+    /// # Ok::<(), stagecraft_rules::image_ref::ImageRefError>(())
     /// ```
     pub fn digest(&self) -> Option<&str> {
         self.digest.as_deref()
@@ -377,14 +377,14 @@ impl ImageRef {
     /// The name without tag or digest: `[domain/]path`.
     ///
     /// ```
-    /// use stagecraft::image_ref::ImageRef;
+    /// use stagecraft_rules::image_ref::ImageRef;
     ///
     /// assert_eq!(ImageRef::parse("ubuntu:24.04")?.name(), "ubuntu");
     /// assert_eq!(
     ///     ImageRef::parse("gcr.io/distroless/cc-debian12:nonroot")?.name(),
     ///     "gcr.io/distroless/cc-debian12"
     /// );
-    /// # Ok::<(), stagecraft::image_ref::ImageRefError>(())
+    /// # Ok::<(), stagecraft_rules::image_ref::ImageRefError>(())
     /// ```
     pub fn name(&self) -> String {
         match &self.domain {
@@ -396,12 +396,12 @@ impl ImageRef {
     /// Replaces the tag (keeping any digest), validating the new one.
     ///
     /// ```
-    /// use stagecraft::image_ref::ImageRef;
+    /// use stagecraft_rules::image_ref::ImageRef;
     ///
     /// let image = ImageRef::parse("ubuntu")?.with_tag("24.04")?;
     /// assert_eq!(image.to_string(), "ubuntu:24.04");
     /// assert!(image.with_tag("-bad").is_err());
-    /// # Ok::<(), stagecraft::image_ref::ImageRefError>(())
+    /// # Ok::<(), stagecraft_rules::image_ref::ImageRefError>(())
     /// ```
     pub fn with_tag(self, tag: &str) -> Result<ImageRef, ImageRefError> {
         let candidate = ImageRef {
@@ -421,13 +421,13 @@ impl ImageRef {
     /// Replaces the digest (keeping any tag), validating the new one.
     ///
     /// ```
-    /// use stagecraft::image_ref::ImageRef;
+    /// use stagecraft_rules::image_ref::ImageRef;
     ///
     /// let digest = format!("sha256:{}", "0".repeat(64));
     /// let image = ImageRef::parse("ubuntu:24.04")?.with_digest(&digest)?;
     /// assert_eq!(image.to_string(), format!("ubuntu:24.04@{digest}"));
     /// assert!(image.with_digest("md5:abc").is_err());
-    /// # Ok::<(), stagecraft::image_ref::ImageRefError>(())
+    /// # Ok::<(), stagecraft_rules::image_ref::ImageRefError>(())
     /// ```
     pub fn with_digest(self, digest: &str) -> Result<ImageRef, ImageRefError> {
         let candidate = ImageRef {
@@ -449,10 +449,10 @@ impl ImageRef {
 /// normalisation to `docker.io/library/…`.
 ///
 /// ```
-/// use stagecraft::image_ref::ImageRef;
+/// use stagecraft_rules::image_ref::ImageRef;
 ///
 /// assert_eq!(ImageRef::parse("ubuntu:16.04")?.to_string(), "ubuntu:16.04");
-/// # Ok::<(), stagecraft::image_ref::ImageRefError>(())
+/// # Ok::<(), stagecraft_rules::image_ref::ImageRefError>(())
 /// ```
 impl fmt::Display for ImageRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -473,11 +473,11 @@ impl fmt::Display for ImageRef {
 /// Same as [`ImageRef::parse`].
 ///
 /// ```
-/// use stagecraft::image_ref::ImageRef;
+/// use stagecraft_rules::image_ref::ImageRef;
 ///
 /// let image: ImageRef = "debian:bookworm-slim".parse()?;
 /// assert_eq!(image.tag(), Some("bookworm-slim"));
-/// # Ok::<(), stagecraft::image_ref::ImageRefError>(())
+/// # Ok::<(), stagecraft_rules::image_ref::ImageRefError>(())
 /// ```
 impl FromStr for ImageRef {
     type Err = ImageRefError;
@@ -490,7 +490,7 @@ impl FromStr for ImageRef {
 /// Same as [`ImageRef::parse`]; used to deserialize an `ImageRef` from a string.
 ///
 /// ```
-/// use stagecraft::image_ref::ImageRef;
+/// use stagecraft_rules::image_ref::ImageRef;
 ///
 /// assert!(ImageRef::try_from(String::from("ubuntu")).is_ok());
 /// ```
@@ -505,7 +505,7 @@ impl TryFrom<String> for ImageRef {
 /// Same as [`ImageRef::parse`].
 ///
 /// ```
-/// use stagecraft::image_ref::ImageRef;
+/// use stagecraft_rules::image_ref::ImageRef;
 ///
 /// assert!(ImageRef::try_from("ubuntu:").is_err());
 /// ```
@@ -520,11 +520,11 @@ impl TryFrom<&str> for ImageRef {
 /// The reference as written (its `Display` form); used to serialize it.
 ///
 /// ```
-/// use stagecraft::image_ref::ImageRef;
+/// use stagecraft_rules::image_ref::ImageRef;
 ///
 /// let s: String = ImageRef::parse("ubuntu:16.04")?.into();
 /// assert_eq!(s, "ubuntu:16.04");
-/// # Ok::<(), stagecraft::image_ref::ImageRefError>(())
+/// # Ok::<(), stagecraft_rules::image_ref::ImageRefError>(())
 /// ```
 impl From<ImageRef> for String {
     fn from(image: ImageRef) -> String {

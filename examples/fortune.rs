@@ -19,30 +19,13 @@ use stagecraft_workshop::fortune::{self, Variant};
 const VARIANTS: &str = "naive|multistage|scratch|scratch-listed";
 
 fn main() -> ExitCode {
-    let options = match support::parse_args(std::env::args().skip(1)) {
+    let options = match support::options_or_exit("fortune", VARIANTS) {
         Ok(options) => options,
-        Err(None) => {
-            println!("{}", support::usage("fortune", VARIANTS));
-            return ExitCode::SUCCESS;
-        }
-        Err(Some(message)) => {
-            eprintln!(
-                "error: {message}\n\n{}",
-                support::usage("fortune", VARIANTS)
-            );
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    let chosen = match &options.variant {
-        Some(name) => match name.parse::<Variant>() {
-            Ok(variant) => vec![variant],
-            Err(message) => {
-                eprintln!("error: {message}");
-                return ExitCode::from(2);
-            }
-        },
-        None if options.all || options.build => Variant::ALL.to_vec(),
-        None => vec![Variant::Scratch],
+    let chosen = match support::chosen(&options, &Variant::ALL, Variant::Scratch) {
+        Ok(chosen) => chosen,
+        Err(code) => return code,
     };
 
     let mut built = Vec::new();

@@ -35,28 +35,21 @@ fn smoke(image: &str) -> SmokeTest {
 }
 
 fn main() -> ExitCode {
-    let options = match support::parse_args(std::env::args().skip(1)) {
+    let options = match support::options_or_exit("lolcow", VARIANTS) {
         Ok(options) => options,
-        Err(None) => {
-            println!("{}", support::usage("lolcow", VARIANTS));
-            return ExitCode::SUCCESS;
-        }
-        Err(Some(message)) => {
-            eprintln!("error: {message}\n\n{}", support::usage("lolcow", VARIANTS));
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    let chosen = match &options.variant {
-        Some(name) => match name.parse::<Variant>() {
-            Ok(variant) => vec![variant],
-            Err(message) => {
-                eprintln!("error: {message}");
-                return ExitCode::from(2);
-            }
+    let chosen = match support::chosen(
+        &options,
+        &Variant::ALL,
+        if options.seed {
+            Variant::Naive
+        } else {
+            Variant::Traced
         },
-        None if options.all || options.build => Variant::ALL.to_vec(),
-        None if options.seed => vec![Variant::Naive],
-        None => vec![Variant::Traced],
+    ) {
+        Ok(chosen) => chosen,
+        Err(code) => return code,
     };
 
     if options.seed {

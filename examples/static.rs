@@ -25,27 +25,13 @@ use stagecraft_workshop::static_link::{self, Variant};
 const VARIANTS: &str = "dynamic|scratch|static|rust-static";
 
 fn main() -> ExitCode {
-    let mut options = match support::parse_args(std::env::args().skip(1)) {
+    let mut options = match support::options_or_exit("static", VARIANTS) {
         Ok(options) => options,
-        Err(None) => {
-            println!("{}", support::usage("static", VARIANTS));
-            return ExitCode::SUCCESS;
-        }
-        Err(Some(message)) => {
-            eprintln!("error: {message}\n\n{}", support::usage("static", VARIANTS));
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    let chosen = match &options.variant {
-        Some(name) => match name.parse::<Variant>() {
-            Ok(variant) => vec![variant],
-            Err(message) => {
-                eprintln!("error: {message}");
-                return ExitCode::from(2);
-            }
-        },
-        None if options.all || options.build => Variant::ALL.to_vec(),
-        None => vec![Variant::Static],
+    let chosen = match support::chosen(&options, &Variant::ALL, Variant::Static) {
+        Ok(chosen) => chosen,
+        Err(code) => return code,
     };
     if options.seed {
         eprintln!(

@@ -95,6 +95,41 @@ pub fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, Option<
     Ok(options)
 }
 
+/// Parses the process's arguments; `--help` prints the usage and a bad
+/// argument an error with it, and both give the exit code to return.
+pub fn options_or_exit(example: &str, variants: &str) -> Result<Options, ExitCode> {
+    match parse_args(std::env::args().skip(1)) {
+        Ok(options) => Ok(options),
+        Err(None) => {
+            println!("{}", usage(example, variants));
+            Err(ExitCode::SUCCESS)
+        }
+        Err(Some(message)) => {
+            eprintln!("error: {message}\n\n{}", usage(example, variants));
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// The variants to work on: the one `--variant` names, all of them for
+/// `--all` and `--build`, else `default`. A bad name is an error (exit 2).
+pub fn chosen<V>(options: &Options, all: &[V], default: V) -> Result<Vec<V>, ExitCode>
+where
+    V: Copy + std::str::FromStr<Err = String>,
+{
+    match &options.variant {
+        Some(name) => match name.parse::<V>() {
+            Ok(variant) => Ok(vec![variant]),
+            Err(message) => {
+                eprintln!("error: {message}");
+                Err(ExitCode::from(2))
+            }
+        },
+        None if options.all || options.build => Ok(all.to_vec()),
+        None => Ok(vec![default]),
+    }
+}
+
 /// Prints one Dockerfile, with a header when several are printed.
 pub fn print_variant(name: &str, dockerfile: &Dockerfile, header: bool) {
     if header {

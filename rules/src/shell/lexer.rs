@@ -242,20 +242,9 @@ fn word(text: &str, start: usize) -> Result<(String, bool, usize), ShellError> {
                 literal &= plain;
                 i = end;
             }
-            b'`' => {
-                let end = skip_nested(bytes, i, Mode::Backtick)?;
-                value.extend_from_slice(&bytes[i..end]);
-                literal = false;
-                i = end;
-            }
-            b'$' => {
-                let end = dollar(bytes, i)?;
-                if end == i + 1 {
-                    value.push(b'$');
-                } else {
-                    value.extend_from_slice(&bytes[i..end]);
-                    literal = false;
-                }
+            b'`' | b'$' => {
+                let (end, plain) = expansion(bytes, i, &mut value)?;
+                literal &= plain;
                 i = end;
             }
             _ => {
@@ -307,20 +296,9 @@ fn double_quoted(
                     i += 1;
                 }
             },
-            b'`' => {
-                let end = skip_nested(bytes, i, Mode::Backtick)?;
-                value.extend_from_slice(&bytes[i..end]);
-                plain = false;
-                i = end;
-            }
-            b'$' => {
-                let end = dollar(bytes, i)?;
-                if end == i + 1 {
-                    value.push(b'$');
-                } else {
-                    value.extend_from_slice(&bytes[i..end]);
-                    plain = false;
-                }
+            b'`' | b'$' => {
+                let (end, literal) = expansion(bytes, i, value)?;
+                plain &= literal;
                 i = end;
             }
             other => {
@@ -334,6 +312,23 @@ fn double_quoted(
 
 /// Lexes an expansion at `start` (a `$`); returns its end. A `$` that starts
 /// no expansion ends at `start + 1`.
+/// A `` `...` `` or `$...` starting at `start`, appended to `value` as
+/// written. Returns its end and whether the word can stay a plain literal,
+/// which only a lone `$` allows.
+fn expansion(bytes: &[u8], start: usize, value: &mut Vec<u8>) -> Result<(usize, bool), ShellError> {
+    let end = if bytes[start] == b'`' {
+        skip_nested(bytes, start, Mode::Backtick)?
+    } else {
+        dollar(bytes, start)?
+    };
+    if bytes[start] == b'$' && end == start + 1 {
+        value.push(b'$');
+        return Ok((end, true));
+    }
+    value.extend_from_slice(&bytes[start..end]);
+    Ok((end, false))
+}
+
 fn dollar(bytes: &[u8], start: usize) -> Result<usize, ShellError> {
     match bytes.get(start + 1) {
         Some(b'(') => skip_nested(bytes, start + 1, Mode::Paren),

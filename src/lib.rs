@@ -6,8 +6,11 @@
 //! `tests/golden/`.
 
 pub mod fortune;
+pub mod lightgbm;
 pub mod lolcow;
+pub mod qiime2;
 pub mod static_link;
+pub mod tensorflow;
 
 /// The README's code blocks, compiled and run as doctests so it cannot drift
 /// from the API.

@@ -1,0 +1,1 @@
+//! lightgbm: the workshop example (work in progress).

@@ -1,0 +1,1 @@
+//! qiime2: the workshop example (work in progress).

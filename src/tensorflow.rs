@@ -1,0 +1,1 @@
+//! tensorflow: the workshop example (work in progress).

@@ -10,7 +10,7 @@
 //! | [`Flavor::Static`] | base-files, netbase, tzdata, media-types; a CA bundle; `/etc/passwd`, `/etc/group` (root, nobody, nonroot 65532), `/etc/nsswitch.conf`, `/tmp` (1777) | `gcr.io/distroless/static-debian12` |
 //! | [`Flavor::Base`] | static + libc6, libssl3 | `gcr.io/distroless/base-debian12` |
 //! | [`Flavor::Cc`] | base + libgcc-s1, libgomp1, libstdc++6 | `gcr.io/distroless/cc-debian12` |
-//! | [`Flavor::Python3`] | cc + python3.11-minimal, libpython3.11-minimal, libpython3.11-stdlib and the libraries they load (expat, zlib, bz2, lzma, ffi, sqlite, readline, ncurses, uuid, crypt, db5.3, nsl/tirpc with Kerberos); `/usr/bin/python3` -> `python3.11`, the entrypoint | `gcr.io/distroless/python3-debian12` |
+//! | [`Flavor::Python3`] | cc + python3.11-minimal, libpython3.11-minimal, libpython3.11-stdlib and the libraries they load (expat, zlib, bz2, lzma, ffi, sqlite, readline, ncurses, uuid, crypt, db5.3, nsl/tirpc with Kerberos), python3-distutils; `/usr/bin/python3` and `/usr/bin/python` -> `python3.11`, the entrypoint; `LANG=C.UTF-8` | `gcr.io/distroless/python3-debian12` |
 //!
 //! Packages are unpacked with `dpkg-deb` (no maintainer scripts run, as in
 //! the upstream build) into a merged-/usr tree, and each package's control
@@ -57,8 +57,8 @@ pub enum Flavor {
     /// glibc, OpenSSL and the C++/OpenMP runtimes.
     Cc,
     /// cc + Debian 12's Python 3.11 (interpreter and standard library), with
-    /// `/usr/bin/python3` and `ENTRYPOINT ["/usr/bin/python3.11"]` like
-    /// upstream. Packages installed with pip for Debian's `python3` in a
+    /// `/usr/bin/python3` and `/usr/bin/python`, `LANG=C.UTF-8` and
+    /// `ENTRYPOINT ["/usr/bin/python3.11"]` like upstream. Packages installed with pip for Debian's `python3` in a
     /// build stage on bookworm run on it: the same interpreter, version and
     /// ABI (`cp311`).
     Python3,
@@ -91,8 +91,10 @@ impl Flavor {
         const CC: [&str; 3] = ["libgcc-s1", "libgomp1", "libstdc++6"];
         // The interpreter and its standard library, then every library
         // their `Depends` reach (`apt-cache depends --recurse` in bookworm),
-        // minus what cc has and minus mime-support -> mailcap -> perl, which
-        // upstream leaves out too (media-types is in static).
+        // minus what cc has, minus mime-support -> mailcap -> perl and the
+        // data-only readline-common and libtirpc-common (media-types is in
+        // static); and distutils, which Debian splits from the standard
+        // library. The same list as upstream's `python3/python.bzl`.
         const PYTHON3: [&str; 24] = [
             "python3.11-minimal",
             "libpython3.11-minimal",
@@ -114,10 +116,10 @@ impl Flavor {
             "libreadline8",
             "libsqlite3-0",
             "libtinfo6",
-            "libtirpc-common",
             "libtirpc3",
             "libuuid1",
             "zlib1g",
+            "python3-distutils",
         ];
         let layers: &[&[&'static str]] = match self {
             Flavor::Static => &[&STATIC],
@@ -213,14 +215,16 @@ impl DockerfileBuilder {
             stage = stage.user("65532:65532").workdir("/home/nonroot");
         }
         if spec.flavor == Flavor::Python3 {
-            stage = stage.entrypoint([PYTHON3_INTERPRETER]);
+            stage = stage
+                .env("LANG", "C.UTF-8")
+                .entrypoint([PYTHON3_INTERPRETER]);
         }
         DistrolessBase::Assembled(stage.done())
     }
 }
 
 /// The interpreter of [`Flavor::Python3`] (Debian 12's), its entrypoint;
-/// `/usr/bin/python3` links to it.
+/// `/usr/bin/python3` and `/usr/bin/python` link to it.
 pub const PYTHON3_INTERPRETER: &str = "/usr/bin/python3.11";
 
 /// The assembly `RUN`, one fragment per line (see the harvest script for the form).
@@ -229,7 +233,9 @@ fn assembly_script(flavor: Flavor) -> String {
     // What a flavor adds after unpacking: python3's maintainer scripts
     // (which do not run) would make the `python3` link.
     let extra: &[&str] = match flavor {
-        Flavor::Python3 => &["ln -s python3.11 /rootfs/usr/bin/python3;"],
+        Flavor::Python3 => &[
+            "ln -s python3.11 /rootfs/usr/bin/python3; ln -s python3.11 /rootfs/usr/bin/python;",
+        ],
         _ => &[],
     };
     let lines = [
@@ -323,6 +329,7 @@ mod tests {
 
         let script = assembly_script(Flavor::Python3);
         assert!(script.contains("ln -s python3.11 /rootfs/usr/bin/python3;"));
+        assert!(script.contains("ln -s python3.11 /rootfs/usr/bin/python;"));
         assert!(!assembly_script(Flavor::Cc).contains("python"));
 
         let render = |flavor| {
@@ -337,7 +344,8 @@ mod tests {
         let python = render(Flavor::Python3);
         assert!(
             python.contains(
-                "USER 65532:65532\nWORKDIR /home/nonroot\nENTRYPOINT [\"/usr/bin/python3.11\"]\n"
+                "USER 65532:65532\nWORKDIR /home/nonroot\nENV LANG=C.UTF-8\n\
+                 ENTRYPOINT [\"/usr/bin/python3.11\"]\n"
             ),
             "{python}"
         );

@@ -3,13 +3,14 @@
 //!
 //! `tensorflow-cpu` installed with pip into a venv on `debian:bookworm-slim`:
 //! in one stage (naive), copied into a slim base with `python3` only
-//! (multistage), and its site-packages on a distroless Python 3.11 assembled
-//! from Debian's packages (distroless, the recommended one). Every image
-//! runs a matrix product and prints the TensorFlow version.
+//! (multistage), its site-packages on a distroless Python 3.11 assembled
+//! from Debian's packages (distroless, the recommended one), and the same
+//! without TensorFlow's C++ headers, pip and setuptools (pruned). Every
+//! image runs a matrix product and prints the TensorFlow version.
 //!
 //! ```text
 //! cargo run --example tensorflow                         # the distroless variant
-//! cargo run --example tensorflow -- --variant naive      # naive | multistage | distroless
+//! cargo run --example tensorflow -- --variant naive      # naive | multistage | distroless | pruned
 //! cargo run --example tensorflow -- --seed               # the workshop's 2021 CPU image
 //! cargo run --example tensorflow -- --seed --variant gpu # ... and its GPU image
 //! cargo run --example tensorflow -- --build --chart tensorflow.svg --report-json tensorflow.json
@@ -28,7 +29,7 @@ use stagecraft::engine::SmokeTest;
 use stagecraft::{Dockerfile, Errors};
 use stagecraft_workshop::tensorflow::{self, Variant};
 
-const VARIANTS: &str = "naive|multistage|distroless";
+const VARIANTS: &str = "naive|multistage|distroless|pruned";
 
 /// Runs the matrix product; it must print the version and the sum (24).
 fn smoke(image: &str) -> SmokeTest {
@@ -70,7 +71,7 @@ fn main() -> ExitCode {
         }
         let ok = match options.variant.as_deref() {
             Some("gpu") => print_or_fail("gpu", tensorflow::seed_gpu(), false),
-            Some("naive" | "multistage" | "multi-stage") => {
+            Some("naive" | "multistage" | "multi-stage" | "pruned") => {
                 eprintln!(
                     "error: the workshop has no such TensorFlow Dockerfile: its naive image is the \
                      official tensorflow/tensorflow:2.3.0 (582 MB), known by its size; --seed \

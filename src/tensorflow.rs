@@ -263,10 +263,9 @@ fn install_tensorflow<N>(
         .install(Apt::install(["python3", "python3-venv"]))
         .run(run!("python3 -m venv /opt/venv"));
     let stage = if site_ca {
+        // No comment line: `Dockerfile::parse` drops comments, and the
+        // goldens must survive a round trip (tests/from_text.rs).
         stage
-            .comment(
-                "This site's egress re-signs TLS: pip trusts the site's CA bundle (PIP_CERT is a build argument, not in the image's environment).",
-            )
             .copy(SITE_CA_CONTEXT, SITE_CA_PATH)
             .arg("PIP_CERT", Some(SITE_CA_PATH))
     } else {

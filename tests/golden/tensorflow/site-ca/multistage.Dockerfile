@@ -5,7 +5,6 @@ RUN apt-get update \
         python3-venv \
  && rm -rf /var/lib/apt/lists/*
 RUN python3 -m venv /opt/venv
-# This site's egress re-signs TLS: pip trusts the site's CA bundle (PIP_CERT is a build argument, not in the image's environment).
 COPY site-ca.pem /etc/ssl/site-ca.pem
 ARG PIP_CERT=/etc/ssl/site-ca.pem
 RUN /opt/venv/bin/python -m pip install --no-cache-dir tensorflow-cpu==2.21.0

@@ -36,6 +36,18 @@ fn variants_match_golden() {
     }
 }
 
+/// The pinned requirement, the version and the expected smoke output agree.
+#[test]
+fn one_tensorflow_version() {
+    assert_eq!(
+        tensorflow::REQUIREMENT,
+        format!("tensorflow-cpu=={}", tensorflow::TF_VERSION)
+    );
+    assert!(
+        tensorflow::SMOKE_OUTPUT.starts_with(&format!("tensorflow {} ", tensorflow::TF_VERSION))
+    );
+}
+
 /// The pruned variant differs from distroless by its `pruned` stage alone.
 #[test]
 fn pruned_is_distroless_with_a_pruning_stage() {

@@ -81,9 +81,11 @@ pub const DEBIAN_RELEASE: &str = "2022.11";
 pub const DEBIAN_VERSION_LINE: &str = "QIIME 2 version: 2022.11.1";
 
 /// Debian's packages of the improved variant: the framework, the command
-/// line, and the plugins `qiime` recommends, named explicitly because
-/// recommended packages are left out.
-pub const DEBIAN_PACKAGES: [&str; 10] = [
+/// line, and the plugins the naive install brings through recommendations
+/// (`qiime` recommends nine of them; `q2-quality-control` and `q2-taxa` come
+/// with those), named explicitly because recommended packages are left out:
+/// both images have the same nine plugins.
+pub const DEBIAN_PACKAGES: [&str; 12] = [
     "qiime",
     "q2cli",
     "q2templates",
@@ -94,6 +96,8 @@ pub const DEBIAN_PACKAGES: [&str; 10] = [
     "q2-quality-filter",
     "q2-feature-classifier",
     "q2-feature-table",
+    "q2-quality-control",
+    "q2-taxa",
 ];
 
 /// The home directory of the classic image, where the plugin cache is written.
@@ -344,5 +348,22 @@ pub fn classic_findings() -> Vec<(usize, &'static str)> {
         .expect("the classic Dockerfile parses")
         .iter()
         .map(|finding| (finding.line, finding.rule.id))
+        .collect()
+}
+
+/// The plugins `qiime info` lists (`name: version` lines after
+/// `Installed plugins`), in its order.
+///
+/// ```
+/// let info = "System versions\nQIIME 2 version: 2022.11.1\n\nInstalled plugins\n\
+///             demux: 2022.11.1\ntypes: 2022.11.1\n\nApplication config directory\n/home/qiime2/q2cli\n";
+/// assert_eq!(stagecraft_workshop::qiime2::installed_plugins(info), ["demux", "types"]);
+/// ```
+pub fn installed_plugins(info: &str) -> Vec<&str> {
+    info.lines()
+        .skip_while(|line| line.trim() != "Installed plugins")
+        .skip(1)
+        .take_while(|line| !line.trim().is_empty())
+        .filter_map(|line| line.split_once(':').map(|(name, _)| name.trim()))
         .collect()
 }

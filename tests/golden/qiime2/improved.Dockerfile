@@ -16,6 +16,8 @@ RUN apt-get update \
         q2-quality-filter \
         q2-feature-classifier \
         q2-feature-table \
+        q2-quality-control \
+        q2-taxa \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /home/qiime2
 RUN qiime dev refresh-cache

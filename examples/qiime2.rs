@@ -141,43 +141,35 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    build(&options)
+    build(&options, &chosen)
 }
 
-/// `--build`: naive (text) with `docker build`, improved (DSL) with the
-/// shared `support::build_all`, then one table and report for both.
-fn build(options: &support::Options) -> ExitCode {
-    let engine = match Engine::connect() {
-        Ok(engine) => engine,
-        Err(error) => {
-            eprintln!("--build: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    eprintln!(
-        "==> not built here: classic and multistage (conda channels and the miniconda image are \
-         unreachable); building naive and improved on Debian's QIIME 2 {}",
-        qiime2::DEBIAN_RELEASE
-    );
+/// What building the naive text gave.
+struct Naive {
+    built: docker_cli::Built,
+    size: u64,
+    report: serde_json::Value,
+    ok: bool,
+}
+
+/// Builds the naive text with `docker build`, inspects it and runs the
+/// smoke test through the engine.
+fn build_naive(engine: &Engine) -> Result<Naive, String> {
     let tag = "stagecraft-example/qiime2:naive";
     eprintln!(
         "==> building qiime2 naive as {tag} with `docker build` (the model refuses its RUNs)"
     );
-    let built = match docker_cli::build_text(qiime2::NAIVE, Some(tag), &[], true) {
-        Ok(built) => built,
-        Err(error) => {
-            eprintln!("error: building naive: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let report = match engine.inspect(tag) {
-        Ok(report) => report,
-        Err(error) => {
-            eprintln!("error: inspecting naive: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let naive_smoke = match engine.smoke(&smoke(tag).timeout(Duration::from_secs(300))) {
+    let built = docker_cli::build_text(qiime2::NAIVE, Some(tag), &[], true)
+        .map_err(|error| format!("building naive: {error}"))?;
+    eprintln!(
+        "==> naive built: {} in {:.1}s",
+        built.image_id,
+        built.duration.as_secs_f64()
+    );
+    let report = engine
+        .inspect(tag)
+        .map_err(|error| format!("inspecting naive: {error}"))?;
+    let smoke = match engine.smoke(&smoke(tag).timeout(Duration::from_secs(300))) {
         Ok(outcome) => serde_json::json!({
             "ok": true, "exit_code": outcome.exit_code, "output": outcome.stdout, "failures": []
         }),
@@ -189,17 +181,89 @@ fn build(options: &support::Options) -> ExitCode {
             "ok": false, "exit_code": -1, "output": "", "failures": [error.to_string()]
         }),
     };
-    let naive_ok = naive_smoke["ok"] == true;
+    let ok = smoke["ok"] == true;
     eprintln!(
         "==> naive {}: {}",
-        if naive_ok { "runs" } else { "FAILED" },
-        naive_smoke["output"]
+        if ok {
+            "runs"
+        } else {
+            "does not run as expected"
+        },
+        smoke["output"]
             .as_str()
             .unwrap_or("")
             .lines()
             .find(|line| line.starts_with("QIIME 2 version"))
             .unwrap_or("")
     );
+    Ok(Naive {
+        report: serde_json::json!({
+            "variant": "naive",
+            "image": report.id,
+            "tag": tag,
+            "size_bytes": report.size,
+            "saved_percent": 0.0,
+            "build_seconds": built.duration.as_secs_f64(),
+            "layers": report.layers,
+            "smoke": smoke,
+            "built_with": "docker build (the model refuses the text)",
+        }),
+        built,
+        size: report.size,
+        ok,
+    })
+}
+
+/// `--build`: naive (text) with `docker build`, improved (DSL) with the
+/// shared `support::build_all`, then one table and report for both.
+fn build(options: &support::Options, chosen: &[Variant]) -> ExitCode {
+    let engine = match Engine::connect() {
+        Ok(engine) => engine,
+        Err(error) => {
+            eprintln!("--build: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if chosen.len() > 1 {
+        eprintln!(
+            "==> not built here: classic and multistage (conda channels and the miniconda image \
+             are unreachable); building naive and improved on Debian's QIIME 2 {}",
+            qiime2::DEBIAN_RELEASE
+        );
+    }
+    let naive = if chosen.contains(&Variant::Naive) {
+        match build_naive(&engine) {
+            Ok(naive) => Some(naive),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
+    let naive_ok = naive.as_ref().is_none_or(|naive| naive.ok);
+    if !chosen.contains(&Variant::Improved) {
+        let Some(naive) = naive else {
+            return ExitCode::FAILURE;
+        };
+        let comparison = Comparison::new([("naive", naive.size)]);
+        print!("\n{}", comparison.to_table());
+        print_naive_line(&naive);
+        if let Some(path) = &options.report_json {
+            let report = serde_json::json!({"example": "qiime2", "variants": [naive.report]});
+            let json = serde_json::to_string_pretty(&report).expect("the report serializes");
+            if let Err(error) = std::fs::write(path, json + "\n") {
+                eprintln!("error: writing {}: {error}", path.display());
+                return ExitCode::FAILURE;
+            }
+        }
+        return if naive_ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        };
+    }
 
     let improved = match qiime2::improved() {
         Ok(dockerfile) => dockerfile,
@@ -218,6 +282,9 @@ fn build(options: &support::Options) -> ExitCode {
         }],
         options,
     );
+    let Some(naive) = naive else {
+        return code;
+    };
     let improved_size = match engine.inspect("stagecraft-example/qiime2:improved") {
         Ok(report) => report.size,
         Err(error) => {
@@ -225,33 +292,16 @@ fn build(options: &support::Options) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-
-    let comparison = Comparison::new([("naive", report.size), ("improved", improved_size)]);
-    println!("\nnaive (text) against improved (DSL):");
+    let comparison = Comparison::new([("naive", naive.size), ("improved", improved_size)]);
+    println!("\nnaive (text, docker build) against improved (DSL, engine):");
     print!("{}", comparison.to_table());
+    print_naive_line(&naive);
     println!(
-        "  naive: smoke {} , built in {:.1}s; {} B naive, {} B improved",
-        if naive_ok { "ok" } else { "FAILED" },
-        built.duration.as_secs_f64(),
-        report.size,
-        improved_size
+        "  sizes in bytes: naive {}, improved {improved_size}",
+        naive.size
     );
     if let Some(path) = &options.report_json {
-        if let Err(error) = add_naive_to_report(
-            path,
-            serde_json::json!({
-                "variant": "naive",
-                "image": built.image_id,
-                "tag": tag,
-                "size_bytes": report.size,
-                "saved_percent": 0.0,
-                "build_seconds": built.duration.as_secs_f64(),
-                "layers": report.layers,
-                "smoke": naive_smoke,
-                "built_with": "docker build (the text is refused by the model)",
-            }),
-            &comparison,
-        ) {
+        if let Err(error) = add_naive_to_report(path, naive.report, &comparison) {
             eprintln!("error: adding naive to {}: {error}", path.display());
             return ExitCode::FAILURE;
         }
@@ -261,6 +311,14 @@ fn build(options: &support::Options) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+fn print_naive_line(naive: &Naive) {
+    println!(
+        "  naive: smoke {}, built in {:.1}s",
+        if naive.ok { "ok" } else { "FAILED" },
+        naive.built.duration.as_secs_f64()
+    );
 }
 
 /// `support::build_all` wrote the report of the DSL variants: put naive

@@ -81,7 +81,7 @@ fn seeds() {
 /// The classic conda Dockerfile: the three conda layers that keep their
 /// package cache. What the lint does not see is listed in the module docs
 /// and `examples/README.md` (untagged base, the environment file removed in
-/// a later RUN, the no-op `source activate`, eleven RUNs).
+/// a later RUN, the no-op `source activate`, ten RUNs).
 #[test]
 fn the_classic_dockerfile_has_exactly_these_findings() {
     assert_eq!(

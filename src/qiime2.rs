@@ -86,6 +86,11 @@ pub const MINICONDA: &str = "continuumio/miniconda3:24.9.2-0";
 pub const CONDA_RELEASE: &str = "2024.10";
 
 /// The environment file of [`CONDA_RELEASE`]; `conda env create -f` reads a URL.
+///
+/// ```
+/// use stagecraft_workshop::qiime2::{CONDA_ENV_FILE, CONDA_RELEASE};
+/// assert!(CONDA_ENV_FILE.ends_with(&format!("qiime2-amplicon-{CONDA_RELEASE}-py310-linux-conda.yml")));
+/// ```
 pub const CONDA_ENV_FILE: &str =
     "https://data.qiime2.org/distro/amplicon/qiime2-amplicon-2024.10-py310-linux-conda.yml";
 
@@ -97,6 +102,11 @@ pub const PREFIX: &str = "/opt/qiime2";
 pub const DEBIAN_RELEASE: &str = "2022.11";
 
 /// What `qiime info` prints on the Debian variants: the smoke test's check.
+///
+/// ```
+/// use stagecraft_workshop::qiime2::{DEBIAN_RELEASE, DEBIAN_VERSION_LINE};
+/// assert!(DEBIAN_VERSION_LINE.contains(DEBIAN_RELEASE));
+/// ```
 pub const DEBIAN_VERSION_LINE: &str = "QIIME 2 version: 2022.11.1";
 
 /// Debian's packages of the improved variant: the framework, the command
@@ -142,6 +152,13 @@ pub const SEED_RELEASE: &str = "2021.4";
 pub const SEED_BASE: &str = "debian:buster-slim";
 
 /// The variants this example renders.
+///
+/// ```
+/// use stagecraft_workshop::qiime2::Variant;
+/// let names: Vec<&str> = Variant::ALL.iter().map(|v| v.name()).collect();
+/// assert_eq!(names, ["classic", "multistage", "naive", "improved"]);
+/// assert_eq!("conda".parse::<Variant>(), Ok(Variant::Multistage));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Variant {
     /// The workshop's classic conda image, as text ([`CLASSIC`]): linted,
@@ -216,6 +233,13 @@ impl FromStr for Variant {
 }
 
 /// A variant's Dockerfile: the typed model, or the text the model refuses.
+///
+/// ```
+/// use stagecraft_workshop::qiime2::{self, Rendered, Variant};
+/// assert!(matches!(qiime2::dockerfile(Variant::Classic)?, Rendered::Text(_)));
+/// assert!(matches!(qiime2::dockerfile(Variant::Multistage)?, Rendered::Model(_)));
+/// # Ok::<(), stagecraft::Errors>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rendered {
     /// Rendered from the DSL: passes `stagecraft lint` with no error.

@@ -13,22 +13,17 @@
 //! `classic` and `naive` are hand-written text (`examples/qiime2/`) that the
 //! typed model refuses on purpose; printing one prints `stagecraft lint`'s
 //! findings on it to stderr. `--build` builds the two variants on Debian's
-//! QIIME 2 packages, `naive` (text, with `docker build`) and `improved`
+//! QIIME 2 packages, `naive` (text, as written, with `Engine::build_text`) and `improved`
 //! (DSL, with the engine); the conda variants need conda's channels and the
 //! miniconda image, which this machine cannot reach.
 
-#[path = "qiime2/docker_cli.rs"]
-mod docker_cli;
 #[path = "support/mod.rs"]
 mod support;
 
 use std::process::ExitCode;
-use std::time::Duration;
 
-use stagecraft::engine::blocking::Engine;
-use stagecraft::engine::{EngineError, SmokeTest};
+use stagecraft::engine::SmokeTest;
 use stagecraft::lint::{human, FileReport, Options};
-use stagecraft::report::Comparison;
 use stagecraft_workshop::qiime2::{self, Rendered, Variant};
 
 const VARIANTS: &str = "classic|naive|improved|multistage";
@@ -144,86 +139,9 @@ fn main() -> ExitCode {
     build(&options, &chosen)
 }
 
-/// What building the naive text gave.
-struct Naive {
-    built: docker_cli::Built,
-    size: u64,
-    report: serde_json::Value,
-    ok: bool,
-}
-
-/// Builds the naive text with `docker build`, inspects it and runs the
-/// smoke test through the engine.
-fn build_naive(engine: &Engine) -> Result<Naive, String> {
-    let tag = "stagecraft-example/qiime2:naive";
-    eprintln!(
-        "==> building qiime2 naive as {tag} with `docker build` (the model refuses its RUNs)"
-    );
-    let built = docker_cli::build_text(qiime2::NAIVE, Some(tag), &[], true)
-        .map_err(|error| format!("building naive: {error}"))?;
-    eprintln!(
-        "==> naive built: {} in {:.1}s",
-        built.image_id,
-        built.duration.as_secs_f64()
-    );
-    let report = engine
-        .inspect(tag)
-        .map_err(|error| format!("inspecting naive: {error}"))?;
-    let smoke = match engine.smoke(&smoke(tag).timeout(Duration::from_secs(300))) {
-        Ok(outcome) => serde_json::json!({
-            "ok": true, "exit_code": outcome.exit_code, "output": outcome.stdout, "failures": []
-        }),
-        Err(EngineError::SmokeFailed(failure)) => serde_json::json!({
-            "ok": false, "exit_code": failure.outcome.exit_code,
-            "output": failure.outcome.stdout, "failures": failure.failures
-        }),
-        Err(error) => serde_json::json!({
-            "ok": false, "exit_code": -1, "output": "", "failures": [error.to_string()]
-        }),
-    };
-    let ok = smoke["ok"] == true;
-    eprintln!(
-        "==> naive {}: {}",
-        if ok {
-            "runs"
-        } else {
-            "does not run as expected"
-        },
-        smoke["output"]
-            .as_str()
-            .unwrap_or("")
-            .lines()
-            .find(|line| line.starts_with("QIIME 2 version"))
-            .unwrap_or("")
-    );
-    Ok(Naive {
-        report: serde_json::json!({
-            "variant": "naive",
-            "image": report.id,
-            "tag": tag,
-            "size_bytes": report.size,
-            "saved_percent": 0.0,
-            "build_seconds": built.duration.as_secs_f64(),
-            "layers": report.layers,
-            "smoke": smoke,
-            "built_with": "docker build (the model refuses the text)",
-        }),
-        built,
-        size: report.size,
-        ok,
-    })
-}
-
-/// `--build`: naive (text) with `docker build`, improved (DSL) with the
-/// shared `support::build_all`, then one table and report for both.
+/// `--build`: the variants buildable here, naive as written (the model
+/// refuses its RUNs) and improved from the DSL, in one table and report.
 fn build(options: &support::Options, chosen: &[Variant]) -> ExitCode {
-    let engine = match Engine::connect() {
-        Ok(engine) => engine,
-        Err(error) => {
-            eprintln!("--build: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
     if chosen.len() > 1 {
         eprintln!(
             "==> not built here: classic and multistage (conda channels and the miniconda image \
@@ -231,118 +149,29 @@ fn build(options: &support::Options, chosen: &[Variant]) -> ExitCode {
             qiime2::DEBIAN_RELEASE
         );
     }
-    let naive = if chosen.contains(&Variant::Naive) {
-        match build_naive(&engine) {
-            Ok(naive) => Some(naive),
-            Err(error) => {
-                eprintln!("error: {error}");
-                return ExitCode::FAILURE;
-            }
-        }
-    } else {
-        None
-    };
-    let naive_ok = naive.as_ref().is_none_or(|naive| naive.ok);
-    if !chosen.contains(&Variant::Improved) {
-        let Some(naive) = naive else {
-            return ExitCode::FAILURE;
-        };
-        let comparison = Comparison::new([("naive", naive.size)]);
-        print!("\n{}", comparison.to_table());
-        print_naive_line(&naive);
-        if let Some(path) = &options.report_json {
-            let report = serde_json::json!({"example": "qiime2", "variants": [naive.report]});
-            let json = serde_json::to_string_pretty(&report).expect("the report serializes");
-            if let Err(error) = std::fs::write(path, json + "\n") {
-                eprintln!("error: writing {}: {error}", path.display());
-                return ExitCode::FAILURE;
-            }
-        }
-        return if naive_ok {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::FAILURE
-        };
+    let mut texts = Vec::new();
+    if chosen.contains(&Variant::Naive) {
+        texts.push(support::TextVariant {
+            name: "naive",
+            text: qiime2::NAIVE.to_string(),
+            smoke,
+        });
     }
-
-    let improved = match qiime2::improved() {
-        Ok(dockerfile) => dockerfile,
-        Err(errors) => {
-            eprintln!("error: the improved variant does not build: {errors}");
-            return ExitCode::FAILURE;
-        }
-    };
-    support::print_variant("improved", &improved, false);
-    let code = support::build_all(
-        "qiime2",
-        &[support::Variant {
+    let mut variants = Vec::new();
+    if chosen.contains(&Variant::Improved) {
+        let improved = match qiime2::improved() {
+            Ok(dockerfile) => dockerfile,
+            Err(errors) => {
+                eprintln!("error: the improved variant does not build: {errors}");
+                return ExitCode::FAILURE;
+            }
+        };
+        support::print_variant("improved", &improved, false);
+        variants.push(support::Variant {
             name: "improved",
             dockerfile: improved,
             smoke,
-        }],
-        options,
-    );
-    let Some(naive) = naive else {
-        return code;
-    };
-    let improved_size = match engine.inspect("stagecraft-example/qiime2:improved") {
-        Ok(report) => report.size,
-        Err(error) => {
-            eprintln!("error: inspecting improved: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let comparison = Comparison::new([("naive", naive.size), ("improved", improved_size)]);
-    println!("\nnaive (text, docker build) against improved (DSL, engine):");
-    print!("{}", comparison.to_table());
-    print_naive_line(&naive);
-    println!(
-        "  sizes in bytes: naive {}, improved {improved_size}",
-        naive.size
-    );
-    if let Some(path) = &options.report_json {
-        if let Err(error) = add_naive_to_report(path, naive.report, &comparison) {
-            eprintln!("error: adding naive to {}: {error}", path.display());
-            return ExitCode::FAILURE;
-        }
+        });
     }
-    if naive_ok {
-        code
-    } else {
-        ExitCode::FAILURE
-    }
-}
-
-fn print_naive_line(naive: &Naive) {
-    println!(
-        "  naive: smoke {}, built in {:.1}s",
-        if naive.ok { "ok" } else { "FAILED" },
-        naive.built.duration.as_secs_f64()
-    );
-}
-
-/// `support::build_all` wrote the report of the DSL variants: put naive
-/// first and make every `saved_percent` relative to it.
-fn add_naive_to_report(
-    path: &std::path::Path,
-    naive: serde_json::Value,
-    comparison: &Comparison,
-) -> Result<(), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let mut report: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    let variants = report["variants"]
-        .as_array_mut()
-        .ok_or("the report has no variants")?;
-    variants.insert(0, naive);
-    for variant in variants.iter_mut() {
-        if let Some(row) = comparison
-            .rows
-            .iter()
-            .find(|row| variant["variant"] == row.name.as_str())
-        {
-            variant["saved_percent"] = serde_json::json!(row.saved_percent);
-        }
-    }
-    let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
-    std::fs::write(path, json + "\n").map_err(|e| e.to_string())
+    support::build_all_with_text("qiime2", &texts, &variants, options)
 }

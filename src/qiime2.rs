@@ -23,7 +23,8 @@
 //! release [`DEBIAN_RELEASE`]): [`Variant::Naive`] transposes the classic
 //! mistakes to apt ([`NAIVE`]: a lone `apt-get update`, an install with the
 //! recommended packages and without list cleanup; the DSL refuses those
-//! `RUN`s, so this one is text built with `docker build`), and
+//! `RUN`s, so this one is text built as written with
+//! `Engine::build_text`), and
 //! [`Variant::Improved`] installs the same plugins in one `RUN` with
 //! `--no-install-recommends` and list cleanup.
 //!
@@ -165,7 +166,7 @@ pub enum Variant {
     /// not built (no conda channel and no miniconda image here).
     Classic,
     /// The classic mistakes on Debian's packages, as text ([`NAIVE`]): built
-    /// here with `docker build`.
+    /// here as written with `Engine::build_text`.
     Naive,
     /// Debian's packages installed in one `RUN` without recommends and with
     /// list cleanup: built here.

@@ -442,3 +442,67 @@ fn interrupted_build_leaves_no_container() {
         "the interrupted step's container is still there"
     );
 }
+
+/// `build_text` builds what the model refuses (here a lone `apt-get
+/// update`, SC002, as in the workshop's naive images), labels every stage, and
+/// reports bad text and unknown targets before sending anything.
+#[test]
+fn text_the_model_refuses_builds_as_written() {
+    let Some(engine) = engine_or_skip() else {
+        return;
+    };
+    let id = run_id("text");
+    let _cleanup = Cleanup {
+        engine: &engine,
+        id: id.clone(),
+    };
+    let refused = "apt-get update";
+    assert!(
+        Run::checked(refused).is_err(),
+        "the model must refuse {refused:?} for this test to mean anything"
+    );
+    let text = format!(
+        "FROM {BASE} AS first\nRUN echo {id} > /id\n\n# the shipped stage\nFROM {BASE}\n\
+         COPY --from=first /id /id\nRUN {refused}\nCMD [\"cat\", \"/id\"]"
+    );
+    let tag = format!("stagecraft-test/{id}:text");
+    let built = engine
+        .build_text(&text, &BuildOptions::new().run_label(&id).tag(&tag).quiet())
+        .expect("the text builds");
+    let label = format!("LABEL {RUN_LABEL}=\"{id}\"\n");
+    assert_eq!(
+        built.dockerfile.matches(&label).count(),
+        2,
+        "{}",
+        built.dockerfile
+    );
+    assert!(
+        built.dockerfile.contains(&format!("{label}FROM {BASE}\n")),
+        "the first stage's label comes before the second FROM:\n{}",
+        built.dockerfile
+    );
+    let outcome = engine
+        .smoke(
+            &SmokeTest::new(&tag)
+                .run_label(&id)
+                .expect_exit(0)
+                .expect_stdout_equals(format!("{id}\n")),
+        )
+        .expect("the image built from text runs");
+    assert_eq!(outcome.exit_code, 0);
+
+    match engine.build_text("RUN true\n", &BuildOptions::new().quiet()) {
+        Err(EngineError::DockerfileText { line, message }) => {
+            assert_eq!(line, 1);
+            assert!(message.contains("before the first FROM"), "{message}");
+        }
+        other => panic!("expected DockerfileText, got {other:?}"),
+    }
+    match engine.build_text(&text, &BuildOptions::new().target("nope").quiet()) {
+        Err(EngineError::UnknownTarget { target, available }) => {
+            assert_eq!(target, "nope");
+            assert_eq!(available, ["first"]);
+        }
+        other => panic!("expected UnknownTarget, got {other:?}"),
+    }
+}

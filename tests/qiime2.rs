@@ -5,7 +5,7 @@
 //! * lint: the hand-written classic conda Dockerfile and its apt
 //!   transposition (`examples/qiime2/`) give exactly the expected findings,
 //!   and the model refuses both on those lines;
-//! * heavy (`STAGECRAFT_HEAVY=1`): naive (text, `docker build`) and improved
+//! * heavy (`STAGECRAFT_HEAVY=1`): naive (text, as written, `Engine::build_text`) and improved
 //!   (DSL, the engine) built, `qiime info` run in both, sizes compared.
 //!   Without the variable the test prints one `skipping:` line; with it and
 //!   no daemon it follows `engine_or_skip`. Everything it makes carries
@@ -15,13 +15,11 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use expect_test::expect_file;
-use stagecraft::engine::{BuildOptions, SmokeTest, RUN_LABEL};
+use stagecraft::engine::{BuildOptions, SmokeTest};
 use stagecraft::lint::{check_dockerfile, parse, Options, Severity};
 use stagecraft::Dockerfile;
 use stagecraft_workshop::qiime2::{self, Rendered, Variant};
 
-#[path = "../examples/qiime2/docker_cli.rs"]
-mod docker_cli;
 mod support;
 use support::{engine_or_skip, run_id, Cleanup};
 
@@ -165,8 +163,9 @@ fn naive_and_improved_build_run_qiime_info_and_improved_is_smaller() {
     };
     let start = Instant::now();
 
-    let naive = docker_cli::build_text(qiime2::NAIVE, None, &[format!("{RUN_LABEL}={id}")], false)
-        .unwrap_or_else(|error| panic!("{error}"));
+    let naive = engine
+        .build_text(qiime2::NAIVE, &BuildOptions::new().run_label(&id).quiet())
+        .unwrap_or_else(|error| panic!("building the naive text: {error}"));
     println!("naive built in {:.1}s", naive.duration.as_secs_f64());
     let improved = engine
         .build(

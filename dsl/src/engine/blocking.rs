@@ -81,6 +81,15 @@ impl Engine {
         self.runtime.block_on(self.inner.build(dockerfile, options))
     }
 
+    /// See [`super::Engine::build_text`].
+    pub fn build_text(
+        &self,
+        text: &str,
+        options: &BuildOptions,
+    ) -> Result<BuildOutcome, EngineError> {
+        self.runtime.block_on(self.inner.build_text(text, options))
+    }
+
     /// See [`super::Engine::inspect`].
     pub fn inspect(&self, image: &str) -> Result<ImageReport, EngineError> {
         self.runtime.block_on(self.inner.inspect(image))

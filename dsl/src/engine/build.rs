@@ -232,6 +232,34 @@ fn text_to_send(dockerfile: &Dockerfile, run_label: Option<&str>) -> Result<Stri
         .map_err(|errors| EngineError::InvalidOption(format!("run label {id:?}: {errors}")))
 }
 
+/// `text` with `LABEL <RUN_LABEL>="<id>"` at the end of every stage: before
+/// each `FROM` after the first, and at the end.
+fn labelled_text(
+    text: &str,
+    parsed: &stagecraft_rules::dockerfile::Dockerfile,
+    id: &str,
+) -> String {
+    let label = format!("LABEL {RUN_LABEL}=\"{id}\"\n");
+    let starts: Vec<usize> = parsed
+        .stages
+        .iter()
+        .skip(1)
+        .map(|stage| stage.line)
+        .collect();
+    let mut out = String::with_capacity(text.len() + label.len() * (starts.len() + 1));
+    for (index, line) in text.split_inclusive('\n').enumerate() {
+        if starts.contains(&(index + 1)) {
+            out.push_str(&label);
+        }
+        out.push_str(line);
+    }
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push_str(&label);
+    out
+}
+
 fn check_map(kind: &str, map: &BTreeMap<String, String>) -> Result<(), EngineError> {
     for (key, value) in map {
         if key.is_empty() || key.contains(['=', '\n', '\0']) || value.contains('\0') {
@@ -309,6 +337,72 @@ impl Engine {
                 });
             }
         }
+        let text = text_to_send(dockerfile, options.run_label.as_deref())?;
+        self.build_rendered(text, options, start).await
+    }
+
+    /// Builds Dockerfile **text** as written, without the model's checks:
+    /// for measuring the images stagecraft refuses to write, such as the
+    /// workshop's naive ones (a lone `apt-get update`, caches left in
+    /// layers). Everything else is as for [`Engine::build`]: the same
+    /// options, progress, failure report and clean-up; a run label
+    /// ([`BuildOptions::run_label`]) is added as a `LABEL` line at the end
+    /// of every stage, so cleaning up by label also finds the stage images.
+    ///
+    /// The text is parsed first (with the parser `stagecraft lint` uses),
+    /// so a malformed file or an unknown target is reported before anything
+    /// is sent: [`EngineError::DockerfileText`] with the line, or
+    /// [`EngineError::UnknownTarget`].
+    ///
+    /// ```no_run
+    /// # async fn demo(engine: stagecraft::engine::Engine) -> Result<(), Box<dyn std::error::Error>> {
+    /// use stagecraft::engine::BuildOptions;
+    ///
+    /// // What the model would refuse (SC002: the lists stay in a layer of their own).
+    /// let naive = "FROM debian:bookworm-slim\nRUN apt-get update\nRUN apt-get install -y fortune-mod\n";
+    /// let built = engine.build_text(naive, &BuildOptions::new().tag("fortune:naive")).await?;
+    /// println!("{}", built.image_id);
+    /// # Ok(()) }
+    /// ```
+    pub async fn build_text(
+        &self,
+        text: &str,
+        options: &BuildOptions,
+    ) -> Result<BuildOutcome, EngineError> {
+        let start = Instant::now();
+        let parsed = stagecraft_rules::dockerfile::parse(text).map_err(|error| {
+            EngineError::DockerfileText {
+                line: error.line,
+                message: error.kind.to_string(),
+            }
+        })?;
+        if let Some(target) = &options.target {
+            if parsed.stage_index(target).is_none() {
+                return Err(EngineError::UnknownTarget {
+                    target: target.clone(),
+                    available: parsed
+                        .stages
+                        .iter()
+                        .filter_map(|stage| stage.from.alias.clone())
+                        .collect(),
+                });
+            }
+        }
+        let text = match options.run_label.as_deref() {
+            Some(id) => labelled_text(text, &parsed, id),
+            None => text.to_string(),
+        };
+        self.build_rendered(text, options, start).await
+    }
+
+    /// The build of `text`, which is final: what [`Engine::build`] and
+    /// [`Engine::build_text`] share after their checks.
+    async fn build_rendered(
+        &self,
+        text: String,
+        options: &BuildOptions,
+        start: Instant,
+    ) -> Result<BuildOutcome, EngineError> {
         check_map("build argument", &options.build_args)?;
         check_map("label", &options.labels)?;
         let tags = options
@@ -316,7 +410,6 @@ impl Engine {
             .iter()
             .map(|tag| split_tag(tag))
             .collect::<Result<Vec<_>, _>>()?;
-        let text = text_to_send(dockerfile, options.run_label.as_deref())?;
         let table = steps::step_table(&text);
         let mut entries = Vec::with_capacity(options.context.len());
         for (context_path, source) in &options.context {

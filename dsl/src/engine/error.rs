@@ -57,6 +57,15 @@ pub enum EngineError {
         /// What is wrong.
         reason: String,
     },
+    /// Dockerfile text given to [`Engine::build_text`](super::Engine::build_text)
+    /// does not parse; nothing was sent.
+    #[error("the Dockerfile text does not parse: line {line}: {message}")]
+    DockerfileText {
+        /// The line (1-based) the problem is on.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// A build option is unusable (a bad tag, label, or build argument); nothing was sent.
     #[error("invalid build option: {0}")]
     InvalidOption(String),

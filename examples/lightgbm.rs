@@ -66,6 +66,14 @@ fn last_auc(output: &str) -> Option<&str> {
         .map(str::trim)
 }
 
+/// The last non-empty line of `first`, else of `second`: where a failed run says why.
+fn last_line<'a>(first: &'a str, second: &'a str) -> &'a str {
+    [first, second]
+        .into_iter()
+        .find_map(|text| text.lines().rev().find(|line| !line.trim().is_empty()))
+        .unwrap_or("")
+}
+
 fn print_seed(chosen: &[Variant]) -> ExitCode {
     for variant in chosen {
         match lightgbm::seed(*variant) {
@@ -261,7 +269,7 @@ fn main() -> ExitCode {
                         "  {variant} device={device}: fails here as expected without a GPU \
                          driver (exit {}: {})",
                         failure.outcome.exit_code,
-                        failure.outcome.stdout.lines().last().unwrap_or("")
+                        last_line(&failure.outcome.stderr, &failure.outcome.stdout)
                     )
                 }
                 Err(error) => {

@@ -130,6 +130,15 @@ pub const VALID_FILE: &str = "/tmp/lightgbm-valid.svm";
 /// The model a training run writes.
 pub const MODEL_FILE: &str = "/tmp/lightgbm-model.txt";
 
+/// pocl's kernel headers (`include/`) and its kernel library, one LLVM
+/// bitcode file per CPU family (`kernel-x86_64-pc-linux-gnu-avx512.bc`,
+/// `-avx2`, ..., `-GENERIC`; 81 MB in all). Declared whole: a run opens
+/// them as `/lib/x86_64-linux-gnu/../../share/pocl/...`, a path through the
+/// merged-/usr link that the trace does not resolve yet, and a run opens
+/// only the bitcode of the CPU it runs on, while the image must run on
+/// others.
+pub const POCL_SHARE: &str = "/usr/share/pocl";
+
 /// The directory where the ICD loader looks for vendor files.
 pub const ICD_VENDORS: &str = "/etc/OpenCL/vendors";
 /// The NVIDIA vendor file [`Variant::DistrolessIcd`] ships: one line
@@ -406,14 +415,18 @@ pub fn distroless_icd() -> Result<Dockerfile, Errors> {
     })
 }
 
-/// What the distroless variant harvests: the binary's closure and the ICD
-/// vendor files declared, and whatever a `device=gpu` and a `device=cpu`
-/// training run in the build stage use (pocl's LLVM and Clang, its kernel
-/// library and headers, the programs it runs).
+/// What the distroless variant harvests: the binary's closure, the ICD
+/// vendor files and pocl's kernel headers and library ([`POCL_SHARE`])
+/// declared, and whatever a `device=gpu` and a `device=cpu` training run in
+/// the build stage use: pocl, which the ICD loader `dlopen`s, with LLVM and
+/// Clang (in-process) and the linker it runs to turn each compiled kernel
+/// into a shared object (`/usr/bin/ld`, libbfd, and what it links against:
+/// `crtbegin.o`, `libgcc.a`, the `libc.so` and `libm.so` linker scripts).
 pub fn harvest() -> Harvest {
     Harvest::new()
         .binary(LIGHTGBM)
         .path(ICD_VENDORS)
+        .path(POCL_SHARE)
         .except_packages(Flavor::Cc.packages())
         .traced(train_command("gpu"))
         .traced(train_command("cpu"))

@@ -282,7 +282,13 @@ fn heavy_build_trains_in_every_variant() {
                         assert_ne!(failure.outcome.exit_code, 0);
                         println!(
                             "{variant} {device}: fails as expected: {}",
-                            failure.outcome.stdout.lines().last().unwrap_or("")
+                            failure
+                                .outcome
+                                .stderr
+                                .trim_end()
+                                .lines()
+                                .last()
+                                .unwrap_or("")
                         );
                     }
                     other => panic!("{variant} {device}: {other}"),

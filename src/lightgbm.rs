@@ -67,8 +67,16 @@
 //!
 //! ## Measured here
 //!
-//! See `examples/README.md`, section LightGBM, for the dated table
-//! (sizes, build times, the AUCs of both devices).
+//! On `debian:bookworm-slim` with Debian's docker.io daemon (2026-11-28,
+//! `cargo run --example lightgbm -- --build`, two shared cores): naive
+//! 999,431,201 B (999 MB), runtime 638,601,487 B (639 MB, 36.1 % smaller),
+//! distroless 369,383,653 B (369 MB, 63.0 %), distroless-icd 31,722,233 B
+//! (31.7 MB, 96.8 %). Every variant trained on both devices with a
+//! validation AUC of 0.896942 after 50 iterations (distroless-icd on the
+//! CPU only: without a GPU driver it reports "No OpenCL device found").
+//! The cold build stage took 528 s (the compile about 470 s). The workshop:
+//! 2.24 GB → 374 MB → 10.7 MB. Where the bytes are and the trade-off:
+//! `examples/README.md`, section LightGBM.
 
 use std::fmt;
 use std::str::FromStr;
@@ -120,12 +128,11 @@ pub const LIGHTGBM: &str = "/usr/local/bin/lightgbm";
 /// The build stage's alias: what the harvests and the trace read.
 pub const BUILD_STAGE: &str = "build";
 
-/// Where the smoke tests (and the traced runs) keep the data and the model:
-/// a directory every variant has and a non-root user may write to.
-pub const DATA_DIR: &str = "/tmp";
-/// The training set, in [`DATA_DIR`].
+/// The training set, where the smoke tests put it and the traced runs read
+/// it: in `/tmp`, which every variant has and a non-root user may write to
+/// (the model goes there too).
 pub const TRAIN_FILE: &str = "/tmp/lightgbm-train.svm";
-/// The validation set, in [`DATA_DIR`].
+/// The validation set, beside [`TRAIN_FILE`].
 pub const VALID_FILE: &str = "/tmp/lightgbm-valid.svm";
 /// The model a training run writes.
 pub const MODEL_FILE: &str = "/tmp/lightgbm-model.txt";

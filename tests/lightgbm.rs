@@ -242,10 +242,22 @@ fn heavy_build_trains_in_every_variant() {
             .any(|entry| entry.path.contains(needle))
     };
     assert!(has("libOpenCL.so.1"), "the ICD loader is harvested");
-    assert!(has("/etc/OpenCL/vendors/pocl.icd"), "the vendor file is");
+    assert!(
+        has(lightgbm::ICD_VENDORS),
+        "the vendor files are (declared)"
+    );
     assert!(
         has("libpocl.so"),
         "pocl, which the loader dlopens, is traced"
+    );
+    assert!(
+        has("/usr/bin/ld"),
+        "the linker pocl runs for each kernel is"
+    );
+    assert!(has("libLLVM-15"), "LLVM, which pocl compiles with, is");
+    assert!(
+        has(lightgbm::POCL_SHARE),
+        "pocl's kernel library is (declared)"
     );
     assert!(
         traced
@@ -280,6 +292,8 @@ fn heavy_build_trains_in_every_variant() {
                 match &error {
                     EngineError::SmokeFailed(failure) => {
                         assert_ne!(failure.outcome.exit_code, 0);
+                        let said = format!("{}{}", failure.outcome.stdout, failure.outcome.stderr);
+                        assert!(said.contains("No OpenCL device found"), "{said}");
                         println!(
                             "{variant} {device}: fails as expected: {}",
                             failure

@@ -63,7 +63,7 @@ fn last_auc(output: &str) -> Option<&str> {
     output
         .lines()
         .filter_map(|line| line.split(lightgbm::AUC_MARKER).nth(1))
-        .last()
+        .next_back()
         .map(str::trim)
 }
 

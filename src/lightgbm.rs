@@ -61,7 +61,7 @@
 //!
 //! [`dataset`] generates a deterministic binary-classification set in
 //! LIBSVM format (no download). The smoke tests put it into the container
-//! at run time ([`stagecraft::engine::SmokeTest::file`]), so no image
+//! at run time (`stagecraft::engine::SmokeTest::file`), so no image
 //! carries it; only the build stage does, because the traced runs read it
 //! there (and [`is_smoke_data`] keeps it out of the harvest).
 //!
@@ -570,12 +570,15 @@ fn seed_compile<N>(stage: StageBuilder<'_, WithShell, N>) -> StageBuilder<'_, Wi
 /// (`gcr.io/distroless/cc-debian10` with the `ldd` list). The workshop has
 /// no [`Variant::DistrolessIcd`] distinct from its distroless one.
 ///
-/// What the DSL could not express as the workshop wrote it: its download
-/// step `cd`s into the build directory (`cd LightGBM-${VERSION} && mkdir
-/// build && cd build && cmake .. && make`), which the rules flag (SC: a
-/// `cd` in `RUN` instead of `WORKDIR`) and `run!` refuses at compile time
-/// when it is a warning; the seed uses CMake's `-B`/`-H` (CMake 3.10 of
-/// Ubuntu 18.04 knows both) and `make -C` to the same effect.
+/// The DSL expresses all of it. Its download step `cd`s into the build
+/// directory (`cd LightGBM-${VERSION} && mkdir build && cd build && cmake
+/// .. && make`), which the rules flag as warnings (SC018/DL3003: `WORKDIR`
+/// or `make -C`); `run!` would raise them as compiler (deprecation)
+/// warnings, which a `-D warnings` build rejects, so this step is made with
+/// [`Run::checked`], the same checks at run time, to keep the workshop's
+/// text. The label values are reconstructed (only their keys are known),
+/// and the single-stage image is the build stage with `ENV PATH` and the
+/// entrypoint.
 pub fn seed(variant: Variant) -> Option<Result<Dockerfile, Errors>> {
     let mut df = Dockerfile::builder();
     df.arg("VERSION", Some(SEED_VERSION));

@@ -506,3 +506,47 @@ fn text_the_model_refuses_builds_as_written() {
         other => panic!("expected UnknownTarget, got {other:?}"),
     }
 }
+
+/// `SmokeTest::file` puts files into the container before it starts, in
+/// directories that exist and in new ones; a bad path is refused before any
+/// container is made.
+#[test]
+fn smoke_files_are_in_the_container_before_it_starts() {
+    let Some(engine) = engine_or_skip() else {
+        return;
+    };
+    let id = run_id("smoke-files");
+    let _cleanup = Cleanup {
+        engine: &engine,
+        id: id.clone(),
+    };
+    let outcome = engine
+        .smoke(
+            &SmokeTest::new(BASE)
+                .file("/tmp/hello.txt", "hello from the host\n")
+                .file("/opt/new/dir/data.svm", vec![b'1', b' ', b'1', b':', b'2'])
+                .args([
+                    "sh",
+                    "-c",
+                    "cat /tmp/hello.txt /opt/new/dir/data.svm; stat -c ' %a %u' /tmp/hello.txt",
+                ])
+                .without_network()
+                .run_label(&id),
+        )
+        .expect("the files are there");
+    assert_eq!(outcome.stdout, "hello from the host\n1 1:2 644 0\n");
+
+    let error = engine
+        .smoke(
+            &SmokeTest::new(BASE)
+                .file("relative.txt", "x")
+                .args(["true"])
+                .run_label(&id),
+        )
+        .expect_err("a relative path is refused");
+    assert!(
+        matches!(&error, EngineError::InvalidOption(message) if message.contains("relative.txt")),
+        "{error}"
+    );
+    assert_eq!(count_labelled_containers(&engine, &id), 0);
+}

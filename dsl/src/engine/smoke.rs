@@ -4,7 +4,9 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use bollard::models::ContainerCreateBody;
-use bollard::query_parameters::{AttachContainerOptionsBuilder, LogsOptionsBuilder};
+use bollard::query_parameters::{
+    AttachContainerOptionsBuilder, LogsOptionsBuilder, UploadToContainerOptionsBuilder,
+};
 use bollard::Docker;
 use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
@@ -42,6 +44,7 @@ pub struct SmokeTest {
     timeout: Duration,
     network: bool,
     labels: HashMap<String, String>,
+    files: Vec<(String, Vec<u8>)>,
     expect_exit: Option<i64>,
     stdout_contains: Vec<String>,
     stdout_equals: Option<String>,
@@ -61,6 +64,7 @@ impl SmokeTest {
             timeout: Duration::from_secs(60),
             network: true,
             labels: HashMap::new(),
+            files: Vec::new(),
             expect_exit: Some(0),
             stdout_contains: Vec::new(),
             stdout_equals: None,
@@ -118,6 +122,39 @@ impl SmokeTest {
     pub fn without_network(mut self) -> Self {
         self.network = false;
         self
+    }
+
+    /// A file put into the container after it is created and before it
+    /// starts, through the Engine's archive API (as `docker cp` does): the
+    /// way to give input to an image without a shell or a package manager
+    /// (`FROM scratch`, distroless) without baking it into the image.
+    ///
+    /// `path` is absolute, without `.` or `..` parts; the file is written
+    /// as root, mode 0644 (readable by any user the image runs as). Missing
+    /// parent directories are created by the daemon, owned by root and not
+    /// writable by others, so a non-root program that also writes should
+    /// get its files in a directory the image already has, such as `/tmp`.
+    /// An invalid path is reported by [`Engine::smoke`] as
+    /// [`EngineError::InvalidOption`] before any container is made.
+    ///
+    /// ```
+    /// use stagecraft::engine::SmokeTest;
+    ///
+    /// let test = SmokeTest::new("lightgbm:distroless")
+    ///     .file("/tmp/train.svm", "1 1:0.5 2:1.25\n0 1:0.1 2:0.3\n")
+    ///     .args(["task=train", "data=/tmp/train.svm"])
+    ///     .expect_stdout_contains("Finished");
+    /// assert_eq!(test.files().len(), 1);
+    /// assert_eq!(test.files()[0].0, "/tmp/train.svm");
+    /// ```
+    pub fn file(mut self, path: impl Into<String>, contents: impl Into<Vec<u8>>) -> Self {
+        self.files.push((path.into(), contents.into()));
+        self
+    }
+
+    /// The files [`file`](Self::file) puts into the container: (path, contents).
+    pub fn files(&self) -> &[(String, Vec<u8>)] {
+        &self.files
     }
 
     /// A label on the container.
@@ -290,6 +327,7 @@ impl Engine {
                 });
             }
         }
+        let files = files_archive(&test.files)?;
         let start = Instant::now();
         let mut labels = test.labels.clone();
         labels.insert(SMOKE_LABEL.to_string(), "1".to_string());
@@ -320,7 +358,21 @@ impl Engine {
             docker: self.docker.clone(),
             id: Some(created.id.clone()),
         };
-        let run = self.run_container(&created.id, test.stdin.as_deref());
+        let run = async {
+            if let Some(archive) = files {
+                self.docker
+                    .upload_to_container(
+                        &created.id,
+                        Some(UploadToContainerOptionsBuilder::new().path("/").build()),
+                        bollard::body_full(archive.into()),
+                    )
+                    .await
+                    .map_err(|e| {
+                        EngineError::docker("putting the smoke test's files into the container", e)
+                    })?;
+            }
+            self.run_container(&created.id, test.stdin.as_deref()).await
+        };
         let result = tokio::time::timeout(test.timeout, run).await;
         // Removed here on every path; on a panic or a cancelled future the
         // guard's Drop does it.
@@ -427,6 +479,46 @@ impl Engine {
     }
 }
 
+/// The tar archive of a smoke test's files, with paths relative to `/`;
+/// `None` when there are none.
+fn files_archive(files: &[(String, Vec<u8>)]) -> Result<Option<Vec<u8>>, EngineError> {
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = tar::Builder::new(Vec::new());
+    builder.mode(tar::HeaderMode::Deterministic);
+    for (path, contents) in files {
+        let invalid =
+            |why: &str| EngineError::InvalidOption(format!("smoke test file {path:?}: {why}"));
+        let relative = path
+            .strip_prefix('/')
+            .ok_or_else(|| invalid("the path must be absolute"))?;
+        if relative.is_empty()
+            || relative
+                .split('/')
+                .any(|part| part.is_empty() || part == "." || part == "..")
+        {
+            return Err(invalid(
+                "the path must name a file, without empty, `.` or `..` parts",
+            ));
+        }
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(tar::EntryType::Regular);
+        header.set_size(contents.len() as u64);
+        header.set_mode(0o644);
+        header.set_uid(0);
+        header.set_gid(0);
+        header.set_mtime(0);
+        builder
+            .append_data(&mut header, relative, contents.as_slice())
+            .map_err(|e| invalid(&e.to_string()))?;
+    }
+    builder
+        .into_inner()
+        .map(Some)
+        .map_err(|e| EngineError::InvalidOption(format!("smoke test files: {e}")))
+}
+
 /// The container's exit code; bollard reports a non-zero one as an error.
 async fn wait_exit(docker: &Docker, id: &str) -> Result<i64, EngineError> {
     let mut wait = docker.wait_container(id, None);
@@ -448,4 +540,59 @@ async fn wait_exit(docker: &Docker, id: &str) -> Result<i64, EngineError> {
             },
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_become_one_archive_relative_to_the_root() {
+        let archive = files_archive(&[
+            ("/tmp/a.txt".to_string(), b"a".to_vec()),
+            ("/opt/data/b.svm".to_string(), b"bb".to_vec()),
+        ])
+        .unwrap()
+        .expect("an archive");
+        let mut read = tar::Archive::new(archive.as_slice());
+        let entries: Vec<(String, u64, u32)> = read
+            .entries()
+            .unwrap()
+            .map(|entry| {
+                let entry = entry.unwrap();
+                let header = entry.header();
+                (
+                    entry.path().unwrap().display().to_string(),
+                    header.size().unwrap(),
+                    header.mode().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            entries,
+            [
+                ("tmp/a.txt".to_string(), 1, 0o644),
+                ("opt/data/b.svm".to_string(), 2, 0o644)
+            ]
+        );
+        assert!(files_archive(&[]).unwrap().is_none());
+    }
+
+    #[test]
+    fn file_paths_must_be_absolute_and_plain() {
+        for bad in [
+            "tmp/a",
+            "/",
+            "/tmp/../etc/passwd",
+            "/tmp//a",
+            "/tmp/./a",
+            "/tmp/",
+        ] {
+            let error = files_archive(&[(bad.to_string(), Vec::new())]).unwrap_err();
+            assert!(
+                matches!(&error, EngineError::InvalidOption(message) if message.contains(bad)),
+                "{bad}: {error}"
+            );
+        }
+    }
 }

@@ -8,7 +8,7 @@
 //! library of all of it. No ELF header lists the modules, so `ldd` (and the
 //! resolved harvest) cannot find them; a run can. The [`Variant::Traced`]
 //! answer runs the pipe once under `strace -f` in a throwaway stage
-//! ([`stagecraft::harvest::trace`], feature `engine`) and copies into
+//! (`stagecraft::harvest::trace`, feature `engine`) and copies into
 //! `FROM scratch` exactly what that run executed, opened or looked up, with
 //! explicit `COPY --from=build` lines:
 //!

@@ -1,7 +1,7 @@
 //! From Dockerfile text to the typed model: [`Dockerfile::parse`].
 //!
 //! The text is read by the same parser as `stagecraft lint`
-//! ([`stagecraft_rules::dockerfile::parse`]) and converted instruction by
+//! ([`stagecraft_rules::dockerfile::parse()`]) and converted instruction by
 //! instruction:
 //!
 //! * `FROM [--platform=...] base [AS alias]`: an earlier stage's alias

@@ -34,7 +34,7 @@
 //! ```
 //!
 //! Modules: [`model`] (plain data, serde), [`stage`] (typed builders),
-//! [`packages`] (recipes), [`image_ref`] (image references), [`render`]
+//! [`packages`] (recipes), [`image_ref`] (image references), [`render`](mod@render)
 //! (text), [`emit`] (`build.rs` helpers), [`error`].
 
 pub mod distroless;

@@ -115,7 +115,7 @@ impl Dockerfile {
         validate::has_shell(&self.stages, index)
     }
 
-    /// Renders the Dockerfile text; see [`crate::render`].
+    /// Renders the Dockerfile text; see [`crate::render()`].
     pub fn render(&self) -> String {
         crate::render::render(self)
     }

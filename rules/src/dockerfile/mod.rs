@@ -1,5 +1,5 @@
 //! Whole Dockerfiles: [`parse`](parse::parse) them into a small AST with line
-//! numbers, and [`check_dockerfile`](check::check_dockerfile) them against the
+//! numbers, and [`check_dockerfile`] them against the
 //! catalogue with stage awareness (which stages ship, which have a shell).
 //!
 //! This is what `stagecraft lint` runs on hand-written Dockerfiles, and what

@@ -19,7 +19,7 @@
 //! * [`ModelProblemKind::RunRefused`]: a shell-form `RUN` that
 //!   `Run::checked` refuses. The model holds every `RUN` to the rules of a
 //!   stage that ships, whatever its stage, through
-//!   [`accept_run`](crate::accept::accept_run): an install that leaves its
+//!   [`accept_run`]: an install that leaves its
 //!   cache behind is refused even in a build-only stage, where
 //!   [`check_dockerfile`](super::check_dockerfile) only warns.
 //! * [`ModelProblemKind::Invalid`]: a value the model's validation refuses

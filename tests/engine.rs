@@ -545,7 +545,7 @@ fn smoke_files_are_in_the_container_before_it_starts() {
         )
         .expect_err("a relative path is refused");
     assert!(
-        matches!(&error, EngineError::InvalidOption(message) if message.contains("relative.txt")),
+        matches!(&error, EngineError::InvalidSmokeTest(message) if message.contains("relative.txt")),
         "{error}"
     );
     assert_eq!(count_labelled_containers(&engine, &id), 0);

@@ -66,6 +66,10 @@ pub enum EngineError {
         /// What is wrong.
         message: String,
     },
+    /// A smoke test is unusable (an input file with a bad path); no
+    /// container was made.
+    #[error("invalid smoke test: {0}")]
+    InvalidSmokeTest(String),
     /// A build option is unusable (a bad tag, label, or build argument); nothing was sent.
     #[error("invalid build option: {0}")]
     InvalidOption(String),

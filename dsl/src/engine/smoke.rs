@@ -135,7 +135,7 @@ impl SmokeTest {
     /// writable by others, so a non-root program that also writes should
     /// get its files in a directory the image already has, such as `/tmp`.
     /// An invalid path is reported by [`Engine::smoke`] as
-    /// [`EngineError::InvalidOption`] before any container is made.
+    /// [`EngineError::InvalidSmokeTest`] before any container is made.
     ///
     /// ```
     /// use stagecraft::engine::SmokeTest;
@@ -489,7 +489,7 @@ fn files_archive(files: &[(String, Vec<u8>)]) -> Result<Option<Vec<u8>>, EngineE
     builder.mode(tar::HeaderMode::Deterministic);
     for (path, contents) in files {
         let invalid =
-            |why: &str| EngineError::InvalidOption(format!("smoke test file {path:?}: {why}"));
+            |why: &str| EngineError::InvalidSmokeTest(format!("input file {path:?}: {why}"));
         let relative = path
             .strip_prefix('/')
             .ok_or_else(|| invalid("the path must be absolute"))?;
@@ -516,7 +516,7 @@ fn files_archive(files: &[(String, Vec<u8>)]) -> Result<Option<Vec<u8>>, EngineE
     builder
         .into_inner()
         .map(Some)
-        .map_err(|e| EngineError::InvalidOption(format!("smoke test files: {e}")))
+        .map_err(|e| EngineError::InvalidSmokeTest(format!("input files: {e}")))
 }
 
 /// The container's exit code; bollard reports a non-zero one as an error.
@@ -590,7 +590,7 @@ mod tests {
         ] {
             let error = files_archive(&[(bad.to_string(), Vec::new())]).unwrap_err();
             assert!(
-                matches!(&error, EngineError::InvalidOption(message) if message.contains(bad)),
+                matches!(&error, EngineError::InvalidSmokeTest(message) if message.contains(bad)),
                 "{bad}: {error}"
             );
         }

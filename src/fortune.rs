@@ -5,9 +5,6 @@
 //! loads, the dynamic loader and the fortune data it is about 4 MB and runs
 //! the same.
 
-use std::fmt;
-use std::str::FromStr;
-
 use stagecraft::harvest::Harvest;
 use stagecraft::packages::Apt;
 use stagecraft::{scratch, Dockerfile, Errors};
@@ -30,63 +27,23 @@ pub const SCRATCH_FILES: [&str; 6] = [
     "/usr/share/games/fortunes/",
 ];
 
-/// The variants this example renders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variant {
-    /// One stage on a full base: packages installed the right way, but the
-    /// whole distribution ships.
-    Naive,
-    /// A build stage installs; a runtime stage on the same slim base receives
-    /// only the program, its library and its data.
-    Multistage,
-    /// A build stage installs; a harvest stage collects the program, the
-    /// closure of its libraries, the loader and the package's data; a
-    /// `FROM scratch` stage receives them: no shell, no package manager.
-    Scratch,
-    /// The workshop's answer on today's base: the same scratch stage with the
-    /// files listed by hand (found with `ldd`), one `COPY --from` each.
-    ScratchListed,
-}
-
-impl Variant {
-    /// Every variant, from largest to smallest image.
-    pub const ALL: [Variant; 4] = [
-        Variant::Naive,
-        Variant::Multistage,
-        Variant::Scratch,
-        Variant::ScratchListed,
-    ];
-
-    /// The variant's name on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Variant::Naive => "naive",
-            Variant::Multistage => "multistage",
-            Variant::Scratch => "scratch",
-            Variant::ScratchListed => "scratch-listed",
-        }
-    }
-}
-
-impl fmt::Display for Variant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Variant {
-    type Err = String;
-    fn from_str(name: &str) -> Result<Self, String> {
-        match name {
-            "naive" => Ok(Variant::Naive),
-            "multistage" | "multi-stage" => Ok(Variant::Multistage),
-            "scratch" | "minimal" => Ok(Variant::Scratch),
-            "scratch-listed" => Ok(Variant::ScratchListed),
-            other => Err(format!(
-                "unknown fortune variant {other:?}: choose naive, multistage, scratch (alias \
-                 minimal) or scratch-listed"
-            )),
-        }
+crate::variants! {
+    example: "fortune",
+    /// The variants this example renders.
+    pub enum Variant {
+        /// One stage on a full base: packages installed the right way, but the
+        /// whole distribution ships.
+        Naive => "naive",
+        /// A build stage installs; a runtime stage on the same slim base receives
+        /// only the program, its library and its data.
+        Multistage => "multistage" | "multi-stage",
+        /// A build stage installs; a harvest stage collects the program, the
+        /// closure of its libraries, the loader and the package's data; a
+        /// `FROM scratch` stage receives them: no shell, no package manager.
+        Scratch => "scratch" | "minimal",
+        /// The workshop's answer on today's base: the same scratch stage with the
+        /// files listed by hand (found with `ldd`), one `COPY --from` each.
+        ScratchListed => "scratch-listed",
     }
 }
 

@@ -11,6 +11,7 @@ pub mod lolcow;
 pub mod qiime2;
 pub mod static_link;
 pub mod tensorflow;
+pub mod variant;
 
 /// The README's code blocks, compiled and run as doctests so it cannot drift
 /// from the API.

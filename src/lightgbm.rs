@@ -78,9 +78,6 @@
 //! 2.24 GB → 374 MB → 10.7 MB. Where the bytes are and the trade-off:
 //! `examples/README.md`, section LightGBM.
 
-use std::fmt;
-use std::str::FromStr;
-
 use stagecraft::distroless::{Distroless, Flavor};
 use stagecraft::harvest::Harvest;
 use stagecraft::packages::Apt;
@@ -165,65 +162,27 @@ pub const FEATURES: usize = 12;
 /// What a finished training run prints about its last iteration.
 pub const AUC_MARKER: &str = "valid_1 auc : ";
 
-/// The variants this example renders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variant {
-    /// One stage: build tools, source, build tree and pocl all ship.
-    Naive,
-    /// Build stage + `debian:bookworm-slim` with apt's runtime libraries.
-    Runtime,
-    /// Assembled distroless `cc` + the traced closure of a GPU (pocl) and a
-    /// CPU training run (recommended).
-    Distroless,
-    /// Assembled distroless `cc` + the binary's closure, the ICD loader and
-    /// the NVIDIA vendor file: the workshop's answer, for a GPU host.
-    DistrolessIcd,
+crate::variants! {
+    example: "lightgbm",
+    /// The variants this example renders.
+    pub enum Variant {
+        /// One stage: build tools, source, build tree and pocl all ship.
+        Naive => "naive",
+        /// Build stage + `debian:bookworm-slim` with apt's runtime libraries.
+        Runtime => "runtime" | "multistage",
+        /// Assembled distroless `cc` + the traced closure of a GPU (pocl) and a
+        /// CPU training run (recommended).
+        Distroless => "distroless" | "minimal",
+        /// Assembled distroless `cc` + the binary's closure, the ICD loader and
+        /// the NVIDIA vendor file: the workshop's answer, for a GPU host.
+        DistrolessIcd => "distroless-icd" | "nvidia",
+    }
 }
 
 impl Variant {
-    /// Every variant, from largest to smallest image.
-    pub const ALL: [Variant; 4] = [
-        Variant::Naive,
-        Variant::Runtime,
-        Variant::Distroless,
-        Variant::DistrolessIcd,
-    ];
-
-    /// The variant's name on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Variant::Naive => "naive",
-            Variant::Runtime => "runtime",
-            Variant::Distroless => "distroless",
-            Variant::DistrolessIcd => "distroless-icd",
-        }
-    }
-
     /// Whether `device=gpu` can run here (pocl is in the image).
     pub fn runs_gpu_here(self) -> bool {
         self != Variant::DistrolessIcd
-    }
-}
-
-impl fmt::Display for Variant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Variant {
-    type Err = String;
-    fn from_str(name: &str) -> Result<Self, String> {
-        match name {
-            "naive" => Ok(Variant::Naive),
-            "runtime" | "multistage" => Ok(Variant::Runtime),
-            "distroless" | "minimal" => Ok(Variant::Distroless),
-            "distroless-icd" | "nvidia" => Ok(Variant::DistrolessIcd),
-            other => Err(format!(
-                "unknown lightgbm variant {other:?}: choose naive, runtime (alias multistage), \
-                 distroless (alias minimal) or distroless-icd (alias nvidia)"
-            )),
-        }
     }
 }
 

@@ -57,9 +57,6 @@
 //! of the real ones, declare what is known to vary, and smoke-test the
 //! result, as `tests/lolcow_build.rs` does.
 
-use std::fmt;
-use std::str::FromStr;
-
 use stagecraft::harvest::Harvest;
 use stagecraft::packages::Apt;
 use stagecraft::{scratch, CopySpec, Dockerfile, Errors, StageRef, WithShell};
@@ -92,49 +89,18 @@ pub const BUILD_STAGE: &str = "build";
 /// A line of the cow (its eyes), in the output once the colour codes are removed.
 pub const COW: &str = "^__^";
 
-/// The variants this example renders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variant {
-    /// One stage on the slim base with the four packages (Perl, Ruby and
-    /// their libraries come with them): everything ships.
-    Naive,
-    /// `FROM scratch` with what a traced run of the pipe used (see the
-    /// module documentation): its `COPY` lines come from the build, so its
-    /// Dockerfile exists only after a trace ([`traced`]).
-    Traced,
-}
-
-impl Variant {
-    /// Every variant, from largest to smallest image.
-    pub const ALL: [Variant; 2] = [Variant::Naive, Variant::Traced];
-
-    /// The variant's name on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Variant::Naive => "naive",
-            Variant::Traced => "traced",
-        }
-    }
-}
-
-impl fmt::Display for Variant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Variant {
-    type Err = String;
-    fn from_str(name: &str) -> Result<Self, String> {
-        match name {
-            "naive" => Ok(Variant::Naive),
-            "traced" | "scratch" | "minimal" => Ok(Variant::Traced),
-            other => Err(format!(
-                "unknown lolcow variant {other:?}: choose naive or traced (alias scratch, \
-                 minimal); a multi-stage variant on the slim base would copy both \
-                 interpreters by hand, which is what traced automates"
-            )),
-        }
+crate::variants! {
+    example: "lolcow",
+    hint: "a multi-stage variant on the slim base would copy both interpreters by hand, which is what traced automates",
+    /// The variants this example renders.
+    pub enum Variant {
+        /// One stage on the slim base with the four packages (Perl, Ruby and
+        /// their libraries come with them): everything ships.
+        Naive => "naive",
+        /// `FROM scratch` with what a traced run of the pipe used (see the
+        /// module documentation): its `COPY` lines come from the build, so its
+        /// Dockerfile exists only after a trace ([`traced`]).
+        Traced => "traced" | "scratch" | "minimal",
     }
 }
 

@@ -55,9 +55,6 @@
 //! of line 19, and the `source activate` of line 22, which changes nothing.
 //! hadolint, in turn, has no rule for conda's cache (our SC010).
 
-use std::fmt;
-use std::str::FromStr;
-
 use stagecraft::packages::{Apt, Conda};
 use stagecraft::{run, Dockerfile, Errors, Run};
 
@@ -152,52 +149,36 @@ pub const SEED_RELEASE: &str = "2021.4";
 /// The runtime base of the seed: Debian 10, as the workshop's distroless images.
 pub const SEED_BASE: &str = "debian:buster-slim";
 
-/// The variants this example renders.
-///
-/// ```
-/// use stagecraft_workshop::qiime2::Variant;
-/// let names: Vec<&str> = Variant::ALL.iter().map(|v| v.name()).collect();
-/// assert_eq!(names, ["classic", "multistage", "naive", "improved"]);
-/// assert_eq!("conda".parse::<Variant>(), Ok(Variant::Multistage));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variant {
-    /// The workshop's classic conda image, as text ([`CLASSIC`]): linted,
-    /// not built (no conda channel and no miniconda image here).
-    Classic,
-    /// The classic mistakes on Debian's packages, as text ([`NAIVE`]): built
-    /// here as written with `Engine::build_text`.
-    Naive,
-    /// Debian's packages installed in one `RUN` without recommends and with
-    /// list cleanup: built here.
-    Improved,
-    /// The workshop's improvement: the environment built on a pinned
-    /// miniconda with `conda clean -afy` in the same `RUN`, copied into a
-    /// slim runtime. Recommended; not buildable here.
-    Multistage,
+crate::variants! {
+    example: "qiime2",
+    /// The variants this example renders.
+    ///
+    /// ```
+    /// use stagecraft_workshop::qiime2::Variant;
+    /// let names: Vec<&str> = Variant::ALL.iter().map(|v| v.name()).collect();
+    /// assert_eq!(names, ["classic", "multistage", "naive", "improved"]);
+    /// assert_eq!("conda".parse::<Variant>(), Ok(Variant::Multistage));
+    /// ```
+    pub enum Variant {
+        /// The workshop's classic conda image, as text ([`CLASSIC`]): linted,
+        /// not built (no conda channel and no miniconda image here).
+        Classic => "classic",
+        /// The workshop's improvement: the environment built on a pinned
+        /// miniconda with `conda clean -afy` in the same `RUN`, copied into a
+        /// slim runtime. Recommended; not buildable here.
+        Multistage => "multistage" | "conda",
+        /// The classic mistakes on Debian's packages, as text ([`NAIVE`]): built
+        /// here as written with `Engine::build_text`.
+        Naive => "naive",
+        /// Debian's packages installed in one `RUN` without recommends and with
+        /// list cleanup: built here.
+        Improved => "improved" | "apt",
+    }
 }
 
 impl Variant {
-    /// Every variant: the two conda ones, then the two built here.
-    pub const ALL: [Variant; 4] = [
-        Variant::Classic,
-        Variant::Multistage,
-        Variant::Naive,
-        Variant::Improved,
-    ];
-
     /// The variants `--build` builds (the others need conda's channels).
     pub const BUILDABLE: [Variant; 2] = [Variant::Naive, Variant::Improved];
-
-    /// The variant's name on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Variant::Classic => "classic",
-            Variant::Naive => "naive",
-            Variant::Improved => "improved",
-            Variant::Multistage => "multistage",
-        }
-    }
 
     /// Whether `--build` can build it here (only Debian's packages are reachable).
     ///
@@ -208,28 +189,6 @@ impl Variant {
     /// ```
     pub fn buildable_here(self) -> bool {
         Variant::BUILDABLE.contains(&self)
-    }
-}
-
-impl fmt::Display for Variant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Variant {
-    type Err = String;
-    fn from_str(name: &str) -> Result<Self, String> {
-        match name {
-            "classic" => Ok(Variant::Classic),
-            "naive" => Ok(Variant::Naive),
-            "improved" | "apt" => Ok(Variant::Improved),
-            "multistage" | "conda" => Ok(Variant::Multistage),
-            other => Err(format!(
-                "unknown qiime2 variant {other:?}: choose classic, naive, improved (alias apt) \
-                 or multistage (alias conda)"
-            )),
-        }
     }
 }
 

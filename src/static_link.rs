@@ -13,9 +13,7 @@
 //! The sources are not in the Dockerfiles: a build puts them in the build
 //! context, at the paths [`context`] lists.
 
-use std::fmt;
 use std::path::PathBuf;
-use std::str::FromStr;
 
 use stagecraft::harvest::Harvest;
 use stagecraft::packages::Apt;
@@ -66,70 +64,32 @@ pub fn context() -> Vec<(PathBuf, &'static str)> {
     .collect()
 }
 
-/// The variants this example renders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variant {
-    /// One stage: compilers, headers and OpenBLAS installed, the program
-    /// built and run where it was built. Everything ships.
-    Dynamic,
-    /// The same dynamic build; a harvest stage collects the binary, the
-    /// closure of its shared libraries (OpenBLAS through its
-    /// `/etc/alternatives` links, libgfortran, libquadmath, libgcc_s, libm,
-    /// libc) and the loader; `FROM scratch` receives them.
-    Scratch,
-    /// `gcc -static`: OpenBLAS, libm and libc linked into the binary, the
-    /// only file of a `FROM scratch` image.
-    Static,
-    /// The Rust program, `+crt-static` on the gnu target, alone in `FROM scratch`.
-    RustStatic,
+crate::variants! {
+    example: "static",
+    /// The variants this example renders.
+    pub enum Variant {
+        /// One stage: compilers, headers and OpenBLAS installed, the program
+        /// built and run where it was built. Everything ships.
+        Dynamic => "dynamic" | "naive",
+        /// The same dynamic build; a harvest stage collects the binary, the
+        /// closure of its shared libraries (OpenBLAS through its
+        /// `/etc/alternatives` links, libgfortran, libquadmath, libgcc_s, libm,
+        /// libc) and the loader; `FROM scratch` receives them.
+        Scratch => "scratch" | "dynamic-scratch",
+        /// `gcc -static`: OpenBLAS, libm and libc linked into the binary, the
+        /// only file of a `FROM scratch` image.
+        Static => "static" | "minimal",
+        /// The Rust program, `+crt-static` on the gnu target, alone in `FROM scratch`.
+        RustStatic => "rust-static" | "rust",
+    }
 }
 
 impl Variant {
-    /// Every variant, the C ones from largest to smallest image, then Rust.
-    pub const ALL: [Variant; 4] = [
-        Variant::Dynamic,
-        Variant::Scratch,
-        Variant::Static,
-        Variant::RustStatic,
-    ];
-
-    /// The variant's name on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Variant::Dynamic => "dynamic",
-            Variant::Scratch => "scratch",
-            Variant::Static => "static",
-            Variant::RustStatic => "rust-static",
-        }
-    }
-
     /// The program the image runs.
     pub fn entrypoint(self) -> &'static str {
         match self {
             Variant::RustStatic => HELLO_RS,
             _ => DGEMM,
-        }
-    }
-}
-
-impl fmt::Display for Variant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Variant {
-    type Err = String;
-    fn from_str(name: &str) -> Result<Self, String> {
-        match name {
-            "dynamic" | "naive" => Ok(Variant::Dynamic),
-            "scratch" | "dynamic-scratch" => Ok(Variant::Scratch),
-            "static" | "minimal" => Ok(Variant::Static),
-            "rust-static" | "rust" => Ok(Variant::RustStatic),
-            other => Err(format!(
-                "unknown static variant {other:?}: choose dynamic (alias naive), scratch, \
-                 static (alias minimal) or rust-static"
-            )),
         }
     }
 }

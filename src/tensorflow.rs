@@ -56,9 +56,7 @@
 //! the distroless or multi-stage image. [`site_ca_from_env`] reads the
 //! bundle's path from [`SITE_CA_ENV`].
 
-use std::fmt;
 use std::path::PathBuf;
-use std::str::FromStr;
 
 use stagecraft::distroless::{Distroless, Flavor};
 use stagecraft::packages::{Apt, Pip};
@@ -116,71 +114,33 @@ pub const SITE_CA_CONTEXT: &str = "site-ca.pem";
 /// Where the pip stage puts the site CA bundle (`PIP_CERT`).
 pub const SITE_CA_PATH: &str = "/etc/ssl/site-ca.pem";
 
-/// The variants this example renders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Variant {
-    /// One stage: Debian's Python, a venv, TensorFlow in it. Everything
-    /// ships: apt, the shell, pip, Debian's base.
-    Naive,
-    /// The same venv built in a stage `build`, copied whole into a fresh
-    /// `debian:bookworm-slim` with only `python3` installed.
-    Multistage,
-    /// The venv's site-packages on the assembled distroless Python 3.11
-    /// (nonroot), with `PYTHONPATH`: no shell, no apt, no pip binary.
-    Distroless,
-    /// [`Variant::Distroless`] without what the wheels bring for building
-    /// rather than running: TensorFlow's C++ headers (`tensorflow/include`,
-    /// for compiling custom ops) and pip and setuptools themselves, removed
-    /// in a stage `pruned` on top of the build stage (see [`PRUNE`]).
-    Pruned,
+crate::variants! {
+    example: "tensorflow",
+    /// The variants this example renders.
+    pub enum Variant {
+        /// One stage: Debian's Python, a venv, TensorFlow in it. Everything
+        /// ships: apt, the shell, pip, Debian's base.
+        Naive => "naive",
+        /// The same venv built in a stage `build`, copied whole into a fresh
+        /// `debian:bookworm-slim` with only `python3` installed.
+        Multistage => "multistage" | "multi-stage",
+        /// The venv's site-packages on the assembled distroless Python 3.11
+        /// (nonroot), with `PYTHONPATH`: no shell, no apt, no pip binary.
+        Distroless => "distroless" | "minimal",
+        /// [`Variant::Distroless`] without what the wheels bring for building
+        /// rather than running: TensorFlow's C++ headers (`tensorflow/include`,
+        /// for compiling custom ops) and pip and setuptools themselves, removed
+        /// in a stage `pruned` on top of the build stage (see [`PRUNE`]).
+        Pruned => "pruned",
+    }
 }
 
 impl Variant {
-    /// Every variant, from largest to smallest image.
-    pub const ALL: [Variant; 4] = [
-        Variant::Naive,
-        Variant::Multistage,
-        Variant::Distroless,
-        Variant::Pruned,
-    ];
-
-    /// The variant's name on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Variant::Naive => "naive",
-            Variant::Multistage => "multistage",
-            Variant::Distroless => "distroless",
-            Variant::Pruned => "pruned",
-        }
-    }
-
     /// The interpreter the image runs (its entrypoint).
     pub fn interpreter(self) -> &'static str {
         match self {
             Variant::Naive | Variant::Multistage => VENV_PYTHON,
             Variant::Distroless | Variant::Pruned => "/usr/bin/python3",
-        }
-    }
-}
-
-impl fmt::Display for Variant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Variant {
-    type Err = String;
-    fn from_str(name: &str) -> Result<Self, String> {
-        match name {
-            "naive" => Ok(Variant::Naive),
-            "multistage" | "multi-stage" => Ok(Variant::Multistage),
-            "distroless" | "minimal" => Ok(Variant::Distroless),
-            "pruned" => Ok(Variant::Pruned),
-            other => Err(format!(
-                "unknown tensorflow variant {other:?}: choose naive, multistage, distroless \
-                 (alias minimal) or pruned"
-            )),
         }
     }
 }

@@ -137,7 +137,10 @@ fn variant_names_round_trip() {
     assert_eq!("conda".parse::<Variant>(), Ok(Variant::Multistage));
     assert_eq!("apt".parse::<Variant>(), Ok(Variant::Improved));
     let error = "minimal".parse::<Variant>().unwrap_err();
-    assert!(error.contains("classic, naive, improved"), "{error}");
+    assert!(
+        error.contains("classic, multistage (alias conda), naive or improved (alias apt)"),
+        "{error}"
+    );
     assert_eq!(Variant::BUILDABLE, [Variant::Naive, Variant::Improved]);
 }
 

@@ -16,7 +16,8 @@ use thiserror::Error;
 use self::elf::ElfInfo;
 pub use self::fs::StageFs;
 use self::fs::{file_name, normalize, parent, Found, LookupError, Node};
-use super::{Declared, Harvest, HarvestError};
+use super::dpkg::{DpkgStatus, STATUS_FILE};
+use super::{Declared, Harvest, HarvestError, PackageFiles};
 use crate::engine::{BuildOptions, Engine, EngineError};
 use crate::stage::{CopySpec, ShellKind, StageBuilder, StageSource};
 use crate::Dockerfile;
@@ -46,7 +47,8 @@ const DOC_DIRS: [&str; 4] = [
 ///    [`StageFs`]: an index of every path (directory, file and size,
 ///    symbolic link and target) with the loader-relevant ELF data of every
 ///    ELF file (read with the `object` crate) and the text of
-///    `/etc/ld.so.conf*` and `/var/lib/dpkg/info/*.list`. Other contents are
+///    `/etc/ld.so.conf*`, `/var/lib/dpkg/info/*.list` and
+///    `/var/lib/dpkg/status`. Other contents are
 ///    streamed past; nothing is written to disk.
 /// 2. [`StageFs::resolve`] follows each declared binary's `PT_INTERP` (the
 ///    dynamic loader) and `DT_NEEDED` breadth first, searching like `ld.so`:
@@ -248,6 +250,22 @@ pub enum ResolveError {
         /// The build stage.
         stage: String,
     },
+    /// A dependency of a [`PackageFiles::dependencies`] declaration that no
+    /// package installed in the build stage satisfies.
+    #[error(
+        "harvest package {package:?}: its dependency {dependency:?} (of {of}) is satisfied by \
+         no package installed in stage {stage:?}"
+    )]
+    DependencyNotInstalled {
+        /// The package declared.
+        package: String,
+        /// The dependency as its package declares it (`a | b (>= 1)`).
+        dependency: String,
+        /// The package that declares it: the declared one or one of its dependencies.
+        of: String,
+        /// The build stage.
+        stage: String,
+    },
     /// `package_files` of a package the build stage does not have.
     #[error(
         "harvest package {name:?} is not installed in stage {stage:?} (no \
@@ -372,6 +390,15 @@ pub enum Reason {
         /// The package.
         name: String,
     },
+    /// Listed by the Debian package `name`, a dependency of `of`, taken
+    /// by [`Harvest::package_files_with_dependencies`] (see
+    /// [`PackageFiles::dependencies`]).
+    Dependency {
+        /// The package the file belongs to.
+        name: String,
+        /// The package that depends on it (the declared one or another dependency).
+        of: String,
+    },
     /// A declared [`Harvest::path`].
     Path,
     /// A declared [`Harvest::file`].
@@ -395,6 +422,7 @@ impl Reason {
                 format!("loader cache: {library} is found through /etc/ld.so.conf")
             }
             Reason::Package { name } => format!("package {name}"),
+            Reason::Dependency { name, of } => format!("package {name} (dependency of {of})"),
             Reason::Path => "path".to_string(),
             Reason::File => "file".to_string(),
             Reason::Traced { command } => format!("traced: {command}"),
@@ -720,7 +748,7 @@ impl StageFs {
             match declared {
                 Declared::Binary(path) => resolver.closure("binary", path)?,
                 Declared::Library(path) => resolver.closure("library", path)?,
-                Declared::Package { name, docs } => resolver.package(name, *docs)?,
+                Declared::Package(files) => resolver.package_files(files, &except)?,
                 Declared::Path(path) => resolver.path(path)?,
                 Declared::File {
                     source,
@@ -1233,9 +1261,63 @@ impl<'f> Resolver<'f> {
         (None, searched)
     }
 
-    /// `package_files(name)`: what `/var/lib/dpkg/info/<name>.list` lists,
-    /// directories left to `COPY` to create.
-    fn package(&mut self, name: &str, docs: bool) -> Result<(), ResolveError> {
+    /// A [`PackageFiles`] declaration: the package's files, then those of
+    /// its dependencies when asked for (the walk ending at `except`).
+    fn package_files(
+        &mut self,
+        files: &PackageFiles,
+        except: &[String],
+    ) -> Result<(), ResolveError> {
+        let name = files.name.as_str();
+        self.package(
+            name,
+            files.docs,
+            Reason::Package {
+                name: name.to_string(),
+            },
+        )?;
+        if !files.dependencies {
+            return Ok(());
+        }
+        let status = match self.fs.lookup(STATUS_FILE, true) {
+            Ok(found) => match self.fs.file(&found.path) {
+                Some((_, _, Some(text))) => DpkgStatus::parse(text),
+                _ => DpkgStatus::default(),
+            },
+            Err(_) => DpkgStatus::default(),
+        };
+        if !status.is_installed(name) {
+            return Err(ResolveError::NotFound {
+                what: "package database",
+                path: STATUS_FILE.to_string(),
+                missing: format!("{STATUS_FILE} entry of an installed {name}"),
+                stage: self.stage(),
+            });
+        }
+        let pulled = status.closure(name, except).map_err(|unsatisfied| {
+            ResolveError::DependencyNotInstalled {
+                package: name.to_string(),
+                dependency: unsatisfied.dependency,
+                of: unsatisfied.package,
+                stage: self.stage(),
+            }
+        })?;
+        for dependency in pulled {
+            self.package(
+                &dependency.name,
+                files.docs,
+                Reason::Dependency {
+                    name: dependency.name.clone(),
+                    of: dependency.of,
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    /// What `/var/lib/dpkg/info/<name>.list` lists, directories left to
+    /// `COPY` to create, each with `reason`.
+    fn package(&mut self, name: &str, docs: bool, reason: Reason) -> Result<(), ResolveError> {
         let list = self
             .fs
             .package_list(name)
@@ -1289,22 +1371,19 @@ impl<'f> Resolver<'f> {
                 }
             };
             if self.fs.is_dir(&found.path) {
-                self.warnings.push(format!(
-                    "package {name}: {path} is a link to the directory {}, left out (declare it with path())",
-                    found.path
-                ));
+                // A directory link the package lists files under (`/lib` on
+                // merged-/usr systems) is a directory to it: nothing to say.
+                let under = format!("{path}/");
+                if !list.lines().any(|line| line.starts_with(&under)) {
+                    self.warnings.push(format!(
+                        "package {name}: {path} is a link to the directory {}, left out (declare it with path())",
+                        found.path
+                    ));
+                }
                 continue;
             }
             let size = self.fs.file(&found.path).map_or(0, |f| f.0);
-            self.add(
-                &path,
-                &path,
-                &found,
-                size,
-                Reason::Package {
-                    name: name.to_string(),
-                },
-            );
+            self.add(&path, &path, &found, size, reason.clone());
         }
         Ok(())
     }
@@ -1454,6 +1533,69 @@ mod tests {
             "harvest package \"cowsay\" is not installed in stage \"build\" (no \
              /var/lib/dpkg/info/cowsay.list): install it in the build stage"
         );
+    }
+
+    #[test]
+    fn package_dependencies_come_with_why() {
+        let tar = tar_of(&[
+            (
+                "var/lib/dpkg/status",
+                "file:Package: fortune-mod\nStatus: install ok installed\n\
+                 Depends: librecode0 (>= 3.6), fortunes-min | fortunes\n\n\
+                 Package: librecode0\nStatus: install ok installed\nDepends: libc6\n\n\
+                 Package: libc6\nStatus: install ok installed\n\n\
+                 Package: fortunes-min\nStatus: install ok installed\nDepends: gone\n",
+            ),
+            (
+                "var/lib/dpkg/info/fortune-mod.list",
+                "file:/usr/games/fortune\n",
+            ),
+            (
+                "var/lib/dpkg/info/librecode0.list",
+                "file:/usr/lib/librecode.so.0\n",
+            ),
+            ("var/lib/dpkg/info/libc6.list", "file:/usr/lib/libc.so.6\n"),
+            (
+                "var/lib/dpkg/info/fortunes-min.list",
+                "file:/usr/share/games/fortunes/fortunes\n",
+            ),
+            ("usr/games/fortune", "file:not elf, a package file"),
+            ("usr/lib/librecode.so.0", "file:recode"),
+            ("usr/lib/libc.so.6", "file:libc"),
+            ("usr/share/games/fortunes/fortunes", "file:a fortune\n%\n"),
+        ]);
+        let fs = StageFs::from_tar(&tar[..], "build").unwrap();
+        let harvest = Harvest::new().package_files_with_dependencies("fortune-mod");
+        let error = fs.resolve(&harvest).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "harvest package \"fortune-mod\": its dependency \"gone\" (of fortunes-min) is \
+             satisfied by no package installed in stage \"build\""
+        );
+        // The base has what fortunes-min needs: the walk stops there.
+        let resolution = fs
+            .resolve(&harvest.except_packages(["gone", "libc6"]))
+            .unwrap();
+        let why: Vec<(&str, String)> = resolution
+            .files
+            .iter()
+            .map(|e| (e.path.as_str(), e.reason.describe()))
+            .collect();
+        assert_eq!(
+            why,
+            [
+                ("/usr/games/fortune", "package fortune-mod".to_string()),
+                (
+                    "/usr/lib/librecode.so.0",
+                    "package librecode0 (dependency of fortune-mod)".to_string()
+                ),
+                (
+                    "/usr/share/games/fortunes/fortunes",
+                    "package fortunes-min (dependency of fortune-mod)".to_string()
+                ),
+            ]
+        );
+        assert!(resolution.to_json().contains("\"why\": \"dependency\""));
     }
 
     #[test]

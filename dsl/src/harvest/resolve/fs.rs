@@ -4,7 +4,7 @@
 //! path its kind (directory, file with its size, symbolic link with its
 //! target, hard link), the loader-relevant ELF data of every ELF file, and the
 //! text of the few small files the resolution reads (`/etc/ld.so.conf`,
-//! `/etc/ld.so.conf.d/*`, `/var/lib/dpkg/info/*.list`). Nothing else is kept:
+//! `/etc/ld.so.conf.d/*`, `/var/lib/dpkg/info/*.list`, `/var/lib/dpkg/status`). Nothing else is kept:
 //! the content of other files is streamed past.
 
 use std::collections::BTreeMap;
@@ -112,7 +112,7 @@ impl StageFs {
                     entry.read_to_end(&mut buffer)?;
                     elf = elf::parse(&buffer).map(Box::new);
                     fs.elf_files += usize::from(elf.is_some());
-                } else if wants_text(&path) && size <= 1 << 20 {
+                } else if wants_text(&path) && size <= TEXT_LIMIT {
                     entry.read_to_end(&mut buffer)?;
                     text = Some(String::from_utf8_lossy(&buffer).into_owned());
                 }
@@ -277,9 +277,13 @@ impl StageFs {
     }
 }
 
-/// The small text files the resolution reads.
+/// The largest text file kept (dpkg's status file of a big image is a few MB).
+const TEXT_LIMIT: u64 = 64 << 20;
+
+/// The text files the resolution reads.
 fn wants_text(path: &str) -> bool {
     path.starts_with("/etc/ld.so.conf")
+        || path == crate::harvest::dpkg::STATUS_FILE
         || (path.starts_with("/var/lib/dpkg/info/") && path.ends_with(".list"))
 }
 

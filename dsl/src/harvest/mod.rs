@@ -49,8 +49,8 @@ use thiserror::Error;
 
 #[cfg(feature = "engine")]
 pub use self::resolve::{
-    resolve, resolve_blocking, EntryKind, ManifestEntry, MissingLibrary, Reason, Resolution,
-    ResolveError, StageFs, EXPORT_LABEL,
+    resolve, resolve_blocking, EntryKind, Fetched, ManifestEntry, MissingLibrary, Reason,
+    Resolution, ResolveError, StageFs, EXPORT_LABEL,
 };
 use self::script::Call;
 #[cfg(feature = "engine")]

@@ -3,12 +3,12 @@
 
 mod elf;
 mod fs;
+mod partial;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, Read};
 use std::pin::Pin;
 
-use bollard::models::ContainerCreateBody;
 use futures_util::{Stream, StreamExt};
 use serde::Serialize;
 use thiserror::Error;
@@ -16,6 +16,7 @@ use thiserror::Error;
 use self::elf::ElfInfo;
 pub use self::fs::StageFs;
 use self::fs::{file_name, normalize, parent, Found, LookupError, Node};
+pub use self::partial::Fetched;
 use super::dpkg::{DpkgStatus, STATUS_FILE};
 use super::{Declared, Harvest, HarvestError, PackageFiles};
 use crate::engine::{BuildOptions, Engine, EngineError};
@@ -42,14 +43,17 @@ const DOC_DIRS: [&str; 4] = [
 /// Nothing of the build stage is ever executed, on the host or in a
 /// container:
 ///
-/// 1. [`resolve`] builds the stage (`--target`), creates a container of its
-///    image (never started) and streams `docker export` of it through a
-///    [`StageFs`]: an index of every path (directory, file and size,
-///    symbolic link and target) with the loader-relevant ELF data of every
-///    ELF file (read with the `object` crate) and the text of
-///    `/etc/ld.so.conf*`, `/var/lib/dpkg/info/*.list` and
-///    `/var/lib/dpkg/status`. Other contents are
-///    streamed past; nothing is written to disk.
+/// 1. [`resolve`] builds the stage (`--target`) and indexes the parts of
+///    its filesystem the harvest needs with [`StageFs::export_for`]: a few
+///    containers of its image (never started) are read in parallel through
+///    the Engine API's archive endpoint, in rounds, until resolving the
+///    harvest asks nothing the index lacks. The [`StageFs`] index holds each
+///    path read (directory, file and size, symbolic link and target) with
+///    the loader-relevant ELF data of every ELF file (read with the `object`
+///    crate) and the text of `/etc/ld.so.conf*`,
+///    `/var/lib/dpkg/info/*.list` and `/var/lib/dpkg/status`. Other
+///    contents are streamed past; nothing is written to disk.
+///    ([`StageFs::export`] indexes the whole filesystem, `docker export`.)
 /// 2. [`StageFs::resolve`] follows each declared binary's `PT_INTERP` (the
 ///    dynamic loader) and `DT_NEEDED` breadth first, searching like `ld.so`:
 ///    a name with a `/` is a path; a name an already loaded object has as
@@ -144,7 +148,7 @@ pub async fn resolve(
             stage: build_stage.to_string(),
             source: Box::new(source),
         })?;
-    let fs = StageFs::export(engine, &built.image_id, build_stage).await?;
+    let fs = StageFs::export_for(engine, &built.image_id, build_stage, harvest).await?;
     fs.resolve(harvest)
 }
 
@@ -265,6 +269,19 @@ pub enum ResolveError {
         of: String,
         /// The build stage.
         stage: String,
+    },
+    /// [`StageFs::resolve`] on an index made for another harvest by
+    /// [`StageFs::export_for`], which lacks what this one asks about.
+    #[error(
+        "the index of stage {stage:?} was made for another harvest and lacks {}: make it with \
+         StageFs::export_for(this harvest), or StageFs::export",
+        lacks.join(", ")
+    )]
+    Incomplete {
+        /// The build stage.
+        stage: String,
+        /// The paths it lacks.
+        lacks: Vec<String>,
     },
     /// `package_files` of a package the build stage does not have.
     #[error(
@@ -635,28 +652,28 @@ impl StageFs {
     ) -> Result<StageFs, ResolveError> {
         let stage = stage.into();
         let docker = engine.docker().clone();
-        let body = ContainerCreateBody {
-            image: Some(image.to_string()),
-            // An image without CMD (a scratch or imported base) needs one to
-            // be created; it is never started.
-            cmd: Some(vec!["/stagecraft-export".to_string()]),
-            labels: Some(HashMap::from([(EXPORT_LABEL.to_string(), "1".to_string())])),
-            network_disabled: Some(true),
-            ..Default::default()
-        };
-        let created = docker
-            .create_container(None, body)
-            .await
-            .map_err(|source| ResolveError::Docker {
-                what: format!("creating a container of stage {stage:?} ({image}) to export it"),
-                source,
-            })?;
-        let id = created.id;
+        let id = partial::create_export_container(&docker, image, &stage).await?;
+        let indexed = StageFs::read_export(&docker, &id, &stage).await;
+        let removed = crate::engine::remove_container(&docker, &id).await;
+        let fs = indexed?;
+        removed.map_err(|error| ResolveError::Export {
+            stage: stage.clone(),
+            cause: format!("removing the export container {id}: {error}"),
+        })?;
+        Ok(fs)
+    }
+
+    /// `docker export` of container `id`, indexed in a blocking thread.
+    async fn read_export(
+        docker: &bollard::Docker,
+        id: &str,
+        stage: &str,
+    ) -> Result<StageFs, ResolveError> {
         let task = {
             let handle = tokio::runtime::Handle::current();
             let docker = docker.clone();
-            let id = id.clone();
-            let stage = stage.clone();
+            let id = id.to_string();
+            let stage = stage.to_string();
             tokio::task::spawn_blocking(move || {
                 let reader = StreamRead {
                     handle,
@@ -667,28 +684,17 @@ impl StageFs {
                 StageFs::from_tar(reader, stage)
             })
         };
-        let indexed = task.await;
-        let removed = crate::engine::remove_container(&docker, &id).await;
-        let fs = match indexed {
-            Ok(Ok(fs)) => fs,
-            Ok(Err(error)) => {
-                return Err(ResolveError::Export {
-                    stage,
-                    cause: error.to_string(),
-                })
-            }
-            Err(error) => {
-                return Err(ResolveError::Export {
-                    stage,
-                    cause: format!("the reading thread failed: {error}"),
-                })
-            }
-        };
-        removed.map_err(|error| ResolveError::Export {
-            stage: stage.clone(),
-            cause: format!("removing the export container {id}: {error}"),
-        })?;
-        Ok(fs)
+        match task.await {
+            Ok(Ok(fs)) => Ok(fs),
+            Ok(Err(error)) => Err(ResolveError::Export {
+                stage: stage.to_string(),
+                cause: error.to_string(),
+            }),
+            Err(error) => Err(ResolveError::Export {
+                stage: stage.to_string(),
+                cause: format!("the reading thread failed: {error}"),
+            }),
+        }
     }
 
     /// [`StageFs::export`] for callers without an async runtime.
@@ -709,7 +715,30 @@ impl StageFs {
     /// that is not ELF, a symbolic link loop, a package that is not
     /// installed; libraries not found are collected over all closures and
     /// reported together in [`ResolveError::MissingLibraries`].
+    ///
+    /// On an index made by [`StageFs::export_for`] for another harvest,
+    /// [`ResolveError::Incomplete`] when this one asks about paths it lacks.
     pub fn resolve(&self, harvest: &Harvest) -> Result<Resolution, ResolveError> {
+        self.take_needs();
+        let resolution = self.resolve_on_index(harvest);
+        let lacks = self.take_needs();
+        if !lacks.is_empty() {
+            return Err(ResolveError::Incomplete {
+                stage: self.stage.clone(),
+                lacks: lacks
+                    .into_iter()
+                    .map(|need| match need {
+                        fs::Need::Stat(path) | fs::Need::Fetch(path) => path,
+                    })
+                    .collect(),
+            });
+        }
+        resolution
+    }
+
+    /// [`StageFs::resolve`] on what the index has; on a partial index, what
+    /// it lacked is recorded (see [`partial`]).
+    pub(crate) fn resolve_on_index(&self, harvest: &Harvest) -> Result<Resolution, ResolveError> {
         harvest.calls()?;
         let except = harvest.except()?;
         let mut resolver = Resolver {
@@ -819,17 +848,26 @@ impl StageFs {
                 continue;
             };
             let names: HashSet<&str> = indexes.iter().map(|&i| file_name(&files[i].path)).collect();
-            let children: Vec<&str> = self.children(&canonical.path).collect();
-            let complete = children.len() == names.len()
-                && children.iter().all(|child| {
-                    names.contains(child) && !self.is_dir(&format!("{}/{child}", canonical.path))
-                });
             let inner_link = |entry: &ManifestEntry| matches!(&entry.kind, EntryKind::Symlink { target, .. } if parent(target) == canonical.path);
             let links_inside = indexes.iter().all(|&i| match &files[i].kind {
                 EntryKind::Symlink { target, .. } => parent(target) == canonical.path,
                 _ => true,
             });
-            if !complete || !links_inside || !indexes.iter().any(|&i| inner_link(&files[i])) {
+            // Decided without listing the directory where possible (a
+            // partial index would have to read it whole): a link to a file
+            // beside it that is not harvested is an entry not harvested.
+            let target_left_out = indexes.iter().any(|&i| {
+                matches!(&files[i].kind, EntryKind::Symlink { target, .. } if !names.contains(file_name(target)))
+            });
+            if !links_inside || target_left_out || !indexes.iter().any(|&i| inner_link(&files[i])) {
+                continue;
+            }
+            let children: Vec<&str> = self.children(&canonical.path).collect();
+            let complete = children.len() == names.len()
+                && children.iter().all(|child| {
+                    names.contains(child) && !self.is_dir(&format!("{}/{child}", canonical.path))
+                });
+            if !complete {
                 continue;
             }
             for &i in &indexes {

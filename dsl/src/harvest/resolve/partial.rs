@@ -26,7 +26,8 @@
 //!    multiarch library directory, and `/var/lib/dpkg` when packages are
 //!    declared) and walks each declared path from `/` in one request
 //!    (`HEAD` per component, links followed, then a `GET` of where it
-//!    ends);
+//!    ends; eight or more declared paths of one directory below the top
+//!    level: the directory);
 //! 3. a `GET` is only sent for a path whose every parent is known to be a
 //!    real directory (asked with `HEAD` first when not), so what the daemon
 //!    returns lands at the path it has;
@@ -507,8 +508,25 @@ fn plan(
     let mut requests = Vec::new();
     let mut walked = BTreeSet::new();
     let mut walk_requests = Vec::new();
+    // Eight or more declared paths in one directory (below the top
+    // level): the directory is walked and read whole, one request.
+    let walks: Vec<String> = walks.iter().map(|p| super::fs::normalize(p)).collect();
+    let mut by_parent: BTreeMap<&str, usize> = BTreeMap::new();
+    for path in &walks {
+        *by_parent.entry(parent(path)).or_default() += 1;
+    }
+    let walks: Vec<String> = walks
+        .iter()
+        .map(|path| {
+            let dir = parent(path);
+            if by_parent[dir] >= GROUP && ancestors(path).len() >= 3 {
+                dir.to_string()
+            } else {
+                path.clone()
+            }
+        })
+        .collect();
     for path in walks {
-        let path = super::fs::normalize(&path);
         if !covered(&path, &read_set) && !read_set.contains(&path) && walked.insert(path.clone()) {
             walk_requests.push(Request::Walk(path));
         }
@@ -812,7 +830,11 @@ mod tests {
             &fs,
             needs,
             vec!["/usr/lib/x86_64-linux-gnu".to_string()],
-            vec!["/usr/bin/p1".to_string(), "/opt/app/run".to_string()],
+            ["/usr/bin/p1", "/opt/app/run"]
+                .into_iter()
+                .map(str::to_string)
+                .chain((0..GROUP).map(|i| format!("/usr/lib/python3.11/lib-dynload/m{i}.so")))
+                .collect(),
         );
         assert_eq!(empty, ["/lib/x86_64-linux-gnu"]);
         let shown: Vec<String> = requests
@@ -829,6 +851,8 @@ mod tests {
                 // The seed, the walks (what a read covers left out), the reads.
                 "GET /usr/lib/x86_64-linux-gnu after [\"/usr/lib\"]",
                 "walk /opt/app/run",
+                // Eight declared files of one directory: the directory.
+                "walk /usr/lib/python3.11/lib-dynload",
                 // Eight files of /usr/bin: the directory, the stat of a ninth with it.
                 "GET /usr/bin after []",
                 "GET /var/lib/dpkg/info/a.list after [\"/var\", \"/var/lib\", \"/var/lib/dpkg\", \"/var/lib/dpkg/info\"]",

@@ -23,8 +23,8 @@
 //!    time), a file's content or a directory's entries with `GET` (one per
 //!    container; eight or more files of one directory: the directory); the
 //!    first round also reads what every closure reads (`/etc`, the host's
-//!    multiarch library directory, and `/var/lib/dpkg` when packages are
-//!    declared) and walks each declared path from `/` in one request
+//!    multiarch library directories `/lib/<triple>` and `/usr/lib/<triple>`,
+//!    and `/var/lib/dpkg` when packages are declared) and walks each declared path from `/` in one request
 //!    (`HEAD` per component, links followed, then a `GET` of where it
 //!    ends; eight or more declared paths of one directory below the top
 //!    level: the directory);
@@ -410,6 +410,9 @@ fn walks(harvest: &Harvest) -> Vec<String> {
 fn seeds(harvest: &Harvest) -> Vec<String> {
     let mut seeds = vec!["/etc".to_string()];
     if let Some(triple) = host_multiarch() {
+        // Both: on a merged-/usr system the first is under the link /lib
+        // (one HEAD tells, and nothing is read twice).
+        seeds.push(format!("/lib/{triple}"));
         seeds.push(format!("/usr/lib/{triple}"));
     }
     let packages = harvest
@@ -573,7 +576,7 @@ impl StageFs {
     /// asked for, and again, until a resolution lacks nothing (after 32
     /// rounds, never seen, the whole filesystem is exported instead). The
     /// first round reads what every closure reads (`/etc`, the multiarch
-    /// library directory, `/var/lib/dpkg` when packages are declared) and
+    /// library directories, `/var/lib/dpkg` when packages are declared) and
     /// walks each declared path. A `GET` is only sent for a path whose
     /// parents are known to be real directories, so what the daemon
     /// returns lands where it is.

@@ -481,6 +481,17 @@ mod tests {
         assert!(!text.contains(" | "), "no pipes: {text}");
         assert!(text.contains("package fortunes-min docs;"));
         assert!(text.contains("depends fortune-mod nodocs;"));
+        assert!(text.contains("depends() {"));
+        assert!(text.contains("(dependency of $3)"));
+        // Without dependencies the step is as before (its cache too).
+        let plain = Harvest::new()
+            .binary("/usr/games/fortune")
+            .package_files("fortunes-min")
+            .calls()
+            .unwrap();
+        let plain = script::script(HARVEST_ROOT, &plain, &[]);
+        assert!(!plain.contains("depends") && !plain.contains("stagecraft-status"));
+        assert!(plain.contains("R=\"package $1\"; keep"));
         assert!(text.contains("EXCEPT='libc6';"));
         assert!(text.contains("cp -L '/usr/share/zoneinfo/UTC' '/harvest/etc/localtime';"));
     }

@@ -92,8 +92,16 @@ const FUNCTIONS: &[&str] = &[
     "    case $f in /*) ;; *) continue ;; esac;",
     "    if [ \"$2\" = nodocs ]; then case $f in /usr/share/doc/*|/usr/share/man/*|/usr/share/info/*|/usr/share/lintian/*) continue ;; esac; fi;",
     "    if [ -d \"$f\" ] && [ ! -L \"$f\" ]; then continue; fi;",
-    "    R=\"package $1${3:+ (dependency of $3)}\"; keep \"$f\";",
+    "    R=\"package $1\"; keep \"$f\";",
     "  done < /tmp/stagecraft-dpkg; };",
+];
+
+/// With [`Call::Package`] `dependencies`: the reason of a package's files
+/// names who pulled it in, and `depends` walks the closure (see the module
+/// documentation). Only emitted when used, so that other harvests' steps
+/// (and their cache) stay as they were.
+const PACKAGE_REASON: &str = "    R=\"package $1${3:+ (dependency of $3)}\"; keep \"$f\";";
+const DEPENDS: &[&str] = &[
     "depends() { package \"$1\" \"$2\";",
     "  dpkg-query -W -f='${Package}\\t${db:Status-Status}\\t${Provides}\\t${Pre-Depends}, ${Depends}\\n' > /tmp/stagecraft-status;",
     "  awk -F '\\t' -v root=\"$1\" -v stop=\"$EXCEPT\" '",
@@ -132,7 +140,28 @@ pub(super) enum Call {
 /// The whole step: functions, then the calls, then the removal of the
 /// temporary files; `root` is the harvest directory.
 pub(super) fn script(root: &str, calls: &[Call], except: &[String]) -> String {
-    let mut lines: Vec<String> = FUNCTIONS.iter().map(|line| line.to_string()).collect();
+    let dependencies = calls.iter().any(|call| {
+        matches!(
+            call,
+            Call::Package {
+                dependencies: true,
+                ..
+            }
+        )
+    });
+    let mut lines: Vec<String> = FUNCTIONS
+        .iter()
+        .map(|line| {
+            if dependencies && line.trim_start().starts_with("R=\"package $1\"") {
+                PACKAGE_REASON.to_string()
+            } else {
+                line.to_string()
+            }
+        })
+        .collect();
+    if dependencies {
+        lines.extend(DEPENDS.iter().map(|line| line.to_string()));
+    }
     lines.push(format!(
         "H={root}; EXCEPT='{}'; mkdir -p \"$H\";",
         except.join(" ")
@@ -164,11 +193,13 @@ pub(super) fn script(root: &str, calls: &[Call], except: &[String]) -> String {
             }
         });
     }
-    lines.push(
+    lines.push(if dependencies {
         "rm -f /tmp/stagecraft-ldd /tmp/stagecraft-dpkg /tmp/stagecraft-owner \
          /tmp/stagecraft-status /tmp/stagecraft-deps"
-            .to_string(),
-    );
+            .to_string()
+    } else {
+        "rm -f /tmp/stagecraft-ldd /tmp/stagecraft-dpkg /tmp/stagecraft-owner".to_string()
+    });
     lines.join(" \\\n    ")
 }
 

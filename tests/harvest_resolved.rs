@@ -115,6 +115,53 @@ fn fortune_resolved_runs_and_is_no_bigger_than_the_hand_list() {
     );
     assert_eq!(resolution.libraries(), 3, "loader, libc, librecode");
 
+    // The partial index resolve() reads gives what a whole export gives.
+    let build = engine
+        .build(&fortune_dockerfile(None), &options.clone().target("build"))
+        .expect("the build stage, cached");
+    let whole = StageFs::export_blocking(&engine, &build.image_id, "build")
+        .expect("export")
+        .resolve(&harvest)
+        .expect("resolves");
+    let parts =
+        StageFs::export_for_blocking(&engine, &build.image_id, "build", &harvest).expect("parts");
+    let fetched = parts.fetched().expect("a partial index");
+    println!(
+        "whole export: {} paths, {} B; parts: {} paths, {} B, {fetched:?}",
+        whole.files.len(),
+        whole.total_size(),
+        parts.len(),
+        parts.file_bytes()
+    );
+    assert!(!fetched.whole, "no fallback to a whole export");
+    let shipped = |r: &Resolution| {
+        r.files
+            .iter()
+            .map(|e| {
+                (
+                    e.path.clone(),
+                    e.source.clone(),
+                    e.size,
+                    e.kind.clone(),
+                    e.reason.clone(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let from_parts = parts.resolve(&harvest).expect("resolves");
+    assert_eq!(shipped(&whole), shipped(&from_parts));
+    assert_eq!(shipped(&whole), shipped(&resolution));
+    assert_eq!(whole.whole_directories, resolution.whole_directories);
+    assert_eq!(whole.warnings, resolution.warnings);
+    // Asked about another harvest, the partial index says it lacks something.
+    let error = parts
+        .resolve(&Harvest::new().binary("/usr/bin/perl"))
+        .expect_err("not read");
+    assert!(
+        matches!(error, ResolveError::Incomplete { .. }),
+        "{error:?}"
+    );
+
     let dockerfile = fortune_dockerfile(Some(&resolution));
     let text = dockerfile.render();
     println!("{text}");

@@ -37,6 +37,8 @@
 //! assert!(text.ends_with("FROM scratch\nCOPY --from=harvest /harvest/ /\nENTRYPOINT [\"/usr/games/fortune\"]\n"));
 //! ```
 
+#[cfg(any(feature = "engine", test))]
+mod dpkg;
 #[cfg(feature = "engine")]
 mod resolve;
 mod script;
@@ -47,8 +49,8 @@ use thiserror::Error;
 
 #[cfg(feature = "engine")]
 pub use self::resolve::{
-    resolve, resolve_blocking, EntryKind, ManifestEntry, MissingLibrary, Reason, Resolution,
-    ResolveError, StageFs, EXPORT_LABEL,
+    resolve, resolve_blocking, EntryKind, Fetched, ManifestEntry, MissingLibrary, Reason,
+    Resolution, ResolveError, StageFs, EXPORT_LABEL,
 };
 use self::script::Call;
 #[cfg(feature = "engine")]
@@ -74,7 +76,7 @@ pub struct Harvest {
 enum Declared {
     Binary(String),
     Library(String),
-    Package { name: String, docs: bool },
+    Package(PackageFiles),
     Path(String),
     File { source: String, destination: String },
     Traced(Vec<String>),
@@ -101,21 +103,65 @@ impl Harvest {
     }
 
     /// The files a Debian package installed (`dpkg -L`), without
-    /// `/usr/share/{doc,man,info,lintian}`.
-    pub fn package_files(mut self, name: impl Into<String>) -> Harvest {
-        self.declared.push(Declared::Package {
-            name: name.into(),
-            docs: false,
-        });
-        self
+    /// `/usr/share/{doc,man,info,lintian}`; the same as
+    /// `.package(PackageFiles::new(name))`.
+    pub fn package_files(self, name: impl Into<String>) -> Harvest {
+        self.package(PackageFiles::new(name))
     }
 
     /// Like [`package_files`](Self::package_files), documentation included.
-    pub fn package_files_with_docs(mut self, name: impl Into<String>) -> Harvest {
-        self.declared.push(Declared::Package {
-            name: name.into(),
-            docs: true,
-        });
+    pub fn package_files_with_docs(self, name: impl Into<String>) -> Harvest {
+        self.package(PackageFiles::new(name).docs(true))
+    }
+
+    /// Like [`package_files`](Self::package_files), and the files of every
+    /// package it depends on (`Pre-Depends` and `Depends`, recursively, as
+    /// dpkg's database in the build stage records them), except the
+    /// packages of [`except_packages`](Self::except_packages), where the
+    /// walk stops. The same as
+    /// `.package(PackageFiles::new(name).dependencies(true))`; see
+    /// [`PackageFiles::dependencies`] for the rules.
+    ///
+    /// ```
+    /// use stagecraft::distroless::Flavor;
+    /// use stagecraft::harvest::Harvest;
+    ///
+    /// // fortune-mod, librecode0 and fortunes-min (`fortunes-min | fortunes`:
+    /// // the installed one); libc6 comes with the distroless base.
+    /// let harvest = Harvest::new()
+    ///     .package_files_with_dependencies("fortune-mod")
+    ///     .except_packages(Flavor::Base.packages());
+    /// # let _ = harvest;
+    /// ```
+    pub fn package_files_with_dependencies(self, name: impl Into<String>) -> Harvest {
+        self.package(PackageFiles::new(name).dependencies(true))
+    }
+
+    /// The files of a Debian package, as [`PackageFiles`] describes them.
+    ///
+    /// ```
+    /// use stagecraft::harvest::{Harvest, PackageFiles};
+    /// use stagecraft::packages::Apt;
+    /// use stagecraft::{scratch, Dockerfile};
+    ///
+    /// let mut df = Dockerfile::builder();
+    /// let build = df
+    ///     .stage("build", "debian:bookworm-slim")
+    ///     .install(Apt::install(["fortune-mod", "fortunes-min"]))
+    ///     .done();
+    /// let collected = df.harvest(
+    ///     "harvest",
+    ///     &build,
+    ///     Harvest::new().package(PackageFiles::new("fortune-mod").dependencies(true)),
+    /// );
+    /// df.anonymous_stage(scratch())
+    ///     .copy_harvest(&collected)
+    ///     .entrypoint(["/usr/games/fortune"]);
+    /// let text = df.build().unwrap().render();
+    /// assert!(text.contains("depends fortune-mod nodocs;"), "{text}");
+    /// ```
+    pub fn package(mut self, files: PackageFiles) -> Harvest {
+        self.declared.push(Declared::Package(files));
         self
     }
 
@@ -192,11 +238,12 @@ impl Harvest {
                         source: check_path("file source", source)?,
                         destination: check_path("file destination", destination)?,
                     },
-                    Declared::Package { name, docs } => {
-                        check_installed_package(name)?;
+                    Declared::Package(files) => {
+                        check_installed_package(&files.name)?;
                         Call::Package {
-                            name: name.clone(),
-                            docs: *docs,
+                            name: files.name.clone(),
+                            docs: files.docs,
+                            dependencies: files.dependencies,
                         }
                     }
                     Declared::Traced(command) => {
@@ -207,6 +254,71 @@ impl Harvest {
                 })
             })
             .collect()
+    }
+}
+
+/// Which files of an installed Debian package a harvest takes, for
+/// [`Harvest::package`]: what the package installed (`dpkg -L`),
+/// documentation left out unless asked for, its dependencies only when
+/// asked for.
+///
+/// ```
+/// use stagecraft::harvest::{Harvest, PackageFiles};
+///
+/// let harvest = Harvest::new()
+///     .binary("/usr/bin/ruby")
+///     .package(PackageFiles::new("lolcat").dependencies(true).docs(false))
+///     .except_packages(["libc6", "libgcc-s1"]);
+/// # let _ = harvest;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageFiles {
+    name: String,
+    docs: bool,
+    dependencies: bool,
+}
+
+impl PackageFiles {
+    /// The files `name` installed, without documentation or dependencies.
+    pub fn new(name: impl Into<String>) -> PackageFiles {
+        PackageFiles {
+            name: name.into(),
+            docs: false,
+            dependencies: false,
+        }
+    }
+
+    /// Whether `/usr/share/{doc,man,info,lintian}` are taken too
+    /// (default: no), for the package and for its dependencies.
+    pub fn docs(mut self, docs: bool) -> PackageFiles {
+        self.docs = docs;
+        self
+    }
+
+    /// Whether the files of the packages it depends on are taken too
+    /// (default: no), each with why in the manifest
+    /// (`package librecode0 (dependency of fortune-mod)`).
+    ///
+    /// Read from dpkg's database in the build stage, by both strategies:
+    /// `Pre-Depends` and `Depends`, recursively and each package once
+    /// (cycles included); in `a | b` the first installed alternative; a
+    /// virtual package through the first installed package (by name) that
+    /// `Provides` it; version constraints ignored (dpkg checked them),
+    /// architecture qualifiers (`perl:any`) dropped. `Recommends` and the
+    /// implicit dependency on `Essential` packages are not followed.
+    /// Packages named in [`Harvest::except_packages`] end the walk: the
+    /// runtime base has them, and their own dependencies. A dependency that
+    /// no installed package satisfies is an error naming it
+    /// (`ResolveError::DependencyNotInstalled` with an engine, feature
+    /// `engine`; the self-contained step fails with the same words).
+    pub fn dependencies(mut self, dependencies: bool) -> PackageFiles {
+        self.dependencies = dependencies;
+        self
+    }
+
+    /// The package's name.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 }
 
@@ -359,6 +471,7 @@ mod tests {
             .binary("/usr/games/fortune")
             .library("/usr/lib/x86_64-linux-gnu/libOpenCL.so.1")
             .package_files_with_docs("fortunes-min")
+            .package(PackageFiles::new("fortune-mod").dependencies(true))
             .path("/etc/OpenCL/vendors/")
             .file("/usr/share/zoneinfo/UTC", "/etc/localtime")
             .calls()
@@ -367,6 +480,18 @@ mod tests {
         assert_eq!(stagecraft_rules::text::check_run_text(&text), Ok(()));
         assert!(!text.contains(" | "), "no pipes: {text}");
         assert!(text.contains("package fortunes-min docs;"));
+        assert!(text.contains("depends fortune-mod nodocs;"));
+        assert!(text.contains("depends() {"));
+        assert!(text.contains("(dependency of $3)"));
+        // Without dependencies the step is as before (its cache too).
+        let plain = Harvest::new()
+            .binary("/usr/games/fortune")
+            .package_files("fortunes-min")
+            .calls()
+            .unwrap();
+        let plain = script::script(HARVEST_ROOT, &plain, &[]);
+        assert!(!plain.contains("depends") && !plain.contains("stagecraft-status"));
+        assert!(plain.contains("R=\"package $1\"; keep"));
         assert!(text.contains("EXCEPT='libc6';"));
         assert!(text.contains("cp -L '/usr/share/zoneinfo/UTC' '/harvest/etc/localtime';"));
     }
@@ -383,6 +508,7 @@ mod rule_tests {
         let calls = Harvest::new()
             .binary("/usr/games/fortune")
             .package_files("fortunes-min")
+            .package_files_with_dependencies("fortune-mod")
             .path("/etc/ssl/certs/")
             .file("/a", "/b")
             .calls()

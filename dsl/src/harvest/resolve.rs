@@ -3,12 +3,12 @@
 
 mod elf;
 mod fs;
+mod partial;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, Read};
 use std::pin::Pin;
 
-use bollard::models::ContainerCreateBody;
 use futures_util::{Stream, StreamExt};
 use serde::Serialize;
 use thiserror::Error;
@@ -16,7 +16,9 @@ use thiserror::Error;
 use self::elf::ElfInfo;
 pub use self::fs::StageFs;
 use self::fs::{file_name, normalize, parent, Found, LookupError, Node};
-use super::{Declared, Harvest, HarvestError};
+pub use self::partial::Fetched;
+use super::dpkg::{DpkgStatus, STATUS_FILE};
+use super::{Declared, Harvest, HarvestError, PackageFiles};
 use crate::engine::{BuildOptions, Engine, EngineError};
 use crate::stage::{CopySpec, ShellKind, StageBuilder, StageSource};
 use crate::Dockerfile;
@@ -41,13 +43,17 @@ const DOC_DIRS: [&str; 4] = [
 /// Nothing of the build stage is ever executed, on the host or in a
 /// container:
 ///
-/// 1. [`resolve`] builds the stage (`--target`), creates a container of its
-///    image (never started) and streams `docker export` of it through a
-///    [`StageFs`]: an index of every path (directory, file and size,
-///    symbolic link and target) with the loader-relevant ELF data of every
-///    ELF file (read with the `object` crate) and the text of
-///    `/etc/ld.so.conf*` and `/var/lib/dpkg/info/*.list`. Other contents are
-///    streamed past; nothing is written to disk.
+/// 1. [`resolve`] builds the stage (`--target`) and indexes the parts of
+///    its filesystem the harvest needs with [`StageFs::export_for`]: a few
+///    containers of its image (never started) are read in parallel through
+///    the Engine API's archive endpoint, in rounds, until resolving the
+///    harvest asks nothing the index lacks. The [`StageFs`] index holds each
+///    path read (directory, file and size, symbolic link and target) with
+///    the loader-relevant ELF data of every ELF file (read with the `object`
+///    crate) and the text of `/etc/ld.so.conf*`,
+///    `/var/lib/dpkg/info/*.list` and `/var/lib/dpkg/status`. Other
+///    contents are streamed past; nothing is written to disk.
+///    ([`StageFs::export`] indexes the whole filesystem, `docker export`.)
 /// 2. [`StageFs::resolve`] follows each declared binary's `PT_INTERP` (the
 ///    dynamic loader) and `DT_NEEDED` breadth first, searching like `ld.so`:
 ///    a name with a `/` is a path; a name an already loaded object has as
@@ -142,7 +148,7 @@ pub async fn resolve(
             stage: build_stage.to_string(),
             source: Box::new(source),
         })?;
-    let fs = StageFs::export(engine, &built.image_id, build_stage).await?;
+    let fs = StageFs::export_for(engine, &built.image_id, build_stage, harvest).await?;
     fs.resolve(harvest)
 }
 
@@ -247,6 +253,35 @@ pub enum ResolveError {
         path: String,
         /// The build stage.
         stage: String,
+    },
+    /// A dependency of a [`PackageFiles::dependencies`] declaration that no
+    /// package installed in the build stage satisfies.
+    #[error(
+        "harvest package {package:?}: its dependency {dependency:?} (of {of}) is satisfied by \
+         no package installed in stage {stage:?}"
+    )]
+    DependencyNotInstalled {
+        /// The package declared.
+        package: String,
+        /// The dependency as its package declares it (`a | b (>= 1)`).
+        dependency: String,
+        /// The package that declares it: the declared one or one of its dependencies.
+        of: String,
+        /// The build stage.
+        stage: String,
+    },
+    /// [`StageFs::resolve`] on an index made for another harvest by
+    /// [`StageFs::export_for`], which lacks what this one asks about.
+    #[error(
+        "the index of stage {stage:?} was made for another harvest and lacks {}: make it with \
+         StageFs::export_for(this harvest), or StageFs::export",
+        lacks.join(", ")
+    )]
+    Incomplete {
+        /// The build stage.
+        stage: String,
+        /// The paths it lacks.
+        lacks: Vec<String>,
     },
     /// `package_files` of a package the build stage does not have.
     #[error(
@@ -372,6 +407,15 @@ pub enum Reason {
         /// The package.
         name: String,
     },
+    /// Listed by the Debian package `name`, a dependency of `of`, taken
+    /// by [`Harvest::package_files_with_dependencies`] (see
+    /// [`PackageFiles::dependencies`]).
+    Dependency {
+        /// The package the file belongs to.
+        name: String,
+        /// The package that depends on it (the declared one or another dependency).
+        of: String,
+    },
     /// A declared [`Harvest::path`].
     Path,
     /// A declared [`Harvest::file`].
@@ -395,6 +439,7 @@ impl Reason {
                 format!("loader cache: {library} is found through /etc/ld.so.conf")
             }
             Reason::Package { name } => format!("package {name}"),
+            Reason::Dependency { name, of } => format!("package {name} (dependency of {of})"),
             Reason::Path => "path".to_string(),
             Reason::File => "file".to_string(),
             Reason::Traced { command } => format!("traced: {command}"),
@@ -607,28 +652,28 @@ impl StageFs {
     ) -> Result<StageFs, ResolveError> {
         let stage = stage.into();
         let docker = engine.docker().clone();
-        let body = ContainerCreateBody {
-            image: Some(image.to_string()),
-            // An image without CMD (a scratch or imported base) needs one to
-            // be created; it is never started.
-            cmd: Some(vec!["/stagecraft-export".to_string()]),
-            labels: Some(HashMap::from([(EXPORT_LABEL.to_string(), "1".to_string())])),
-            network_disabled: Some(true),
-            ..Default::default()
-        };
-        let created = docker
-            .create_container(None, body)
-            .await
-            .map_err(|source| ResolveError::Docker {
-                what: format!("creating a container of stage {stage:?} ({image}) to export it"),
-                source,
-            })?;
-        let id = created.id;
+        let id = partial::create_export_container(&docker, image, &stage).await?;
+        let indexed = StageFs::read_export(&docker, &id, &stage).await;
+        let removed = crate::engine::remove_container(&docker, &id).await;
+        let fs = indexed?;
+        removed.map_err(|error| ResolveError::Export {
+            stage: stage.clone(),
+            cause: format!("removing the export container {id}: {error}"),
+        })?;
+        Ok(fs)
+    }
+
+    /// `docker export` of container `id`, indexed in a blocking thread.
+    async fn read_export(
+        docker: &bollard::Docker,
+        id: &str,
+        stage: &str,
+    ) -> Result<StageFs, ResolveError> {
         let task = {
             let handle = tokio::runtime::Handle::current();
             let docker = docker.clone();
-            let id = id.clone();
-            let stage = stage.clone();
+            let id = id.to_string();
+            let stage = stage.to_string();
             tokio::task::spawn_blocking(move || {
                 let reader = StreamRead {
                     handle,
@@ -639,28 +684,17 @@ impl StageFs {
                 StageFs::from_tar(reader, stage)
             })
         };
-        let indexed = task.await;
-        let removed = crate::engine::remove_container(&docker, &id).await;
-        let fs = match indexed {
-            Ok(Ok(fs)) => fs,
-            Ok(Err(error)) => {
-                return Err(ResolveError::Export {
-                    stage,
-                    cause: error.to_string(),
-                })
-            }
-            Err(error) => {
-                return Err(ResolveError::Export {
-                    stage,
-                    cause: format!("the reading thread failed: {error}"),
-                })
-            }
-        };
-        removed.map_err(|error| ResolveError::Export {
-            stage: stage.clone(),
-            cause: format!("removing the export container {id}: {error}"),
-        })?;
-        Ok(fs)
+        match task.await {
+            Ok(Ok(fs)) => Ok(fs),
+            Ok(Err(error)) => Err(ResolveError::Export {
+                stage: stage.to_string(),
+                cause: error.to_string(),
+            }),
+            Err(error) => Err(ResolveError::Export {
+                stage: stage.to_string(),
+                cause: format!("the reading thread failed: {error}"),
+            }),
+        }
     }
 
     /// [`StageFs::export`] for callers without an async runtime.
@@ -681,7 +715,30 @@ impl StageFs {
     /// that is not ELF, a symbolic link loop, a package that is not
     /// installed; libraries not found are collected over all closures and
     /// reported together in [`ResolveError::MissingLibraries`].
+    ///
+    /// On an index made by [`StageFs::export_for`] for another harvest,
+    /// [`ResolveError::Incomplete`] when this one asks about paths it lacks.
     pub fn resolve(&self, harvest: &Harvest) -> Result<Resolution, ResolveError> {
+        self.take_needs();
+        let resolution = self.resolve_on_index(harvest);
+        let lacks = self.take_needs();
+        if !lacks.is_empty() {
+            return Err(ResolveError::Incomplete {
+                stage: self.stage.clone(),
+                lacks: lacks
+                    .into_iter()
+                    .map(|need| match need {
+                        fs::Need::Stat(path) | fs::Need::Fetch(path) => path,
+                    })
+                    .collect(),
+            });
+        }
+        resolution
+    }
+
+    /// [`StageFs::resolve`] on what the index has; on a partial index, what
+    /// it lacked is recorded (see [`partial`]).
+    pub(crate) fn resolve_on_index(&self, harvest: &Harvest) -> Result<Resolution, ResolveError> {
         harvest.calls()?;
         let except = harvest.except()?;
         let mut resolver = Resolver {
@@ -720,7 +777,7 @@ impl StageFs {
             match declared {
                 Declared::Binary(path) => resolver.closure("binary", path)?,
                 Declared::Library(path) => resolver.closure("library", path)?,
-                Declared::Package { name, docs } => resolver.package(name, *docs)?,
+                Declared::Package(files) => resolver.package_files(files, &except)?,
                 Declared::Path(path) => resolver.path(path)?,
                 Declared::File {
                     source,
@@ -791,17 +848,26 @@ impl StageFs {
                 continue;
             };
             let names: HashSet<&str> = indexes.iter().map(|&i| file_name(&files[i].path)).collect();
-            let children: Vec<&str> = self.children(&canonical.path).collect();
-            let complete = children.len() == names.len()
-                && children.iter().all(|child| {
-                    names.contains(child) && !self.is_dir(&format!("{}/{child}", canonical.path))
-                });
             let inner_link = |entry: &ManifestEntry| matches!(&entry.kind, EntryKind::Symlink { target, .. } if parent(target) == canonical.path);
             let links_inside = indexes.iter().all(|&i| match &files[i].kind {
                 EntryKind::Symlink { target, .. } => parent(target) == canonical.path,
                 _ => true,
             });
-            if !complete || !links_inside || !indexes.iter().any(|&i| inner_link(&files[i])) {
+            // Decided without listing the directory where possible (a
+            // partial index would have to read it whole): a link to a file
+            // beside it that is not harvested is an entry not harvested.
+            let target_left_out = indexes.iter().any(|&i| {
+                matches!(&files[i].kind, EntryKind::Symlink { target, .. } if !names.contains(file_name(target)))
+            });
+            if !links_inside || target_left_out || !indexes.iter().any(|&i| inner_link(&files[i])) {
+                continue;
+            }
+            let children: Vec<&str> = self.children(&canonical.path).collect();
+            let complete = children.len() == names.len()
+                && children.iter().all(|child| {
+                    names.contains(child) && !self.is_dir(&format!("{}/{child}", canonical.path))
+                });
+            if !complete {
                 continue;
             }
             for &i in &indexes {
@@ -1233,9 +1299,63 @@ impl<'f> Resolver<'f> {
         (None, searched)
     }
 
-    /// `package_files(name)`: what `/var/lib/dpkg/info/<name>.list` lists,
-    /// directories left to `COPY` to create.
-    fn package(&mut self, name: &str, docs: bool) -> Result<(), ResolveError> {
+    /// A [`PackageFiles`] declaration: the package's files, then those of
+    /// its dependencies when asked for (the walk ending at `except`).
+    fn package_files(
+        &mut self,
+        files: &PackageFiles,
+        except: &[String],
+    ) -> Result<(), ResolveError> {
+        let name = files.name.as_str();
+        self.package(
+            name,
+            files.docs,
+            Reason::Package {
+                name: name.to_string(),
+            },
+        )?;
+        if !files.dependencies {
+            return Ok(());
+        }
+        let status = match self.fs.lookup(STATUS_FILE, true) {
+            Ok(found) => match self.fs.file(&found.path) {
+                Some((_, _, Some(text))) => DpkgStatus::parse(text),
+                _ => DpkgStatus::default(),
+            },
+            Err(_) => DpkgStatus::default(),
+        };
+        if !status.is_installed(name) {
+            return Err(ResolveError::NotFound {
+                what: "package database",
+                path: STATUS_FILE.to_string(),
+                missing: format!("{STATUS_FILE} entry of an installed {name}"),
+                stage: self.stage(),
+            });
+        }
+        let pulled = status.closure(name, except).map_err(|unsatisfied| {
+            ResolveError::DependencyNotInstalled {
+                package: name.to_string(),
+                dependency: unsatisfied.dependency,
+                of: unsatisfied.package,
+                stage: self.stage(),
+            }
+        })?;
+        for dependency in pulled {
+            self.package(
+                &dependency.name,
+                files.docs,
+                Reason::Dependency {
+                    name: dependency.name.clone(),
+                    of: dependency.of,
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    /// What `/var/lib/dpkg/info/<name>.list` lists, directories left to
+    /// `COPY` to create, each with `reason`.
+    fn package(&mut self, name: &str, docs: bool, reason: Reason) -> Result<(), ResolveError> {
         let list = self
             .fs
             .package_list(name)
@@ -1289,22 +1409,19 @@ impl<'f> Resolver<'f> {
                 }
             };
             if self.fs.is_dir(&found.path) {
-                self.warnings.push(format!(
-                    "package {name}: {path} is a link to the directory {}, left out (declare it with path())",
-                    found.path
-                ));
+                // A directory link the package lists files under (`/lib` on
+                // merged-/usr systems) is a directory to it: nothing to say.
+                let under = format!("{path}/");
+                if !list.lines().any(|line| line.starts_with(&under)) {
+                    self.warnings.push(format!(
+                        "package {name}: {path} is a link to the directory {}, left out (declare it with path())",
+                        found.path
+                    ));
+                }
                 continue;
             }
             let size = self.fs.file(&found.path).map_or(0, |f| f.0);
-            self.add(
-                &path,
-                &path,
-                &found,
-                size,
-                Reason::Package {
-                    name: name.to_string(),
-                },
-            );
+            self.add(&path, &path, &found, size, reason.clone());
         }
         Ok(())
     }
@@ -1454,6 +1571,69 @@ mod tests {
             "harvest package \"cowsay\" is not installed in stage \"build\" (no \
              /var/lib/dpkg/info/cowsay.list): install it in the build stage"
         );
+    }
+
+    #[test]
+    fn package_dependencies_come_with_why() {
+        let tar = tar_of(&[
+            (
+                "var/lib/dpkg/status",
+                "file:Package: fortune-mod\nStatus: install ok installed\n\
+                 Depends: librecode0 (>= 3.6), fortunes-min | fortunes\n\n\
+                 Package: librecode0\nStatus: install ok installed\nDepends: libc6\n\n\
+                 Package: libc6\nStatus: install ok installed\n\n\
+                 Package: fortunes-min\nStatus: install ok installed\nDepends: gone\n",
+            ),
+            (
+                "var/lib/dpkg/info/fortune-mod.list",
+                "file:/usr/games/fortune\n",
+            ),
+            (
+                "var/lib/dpkg/info/librecode0.list",
+                "file:/usr/lib/librecode.so.0\n",
+            ),
+            ("var/lib/dpkg/info/libc6.list", "file:/usr/lib/libc.so.6\n"),
+            (
+                "var/lib/dpkg/info/fortunes-min.list",
+                "file:/usr/share/games/fortunes/fortunes\n",
+            ),
+            ("usr/games/fortune", "file:not elf, a package file"),
+            ("usr/lib/librecode.so.0", "file:recode"),
+            ("usr/lib/libc.so.6", "file:libc"),
+            ("usr/share/games/fortunes/fortunes", "file:a fortune\n%\n"),
+        ]);
+        let fs = StageFs::from_tar(&tar[..], "build").unwrap();
+        let harvest = Harvest::new().package_files_with_dependencies("fortune-mod");
+        let error = fs.resolve(&harvest).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "harvest package \"fortune-mod\": its dependency \"gone\" (of fortunes-min) is \
+             satisfied by no package installed in stage \"build\""
+        );
+        // The base has what fortunes-min needs: the walk stops there.
+        let resolution = fs
+            .resolve(&harvest.except_packages(["gone", "libc6"]))
+            .unwrap();
+        let why: Vec<(&str, String)> = resolution
+            .files
+            .iter()
+            .map(|e| (e.path.as_str(), e.reason.describe()))
+            .collect();
+        assert_eq!(
+            why,
+            [
+                ("/usr/games/fortune", "package fortune-mod".to_string()),
+                (
+                    "/usr/lib/librecode.so.0",
+                    "package librecode0 (dependency of fortune-mod)".to_string()
+                ),
+                (
+                    "/usr/share/games/fortunes/fortunes",
+                    "package fortunes-min (dependency of fortune-mod)".to_string()
+                ),
+            ]
+        );
+        assert!(resolution.to_json().contains("\"why\": \"dependency\""));
     }
 
     #[test]

@@ -19,11 +19,19 @@
 //! recorded either) by a package in `$EXCEPT` are left out: the runtime base
 //! provides them (e.g. libc6 on distroless `cc`).
 //! `package NAME` keeps what `dpkg -L` lists (documentation left out unless
-//! asked for).
+//! asked for). `depends NAME` keeps that and the files of every package
+//! NAME depends on: `dpkg-query -W` lists every package with its status,
+//! `Provides`, `Pre-Depends` and `Depends`, and one `awk` program walks the
+//! closure with the rules of `dpkg.rs` (the resolved strategy's parser;
+//! both are documented on `PackageFiles::dependencies`), printing each
+//! dependency with the package that pulled it in; the packages of
+//! `$EXCEPT` end the walk. A dependency no installed package satisfies
+//! fails the step, naming it.
 //!
 //! Every path kept is printed to the build log as
 //! `stagecraft harvest: SIZE<TAB>PATH (why)`, where why is `binary`,
-//! `needed by BINARY`, `package NAME`, `path` or `file`, and every link as
+//! `needed by BINARY`, `package NAME`, `package NAME (dependency of OTHER)`,
+//! `path` or `file`, and every link as
 //! `stagecraft harvest: link PATH -> TARGET (why)`: the manifest of this
 //! strategy. (With an engine, the resolved strategy gives a typed one.)
 //!
@@ -88,19 +96,72 @@ const FUNCTIONS: &[&str] = &[
     "  done < /tmp/stagecraft-dpkg; };",
 ];
 
+/// With [`Call::Package`] `dependencies`: the reason of a package's files
+/// names who pulled it in, and `depends` walks the closure (see the module
+/// documentation). Only emitted when used, so that other harvests' steps
+/// (and their cache) stay as they were.
+const PACKAGE_REASON: &str = "    R=\"package $1${3:+ (dependency of $3)}\"; keep \"$f\";";
+const DEPENDS: &[&str] = &[
+    "depends() { package \"$1\" \"$2\";",
+    "  dpkg-query -W -f='${Package}\\t${db:Status-Status}\\t${Provides}\\t${Pre-Depends}, ${Depends}\\n' > /tmp/stagecraft-status;",
+    "  awk -F '\\t' -v root=\"$1\" -v stop=\"$EXCEPT\" '",
+    "    function bare(s) { sub(/\\(.*$/, \"\", s); sub(/:.*$/, \"\", s); gsub(/[ \\t]/, \"\", s); return s }",
+    "    BEGIN { n = split(stop, w, \" \"); for (i = 1; i <= n; i++) stopped[w[i]] = 1 }",
+    "    $2 ~ /^(installed|unpacked|half-configured|triggers-awaited|triggers-pending)$/ { have[$1] = 1; deps[$1] = deps[$1] \",\" $4;",
+    "      n = split($3, v, \",\"); for (i = 1; i <= n; i++) { x = bare(v[i]); if (x != \"\" && !(x in prov)) prov[x] = $1 } }",
+    "    END { q[1] = root; seen[root] = 1; head = 1; tail = 1;",
+    "      while (head <= tail) { pkg = q[head]; head++; n = split(deps[pkg], g, \",\");",
+    "        for (i = 1; i <= n; i++) { m = split(g[i], a, \"[|]\"); pick = \"\"; ok = 0;",
+    "          for (j = 1; j <= m; j++) { x = bare(a[j]); if (x == \"\") continue;",
+    "            if (x in stopped) { ok = 1; break } if (x in have) { pick = x; break }",
+    "            if (x in prov) { if (prov[x] in stopped) ok = 1; else pick = prov[x]; break } }",
+    "          if (pick == \"\" && !ok && m > 0 && g[i] ~ /[^ \\t]/) { sub(/^[ \\t]+/, \"\", g[i]); print \"package \" root \": its dependency \" g[i] \" (of \" pkg \") is satisfied by no package installed in this stage\" > \"/tmp/stagecraft-unsatisfied\"; exit 1 }",
+    "          if (pick != \"\" && !(pick in seen)) { seen[pick] = 1; tail++; q[tail] = pick; print pick, pkg } } } }",
+    "  ' /tmp/stagecraft-status > /tmp/stagecraft-deps || die \"$(cat /tmp/stagecraft-unsatisfied)\";",
+    "  while read -r dep_name dep_of; do package \"$dep_name\" \"$2\" \"$dep_of\"; done < /tmp/stagecraft-deps; };",
+];
+
 /// One call of the script.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Call {
     Closure(String),
     Keep(String),
-    Package { name: String, docs: bool },
-    Place { source: String, destination: String },
+    Package {
+        name: String,
+        docs: bool,
+        dependencies: bool,
+    },
+    Place {
+        source: String,
+        destination: String,
+    },
 }
 
 /// The whole step: functions, then the calls, then the removal of the
 /// temporary files; `root` is the harvest directory.
 pub(super) fn script(root: &str, calls: &[Call], except: &[String]) -> String {
-    let mut lines: Vec<String> = FUNCTIONS.iter().map(|line| line.to_string()).collect();
+    let dependencies = calls.iter().any(|call| {
+        matches!(
+            call,
+            Call::Package {
+                dependencies: true,
+                ..
+            }
+        )
+    });
+    let mut lines: Vec<String> = FUNCTIONS
+        .iter()
+        .map(|line| {
+            if dependencies && line.trim_start().starts_with("R=\"package $1\"") {
+                PACKAGE_REASON.to_string()
+            } else {
+                line.to_string()
+            }
+        })
+        .collect();
+    if dependencies {
+        lines.extend(DEPENDS.iter().map(|line| line.to_string()));
+    }
     lines.push(format!(
         "H={root}; EXCEPT='{}'; mkdir -p \"$H\";",
         except.join(" ")
@@ -109,9 +170,15 @@ pub(super) fn script(root: &str, calls: &[Call], except: &[String]) -> String {
         lines.push(match call {
             Call::Closure(path) => format!("closure {};", quote(path)),
             Call::Keep(path) => format!("R=path; keep {};", quote(path)),
-            Call::Package { name, docs } => {
-                format!("package {name} {};", if *docs { "docs" } else { "nodocs" })
-            }
+            Call::Package {
+                name,
+                docs,
+                dependencies,
+            } => format!(
+                "{} {name} {};",
+                if *dependencies { "depends" } else { "package" },
+                if *docs { "docs" } else { "nodocs" }
+            ),
             Call::Place {
                 source,
                 destination,
@@ -126,7 +193,13 @@ pub(super) fn script(root: &str, calls: &[Call], except: &[String]) -> String {
             }
         });
     }
-    lines.push("rm -f /tmp/stagecraft-ldd /tmp/stagecraft-dpkg /tmp/stagecraft-owner".to_string());
+    lines.push(if dependencies {
+        "rm -f /tmp/stagecraft-ldd /tmp/stagecraft-dpkg /tmp/stagecraft-owner \
+         /tmp/stagecraft-status /tmp/stagecraft-deps"
+            .to_string()
+    } else {
+        "rm -f /tmp/stagecraft-ldd /tmp/stagecraft-dpkg /tmp/stagecraft-owner".to_string()
+    });
     lines.join(" \\\n    ")
 }
 

@@ -4,11 +4,12 @@
 //! path its kind (directory, file with its size, symbolic link with its
 //! target, hard link), the loader-relevant ELF data of every ELF file, and the
 //! text of the few small files the resolution reads (`/etc/ld.so.conf`,
-//! `/etc/ld.so.conf.d/*`, `/var/lib/dpkg/info/*.list`). Nothing else is kept:
+//! `/etc/ld.so.conf.d/*`, `/var/lib/dpkg/info/*.list`, `/var/lib/dpkg/status`). Nothing else is kept:
 //! the content of other files is streamed past.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Read};
+use std::sync::Mutex;
 
 use super::elf::{self, ElfInfo};
 
@@ -31,6 +32,45 @@ pub(crate) enum Node {
     HardLink(String),
     /// Devices, fifos.
     Other,
+    /// A regular file known from a stat only (a partial index): its size,
+    /// its content not read yet.
+    Unread {
+        size: u64,
+    },
+}
+
+/// What a partial index lacks to answer a question for certain.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Need {
+    /// The kind of this path (its parent is a known directory).
+    Stat(String),
+    /// This path whole: a file's content, a directory's every entry.
+    Fetch(String),
+}
+
+/// The state of an index made of parts of a filesystem
+/// ([`StageFs::export_for`](super::StageFs::export_for)).
+#[derive(Debug, Default)]
+pub(crate) struct Partial {
+    /// Paths fetched whole: every entry under them is in the index.
+    pub complete: BTreeSet<String>,
+    /// Paths known not to exist.
+    pub absent: BTreeSet<String>,
+    /// What the questions asked since the last `take_needs` lacked.
+    pub needs: Mutex<BTreeSet<Need>>,
+    /// How it was made.
+    pub fetched: super::partial::Fetched,
+}
+
+impl Clone for Partial {
+    fn clone(&self) -> Partial {
+        Partial {
+            complete: self.complete.clone(),
+            absent: self.absent.clone(),
+            needs: Mutex::new(self.needs.lock().map(|n| n.clone()).unwrap_or_default()),
+            fetched: self.fetched,
+        }
+    }
 }
 
 /// A path resolved inside the filesystem.
@@ -54,14 +94,18 @@ pub(crate) enum LookupError {
 /// The filesystem of one stage, as an index in memory.
 ///
 /// Made by [`StageFs::export`](super::StageFs::export) (a container of the
-/// stage's image, exported) or [`StageFs::from_tar`] (any `docker export`
-/// tar stream), and used by [`StageFs::resolve`](super::StageFs::resolve).
+/// stage's image, exported whole), [`StageFs::from_tar`] (any `docker
+/// export` tar stream), or [`StageFs::export_for`](super::StageFs::export_for)
+/// (only the parts a harvest needs), and used by
+/// [`StageFs::resolve`](super::StageFs::resolve).
 #[derive(Debug, Clone)]
 pub struct StageFs {
     pub(crate) stage: String,
     pub(crate) nodes: BTreeMap<String, Node>,
     pub(crate) bytes: u64,
     pub(crate) elf_files: usize,
+    /// `None` for a whole filesystem.
+    pub(crate) partial: Option<Partial>,
 }
 
 impl StageFs {
@@ -73,18 +117,34 @@ impl StageFs {
     ///
     /// What reading the stream gives.
     pub fn from_tar(reader: impl Read, stage: impl Into<String>) -> io::Result<StageFs> {
+        let mut fs = StageFs::empty(stage, None);
+        fs.add_tar(reader, "/")?;
+        Ok(fs)
+    }
+
+    /// An index with nothing but `/`.
+    pub(crate) fn empty(stage: impl Into<String>, partial: Option<Partial>) -> StageFs {
         let mut fs = StageFs {
             stage: stage.into(),
             nodes: BTreeMap::new(),
             bytes: 0,
             elf_files: 0,
+            partial,
         };
         fs.nodes.insert("/".to_string(), Node::Dir);
+        fs
+    }
+
+    /// Indexes a tar stream whose entry names are relative to directory `at`
+    /// (`/` for `docker export`; the parent of the path asked for with
+    /// `GET /containers/{id}/archive`).
+    pub(crate) fn add_tar(&mut self, reader: impl Read, at: &str) -> io::Result<()> {
         let mut archive = tar::Archive::new(reader);
         let mut buffer = Vec::new();
+        let place = |name: &str| normalize(&format!("{at}/{name}"));
         for entry in archive.entries()? {
             let mut entry = entry?;
-            let path = normalize(&entry.path()?.to_string_lossy());
+            let path = place(&entry.path()?.to_string_lossy());
             let header = entry.header();
             let kind = header.entry_type();
             let node = if kind.is_dir() {
@@ -98,12 +158,12 @@ impl StageFs {
             } else if kind.is_hard_link() {
                 let target = entry
                     .link_name()?
-                    .map(|t| normalize(&t.to_string_lossy()))
+                    .map(|t| place(&t.to_string_lossy()))
                     .unwrap_or_default();
                 Node::HardLink(target)
             } else if kind.is_file() || kind.is_contiguous() {
                 let size = header.size()?;
-                fs.bytes += size;
+                self.bytes += size;
                 buffer.clear();
                 (&mut entry).take(4).read_to_end(&mut buffer)?;
                 let mut elf = None;
@@ -111,8 +171,8 @@ impl StageFs {
                 if buffer == elf::MAGIC {
                     entry.read_to_end(&mut buffer)?;
                     elf = elf::parse(&buffer).map(Box::new);
-                    fs.elf_files += usize::from(elf.is_some());
-                } else if wants_text(&path) && size <= 1 << 20 {
+                    self.elf_files += usize::from(elf.is_some());
+                } else if wants_text(&path) && size <= TEXT_LIMIT {
                     entry.read_to_end(&mut buffer)?;
                     text = Some(String::from_utf8_lossy(&buffer).into_owned());
                 }
@@ -120,9 +180,67 @@ impl StageFs {
             } else {
                 Node::Other
             };
-            fs.add(path, node);
+            self.add(path, node);
         }
-        Ok(fs)
+        Ok(())
+    }
+
+    /// Takes in the entries of `other`, an index of another part of the
+    /// same filesystem.
+    pub(crate) fn merge(&mut self, other: StageFs) {
+        self.bytes += other.bytes;
+        self.elf_files += other.elf_files;
+        for (path, node) in other.nodes {
+            if path != "/" {
+                self.nodes.insert(path, node);
+            }
+        }
+    }
+
+    /// Whether every entry under `path` (or the file at `path`) is in the index.
+    pub(crate) fn is_complete(&self, path: &str) -> bool {
+        let Some(partial) = &self.partial else {
+            return true;
+        };
+        let mut at = path;
+        loop {
+            if partial.complete.contains(at) {
+                return true;
+            }
+            if at == "/" {
+                return false;
+            }
+            at = parent(at);
+        }
+    }
+
+    /// Whether `path`, absent from the index, is known not to exist.
+    fn known_absent(&self, path: &str) -> bool {
+        match &self.partial {
+            None => true,
+            Some(partial) => partial.absent.contains(path) || self.is_complete(parent(path)),
+        }
+    }
+
+    /// Records what a partial index lacks.
+    pub(crate) fn need(&self, need: Need) {
+        if let Some(partial) = &self.partial {
+            if let Ok(mut needs) = partial.needs.lock() {
+                needs.insert(need);
+            }
+        }
+    }
+
+    /// What the questions since the last call lacked.
+    pub(crate) fn take_needs(&self) -> BTreeSet<Need> {
+        match &self.partial {
+            Some(partial) => partial
+                .needs
+                .lock()
+                .map(|mut needs| std::mem::take(&mut *needs))
+                .unwrap_or_default(),
+            None => BTreeSet::new(),
+        }
     }
 
     /// The stage these files come from.
@@ -153,8 +271,15 @@ impl StageFs {
     /// The regular files (not links) under directory `dir`, recursively,
     /// in path order, with their sizes; e.g. to declare every extension
     /// module of a package with [`Harvest::library`](super::super::Harvest::library).
+    ///
+    /// On an index made by [`export_with`](super::StageFs::export_with), a
+    /// directory not fetched yet is fetched in the next round.
     pub fn files_under<'a>(&'a self, dir: &str) -> impl Iterator<Item = (&'a str, u64)> + 'a {
-        let prefix = format!("{}/", normalize(dir).trim_end_matches('/'));
+        let dir = normalize(dir);
+        if !self.is_complete(&dir) {
+            self.need(Need::Fetch(dir.clone()));
+        }
+        let prefix = format!("{}/", dir.trim_end_matches('/'));
         self.nodes
             .range(prefix.clone()..)
             .take_while(move |(path, _)| path.starts_with(&prefix))
@@ -197,7 +322,12 @@ impl StageFs {
             }
             let next = format!("{current}/{component}");
             match self.nodes.get(&next) {
-                None => return Err(LookupError::NotFound(next)),
+                None => {
+                    if !self.known_absent(&next) {
+                        self.need(Need::Stat(next.clone()));
+                    }
+                    return Err(LookupError::NotFound(next));
+                }
                 Some(Node::Symlink(target)) if follow_last || !pending.is_empty() => {
                     if links.len() >= MAX_LINKS {
                         return Err(LookupError::Loop);
@@ -230,12 +360,21 @@ impl StageFs {
     /// The regular file at canonical `path` (hard links followed): its size,
     /// ELF data and text.
     pub(crate) fn file(&self, path: &str) -> Option<(u64, Option<&ElfInfo>, Option<&str>)> {
-        let mut node = self.nodes.get(path)?;
+        let Some(mut node) = self.nodes.get(path) else {
+            if !self.known_absent(path) {
+                self.need(Need::Fetch(path.to_string()));
+            }
+            return None;
+        };
         for _ in 0..MAX_LINKS {
             match node {
                 Node::HardLink(target) => node = self.nodes.get(target)?,
                 Node::File { size, elf, text } => {
                     return Some((*size, elf.as_deref(), text.as_deref()))
+                }
+                Node::Unread { size } => {
+                    self.need(Need::Fetch(path.to_string()));
+                    return Some((*size, None, None));
                 }
                 _ => return None,
             }
@@ -250,6 +389,9 @@ impl StageFs {
 
     /// The names directly inside canonical directory `dir`, in order.
     pub(crate) fn children<'a>(&'a self, dir: &str) -> impl Iterator<Item = &'a str> + 'a {
+        if !self.is_complete(dir) {
+            self.need(Need::Fetch(dir.to_string()));
+        }
         let prefix = if dir == "/" {
             "/".to_string()
         } else {
@@ -268,6 +410,9 @@ impl StageFs {
     /// Regular files (hard links included) under canonical directory `dir`:
     /// how many and their total size.
     pub(crate) fn tree_size(&self, dir: &str) -> (usize, u64) {
+        if !self.is_complete(dir) {
+            self.need(Need::Fetch(dir.to_string()));
+        }
         let prefix = format!("{}/", dir.trim_end_matches('/'));
         self.nodes
             .range(prefix.clone()..)
@@ -277,9 +422,13 @@ impl StageFs {
     }
 }
 
-/// The small text files the resolution reads.
+/// The largest text file kept (dpkg's status file of a big image is a few MB).
+const TEXT_LIMIT: u64 = 64 << 20;
+
+/// The text files the resolution reads.
 fn wants_text(path: &str) -> bool {
     path.starts_with("/etc/ld.so.conf")
+        || path == crate::harvest::dpkg::STATUS_FILE
         || (path.starts_with("/var/lib/dpkg/info/") && path.ends_with(".list"))
 }
 

@@ -467,8 +467,12 @@ pub struct Traced {
 
 /// The files one traced run used, from its `strace -f` log.
 ///
-/// Every path is absolute and lexically normalized (no `.`, `..` or `//`),
-/// each listed once, in the order first used; only successful calls count.
+/// Every path is absolute, without `.` or empty components, each listed
+/// once, in the order first used; only successful calls count. A `..` is
+/// kept: after a symbolic link it is not the lexical parent
+/// (`/lib/x86_64-linux-gnu/../../share` is `/usr/share` where `/lib` links
+/// to `usr/lib`), so only the stage's filesystem can say where it leads,
+/// and the harvest resolves it there.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct TraceLog {
     /// The command traced.
@@ -536,7 +540,7 @@ impl TraceLog {
                 }
             }
         }
-        let start = normalize(cwd);
+        let start = clean(cwd);
         let mut out = TraceLog {
             cwd: start.clone(),
             calls: calls.len(),
@@ -577,7 +581,7 @@ impl TraceLog {
             }
             if name == "fchdir" {
                 if let Some(dir) = call.args.first().and_then(|a| decoration(a)) {
-                    cwds.insert(call.pid, normalize(&dir));
+                    cwds.insert(call.pid, clean(&dir));
                 }
                 continue;
             }
@@ -595,7 +599,7 @@ impl TraceLog {
                 continue;
             }
             let absolute = if path.starts_with('/') {
-                normalize(&path)
+                clean(&path)
             } else {
                 let base = match dir_arg {
                     Some(arg) if arg.starts_with("AT_FDCWD") => {
@@ -610,7 +614,7 @@ impl TraceLog {
                     },
                     None => cwd.clone(),
                 };
-                normalize(&format!("{base}/{path}"))
+                clean(&format!("{base}/{path}"))
             };
             let (list, set) = match name {
                 "chdir" => {
@@ -853,6 +857,38 @@ fn unescape(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Absolute, without `.` or empty components; `..` kept (see [`TraceLog`]).
+fn clean(path: &str) -> String {
+    let parts: Vec<&str> = path
+        .split('/')
+        .filter(|part| !part.is_empty() && *part != ".")
+        .collect();
+    format!("/{}", parts.join("/"))
+}
+
+/// Where a logged `path` is in the stage: a path with `..` has its
+/// directory resolved in `fs` (links followed, as the kernel did in the
+/// run), its last component kept, so a link there stays a link. A path
+/// without `..`, or one whose directory `fs` does not have, is returned
+/// lexically normalized.
+fn physical(fs: &StageFs, path: &str) -> String {
+    if !path.split('/').any(|part| part == "..") {
+        return path.to_string();
+    }
+    let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+    if name == ".." {
+        return match fs.lookup(path, true) {
+            Ok(found) => found.path,
+            Err(_) => normalize(path),
+        };
+    }
+    match fs.lookup(if dir.is_empty() { "/" } else { dir }, true) {
+        Ok(found) if found.path == "/" => format!("/{name}"),
+        Ok(found) => format!("{}/{name}", found.path),
+        Err(_) => normalize(path),
+    }
+}
+
 /// Lexical normalization: absolute, no `.`, `..` or empty components.
 fn normalize(path: &str) -> String {
     let mut parts: Vec<&str> = Vec::new();
@@ -1067,8 +1103,13 @@ fn assemble(
     };
     for log in &logs {
         let command = shell_words(&log.command);
-        let executed: HashSet<&str> = log.executed.iter().map(String::as_str).collect();
-        for path in &log.executed {
+        let place = |paths: &[String]| -> Vec<String> {
+            paths.iter().map(|path| physical(fs, path)).collect()
+        };
+        let (executed_paths, opened_paths, found_paths) =
+            (place(&log.executed), place(&log.opened), place(&log.found));
+        let executed: HashSet<&str> = executed_paths.iter().map(String::as_str).collect();
+        for path in &executed_paths {
             if provided(path) {
                 continue;
             }
@@ -1095,8 +1136,8 @@ fn assemble(
                 }
             }
         }
-        let opened: HashSet<&str> = log.opened.iter().map(String::as_str).collect();
-        for path in log.opened.iter().chain(&log.found) {
+        let opened: HashSet<&str> = opened_paths.iter().map(String::as_str).collect();
+        for path in opened_paths.iter().chain(&found_paths) {
             if provided(path) || executed.contains(path.as_str()) {
                 continue;
             }
@@ -1232,7 +1273,8 @@ mod tests {
                 // 13 was cloned after 11's chdir: it starts in /usr/share.
                 "/usr/share/perl5/x.pm",
                 "/usr/share/games/fortunes/fortunes.dat",
-                "/usr/share/cowsay/cows/default.cow",
+                // `..` kept: the stage says where it leads.
+                "/usr/share/perl/../cowsay/cows/default.cow",
             ]
         );
         assert_eq!(
@@ -1254,6 +1296,8 @@ mod tests {
     fn pieces() {
         assert_eq!(normalize("/a/./b//../c/"), "/a/c");
         assert_eq!(normalize("/.."), "/");
+        assert_eq!(clean("/a/./b//../c/"), "/a/b/../c");
+        assert_eq!(clean("rel/./x"), "/rel/x");
         assert_eq!(unescape(r#"a\"b\\c\n\x41\101"#), "a\"b\\c\nAA");
         assert_eq!(
             shebang("#!/usr/bin/perl -w"),
@@ -1274,8 +1318,7 @@ mod tests {
     }
 
     fn fs() -> StageFs {
-        let mut builder = tar::Builder::new(Vec::new());
-        let entries: [(&str, &str); 8] = [
+        fs_of(&[
             ("usr/games/cowsay", "file:#!/usr/bin/perl\nprint 1;\n"),
             ("usr/bin/perl", "link:perl5.36"),
             ("usr/bin/perl5.36", "file:(an ELF file here)"),
@@ -1284,8 +1327,12 @@ mod tests {
             ("usr/share/perl5/x.pm", "file:1;"),
             ("etc/hosts", "file:127.0.0.1 localhost"),
             ("usr/share/games", "dir"),
-        ];
-        for (path, kind) in entries {
+        ])
+    }
+
+    fn fs_of(entries: &[(&str, &str)]) -> StageFs {
+        let mut builder = tar::Builder::new(Vec::new());
+        for &(path, kind) in entries {
             let mut header = tar::Header::new_gnu();
             header.set_mode(0o755);
             if kind == "dir" {
@@ -1303,6 +1350,53 @@ mod tests {
             }
         }
         StageFs::from_tar(&builder.into_inner().unwrap()[..], "build").unwrap()
+    }
+
+    /// pocl opens its headers as `/lib/x86_64-linux-gnu/../../share/pocl/..`:
+    /// through the merged-/usr link that is `/usr/share/pocl`, not `/share`.
+    #[test]
+    fn dot_dot_after_a_link_is_resolved_in_the_stage() {
+        let fs = fs_of(&[
+            ("lib", "link:usr/lib"),
+            ("usr/lib/x86_64-linux-gnu/libpocl.so.2", "file:(ELF)"),
+            ("usr/share/pocl/include/_kernel.h", "file:// kernel"),
+            ("usr/share/pocl/include/types.h", "link:_kernel.h"),
+        ]);
+        let log = TraceLog::parse(
+            r#"9  openat(AT_FDCWD, "/lib/x86_64-linux-gnu/../../share/pocl/include/_kernel.h", O_RDONLY) = 3
+9  newfstatat(AT_FDCWD, "/lib/x86_64-linux-gnu/./../../share/pocl/include/types.h", {st_mode=S_IFREG|0644, st_size=9, ...}, 0) = 0
+9  newfstatat(AT_FDCWD, "/lib/x86_64-linux-gnu/../..", {st_mode=S_IFDIR|0755, st_size=4096, ...}, 0) = 0
+"#,
+            "/",
+        );
+        assert_eq!(
+            log.opened,
+            ["/lib/x86_64-linux-gnu/../../share/pocl/include/_kernel.h"]
+        );
+        assert_eq!(
+            physical(&fs, &log.opened[0]),
+            "/usr/share/pocl/include/_kernel.h"
+        );
+        assert_eq!(
+            physical(&fs, &log.found[0]),
+            "/usr/share/pocl/include/types.h"
+        );
+        assert_eq!(physical(&fs, &log.found[1]), "/usr");
+        assert_eq!(physical(&fs, "/nowhere/../x"), "/x");
+        let harvest = Harvest::new().traced(["clinfo"]);
+        let traced = assemble(&fs, &harvest, vec![log], &HashMap::new()).unwrap();
+        let paths: Vec<&str> = traced
+            .resolution
+            .files
+            .iter()
+            .map(|e| e.path.as_str())
+            .collect();
+        assert!(
+            paths.contains(&"/usr/share/pocl/include/_kernel.h")
+                && paths.contains(&"/usr/share/pocl/include/types.h"),
+            "{paths:?}"
+        );
+        assert!(traced.absent.is_empty(), "{:?}", traced.absent);
     }
 
     #[test]

@@ -136,11 +136,12 @@ pub const MODEL_FILE: &str = "/tmp/lightgbm-model.txt";
 
 /// pocl's kernel headers (`include/`) and its kernel library, one LLVM
 /// bitcode file per CPU family (`kernel-x86_64-pc-linux-gnu-avx512.bc`,
-/// `-avx2`, ..., `-GENERIC`; 81 MB in all). Declared whole: a run opens
-/// them as `/lib/x86_64-linux-gnu/../../share/pocl/...`, a path through the
-/// merged-/usr link that the trace does not resolve yet, and a run opens
-/// only the bitcode of the CPU it runs on, while the image must run on
-/// others.
+/// `-avx2`, ..., `-GENERIC`; 81 MB in all). Declared whole because a run
+/// opens only the bitcode of the CPU it runs on, while the image must run
+/// on others. (A run opens them as
+/// `/lib/x86_64-linux-gnu/../../share/pocl/...`, through the merged-/usr
+/// link; the trace resolves such paths in the stage since 2026-11-28; before,
+/// it dropped them and the image failed with "`pocl_types.h` not found".)
 pub const POCL_SHARE: &str = "/usr/share/pocl";
 
 /// The directory where the ICD loader looks for vendor files.

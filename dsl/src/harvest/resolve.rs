@@ -752,21 +752,9 @@ impl StageFs {
             cache_for: None,
             process: HashSet::new(),
         };
-        for name in &except {
-            match self.package_list(name) {
-                Some(list) => {
-                    for line in list.lines() {
-                        if let Ok(found) = self.lookup(line.trim_end(), true) {
-                            resolver.except.insert(found.path, name.clone());
-                        }
-                    }
-                }
-                None => resolver.warnings.push(format!(
-                    "except_packages: {name} is not installed in stage {:?}",
-                    self.stage
-                )),
-            }
-        }
+        let (excepted, not_installed) = self.excepted_paths(&except);
+        resolver.except = excepted;
+        resolver.warnings.extend(not_installed);
         // Binaries first: a declared library is dlopen'ed into their process,
         // where what they loaded (the loader, libc) is found by name.
         let (binaries, others): (Vec<&Declared>, Vec<&Declared>) = harvest
@@ -886,6 +874,32 @@ impl StageFs {
     }
 
     /// The text of the package's `dpkg` file list, under any architecture qualifier.
+    /// The files (canonical paths) of the packages of `except`, each with
+    /// its package, and a warning for each of them that is not installed.
+    pub(crate) fn excepted_paths(
+        &self,
+        except: &[String],
+    ) -> (HashMap<String, String>, Vec<String>) {
+        let mut paths = HashMap::new();
+        let mut warnings = Vec::new();
+        for name in except {
+            match self.package_list(name) {
+                Some(list) => {
+                    for line in list.lines() {
+                        if let Ok(found) = self.lookup(line.trim_end(), true) {
+                            paths.insert(found.path, name.clone());
+                        }
+                    }
+                }
+                None => warnings.push(format!(
+                    "except_packages: {name} is not installed in stage {:?}",
+                    self.stage
+                )),
+            }
+        }
+        (paths, warnings)
+    }
+
     fn package_list(&self, name: &str) -> Option<&str> {
         let dir = "/var/lib/dpkg/info";
         let plain = format!("{dir}/{name}.list");

@@ -1085,6 +1085,11 @@ fn assemble(
 ) -> Result<Traced, TraceError> {
     let declared = declared_only(harvest);
     let mut derived = declared.clone();
+    // What the runtime base provides (`except_packages`) is not harvested
+    // from the trace either, only reported.
+    let except = harvest.except().map_err(ResolveError::from)?;
+    let (excepted, _) = fs.excepted_paths(&except);
+    let mut provided_by_base: BTreeMap<String, String> = BTreeMap::new();
     let mut added: HashSet<(bool, String)> = HashSet::new();
     // Runtime path -> the command that used it first.
     let mut traced: BTreeMap<String, String> = BTreeMap::new();
@@ -1142,6 +1147,11 @@ fn assemble(
                 continue;
             }
             match fs.lookup(path, true) {
+                Ok(found) if excepted.contains_key(&found.path) => {
+                    provided_by_base
+                        .entry(path.clone())
+                        .or_insert_with(|| excepted[&found.path].clone());
+                }
                 Ok(found) if fs.file(&found.path).is_some() => {
                     push(false, path, &command, &mut derived);
                 }
@@ -1157,6 +1167,14 @@ fn assemble(
         return Err(TraceError::NothingTraced);
     }
     let mut resolution = fs.resolve(&derived)?;
+    resolution.warnings.extend(
+        provided_by_base
+            .iter()
+            .filter(|(path, _)| !resolution.files.iter().any(|entry| &entry.path == *path))
+            .map(|(path, package)| {
+                format!("traced {path} left out: package {package} provides it")
+            }),
+    );
     let own: HashSet<String> = declared
         .declared
         .iter()
@@ -1397,6 +1415,43 @@ mod tests {
             "{paths:?}"
         );
         assert!(traced.absent.is_empty(), "{:?}", traced.absent);
+    }
+
+    /// A traced file of a package the runtime base has (`except_packages`)
+    /// is left out with a warning, like a library of a binary's closure.
+    #[test]
+    fn traced_files_of_excepted_packages_are_left_out() {
+        let fs = fs_of(&[
+            ("lib", "link:usr/lib"),
+            ("usr/lib/x86_64-linux-gnu/libgomp.so.1", "file:(ELF)"),
+            ("usr/share/app/data.txt", "file:data"),
+            (
+                "var/lib/dpkg/info/libgomp1:amd64.list",
+                "file:/.\n/usr\n/usr/lib/x86_64-linux-gnu/libgomp.so.1\n",
+            ),
+        ]);
+        let log = TraceLog {
+            command: vec!["app".into()],
+            cwd: "/".into(),
+            opened: vec![
+                "/lib/x86_64-linux-gnu/libgomp.so.1".into(),
+                "/usr/share/app/data.txt".into(),
+            ],
+            ..TraceLog::default()
+        };
+        let harvest = Harvest::new().traced(["app"]).except_packages(["libgomp1"]);
+        let traced = assemble(&fs, &harvest, vec![log], &HashMap::new()).unwrap();
+        let paths: Vec<&str> = traced
+            .resolution
+            .files
+            .iter()
+            .map(|e| e.path.as_str())
+            .collect();
+        assert_eq!(paths, ["/usr/share/app/data.txt"]);
+        assert_eq!(
+            traced.resolution.warnings,
+            ["traced /lib/x86_64-linux-gnu/libgomp.so.1 left out: package libgomp1 provides it"]
+        );
     }
 
     #[test]

@@ -377,9 +377,11 @@ pub enum EntryKind {
     },
 }
 
-/// Why a [`ManifestEntry`] is copied.
+/// Why a [`ManifestEntry`] is copied. Non-exhaustive: new kinds of
+/// declarations bring new reasons.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "why", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Reason {
     /// A declared [`Harvest::binary`].
     Binary,

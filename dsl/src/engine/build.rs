@@ -14,6 +14,7 @@ use super::steps::{self, StepKind, Tracker};
 use super::{Engine, RUN_LABEL};
 use crate::image_ref::ImageRef;
 use crate::model::{Instruction, KeyValue};
+use crate::site_ca::{self, SiteCa};
 use crate::Dockerfile;
 
 /// How many lines of output a [`BuildFailure`] keeps.
@@ -72,6 +73,7 @@ pub struct BuildOptions {
     context: Vec<(String, Source)>,
     run_label: Option<String>,
     progress: ProgressMode,
+    site_ca: Option<SiteCa>,
 }
 
 impl BuildOptions {
@@ -152,6 +154,33 @@ impl BuildOptions {
             },
         ));
         self
+    }
+
+    /// Puts the site's CA bundle into the build context at
+    /// [`site_ca::CONTEXT_PATH`], for the stages that
+    /// [`trust_site_ca`](crate::StageBuilder::trust_site_ca). Harmless for a
+    /// Dockerfile that does not use it (the file is sent, nothing copies
+    /// it); [`Engine::build`] refuses one that does when this is not given.
+    /// A second call replaces the first.
+    ///
+    /// ```
+    /// use stagecraft::engine::BuildOptions;
+    /// use stagecraft::site_ca::SiteCa;
+    ///
+    /// let mut options = BuildOptions::new().tag("app:build");
+    /// if let Some(site) = SiteCa::from_env()? {
+    ///     options = options.site_ca(&site);
+    /// }
+    /// # Ok::<(), stagecraft::site_ca::SiteCaError>(())
+    /// ```
+    pub fn site_ca(mut self, site: &SiteCa) -> Self {
+        self.site_ca = Some(site.clone());
+        self
+    }
+
+    /// The site CA bundle given with [`BuildOptions::site_ca`].
+    pub fn site_ca_bundle(&self) -> Option<&SiteCa> {
+        self.site_ca.as_ref()
     }
 
     /// Labels every image this build makes, each stage's included, with
@@ -260,6 +289,88 @@ fn labelled_text(
     out
 }
 
+/// The declared context entries, checked, the site CA bundle last.
+fn context_entries(options: &BuildOptions) -> Result<Vec<Entry>, EngineError> {
+    let mut entries = Vec::with_capacity(options.context.len());
+    for (context_path, source) in &options.context {
+        let shown = match source {
+            Source::Host(path) => path.display().to_string(),
+            Source::Bytes { .. } => "<bytes>".to_string(),
+        };
+        let context_path = context::normalize(context_path, &shown)?;
+        if entries
+            .iter()
+            .any(|e: &Entry| e.context_path == context_path)
+        {
+            return Err(EngineError::Context {
+                host_path: shown,
+                context_path,
+                reason: "declared twice".to_string(),
+            });
+        }
+        entries.push(Entry {
+            context_path,
+            source: source.clone(),
+        });
+    }
+    if let Some(site) = &options.site_ca {
+        let context_path = site_ca::CONTEXT_PATH.to_string();
+        if entries.iter().any(|e| e.context_path == context_path) {
+            return Err(EngineError::Context {
+                host_path: site.path().display().to_string(),
+                context_path,
+                reason: "declared twice: by `BuildOptions::site_ca` and as a context file"
+                    .to_string(),
+            });
+        }
+        entries.push(Entry {
+            context_path,
+            source: Source::Bytes {
+                data: site.pem().to_vec(),
+                mode: 0o644,
+            },
+        });
+    }
+    Ok(entries)
+}
+
+/// A Dockerfile whose built stages (up to the target) trust the site CA
+/// needs the bundle in the context: from [`BuildOptions::site_ca`], or a
+/// context entry at [`site_ca::CONTEXT_PATH`].
+fn check_site_ca(dockerfile: &Dockerfile, options: &BuildOptions) -> Result<(), EngineError> {
+    if options.site_ca.is_some() {
+        return Ok(());
+    }
+    let declared = options
+        .context
+        .iter()
+        .any(|(path, _)| context::normalize(path, "").is_ok_and(|p| p == site_ca::CONTEXT_PATH));
+    if declared {
+        return Ok(());
+    }
+    let last = match &options.target {
+        Some(target) => dockerfile
+            .stages()
+            .iter()
+            .position(|stage| stage.alias.as_deref() == Some(target.as_str()))
+            .unwrap_or(usize::MAX),
+        None => usize::MAX,
+    };
+    let stages: Vec<String> = site_ca::trusting_stages(dockerfile)
+        .into_iter()
+        .filter(|index| *index <= last)
+        .map(|index| match &dockerfile.stages()[index].alias {
+            Some(alias) => alias.clone(),
+            None => format!("#{index}"),
+        })
+        .collect();
+    if stages.is_empty() {
+        Ok(())
+    } else {
+        Err(EngineError::SiteCaMissing { stages })
+    }
+}
+
 fn check_map(kind: &str, map: &BTreeMap<String, String>) -> Result<(), EngineError> {
     for (key, value) in map {
         if key.is_empty() || key.contains(['=', '\n', '\0']) || value.contains('\0') {
@@ -337,6 +448,7 @@ impl Engine {
                 });
             }
         }
+        check_site_ca(dockerfile, options)?;
         let text = text_to_send(dockerfile, options.run_label.as_deref())?;
         self.build_rendered(text, options, start).await
     }
@@ -411,28 +523,7 @@ impl Engine {
             .map(|tag| split_tag(tag))
             .collect::<Result<Vec<_>, _>>()?;
         let table = steps::step_table(&text);
-        let mut entries = Vec::with_capacity(options.context.len());
-        for (context_path, source) in &options.context {
-            let shown = match source {
-                Source::Host(path) => path.display().to_string(),
-                Source::Bytes { .. } => "<bytes>".to_string(),
-            };
-            let context_path = context::normalize(context_path, &shown)?;
-            if entries
-                .iter()
-                .any(|e: &Entry| e.context_path == context_path)
-            {
-                return Err(EngineError::Context {
-                    host_path: shown,
-                    context_path,
-                    reason: "declared twice".to_string(),
-                });
-            }
-            entries.push(Entry {
-                context_path,
-                source: source.clone(),
-            });
-        }
+        let entries = context_entries(options)?;
         let archive = context::archive(&text, &entries)?;
 
         let mut builder = BuildImageOptionsBuilder::new()
@@ -697,6 +788,87 @@ mod tests {
              COPY --from=build /x /x\n\
              LABEL stagecraft.test-run=\"t-1\"\n"
         );
+    }
+
+    /// A build stage that trusts the site CA, and a runtime stage that does not.
+    fn trusting_dockerfile() -> Dockerfile {
+        let mut df = Dockerfile::builder();
+        df.stage("base", "debian:bookworm-slim").done();
+        let build = df
+            .stage("build", "debian:bookworm-slim")
+            .trust_site_ca()
+            .run(Run::checked("echo hi > /x").unwrap())
+            .done();
+        df.anonymous_stage(crate::scratch())
+            .copy_from(&build, "/x", "/x");
+        df.build().unwrap()
+    }
+
+    fn test_site_ca() -> (tempfile::TempDir, SiteCa) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bundle.pem");
+        std::fs::write(
+            &path,
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let site = SiteCa::new(&path).unwrap();
+        (dir, site)
+    }
+
+    #[test]
+    fn trusting_the_site_ca_needs_a_bundle() {
+        let dockerfile = trusting_dockerfile();
+        let error = check_site_ca(&dockerfile, &BuildOptions::new()).unwrap_err();
+        assert!(
+            matches!(&error, EngineError::SiteCaMissing { stages } if stages == &["build"]),
+            "{error:?}"
+        );
+        let text = error.to_string();
+        assert!(
+            text.starts_with("`trust_site_ca()` in stage(s) build needs"),
+            "{text}"
+        );
+        assert!(text.contains("BuildOptions::site_ca"), "{text}");
+        assert!(text.contains("STAGECRAFT_SITE_CA"), "{text}");
+
+        let (_dir, site) = test_site_ca();
+        check_site_ca(&dockerfile, &BuildOptions::new().site_ca(&site)).unwrap();
+        // A hand-declared context file at the same path serves too.
+        let by_hand = BuildOptions::new().context_file(site.path(), "./stagecraft-site-ca.pem");
+        check_site_ca(&dockerfile, &by_hand).unwrap();
+        // A target before the trusting stage does not build it.
+        check_site_ca(&dockerfile, &BuildOptions::new().target("base")).unwrap();
+        assert!(check_site_ca(&dockerfile, &BuildOptions::new().target("build")).is_err());
+        // A Dockerfile that does not trust it needs nothing.
+        let mut plain = Dockerfile::builder();
+        plain.anonymous_stage("debian:bookworm-slim");
+        check_site_ca(&plain.build().unwrap(), &BuildOptions::new()).unwrap();
+    }
+
+    #[test]
+    fn the_site_ca_goes_into_the_context() {
+        let (_dir, site) = test_site_ca();
+        let options = BuildOptions::new()
+            .context_data("app.txt", "hi", 0o644)
+            .site_ca(&site);
+        assert_eq!(options.site_ca_bundle(), Some(&site));
+        let entries = context_entries(&options).unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[1].context_path, "stagecraft-site-ca.pem");
+        assert_eq!(
+            entries[1].source,
+            Source::Bytes {
+                data: site.pem().to_vec(),
+                mode: 0o644
+            }
+        );
+        // Declared by hand as well: refused, not sent twice.
+        let twice = options.context_file(site.path(), site_ca::CONTEXT_PATH);
+        assert!(matches!(
+            context_entries(&twice),
+            Err(EngineError::Context { reason, .. }) if reason.starts_with("declared twice")
+        ));
     }
 
     #[test]

@@ -338,6 +338,40 @@ fn context_entries(options: &BuildOptions) -> Result<Vec<Entry>, EngineError> {
 /// needs the bundle in the context: from [`BuildOptions::site_ca`], or a
 /// context entry at [`site_ca::CONTEXT_PATH`].
 fn check_site_ca(dockerfile: &Dockerfile, options: &BuildOptions) -> Result<(), EngineError> {
+    let stages = dockerfile
+        .stages()
+        .iter()
+        .enumerate()
+        .map(|(index, stage)| (index, stage.alias.as_deref(), site_ca::trusts(stage)));
+    require_site_ca(options, stages)
+}
+
+/// [`check_site_ca`] for Dockerfile text: a stage trusts the site CA when
+/// it copies [`site_ca::CONTEXT_PATH`] from the context.
+fn check_site_ca_text(
+    parsed: &stagecraft_rules::dockerfile::Dockerfile,
+    options: &BuildOptions,
+) -> Result<(), EngineError> {
+    use stagecraft_rules::dockerfile::InstructionKind;
+    let stages = parsed.stages.iter().enumerate().map(|(index, stage)| {
+        let trusts = stage.instructions.iter().any(|instruction| {
+            matches!(&instruction.kind, InstructionKind::Copy(copy)
+            if copy.from.is_none()
+                && copy.sources.iter().any(|source| {
+                    source.trim_start_matches("./") == site_ca::CONTEXT_PATH
+                }))
+        });
+        (index, stage.from.alias.as_deref(), trusts)
+    });
+    require_site_ca(options, stages)
+}
+
+/// The check itself, over (index, alias, trusts) of every stage in order:
+/// the stages after the target are not built, so they do not count.
+fn require_site_ca<'a>(
+    options: &BuildOptions,
+    stages: impl Iterator<Item = (usize, Option<&'a str>, bool)>,
+) -> Result<(), EngineError> {
     if options.site_ca.is_some() {
         return Ok(());
     }
@@ -348,26 +382,23 @@ fn check_site_ca(dockerfile: &Dockerfile, options: &BuildOptions) -> Result<(), 
     if declared {
         return Ok(());
     }
-    let last = match &options.target {
-        Some(target) => dockerfile
-            .stages()
-            .iter()
-            .position(|stage| stage.alias.as_deref() == Some(target.as_str()))
-            .unwrap_or(usize::MAX),
-        None => usize::MAX,
-    };
-    let stages: Vec<String> = site_ca::trusting_stages(dockerfile)
-        .into_iter()
-        .filter(|index| *index <= last)
-        .map(|index| match &dockerfile.stages()[index].alias {
-            Some(alias) => alias.clone(),
-            None => format!("#{index}"),
-        })
-        .collect();
-    if stages.is_empty() {
+    let mut trusting = Vec::new();
+    for (index, alias, trusts) in stages {
+        if trusts {
+            trusting.push(alias.map_or_else(|| format!("#{index}"), str::to_string));
+        }
+        let is_target = match (&options.target, alias) {
+            (Some(target), Some(alias)) => alias.eq_ignore_ascii_case(target),
+            _ => false,
+        };
+        if is_target {
+            break;
+        }
+    }
+    if trusting.is_empty() {
         Ok(())
     } else {
-        Err(EngineError::SiteCaMissing { stages })
+        Err(EngineError::SiteCaMissing { stages: trusting })
     }
 }
 
@@ -409,6 +440,10 @@ impl Engine {
     ///
     /// * [`EngineError::UnknownTarget`], [`EngineError::Context`],
     ///   [`EngineError::InvalidOption`] before anything is sent;
+    /// * [`EngineError::SiteCaMissing`] before anything is sent, when a
+    ///   stage the build reaches calls
+    ///   [`trust_site_ca`](crate::StageBuilder::trust_site_ca) and the
+    ///   options have no [`BuildOptions::site_ca`];
     /// * [`EngineError::BuildFailed`] when the daemon refuses the build or a
     ///   step fails: the [`BuildFailure`] names the step, stage and
     ///   instruction and has the last lines of output. The intermediate
@@ -464,7 +499,8 @@ impl Engine {
     /// The text is parsed first (with the parser `stagecraft lint` uses),
     /// so a malformed file or an unknown target is reported before anything
     /// is sent: [`EngineError::DockerfileText`] with the line, or
-    /// [`EngineError::UnknownTarget`].
+    /// [`EngineError::UnknownTarget`]; so is a `COPY stagecraft-site-ca.pem`
+    /// without [`BuildOptions::site_ca`] ([`EngineError::SiteCaMissing`]).
     ///
     /// ```no_run
     /// # async fn demo(engine: stagecraft::engine::Engine) -> Result<(), Box<dyn std::error::Error>> {
@@ -500,6 +536,7 @@ impl Engine {
                 });
             }
         }
+        check_site_ca_text(&parsed, options)?;
         let text = match options.run_label.as_deref() {
             Some(id) => labelled_text(text, &parsed, id),
             None => text.to_string(),
@@ -840,6 +877,15 @@ mod tests {
         // A target before the trusting stage does not build it.
         check_site_ca(&dockerfile, &BuildOptions::new().target("base")).unwrap();
         assert!(check_site_ca(&dockerfile, &BuildOptions::new().target("build")).is_err());
+        // Dockerfile text is checked the same way.
+        let text = dockerfile.render();
+        let parsed = stagecraft_rules::dockerfile::parse(&text).unwrap();
+        assert!(matches!(
+            check_site_ca_text(&parsed, &BuildOptions::new()),
+            Err(EngineError::SiteCaMissing { stages }) if stages == ["build"]
+        ));
+        check_site_ca_text(&parsed, &BuildOptions::new().target("base")).unwrap();
+        check_site_ca_text(&parsed, &BuildOptions::new().site_ca(&site)).unwrap();
         // A Dockerfile that does not trust it needs nothing.
         let mut plain = Dockerfile::builder();
         plain.anonymous_stage("debian:bookworm-slim");

@@ -75,15 +75,17 @@ pub const IMAGE_PATH: &str = "/etc/ssl/stagecraft-site-ca.pem";
 /// | --- | --- |
 /// | `PIP_CERT` | pip (`--cert`; pip uses its own certifi bundle otherwise) |
 /// | `REQUESTS_CA_BUNDLE` | Python `requests` (and what uses it: conda, twine, ...) |
-/// | `SSL_CERT_FILE` | OpenSSL's default verify paths: Python's `ssl`/`urllib`, Ruby, curl built on OpenSSL, Go's `crypto/x509` |
-/// | `CURL_CA_BUNDLE` | curl and libcurl users |
+/// | `SSL_CERT_FILE` | OpenSSL's default verify paths (Python's `ssl` and `urllib`, Ruby), Go's `crypto/x509`, the `curl` tool |
+/// | `CURL_CA_BUNDLE` | the `curl` tool (and `requests`, after `REQUESTS_CA_BUNDLE`) |
 /// | `NODE_EXTRA_CA_CERTS` | Node.js and npm (added to Node's built-in roots) |
 /// | `CARGO_HTTP_CAINFO` | cargo (`http.cainfo`) |
 /// | `GIT_SSL_CAINFO` | git over HTTPS |
 ///
 /// Not covered: apt (`Acquire::https::CAInfo`, a configuration file, not a
-/// variable; Debian's mirrors are fetched over HTTP by default) and wget
-/// (`--ca-certificate` or `/etc/wgetrc`).
+/// variable; Debian's mirrors are fetched over HTTP by default), wget
+/// (`--ca-certificate` or `/etc/wgetrc`), and programs on libcurl, which set
+/// `CURLOPT_CAINFO` themselves. Each variable is read when its program
+/// starts, so it reaches every `RUN` after the call.
 pub const VARIABLES: [&str; 7] = [
     "PIP_CERT",
     "REQUESTS_CA_BUNDLE",

@@ -6,8 +6,8 @@
 //! * **`RUN` (and every other shell-needing form) in a shell-less stage.**
 //!   A stage built on [`scratch()`] or [`distroless()`] is a
 //!   `StageBuilder<ShellLess>`; `run`, `install`, `entrypoint_shell`,
-//!   `cmd_shell` and `shell` need the [`HasShell`] bound, which only
-//!   [`WithShell`] has.
+//!   `cmd_shell`, `shell` and `trust_site_ca` need the [`HasShell`] bound,
+//!   which only [`WithShell`] has.
 //! * **`COPY --from` a stage that is not declared, or comes later.** A stage
 //!   can only be named by the [`StageRef`] that [`StageBuilder::done`]
 //!   returns, so it exists, and comes before every stage that can use it.

@@ -200,12 +200,8 @@ fn main() -> ExitCode {
         }
         context.push((host, path.to_string()));
     }
-    let trace_options = context
-        .iter()
-        .fold(BuildOptions::new(), |build, (host, path)| {
-            build.context_file(host, path)
-        });
     options.context = context;
+    let trace_options = support::build_options(&options);
 
     let mut built = Vec::new();
     for variant in &chosen {

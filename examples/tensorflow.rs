@@ -18,7 +18,8 @@
 //!
 //! Where the network re-signs TLS, set `STAGECRAFT_SITE_CA` to a CA bundle
 //! that trusts it (e.g. `/etc/ssl/certs/ca-certificates.crt` on the host):
-//! the pip stage then trusts it, and only the pip stage.
+//! every build gets it in its context, and the pip stage, and only the pip
+//! stage, trusts it (`trust_site_ca()`).
 
 #[path = "support/mod.rs"]
 mod support;
@@ -55,7 +56,7 @@ fn print_or_fail(name: &str, dockerfile: Result<Dockerfile, Errors>, header: boo
 }
 
 fn main() -> ExitCode {
-    let mut options = match support::options_or_exit("tensorflow", VARIANTS) {
+    let options = match support::options_or_exit("tensorflow", VARIANTS) {
         Ok(options) => options,
         Err(code) => return code,
     };
@@ -102,16 +103,12 @@ fn main() -> ExitCode {
         Ok(chosen) => chosen,
         Err(code) => return code,
     };
-    // Only a build needs the site's CA; what is printed otherwise is the
-    // Dockerfile for any network.
-    let site_ca = if options.build {
-        tensorflow::site_ca_from_env()
-    } else {
-        None
-    };
+    // Set only with --build and STAGECRAFT_SITE_CA (support::options_or_exit):
+    // what is printed otherwise is the Dockerfile for any network.
+    let site_ca = options.site_ca.is_some();
     let mut built = Vec::new();
     for variant in &chosen {
-        let dockerfile = match tensorflow::dockerfile_for_site(*variant, site_ca.is_some()) {
+        let dockerfile = match tensorflow::dockerfile_for_site(*variant, site_ca) {
             Ok(dockerfile) => dockerfile,
             Err(errors) => {
                 eprintln!("error: the {variant} variant does not build: {errors}");
@@ -136,9 +133,5 @@ fn main() -> ExitCode {
     if !options.build {
         return ExitCode::SUCCESS;
     }
-    options.context = tensorflow::context(site_ca)
-        .into_iter()
-        .map(|(host, path)| (host, path.to_string()))
-        .collect();
     support::build_all("tensorflow", &built, &options)
 }

@@ -50,13 +50,13 @@
 //!
 //! pip checks PyPI's certificate against its own CA bundle. Where the
 //! network re-signs TLS with a site CA (as on the machine these figures were
-//! measured on), [`dockerfile_for_site`] adds that CA to the pip stage only:
-//! the bundle comes from the build context ([`SITE_CA_CONTEXT`]) and pip
-//! finds it through a build argument (`PIP_CERT`), so nothing of it reaches
-//! the distroless or multi-stage image. [`site_ca_from_env`] reads the
-//! bundle's path from [`SITE_CA_ENV`].
-
-use std::path::PathBuf;
+//! measured on), [`dockerfile_for_site`] makes the pip stage trust the
+//! site's bundle with [`trust_site_ca`](stagecraft::StageBuilder::trust_site_ca),
+//! right before pip and in that stage only: the bundle comes from the build
+//! context ([`stagecraft::site_ca`]; the example and the heavy test pass
+//! `STAGECRAFT_SITE_CA` with `BuildOptions::site_ca`) and pip finds it
+//! through a build argument (`PIP_CERT`), so nothing of it reaches the
+//! distroless or multi-stage image.
 
 use stagecraft::distroless::{Distroless, Flavor};
 use stagecraft::packages::{Apt, Pip};
@@ -103,17 +103,6 @@ pub const SMOKE_PROGRAM: &str = "import tensorflow as tf; \
 /// What [`SMOKE_PROGRAM`] prints when TensorFlow works.
 pub const SMOKE_OUTPUT: &str = "tensorflow 2.21.0 matmul sum 24.0";
 
-/// The environment variable naming a CA bundle for the pip stage (see the
-/// module documentation), e.g. `/etc/ssl/certs/ca-certificates.crt` on a
-/// host that trusts the site CA.
-pub const SITE_CA_ENV: &str = "STAGECRAFT_SITE_CA";
-
-/// The bundle's path in the build context, and where the pip stage keeps it.
-pub const SITE_CA_CONTEXT: &str = "site-ca.pem";
-
-/// Where the pip stage puts the site CA bundle (`PIP_CERT`).
-pub const SITE_CA_PATH: &str = "/etc/ssl/site-ca.pem";
-
 crate::variants! {
     example: "tensorflow",
     /// The variants this example renders.
@@ -159,17 +148,20 @@ pub fn dockerfile(variant: Variant) -> Result<Dockerfile, Errors> {
     dockerfile_for_site(variant, false)
 }
 
-/// [`dockerfile`], with the pip stage trusting the site CA bundle of the
-/// build context when `site_ca` is true (see the module documentation).
-/// The `COPY` and the `ARG` come right before pip, so the layers before
-/// them are the same either way.
+/// [`dockerfile`], with the pip stage trusting the site's CA bundle when
+/// `site_ca` is true (see the module documentation); its build then needs
+/// `BuildOptions::site_ca`. The `COPY` and the `ARG`s come right before
+/// pip, so the layers before them are the same either way.
 ///
 /// ```
+/// use stagecraft::site_ca;
 /// use stagecraft_workshop::tensorflow::{dockerfile_for_site, Variant};
 ///
-/// let text = dockerfile_for_site(Variant::Multistage, true).unwrap().render();
-/// assert!(text.contains("COPY site-ca.pem /etc/ssl/site-ca.pem\nARG PIP_CERT=/etc/ssl/site-ca.pem\n"));
+/// let dockerfile = dockerfile_for_site(Variant::Multistage, true).unwrap();
+/// let text = dockerfile.render();
+/// assert!(text.contains("COPY stagecraft-site-ca.pem /etc/ssl/stagecraft-site-ca.pem\nARG PIP_CERT=/etc/ssl/stagecraft-site-ca.pem\n"));
 /// // Only in the build stage: the runtime stage never sees it.
+/// assert_eq!(site_ca::trusting_stages(&dockerfile), [0]);
 /// assert!(!text.split("\n\n").last().unwrap().contains("site-ca"));
 /// ```
 pub fn dockerfile_for_site(variant: Variant, site_ca: bool) -> Result<Dockerfile, Errors> {
@@ -223,37 +215,11 @@ fn install_tensorflow<N>(
         .install(Apt::install(["python3", "python3-venv"]))
         .run(run!("python3 -m venv /opt/venv"));
     let stage = if site_ca {
-        // No comment line: `Dockerfile::parse` drops comments, and the
-        // goldens must survive a round trip (tests/from_text.rs).
-        stage
-            .copy(SITE_CA_CONTEXT, SITE_CA_PATH)
-            .arg("PIP_CERT", Some(SITE_CA_PATH))
+        stage.trust_site_ca()
     } else {
         stage
     };
     stage.install(Pip::install([REQUIREMENT]).python(VENV_PYTHON))
-}
-
-/// The site CA bundle named by [`SITE_CA_ENV`], if it is set and not empty.
-pub fn site_ca_from_env() -> Option<PathBuf> {
-    std::env::var_os(SITE_CA_ENV)
-        .filter(|value| !value.is_empty())
-        .map(PathBuf::from)
-}
-
-/// The files a build of [`dockerfile_for_site`] puts into the build
-/// context: the site CA bundle, when there is one.
-///
-/// ```
-/// use stagecraft_workshop::tensorflow::context;
-/// assert!(context(None).is_empty());
-/// assert_eq!(context(Some("/etc/ssl/certs/ca-certificates.crt".into()))[0].1, "site-ca.pem");
-/// ```
-pub fn context(site_ca: Option<PathBuf>) -> Vec<(PathBuf, &'static str)> {
-    site_ca
-        .into_iter()
-        .map(|path| (path, SITE_CA_CONTEXT))
-        .collect()
 }
 
 /// The arguments that run [`SMOKE_PROGRAM`] on an image of any variant

@@ -550,3 +550,87 @@ fn smoke_files_are_in_the_container_before_it_starts() {
     );
     assert_eq!(count_labelled_containers(&engine, &id), 0);
 }
+
+/// `trust_site_ca()` with a test bundle (no network needed): the `RUN`s of
+/// the trusting stage see every variable pointing at the bundle, the file is
+/// at its in-image path, and the image's configuration keeps none of the
+/// variables; a stage `FROM` it inherits the file but not the variables.
+/// Without a bundle in the options the build is refused before anything is sent.
+#[test]
+fn trusted_site_ca_reaches_the_runs_of_its_stage_only() {
+    use stagecraft::site_ca::{self, SiteCa};
+    let Some(engine) = engine_or_skip() else {
+        return;
+    };
+    let id = run_id("site-ca");
+    let _cleanup = Cleanup {
+        engine: &engine,
+        id: id.clone(),
+    };
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("bundle.pem");
+    // Unique per run, so the steps really run.
+    let bundle =
+        format!("# {id}\n-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n");
+    std::fs::write(&path, &bundle).expect("writing the test bundle");
+    let site = SiteCa::new(&path).expect("the test bundle is PEM");
+
+    let every_variable = site_ca::VARIABLES
+        .iter()
+        .map(|name| format!("test \"${name}\" = {}", site_ca::IMAGE_PATH))
+        .collect::<Vec<_>>()
+        .join(" && ");
+    let mut df = Dockerfile::builder();
+    let build = df
+        .stage("build", BASE)
+        .trust_site_ca()
+        .run(
+            Run::checked(format!("{every_variable} && cp \"$SSL_CERT_FILE\" /seen"))
+                .expect("a valid RUN"),
+        )
+        .done();
+    df.anonymous_stage(&build).run(
+        Run::checked(format!(
+            "test -z \"${{PIP_CERT:-}}\" && test -f {} && echo inherited > /later",
+            site_ca::IMAGE_PATH
+        ))
+        .expect("a valid RUN"),
+    );
+    let dockerfile = df.build().expect("a valid Dockerfile");
+
+    match engine.build(&dockerfile, &BuildOptions::new().run_label(&id).quiet()) {
+        Err(EngineError::SiteCaMissing { stages }) => assert_eq!(stages, ["build"]),
+        other => panic!("expected SiteCaMissing, got {other:?}"),
+    }
+    let built = engine
+        .build(
+            &dockerfile,
+            &BuildOptions::new().run_label(&id).site_ca(&site).quiet(),
+        )
+        .unwrap_or_else(|error| panic!("building with the site CA: {error}"));
+    let outcome = engine
+        .smoke(
+            &SmokeTest::new(&built.image_id)
+                .run_label(&id)
+                .entrypoint([
+                    "/bin/sh",
+                    "-c",
+                    "cat /seen && cmp /seen /etc/ssl/stagecraft-site-ca.pem && cat /later && env",
+                ])
+                .without_network()
+                .timeout(Duration::from_secs(30))
+                .expect_exit(0),
+        )
+        .unwrap_or_else(|error| panic!("running the image: {error}"));
+    let (seen, rest) = outcome
+        .stdout
+        .split_at(bundle.len().min(outcome.stdout.len()));
+    assert_eq!(seen, bundle, "what the RUN copied from $SSL_CERT_FILE");
+    assert!(rest.starts_with("inherited\n"), "{}", outcome.stdout);
+    for name in site_ca::VARIABLES {
+        assert!(
+            !rest.contains(&format!("{name}=")),
+            "{name} is in the image's environment:\n{rest}"
+        );
+    }
+}

@@ -8,7 +8,7 @@
 //! but no daemon it skips like the other daemon tests (and fails under
 //! `STAGECRAFT_REQUIRE_DOCKER=1`). Where the network re-signs TLS, set
 //! `STAGECRAFT_SITE_CA` to a CA bundle that trusts it (see
-//! `stagecraft_workshop::tensorflow`). Everything it makes carries
+//! `stagecraft::site_ca`). Everything it makes carries
 //! `stagecraft.test-run=<id>` and is removed by label at the end.
 
 use std::io::Write;
@@ -18,6 +18,7 @@ use expect_test::expect_file;
 use stagecraft::distroless::Flavor;
 use stagecraft::engine::{BuildOptions, SmokeTest};
 use stagecraft::report::Comparison;
+use stagecraft::site_ca::SiteCa;
 use stagecraft_workshop::tensorflow::{self, Variant};
 
 mod support;
@@ -71,9 +72,14 @@ fn pruned_is_distroless_with_a_pruning_stage() {
 fn the_site_ca_stays_in_the_pip_stage() {
     for variant in Variant::ALL {
         let plain = tensorflow::dockerfile(variant).unwrap().render();
-        let site = tensorflow::dockerfile_for_site(variant, true)
-            .unwrap()
-            .render();
+        let trusting = tensorflow::dockerfile_for_site(variant, true).unwrap();
+        // The first stage installs TensorFlow: it alone trusts the site CA.
+        assert_eq!(
+            stagecraft::site_ca::trusting_stages(&trusting),
+            [0],
+            "{variant}"
+        );
+        let site = trusting.render();
         let before_pip = plain
             .split("RUN /opt/venv/bin/python -m pip")
             .next()
@@ -160,17 +166,18 @@ fn tensorflow_images_build_run_and_shrink() {
         engine: &engine,
         id: id.clone(),
     };
-    let site_ca = tensorflow::site_ca_from_env();
+    let site_ca = SiteCa::from_env().unwrap_or_else(|error| panic!("{error}"));
     let start = Instant::now();
     let mut sizes = Vec::new();
     let mut naive_image = None;
     for variant in Variant::ALL {
         let dockerfile = tensorflow::dockerfile_for_site(variant, site_ca.is_some())
             .expect("the tensorflow Dockerfile is valid");
-        let options = tensorflow::context(site_ca.clone()).into_iter().fold(
-            BuildOptions::new().run_label(&id).quiet(),
-            |options, (host, path)| options.context_file(host, path),
-        );
+        let options = BuildOptions::new().run_label(&id).quiet();
+        let options = match &site_ca {
+            Some(site) => options.site_ca(site),
+            None => options,
+        };
         let built = engine
             .build(&dockerfile, &options)
             .unwrap_or_else(|error| panic!("building tensorflow {variant}: {error}"));

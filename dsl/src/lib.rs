@@ -35,7 +35,8 @@
 //!
 //! Modules: [`model`] (plain data, serde), [`stage`] (typed builders),
 //! [`packages`] (recipes), [`image_ref`] (image references), [`render`](mod@render)
-//! (text), [`emit`] (`build.rs` helpers), [`error`].
+//! (text), [`emit`] (`build.rs` helpers), [`site_ca`] (trusting a TLS-intercepting
+//! proxy's CA during builds only), [`error`].
 
 pub mod distroless;
 pub mod emit;
@@ -52,6 +53,7 @@ pub mod model;
 pub mod packages;
 pub mod render;
 pub mod report;
+pub mod site_ca;
 pub mod stage;
 
 pub use crate::error::{ErrorKind, Errors, ModelError};

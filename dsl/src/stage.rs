@@ -6,8 +6,8 @@
 //! * **`RUN` (and every other shell-needing form) in a shell-less stage.**
 //!   A stage built on [`scratch()`] or [`distroless()`] is a
 //!   `StageBuilder<ShellLess>`; `run`, `install`, `entrypoint_shell`,
-//!   `cmd_shell` and `shell` need the [`HasShell`] bound, which only
-//!   [`WithShell`] has.
+//!   `cmd_shell`, `shell` and `trust_site_ca` need the [`HasShell`] bound,
+//!   which only [`WithShell`] has.
 //! * **`COPY --from` a stage that is not declared, or comes later.** A stage
 //!   can only be named by the [`StageRef`] that [`StageBuilder::done`]
 //!   returns, so it exists, and comes before every stage that can use it.
@@ -618,6 +618,71 @@ impl<S: ShellKind, N> StageBuilder<'_, S, N> {
             Ok(run) => self.push(Instruction::Run(run)),
             Err(error) => self.error("RUN", ErrorKind::Recipe(error)),
         }
+    }
+
+    /// Trusts the site's CA bundle in the `RUN`s that follow, in this stage
+    /// only: `COPY` [`site_ca::CONTEXT_PATH`](crate::site_ca::CONTEXT_PATH)
+    /// from the build context to [`site_ca::IMAGE_PATH`](crate::site_ca::IMAGE_PATH),
+    /// then one `ARG` per client in [`site_ca::VARIABLES`](crate::site_ca::VARIABLES)
+    /// (`PIP_CERT`, `REQUESTS_CA_BUNDLE`, `SSL_CERT_FILE`, `CURL_CA_BUNDLE`,
+    /// `NODE_EXTRA_CA_CERTS`, `CARGO_HTTP_CAINFO`, `GIT_SSL_CAINFO`) set to it.
+    /// See [`crate::site_ca`] for why and how.
+    ///
+    /// * Call it right before the step that fetches over HTTPS: the layers
+    ///   before it stay the same with or without it, so their cache does too.
+    /// * The build needs the bundle in its context: `BuildOptions::site_ca`
+    ///   (feature `engine`; `Engine::build` refuses to start without it), or
+    ///   `docker build` with the file copied to the context as
+    ///   `stagecraft-site-ca.pem`.
+    /// * The bundle must trust everything the build reaches, not the site CA
+    ///   alone: most clients replace their own store with it. The host's
+    ///   whole store (`/etc/ssl/certs/ca-certificates.crt`) is the usual choice.
+    /// * The variables are `ARG`s, not `ENV`s: the `RUN`s of this stage see
+    ///   them, the image's configuration does not keep them, and a stage
+    ///   `FROM` this one does not inherit them. The **file** stays in this
+    ///   stage's layers, and a stage `FROM` this one inherits it. So use it on
+    ///   build stages, whose files reach the shipped image only through
+    ///   `copy_from`.
+    /// * It is allowed on the last stage (a one-stage image): the file is a
+    ///   public certificate bundle, not a secret, and with the variables gone
+    ///   nothing in the image points at it; it costs the bundle's size
+    ///   (about 200 kB) in that image. Not refused, because which stage ships
+    ///   depends on the build's target, which the Dockerfile does not know.
+    ///
+    /// Only on stages with a shell: the variables matter to `RUN`s only.
+    ///
+    /// ```
+    /// use stagecraft::packages::Pip;
+    /// use stagecraft::{run, scratch, Dockerfile};
+    ///
+    /// let mut df = Dockerfile::builder();
+    /// let build = df
+    ///     .stage("build", "python:3.11-slim")
+    ///     .run(run!("python3 -m venv /opt/venv"))
+    ///     .trust_site_ca()
+    ///     .install(Pip::install(["six==1.16.0"]).python("/opt/venv/bin/python"))
+    ///     .done();
+    /// df.anonymous_stage(scratch()).copy_from(&build, "/opt/venv", "/opt/venv");
+    /// let text = df.build().unwrap().render();
+    /// assert!(text.contains(
+    ///     "RUN python3 -m venv /opt/venv\n\
+    ///      COPY stagecraft-site-ca.pem /etc/ssl/stagecraft-site-ca.pem\n\
+    ///      ARG PIP_CERT=/etc/ssl/stagecraft-site-ca.pem\n\
+    ///      ARG REQUESTS_CA_BUNDLE=/etc/ssl/stagecraft-site-ca.pem\n"
+    /// ));
+    /// // Nothing of it in the shipped stage.
+    /// assert!(!text.split("\n\n").last().unwrap().contains("site-ca"));
+    /// ```
+    pub fn trust_site_ca(self) -> Self
+    where
+        S: HasShell,
+    {
+        use crate::site_ca::{CONTEXT_PATH, IMAGE_PATH, VARIABLES};
+        let mut this = self.copy(CONTEXT_PATH, IMAGE_PATH);
+        for name in VARIABLES {
+            this = this.arg(name, Some(IMAGE_PATH));
+        }
+        this
     }
 
     /// `ENTRYPOINT command` in the shell form (`/bin/sh -c`): only where a

@@ -15,6 +15,7 @@ use serde::Serialize;
 use stagecraft::engine::blocking::Engine;
 use stagecraft::engine::{BuildOptions, EngineError, SmokeTest};
 use stagecraft::report::{Comparison, LayerReport};
+use stagecraft::site_ca::SiteCa;
 use stagecraft::Dockerfile;
 
 /// One variant an example can print and build.
@@ -65,6 +66,11 @@ pub struct Options {
     /// Files `--build` puts into every variant's build context:
     /// (host path, context path). Empty unless the example fills it in.
     pub context: Vec<(PathBuf, String)>,
+    /// With `--build`, the site CA bundle named by `STAGECRAFT_SITE_CA`
+    /// (read by [`options_or_exit`]): every build gets it in its context
+    /// (`BuildOptions::site_ca`), and an example whose stages fetch over
+    /// HTTPS trusts it there (`trust_site_ca()`).
+    pub site_ca: Option<SiteCa>,
 }
 
 /// The usage text of an example.
@@ -93,6 +99,7 @@ pub fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, Option<
         chart: None,
         report_json: None,
         context: Vec::new(),
+        site_ca: None,
     };
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -123,6 +130,26 @@ pub fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, Option<
 /// argument an error with it, and both give the exit code to return.
 pub fn options_or_exit(example: &str, variants: &str) -> Result<Options, ExitCode> {
     match parse_args(std::env::args().skip(1)) {
+        // Only a build needs the site's CA: what is printed otherwise is
+        // the Dockerfile for any network.
+        Ok(mut options) if options.build => match SiteCa::from_env() {
+            Ok(site) => {
+                if let Some(site) = &site {
+                    eprintln!(
+                        "==> builds trust the site CA bundle {} ({} certificates, from {})",
+                        site.path().display(),
+                        site.certificates(),
+                        stagecraft::site_ca::ENV_VAR
+                    );
+                }
+                options.site_ca = site;
+                Ok(options)
+            }
+            Err(error) => {
+                eprintln!("error: {error}");
+                Err(ExitCode::from(2))
+            }
+        },
         Ok(options) => Ok(options),
         Err(None) => {
             println!("{}", usage(example, variants));
@@ -151,6 +178,21 @@ where
         },
         None if options.all || options.build => Ok(all.to_vec()),
         None => Ok(vec![default]),
+    }
+}
+
+/// The build options every build of an example starts from: the files of
+/// [`Options::context`] and, when there is one, the site CA bundle.
+pub fn build_options(options: &Options) -> BuildOptions {
+    let build = options
+        .context
+        .iter()
+        .fold(BuildOptions::new(), |build, (host, path)| {
+            build.context_file(host, path)
+        });
+    match &options.site_ca {
+        Some(site) => build.site_ca(site),
+        None => build,
     }
 }
 
@@ -241,12 +283,7 @@ pub fn build_all_with_text(
             Source::Text(_) => " from its text, unchecked (the model refuses it)",
         };
         eprintln!("==> building {example} {name} as {tag}{how}");
-        let build_options = options
-            .context
-            .iter()
-            .fold(BuildOptions::new().tag(&tag), |build, (host, path)| {
-                build.context_file(host, path)
-            });
+        let build_options = build_options(options).tag(&tag);
         let built = match source {
             Source::Model(dockerfile) => engine.build(dockerfile, &build_options),
             Source::Text(text) => engine.build_text(text, &build_options),

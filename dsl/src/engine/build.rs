@@ -14,6 +14,7 @@ use super::steps::{self, StepKind, Tracker};
 use super::{Engine, RUN_LABEL};
 use crate::image_ref::ImageRef;
 use crate::model::{Instruction, KeyValue};
+use crate::site_ca::{self, SiteCa};
 use crate::Dockerfile;
 
 /// How many lines of output a [`BuildFailure`] keeps.
@@ -72,6 +73,7 @@ pub struct BuildOptions {
     context: Vec<(String, Source)>,
     run_label: Option<String>,
     progress: ProgressMode,
+    site_ca: Option<SiteCa>,
 }
 
 impl BuildOptions {
@@ -152,6 +154,33 @@ impl BuildOptions {
             },
         ));
         self
+    }
+
+    /// Puts the site's CA bundle into the build context at
+    /// [`site_ca::CONTEXT_PATH`], for the stages that
+    /// [`trust_site_ca`](crate::StageBuilder::trust_site_ca). Harmless for a
+    /// Dockerfile that does not use it (the file is sent, nothing copies
+    /// it); [`Engine::build`] refuses one that does when this is not given.
+    /// A second call replaces the first.
+    ///
+    /// ```
+    /// use stagecraft::engine::BuildOptions;
+    /// use stagecraft::site_ca::SiteCa;
+    ///
+    /// let mut options = BuildOptions::new().tag("app:build");
+    /// if let Some(site) = SiteCa::from_env()? {
+    ///     options = options.site_ca(&site);
+    /// }
+    /// # Ok::<(), stagecraft::site_ca::SiteCaError>(())
+    /// ```
+    pub fn site_ca(mut self, site: &SiteCa) -> Self {
+        self.site_ca = Some(site.clone());
+        self
+    }
+
+    /// The site CA bundle given with [`BuildOptions::site_ca`].
+    pub fn site_ca_bundle(&self) -> Option<&SiteCa> {
+        self.site_ca.as_ref()
     }
 
     /// Labels every image this build makes, each stage's included, with
@@ -260,6 +289,119 @@ fn labelled_text(
     out
 }
 
+/// The declared context entries, checked, the site CA bundle last.
+fn context_entries(options: &BuildOptions) -> Result<Vec<Entry>, EngineError> {
+    let mut entries = Vec::with_capacity(options.context.len());
+    for (context_path, source) in &options.context {
+        let shown = match source {
+            Source::Host(path) => path.display().to_string(),
+            Source::Bytes { .. } => "<bytes>".to_string(),
+        };
+        let context_path = context::normalize(context_path, &shown)?;
+        if entries
+            .iter()
+            .any(|e: &Entry| e.context_path == context_path)
+        {
+            return Err(EngineError::Context {
+                host_path: shown,
+                context_path,
+                reason: "declared twice".to_string(),
+            });
+        }
+        entries.push(Entry {
+            context_path,
+            source: source.clone(),
+        });
+    }
+    if let Some(site) = &options.site_ca {
+        let context_path = site_ca::CONTEXT_PATH.to_string();
+        if entries.iter().any(|e| e.context_path == context_path) {
+            return Err(EngineError::Context {
+                host_path: site.path().display().to_string(),
+                context_path,
+                reason: "declared twice: by `BuildOptions::site_ca` and as a context file"
+                    .to_string(),
+            });
+        }
+        entries.push(Entry {
+            context_path,
+            source: Source::Bytes {
+                data: site.pem().to_vec(),
+                mode: 0o644,
+            },
+        });
+    }
+    Ok(entries)
+}
+
+/// A Dockerfile whose built stages (up to the target) trust the site CA
+/// needs the bundle in the context: from [`BuildOptions::site_ca`], or a
+/// context entry at [`site_ca::CONTEXT_PATH`].
+fn check_site_ca(dockerfile: &Dockerfile, options: &BuildOptions) -> Result<(), EngineError> {
+    let stages = dockerfile
+        .stages()
+        .iter()
+        .enumerate()
+        .map(|(index, stage)| (index, stage.alias.as_deref(), site_ca::trusts(stage)));
+    require_site_ca(options, stages)
+}
+
+/// [`check_site_ca`] for Dockerfile text: a stage trusts the site CA when
+/// it copies [`site_ca::CONTEXT_PATH`] from the context.
+fn check_site_ca_text(
+    parsed: &stagecraft_rules::dockerfile::Dockerfile,
+    options: &BuildOptions,
+) -> Result<(), EngineError> {
+    use stagecraft_rules::dockerfile::InstructionKind;
+    let stages = parsed.stages.iter().enumerate().map(|(index, stage)| {
+        let trusts = stage.instructions.iter().any(|instruction| {
+            matches!(&instruction.kind, InstructionKind::Copy(copy)
+            if copy.from.is_none()
+                && copy.sources.iter().any(|source| {
+                    source.trim_start_matches("./") == site_ca::CONTEXT_PATH
+                }))
+        });
+        (index, stage.from.alias.as_deref(), trusts)
+    });
+    require_site_ca(options, stages)
+}
+
+/// The check itself, over (index, alias, trusts) of every stage in order:
+/// the stages after the target are not built, so they do not count.
+fn require_site_ca<'a>(
+    options: &BuildOptions,
+    stages: impl Iterator<Item = (usize, Option<&'a str>, bool)>,
+) -> Result<(), EngineError> {
+    if options.site_ca.is_some() {
+        return Ok(());
+    }
+    let declared = options
+        .context
+        .iter()
+        .any(|(path, _)| context::normalize(path, "").is_ok_and(|p| p == site_ca::CONTEXT_PATH));
+    if declared {
+        return Ok(());
+    }
+    let mut trusting = Vec::new();
+    for (index, alias, trusts) in stages {
+        if trusts {
+            trusting.push(alias.map_or_else(|| format!("#{index}"), str::to_string));
+        }
+        let is_target = match (&options.target, alias) {
+            (Some(target), Some(alias)) => alias.eq_ignore_ascii_case(target),
+            _ => false,
+        };
+        if is_target {
+            break;
+        }
+    }
+    if trusting.is_empty() {
+        Ok(())
+    } else {
+        Err(EngineError::SiteCaMissing { stages: trusting })
+    }
+}
+
 fn check_map(kind: &str, map: &BTreeMap<String, String>) -> Result<(), EngineError> {
     for (key, value) in map {
         if key.is_empty() || key.contains(['=', '\n', '\0']) || value.contains('\0') {
@@ -298,6 +440,10 @@ impl Engine {
     ///
     /// * [`EngineError::UnknownTarget`], [`EngineError::Context`],
     ///   [`EngineError::InvalidOption`] before anything is sent;
+    /// * [`EngineError::SiteCaMissing`] before anything is sent, when a
+    ///   stage the build reaches calls
+    ///   [`trust_site_ca`](crate::StageBuilder::trust_site_ca) and the
+    ///   options have no [`BuildOptions::site_ca`];
     /// * [`EngineError::BuildFailed`] when the daemon refuses the build or a
     ///   step fails: the [`BuildFailure`] names the step, stage and
     ///   instruction and has the last lines of output. The intermediate
@@ -337,6 +483,7 @@ impl Engine {
                 });
             }
         }
+        check_site_ca(dockerfile, options)?;
         let text = text_to_send(dockerfile, options.run_label.as_deref())?;
         self.build_rendered(text, options, start).await
     }
@@ -352,7 +499,8 @@ impl Engine {
     /// The text is parsed first (with the parser `stagecraft lint` uses),
     /// so a malformed file or an unknown target is reported before anything
     /// is sent: [`EngineError::DockerfileText`] with the line, or
-    /// [`EngineError::UnknownTarget`].
+    /// [`EngineError::UnknownTarget`]; so is a `COPY stagecraft-site-ca.pem`
+    /// without [`BuildOptions::site_ca`] ([`EngineError::SiteCaMissing`]).
     ///
     /// ```no_run
     /// # async fn demo(engine: stagecraft::engine::Engine) -> Result<(), Box<dyn std::error::Error>> {
@@ -388,6 +536,7 @@ impl Engine {
                 });
             }
         }
+        check_site_ca_text(&parsed, options)?;
         let text = match options.run_label.as_deref() {
             Some(id) => labelled_text(text, &parsed, id),
             None => text.to_string(),
@@ -411,28 +560,7 @@ impl Engine {
             .map(|tag| split_tag(tag))
             .collect::<Result<Vec<_>, _>>()?;
         let table = steps::step_table(&text);
-        let mut entries = Vec::with_capacity(options.context.len());
-        for (context_path, source) in &options.context {
-            let shown = match source {
-                Source::Host(path) => path.display().to_string(),
-                Source::Bytes { .. } => "<bytes>".to_string(),
-            };
-            let context_path = context::normalize(context_path, &shown)?;
-            if entries
-                .iter()
-                .any(|e: &Entry| e.context_path == context_path)
-            {
-                return Err(EngineError::Context {
-                    host_path: shown,
-                    context_path,
-                    reason: "declared twice".to_string(),
-                });
-            }
-            entries.push(Entry {
-                context_path,
-                source: source.clone(),
-            });
-        }
+        let entries = context_entries(options)?;
         let archive = context::archive(&text, &entries)?;
 
         let mut builder = BuildImageOptionsBuilder::new()
@@ -697,6 +825,96 @@ mod tests {
              COPY --from=build /x /x\n\
              LABEL stagecraft.test-run=\"t-1\"\n"
         );
+    }
+
+    /// A build stage that trusts the site CA, and a runtime stage that does not.
+    fn trusting_dockerfile() -> Dockerfile {
+        let mut df = Dockerfile::builder();
+        df.stage("base", "debian:bookworm-slim").done();
+        let build = df
+            .stage("build", "debian:bookworm-slim")
+            .trust_site_ca()
+            .run(Run::checked("echo hi > /x").unwrap())
+            .done();
+        df.anonymous_stage(crate::scratch())
+            .copy_from(&build, "/x", "/x");
+        df.build().unwrap()
+    }
+
+    fn test_site_ca() -> (tempfile::TempDir, SiteCa) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bundle.pem");
+        std::fs::write(
+            &path,
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let site = SiteCa::new(&path).unwrap();
+        (dir, site)
+    }
+
+    #[test]
+    fn trusting_the_site_ca_needs_a_bundle() {
+        let dockerfile = trusting_dockerfile();
+        let error = check_site_ca(&dockerfile, &BuildOptions::new()).unwrap_err();
+        assert!(
+            matches!(&error, EngineError::SiteCaMissing { stages } if stages == &["build"]),
+            "{error:?}"
+        );
+        let text = error.to_string();
+        assert!(
+            text.starts_with("`trust_site_ca()` in stage(s) build needs"),
+            "{text}"
+        );
+        assert!(text.contains("BuildOptions::site_ca"), "{text}");
+        assert!(text.contains("STAGECRAFT_SITE_CA"), "{text}");
+
+        let (_dir, site) = test_site_ca();
+        check_site_ca(&dockerfile, &BuildOptions::new().site_ca(&site)).unwrap();
+        // A hand-declared context file at the same path serves too.
+        let by_hand = BuildOptions::new().context_file(site.path(), "./stagecraft-site-ca.pem");
+        check_site_ca(&dockerfile, &by_hand).unwrap();
+        // A target before the trusting stage does not build it.
+        check_site_ca(&dockerfile, &BuildOptions::new().target("base")).unwrap();
+        assert!(check_site_ca(&dockerfile, &BuildOptions::new().target("build")).is_err());
+        // Dockerfile text is checked the same way.
+        let text = dockerfile.render();
+        let parsed = stagecraft_rules::dockerfile::parse(&text).unwrap();
+        assert!(matches!(
+            check_site_ca_text(&parsed, &BuildOptions::new()),
+            Err(EngineError::SiteCaMissing { stages }) if stages == ["build"]
+        ));
+        check_site_ca_text(&parsed, &BuildOptions::new().target("base")).unwrap();
+        check_site_ca_text(&parsed, &BuildOptions::new().site_ca(&site)).unwrap();
+        // A Dockerfile that does not trust it needs nothing.
+        let mut plain = Dockerfile::builder();
+        plain.anonymous_stage("debian:bookworm-slim");
+        check_site_ca(&plain.build().unwrap(), &BuildOptions::new()).unwrap();
+    }
+
+    #[test]
+    fn the_site_ca_goes_into_the_context() {
+        let (_dir, site) = test_site_ca();
+        let options = BuildOptions::new()
+            .context_data("app.txt", "hi", 0o644)
+            .site_ca(&site);
+        assert_eq!(options.site_ca_bundle(), Some(&site));
+        let entries = context_entries(&options).unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[1].context_path, "stagecraft-site-ca.pem");
+        assert_eq!(
+            entries[1].source,
+            Source::Bytes {
+                data: site.pem().to_vec(),
+                mode: 0o644
+            }
+        );
+        // Declared by hand as well: refused, not sent twice.
+        let twice = options.context_file(site.path(), site_ca::CONTEXT_PATH);
+        assert!(matches!(
+            context_entries(&twice),
+            Err(EngineError::Context { reason, .. }) if reason.starts_with("declared twice")
+        ));
     }
 
     #[test]

@@ -57,6 +57,20 @@ pub enum EngineError {
         /// What is wrong.
         reason: String,
     },
+    /// The Dockerfile trusts the site CA
+    /// ([`trust_site_ca`](crate::StageBuilder::trust_site_ca)) in a stage
+    /// the build reaches, but the options carry no bundle; nothing was sent.
+    #[error(
+        "`trust_site_ca()` in stage(s) {} needs the site's CA bundle in the build context, but \
+         the build options have none: pass one with `BuildOptions::site_ca(&SiteCa::new(path)?)` (or `SiteCa::from_env()`, \
+         with {} set to e.g. /etc/ssl/certs/ca-certificates.crt)",
+        list(.stages),
+        crate::site_ca::ENV_VAR
+    )]
+    SiteCaMissing {
+        /// The stages that trust it (alias, or `#index` for an anonymous one).
+        stages: Vec<String>,
+    },
     /// Dockerfile text given to [`Engine::build_text`](super::Engine::build_text)
     /// does not parse; nothing was sent.
     #[error("the Dockerfile text does not parse: line {line}: {message}")]

@@ -41,6 +41,7 @@ pub(crate) const FILES_PRESENT: [&str; 5] = [
 ];
 
 /// Where dpkg keeps its database of packages.
+#[cfg_attr(not(feature = "engine"), allow(dead_code))]
 pub(crate) const STATUS_FILE: &str = "/var/lib/dpkg/status";
 
 /// The installed packages of a dpkg status file.

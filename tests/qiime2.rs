@@ -76,23 +76,44 @@ fn seeds() {
     assert!(qiime2::seed(Variant::Improved).is_none());
 }
 
-/// The classic conda Dockerfile: the three conda layers that keep their
-/// package cache. What the lint does not see is listed in the module docs
-/// and `examples/README.md` (untagged base, the environment file removed in
-/// a later RUN, the no-op `source activate`, ten RUNs).
+/// The classic conda Dockerfile: the untagged base, the three conda layers
+/// that keep their package cache, and the seven `RUN`s that each follow
+/// another (hadolint's DL3006 and DL3059 on the same lines). What the lint
+/// does not see is listed in the module docs and `examples/README.md` (the
+/// environment file removed in a later RUN, the no-op `source activate`).
 #[test]
 fn the_classic_dockerfile_has_exactly_these_findings() {
     assert_eq!(
         findings(qiime2::CLASSIC),
         [
-            (17, "SC010", Severity::Error), // RUN conda update -q -y conda
-            (18, "SC010", Severity::Error), // RUN conda install -q -y wget
+            (4, "SC029", Severity::Warning), // FROM continuumio/miniconda3
+            (17, "SC010", Severity::Error),  // RUN conda update -q -y conda
+            (18, "SC010", Severity::Error),  // RUN conda install -q -y wget
+            (18, "SC030", Severity::Info),
+            (19, "SC030", Severity::Info),  // RUN wget ...
             (20, "SC010", Severity::Error), // RUN conda env create ...
+            (20, "SC030", Severity::Info),
+            (21, "SC030", Severity::Info), // RUN rm ...
+            (22, "SC030", Severity::Info), // RUN /bin/bash -c "source activate ..."
+            (26, "SC030", Severity::Info), // RUN echo ... >> $HOME/.bashrc
+            (27, "SC030", Severity::Info),
         ]
     );
     assert_eq!(
         qiime2::classic_findings(),
-        [(17, "SC010"), (18, "SC010"), (20, "SC010")]
+        [
+            (4, "SC029"),
+            (17, "SC010"),
+            (18, "SC010"),
+            (18, "SC030"),
+            (19, "SC030"),
+            (20, "SC010"),
+            (20, "SC030"),
+            (21, "SC030"),
+            (22, "SC030"),
+            (26, "SC030"),
+            (27, "SC030"),
+        ]
     );
     let lines: Vec<&str> = qiime2::CLASSIC.lines().collect();
     assert_eq!(lines[16], "RUN conda update -q -y conda");
@@ -102,7 +123,8 @@ fn the_classic_dockerfile_has_exactly_these_findings() {
 }
 
 /// The naive apt transposition: a lone update, then an install without
-/// update, list cleanup or `--no-install-recommends`.
+/// update, list cleanup or `--no-install-recommends`; the four `RUN`s after
+/// `WORKDIR` come one after another (SC030 on the last three, as DL3059).
 #[test]
 fn the_naive_dockerfile_has_exactly_these_findings() {
     assert_eq!(
@@ -112,6 +134,9 @@ fn the_naive_dockerfile_has_exactly_these_findings() {
             (20, "SC001", Severity::Error), // RUN apt-get install -y qiime
             (20, "SC003", Severity::Error),
             (20, "SC006", Severity::Error),
+            (20, "SC030", Severity::Info),
+            (21, "SC030", Severity::Info), // RUN qiime dev refresh-cache
+            (22, "SC030", Severity::Info), // RUN echo ... >> $HOME/.bashrc
         ]
     );
     let lines: Vec<&str> = qiime2::NAIVE.lines().collect();

@@ -24,7 +24,7 @@
 //! // `--ignore` takes our id or the hadolint code.
 //! let quiet = FileReport::lint(
 //!     "Dockerfile",
-//!     "FROM debian\nRUN pip install flask\n",
+//!     "FROM debian:bookworm-slim\nRUN pip install flask\n",
 //!     &Options::default(),
 //!     &["DL3042".to_owned()],
 //! )
@@ -300,7 +300,7 @@ mod tests {
     #[test]
     fn human_output_shows_line_marker_fix_and_summary() {
         let text = human(&[report(
-            "FROM debian\n  workdir app\nRUN pip install --no-cache-dir x\n",
+            "FROM debian:bookworm-slim\n  workdir app\nRUN pip install --no-cache-dir x\n",
         )]);
         let expected_start = "Dockerfile:2: warning[SC026/DL3000]: ";
         assert!(text.starts_with(expected_start), "{text}");

@@ -40,7 +40,7 @@ impl Files {
 
 const CLEAN: &str = "FROM debian:bookworm-slim AS build\n\
 RUN apt-get update && apt-get install -y --no-install-recommends gcc && rm -rf /var/lib/apt/lists/*\n\
-FROM gcr.io/distroless/cc-debian12\n\
+FROM gcr.io/distroless/cc-debian12:nonroot\n\
 COPY --from=build /usr/bin/true /true\n\
 ENTRYPOINT [\"/true\"]\n";
 

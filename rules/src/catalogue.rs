@@ -27,7 +27,7 @@ pub use crate::rules::apk::SC011;
 pub use crate::rules::apt::{SC001, SC002, SC003, SC004, SC005, SC006, SC007};
 pub use crate::rules::conda::SC010;
 pub use crate::rules::dockerfile::{
-    SC019, SC020, SC021, SC022, SC023, SC024, SC025, SC026, SC027, SC028,
+    SC019, SC020, SC021, SC022, SC023, SC024, SC025, SC026, SC027, SC028, SC029, SC030,
 };
 pub use crate::rules::layers::SC008;
 pub use crate::rules::node::{SC015, SC016};
@@ -106,7 +106,7 @@ impl Rule {
 pub static CATALOGUE: &[&Rule] = &[
     &SC001, &SC002, &SC003, &SC004, &SC005, &SC006, &SC007, &SC008, &SC009, &SC010, &SC011, &SC012,
     &SC013, &SC014, &SC015, &SC016, &SC017, &SC018, &SC019, &SC020, &SC021, &SC022, &SC023, &SC024,
-    &SC025, &SC026, &SC027, &SC028,
+    &SC025, &SC026, &SC027, &SC028, &SC029, &SC030,
 ];
 
 /// The rule with this id (`"SC003"`), if any.

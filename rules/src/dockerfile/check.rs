@@ -38,6 +38,14 @@
 //!   `conda clean`, ...) in a later `RUN` than the install that left the
 //!   cache, in the same stage or a stage built `FROM` it, frees nothing: the
 //!   bytes are in the earlier layer ([`SC008`]).
+//! * **Reproducible bases.** `FROM` an image without a tag or digest
+//!   ([`SC029`]) is whatever `latest` is on the day of the build; `scratch`,
+//!   an earlier stage and a reference with a variable are not reported.
+//! * **Consecutive `RUN`s.** A `RUN` right after another (comments between
+//!   them do not count) in the same stage is [`SC030`], an info: as in
+//!   hadolint's DL3059, only when both have the same flags (`--mount`,
+//!   `--network`, ...) and a single command each, since chains (`a && b`)
+//!   and different mounts look deliberate.
 //! * **References between stages.** `COPY --from=name` must name an earlier
 //!   stage, a stage index lower than its own, or an image (a reference with
 //!   a `:tag`, `@digest` or registry path); a later stage, an unknown bare name
@@ -81,13 +89,17 @@
 //! [`SC023`]: crate::catalogue::SC023
 //! [`SC024`]: crate::catalogue::SC024
 //! [`SC025`]: crate::catalogue::SC025
+//! [`SC029`]: crate::catalogue::SC029
+//! [`SC030`]: crate::catalogue::SC030
 
 use crate::catalogue::{
     Rule, Severity, StageKind, SC002, SC003, SC008, SC009, SC010, SC011, SC012, SC013, SC014,
-    SC015, SC016, SC019, SC020, SC021, SC022, SC023, SC024, SC025, SC026, SC027, SC028,
+    SC015, SC016, SC019, SC020, SC021, SC022, SC023, SC024, SC025, SC026, SC027, SC028, SC029,
+    SC030,
 };
 use crate::check::{run_facts, Manager, RunContext, RunFacts};
-use crate::dockerfile::parse::{Command, Copy, Dockerfile, InstructionKind, Run};
+use crate::dockerfile::parse::{Command, Copy, Dockerfile, Flag, InstructionKind, Run};
+use crate::image_ref::ImageRef;
 use crate::shell::program_name;
 
 /// How to check a Dockerfile.
@@ -506,9 +518,27 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
                 );
             }
         }
+        if let Base::Image(image) = &info.base {
+            if untagged(image) {
+                push(
+                    &mut out,
+                    &SC029,
+                    stage.line,
+                    format!(
+                        "`FROM {image}` has no tag, so it means `{image}:latest`: whatever the \
+                         registry holds on the day of the build (not reproducible, and a rebuild \
+                         can pull a new major release); write the version, e.g. \
+                         `FROM {image}:<version>`, or pin a digest (`@sha256:...`)"
+                    ),
+                );
+            }
+        }
         out.retain(|f| !suppressed(f.rule, &stage.ignores, &df.global_ignores));
         findings.append(&mut out);
 
+        // The RUN before the current instruction, if the instruction before
+        // it (comments aside) was a RUN: SC030.
+        let mut previous_run: Option<PreviousRun> = None;
         let mut state = match info.base {
             Base::Stage(j) => {
                 children[j] -= 1;
@@ -523,6 +553,40 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
 
         for instruction in &stage.instructions {
             let line = instruction.line;
+            previous_run = match &instruction.kind {
+                InstructionKind::Run(run) if !info.shell_less => {
+                    let this = PreviousRun {
+                        last_line: line,
+                        flags: sorted_flags(&instruction.flags),
+                        commands: command_count(run, &state.shell),
+                    };
+                    match previous_run {
+                        Some(previous) if consolidable(&previous, &this) => {
+                            push(
+                                &mut out,
+                                &SC030,
+                                line,
+                                format!(
+                                    "this RUN follows the RUN on line {}: each RUN is a layer \
+                                     (a file the first writes and this one deletes stays in \
+                                     the image); merge them into one, `RUN first && second`, \
+                                     unless the split is deliberate (a cache step of its own \
+                                     in a build stage)",
+                                    previous.last_line
+                                ),
+                            );
+                            // Like hadolint: the first RUN of the run of RUNs
+                            // stays the reference; only the line moves on.
+                            Some(PreviousRun {
+                                last_line: line,
+                                ..previous
+                            })
+                        }
+                        _ => Some(this),
+                    }
+                }
+                _ => None,
+            };
             match &instruction.kind {
                 InstructionKind::Env(pairs) => state.env.extend(pairs.iter().cloned()),
                 InstructionKind::Arg(args) => {
@@ -658,6 +722,66 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
     }
     findings.sort_by(|a, b| a.line.cmp(&b.line).then(a.rule.id.cmp(b.rule.id)));
     findings
+}
+
+/// Whether a `FROM` image (not `scratch`, not a stage) has neither a tag
+/// nor a digest (SC029). A reference with a variable cannot be known and is
+/// not reported; one that does not parse is left to Docker's own error.
+fn untagged(image: &str) -> bool {
+    if image.contains('$') {
+        return false;
+    }
+    ImageRef::parse(image).is_ok_and(|image| image.tag().is_none() && image.digest().is_none())
+}
+
+/// What SC030 remembers of a `RUN`.
+#[derive(Debug, Clone)]
+struct PreviousRun {
+    /// The line of the latest `RUN` of the sequence.
+    last_line: usize,
+    /// The flags (`--mount`, `--network`, `--security`), sorted.
+    flags: Vec<(String, Option<String>)>,
+    /// The number of commands in the `RUN`'s own shell, `None` when it cannot
+    /// be read (not a POSIX shell, or not valid shell).
+    commands: Option<usize>,
+}
+
+fn sorted_flags(flags: &[Flag]) -> Vec<(String, Option<String>)> {
+    let mut flags: Vec<_> = flags
+        .iter()
+        .map(|flag| (flag.name.clone(), flag.value.clone()))
+        .collect();
+    flags.sort();
+    flags
+}
+
+/// The simple commands of a `RUN`'s own shell (not of a `sh -c` string
+/// inside it, which hadolint does not parse either).
+fn command_count(run: &Run, shell: &[String]) -> Option<usize> {
+    if !posix_shell(shell) {
+        return None;
+    }
+    let text = run_texts(run).into_iter().next()?;
+    let script = crate::shell::parse(&text).ok()?;
+    Some(
+        script
+            .commands
+            .iter()
+            .filter(|command| command.scope == 0 && !command.command_words().is_empty())
+            .count(),
+    )
+}
+
+/// Whether two consecutive `RUN`s are worth one (SC030), as hadolint's
+/// DL3059 decides: the same flags, and one command in each. (DL3059's source
+/// says "at most two", but it counts every command twice, once for the
+/// redirection node ShellCheck wraps it in and once for the command itself,
+/// so `RUN a && b` already counts four: in effect, one command each. The
+/// corpus comparison with hadolint 2.15.1 confirms it.)
+fn consolidable(previous: &PreviousRun, this: &PreviousRun) -> bool {
+    previous.flags == this.flags
+        && previous.commands.is_some_and(|n| n <= 1)
+        && this.commands.is_some_and(|n| n <= 1)
 }
 
 /// Parses and checks Dockerfile text in one call.
@@ -897,14 +1021,14 @@ mod tests {
     #[test]
     fn clean_multi_stage() {
         let text = format!(
-            "FROM debian:bookworm-slim AS build\n{APT}\nFROM gcr.io/distroless/cc-debian12\nCOPY --from=build /x /x\nENTRYPOINT [\"/x\"]\n"
+            "FROM debian:bookworm-slim AS build\n{APT}\nFROM gcr.io/distroless/cc-debian12:nonroot\nCOPY --from=build /x /x\nENTRYPOINT [\"/x\"]\n"
         );
         assert_eq!(found(&text), []);
     }
 
     #[test]
     fn stage_kinds_follow_the_target_and_its_ancestors() {
-        let text = "FROM debian AS base\nRUN pip install a\nFROM base AS build\nRUN pip install b\nFROM base\nCOPY --from=build /a /a\n";
+        let text = "FROM debian:12 AS base\nRUN pip install a\nFROM base AS build\nRUN pip install b\nFROM base\nCOPY --from=build /a /a\n";
         assert_eq!(found(text), [(2, "SC009", Error), (4, "SC009", Warning)]);
         let build = Options {
             target: Some("BUILD".to_owned()),
@@ -915,7 +1039,7 @@ mod tests {
         );
         // A stage nobody uses is build-only too.
         assert_eq!(
-            found("FROM debian AS unused\nRUN pip install a\nFROM debian\n"),
+            found("FROM debian:12 AS unused\nRUN pip install a\nFROM debian:12\n"),
             [(2, "SC009", Warning)]
         );
     }
@@ -923,44 +1047,53 @@ mod tests {
     #[test]
     fn env_arg_shell_and_mounts_reach_check_run() {
         assert_eq!(
-            found("FROM python AS base\nENV PIP_NO_CACHE_DIR=1\nFROM base\nRUN pip install a\n"),
+            found(
+                "FROM python:3.12 AS base\nENV PIP_NO_CACHE_DIR=1\nFROM base\nRUN pip install a\n"
+            ),
             []
         );
         assert_eq!(
-            found("ARG PIP_NO_CACHE_DIR=1\nFROM python\nARG PIP_NO_CACHE_DIR\nRUN pip install a\n"),
+            found("ARG PIP_NO_CACHE_DIR=1\nFROM python:3.12\nARG PIP_NO_CACHE_DIR\nRUN pip install a\n"),
             []
         );
         assert_eq!(
-            found("FROM python\nRUN --mount=type=cache,target=/root/.cache/pip pip install a\n"),
+            found(
+                "FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/pip pip install a\n"
+            ),
             []
         );
         assert_eq!(
-            found("FROM debian\nRUN curl -fsSL x | sh\n"),
+            found("FROM debian:12\nRUN curl -fsSL x | sh\n"),
             [(2, "SC017", Warning)]
         );
         assert_eq!(
-            found("FROM debian\nSHELL [\"/bin/bash\", \"-eo\", \"pipefail\", \"-c\"]\nRUN curl -fsSL x | sh\n"),
+            found("FROM debian:12\nSHELL [\"/bin/bash\", \"-eo\", \"pipefail\", \"-c\"]\nRUN curl -fsSL x | sh\n"),
             []
         );
         // PowerShell: no POSIX analysis.
         assert_eq!(
-            found("FROM windows\nSHELL [\"powershell\", \"-Command\"]\nRUN cd x | y\n"),
+            found("FROM windows:ltsc2022\nSHELL [\"powershell\", \"-Command\"]\nRUN cd x | y\n"),
             []
         );
     }
 
     #[test]
     fn cleanup_in_a_later_run() {
-        let text = "FROM debian\nRUN apt-get update && apt-get install -y --no-install-recommends x\nRUN echo\nRUN rm -rf /var/lib/apt/lists/*\n";
-        assert_eq!(found(text), [(2, "SC003", Error), (4, "SC008", Error)]);
+        let text = "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends x\nRUN echo\nRUN rm -rf /var/lib/apt/lists/*\n";
+        // Three RUNs in a row; the last two are single commands: SC030.
+        assert_eq!(
+            found(text),
+            [(2, "SC003", Error), (4, "SC008", Error), (4, "SC030", Info)]
+        );
         // In a stage built FROM the installing one too.
-        let text = "FROM debian AS base\nRUN apk add x\nFROM base\nRUN rm -rf /var/cache/apk/*\n";
+        let text =
+            "FROM debian:12 AS base\nRUN apk add x\nFROM base\nRUN rm -rf /var/cache/apk/*\n";
         assert_eq!(found(text), [(2, "SC011", Error), (4, "SC008", Error)]);
         // A cleanup after a clean install frees nothing but costs nothing: no SC008.
-        let text = format!("FROM debian\n{APT}\nRUN rm -rf /var/lib/apt/lists/*\n");
+        let text = format!("FROM debian:12\n{APT}\nRUN rm -rf /var/lib/apt/lists/*\n");
         assert_eq!(found(&text), []);
         // apt-get update alone, cleaned later.
-        let text = "FROM debian\nRUN apt-get update\nRUN apt-get install -y --no-install-recommends x && rm -rf /var/lib/apt/lists/*\n";
+        let text = "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y --no-install-recommends x && rm -rf /var/lib/apt/lists/*\n";
         assert_eq!(found(text), [(2, "SC002", Error), (3, "SC001", Error)]);
     }
 
@@ -975,7 +1108,7 @@ mod tests {
                 (5, "SC021", Error)
             ]
         );
-        let text = "FROM gcr.io/distroless/static AS rt\nFROM rt\nCMD app\n";
+        let text = "FROM gcr.io/distroless/static:nonroot AS rt\nFROM rt\nCMD app\n";
         assert_eq!(found(text), [(3, "SC021", Error)]);
         assert_eq!(
             found("FROM gcr.io/distroless/base:debug\nRUN echo\nCMD app\n"),
@@ -983,14 +1116,14 @@ mod tests {
         );
         // A build-only shell-form CMD hardly matters.
         assert_eq!(
-            found("FROM debian AS a\nCMD app\nFROM debian\n"),
+            found("FROM debian:12 AS a\nCMD app\nFROM debian:12\n"),
             [(2, "SC020", Info)]
         );
     }
 
     #[test]
     fn copy_from_references() {
-        let text = "FROM a AS one\nCOPY --from=one /x /x\nCOPY --from=two /x /x\nCOPY --from=nope /x /x\nCOPY --from=busybox:1.36 /x /x\nCOPY --from=0 /x /x\nCOPY --from=7 /x /x\nFROM b AS two\nCOPY --from=ONE /x /x\nCOPY --from=0 /x /x\nCOPY --from=${IMG} /x /x\n";
+        let text = "FROM a:1 AS one\nCOPY --from=one /x /x\nCOPY --from=two /x /x\nCOPY --from=nope /x /x\nCOPY --from=busybox:1.36 /x /x\nCOPY --from=0 /x /x\nCOPY --from=7 /x /x\nFROM b:1 AS two\nCOPY --from=ONE /x /x\nCOPY --from=0 /x /x\nCOPY --from=${IMG} /x /x\n";
         assert_eq!(
             found(text),
             [
@@ -1005,7 +1138,7 @@ mod tests {
 
     #[test]
     fn duplicate_aliases_workdir_maintainer_add() {
-        let text = "FROM a AS x\nFROM b AS X\nWORKDIR app\nWORKDIR /app\nWORKDIR $HOME/x\nWORKDIR \"C:\\\\x\"\nMAINTAINER me\nADD src /src\nADD https://x/y.tgz /y\nADD rootfs.tar.xz /\nADD a.zip /z\n";
+        let text = "FROM a:1 AS x\nFROM b:1 AS X\nWORKDIR app\nWORKDIR /app\nWORKDIR $HOME/x\nWORKDIR \"C:\\\\x\"\nMAINTAINER me\nADD src /src\nADD https://x/y.tgz /y\nADD rootfs.tar.xz /\nADD a.zip /z\n";
         assert_eq!(
             found(text),
             [
@@ -1020,36 +1153,105 @@ mod tests {
 
     #[test]
     fn suppressions() {
-        let text = "# hadolint global ignore=DL3000\nFROM debian\n# stagecraft ignore=SC001\n# hadolint ignore=DL3009,DL3015\nRUN apt-get install -y x\nWORKDIR app\n";
+        let text = "# hadolint global ignore=DL3000\nFROM debian:12\n# stagecraft ignore=SC001\n# hadolint ignore=DL3009,DL3015\nRUN apt-get install -y x\nWORKDIR app\n";
         assert_eq!(found(text), []);
     }
 
     #[test]
     fn heredoc_runs_are_analysed() {
-        let text = "FROM debian\nRUN <<EOF\nset -eux\napt-get update\napt-get install -y --no-install-recommends x\nEOF\n";
+        let text = "FROM debian:12\nRUN <<EOF\nset -eux\napt-get update\napt-get install -y --no-install-recommends x\nEOF\n";
         assert_eq!(found(text), [(2, "SC003", Error)]);
-        let text = "FROM debian\nRUN cat <<EOF > /etc/x && pip install a\nline\nEOF\n";
+        let text = "FROM debian:12\nRUN cat <<EOF > /etc/x && pip install a\nline\nEOF\n";
         assert_eq!(found(text), [(2, "SC009", Error)]);
-        let text = "FROM debian\nRUN <<EOF\n#!/usr/bin/env python3\nprint('pip install x')\nEOF\n";
+        let text =
+            "FROM debian:12\nRUN <<EOF\n#!/usr/bin/env python3\nprint('pip install x')\nEOF\n";
         assert_eq!(found(text), []);
-        let text = "FROM debian\nRUN bash <<EOF\npip install x\nEOF\n";
+        let text = "FROM debian:12\nRUN bash <<EOF\npip install x\nEOF\n";
         assert_eq!(found(text), [(2, "SC009", Error)]);
     }
 
     #[test]
     fn exec_form_run_and_unparsable_run() {
         assert_eq!(
-            found("FROM debian\nRUN [\"pip\", \"install\", \"a b\"]\n"),
+            found("FROM debian:12\nRUN [\"pip\", \"install\", \"a b\"]\n"),
             [(2, "SC009", Error)]
         );
         assert_eq!(
-            found("FROM debian\nRUN echo 'oops\n"),
+            found("FROM debian:12\nRUN echo 'oops\n"),
             [(2, "SC028", Error)]
         );
     }
 
     #[test]
+    fn sc029_untagged_base_images() {
+        let text = "ARG BASE=debian:12\nFROM ubuntu AS one\nFROM one AS two\nFROM scratch\nFROM $BASE\nFROM ${REPO}/app:${TAG}\nFROM gcr.io/distroless/cc-debian12\nFROM localhost:5000/team/app\nFROM debian:12\nFROM debian@sha256:0123456789012345678901234567890123456789012345678901234567890123\nFROM python:latest\nFROM NotAnImage\n";
+        assert_eq!(
+            found(text),
+            [
+                (2, "SC029", Warning),
+                (7, "SC029", Warning),
+                (8, "SC029", Warning)
+            ]
+        );
+        // Build-only stages too; a later stage's name is an image (Docker reads it so).
+        assert_eq!(
+            found("FROM build AS x\nFROM alpine:3.20 AS build\n"),
+            [(1, "SC029", Warning)]
+        );
+        // Both suppressions work on the FROM line.
+        assert_eq!(
+            found(
+                "# hadolint ignore=DL3006\nFROM ubuntu\n# stagecraft ignore=SC029\nFROM alpine\n"
+            ),
+            []
+        );
+    }
+
+    #[test]
+    fn sc030_consecutive_short_runs() {
+        // Comments do not separate RUNs; any other instruction does.
+        let text = "FROM debian:12\nRUN a\n# why\nRUN b\nWORKDIR /x\nRUN d\nENV X=1\nRUN e\n\nRUN f\nRUN g\n";
+        assert_eq!(
+            found(text),
+            [(4, "SC030", Info), (10, "SC030", Info), (11, "SC030", Info)]
+        );
+        // More than one command in either RUN: deliberate, as hadolint reads it.
+        assert_eq!(found("FROM debian:12\nRUN a && b\nRUN d\n"), []);
+        assert_eq!(found("FROM debian:12\nRUN a\nRUN b || c\n"), []);
+        assert_eq!(
+            found("FROM debian:12\nRUN a\nRUN sh -c 'b; c'\nRUN d\n"),
+            [(3, "SC030", Info), (4, "SC030", Info)]
+        );
+        // After a chain, two single commands count again.
+        assert_eq!(
+            found("FROM debian:12\nRUN a && b && c\nRUN d\nRUN e\n"),
+            [(4, "SC030", Info)]
+        );
+        // Different flags (a cache mount, the network): not merged.
+        let text = "FROM debian:12\nRUN --mount=type=cache,target=/root/.cache/pip pip install a\nRUN echo\nRUN --network=none make\nRUN --network=none make install\n";
+        assert_eq!(found(text), [(5, "SC030", Info)]);
+        // A new stage starts afresh; exec form counts; build-only stages are info too.
+        let text =
+            "FROM debian:12 AS build\nRUN [\"make\"]\nRUN make install\nFROM debian:12\nRUN a\n";
+        assert_eq!(found(text), [(3, "SC030", Info)]);
+        // Shell-less stages have SC022 instead; unreadable RUNs SC028 only.
+        assert_eq!(
+            found("FROM scratch\nRUN a\nRUN b\n"),
+            [(2, "SC022", Error), (3, "SC022", Error)]
+        );
+        assert_eq!(
+            found("FROM debian:12\nRUN echo 'oops\nRUN b\n"),
+            [(2, "SC028", Error)]
+        );
+        // Suppressed like any rule, by either code.
+        assert_eq!(
+            found("FROM debian:12\nRUN a\n# hadolint ignore=DL3059\nRUN b\n"),
+            []
+        );
+    }
+
+    #[test]
     fn onbuild_is_not_checked() {
-        assert_eq!(found("FROM debian\nONBUILD RUN pip install x\n"), []);
+        assert_eq!(found("FROM debian:12\nONBUILD RUN pip install x\n"), []);
     }
 }

@@ -139,3 +139,38 @@ pub static SC028: Rule = Rule {
     shipped: Severity::Error,
     build_only: Severity::Error,
 };
+
+/// `FROM` an image without a tag or digest.
+pub static SC029: Rule = Rule {
+    id: "SC029",
+    summary: "FROM an image needs a tag or a digest",
+    why: "`FROM ubuntu` means `ubuntu:latest`, which is whatever the registry holds on the day \
+          of the build: two builds of the same Dockerfile get different bases, a rebuild for a \
+          one-line change can pull a new major release, and the build cache of another \
+          machine does not match. An explicit `:latest` has the same problem (hadolint's \
+          DL3007, not checked here).",
+    fix: "Name the version: `FROM ubuntu:24.04`, `FROM python:3.12-slim-bookworm`, or pin the \
+          digest as well (`FROM ubuntu:24.04@sha256:...`). Not needed for `scratch`, an \
+          earlier stage (`FROM build`) or a reference built from variables (`FROM $BASE`).",
+    hadolint: Some("DL3006"),
+    shipped: Severity::Warning,
+    build_only: Severity::Warning,
+};
+
+/// Consecutive `RUN` instructions that could be one.
+pub static SC030: Rule = Rule {
+    id: "SC030",
+    summary: "merge consecutive single-command RUN instructions",
+    why: "Each RUN is a layer: a file written by one RUN and deleted by the next stays in the \
+          first layer (the image carries it plus a whiteout), every layer costs a little \
+          size and pull time, and a change to the first RUN rebuilds the second anyway. Like \
+          hadolint, only RUNs with the same flags (`--mount`, `--network`, ...) and a single \
+          command each count: chains (`a && b`) look deliberate.",
+    fix: "Join them in one RUN with `&&` (`RUN apt-get update && apt-get install -y ...`), \
+          with `\\` continuations for readability. In a build stage separate RUNs can be \
+          deliberate (one cache step per slow command); keep them then, which is why this \
+          rule is only info.",
+    hadolint: Some("DL3059"),
+    shipped: Severity::Info,
+    build_only: Severity::Info,
+};

@@ -2,7 +2,7 @@
 fn main() {
     let _dockerfile = stagecraft::dockerfile!(
         r#"
-FROM gcr.io/distroless/cc-debian12
+FROM gcr.io/distroless/cc-debian12:nonroot
 CMD /app --serve
 "#
     );

@@ -169,18 +169,25 @@ pub(crate) fn events(command: &SimpleCommand) -> Vec<(Manager, Action)> {
 /// `-y`, `--yes`, `--assume-yes`, a cluster with `y` (`-qy`), quiet level 2
 /// (`-qq`, `-q -q`, `-q=2`, `--quiet=2`: "quiet level 2 implies -y" in
 /// apt-get(8)), or `-o APT::Get::Assume-Yes=true`.
+/// The value of a configuration option at `text` (`-o X=Y`, `--option
+/// X=Y`, `-oX=Y`), given whether the argument before it was `-o`/`--option`,
+/// which is updated for the next argument.
+fn option_value<'t>(text: &'t str, previous_o: &mut bool) -> Option<&'t str> {
+    let value = if *previous_o {
+        Some(text)
+    } else {
+        text.strip_prefix("-o").filter(|v| !v.is_empty())
+    };
+    *previous_o = text == "-o" || text == "--option";
+    value
+}
+
 fn assumes_yes(args: &[Word]) -> bool {
     let mut quiet = 0;
     let mut previous_o = false;
     for arg in args {
         let text = arg.text();
-        let option_value = if previous_o {
-            Some(text)
-        } else {
-            text.strip_prefix("-o").filter(|v| !v.is_empty())
-        };
-        previous_o = text == "-o" || text == "--option";
-        if let Some(value) = option_value {
+        if let Some(value) = option_value(text, &mut previous_o) {
             let lower = value.to_ascii_lowercase();
             if lower.starts_with("apt::get::assume-yes=")
                 && !lower.ends_with("=false")
@@ -215,13 +222,7 @@ fn no_recommends(args: &[Word]) -> bool {
         if text == "--no-install-recommends" || text.starts_with("--no-install-recommends=") {
             return true;
         }
-        let option_value = if previous_o {
-            Some(text)
-        } else {
-            text.strip_prefix("-o").filter(|v| !v.is_empty())
-        };
-        previous_o = text == "-o" || text == "--option";
-        if let Some(value) = option_value {
+        if let Some(value) = option_value(text, &mut previous_o) {
             let lower = value.to_ascii_lowercase();
             if lower == "apt::install-recommends=false" || lower == "apt::install-recommends=0" {
                 return true;

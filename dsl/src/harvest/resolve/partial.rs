@@ -318,7 +318,11 @@ async fn walk(
                     return Ok(learned);
                 }
                 learned.push(Learned::Node(next, Node::Symlink(target.clone())));
-                current.clear();
+                // As `StageFs::lookup` does: a relative target is read from
+                // the link's directory, an absolute one from the root.
+                if target.starts_with('/') {
+                    current.clear();
+                }
                 pending.extend(target.split('/').rev().map(str::to_string));
             }
             Some(node) => {

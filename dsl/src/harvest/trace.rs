@@ -284,12 +284,13 @@ pub fn trace_stage(
             shell_words(command)
         ));
     }
+    let shown = commands
+        .iter()
+        .map(|c| shell_words(c))
+        .collect::<Vec<_>>()
+        .join("; ");
     let traced_run = Run::checked(script).map_err(|violations| TraceError::InvalidCommand {
-        command: commands
-            .iter()
-            .map(|c| shell_words(c))
-            .collect::<Vec<_>>()
-            .join("; "),
+        command: shown.clone(),
         reason: violations.to_string(),
     })?;
     let install =
@@ -320,11 +321,7 @@ pub fn trace_stage(
     });
     let traced = Dockerfile::from_parts(dockerfile.args().to_vec(), all).map_err(|errors| {
         TraceError::InvalidCommand {
-            command: commands
-                .iter()
-                .map(|c| shell_words(c))
-                .collect::<Vec<_>>()
-                .join("; "),
+            command: shown,
             reason: errors.to_string(),
         }
     })?;

@@ -52,18 +52,11 @@ fn fortune_scratch_is_tiny_and_runs_like_naive() {
     let mut sizes = Vec::new();
     for variant in [Variant::Naive, Variant::Scratch] {
         let dockerfile = fortune::dockerfile(variant).expect("the fortune Dockerfile is valid");
-        let built = engine
-            .build(&dockerfile, &BuildOptions::new().run_label(&id).quiet())
-            .unwrap_or_else(|error| panic!("building fortune {variant}: {error}"));
-        println!(
-            "built fortune {variant} in {:.1}s{}: {}",
-            built.duration.as_secs_f64(),
-            if built.fully_cached {
-                " (fully cached)"
-            } else {
-                ""
-            },
-            built.image_id
+        let built = support::build(
+            &engine,
+            &dockerfile,
+            &BuildOptions::new().run_label(&id).quiet(),
+            &format!("fortune {variant}"),
         );
         let outcome = engine
             .smoke(

@@ -46,19 +46,7 @@ fn static_images_run_like_dynamic_and_shrink() {
             BuildOptions::new().run_label(&id).quiet(),
             |options, (host, path)| options.context_file(host, path),
         );
-        let built = engine
-            .build(&dockerfile, &options)
-            .unwrap_or_else(|error| panic!("building static {variant}: {error}"));
-        println!(
-            "built static {variant} in {:.1}s{}: {}",
-            built.duration.as_secs_f64(),
-            if built.fully_cached {
-                " (fully cached)"
-            } else {
-                ""
-            },
-            built.image_id
-        );
+        let built = support::build(&engine, &dockerfile, &options, &format!("static {variant}"));
         let outcome = engine
             .smoke(
                 &SmokeTest::new(&built.image_id)

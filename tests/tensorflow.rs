@@ -178,18 +178,11 @@ fn tensorflow_images_build_run_and_shrink() {
             Some(site) => options.site_ca(site),
             None => options,
         };
-        let built = engine
-            .build(&dockerfile, &options)
-            .unwrap_or_else(|error| panic!("building tensorflow {variant}: {error}"));
-        println!(
-            "built tensorflow {variant} in {:.1}s{}: {}",
-            built.duration.as_secs_f64(),
-            if built.fully_cached {
-                " (fully cached)"
-            } else {
-                ""
-            },
-            built.image_id
+        let built = support::build(
+            &engine,
+            &dockerfile,
+            &options,
+            &format!("tensorflow {variant}"),
         );
         let outcome = engine
             .smoke(

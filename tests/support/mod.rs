@@ -9,7 +9,8 @@ use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use stagecraft::engine::blocking::Engine;
-use stagecraft::engine::{EngineError, RUN_LABEL};
+use stagecraft::engine::{BuildOptions, BuildOutcome, EngineError, RUN_LABEL};
+use stagecraft::Dockerfile;
 
 /// The engine, or `None` after printing why the test skips.
 pub fn engine_or_skip() -> Option<Engine> {
@@ -27,6 +28,31 @@ pub fn engine_or_skip() -> Option<Engine> {
         }
         Err(other) => panic!("connecting to the Docker daemon: {other}"),
     }
+}
+
+/// Builds `what` (e.g. `fortune scratch`) or panics with the error, and
+/// prints how long it took, whether it was fully cached, and the image id.
+#[allow(dead_code)] // Not every test that includes this module builds this way.
+pub fn build(
+    engine: &Engine,
+    dockerfile: &Dockerfile,
+    options: &BuildOptions,
+    what: &str,
+) -> BuildOutcome {
+    let built = engine
+        .build(dockerfile, options)
+        .unwrap_or_else(|error| panic!("building {what}: {error}"));
+    println!(
+        "built {what} in {:.1}s{}: {}",
+        built.duration.as_secs_f64(),
+        if built.fully_cached {
+            " (fully cached)"
+        } else {
+            ""
+        },
+        built.image_id
+    );
+    built
 }
 
 /// A label value unique to this test and process.

@@ -173,10 +173,13 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        // With --build the recommended Dockerfile is printed, then every variant is built.
-        if chosen.len() == 1 || *variant == Variant::Traced {
-            support::print_variant(variant.name(), &dockerfile, false);
-        }
+        support::print_chosen(
+            &options,
+            variant.name(),
+            &dockerfile,
+            chosen.len() > 1,
+            *variant == Variant::Traced,
+        );
         built.push(support::Variant {
             name: variant.name(),
             dockerfile,

@@ -115,15 +115,13 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        // With --build the recommended Dockerfile is printed, then every variant is built.
-        let print = !options.build || chosen.len() == 1 || *variant == Variant::Distroless;
-        if print {
-            support::print_variant(
-                variant.name(),
-                &dockerfile,
-                chosen.len() > 1 && !options.build,
-            );
-        }
+        support::print_chosen(
+            &options,
+            variant.name(),
+            &dockerfile,
+            chosen.len() > 1,
+            *variant == Variant::Distroless,
+        );
         built.push(support::Variant {
             name: variant.name(),
             dockerfile,

@@ -196,6 +196,21 @@ pub fn build_options(options: &Options) -> BuildOptions {
     }
 }
 
+/// Prints a chosen variant's Dockerfile the way every example does: all of
+/// them without `--build` (each under a header when `several` are chosen);
+/// with `--build` only the `recommended` one, or the one `--variant` asked for.
+pub fn print_chosen(
+    options: &Options,
+    name: &str,
+    dockerfile: &Dockerfile,
+    several: bool,
+    recommended: bool,
+) {
+    if !options.build || !several || recommended {
+        print_variant(name, dockerfile, several && !options.build);
+    }
+}
+
 /// Prints one Dockerfile, with a header when several are printed.
 pub fn print_variant(name: &str, dockerfile: &Dockerfile, header: bool) {
     if header {

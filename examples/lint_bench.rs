@@ -167,7 +167,7 @@ fn generate(lines: usize, chain: bool) -> String {
             );
         }
         if stage % 7 == 3 {
-            // A finding: the pipe's left side can fail unnoticed (SC017).
+            // A finding: the pipe's left side can fail unnoticed (SCR017).
             out.push_str(
                 "RUN curl -fsSL https://example.org/tool.tar.gz | tar -xz -C /usr/local/bin\n",
             );
@@ -178,7 +178,7 @@ fn generate(lines: usize, chain: bool) -> String {
             );
         }
         if stage % 11 == 5 {
-            // A finding: pip's cache stays in the layer (SC009).
+            // A finding: pip's cache stays in the layer (SCR009).
             out.push_str("RUN pip install requests\n");
         }
         let _ = write!(

@@ -71,7 +71,7 @@ from collections import defaultdict
 
 work = sys.argv[1]
 
-# SC id -> DL code, from `stagecraft lint --rules` ("SC003  DL3009  error/warning  ...").
+# SC id -> DL code, from `stagecraft lint --rules` ("SCR003  DL3009  error/warning  ...").
 dl_of = {}
 for line in open(os.path.join(work, "rules.txt")):
     parts = line.split()

@@ -533,7 +533,7 @@ fn seed_compile<N>(stage: StageBuilder<'_, WithShell, N>) -> StageBuilder<'_, Wi
 ///
 /// The DSL expresses all of it. Its download step `cd`s into the build
 /// directory (`cd LightGBM-${VERSION} && mkdir build && cd build && cmake
-/// .. && make`), which the rules flag as warnings (SC018/DL3003: `WORKDIR`
+/// .. && make`), which the rules flag as warnings (SCR018/DL3003: `WORKDIR`
 /// or `make -C`); `run!` would raise them as compiler (deprecation)
 /// warnings, which a `-D warnings` build rejects, so this step is made with
 /// [`Run::checked`], the same checks at run time, to keep the workshop's

@@ -9,9 +9,9 @@
 //! plugin cache and two `.bashrc` edits; no `conda clean` anywhere. Every
 //! conda layer keeps its package cache, and the environment file removed in
 //! a later `RUN` stays in the layer that downloaded it. `stagecraft lint`
-//! finds the three conda layers ([`classic_findings`]: SC010 on lines 17,
-//! 18 and 20), the untagged base (SC029, line 4) and the `RUN`s that could
-//! be one with the `RUN` before them (SC030, an info: lines 18-22, 26, 27).
+//! finds the three conda layers ([`classic_findings`]: SCR010 on lines 17,
+//! 18 and 20), the untagged base (SCR029, line 4) and the `RUN`s that could
+//! be one with the `RUN` before them (SCR030, an info: lines 18-22, 26, 27).
 //!
 //! The improvement ([`Variant::Multistage`]): build the environment on a
 //! pinned miniconda image with `conda env create -p /opt/qiime2 -f ... &&
@@ -52,11 +52,11 @@
 //! ## What `stagecraft lint` does not see in the classic file
 //!
 //! The environment file removed on line 21 but kept in the layer of line 19
-//! (SC008 knows package caches, not arbitrary files; SC030 only says the
+//! (SCR008 knows package caches, not arbitrary files; SCR030 only says the
 //! `RUN`s could be one), and the `source activate` of line 22, which changes
 //! nothing. hadolint does not see them either, and has no rule for conda's
-//! cache (our SC010); the untagged `FROM` (its DL3006, our SC029) and the
-//! consecutive `RUN`s (DL3059, SC030) both tools report on the same lines.
+//! cache (our SCR010); the untagged `FROM` (its DL3006, our SCR029) and the
+//! consecutive `RUN`s (DL3059, SCR030) both tools report on the same lines.
 
 use stagecraft::packages::{Apt, Conda};
 use stagecraft::{run, Dockerfile, Errors, Run};
@@ -346,9 +346,9 @@ fn runtime(
 ///
 /// ```
 /// let findings = stagecraft_workshop::qiime2::classic_findings();
-/// assert_eq!(findings[0], (4, "SC029")); // FROM continuumio/miniconda3, untagged
-/// let conda: Vec<_> = findings.iter().filter(|(_, rule)| *rule == "SC010").collect();
-/// assert_eq!(conda, [&(17, "SC010"), &(18, "SC010"), &(20, "SC010")]);
+/// assert_eq!(findings[0], (4, "SCR029")); // FROM continuumio/miniconda3, untagged
+/// let conda: Vec<_> = findings.iter().filter(|(_, rule)| *rule == "SCR010").collect();
+/// assert_eq!(conda, [&(17, "SCR010"), &(18, "SCR010"), &(20, "SCR010")]);
 /// ```
 pub fn classic_findings() -> Vec<(usize, &'static str)> {
     let options = stagecraft::rules::dockerfile::Options { target: None };

@@ -257,7 +257,7 @@ pub const SEED_CUDA: &str = "nvidia/cuda:10.1-cudnn7-devel-ubuntu18.04";
 ///
 /// One change: the workshop's `pip install --upgrade pip` kept pip's cache
 /// in the `py` layer. A build-only stage, so those bytes never shipped, but
-/// the model holds every `RUN` to the rules of a stage that ships (`SC010`),
+/// the model holds every `RUN` to the rules of a stage that ships (`SCR010`),
 /// so it says `--no-cache-dir` here too.
 pub fn seed_cpu() -> Result<Dockerfile, Errors> {
     seed_with(false)

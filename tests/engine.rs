@@ -437,7 +437,7 @@ fn interrupted_build_leaves_no_container() {
 }
 
 /// `build_text` builds what the model refuses (here a lone `apt-get
-/// update`, SC002, as in the workshop's naive images), labels every stage, and
+/// update`, SCR002, as in the workshop's naive images), labels every stage, and
 /// reports bad text and unknown targets before sending anything.
 #[test]
 fn text_the_model_refuses_builds_as_written() {

@@ -2,11 +2,11 @@
 //! findings compared with `tests/lint/NAME.expected`.
 //!
 //! An `.expected` file lists one finding per line as `LINE RULE SEVERITY`
-//! (`2 SC003 error`), in line order; it is empty for a clean file. A file
+//! (`2 SCR003 error`), in line order; it is empty for a clean file. A file
 //! that must not parse has the single line `parse-error LINE`. An optional
 //! `NAME.target` holds the stage to build (`--target`).
 //!
-//! Case names start with the rule they are about (`sc003-...`) and end in
+//! Case names start with the rule they are about (`scr003-...`) and end in
 //! `-bad` (the rule fires) or `-ok` (it does not); `stage-`, `parse-`,
 //! `suppress-`, `error-` and `example-` cases cover stage awareness, parser
 //! features, inline suppressions, parse errors and the Dockerfiles the

@@ -86,33 +86,33 @@ fn the_classic_dockerfile_has_exactly_these_findings() {
     assert_eq!(
         findings(qiime2::CLASSIC),
         [
-            (4, "SC029", Severity::Warning), // FROM continuumio/miniconda3
-            (17, "SC010", Severity::Error),  // RUN conda update -q -y conda
-            (18, "SC010", Severity::Error),  // RUN conda install -q -y wget
-            (18, "SC030", Severity::Info),
-            (19, "SC030", Severity::Info),  // RUN wget ...
-            (20, "SC010", Severity::Error), // RUN conda env create ...
-            (20, "SC030", Severity::Info),
-            (21, "SC030", Severity::Info), // RUN rm ...
-            (22, "SC030", Severity::Info), // RUN /bin/bash -c "source activate ..."
-            (26, "SC030", Severity::Info), // RUN echo ... >> $HOME/.bashrc
-            (27, "SC030", Severity::Info),
+            (4, "SCR029", Severity::Warning), // FROM continuumio/miniconda3
+            (17, "SCR010", Severity::Error),  // RUN conda update -q -y conda
+            (18, "SCR010", Severity::Error),  // RUN conda install -q -y wget
+            (18, "SCR030", Severity::Info),
+            (19, "SCR030", Severity::Info),  // RUN wget ...
+            (20, "SCR010", Severity::Error), // RUN conda env create ...
+            (20, "SCR030", Severity::Info),
+            (21, "SCR030", Severity::Info), // RUN rm ...
+            (22, "SCR030", Severity::Info), // RUN /bin/bash -c "source activate ..."
+            (26, "SCR030", Severity::Info), // RUN echo ... >> $HOME/.bashrc
+            (27, "SCR030", Severity::Info),
         ]
     );
     assert_eq!(
         qiime2::classic_findings(),
         [
-            (4, "SC029"),
-            (17, "SC010"),
-            (18, "SC010"),
-            (18, "SC030"),
-            (19, "SC030"),
-            (20, "SC010"),
-            (20, "SC030"),
-            (21, "SC030"),
-            (22, "SC030"),
-            (26, "SC030"),
-            (27, "SC030"),
+            (4, "SCR029"),
+            (17, "SCR010"),
+            (18, "SCR010"),
+            (18, "SCR030"),
+            (19, "SCR030"),
+            (20, "SCR010"),
+            (20, "SCR030"),
+            (21, "SCR030"),
+            (22, "SCR030"),
+            (26, "SCR030"),
+            (27, "SCR030"),
         ]
     );
     let lines: Vec<&str> = qiime2::CLASSIC.lines().collect();
@@ -124,19 +124,19 @@ fn the_classic_dockerfile_has_exactly_these_findings() {
 
 /// The naive apt transposition: a lone update, then an install without
 /// update, list cleanup or `--no-install-recommends`; the four `RUN`s after
-/// `WORKDIR` come one after another (SC030 on the last three, as DL3059).
+/// `WORKDIR` come one after another (SCR030 on the last three, as DL3059).
 #[test]
 fn the_naive_dockerfile_has_exactly_these_findings() {
     assert_eq!(
         findings(qiime2::NAIVE),
         [
-            (19, "SC002", Severity::Error), // RUN apt-get update
-            (20, "SC001", Severity::Error), // RUN apt-get install -y qiime
-            (20, "SC003", Severity::Error),
-            (20, "SC006", Severity::Error),
-            (20, "SC030", Severity::Info),
-            (21, "SC030", Severity::Info), // RUN qiime dev refresh-cache
-            (22, "SC030", Severity::Info), // RUN echo ... >> $HOME/.bashrc
+            (19, "SCR002", Severity::Error), // RUN apt-get update
+            (20, "SCR001", Severity::Error), // RUN apt-get install -y qiime
+            (20, "SCR003", Severity::Error),
+            (20, "SCR006", Severity::Error),
+            (20, "SCR030", Severity::Info),
+            (21, "SCR030", Severity::Info), // RUN qiime dev refresh-cache
+            (22, "SCR030", Severity::Info), // RUN echo ... >> $HOME/.bashrc
         ]
     );
     let lines: Vec<&str> = qiime2::NAIVE.lines().collect();

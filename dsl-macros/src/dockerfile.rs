@@ -137,9 +137,9 @@ fn problems(text: &str, prefix: &str) -> Vec<String> {
                     new.join("; ")
                 )
             }
-            // Said already by SC028, the checker's word for the same thing.
+            // Said already by SCR028, the checker's word for the same thing.
             ModelProblemKind::RunRefused(stagecraft_rules::accept::Rejection::Shell(_))
-                if reported(line, "SC028") =>
+                if reported(line, "SCR028") =>
             {
                 continue;
             }
@@ -173,7 +173,7 @@ fn warnings(text: &str, prefix: &str) -> Vec<(&'static str, String)> {
         .collect()
 }
 
-/// `SC003 (DL3009)`, or the id alone when no hadolint rule matches.
+/// `SCR003 (DL3009)`, or the id alone when no hadolint rule matches.
 fn label(rule: &stagecraft_rules::Rule) -> String {
     match rule.hadolint {
         Some(code) => format!("{} ({code})", rule.id),

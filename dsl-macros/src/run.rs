@@ -60,7 +60,7 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     }}
 }
 
-/// `SC003 (DL3009)`, or the id alone when no hadolint rule matches.
+/// `SCR003 (DL3009)`, or the id alone when no hadolint rule matches.
 fn label(finding: &Finding) -> String {
     match finding.rule.hadolint {
         Some(code) => format!("{} ({code})", finding.rule.id),

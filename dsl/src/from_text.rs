@@ -237,7 +237,7 @@ impl Dockerfile {
     /// .unwrap_err();
     /// let lines: Vec<_> = errors.iter().map(|e| e.line).collect();
     /// assert_eq!(lines, [2, 3, 4]);
-    /// assert!(errors.to_string().contains("SC009"));
+    /// assert!(errors.to_string().contains("SCR009"));
     /// # Ok::<(), stagecraft::from_text::ParseErrors>(())
     /// ```
     pub fn parse(text: &str) -> Result<Dockerfile, ParseErrors> {

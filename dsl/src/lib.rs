@@ -94,7 +94,7 @@ pub use stagecraft_rules as rules;
 /// ```
 ///
 /// ```compile_fail
-/// // SC003 (DL3009): the package lists would stay in the layer.
+/// // SCR003 (DL3009): the package lists would stay in the layer.
 /// let run = stagecraft::run!("apt-get update && apt-get install -y --no-install-recommends curl");
 /// ```
 pub use stagecraft_macros::run;
@@ -127,7 +127,7 @@ pub use stagecraft_macros::run;
 /// ```
 ///
 /// ```compile_fail
-/// // SC022: a scratch stage has no shell to run the command.
+/// // SCR022: a scratch stage has no shell to run the command.
 /// let dockerfile = stagecraft::dockerfile!("FROM scratch\nRUN make\n");
 /// ```
 pub use stagecraft_macros::dockerfile;

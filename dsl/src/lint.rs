@@ -14,9 +14,9 @@
 //!     &[],
 //! )
 //! .unwrap();
-//! assert_eq!(report.findings[0].rule.id, "SC009");
+//! assert_eq!(report.findings[0].rule.id, "SCR009");
 //! let text = human(std::slice::from_ref(&report));
-//! assert!(text.starts_with("Dockerfile:2: error[SC009/DL3042]: "));
+//! assert!(text.starts_with("Dockerfile:2: error[SCR009/DL3042]: "));
 //! assert!(text.contains("  2 | RUN pip install flask\n    | ^^^\n"));
 //! let value: serde_json::Value = serde_json::from_str(&json(&[report])).unwrap();
 //! assert_eq!(value[0]["hadolint"], "DL3042");
@@ -157,7 +157,7 @@ impl FileReport {
     }
 }
 
-/// `SC003/DL3009`, or `SC022` for a rule hadolint lacks.
+/// `SCR003/DL3009`, or `SCR022` for a rule hadolint lacks.
 pub fn rule_label(rule: &Rule) -> String {
     match rule.hadolint {
         Some(code) => format!("{}/{code}", rule.id),
@@ -302,7 +302,7 @@ mod tests {
         let text = human(&[report(
             "FROM debian:bookworm-slim\n  workdir app\nRUN pip install --no-cache-dir x\n",
         )]);
-        let expected_start = "Dockerfile:2: warning[SC026/DL3000]: ";
+        let expected_start = "Dockerfile:2: warning[SCR026/DL3000]: ";
         assert!(text.starts_with(expected_start), "{text}");
         assert!(text.contains("\n  2 |   workdir app\n    |   ^^^^^^^\n  fix: "));
         assert!(

@@ -62,8 +62,8 @@ fn exit_0_when_clean_or_only_warnings() {
     let warnings = files.write("warn.Dockerfile", WARNINGS_ONLY.as_bytes());
     let output = stagecraft(&["lint", &warnings]);
     assert_eq!(output.status.code(), Some(0));
-    assert!(stdout(&output).contains(":2: warning[SC026/DL3000]: "));
-    assert!(stdout(&output).contains(":3: warning[SC020/DL3025]: "));
+    assert!(stdout(&output).contains(":2: warning[SCR026/DL3000]: "));
+    assert!(stdout(&output).contains(":3: warning[SCR020/DL3025]: "));
 }
 
 #[test]
@@ -74,14 +74,14 @@ fn exit_1_with_errors_and_human_output() {
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
     assert!(
-        text.contains(&format!("{bad}:2: error[SC003/DL3009]: ")),
+        text.contains(&format!("{bad}:2: error[SCR003/DL3009]: ")),
         "{text}"
     );
     assert!(
         text.contains("  2 | RUN apt-get update && apt-get install -y curl\n    | ^^^\n  fix: ")
     );
-    assert!(text.contains(&format!("{bad}:3: error[SC023/DL3022]: ")));
-    assert!(text.contains(&format!("{bad}:4: warning[SC020/DL3025]: ")));
+    assert!(text.contains(&format!("{bad}:3: error[SCR023/DL3022]: ")));
+    assert!(text.contains(&format!("{bad}:4: warning[SCR020/DL3025]: ")));
     assert!(
         text.ends_with("3 errors, 1 warning, 0 infos in 1 file\n"),
         "{text}"
@@ -112,7 +112,7 @@ fn json_output_has_exactly_the_keys() {
         assert_eq!(item["file"], bad.as_str());
         assert!(["error", "warning", "info"].contains(&item["severity"].as_str().unwrap()));
     }
-    assert_eq!(items[0]["rule"], "SC003");
+    assert_eq!(items[0]["rule"], "SCR003");
     assert_eq!(items[0]["hadolint"], "DL3009");
     assert_eq!(items[0]["line"], 2);
     let output = stagecraft(&["lint", "--format=json", &files.write("c", CLEAN.as_bytes())]);
@@ -128,7 +128,7 @@ fn ignore_takes_our_ids_and_hadolint_codes() {
         "lint",
         "--ignore",
         "DL3009,DL3015",
-        "--ignore=SC023",
+        "--ignore=SCR023",
         "--ignore",
         "sc020",
         &bad,
@@ -138,6 +138,12 @@ fn ignore_takes_our_ids_and_hadolint_codes() {
     let output = stagecraft(&["lint", "--ignore", "SC999", &bad]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("SC999"));
+    let output = stagecraft(&["lint", "--ignore", "SCR999", &bad]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("SCR999"));
+    // ShellCheck's codes are not ours: accepted as they are, as hadolint does.
+    let output = stagecraft(&["lint", "--ignore", "SC2086", "--ignore", "SC020", &bad]);
+    assert_ne!(output.status.code(), Some(2), "{}", stderr(&output));
 }
 
 #[test]
@@ -209,7 +215,7 @@ fn reads_standard_input() {
     assert_eq!(output.status.code(), Some(1));
     let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(value[0]["file"], "-");
-    assert_eq!(value[0]["rule"], "SC022");
+    assert_eq!(value[0]["rule"], "SCR022");
 }
 
 #[test]
@@ -221,7 +227,7 @@ fn help_and_usage_errors() {
     assert_eq!(output.status.code(), Some(0));
     assert!(stdout(&output).contains("--ignore CODE"));
     let output = stagecraft(&["lint", "--rules"]);
-    assert!(stdout(&output).lines().any(|l| l.starts_with("SC022")));
+    assert!(stdout(&output).lines().any(|l| l.starts_with("SCR022")));
     assert_eq!(stagecraft(&[]).status.code(), Some(2));
     assert_eq!(stagecraft(&["lint"]).status.code(), Some(2));
     assert_eq!(

@@ -46,7 +46,7 @@ fn describe(findings: &[Finding]) -> String {
 /// assert!(warnings.is_empty());
 ///
 /// match accept_run("pip install numpy") {
-///     Err(Rejection::Rules(findings)) => assert_eq!(findings[0].rule.id, "SC009"),
+///     Err(Rejection::Rules(findings)) => assert_eq!(findings[0].rule.id, "SCR009"),
 ///     other => panic!("{other:?}"),
 /// }
 /// ```
@@ -78,13 +78,13 @@ mod tests {
             panic!("apt-get install without update and cleanup must be refused");
         };
         let ids: Vec<_> = findings.iter().map(|f| f.rule.id).collect();
-        assert_eq!(ids, ["SC001", "SC003", "SC005", "SC006"]);
+        assert_eq!(ids, ["SCR001", "SCR003", "SCR005", "SCR006"]);
     }
 
     #[test]
     fn warnings_do_not_reject() {
         let warnings = accept_run("curl -fsS https://example.com/x | tar -x").unwrap();
         assert_eq!(warnings.len(), 1);
-        assert_eq!(warnings[0].rule.id, "SC017");
+        assert_eq!(warnings[0].rule.id, "SCR017");
     }
 }

@@ -15,7 +15,7 @@
 //! ```
 //! use stagecraft_rules::catalogue::{rule, Severity, StageKind};
 //!
-//! let sc003 = rule("SC003").unwrap();
+//! let sc003 = rule("SCR003").unwrap();
 //! assert_eq!(sc003.hadolint, Some("DL3009"));
 //! assert_eq!(sc003.severity(StageKind::Shipped), Severity::Error);
 //! assert_eq!(sc003.severity(StageKind::BuildOnly), Severity::Warning);
@@ -23,17 +23,17 @@
 
 use std::fmt;
 
-pub use crate::rules::apk::SC011;
-pub use crate::rules::apt::{SC001, SC002, SC003, SC004, SC005, SC006, SC007};
-pub use crate::rules::conda::SC010;
+pub use crate::rules::apk::SCR011;
+pub use crate::rules::apt::{SCR001, SCR002, SCR003, SCR004, SCR005, SCR006, SCR007};
+pub use crate::rules::conda::SCR010;
 pub use crate::rules::dockerfile::{
-    SC019, SC020, SC021, SC022, SC023, SC024, SC025, SC026, SC027, SC028, SC029, SC030,
+    SCR019, SCR020, SCR021, SCR022, SCR023, SCR024, SCR025, SCR026, SCR027, SCR028, SCR029, SCR030,
 };
-pub use crate::rules::layers::SC008;
-pub use crate::rules::node::{SC015, SC016};
-pub use crate::rules::pip::SC009;
-pub use crate::rules::rpm::{SC012, SC013, SC014};
-pub use crate::rules::shell::{SC017, SC018};
+pub use crate::rules::layers::SCR008;
+pub use crate::rules::node::{SCR015, SCR016};
+pub use crate::rules::pip::SCR009;
+pub use crate::rules::rpm::{SCR012, SCR013, SCR014};
+pub use crate::rules::shell::{SCR017, SCR018};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -76,7 +76,9 @@ pub enum StageKind {
 /// One rule of the catalogue.
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct Rule {
-    /// `SC` and three digits, e.g. `SC003`. Never reused.
+    /// `SCR` and three digits, e.g. `SCR003`: a namespace of our own, so an id
+    /// cannot be read as a ShellCheck code (`SC2086`). Never reused. Until 0.2
+    /// the ids were `SC` and three digits ([`Rule::legacy_id`]).
     pub id: &'static str,
     /// One line: what the rule wants.
     pub summary: &'static str,
@@ -93,6 +95,36 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The id this rule had before ids moved out of ShellCheck's `SC`
+    /// namespace: `SC003` for `SCR003`. Pragmas, `--ignore` and [`rule`]
+    /// accept it as an alias for one release.
+    ///
+    /// ```
+    /// use stagecraft_rules::catalogue::SCR003;
+    ///
+    /// assert_eq!(SCR003.legacy_id(), "SC003");
+    /// ```
+    pub fn legacy_id(&self) -> String {
+        format!("SC{}", &self.id[LEGACY_PREFIX_LEN..])
+    }
+
+    /// Whether `code` names this rule: its id, its legacy id or its hadolint
+    /// code, in any case (`scr003`, `SC003`, `DL3009`).
+    ///
+    /// ```
+    /// use stagecraft_rules::catalogue::SCR003;
+    ///
+    /// assert!(SCR003.is_named("SCR003") && SCR003.is_named("sc003"));
+    /// assert!(SCR003.is_named("DL3009") && !SCR003.is_named("SC2086"));
+    /// ```
+    pub fn is_named(&self, code: &str) -> bool {
+        self.id.eq_ignore_ascii_case(code)
+            || self
+                .hadolint
+                .is_some_and(|dl| dl.eq_ignore_ascii_case(code))
+            || legacy_digits(code).is_some_and(|digits| &self.id[LEGACY_PREFIX_LEN..] == digits)
+    }
+
     /// The severity of this rule in a stage of the given kind.
     pub fn severity(&self, stage: StageKind) -> Severity {
         match stage {
@@ -104,14 +136,37 @@ impl Rule {
 
 /// Every rule, in id order.
 pub static CATALOGUE: &[&Rule] = &[
-    &SC001, &SC002, &SC003, &SC004, &SC005, &SC006, &SC007, &SC008, &SC009, &SC010, &SC011, &SC012,
-    &SC013, &SC014, &SC015, &SC016, &SC017, &SC018, &SC019, &SC020, &SC021, &SC022, &SC023, &SC024,
-    &SC025, &SC026, &SC027, &SC028, &SC029, &SC030,
+    &SCR001, &SCR002, &SCR003, &SCR004, &SCR005, &SCR006, &SCR007, &SCR008, &SCR009, &SCR010,
+    &SCR011, &SCR012, &SCR013, &SCR014, &SCR015, &SCR016, &SCR017, &SCR018, &SCR019, &SCR020,
+    &SCR021, &SCR022, &SCR023, &SCR024, &SCR025, &SCR026, &SCR027, &SCR028, &SCR029, &SCR030,
 ];
 
-/// The rule with this id (`"SC003"`), if any.
+/// Length of `SCR`, the prefix of every id.
+const LEGACY_PREFIX_LEN: usize = 3;
+
+/// The three digits of a legacy id (`SC003`, any case), if `code` is one.
+fn legacy_digits(code: &str) -> Option<&str> {
+    let digits = code.get(2..)?;
+    (code.len() == 5
+        && code[..2].eq_ignore_ascii_case("SC")
+        && digits.bytes().all(|b| b.is_ascii_digit()))
+    .then_some(digits)
+}
+
+/// The rule with this id (`"SCR003"`), or with this legacy id (`"SC003"`,
+/// accepted for one release), if any.
+///
+/// ```
+/// use stagecraft_rules::catalogue::rule;
+///
+/// assert_eq!(rule("SCR003").unwrap().id, "SCR003");
+/// assert_eq!(rule("SC003").unwrap().id, "SCR003");
+/// assert!(rule("SC2086").is_none()); // a ShellCheck code, not ours
+/// ```
 pub fn rule(id: &str) -> Option<&'static Rule> {
-    CATALOGUE.iter().copied().find(|rule| rule.id == id)
+    CATALOGUE.iter().copied().find(|rule| {
+        rule.id == id || legacy_digits(id).is_some_and(|d| &rule.id[LEGACY_PREFIX_LEN..] == d)
+    })
 }
 
 /// The rules that match this hadolint code (`"DL3009"`), for honouring
@@ -120,7 +175,7 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
 /// ```
 /// use stagecraft_rules::catalogue::by_hadolint;
 ///
-/// assert_eq!(by_hadolint("DL3042")[0].id, "SC009");
+/// assert_eq!(by_hadolint("DL3042")[0].id, "SCR009");
 /// assert!(by_hadolint("DL9999").is_empty());
 /// ```
 pub fn by_hadolint(code: &str) -> Vec<&'static Rule> {
@@ -138,7 +193,7 @@ mod tests {
     #[test]
     fn ids_are_unique_sequential_and_well_formed() {
         for (index, rule) in CATALOGUE.iter().enumerate() {
-            assert_eq!(rule.id, format!("SC{:03}", index + 1));
+            assert_eq!(rule.id, format!("SCR{:03}", index + 1));
             assert!(!rule.summary.contains('\n') && !rule.summary.is_empty());
             assert!(!rule.why.is_empty() && !rule.fix.is_empty());
             assert!(rule.build_only <= rule.shipped, "{}", rule.id);
@@ -150,8 +205,8 @@ mod tests {
 
     #[test]
     fn lookups() {
-        assert_eq!(rule("SC017").unwrap().hadolint, Some("DL4006"));
+        assert_eq!(rule("SCR017").unwrap().hadolint, Some("DL4006"));
         assert!(rule("SC999").is_none());
-        assert_eq!(by_hadolint("DL3003")[0].id, "SC018");
+        assert_eq!(by_hadolint("DL3003")[0].id, "SCR018");
     }
 }

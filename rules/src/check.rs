@@ -134,7 +134,7 @@ pub struct Finding {
 /// assert!(check_run(clean, &RunContext::shipped()).unwrap().is_empty());
 ///
 /// let findings = check_run("pip install flask", &RunContext::shipped()).unwrap();
-/// assert_eq!(findings[0].rule.id, "SC009");
+/// assert_eq!(findings[0].rule.id, "SCR009");
 /// assert_eq!(findings[0].span, (0, 17));
 /// assert!(findings[0].message.contains("--no-cache-dir"));
 ///
@@ -294,7 +294,7 @@ fn installs_of(analysis: &Analysis<'_>) -> Vec<Install> {
 /// The cleanups of a `RUN` that free nothing in its own layer: no install or
 /// index update of the same manager comes before them in the `RUN`. If an
 /// earlier `RUN` installed with that manager, the bytes stay in that earlier
-/// layer (rule [`SC008`](crate::catalogue::SC008)).
+/// layer (rule [`SCR008`](crate::catalogue::SCR008)).
 ///
 /// ```
 /// use stagecraft_rules::check::{cleanup_only, Manager};

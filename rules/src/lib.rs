@@ -27,7 +27,7 @@
 //! )
 //! .unwrap();
 //! let ids: Vec<_> = findings.iter().map(|f| f.rule.id).collect();
-//! assert_eq!(ids, ["SC001", "SC003", "SC006"]);
+//! assert_eq!(ids, ["SCR001", "SCR003", "SCR006"]);
 //! ```
 
 pub mod accept;

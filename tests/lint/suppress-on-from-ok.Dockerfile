@@ -1,3 +1,3 @@
 FROM node:20 AS a
-# stagecraft ignore=SC025
+# stagecraft ignore=SCR025
 FROM node:20 AS a

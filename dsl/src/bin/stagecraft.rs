@@ -35,7 +35,7 @@ Arguments:
 
 Options:
   --format human|json      output format (default: human)
-  --ignore CODE            drop findings of a rule: our id (SC003) or the hadolint
+  --ignore CODE            drop findings of a rule: our id (SCR003) or the hadolint
                            code it matches (DL3009); repeat, or separate with commas
   --target STAGE           the stage that is built, as `docker build --target`
                            (default: the last stage); it and the stages it is built
@@ -43,7 +43,7 @@ Options:
   --rules                  list the rules and exit
   -h, --help               this help
 
-Inline suppression: a comment `# stagecraft ignore=SC003,SC012` or
+Inline suppression: a comment `# stagecraft ignore=SCR003,SCR012` or
 `# hadolint ignore=DL3009` on the line(s) right before an instruction.
 
 Exit status: 0 no errors (warnings allowed), 1 errors found, 2 a file could not
@@ -156,7 +156,11 @@ fn parse_lint_args(args: &[String]) -> Result<Option<LintArgs>, String> {
                     if code.is_empty() {
                         continue;
                     }
-                    if code.starts_with("SC") && rule(&code).is_none() {
+                    // Ours (`SCR003`, or the legacy `SC003`) must exist; ShellCheck's
+                    // four-digit codes (`SC2086`) and hadolint's pass through.
+                    let ours =
+                        code.starts_with("SCR") || (code.starts_with("SC") && code.len() == 5);
+                    if ours && rule(&code).is_none() {
                         return Err(format!(
                             "`--ignore {code}`: no such rule (see `stagecraft lint --rules`)"
                         ));

@@ -506,7 +506,7 @@ impl Engine {
     /// # async fn demo(engine: stagecraft::engine::Engine) -> Result<(), Box<dyn std::error::Error>> {
     /// use stagecraft::engine::BuildOptions;
     ///
-    /// // What the model would refuse (SC002: the lists stay in a layer of their own).
+    /// // What the model would refuse (SCR002: the lists stay in a layer of their own).
     /// let naive = "FROM debian:bookworm-slim\nRUN apt-get update\nRUN apt-get install -y fortune-mod\n";
     /// let built = engine.build_text(naive, &BuildOptions::new().tag("fortune:naive")).await?;
     /// println!("{}", built.image_id);

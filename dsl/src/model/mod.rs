@@ -135,7 +135,7 @@ impl Dockerfile {
     ///     .run(run!("curl -fsS https://example.com/install.sh | sh"));
     /// let findings = df.build().unwrap().lint(None);
     /// assert_eq!(findings.len(), 1);
-    /// assert_eq!(findings[0].rule.id, "SC017"); // a pipe without pipefail
+    /// assert_eq!(findings[0].rule.id, "SCR017"); // a pipe without pipefail
     /// assert_eq!(findings[0].line, 3);
     /// ```
     pub fn lint(

@@ -154,7 +154,7 @@ impl Run {
     /// let Err(Violations::Rules(findings)) = Run::checked("pip install numpy") else {
     ///     panic!("a pip cache left in the layer is refused");
     /// };
-    /// assert_eq!(findings[0].rule.id, "SC009");
+    /// assert_eq!(findings[0].rule.id, "SCR009");
     /// assert!(findings[0].message.contains("--no-cache-dir"));
     /// ```
     pub fn checked(text: impl Into<String>) -> Result<Run, Violations> {
@@ -203,7 +203,7 @@ mod tests {
         let error = serde_json::from_str::<Run>(r#"{"steps":[]}"#).unwrap_err();
         assert!(error.to_string().contains("empty"), "{error}");
         let error = serde_json::from_str::<Run>(r#"{"shell":"apk add curl"}"#).unwrap_err();
-        assert!(error.to_string().contains("SC011"), "{error}");
+        assert!(error.to_string().contains("SCR011"), "{error}");
     }
 
     #[test]

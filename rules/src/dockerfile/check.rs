@@ -23,39 +23,39 @@
 //! * **Which stages have a shell.** A stage is *shell-less* when its base is
 //!   `scratch`, an image whose name contains `distroless` (except the
 //!   `:debug` variants, which carry busybox), or a shell-less stage. There
-//!   every `RUN` is an error ([`SC022`]) and so is the shell form of `CMD`,
-//!   `ENTRYPOINT` and `HEALTHCHECK CMD` ([`SC021`]): they need `/bin/sh`.
+//!   every `RUN` is an error ([`SCR022`]) and so is the shell form of `CMD`,
+//!   `ENTRYPOINT` and `HEALTHCHECK CMD` ([`SCR021`]): they need `/bin/sh`.
 //!   In a stage with a shell, a shell-form `CMD`/`ENTRYPOINT` is a warning
-//!   about signals ([`SC020`]).
+//!   about signals ([`SCR020`]).
 //! * **What a stage inherits.** A `RUN` is checked with the `ENV`s and
 //!   `ARG`s in scope (those of the stage and of the stages it is built
 //!   `FROM`, so `ENV PIP_NO_CACHE_DIR=1` in a base stage counts), the
-//!   stage's `SHELL` (`-o pipefail` there satisfies [`SC017`]; a non-POSIX
+//!   stage's `SHELL` (`-o pipefail` there satisfies [`SCR017`]; a non-POSIX
 //!   `SHELL` such as PowerShell turns the shell analysis off), and its own
 //!   `--mount=type=cache` and `type=tmpfs` targets (nothing written there
 //!   enters the layer).
 //! * **Cleanup across `RUN`s.** A cleanup (`rm -rf /var/lib/apt/lists/*`,
 //!   `conda clean`, ...) in a later `RUN` than the install that left the
 //!   cache, in the same stage or a stage built `FROM` it, frees nothing: the
-//!   bytes are in the earlier layer ([`SC008`]).
+//!   bytes are in the earlier layer ([`SCR008`]).
 //! * **Reproducible bases.** `FROM` an image without a tag or digest
-//!   ([`SC029`]) is whatever `latest` is on the day of the build; `scratch`,
+//!   ([`SCR029`]) is whatever `latest` is on the day of the build; `scratch`,
 //!   an earlier stage and a reference with a variable are not reported.
 //! * **Consecutive `RUN`s.** A `RUN` right after another (comments between
-//!   them do not count) in the same stage is [`SC030`], an info: as in
+//!   them do not count) in the same stage is [`SCR030`], an info: as in
 //!   hadolint's DL3059, only when both have the same flags (`--mount`,
 //!   `--network`, ...) and a single command each, since chains (`a && b`)
 //!   and different mounts look deliberate.
 //! * **References between stages.** `COPY --from=name` must name an earlier
 //!   stage, a stage index lower than its own, or an image (a reference with
 //!   a `:tag`, `@digest` or registry path); a later stage, an unknown bare name
-//!   ([`SC023`]) or its own stage ([`SC024`]) is an error. `FROM name` of a
+//!   ([`SCR023`]) or its own stage ([`SCR024`]) is an error. `FROM name` of a
 //!   later or unknown name is an image, as Docker reads it. Names compare
-//!   case-insensitively and must be unique ([`SC025`]).
+//!   case-insensitively and must be unique ([`SCR025`]).
 //!
 //! `ONBUILD` instructions run in other builds and are not checked here.
 //!
-//! Findings on an instruction preceded by `# stagecraft ignore=SC003` or
+//! Findings on an instruction preceded by `# stagecraft ignore=SCR003` or
 //! `# hadolint ignore=DL3009` (or named by a `global ignore`) are dropped.
 //!
 //! ```
@@ -74,28 +74,28 @@
 //! let found: Vec<_> = findings.iter().map(|f| (f.line, f.rule.id, f.severity)).collect();
 //! assert_eq!(
 //!     found,
-//!     [(2, "SC003", Severity::Warning), (5, "SC021", Severity::Error)]
+//!     [(2, "SCR003", Severity::Warning), (5, "SCR021", Severity::Error)]
 //! );
 //! // Built for the `build` target, the build stage ships: the same finding is an error.
 //! let options = Options { target: Some("build".to_owned()) };
 //! assert_eq!(check_dockerfile(&df, &options)[0].severity, Severity::Error);
 //! ```
 //!
-//! [`SC008`]: crate::catalogue::SC008
-//! [`SC017`]: crate::catalogue::SC017
-//! [`SC021`]: crate::catalogue::SC021
-//! [`SC022`]: crate::catalogue::SC022
-//! [`SC020`]: crate::catalogue::SC020
-//! [`SC023`]: crate::catalogue::SC023
-//! [`SC024`]: crate::catalogue::SC024
-//! [`SC025`]: crate::catalogue::SC025
-//! [`SC029`]: crate::catalogue::SC029
-//! [`SC030`]: crate::catalogue::SC030
+//! [`SCR008`]: crate::catalogue::SCR008
+//! [`SCR017`]: crate::catalogue::SCR017
+//! [`SCR021`]: crate::catalogue::SCR021
+//! [`SCR022`]: crate::catalogue::SCR022
+//! [`SCR020`]: crate::catalogue::SCR020
+//! [`SCR023`]: crate::catalogue::SCR023
+//! [`SCR024`]: crate::catalogue::SCR024
+//! [`SCR025`]: crate::catalogue::SCR025
+//! [`SCR029`]: crate::catalogue::SCR029
+//! [`SCR030`]: crate::catalogue::SCR030
 
 use crate::catalogue::{
-    Rule, Severity, StageKind, SC002, SC003, SC008, SC009, SC010, SC011, SC012, SC013, SC014,
-    SC015, SC016, SC019, SC020, SC021, SC022, SC023, SC024, SC025, SC026, SC027, SC028, SC029,
-    SC030,
+    Rule, Severity, StageKind, SCR002, SCR003, SCR008, SCR009, SCR010, SCR011, SCR012, SCR013,
+    SCR014, SCR015, SCR016, SCR019, SCR020, SCR021, SCR022, SCR023, SCR024, SCR025, SCR026, SCR027,
+    SCR028, SCR029, SCR030,
 };
 use crate::check::{run_facts, Manager, RunContext, RunFacts};
 use crate::dockerfile::parse::{Command, Copy, Dockerfile, Flag, InstructionKind, Run};
@@ -156,15 +156,12 @@ pub struct StageInfo {
 /// use stagecraft_rules::catalogue::rule;
 /// use stagecraft_rules::dockerfile::rule_matches;
 ///
-/// let sc003 = rule("SC003").unwrap();
+/// let sc003 = rule("SCR003").unwrap();
 /// assert!(rule_matches(sc003, "sc003") && rule_matches(sc003, "DL3009"));
 /// assert!(!rule_matches(sc003, "DL3015"));
 /// ```
 pub fn rule_matches(rule: &Rule, code: &str) -> bool {
-    rule.id.eq_ignore_ascii_case(code)
-        || rule
-            .hadolint
-            .is_some_and(|dl| dl.eq_ignore_ascii_case(code))
+    rule.is_named(code)
 }
 
 /// Whether an image name is a shell-less base: `scratch`, or a distroless
@@ -342,15 +339,15 @@ struct Inherited {
 /// The cleanup rules whose finding means the `RUN` left `manager`'s cache.
 fn cache_rules(manager: Manager) -> [&'static Rule; 2] {
     match manager {
-        Manager::Apt => [&SC002, &SC003],
-        Manager::Pip => [&SC009; 2],
-        Manager::Conda => [&SC010; 2],
-        Manager::Apk => [&SC011; 2],
-        Manager::Yum => [&SC012; 2],
-        Manager::Dnf => [&SC013; 2],
-        Manager::Zypper => [&SC014; 2],
-        Manager::Npm => [&SC015; 2],
-        Manager::Yarn => [&SC016; 2],
+        Manager::Apt => [&SCR002, &SCR003],
+        Manager::Pip => [&SCR009; 2],
+        Manager::Conda => [&SCR010; 2],
+        Manager::Apk => [&SCR011; 2],
+        Manager::Yum => [&SCR012; 2],
+        Manager::Dnf => [&SCR013; 2],
+        Manager::Zypper => [&SCR014; 2],
+        Manager::Npm => [&SCR015; 2],
+        Manager::Yarn => [&SCR016; 2],
     }
 }
 
@@ -458,7 +455,7 @@ fn run_texts(run: &Run) -> Vec<String> {
 ///     .iter()
 ///     .map(|f| (f.line, f.rule.id))
 ///     .collect();
-/// assert_eq!(ids, [(2, "SC003"), (3, "SC008")]);
+/// assert_eq!(ids, [(2, "SCR003"), (3, "SCR008")]);
 /// ```
 pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFinding> {
     let infos = stages(df, options);
@@ -508,7 +505,7 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
             }) {
                 push(
                     &mut out,
-                    &SC025,
+                    &SCR025,
                     stage.line,
                     format!(
                         "the stage name `{alias}` is already used by the stage on line {}: \
@@ -522,7 +519,7 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
             if untagged(image) {
                 push(
                     &mut out,
-                    &SC029,
+                    &SCR029,
                     stage.line,
                     format!(
                         "`FROM {image}` has no tag, so it means `{image}:latest`: whatever the \
@@ -537,7 +534,7 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
         findings.append(&mut out);
 
         // The RUN before the current instruction, if the instruction before
-        // it (comments aside) was a RUN: SC030.
+        // it (comments aside) was a RUN: SCR030.
         let mut previous_run: Option<PreviousRun> = None;
         let mut state = match info.base {
             Base::Stage(j) => {
@@ -564,7 +561,7 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
                         Some(previous) if consolidable(&previous, &this) => {
                             push(
                                 &mut out,
-                                &SC030,
+                                &SCR030,
                                 line,
                                 format!(
                                     "this RUN follows the RUN on line {}: each RUN is a layer \
@@ -608,7 +605,7 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
                     if info.shell_less {
                         push(
                             &mut out,
-                            &SC022,
+                            &SCR022,
                             line,
                             format!(
                                 "RUN in a stage built from `{}`, which has no shell and no \
@@ -629,7 +626,7 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
                     if info.shell_less {
                         push(
                             &mut out,
-                            &SC021,
+                            &SCR021,
                             line,
                             format!(
                                 "`{keyword} {}` is in shell form, which runs `/bin/sh -c`, and \
@@ -643,7 +640,7 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
                     } else {
                         push(
                             &mut out,
-                            &SC020,
+                            &SCR020,
                             line,
                             format!(
                                 "`{keyword} {}` is in shell form: `/bin/sh` becomes PID 1 and \
@@ -658,7 +655,7 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
                 InstructionKind::Healthcheck(Some(Command::Shell(text))) if info.shell_less => {
                     push(
                         &mut out,
-                        &SC021,
+                        &SCR021,
                         line,
                         format!(
                             "`HEALTHCHECK CMD {}` is in shell form, which runs `/bin/sh -c`, \
@@ -674,7 +671,7 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
                     if let Some(source) = local_non_archive(copy) {
                         push(
                             &mut out,
-                            &SC019,
+                            &SCR019,
                             line,
                             format!(
                                 "`ADD {source}` copies a local file or folder, which is what COPY \
@@ -694,7 +691,7 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
                 InstructionKind::Workdir(path) if !absolute_workdir(path) => {
                         push(
                             &mut out,
-                            &SC026,
+                            &SCR026,
                             line,
                             format!(
                                 "`WORKDIR {}` is relative to the previous WORKDIR, which the \
@@ -706,7 +703,7 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
                 }
                 InstructionKind::Maintainer(name) => push(
                     &mut out,
-                    &SC027,
+                    &SCR027,
                     line,
                     format!(
                         "MAINTAINER is deprecated; write `LABEL org.opencontainers.image.authors=\"{}\"`",
@@ -725,7 +722,7 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
 }
 
 /// Whether a `FROM` image (not `scratch`, not a stage) has neither a tag
-/// nor a digest (SC029). A reference with a variable cannot be known and is
+/// nor a digest (SCR029). A reference with a variable cannot be known and is
 /// not reported; one that does not parse is left to Docker's own error.
 fn untagged(image: &str) -> bool {
     if image.contains('$') {
@@ -734,7 +731,7 @@ fn untagged(image: &str) -> bool {
     ImageRef::parse(image).is_ok_and(|image| image.tag().is_none() && image.digest().is_none())
 }
 
-/// What SC030 remembers of a `RUN`.
+/// What SCR030 remembers of a `RUN`.
 #[derive(Debug, Clone)]
 struct PreviousRun {
     /// The line of the latest `RUN` of the sequence.
@@ -772,7 +769,7 @@ fn command_count(run: &Run, shell: &[String]) -> Option<usize> {
     )
 }
 
-/// Whether two consecutive `RUN`s are worth one (SC030), as hadolint's
+/// Whether two consecutive `RUN`s are worth one (SCR030), as hadolint's
 /// DL3059 decides: the same flags, and one command in each. (DL3059's source
 /// says "at most two", but it counts every command twice, once for the
 /// redirection node ShellCheck wraps it in and once for the command itself,
@@ -790,7 +787,7 @@ fn consolidable(previous: &PreviousRun, this: &PreviousRun) -> bool {
 /// use stagecraft_rules::dockerfile::{lint, Options};
 ///
 /// let findings = lint("FROM scratch\nRUN echo hi\n", &Options::default()).unwrap();
-/// assert_eq!(findings[0].rule.id, "SC022");
+/// assert_eq!(findings[0].rule.id, "SCR022");
 /// assert_eq!(lint("FROM a\nFOO\n", &Options::default()).unwrap_err().line, 2);
 /// ```
 pub fn lint(
@@ -853,7 +850,7 @@ fn check_run_text(
     } = match run_facts(text, ctx) {
         Ok(facts) => facts,
         Err(error) => {
-            report(&SC028, format!("the shell cannot read this RUN: {error}"));
+            report(&SCR028, format!("the shell cannot read this RUN: {error}"));
             return;
         }
     };
@@ -869,7 +866,7 @@ fn check_run_text(
         reported.push(cleanup.manager);
         let snippet = crate::rules::snippet(text, cleanup.span);
         report(
-            &SC008,
+            &SCR008,
             format!(
                 "`{snippet}` removes what `{}` left in the RUN on line {install_line}, but \
                  that RUN's layer already holds the files: deleting them here frees nothing \
@@ -906,7 +903,7 @@ fn check_copy_from(
     match resolve_copy_from(df, index, from) {
         CopyFrom::Stage(_) | CopyFrom::Image => {}
         CopyFrom::Own => report(
-            &SC024,
+            &SCR024,
             format!(
                 "`COPY --from={from}` names the stage it is in: a stage cannot copy from itself \
                  (Docker reports a circular dependency); copy from the earlier stage that made \
@@ -914,7 +911,7 @@ fn check_copy_from(
             ),
         ),
         CopyFrom::Later(j) => report(
-            &SC023,
+            &SCR023,
             format!(
                 "`COPY --from={from}` names the stage on line {}, which comes later: it is not \
                  built yet at this point; move that stage above this one",
@@ -922,7 +919,7 @@ fn check_copy_from(
             ),
         ),
         CopyFrom::BadIndex => report(
-            &SC023,
+            &SCR023,
             format!(
                 "`COPY --from={from}` names stage number {from}, but only stages 0 to {} come \
                  before this one; use an earlier stage's index or, better, its name",
@@ -930,7 +927,7 @@ fn check_copy_from(
             ),
         ),
         CopyFrom::Unknown => report(
-            &SC023,
+            &SCR023,
             format!(
                 "`COPY --from={from}` names no earlier stage, so Docker pulls an image called \
                  `{from}` (a typo becomes `pull access denied`, or somebody else's image); name \
@@ -1029,18 +1026,18 @@ mod tests {
     #[test]
     fn stage_kinds_follow_the_target_and_its_ancestors() {
         let text = "FROM debian:12 AS base\nRUN pip install a\nFROM base AS build\nRUN pip install b\nFROM base\nCOPY --from=build /a /a\n";
-        assert_eq!(found(text), [(2, "SC009", Error), (4, "SC009", Warning)]);
+        assert_eq!(found(text), [(2, "SCR009", Error), (4, "SCR009", Warning)]);
         let build = Options {
             target: Some("BUILD".to_owned()),
         };
         assert_eq!(
             found_with(text, &build),
-            [(2, "SC009", Error), (4, "SC009", Error)]
+            [(2, "SCR009", Error), (4, "SCR009", Error)]
         );
         // A stage nobody uses is build-only too.
         assert_eq!(
             found("FROM debian:12 AS unused\nRUN pip install a\nFROM debian:12\n"),
-            [(2, "SC009", Warning)]
+            [(2, "SCR009", Warning)]
         );
     }
 
@@ -1064,7 +1061,7 @@ mod tests {
         );
         assert_eq!(
             found("FROM debian:12\nRUN curl -fsSL x | sh\n"),
-            [(2, "SC017", Warning)]
+            [(2, "SCR017", Warning)]
         );
         assert_eq!(
             found("FROM debian:12\nSHELL [\"/bin/bash\", \"-eo\", \"pipefail\", \"-c\"]\nRUN curl -fsSL x | sh\n"),
@@ -1080,21 +1077,25 @@ mod tests {
     #[test]
     fn cleanup_in_a_later_run() {
         let text = "FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends x\nRUN echo\nRUN rm -rf /var/lib/apt/lists/*\n";
-        // Three RUNs in a row; the last two are single commands: SC030.
+        // Three RUNs in a row; the last two are single commands: SCR030.
         assert_eq!(
             found(text),
-            [(2, "SC003", Error), (4, "SC008", Error), (4, "SC030", Info)]
+            [
+                (2, "SCR003", Error),
+                (4, "SCR008", Error),
+                (4, "SCR030", Info)
+            ]
         );
         // In a stage built FROM the installing one too.
         let text =
             "FROM debian:12 AS base\nRUN apk add x\nFROM base\nRUN rm -rf /var/cache/apk/*\n";
-        assert_eq!(found(text), [(2, "SC011", Error), (4, "SC008", Error)]);
-        // A cleanup after a clean install frees nothing but costs nothing: no SC008.
+        assert_eq!(found(text), [(2, "SCR011", Error), (4, "SCR008", Error)]);
+        // A cleanup after a clean install frees nothing but costs nothing: no SCR008.
         let text = format!("FROM debian:12\n{APT}\nRUN rm -rf /var/lib/apt/lists/*\n");
         assert_eq!(found(&text), []);
         // apt-get update alone, cleaned later.
         let text = "FROM debian:12\nRUN apt-get update\nRUN apt-get install -y --no-install-recommends x && rm -rf /var/lib/apt/lists/*\n";
-        assert_eq!(found(text), [(2, "SC002", Error), (3, "SC001", Error)]);
+        assert_eq!(found(text), [(2, "SCR002", Error), (3, "SCR001", Error)]);
     }
 
     #[test]
@@ -1103,21 +1104,21 @@ mod tests {
         assert_eq!(
             found(text),
             [
-                (2, "SC022", Error),
-                (3, "SC021", Error),
-                (5, "SC021", Error)
+                (2, "SCR022", Error),
+                (3, "SCR021", Error),
+                (5, "SCR021", Error)
             ]
         );
         let text = "FROM gcr.io/distroless/static:nonroot AS rt\nFROM rt\nCMD app\n";
-        assert_eq!(found(text), [(3, "SC021", Error)]);
+        assert_eq!(found(text), [(3, "SCR021", Error)]);
         assert_eq!(
             found("FROM gcr.io/distroless/base:debug\nRUN echo\nCMD app\n"),
-            [(3, "SC020", Warning)]
+            [(3, "SCR020", Warning)]
         );
         // A build-only shell-form CMD hardly matters.
         assert_eq!(
             found("FROM debian:12 AS a\nCMD app\nFROM debian:12\n"),
-            [(2, "SC020", Info)]
+            [(2, "SCR020", Info)]
         );
     }
 
@@ -1127,11 +1128,11 @@ mod tests {
         assert_eq!(
             found(text),
             [
-                (2, "SC024", Error),
-                (3, "SC023", Error),
-                (4, "SC023", Error),
-                (6, "SC024", Error),
-                (7, "SC023", Error)
+                (2, "SCR024", Error),
+                (3, "SCR023", Error),
+                (4, "SCR023", Error),
+                (6, "SCR024", Error),
+                (7, "SCR023", Error)
             ]
         );
     }
@@ -1142,43 +1143,52 @@ mod tests {
         assert_eq!(
             found(text),
             [
-                (2, "SC025", Error),
-                (3, "SC026", Warning),
-                (7, "SC027", Warning),
-                (8, "SC019", Warning),
-                (11, "SC019", Warning)
+                (2, "SCR025", Error),
+                (3, "SCR026", Warning),
+                (7, "SCR027", Warning),
+                (8, "SCR019", Warning),
+                (11, "SCR019", Warning)
             ]
         );
     }
 
     #[test]
     fn suppressions() {
-        let text = "# hadolint global ignore=DL3000\nFROM debian:12\n# stagecraft ignore=SC001\n# hadolint ignore=DL3009,DL3015\nRUN apt-get install -y x\nWORKDIR app\n";
+        let text = "# hadolint global ignore=DL3000\nFROM debian:12\n# stagecraft ignore=SCR001\n# hadolint ignore=DL3009,DL3015\nRUN apt-get install -y x\nWORKDIR app\n";
         assert_eq!(found(text), []);
+    }
+
+    #[test]
+    fn legacy_ids_still_suppress_for_one_release() {
+        // Ids were `SC003` until they moved out of ShellCheck's namespace.
+        let text = "FROM debian:12\n# stagecraft ignore=SC003,sc006\nRUN apt-get update && apt-get install -y x\n";
+        assert_eq!(found(text), []);
+        let text = "# hadolint global ignore=SC003\nFROM debian:12\nRUN apt-get update && apt-get install -y x\n";
+        assert_eq!(found(text), [(3, "SCR006", Error)]);
     }
 
     #[test]
     fn heredoc_runs_are_analysed() {
         let text = "FROM debian:12\nRUN <<EOF\nset -eux\napt-get update\napt-get install -y --no-install-recommends x\nEOF\n";
-        assert_eq!(found(text), [(2, "SC003", Error)]);
+        assert_eq!(found(text), [(2, "SCR003", Error)]);
         let text = "FROM debian:12\nRUN cat <<EOF > /etc/x && pip install a\nline\nEOF\n";
-        assert_eq!(found(text), [(2, "SC009", Error)]);
+        assert_eq!(found(text), [(2, "SCR009", Error)]);
         let text =
             "FROM debian:12\nRUN <<EOF\n#!/usr/bin/env python3\nprint('pip install x')\nEOF\n";
         assert_eq!(found(text), []);
         let text = "FROM debian:12\nRUN bash <<EOF\npip install x\nEOF\n";
-        assert_eq!(found(text), [(2, "SC009", Error)]);
+        assert_eq!(found(text), [(2, "SCR009", Error)]);
     }
 
     #[test]
     fn exec_form_run_and_unparsable_run() {
         assert_eq!(
             found("FROM debian:12\nRUN [\"pip\", \"install\", \"a b\"]\n"),
-            [(2, "SC009", Error)]
+            [(2, "SCR009", Error)]
         );
         assert_eq!(
             found("FROM debian:12\nRUN echo 'oops\n"),
-            [(2, "SC028", Error)]
+            [(2, "SCR028", Error)]
         );
     }
 
@@ -1188,20 +1198,20 @@ mod tests {
         assert_eq!(
             found(text),
             [
-                (2, "SC029", Warning),
-                (7, "SC029", Warning),
-                (8, "SC029", Warning)
+                (2, "SCR029", Warning),
+                (7, "SCR029", Warning),
+                (8, "SCR029", Warning)
             ]
         );
         // Build-only stages too; a later stage's name is an image (Docker reads it so).
         assert_eq!(
             found("FROM build AS x\nFROM alpine:3.20 AS build\n"),
-            [(1, "SC029", Warning)]
+            [(1, "SCR029", Warning)]
         );
         // Both suppressions work on the FROM line.
         assert_eq!(
             found(
-                "# hadolint ignore=DL3006\nFROM ubuntu\n# stagecraft ignore=SC029\nFROM alpine\n"
+                "# hadolint ignore=DL3006\nFROM ubuntu\n# stagecraft ignore=SCR029\nFROM alpine\n"
             ),
             []
         );
@@ -1213,35 +1223,39 @@ mod tests {
         let text = "FROM debian:12\nRUN a\n# why\nRUN b\nWORKDIR /x\nRUN d\nENV X=1\nRUN e\n\nRUN f\nRUN g\n";
         assert_eq!(
             found(text),
-            [(4, "SC030", Info), (10, "SC030", Info), (11, "SC030", Info)]
+            [
+                (4, "SCR030", Info),
+                (10, "SCR030", Info),
+                (11, "SCR030", Info)
+            ]
         );
         // More than one command in either RUN: deliberate, as hadolint reads it.
         assert_eq!(found("FROM debian:12\nRUN a && b\nRUN d\n"), []);
         assert_eq!(found("FROM debian:12\nRUN a\nRUN b || c\n"), []);
         assert_eq!(
             found("FROM debian:12\nRUN a\nRUN sh -c 'b; c'\nRUN d\n"),
-            [(3, "SC030", Info), (4, "SC030", Info)]
+            [(3, "SCR030", Info), (4, "SCR030", Info)]
         );
         // After a chain, two single commands count again.
         assert_eq!(
             found("FROM debian:12\nRUN a && b && c\nRUN d\nRUN e\n"),
-            [(4, "SC030", Info)]
+            [(4, "SCR030", Info)]
         );
         // Different flags (a cache mount, the network): not merged.
         let text = "FROM debian:12\nRUN --mount=type=cache,target=/root/.cache/pip pip install a\nRUN echo\nRUN --network=none make\nRUN --network=none make install\n";
-        assert_eq!(found(text), [(5, "SC030", Info)]);
+        assert_eq!(found(text), [(5, "SCR030", Info)]);
         // A new stage starts afresh; exec form counts; build-only stages are info too.
         let text =
             "FROM debian:12 AS build\nRUN [\"make\"]\nRUN make install\nFROM debian:12\nRUN a\n";
-        assert_eq!(found(text), [(3, "SC030", Info)]);
-        // Shell-less stages have SC022 instead; unreadable RUNs SC028 only.
+        assert_eq!(found(text), [(3, "SCR030", Info)]);
+        // Shell-less stages have SCR022 instead; unreadable RUNs SCR028 only.
         assert_eq!(
             found("FROM scratch\nRUN a\nRUN b\n"),
-            [(2, "SC022", Error), (3, "SC022", Error)]
+            [(2, "SCR022", Error), (3, "SCR022", Error)]
         );
         assert_eq!(
             found("FROM debian:12\nRUN echo 'oops\nRUN b\n"),
-            [(2, "SC028", Error)]
+            [(2, "SCR028", Error)]
         );
         // Suppressed like any rule, by either code.
         assert_eq!(

@@ -16,7 +16,7 @@
 //! )
 //! .unwrap();
 //! let found: Vec<_> = findings.iter().map(|f| (f.line, f.rule.id)).collect();
-//! assert_eq!(found, [(2, "SC003"), (2, "SC006"), (3, "SC020")]);
+//! assert_eq!(found, [(2, "SCR003"), (2, "SCR006"), (3, "SCR020")]);
 //! ```
 
 pub mod check;

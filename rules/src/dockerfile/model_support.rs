@@ -31,8 +31,8 @@
 //! The list is complete on its own (it does not rely on the rules, which a
 //! `# stagecraft ignore=` comment can silence). Where a rule of
 //! [`check_dockerfile`](super::check_dockerfile) says the same thing (a
-//! `RUN` in a shell-less stage and SC022, `COPY --from` an unknown stage and
-//! SC023, ...), [`ModelProblem::covered_by`] names it, so that a caller
+//! `RUN` in a shell-less stage and SCR022, `COPY --from` an unknown stage and
+//! SCR023, ...), [`ModelProblem::covered_by`] names it, so that a caller
 //! reporting both shows it once.
 //!
 //! Comments and the `# syntax=`/`# escape=` parser directives are not part of
@@ -57,7 +57,7 @@
 use std::fmt;
 
 use crate::accept::{accept_run, Rejection};
-use crate::catalogue::{SC021, SC022, SC023, SC024, SC025};
+use crate::catalogue::{SCR021, SCR022, SCR023, SCR024, SCR025};
 use crate::dockerfile::check::{stages, Options, StageInfo};
 use crate::dockerfile::parse::{Command, Copy, Dockerfile, Instruction, InstructionKind};
 use crate::image_ref::ImageRef;
@@ -72,7 +72,7 @@ pub struct ModelProblem {
     /// What it is.
     pub kind: ModelProblemKind,
     /// The rule of [`check_dockerfile`](super::check_dockerfile) whose
-    /// error on the same line says the same thing (e.g. `SC022` for a `RUN`
+    /// error on the same line says the same thing (e.g. `SCR022` for a `RUN`
     /// in a shell-less stage), so that a caller that reports both can show
     /// it once. `None` when no rule covers it.
     pub covered_by: Option<&'static str>,
@@ -321,7 +321,7 @@ pub fn model_problems(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
                             first.line
                         ),
                     ),
-                    covered_by: Some(SC025.id),
+                    covered_by: Some(SCR025.id),
                 });
             } else if let Some((name, _)) = images.iter().find(|(name, path)| {
                 name.eq_ignore_ascii_case(alias) || path.eq_ignore_ascii_case(alias)
@@ -597,7 +597,7 @@ fn check_in_stage(
                 );
             }
             if info.shell_less {
-                covered(needs_shell("`RUN`"), Some(SC022.id));
+                covered(needs_shell("`RUN`"), Some(SCR022.id));
             } else if let Some(text) = run_text(source, df.escape, instruction) {
                 if let Err(rejection) = accept_run(&text) {
                     covered(ModelProblemKind::RunRefused(rejection), None);
@@ -605,15 +605,15 @@ fn check_in_stage(
             }
         }
         InstructionKind::Cmd(Command::Shell(_)) if info.shell_less => {
-            covered(needs_shell("a shell-form `CMD`"), Some(SC021.id));
+            covered(needs_shell("a shell-form `CMD`"), Some(SCR021.id));
         }
         InstructionKind::Entrypoint(Command::Shell(_)) if info.shell_less => {
-            covered(needs_shell("a shell-form `ENTRYPOINT`"), Some(SC021.id));
+            covered(needs_shell("a shell-form `ENTRYPOINT`"), Some(SCR021.id));
         }
         InstructionKind::Healthcheck(Some(Command::Shell(_))) if info.shell_less => {
             covered(
                 needs_shell("a shell-form `HEALTHCHECK CMD`"),
-                Some(SC021.id),
+                Some(SCR021.id),
             );
         }
         InstructionKind::Shell(_) if info.shell_less => {
@@ -700,13 +700,13 @@ fn check_copy_from(
         return;
     }
     if named(&df.stages[index]) {
-        push(not_a_stage("its own stage"), Some(SC024.id));
+        push(not_a_stage("its own stage"), Some(SCR024.id));
     } else if df.stages[index + 1..].iter().any(named) {
-        push(not_a_stage("a later stage"), Some(SC023.id));
+        push(not_a_stage("a later stage"), Some(SCR023.id));
     } else if let Ok(number) = from.parse::<usize>() {
-        let rule = (number >= index).then_some(SC023.id);
+        let rule = (number >= index).then_some(SCR023.id);
         let rule = if number == index {
-            Some(SC024.id)
+            Some(SCR024.id)
         } else {
             rule
         };
@@ -714,7 +714,7 @@ fn check_copy_from(
     } else if from.contains([':', '@', '/', '$']) {
         push(not_a_stage("an image"), None);
     } else {
-        push(not_a_stage("no stage of this Dockerfile"), Some(SC023.id));
+        push(not_a_stage("no stage of this Dockerfile"), Some(SCR023.id));
     }
 }
 
@@ -878,12 +878,12 @@ mod tests {
         );
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].0, 2);
-        assert!(found[0].1.contains("SC003"), "{}", found[0].1);
-        // RUN in scratch: SC022 says the same, and is named.
+        assert!(found[0].1.contains("SCR003"), "{}", found[0].1);
+        // RUN in scratch: SCR022 says the same, and is named.
         let text = "FROM scratch\nRUN apt-get install x\n";
         let found = model_problems(text, &parse(text).unwrap());
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].covered_by, Some("SC022"));
+        assert_eq!(found[0].covered_by, Some("SCR022"));
     }
 
     #[test]

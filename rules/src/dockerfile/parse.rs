@@ -16,7 +16,7 @@
 //! * **instruction flags** (`--mount=...`, `--from`, `--chown`, `--chmod`,
 //!   `--link`, `--platform`, `--network`, any `--name[=value]`);
 //! * `FROM [--platform=...] image [AS name]`, `ARG`s before the first `FROM`;
-//! * **inline suppressions**: a comment line `# stagecraft ignore=SC012,SC003`
+//! * **inline suppressions**: a comment line `# stagecraft ignore=SCR012,SCR003`
 //!   or `# hadolint ignore=DL3009` right before an instruction (only comment
 //!   lines between them) is attached to it; `# stagecraft global ignore=...`
 //!   and `# hadolint global ignore=...` anywhere apply to the whole file.
@@ -126,7 +126,7 @@ pub struct Instruction {
     /// The parsed arguments.
     pub kind: InstructionKind,
     /// Codes of suppression comments attached to the instruction
-    /// (`SC012`, `DL3009`, ...).
+    /// (`SCR012`, `DL3009`, ...).
     pub ignores: Vec<String>,
 }
 
@@ -745,7 +745,7 @@ fn directive(line: &str) -> Option<(String, String)> {
 
 /// A suppression comment body (after `#`): `(global, codes)`.
 ///
-/// `stagecraft ignore=SC003,SC012`, `hadolint ignore=DL3009`,
+/// `stagecraft ignore=SCR003,SCR012`, `hadolint ignore=DL3009`,
 /// `hadolint global ignore=DL3006`.
 fn suppression(comment: &str) -> Option<(bool, Vec<String>)> {
     let comment = comment.trim();
@@ -1324,11 +1324,11 @@ mod tests {
     #[test]
     fn suppressions_attach_to_the_next_instruction() {
         let df = parse(
-            "# hadolint global ignore=DL3006\nFROM a\n# stagecraft ignore=SC003, SC012\n# hadolint ignore=DL3009\nRUN x\n# stagecraft ignore=SC001\n\nRUN y\n",
+            "# hadolint global ignore=DL3006\nFROM a\n# stagecraft ignore=SCR003, SCR012\n# hadolint ignore=DL3009\nRUN x\n# stagecraft ignore=SCR001\n\nRUN y\n",
         )
         .unwrap();
         assert_eq!(df.global_ignores, ["DL3006"]);
-        assert_eq!(df.stages[0].instructions[0].ignores, ["SC003", "DL3009"]);
+        assert_eq!(df.stages[0].instructions[0].ignores, ["SCR003", "DL3009"]);
         assert!(df.stages[0].instructions[1].ignores.is_empty());
     }
 

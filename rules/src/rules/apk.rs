@@ -6,8 +6,8 @@ use crate::check::{Finding, Manager, RunContext};
 use crate::shell::SimpleCommand;
 
 /// `apk add` without `--no-cache`.
-pub static SC011: Rule = Rule {
-    id: "SC011",
+pub static SCR011: Rule = Rule {
+    id: "SCR011",
     summary: "`apk add` needs `--no-cache`",
     why: "Without `--no-cache`, apk writes the repository indexes (APKINDEX, a few MB per \
           repository) into /var/cache/apk, in this layer; removing them in a later RUN frees \
@@ -44,11 +44,19 @@ pub(crate) fn events(command: &SimpleCommand) -> Vec<(Manager, Action)> {
 }
 
 pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Finding>) {
-    missing_cleanup(analysis, ctx, Manager::Apk, &SC011, CACHE, out, |snippet| {
-        format!(
+    missing_cleanup(
+        analysis,
+        ctx,
+        Manager::Apk,
+        &SCR011,
+        CACHE,
+        out,
+        |snippet| {
+            format!(
             "`{snippet}` has no `--no-cache`: apk keeps the repository indexes in /var/cache/apk, \
              in this layer; use `apk add --no-cache` (or end this RUN with \
              `&& rm -rf /var/cache/apk/*`)"
         )
-    });
+        },
+    );
 }

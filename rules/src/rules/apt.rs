@@ -6,8 +6,8 @@ use crate::check::{Finding, Manager, RunContext};
 use crate::shell::{SimpleCommand, Word};
 
 /// `apt-get install` without `apt-get update` before it in the same `RUN`.
-pub static SC001: Rule = Rule {
-    id: "SC001",
+pub static SCR001: Rule = Rule {
+    id: "SCR001",
     summary: "`apt-get install` needs `apt-get update` earlier in the same RUN",
     why: "Without `apt-get update` in the same RUN, the install reads the package lists of an \
           earlier layer: either that layer kept the lists (tens of MB that ship in the image), or \
@@ -21,8 +21,8 @@ pub static SC001: Rule = Rule {
 };
 
 /// `apt-get update` in a `RUN` that installs nothing.
-pub static SC002: Rule = Rule {
-    id: "SC002",
+pub static SCR002: Rule = Rule {
+    id: "SCR002",
     summary: "`apt-get update` in a RUN that installs nothing",
     why: "The lists `apt-get update` downloads (/var/lib/apt/lists, tens of MB) stay in this \
           layer, and the layer is cached: a later RUN's `apt-get install` then uses lists as old \
@@ -35,8 +35,8 @@ pub static SC002: Rule = Rule {
 };
 
 /// `apt-get install` without `rm -rf /var/lib/apt/lists/*` after it.
-pub static SC003: Rule = Rule {
-    id: "SC003",
+pub static SCR003: Rule = Rule {
+    id: "SCR003",
     summary: "remove /var/lib/apt/lists/* after `apt-get install` in the same RUN",
     why: "The package lists under /var/lib/apt/lists (tens of MB) are written into the layer of \
           the RUN that ran `apt-get update`; deleting them in a later RUN only hides them, the \
@@ -49,8 +49,8 @@ pub static SC003: Rule = Rule {
 };
 
 /// Lists removed before the install that needs them.
-pub static SC004: Rule = Rule {
-    id: "SC004",
+pub static SCR004: Rule = Rule {
+    id: "SCR004",
     summary: "/var/lib/apt/lists removed before `apt-get install` in the same RUN",
     why: "The install needs the lists: removed before it (with no `apt-get update` in between), \
           the install fails with `Unable to locate package`; and the cleanup meant to keep the \
@@ -63,8 +63,8 @@ pub static SC004: Rule = Rule {
 };
 
 /// `apt-get install` without `-y`.
-pub static SC005: Rule = Rule {
-    id: "SC005",
+pub static SCR005: Rule = Rule {
+    id: "SCR005",
     summary: "`apt-get install` needs `-y`",
     why: "A build has no terminal to answer `Do you want to continue? [Y/n]`: without `-y` \
           apt-get aborts as soon as the install would take more disk space or pull dependencies, \
@@ -76,8 +76,8 @@ pub static SC005: Rule = Rule {
 };
 
 /// `apt-get install` without `--no-install-recommends`.
-pub static SC006: Rule = Rule {
-    id: "SC006",
+pub static SCR006: Rule = Rule {
+    id: "SCR006",
     summary: "`apt-get install` should use `--no-install-recommends`",
     why: "By default apt also installs every recommended package: documentation, helpers, often \
           whole toolchains, routinely doubling the bytes the RUN adds to the layer, none of which \
@@ -89,8 +89,8 @@ pub static SC006: Rule = Rule {
 };
 
 /// `apt` instead of `apt-get` in a script.
-pub static SC007: Rule = Rule {
-    id: "SC007",
+pub static SCR007: Rule = Rule {
+    id: "SCR007",
     summary: "use `apt-get` (or `apt-cache`) instead of `apt` in a RUN",
     why: "`apt` is the interactive front end: its command line and output are not stable for \
           scripts (it warns so itself), and its defaults (progress bars, pager) differ from \
@@ -246,7 +246,7 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
         match event.action {
             Action::IndexUpdate { .. } if !has_install && !lists_mounted => {
                 out.push(analysis.finding(
-                    &SC002,
+                    &SCR002,
                     ctx,
                     span,
                     format!(
@@ -263,7 +263,7 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
                     .any(|e| e.index < index && matches!(e.action, Action::IndexUpdate { .. }));
                 if !updated_before {
                     out.push(analysis.finding(
-                        &SC001,
+                        &SCR001,
                         ctx,
                         span,
                         format!(
@@ -276,7 +276,7 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
                 }
                 if !lists_mounted && !analysis.cleaned_after(Manager::Apt, index) {
                     out.push(analysis.finding(
-                        &SC003,
+                        &SCR003,
                         ctx,
                         span,
                         format!(
@@ -300,7 +300,7 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
                         && last_update.is_none_or(|update| e.index > update)
                 }) {
                     out.push(analysis.finding(
-                        &SC004,
+                        &SCR004,
                         ctx,
                         analysis.span(cleanup.index),
                         format!(
@@ -324,7 +324,7 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
         let snippet = analysis.snippet(index);
         if call.tool == "apt" {
             out.push(analysis.finding(
-                &SC007,
+                &SCR007,
                 ctx,
                 span,
                 format!(
@@ -335,7 +335,7 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
         }
         if prompts(call.subcommand) && !assumes_yes(call.args) {
             out.push(analysis.finding(
-                &SC005,
+                &SCR005,
                 ctx,
                 span,
                 format!(
@@ -347,7 +347,7 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
         }
         if call.subcommand == "install" && !no_recommends(call.args) {
             out.push(analysis.finding(
-                &SC006,
+                &SCR006,
                 ctx,
                 span,
                 format!(

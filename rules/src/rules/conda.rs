@@ -6,8 +6,8 @@ use crate::check::{Finding, Manager, RunContext};
 use crate::shell::SimpleCommand;
 
 /// conda install/create without `conda clean -a` after it.
-pub static SC010: Rule = Rule {
-    id: "SC010",
+pub static SCR010: Rule = Rule {
+    id: "SCR010",
     summary: "`conda install`/`create` needs `conda clean -afy` after it in the same RUN",
     why: "conda, mamba and micromamba keep every downloaded package tarball and its extracted \
           copy in the package cache (/opt/conda/pkgs, $MAMBA_ROOT_PREFIX/pkgs): commonly hundreds \
@@ -79,7 +79,7 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
         analysis,
         ctx,
         Manager::Conda,
-        &SC010,
+        &SCR010,
         CACHE,
         out,
         |snippet| {

@@ -5,8 +5,8 @@
 use crate::catalogue::{Rule, Severity};
 
 /// `ADD` of a local file or directory that is not an archive.
-pub static SC019: Rule = Rule {
-    id: "SC019",
+pub static SCR019: Rule = Rule {
+    id: "SCR019",
     summary: "use COPY instead of ADD for local files and folders",
     why: "ADD also fetches URLs and unpacks local tar archives: for a plain file or folder it \
           does what COPY does, but a reader (and a later edit that renames a file to `.tar.gz`) \
@@ -19,8 +19,8 @@ pub static SC019: Rule = Rule {
 };
 
 /// Shell-form `CMD`/`ENTRYPOINT` in a stage that has a shell.
-pub static SC020: Rule = Rule {
-    id: "SC020",
+pub static SCR020: Rule = Rule {
+    id: "SCR020",
     summary: "use the exec (JSON) form for CMD and ENTRYPOINT",
     why: "The shell form runs the program as a child of `/bin/sh -c`: the shell is PID 1, does \
           not forward SIGTERM, so `docker stop` waits 10 s and kills the program without a \
@@ -34,8 +34,8 @@ pub static SC020: Rule = Rule {
 };
 
 /// Shell-form `CMD`/`ENTRYPOINT`/`HEALTHCHECK CMD` in a shell-less stage.
-pub static SC021: Rule = Rule {
-    id: "SC021",
+pub static SCR021: Rule = Rule {
+    id: "SCR021",
     summary: "a shell-less (scratch/distroless) stage needs the exec form for CMD, ENTRYPOINT and HEALTHCHECK",
     why: "The shell form runs `/bin/sh -c \"...\"`, and a `scratch` or distroless image has no \
           /bin/sh: the container fails to start with `exec: \"/bin/sh\": stat /bin/sh: no such \
@@ -48,8 +48,8 @@ pub static SC021: Rule = Rule {
 };
 
 /// `RUN` in a shell-less stage.
-pub static SC022: Rule = Rule {
-    id: "SC022",
+pub static SCR022: Rule = Rule {
+    id: "SCR022",
     summary: "no RUN in a shell-less (scratch/distroless) stage",
     why: "A shell-form RUN executes `/bin/sh -c`, and an exec-form RUN needs its program in the \
           image; a `scratch` or distroless stage has neither a shell nor tools, so the build \
@@ -62,8 +62,8 @@ pub static SC022: Rule = Rule {
 };
 
 /// `COPY --from` a stage that does not exist or comes later.
-pub static SC023: Rule = Rule {
-    id: "SC023",
+pub static SCR023: Rule = Rule {
+    id: "SCR023",
     summary: "COPY --from must name an earlier stage (or an image with a tag)",
     why: "`--from` names a stage defined before this one, a stage index, or an image: a name \
           that matches no earlier stage is pulled as an image from the registry (a typo \
@@ -77,8 +77,8 @@ pub static SC023: Rule = Rule {
 };
 
 /// `COPY --from` the stage it is in.
-pub static SC024: Rule = Rule {
-    id: "SC024",
+pub static SCR024: Rule = Rule {
+    id: "SCR024",
     summary: "COPY --from cannot name its own stage",
     why: "A stage cannot copy from itself: it is not finished when the COPY runs, so Docker \
           reports a circular dependency and the build fails.",
@@ -90,8 +90,8 @@ pub static SC024: Rule = Rule {
 };
 
 /// Two stages with the same name.
-pub static SC025: Rule = Rule {
-    id: "SC025",
+pub static SCR025: Rule = Rule {
+    id: "SCR025",
     summary: "stage names (FROM ... AS name) must be unique",
     why: "`COPY --from=name`, `FROM name` and `--target name` must say which stage they mean; \
           Docker refuses a Dockerfile whose stage names repeat (names compare case-insensitively).",
@@ -102,8 +102,8 @@ pub static SC025: Rule = Rule {
 };
 
 /// `WORKDIR` with a relative path.
-pub static SC026: Rule = Rule {
-    id: "SC026",
+pub static SCR026: Rule = Rule {
+    id: "SCR026",
     summary: "use an absolute path in WORKDIR",
     why: "A relative WORKDIR is relative to the previous one, which the base image sets: when \
           the base image changes its WORKDIR, every later instruction silently runs somewhere \
@@ -116,8 +116,8 @@ pub static SC026: Rule = Rule {
 };
 
 /// `MAINTAINER`.
-pub static SC027: Rule = Rule {
-    id: "SC027",
+pub static SCR027: Rule = Rule {
+    id: "SCR027",
     summary: "MAINTAINER is deprecated: use a LABEL",
     why: "MAINTAINER has been deprecated since Docker 1.13; tools read the OCI label \
           `org.opencontainers.image.authors` instead.",
@@ -128,8 +128,8 @@ pub static SC027: Rule = Rule {
 };
 
 /// A `RUN` whose shell text cannot be parsed.
-pub static SC028: Rule = Rule {
-    id: "SC028",
+pub static SCR028: Rule = Rule {
+    id: "SCR028",
     summary: "the RUN command must be valid shell",
     why: "The stage's shell reads the RUN's text: an unterminated quote, an unclosed heredoc or \
           `&&` with nothing after it is a syntax error, and the build fails at this step \
@@ -141,8 +141,8 @@ pub static SC028: Rule = Rule {
 };
 
 /// `FROM` an image without a tag or digest.
-pub static SC029: Rule = Rule {
-    id: "SC029",
+pub static SCR029: Rule = Rule {
+    id: "SCR029",
     summary: "FROM an image needs a tag or a digest",
     why: "`FROM ubuntu` means `ubuntu:latest`, which is whatever the registry holds on the day \
           of the build: two builds of the same Dockerfile get different bases, a rebuild for a \
@@ -158,8 +158,8 @@ pub static SC029: Rule = Rule {
 };
 
 /// Consecutive `RUN` instructions that could be one.
-pub static SC030: Rule = Rule {
-    id: "SC030",
+pub static SCR030: Rule = Rule {
+    id: "SCR030",
     summary: "merge consecutive single-command RUN instructions",
     why: "Each RUN is a layer: a file written by one RUN and deleted by the next stays in the \
           first layer (the image carries it plus a whiteout), every layer costs a little \

@@ -4,8 +4,8 @@
 use crate::catalogue::{Rule, Severity};
 
 /// A cleanup in a later `RUN` than the install.
-pub static SC008: Rule = Rule {
-    id: "SC008",
+pub static SCR008: Rule = Rule {
+    id: "SCR008",
     summary: "clean up in the same RUN as the install, not in a later one",
     why: "Each RUN is a layer and layers only add: files an earlier RUN wrote (package lists, \
           caches) stay in that layer's bytes; deleting them in a later RUN hides them in the \

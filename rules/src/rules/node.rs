@@ -6,8 +6,8 @@ use crate::check::{Finding, Manager, RunContext};
 use crate::shell::SimpleCommand;
 
 /// `npm install` without `npm cache clean --force`.
-pub static SC015: Rule = Rule {
-    id: "SC015",
+pub static SCR015: Rule = Rule {
+    id: "SCR015",
     summary: "`npm install`/`ci` needs `npm cache clean --force` after it in the same RUN",
     why: "npm keeps a copy of every package tarball it fetched in its cache (~/.npm, /root/.npm \
           in a RUN), in this layer, next to the installed node_modules.",
@@ -19,8 +19,8 @@ pub static SC015: Rule = Rule {
 };
 
 /// `yarn install` without `yarn cache clean`.
-pub static SC016: Rule = Rule {
-    id: "SC016",
+pub static SCR016: Rule = Rule {
+    id: "SCR016",
     summary: "`yarn install` needs `yarn cache clean` after it in the same RUN",
     why: "yarn keeps every package it fetched in its global cache \
           (/usr/local/share/.cache/yarn for root with yarn 1), in this layer, next to the \
@@ -93,7 +93,7 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
             analysis,
             ctx,
             Manager::Npm,
-            &SC015,
+            &SCR015,
             NPM_CACHE,
             out,
             |snippet| {
@@ -110,7 +110,7 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
             analysis,
             ctx,
             Manager::Yarn,
-            &SC016,
+            &SCR016,
             YARN_CACHE,
             out,
             |snippet| {

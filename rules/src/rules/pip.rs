@@ -6,8 +6,8 @@ use crate::check::{Finding, Manager, RunContext};
 use crate::shell::{program_name, SimpleCommand, Word};
 
 /// `pip install` without `--no-cache-dir`.
-pub static SC009: Rule = Rule {
-    id: "SC009",
+pub static SCR009: Rule = Rule {
+    id: "SCR009",
     summary: "`pip install` needs `--no-cache-dir`",
     why: "pip keeps every downloaded wheel and every wheel it built in its cache \
           (~/.cache/pip, /root/.cache/pip in a RUN): often as many bytes as the installed \
@@ -101,11 +101,19 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
     if mounted {
         return;
     }
-    missing_cleanup(analysis, ctx, Manager::Pip, &SC009, CACHE, out, |snippet| {
-        format!(
+    missing_cleanup(
+        analysis,
+        ctx,
+        Manager::Pip,
+        &SCR009,
+        CACHE,
+        out,
+        |snippet| {
+            format!(
             "`{snippet}` has no `--no-cache-dir`: pip keeps the downloaded and built wheels in \
              /root/.cache/pip, in this layer; add `--no-cache-dir` (or `ENV PIP_NO_CACHE_DIR=1`, \
              or a cache mount on /root/.cache/pip)"
         )
-    });
+        },
+    );
 }

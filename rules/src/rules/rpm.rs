@@ -6,8 +6,8 @@ use crate::check::{Finding, Manager, RunContext};
 use crate::shell::SimpleCommand;
 
 /// `yum install` without `yum clean all`.
-pub static SC012: Rule = Rule {
-    id: "SC012",
+pub static SCR012: Rule = Rule {
+    id: "SCR012",
     summary: "`yum install` needs `yum clean all` after it in the same RUN",
     why: "yum keeps repository metadata and downloaded packages in /var/cache/yum (often 100+ \
           MB), in this layer; a clean in a later RUN frees nothing.",
@@ -19,8 +19,8 @@ pub static SC012: Rule = Rule {
 };
 
 /// `dnf`/`microdnf install` without `clean all`.
-pub static SC013: Rule = Rule {
-    id: "SC013",
+pub static SCR013: Rule = Rule {
+    id: "SCR013",
     summary: "`dnf`/`microdnf install` needs `dnf clean all` after it in the same RUN",
     why: "dnf and microdnf keep repository metadata and packages in /var/cache/dnf (microdnf: \
           /var/cache/yum), tens to hundreds of MB, in this layer; a clean in a later RUN frees \
@@ -33,8 +33,8 @@ pub static SC013: Rule = Rule {
 };
 
 /// `zypper install` without `zypper clean`.
-pub static SC014: Rule = Rule {
-    id: "SC014",
+pub static SCR014: Rule = Rule {
+    id: "SCR014",
     summary: "`zypper install` needs `zypper clean` after it in the same RUN",
     why: "zypper keeps repository metadata and packages in /var/cache/zypp, in this layer; a \
           clean in a later RUN frees nothing.",
@@ -141,7 +141,7 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
         analysis,
         ctx,
         Manager::Yum,
-        &SC012,
+        &SCR012,
         YUM_CACHE,
         out,
         |snippet| {
@@ -155,7 +155,7 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
         analysis,
         ctx,
         Manager::Dnf,
-        &SC013,
+        &SCR013,
         DNF_CACHE,
         out,
         |snippet| {
@@ -170,7 +170,7 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
         analysis,
         ctx,
         Manager::Zypper,
-        &SC014,
+        &SCR014,
         ZYPPER_CACHE,
         out,
         |snippet| {

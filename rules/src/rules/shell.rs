@@ -6,8 +6,8 @@ use crate::check::{Finding, RunContext};
 use crate::shell::Nesting;
 
 /// A pipe whose left side can fail, without `pipefail`.
-pub static SC017: Rule = Rule {
-    id: "SC017",
+pub static SCR017: Rule = Rule {
+    id: "SCR017",
     summary: "set `-o pipefail` before piping a command that can fail",
     why: "A pipeline's status is its last command's: in `curl -fsSL URL | tar -xz` a failed \
           download leaves the RUN successful, and the broken layer is cached and shipped.",
@@ -19,8 +19,8 @@ pub static SC017: Rule = Rule {
 };
 
 /// `cd` as a command.
-pub static SC018: Rule = Rule {
-    id: "SC018",
+pub static SCR018: Rule = Rule {
+    id: "SCR018",
     summary: "use WORKDIR instead of `cd`",
     why: "`cd` only lasts until the end of the RUN, so later instructions silently run elsewhere; \
           WORKDIR states the directory once and applies it to every instruction after it.",
@@ -57,7 +57,7 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
         if let Some(command) = failing {
             let name = command.program().unwrap_or("");
             out.push(analysis.finding(
-                &SC017,
+                &SCR017,
                 ctx,
                 pipeline.span,
                 format!(
@@ -75,7 +75,7 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
             continue;
         }
         out.push(analysis.finding(
-            &SC018,
+            &SCR018,
             ctx,
             command.span,
             format!(

@@ -44,7 +44,7 @@ fn the_usual_mistake_flags_update_cleanup_and_recommends() {
     let text = "DEBIAN_FRONTEND=noninteractive apt-get install -qy x";
     let findings = check_run(text, &RunContext::shipped()).unwrap();
     let ids: Vec<_> = findings.iter().map(|f| f.rule.id).collect();
-    assert_eq!(ids, ["SC001", "SC003", "SC006"]);
+    assert_eq!(ids, ["SCR001", "SCR003", "SCR006"]);
     assert!(findings.iter().all(|f| f.span == (0, text.len())));
     assert!(findings.iter().all(|f| f.severity == Severity::Error));
 }
@@ -53,21 +53,21 @@ fn the_usual_mistake_flags_update_cleanup_and_recommends() {
 fn sc001_install_without_update() {
     assert!(
         ids("apt-get install -y --no-install-recommends x && rm -rf /var/lib/apt/lists/*")
-            .contains(&"SC001")
+            .contains(&"SCR001")
     );
     // The update must come before the install.
-    assert!(ids("apt-get install -y --no-install-recommends x && apt-get update && rm -rf /var/lib/apt/lists/*").contains(&"SC001"));
-    assert!(!ids(APT_OK).contains(&"SC001"));
+    assert!(ids("apt-get install -y --no-install-recommends x && apt-get update && rm -rf /var/lib/apt/lists/*").contains(&"SCR001"));
+    assert!(!ids(APT_OK).contains(&"SCR001"));
 }
 
 #[test]
 fn sc002_update_without_install() {
-    assert_eq!(ids("apt-get update"), ["SC002"]);
+    assert_eq!(ids("apt-get update"), ["SCR002"]);
     assert_eq!(
         ids("apt-get update && rm -rf /var/lib/apt/lists/*"),
-        ["SC002"]
+        ["SCR002"]
     );
-    assert!(!ids(APT_OK).contains(&"SC002"));
+    assert!(!ids(APT_OK).contains(&"SCR002"));
 }
 
 #[test]
@@ -75,7 +75,7 @@ fn sc003_install_without_list_cleanup() {
     let text = "apt-get update && apt-get install -y --no-install-recommends x";
     let findings = check_run(text, &RunContext::shipped()).unwrap();
     assert_eq!(findings.len(), 1);
-    assert_eq!(findings[0].rule.id, "SC003");
+    assert_eq!(findings[0].rule.id, "SCR003");
     assert_eq!(
         &text[findings[0].span.0..findings[0].span.1],
         "apt-get install -y --no-install-recommends x"
@@ -88,7 +88,7 @@ fn sc003_install_without_list_cleanup() {
     // `apt-get clean` does not remove the lists.
     assert!(
         ids("apt-get update && apt-get install -y --no-install-recommends x && apt-get clean")
-            .contains(&"SC003")
+            .contains(&"SCR003")
     );
     // A build-only stage gets a warning.
     let build = check_run(text, &RunContext::build_only()).unwrap();
@@ -100,7 +100,7 @@ fn sc004_cleanup_before_install() {
     let text = "apt-get update && rm -rf /var/lib/apt/lists/* && apt-get install -y --no-install-recommends x";
     let findings = check_run(text, &RunContext::shipped()).unwrap();
     let ids: Vec<_> = findings.iter().map(|f| f.rule.id).collect();
-    assert_eq!(ids, ["SC004", "SC003"]);
+    assert_eq!(ids, ["SCR004", "SCR003"]);
     assert_eq!(
         &text[findings[0].span.0..findings[0].span.1],
         "rm -rf /var/lib/apt/lists/*"
@@ -128,9 +128,9 @@ fn sc005_yes_flags() {
     }
     for bad in ["", "-q", "--quiet", "-o Dpkg::Options::=--force-confold"] {
         let text = format!("apt-get update && apt-get install {bad} --no-install-recommends x && rm -rf /var/lib/apt/lists/*");
-        assert_eq!(ids(&text), ["SC005"], "{text}");
+        assert_eq!(ids(&text), ["SCR005"], "{text}");
     }
-    assert_eq!(ids("apt-get purge curl"), ["SC005"]);
+    assert_eq!(ids("apt-get purge curl"), ["SCR005"]);
     // Build-only stages fail the same way.
     assert_eq!(
         check_run("apt-get purge curl", &RunContext::build_only()).unwrap()[0].severity,
@@ -142,7 +142,7 @@ fn sc005_yes_flags() {
 fn sc006_no_install_recommends() {
     assert_eq!(
         ids("apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/*"),
-        ["SC006"]
+        ["SCR006"]
     );
     assert_clean(APT_OK);
 }
@@ -153,7 +153,7 @@ fn sc007_apt_instead_of_apt_get() {
         ids(
             "apt update && apt install -y --no-install-recommends x && rm -rf /var/lib/apt/lists/*"
         ),
-        ["SC007", "SC007"]
+        ["SCR007", "SCR007"]
     );
     assert_clean("apt-cache policy curl");
 }
@@ -176,7 +176,7 @@ fn apt_cache_mounts_satisfy_list_cleanup() {
             "apt-get update && apt-get install -y --no-install-recommends x",
             &debs_only
         ),
-        ["SC003"]
+        ["SCR003"]
     );
 }
 
@@ -184,14 +184,14 @@ fn apt_cache_mounts_satisfy_list_cleanup() {
 fn apt_through_wrappers_xargs_and_sh_c() {
     assert_eq!(
         ids("sudo apt-get install x"),
-        ["SC001", "SC003", "SC005", "SC006"]
+        ["SCR001", "SCR003", "SCR005", "SCR006"]
     );
     assert!(ids("apt-get update && cat pkgs | xargs apt-get install -y --no-install-recommends && rm -rf /var/lib/apt/lists/*")
         .iter()
-        .all(|id| *id == "SC017"));
+        .all(|id| *id == "SCR017"));
     assert_eq!(
         ids("sh -c 'apt-get update && apt-get install -y x'"),
-        ["SC003", "SC006"]
+        ["SCR003", "SCR006"]
     );
 }
 
@@ -208,7 +208,7 @@ fn sc009_pip_cache() {
         "sh -c 'pip install x'",
         "bash -c \"pip install x\"",
     ] {
-        assert_eq!(ids(bad), ["SC009"], "{bad}");
+        assert_eq!(ids(bad), ["SCR009"], "{bad}");
     }
     for ok in [
         "pip install --no-cache-dir flask",
@@ -224,11 +224,11 @@ fn sc009_pip_cache() {
     ] {
         assert_clean(ok);
     }
-    assert_eq!(ids("PIP_NO_CACHE_DIR=0 pip install x"), ["SC009"]);
+    assert_eq!(ids("PIP_NO_CACHE_DIR=0 pip install x"), ["SCR009"]);
     let env = RunContext::shipped().with_env("PIP_NO_CACHE_DIR", "1");
     assert!(ids_with("pip install x", &env).is_empty());
     let env_off = RunContext::shipped().with_env("PIP_NO_CACHE_DIR", "false");
-    assert_eq!(ids_with("pip install x", &env_off), ["SC009"]);
+    assert_eq!(ids_with("pip install x", &env_off), ["SCR009"]);
     let mounted = RunContext::shipped().with_cache_mount("/root/.cache/pip");
     assert!(ids_with("pip install x", &mounted).is_empty());
     let user_mount = RunContext::shipped().with_cache_mount("/home/app/.cache/pip/");
@@ -238,7 +238,7 @@ fn sc009_pip_cache() {
         .with_cache_mount("/pipcache");
     assert!(ids_with("pip install x", &custom).is_empty());
     // Cleaning before the install does not count.
-    assert_eq!(ids("pip cache purge && pip install x"), ["SC009"]);
+    assert_eq!(ids("pip cache purge && pip install x"), ["SCR009"]);
 }
 
 #[test]
@@ -260,7 +260,7 @@ fn sc010_conda_clean() {
         "conda install -y x && conda clean -t",
         "conda clean -afy && conda install -y x",
     ] {
-        assert_eq!(ids(bad), ["SC010"], "{bad}");
+        assert_eq!(ids(bad), ["SCR010"], "{bad}");
     }
     for ok in [
         "conda install -y numpy && conda clean -afy",
@@ -280,8 +280,8 @@ fn sc010_conda_clean() {
 
 #[test]
 fn sc011_apk_no_cache() {
-    assert_eq!(ids("apk add curl"), ["SC011"]);
-    assert_eq!(ids("apk update && apk add curl"), ["SC011"]);
+    assert_eq!(ids("apk add curl"), ["SCR011"]);
+    assert_eq!(ids("apk update && apk add curl"), ["SCR011"]);
     assert_clean("apk add --no-cache curl");
     assert_clean("apk update && apk add curl && rm -rf /var/cache/apk/*");
     let mounted = RunContext::shipped().with_cache_mount("/var/cache/apk");
@@ -292,16 +292,19 @@ fn sc011_apk_no_cache() {
 
 #[test]
 fn sc012_to_sc014_rpm_clean() {
-    assert_eq!(ids("yum install -y httpd"), ["SC012"]);
+    assert_eq!(ids("yum install -y httpd"), ["SCR012"]);
     assert_clean("yum install -y httpd && yum clean all");
-    assert_eq!(ids("dnf install -y httpd"), ["SC013"]);
-    assert_eq!(ids("microdnf install -y httpd"), ["SC013"]);
-    assert_eq!(ids("dnf install -y httpd && dnf clean metadata"), ["SC013"]);
+    assert_eq!(ids("dnf install -y httpd"), ["SCR013"]);
+    assert_eq!(ids("microdnf install -y httpd"), ["SCR013"]);
+    assert_eq!(
+        ids("dnf install -y httpd && dnf clean metadata"),
+        ["SCR013"]
+    );
     assert_clean("dnf install -y httpd && dnf clean all");
     assert_clean("microdnf install -y httpd && microdnf clean all");
     assert_clean("dnf -y --setopt=tsflags=nodocs install httpd && rm -rf /var/cache/dnf");
-    assert_eq!(ids("zypper -n install curl"), ["SC014"]);
-    assert_eq!(ids("zypper --non-interactive in curl"), ["SC014"]);
+    assert_eq!(ids("zypper -n install curl"), ["SCR014"]);
+    assert_eq!(ids("zypper --non-interactive in curl"), ["SCR014"]);
     assert_clean("zypper -n install curl && zypper clean --all");
     assert_clean("zypper -n in curl && zypper cc");
     let mounted = RunContext::shipped().with_cache_mount("/var/cache/dnf");
@@ -312,13 +315,13 @@ fn sc012_to_sc014_rpm_clean() {
 
 #[test]
 fn sc015_sc016_node_caches() {
-    assert_eq!(ids("npm ci"), ["SC015"]);
-    assert_eq!(ids("npm install -g typescript"), ["SC015"]);
-    assert_eq!(ids("npm ci && npm cache clean"), ["SC015"]);
+    assert_eq!(ids("npm ci"), ["SCR015"]);
+    assert_eq!(ids("npm install -g typescript"), ["SCR015"]);
+    assert_eq!(ids("npm ci && npm cache clean"), ["SCR015"]);
     assert_clean("npm ci --omit=dev && npm cache clean --force");
     assert_clean("npm run build");
-    assert_eq!(ids("yarn install --frozen-lockfile"), ["SC016"]);
-    assert_eq!(ids("yarn"), ["SC016"]);
+    assert_eq!(ids("yarn install --frozen-lockfile"), ["SCR016"]);
+    assert_eq!(ids("yarn"), ["SCR016"]);
     assert_clean("yarn install --frozen-lockfile && yarn cache clean");
     assert_clean("yarn build");
     let mounted = RunContext::shipped().with_cache_mount("/root/.npm");
@@ -332,7 +335,7 @@ fn sc017_pipefail() {
     let text = "curl -fsSL https://x/install.sh | sh";
     let findings = check_run(text, &RunContext::shipped()).unwrap();
     assert_eq!(findings.len(), 1);
-    assert_eq!(findings[0].rule.id, "SC017");
+    assert_eq!(findings[0].rule.id, "SCR017");
     assert_eq!(findings[0].span, (0, text.len()));
     assert_eq!(findings[0].severity, Severity::Warning);
     assert!(ids_with(text, &RunContext::shipped().with_pipefail(true)).is_empty());
@@ -347,16 +350,16 @@ fn sc017_pipefail() {
             "sh -c 'curl -fsSL https://x | sh'",
             &RunContext::shipped().with_pipefail(true)
         ),
-        ["SC017"]
+        ["SCR017"]
     );
     // A later `set -o pipefail` is too late.
-    assert_eq!(ids("curl x | sh; set -o pipefail"), ["SC017"]);
+    assert_eq!(ids("curl x | sh; set -o pipefail"), ["SCR017"]);
 }
 
 #[test]
 fn sc018_cd() {
-    assert_eq!(ids("cd /src && make"), ["SC018"]);
-    assert_eq!(ids("(cd /src && make)"), ["SC018"]);
+    assert_eq!(ids("cd /src && make"), ["SCR018"]);
+    assert_eq!(ids("(cd /src && make)"), ["SCR018"]);
     assert_eq!(
         check_run("cd /src && make", &RunContext::build_only()).unwrap()[0].severity,
         Severity::Info
@@ -421,7 +424,7 @@ fn messages_say_what_why_and_fix() {
     let mut seen: Vec<_> = findings.iter().map(|f| f.rule.id).collect();
     seen.sort_unstable();
     seen.dedup();
-    // All but SC002, SC004 (covered above) and SC008 (across RUNs).
+    // All but SCR002, SCR004 (covered above) and SCR008 (across RUNs).
     assert_eq!(seen.len(), 15, "{seen:?}");
     for finding in &findings {
         assert!(finding.message.starts_with('`'), "{}", finding.message);
@@ -532,7 +535,7 @@ fn heredoc_run_scripts() {
     );
     assert_eq!(
         ids("set -eux\napt-get update\napt-get install -y --no-install-recommends curl\n"),
-        ["SC003"]
+        ["SCR003"]
     );
     // A heredoc inside the script is data, not commands.
     assert_clean("cat <<'EOF' > /etc/pip.conf\n[global]\npip install x\nEOF\n");

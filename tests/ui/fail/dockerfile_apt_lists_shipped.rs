@@ -1,4 +1,4 @@
-// SC003 in the stage that ships: the apt lists stay in the image.
+// SCR003 in the stage that ships: the apt lists stay in the image.
 fn main() {
     let _ = stagecraft::dockerfile!(r#"
 FROM debian:bookworm-slim

@@ -1,4 +1,4 @@
-// SC023: COPY --from a stage that does not exist.
+// SCR023: COPY --from a stage that does not exist.
 fn main() {
     let _ = stagecraft::dockerfile!(r#"
 FROM debian:bookworm-slim AS build

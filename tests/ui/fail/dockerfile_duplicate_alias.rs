@@ -1,4 +1,4 @@
-// SC025: two stages named `build`.
+// SCR025: two stages named `build`.
 fn main() {
     let _ = stagecraft::dockerfile!(r#"
 FROM debian:bookworm-slim AS build

@@ -1,4 +1,4 @@
-// SC022: a scratch stage has no /bin/sh to run a RUN with.
+// SCR022: a scratch stage has no /bin/sh to run a RUN with.
 fn main() {
     let _ = stagecraft::dockerfile!(r#"
 FROM scratch

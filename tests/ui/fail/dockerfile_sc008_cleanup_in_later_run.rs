@@ -1,4 +1,4 @@
-// SC008: a cleanup in a later RUN frees nothing: the earlier layer keeps the bytes.
+// SCR008: a cleanup in a later RUN frees nothing: the earlier layer keeps the bytes.
 fn main() {
     let _dockerfile = stagecraft::dockerfile!(
         r#"

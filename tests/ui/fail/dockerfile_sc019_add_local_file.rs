@@ -1,4 +1,4 @@
-// SC019 (DL3020), a warning: ADD where COPY does.
+// SCR019 (DL3020), a warning: ADD where COPY does.
 #![deny(deprecated)]
 
 fn main() {

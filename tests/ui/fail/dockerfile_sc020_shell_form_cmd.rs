@@ -1,4 +1,4 @@
-// SC020 (DL3025), a warning in a stage with a shell: the shell form gets no signals.
+// SCR020 (DL3025), a warning in a stage with a shell: the shell form gets no signals.
 #![deny(deprecated)]
 
 fn main() {

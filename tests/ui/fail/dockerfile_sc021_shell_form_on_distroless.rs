@@ -1,4 +1,4 @@
-// SC021 (DL3025): a shell-form CMD in a shell-less stage cannot start.
+// SCR021 (DL3025): a shell-form CMD in a shell-less stage cannot start.
 fn main() {
     let _dockerfile = stagecraft::dockerfile!(
         r#"

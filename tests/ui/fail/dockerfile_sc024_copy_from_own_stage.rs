@@ -1,4 +1,4 @@
-// SC024 (DL3023): COPY --from its own stage.
+// SCR024 (DL3023): COPY --from its own stage.
 fn main() {
     let _dockerfile = stagecraft::dockerfile!(
         r#"

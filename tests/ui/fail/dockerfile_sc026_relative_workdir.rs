@@ -1,4 +1,4 @@
-// SC026 (DL3000), a warning: a relative WORKDIR depends on the one before it.
+// SCR026 (DL3000), a warning: a relative WORKDIR depends on the one before it.
 #![deny(deprecated)]
 
 fn main() {

@@ -1,4 +1,4 @@
-// SC027 (DL4000): MAINTAINER is deprecated (and the model has no place for it).
+// SCR027 (DL4000): MAINTAINER is deprecated (and the model has no place for it).
 fn main() {
     let _dockerfile = stagecraft::dockerfile!(
         r#"

@@ -1,4 +1,4 @@
-// SC028: a RUN whose shell text cannot be read.
+// SCR028: a RUN whose shell text cannot be read.
 fn main() {
     let _dockerfile = stagecraft::dockerfile!(
         r#"

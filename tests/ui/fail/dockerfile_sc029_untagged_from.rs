@@ -1,4 +1,4 @@
-// SC029 (DL3006), a warning: an untagged base is whatever `latest` is on the
+// SCR029 (DL3006), a warning: an untagged base is whatever `latest` is on the
 // day of the build.
 #![deny(deprecated)]
 

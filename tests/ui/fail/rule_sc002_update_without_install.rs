@@ -1,4 +1,4 @@
-// SC002: an apt-get update alone leaves a stale index layer.
+// SCR002: an apt-get update alone leaves a stale index layer.
 fn main() {
     let _run = stagecraft::run!("apt-get update");
 }

@@ -1,4 +1,4 @@
-// SC005 (DL3014): without -y apt-get aborts in a build.
+// SCR005 (DL3014): without -y apt-get aborts in a build.
 fn main() {
     let _run = stagecraft::run!("apt-get update && apt-get install --no-install-recommends curl && rm -rf /var/lib/apt/lists/*");
 }

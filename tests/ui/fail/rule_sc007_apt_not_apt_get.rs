@@ -1,4 +1,4 @@
-// SC007 (DL3027), a warning: `apt` is for people, `apt-get` for scripts.
+// SCR007 (DL3027), a warning: `apt` is for people, `apt-get` for scripts.
 // Warnings of run! are deprecation warnings; deny them to see one as an error.
 #![deny(deprecated)]
 

@@ -1,4 +1,4 @@
-// SC013 (DL3040): dnf keeps its cache in the layer.
+// SCR013 (DL3040): dnf keeps its cache in the layer.
 fn main() {
     let _run = stagecraft::run!("dnf install -y gcc");
 }

@@ -1,4 +1,4 @@
-// SC015: npm keeps its cache in the layer.
+// SCR015: npm keeps its cache in the layer.
 fn main() {
     let _run = stagecraft::run!("npm install");
 }

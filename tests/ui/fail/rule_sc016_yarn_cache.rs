@@ -1,4 +1,4 @@
-// SC016 (DL3060): yarn keeps its cache in the layer.
+// SCR016 (DL3060): yarn keeps its cache in the layer.
 fn main() {
     let _run = stagecraft::run!("yarn install");
 }

@@ -1,4 +1,4 @@
-// SC017 (DL4006), a warning: a pipe hides the failure of its left side.
+// SCR017 (DL4006), a warning: a pipe hides the failure of its left side.
 #![deny(deprecated)]
 
 fn main() {

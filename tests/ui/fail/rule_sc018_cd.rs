@@ -1,4 +1,4 @@
-// SC018 (DL3003), a warning: `cd` in a RUN, where WORKDIR says it for good.
+// SCR018 (DL3003), a warning: `cd` in a RUN, where WORKDIR says it for good.
 #![deny(deprecated)]
 
 fn main() {

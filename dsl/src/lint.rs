@@ -203,7 +203,8 @@ pub fn human(reports: &[FileReport]) -> String {
     out
 }
 
-/// One line: how many errors, warnings and infos in how many files.
+/// One line: how many errors, warnings, infos (and style findings, when
+/// there are any) in how many files.
 ///
 /// ```
 /// assert_eq!(stagecraft::lint::summary(&[]), "no findings in 0 files");
@@ -216,16 +217,17 @@ pub fn summary(reports: &[FileReport]) -> String {
             .filter(|f| f.severity == severity)
             .count()
     };
-    let (errors, warnings, infos) = (
+    let (errors, warnings, infos, styles) = (
         count(Severity::Error),
         count(Severity::Warning),
         count(Severity::Info),
+        count(Severity::Style),
     );
     let files = match reports.len() {
         1 => "1 file".to_owned(),
         n => format!("{n} files"),
     };
-    if errors + warnings + infos == 0 {
+    if errors + warnings + infos + styles == 0 {
         return format!("no findings in {files}");
     }
     let plural = |n: usize, word: &str| {
@@ -235,8 +237,12 @@ pub fn summary(reports: &[FileReport]) -> String {
             format!("{n} {word}s")
         }
     };
+    let styles = match styles {
+        0 => String::new(),
+        n => format!(", {}", plural(n, "style finding")),
+    };
     format!(
-        "{}, {}, {} in {files}",
+        "{}, {}, {}{styles} in {files}",
         plural(errors, "error"),
         plural(warnings, "warning"),
         plural(infos, "info")
@@ -256,7 +262,7 @@ struct JsonFinding<'a> {
 
 /// The findings for tools: a JSON array of objects with exactly the keys
 /// `file`, `line`, `rule`, `hadolint` (a `DL` code or `null`), `severity`
-/// (`error`, `warning` or `info`) and `message`.
+/// (`error`, `warning`, `info` or `style`) and `message`.
 pub fn json(reports: &[FileReport]) -> String {
     let items: Vec<JsonFinding<'_>> = reports
         .iter()

@@ -38,6 +38,9 @@ pub use crate::rules::shell::{SCR017, SCR018};
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
+    /// A matter of style (hadolint's lowest level, e.g. label conventions);
+    /// never fails a build.
+    Style,
     /// Worth knowing; never fails a build.
     Info,
     /// Should be fixed; `stagecraft lint` reports it but exits 0.
@@ -47,9 +50,10 @@ pub enum Severity {
 }
 
 impl Severity {
-    /// `"error"`, `"warning"` or `"info"`.
+    /// `"error"`, `"warning"`, `"info"` or `"style"`: hadolint's names.
     pub fn as_str(self) -> &'static str {
         match self {
+            Severity::Style => "style",
             Severity::Info => "info",
             Severity::Warning => "warning",
             Severity::Error => "error",
@@ -99,13 +103,20 @@ impl Rule {
     /// namespace: `SC003` for `SCR003`. Pragmas, `--ignore` and [`rule`]
     /// accept it as an alias for one release.
     ///
+    /// Rules that take hadolint's code as their id never had one.
+    ///
     /// ```
     /// use stagecraft_rules::catalogue::SCR003;
     ///
-    /// assert_eq!(SCR003.legacy_id(), "SC003");
+    /// assert_eq!(SCR003.legacy_id().as_deref(), Some("SC003"));
     /// ```
-    pub fn legacy_id(&self) -> String {
-        format!("SC{}", &self.id[LEGACY_PREFIX_LEN..])
+    pub fn legacy_id(&self) -> Option<String> {
+        self.our_digits().map(|digits| format!("SC{digits}"))
+    }
+
+    /// The digits of an `SCR` id.
+    fn our_digits(&self) -> Option<&'static str> {
+        self.id.strip_prefix("SCR")
     }
 
     /// Whether `code` names this rule: its id, its legacy id or its hadolint
@@ -122,7 +133,7 @@ impl Rule {
             || self
                 .hadolint
                 .is_some_and(|dl| dl.eq_ignore_ascii_case(code))
-            || legacy_digits(code).is_some_and(|digits| &self.id[LEGACY_PREFIX_LEN..] == digits)
+            || legacy_digits(code).is_some_and(|digits| self.our_digits() == Some(digits))
     }
 
     /// The severity of this rule in a stage of the given kind.
@@ -140,9 +151,6 @@ pub static CATALOGUE: &[&Rule] = &[
     &SCR011, &SCR012, &SCR013, &SCR014, &SCR015, &SCR016, &SCR017, &SCR018, &SCR019, &SCR020,
     &SCR021, &SCR022, &SCR023, &SCR024, &SCR025, &SCR026, &SCR027, &SCR028, &SCR029, &SCR030,
 ];
-
-/// Length of `SCR`, the prefix of every id.
-const LEGACY_PREFIX_LEN: usize = 3;
 
 /// The three digits of a legacy id (`SC003`, any case), if `code` is one.
 fn legacy_digits(code: &str) -> Option<&str> {
@@ -165,7 +173,7 @@ fn legacy_digits(code: &str) -> Option<&str> {
 /// ```
 pub fn rule(id: &str) -> Option<&'static Rule> {
     CATALOGUE.iter().copied().find(|rule| {
-        rule.id == id || legacy_digits(id).is_some_and(|d| &rule.id[LEGACY_PREFIX_LEN..] == d)
+        rule.id == id || legacy_digits(id).is_some_and(|d| rule.our_digits() == Some(d))
     })
 }
 
@@ -191,9 +199,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_are_unique_sequential_and_well_formed() {
-        for (index, rule) in CATALOGUE.iter().enumerate() {
+    fn ids_are_unique_and_well_formed() {
+        // Our own rules are `SCR` + a number, in order; a rule that exists for
+        // parity with hadolint alone takes hadolint's code as its id.
+        let ours = CATALOGUE.iter().filter(|rule| rule.id.starts_with("SCR"));
+        for (index, rule) in ours.enumerate() {
             assert_eq!(rule.id, format!("SCR{:03}", index + 1));
+        }
+        let mut ids: Vec<_> = CATALOGUE.iter().map(|rule| rule.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), CATALOGUE.len(), "ids are unique");
+        for rule in CATALOGUE {
+            assert!(
+                rule.id.starts_with("SCR") || rule.hadolint == Some(rule.id),
+                "{}: neither ours nor hadolint's code",
+                rule.id
+            );
             assert!(!rule.summary.contains('\n') && !rule.summary.is_empty());
             assert!(!rule.why.is_empty() && !rule.fix.is_empty());
             assert!(rule.build_only <= rule.shipped, "{}", rule.id);

@@ -28,52 +28,38 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
 
-    let mut built = Vec::new();
-    for variant in &chosen {
-        let dockerfile = if options.seed {
-            match fortune::seed(*variant) {
-                Some(dockerfile) => dockerfile,
-                None if chosen.len() > 1 => continue,
-                None => {
-                    eprintln!(
-                        "error: the workshop has no {variant} fortune; --seed renders naive and scratch"
-                    );
-                    return ExitCode::from(2);
-                }
-            }
-        } else {
-            fortune::dockerfile(*variant)
-        };
-        let dockerfile = match dockerfile {
-            Ok(dockerfile) => dockerfile,
-            Err(errors) => {
-                eprintln!("error: the {variant} variant does not build: {errors}");
-                return ExitCode::FAILURE;
-            }
-        };
-        support::print_chosen(
-            &options,
-            variant.name(),
-            &dockerfile,
-            chosen.len() > 1,
-            *variant == Variant::Scratch,
-        );
-        built.push(support::Variant {
-            name: variant.name(),
-            dockerfile,
-            smoke: |image| {
-                SmokeTest::new(image)
-                    .expect_exit(0)
-                    .expect_stdout_non_empty()
+    if options.seed {
+        if options.build {
+            eprintln!("error: --seed images use bases from 2021 (ubuntu:16.04) that cannot be built here; build today's variants");
+            return ExitCode::from(2);
+        }
+        return support::print_seeds(
+            &chosen,
+            fortune::seed,
+            |variant, dockerfile| {
+                support::print_variant(variant.name(), dockerfile, chosen.len() > 1)
             },
-        });
+            |variant| {
+                format!("the workshop has no {variant} fortune; --seed renders naive and scratch")
+            },
+        );
     }
+    let built = match support::print_and_collect(
+        &options,
+        &chosen,
+        Variant::Scratch,
+        fortune::dockerfile,
+        |image| {
+            SmokeTest::new(image)
+                .expect_exit(0)
+                .expect_stdout_non_empty()
+        },
+    ) {
+        Ok(built) => built,
+        Err(code) => return code,
+    };
     if !options.build {
         return ExitCode::SUCCESS;
-    }
-    if options.seed {
-        eprintln!("error: --seed images use bases from 2021 (ubuntu:16.04) that cannot be built here; build today's variants");
-        return ExitCode::from(2);
     }
     support::build_all("fortune", &built, &options)
 }

@@ -73,29 +73,6 @@ fn last_line<'a>(first: &'a str, second: &'a str) -> &'a str {
         .unwrap_or("")
 }
 
-fn print_seed(chosen: &[Variant]) -> ExitCode {
-    for variant in chosen {
-        match lightgbm::seed(*variant) {
-            Some(Ok(dockerfile)) => {
-                support::print_variant(variant.name(), &dockerfile, chosen.len() > 1)
-            }
-            Some(Err(errors)) => {
-                eprintln!("error: the seed {variant} variant does not build: {errors}");
-                return ExitCode::FAILURE;
-            }
-            None if chosen.len() > 1 => {}
-            None => {
-                eprintln!(
-                    "error: the workshop has no {variant} image (its distroless one is the \
-                     NVIDIA-style answer); --seed renders naive, runtime and distroless"
-                );
-                return ExitCode::from(2);
-            }
-        }
-    }
-    ExitCode::SUCCESS
-}
-
 /// The Dockerfile printed without a daemon: the distroless variant's is
 /// the build stage with its trace stage.
 fn offline(variant: Variant) -> Result<Dockerfile, String> {
@@ -167,7 +144,19 @@ fn main() -> ExitCode {
             );
             return ExitCode::from(2);
         }
-        return print_seed(&chosen);
+        return support::print_seeds(
+            &chosen,
+            lightgbm::seed,
+            |variant, dockerfile| {
+                support::print_variant(variant.name(), dockerfile, chosen.len() > 1)
+            },
+            |variant| {
+                format!(
+                    "the workshop has no {variant} image (its distroless one is the NVIDIA-style \
+                     answer); --seed renders naive, runtime and distroless"
+                )
+            },
+        );
     }
 
     if !options.build {
@@ -203,46 +192,30 @@ fn main() -> ExitCode {
     options.context = context;
     let trace_options = support::build_options(&options);
 
-    let mut built = Vec::new();
-    for variant in &chosen {
-        let dockerfile = if *variant == Variant::Distroless {
-            let engine = match Engine::connect() {
-                Ok(engine) => engine,
-                Err(error) => {
-                    eprintln!("--build: {error}");
-                    return ExitCode::FAILURE;
-                }
-            };
-            traced_distroless(&engine, &trace_options)
-        } else {
-            lightgbm::dockerfile(*variant).map_err(|errors| errors.to_string())
-        };
-        let dockerfile = match dockerfile {
-            Ok(dockerfile) => dockerfile,
-            Err(error) => {
-                eprintln!("error: the {variant} variant: {error}");
-                return ExitCode::FAILURE;
-            }
-        };
-        support::print_chosen(
-            &options,
-            variant.name(),
-            &dockerfile,
-            chosen.len() > 1,
-            *variant == Variant::Distroless,
-        );
-        built.push(support::Variant {
-            name: variant.name(),
-            dockerfile,
-            smoke,
-        });
-    }
+    // The distroless variant is traced on the daemon before it is printed.
+    let engine = match Engine::connect() {
+        Ok(engine) => engine,
+        Err(error) => {
+            eprintln!("--build: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let built = match support::print_and_collect(
+        &options,
+        &chosen,
+        Variant::Distroless,
+        |variant| match variant {
+            Variant::Distroless => traced_distroless(&engine, &trace_options),
+            _ => lightgbm::dockerfile(variant).map_err(|errors| errors.to_string()),
+        },
+        smoke,
+    ) {
+        Ok(built) => built,
+        Err(code) => return code,
+    };
     let code = support::build_all("lightgbm", &built, &options);
 
     // The shared smoke test ran device=cpu; both devices with their AUCs here.
-    let Ok(engine) = Engine::connect() else {
-        return code;
-    };
     let mut ok = true;
     println!();
     for variant in &chosen {

@@ -57,26 +57,19 @@ fn main() -> ExitCode {
             eprintln!("error: --seed images use bases from 2021 (ubuntu:16.04) that cannot be built here; build today's variants");
             return ExitCode::from(2);
         }
-        for variant in &chosen {
-            match lolcow::seed(*variant) {
-                Some(Ok(dockerfile)) => {
-                    support::print_variant(variant.name(), &dockerfile, chosen.len() > 1)
-                }
-                Some(Err(errors)) => {
-                    eprintln!("error: the seed {variant} variant does not build: {errors}");
-                    return ExitCode::FAILURE;
-                }
-                None if chosen.len() > 1 => {}
-                None => {
-                    eprintln!(
-                        "error: the workshop has no {variant} lolcow (it asks the question; its \
-                         alpine:3.12 answer, 43.3 MB, is known only by its size); --seed renders naive"
-                    );
-                    return ExitCode::from(2);
-                }
-            }
-        }
-        return ExitCode::SUCCESS;
+        return support::print_seeds(
+            &chosen,
+            lolcow::seed,
+            |variant, dockerfile| {
+                support::print_variant(variant.name(), dockerfile, chosen.len() > 1)
+            },
+            |variant| {
+                format!(
+                    "the workshop has no {variant} lolcow (it asks the question; its alpine:3.12 \
+                     answer, 43.3 MB, is known only by its size); --seed renders naive"
+                )
+            },
+        );
     }
 
     if !options.build {

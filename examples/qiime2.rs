@@ -83,30 +83,25 @@ fn main() -> ExitCode {
             );
             return ExitCode::from(2);
         }
-        for variant in &chosen {
-            match qiime2::seed(*variant) {
-                Some(Ok(rendered)) => print(
+        return support::print_seeds(
+            &chosen,
+            qiime2::seed,
+            |variant, rendered| {
+                print(
                     variant.name(),
-                    &rendered,
+                    rendered,
                     chosen.len() > 1,
                     (chosen.len() == 1).then(|| lint_name(Variant::Classic)),
-                ),
-                Some(Err(errors)) => {
-                    eprintln!("error: the seed {variant} variant does not build: {errors}");
-                    return ExitCode::FAILURE;
-                }
-                None if chosen.len() > 1 => {}
-                None => {
-                    eprintln!(
-                        "error: the workshop has no {variant} variant (it used conda, not \
-                         Debian's packages); --seed renders classic, naive (the classic image is \
-                         its seed) and multistage"
-                    );
-                    return ExitCode::from(2);
-                }
-            }
-        }
-        return ExitCode::SUCCESS;
+                )
+            },
+            |variant| {
+                format!(
+                    "the workshop has no {variant} variant (it used conda, not Debian's \
+                     packages); --seed renders classic, naive (the classic image is its seed) \
+                     and multistage"
+                )
+            },
+        );
     }
 
     if !options.build {

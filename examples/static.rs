@@ -42,37 +42,25 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     }
 
-    let mut built = Vec::new();
-    for variant in &chosen {
-        let dockerfile = match static_link::dockerfile(*variant) {
-            Ok(dockerfile) => dockerfile,
-            Err(errors) => {
-                eprintln!("error: the {variant} variant does not build: {errors}");
-                return ExitCode::FAILURE;
-            }
-        };
-        support::print_chosen(
-            &options,
-            variant.name(),
-            &dockerfile,
-            chosen.len() > 1,
-            *variant == Variant::Static,
-        );
-        built.push(support::Variant {
-            name: variant.name(),
-            dockerfile,
-            smoke: |image| {
-                SmokeTest::new(image)
-                    .expect_exit(0)
-                    .expect_stdout_contains(format!(
-                        "{}{} ok",
-                        static_link::OUTPUT_PREFIX,
-                        static_link::CHECKSUM
-                    ))
-                    .without_network()
-            },
-        });
-    }
+    let built = match support::print_and_collect(
+        &options,
+        &chosen,
+        Variant::Static,
+        static_link::dockerfile,
+        |image| {
+            SmokeTest::new(image)
+                .expect_exit(0)
+                .expect_stdout_contains(format!(
+                    "{}{} ok",
+                    static_link::OUTPUT_PREFIX,
+                    static_link::CHECKSUM
+                ))
+                .without_network()
+        },
+    ) {
+        Ok(built) => built,
+        Err(code) => return code,
+    };
     if !options.build {
         return ExitCode::SUCCESS;
     }

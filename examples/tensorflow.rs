@@ -106,28 +106,16 @@ fn main() -> ExitCode {
     // Set only with --build and STAGECRAFT_SITE_CA (support::options_or_exit):
     // what is printed otherwise is the Dockerfile for any network.
     let site_ca = options.site_ca.is_some();
-    let mut built = Vec::new();
-    for variant in &chosen {
-        let dockerfile = match tensorflow::dockerfile_for_site(*variant, site_ca) {
-            Ok(dockerfile) => dockerfile,
-            Err(errors) => {
-                eprintln!("error: the {variant} variant does not build: {errors}");
-                return ExitCode::FAILURE;
-            }
-        };
-        support::print_chosen(
-            &options,
-            variant.name(),
-            &dockerfile,
-            chosen.len() > 1,
-            *variant == Variant::Distroless,
-        );
-        built.push(support::Variant {
-            name: variant.name(),
-            dockerfile,
-            smoke,
-        });
-    }
+    let built = match support::print_and_collect(
+        &options,
+        &chosen,
+        Variant::Distroless,
+        |variant| tensorflow::dockerfile_for_site(variant, site_ca),
+        smoke,
+    ) {
+        Ok(built) => built,
+        Err(code) => return code,
+    };
     if !options.build {
         return ExitCode::SUCCESS;
     }

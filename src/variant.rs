@@ -43,6 +43,23 @@ pub fn unknown_variant(
     format!("unknown {example} variant {name:?}: choose {choices}{hint}")
 }
 
+/// What code shared by the examples needs of any example's `Variant`
+/// (implemented by [`variants!`](crate::variants)).
+///
+/// ```
+/// use stagecraft_workshop::fortune::Variant;
+/// use stagecraft_workshop::variant::WorkshopVariant;
+///
+/// fn names<V: WorkshopVariant>(all: &[V]) -> Vec<&'static str> {
+///     all.iter().map(|variant| WorkshopVariant::name(*variant)).collect()
+/// }
+/// assert_eq!(names(&Variant::ALL)[3], "scratch-listed");
+/// ```
+pub trait WorkshopVariant: Copy + PartialEq + std::fmt::Display {
+    /// The variant's name on the command line.
+    fn name(self) -> &'static str;
+}
+
 /// Declares an example's `Variant`: each variant with its doc comment, its
 /// command-line name and aliases, in the order of `Variant::ALL`.
 ///
@@ -99,6 +116,12 @@ macro_rules! variants {
                 match self {
                     $(Variant::$variant => &[$($alias),*],)+
                 }
+            }
+        }
+
+        impl $crate::variant::WorkshopVariant for Variant {
+            fn name(self) -> &'static str {
+                Variant::name(self)
             }
         }
 

@@ -17,6 +17,7 @@ use stagecraft::engine::{BuildOptions, EngineError, SmokeTest};
 use stagecraft::report::{Comparison, LayerReport};
 use stagecraft::site_ca::SiteCa;
 use stagecraft::Dockerfile;
+use stagecraft_workshop::variant::WorkshopVariant;
 
 /// One variant an example can print and build.
 pub struct Variant {
@@ -194,6 +195,75 @@ pub fn build_options(options: &Options) -> BuildOptions {
         Some(site) => build.site_ca(site),
         None => build,
     }
+}
+
+/// Prints the workshop's own (2021) Dockerfile of each chosen variant
+/// (`--seed`), with `print`. `seed` is `None` for a variant the workshop has
+/// no Dockerfile for: skipped when several are chosen, and an error (exit 2,
+/// `missing` says what the workshop has) when it was asked for alone.
+pub fn print_seeds<V, T, E>(
+    chosen: &[V],
+    seed: impl Fn(V) -> Option<Result<T, E>>,
+    mut print: impl FnMut(V, &T),
+    missing: impl Fn(V) -> String,
+) -> ExitCode
+where
+    V: WorkshopVariant,
+    E: std::fmt::Display,
+{
+    for variant in chosen.iter().copied() {
+        match seed(variant) {
+            Some(Ok(dockerfile)) => print(variant, &dockerfile),
+            Some(Err(errors)) => {
+                eprintln!("error: the seed {variant} variant does not build: {errors}");
+                return ExitCode::FAILURE;
+            }
+            None if chosen.len() > 1 => {}
+            None => {
+                eprintln!("error: {}", missing(variant));
+                return ExitCode::from(2);
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// The per-variant loop of every example: makes each chosen variant's
+/// Dockerfile with `dockerfile`, prints it as [`print_chosen`] does (the
+/// `recommended` one alone with `--build`), and returns what `--build`
+/// builds, each with `smoke`. A variant that does not build is an error
+/// (exit 1).
+pub fn print_and_collect<V, E>(
+    options: &Options,
+    chosen: &[V],
+    recommended: V,
+    mut dockerfile: impl FnMut(V) -> Result<Dockerfile, E>,
+    smoke: fn(&str) -> SmokeTest,
+) -> Result<Vec<Variant>, ExitCode>
+where
+    V: WorkshopVariant,
+    E: std::fmt::Display,
+{
+    let mut built = Vec::new();
+    for variant in chosen.iter().copied() {
+        let dockerfile = dockerfile(variant).map_err(|errors| {
+            eprintln!("error: the {variant} variant does not build: {errors}");
+            ExitCode::FAILURE
+        })?;
+        print_chosen(
+            options,
+            variant.name(),
+            &dockerfile,
+            chosen.len() > 1,
+            variant == recommended,
+        );
+        built.push(Variant {
+            name: variant.name(),
+            dockerfile,
+            smoke,
+        });
+    }
+    Ok(built)
 }
 
 /// Prints a chosen variant's Dockerfile the way every example does: all of

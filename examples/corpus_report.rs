@@ -1,0 +1,216 @@
+//! How much of a collection of real Dockerfiles stagecraft reads: for each
+//! directory given, how many files `stagecraft lint` can read, how many it
+//! finds no error in, and how many come into the typed model
+//! (`Dockerfile::parse`), with the reasons for what the model refuses,
+//! grouped and counted.
+//!
+//! ```text
+//! cargo run --example corpus_report -- DIR...            # one row per directory
+//! cargo run --example corpus_report -- --list DIR...     # and every refusal, file by file
+//! ```
+//!
+//! Each directory is one collection (e.g. the official images' Dockerfiles,
+//! BuildKit's parser test files, a site's research images); every regular
+//! file in it (not recursively) is read as a Dockerfile. This is how the
+//! shares quoted for the language work are measured: run it before and after
+//! a change, on the same directories.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use stagecraft::lint::{FileReport, Options, Severity};
+use stagecraft::Dockerfile;
+
+/// What happened to one file.
+struct Outcome {
+    /// `stagecraft lint` read it.
+    lint_reads: bool,
+    /// ... and found no error in it.
+    lint_clean: bool,
+    /// Why the model refuses it: one short reason per problem, deduplicated.
+    model_refusals: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let mut list = false;
+    let mut dirs = Vec::new();
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--list" => list = true,
+            "-h" | "--help" => {
+                println!("usage: cargo run --example corpus_report -- [--list] DIR...");
+                return ExitCode::SUCCESS;
+            }
+            _ => dirs.push(PathBuf::from(arg)),
+        }
+    }
+    if dirs.is_empty() {
+        eprintln!("usage: cargo run --example corpus_report -- [--list] DIR...");
+        return ExitCode::from(2);
+    }
+
+    println!(
+        "{:<28} {:>6} {:>11} {:>11} {:>13}",
+        "collection", "files", "lint reads", "lint clean", "model accepts"
+    );
+    let mut reasons_all: BTreeMap<String, usize> = BTreeMap::new();
+    let mut totals = [0usize; 4];
+    for dir in &dirs {
+        let files = match files_in(dir) {
+            Ok(files) => files,
+            Err(error) => {
+                eprintln!("error: reading {}: {error}", dir.display());
+                return ExitCode::from(2);
+            }
+        };
+        let mut counts = [files.len(), 0, 0, 0];
+        for file in &files {
+            let outcome = judge(file);
+            counts[1] += usize::from(outcome.lint_reads);
+            counts[2] += usize::from(outcome.lint_clean);
+            counts[3] += usize::from(outcome.model_refusals.is_empty());
+            if list && !outcome.model_refusals.is_empty() {
+                println!(
+                    "  {}: {}",
+                    file.display(),
+                    outcome.model_refusals.join("; ")
+                );
+            }
+            for reason in outcome.model_refusals {
+                *reasons_all.entry(reason).or_default() += 1;
+            }
+        }
+        let name = dir
+            .file_name()
+            .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into());
+        println!(
+            "{:<28} {:>6} {:>11} {:>11} {:>13}",
+            name,
+            counts[0],
+            share(counts[1], counts[0]),
+            share(counts[2], counts[0]),
+            share(counts[3], counts[0]),
+        );
+        for (total, count) in totals.iter_mut().zip(counts) {
+            *total += count;
+        }
+    }
+    println!(
+        "{:<28} {:>6} {:>11} {:>11} {:>13}",
+        "all",
+        totals[0],
+        share(totals[1], totals[0]),
+        share(totals[2], totals[0]),
+        share(totals[3], totals[0]),
+    );
+
+    let mut reasons: Vec<(String, usize)> = reasons_all.into_iter().collect();
+    reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    println!("\nwhy the model refuses files (files per reason):");
+    for (reason, count) in reasons {
+        println!("{count:>6}  {reason}");
+    }
+    ExitCode::SUCCESS
+}
+
+/// `part` of `whole` as `n (p %)`.
+fn share(part: usize, whole: usize) -> String {
+    if whole == 0 {
+        return "0".to_owned();
+    }
+    format!("{part} ({:.0} %)", 100.0 * part as f64 / whole as f64)
+}
+
+/// The regular files of `dir`, sorted.
+fn files_in(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            files.push(entry.path());
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn judge(file: &Path) -> Outcome {
+    let bytes = match std::fs::read(file) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            return Outcome {
+                lint_reads: false,
+                lint_clean: false,
+                model_refusals: vec![format!("unreadable: {error}")],
+            }
+        }
+    };
+    let name = file.display().to_string();
+    let lint = FileReport::lint_bytes(&name, &bytes, &Options::default(), &[]);
+    let (lint_reads, lint_clean) = match &lint {
+        Ok(report) => (
+            true,
+            !report
+                .findings
+                .iter()
+                .any(|finding| finding.severity == Severity::Error),
+        ),
+        Err(_) => (false, false),
+    };
+    let model_refusals = match std::str::from_utf8(&bytes) {
+        Err(_) => vec!["not UTF-8".to_owned()],
+        Ok(text) => match Dockerfile::parse(text) {
+            Ok(_) => Vec::new(),
+            Err(errors) => {
+                let mut reasons: Vec<String> = errors
+                    .iter()
+                    .map(|error| reason(&error.to_string()))
+                    .collect();
+                reasons.sort();
+                reasons.dedup();
+                reasons
+            }
+        },
+    };
+    Outcome {
+        lint_reads,
+        lint_clean,
+        model_refusals,
+    }
+}
+
+/// A short, countable reason from an error's text: the construct the model
+/// lacks, the rule ids of a refused `RUN`, or the error's first words.
+fn reason(message: &str) -> String {
+    if let Some((what, _)) = message.split_once(" is not supported by the model yet") {
+        // The construct, without the file's values: `COPY --from=<image>`,
+        // "a FROM with a build variable", `EXPOSE $PORT`.
+        let what = what.split(" (").next().unwrap_or(what).trim();
+        let what = match what.split_once("--from=") {
+            Some((head, _)) => format!("{head}--from=<image>`"),
+            None => what.to_owned(),
+        };
+        return format!("not in the model: {what}");
+    }
+    let rules: Vec<&str> = message
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|word| word.len() == 6 && word.starts_with("SCR"))
+        .collect();
+    if !rules.is_empty() {
+        let mut rules = rules;
+        rules.sort_unstable();
+        rules.dedup();
+        return format!("RUN refused by {}", rules.join(", "));
+    }
+    // `line N: ...`: drop the line, keep the first few words.
+    let text = message
+        .split_once(": ")
+        .filter(|(head, _)| head.starts_with("line "))
+        .map_or(message, |(_, rest)| rest);
+    // Up to the value it quotes: `invalid destination "./src"` counts as
+    // `invalid destination`.
+    let text = text.split(['"', ':']).next().unwrap_or(text);
+    let words: Vec<&str> = text.split_whitespace().take(6).collect();
+    words.join(" ")
+}

@@ -41,6 +41,8 @@ source "$here/lib.sh"
 
 SUITE=trixie
 PACKAGES=(docker.io docker-cli docker-buildx containerd)
+DOCKER_VERSION=26.1.5
+BUILDX_VERSION=0.13.1
 PREFIX="${STAGECRAFT_MODERN_PREFIX:-/opt/stagecraft/modern-docker}"
 ROOT="$PREFIX/root"
 DOCKER_CONFIG_DIR=/opt/stagecraft/docker-config
@@ -114,7 +116,9 @@ fetch_packages() {
         -o Acquire::Languages=none -o Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false
         -o Acquire::IndexTargets::deb::DEP-11-icons::DefaultEnabled=false)
     say "downloading ${PACKAGES[*]} from $mirror $SUITE..."
-    "${apt[@]}" update </dev/null || die "apt-get update of $mirror $SUITE failed"
+    "${apt[@]}" update </dev/null ||
+        die "apt-get update of $mirror $SUITE failed (NO_PUBKEY? trixie's keys came with" \
+            "debian-archive-keyring 2023.3+deb12u1: apt-get install debian-archive-keyring)"
     rm -f "$PREFIX"/debs/*.deb
     (cd "$PREFIX/debs" && "${apt[@]}" download "${PACKAGES[@]/%//$SUITE}" </dev/null) ||
         die "apt-get download ${PACKAGES[*]} from $SUITE failed"
@@ -136,6 +140,12 @@ fetch_packages() {
     mv "$ROOT.new" "$ROOT"
     rm -f "$PREFIX"/debs/*.deb "$apt_dir"/lists/*_Packages* "$apt_dir"/lists/*Release*
     say "fetched and unpacked in $(secs_since "$t0")s: $(tr '\n' ' ' <"$ROOT/.stagecraft-unpacked")"
+    # The versions this was written and measured with; a newer trixie point
+    # release may bring others, which should work but were not tried.
+    grep -q "^docker.io_${DOCKER_VERSION}+" "$ROOT/.stagecraft-unpacked" ||
+        say "warning: expected docker.io $DOCKER_VERSION, got $(grep '^docker.io_' "$ROOT/.stagecraft-unpacked")"
+    grep -q "^docker-buildx_${BUILDX_VERSION}+" "$ROOT/.stagecraft-unpacked" ||
+        say "warning: expected docker-buildx $BUILDX_VERSION, got $(grep '^docker-buildx_' "$ROOT/.stagecraft-unpacked")"
 }
 
 # --- 2. Its own bridge and NAT ----------------------------------------------
@@ -209,7 +219,6 @@ start_daemon() {
             --host "$HOST" --pidfile "$PIDFILE" --config-file "$PREFIX/daemon.json" \
             --data-root "$DATA_ROOT" --exec-root "$EXEC_ROOT" \
             --bridge "$BRIDGE" --iptables=false --ip-masq=false \
-            --cgroup-parent /stagecraft-modern \
             </dev/null >>"$LOG" 2>&1 &
         started=$!
     fi

@@ -158,3 +158,35 @@ fn an_image_built_on_the_host_daemon_runs_on_the_modern_one_after_save_and_load(
         .unwrap_or_default();
     assert_eq!(labels.get(RUN_LABEL), Some(&id));
 }
+
+#[test]
+fn a_run_on_the_modern_daemon_reaches_the_debian_archive() {
+    let Some(modern) = modern_engine_or_skip() else {
+        return;
+    };
+    let id = run_id("modern-net");
+    let _cleanup = Cleanup {
+        engine: &modern,
+        id: id.clone(),
+    };
+    // Not from the cache: the RUN must reach the archive now, through the
+    // daemon's own bridge and the NAT scripts/modern-daemon.sh sets up.
+    // apt-get update alone exits 0 when it reaches nothing (warnings only).
+    let built = modern
+        .build_text(
+            "FROM debian:bookworm-slim\n\
+             RUN apt-get -o Acquire::Retries=0 -o Acquire::http::Timeout=10 update --error-on=any\n",
+            &BuildOptions::new().run_label(&id).no_cache(true).quiet(),
+        )
+        .unwrap_or_else(|error| {
+            panic!(
+                "apt-get update in a RUN on the modern daemon: {error}\n\
+                 (`bash scripts/modern-daemon.sh check` tests the network of both daemons)"
+            )
+        });
+    assert!(!built.fully_cached);
+    println!(
+        "apt-get update on the modern daemon in {:.1}s",
+        built.duration.as_secs_f64()
+    );
+}

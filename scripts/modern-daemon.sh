@@ -217,12 +217,13 @@ start_daemon() {
         echo "==== $(date -Is) modern-daemon.sh starting dockerd -H $HOST" >>"$LOG"
         say "starting dockerd (log: $LOG)"
         # trixie's containerd and shims first on PATH; runc and docker-init
-        # are the host's. setsid: not tied to this shell's session.
+        # are the host's. setsid: not tied to this shell's session; 9>&-: the
+        # daemon must not hold the lock (fd 9) for its whole life.
         PATH="$ROOT/usr/bin:$ROOT/usr/sbin:$PATH" setsid "$ROOT/usr/sbin/dockerd" \
             --host "$HOST" --pidfile "$PIDFILE" --config-file "$PREFIX/daemon.json" \
             --data-root "$DATA_ROOT" --exec-root "$EXEC_ROOT" \
             --bridge "$BRIDGE" --iptables=false --ip-masq=false \
-            </dev/null >>"$LOG" 2>&1 &
+            </dev/null >>"$LOG" 2>&1 9>&- &
         started=$!
     fi
     local t0 deadline
@@ -421,12 +422,21 @@ RUN test \"\$(cat /hello.txt)\" = hello"
     say "all checks passed"
 }
 
+# One up/down/purge at a time: several shells (engineers, CI steps) run
+# setup.sh at once on a shared machine, and two unpacks or two dockerds on
+# one socket would trip over each other. The second waits, then finds it up.
+lock() {
+    [[ $EUID -eq 0 ]] || die "this needs root"
+    exec 9>/run/stagecraft-modern.lock
+    flock -w 300 9 || die "another modern-daemon.sh held /run/stagecraft-modern.lock for 5 minutes"
+}
+
 case "${1:-}" in
-    up) cmd_up ;;
-    down) cmd_down ;;
+    up) lock && cmd_up ;;
+    down) lock && cmd_down ;;
     status) cmd_status ;;
     check) cmd_check ;;
-    purge) cmd_purge ;;
+    purge) lock && cmd_purge ;;
     *)
         echo "usage: $0 up|down|status|check|purge" >&2
         exit 2

@@ -17,8 +17,9 @@ SUITE=bookworm
 
 say() { echo "base-images: $*"; }
 die() { echo "base-images: ERROR: $*" >&2; exit 1; }
-now_ms() { date +%s%3N; }
-secs_since() { local d=$(( $(now_ms) - $1 )); printf '%d.%d' $((d / 1000)) $(((d % 1000) / 100)); }
+# now_ms, secs_since, host_mirror
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 docker info >/dev/null 2>&1 || die "docker does not answer; run scripts/docker-up.sh first"
 
@@ -38,28 +39,8 @@ if ! command -v debootstrap >/dev/null 2>&1; then
 fi
 
 # --- Pick the mirrors the host's apt already uses (known reachable) --------
-# Prints the first URI of an enabled source whose suites match $1 (a regex),
-# reading both deb822 *.sources and one-line *.list / sources.list files.
-host_mirror() {
-    local want="$1" f
-    for f in /etc/apt/sources.list.d/*.sources; do
-        [[ -f "$f" ]] || continue
-        # deb822: paragraphs separated by blank lines.
-        awk -v want="$want" '
-            function flush() { if (uri != "" && suites ~ want && enabled != "no") { print uri; found = 1; exit } uri = suites = enabled = "" }
-            /^[ \t]*$/ { flush(); next }
-            tolower($1) == "uris:"    { uri = $2 }
-            tolower($1) == "suites:"  { $1 = ""; suites = $0 " " }
-            tolower($1) == "enabled:" { enabled = tolower($2) }
-            END { if (!found) flush() }
-        ' "$f"
-    done
-    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-        [[ -f "$f" ]] || continue
-        # one-line: deb [opts] URI suite components...
-        sed -E 's/\[[^]]*\]//' "$f" | awk -v want="$want" '$1 == "deb" && ($3 " ") ~ want { print $2 }'
-    done
-}
+# host_mirror (scripts/lib.sh) prints the first URI of an enabled source whose
+# suites match a regex.
 MIRROR="${DEBIAN_MIRROR:-$(host_mirror "(^| )$SUITE " | head -n1)}"
 MIRROR="${MIRROR:-http://deb.debian.org/debian}"
 SECURITY_MIRROR="${DEBIAN_SECURITY_MIRROR:-$(host_mirror "(^| )$SUITE-security " | head -n1)}"
@@ -74,9 +55,9 @@ cleanup() {
     # debootstrap mounts /proc and /sys inside the target; if it died halfway
     # they may still be mounted, and rm must never descend into them.
     local m
-    for m in $(awk -v w="$WORK" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r); do
+    while read -r m; do
         umount -l "$m" 2>/dev/null || true
-    done
+    done < <(awk -v w="$WORK" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r)
     rm -rf --one-file-system "$WORK"
 }
 trap cleanup EXIT

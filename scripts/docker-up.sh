@@ -35,11 +35,9 @@ die() {
     fi
     exit 1
 }
-now_ms() { date +%s%3N; }
-secs_since() { # $1 = start in ms -> "12.3"
-    local d=$(( $(now_ms) - $1 ))
-    printf '%d.%d' $((d / 1000)) $(((d % 1000) / 100))
-}
+# now_ms, secs_since, pid_alive
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Any client works for `docker info`: prefer whatever is on PATH
 # (/usr/local/bin/docker, v28), fall back to Debian's /usr/bin/docker.
@@ -114,20 +112,7 @@ if command -v iptables >/dev/null 2>&1 && ! iptables -t nat -L -n >/dev/null 2>&
 fi
 
 # --- 4. Remove leftovers of a killed daemon -------------------------------
-# pid_alive FILE NAME: true when FILE holds the pid of a live process called
-# NAME. Zombies count as dead: a killed, reparented dockerd can linger as a
-# zombie for a few seconds when PID 1 is slow to reap (observed here), and
-# the pid may also have been reused by an unrelated process after a reboot.
-pid_alive() {
-    local pid stat
-    [[ -s "$1" ]] || return 1
-    pid="$(tr -dc '0-9' <"$1")"
-    [[ -n "$pid" ]] || return 1
-    stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || return 1
-    # /proc/PID/stat: "PID (comm) STATE ..."
-    [[ "$stat" == *"($2) "[!ZX]* ]]
-}
-
+# pid_alive (lib.sh) counts zombies and reused pids as dead.
 if pid_alive "$PIDFILE" dockerd; then
     # A dockerd is alive but not answering yet (still starting?): just wait for it.
     say "dockerd (pid $(tr -dc '0-9' <"$PIDFILE")) is running but not answering yet; waiting for it"

@@ -3,30 +3,70 @@
 //!
 //! Included by each such test with `mod support;`. When no daemon answers,
 //! a test prints one `skipping: no Docker daemon (...)` line and passes,
-//! unless `STAGECRAFT_REQUIRE_DOCKER=1` (CI sets it): then it fails.
+//! unless `STAGECRAFT_REQUIRE_DOCKER=1` (CI sets it): then it fails. The same
+//! holds for the second, modern daemon of `scripts/modern-daemon.sh`
+//! ([`modern_engine_or_skip`]).
 
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use stagecraft::engine::blocking::Engine;
-use stagecraft::engine::{BuildOptions, BuildOutcome, EngineError, RUN_LABEL};
+use stagecraft::engine::{BuildOptions, BuildOutcome, ConnectOptions, EngineError, RUN_LABEL};
 use stagecraft::Dockerfile;
 
 /// The engine, or `None` after printing why the test skips.
 pub fn engine_or_skip() -> Option<Engine> {
-    match Engine::connect() {
+    connected_or_skip(Engine::connect(), "Docker daemon", "")
+}
+
+/// Where `scripts/modern-daemon.sh up` (run by `scripts/setup.sh`) serves
+/// the second, modern daemon (Docker 26, API 1.45, a current BuildKit).
+pub const MODERN_DOCKER_HOST: &str = "unix:///run/stagecraft-modern/docker.sock";
+
+/// The modern daemon's address: `STAGECRAFT_MODERN_DOCKER_HOST` if set and
+/// not empty, else [`MODERN_DOCKER_HOST`].
+#[allow(dead_code)] // Only the tests that need the modern daemon use it.
+pub fn modern_docker_host() -> String {
+    std::env::var("STAGECRAFT_MODERN_DOCKER_HOST")
+        .ok()
+        .filter(|host| !host.is_empty())
+        .unwrap_or_else(|| MODERN_DOCKER_HOST.to_string())
+}
+
+/// The engine of the modern daemon ([`modern_docker_host`]), or `None` after
+/// printing why the test skips; like [`engine_or_skip`], it fails instead
+/// under `STAGECRAFT_REQUIRE_DOCKER=1`.
+#[allow(dead_code)] // Only the tests that need the modern daemon use it.
+pub fn modern_engine_or_skip() -> Option<Engine> {
+    let options = ConnectOptions::new().host(modern_docker_host());
+    connected_or_skip(
+        Engine::connect_with(&options),
+        "modern Docker daemon",
+        "; start it with `bash scripts/modern-daemon.sh up`",
+    )
+}
+
+/// `Some(engine)`, or `None` after one `skipping:` line when no `daemon`
+/// answers (a panic under `STAGECRAFT_REQUIRE_DOCKER=1`); `hint` follows
+/// the reason.
+fn connected_or_skip(
+    connected: Result<Engine, EngineError>,
+    daemon: &str,
+    hint: &str,
+) -> Option<Engine> {
+    match connected {
         Ok(engine) => Some(engine),
         Err(EngineError::NoDaemon { host, cause }) => {
-            let reason = format!("{host}: {cause}");
+            let reason = format!("{host}: {cause}{hint}");
             if std::env::var("STAGECRAFT_REQUIRE_DOCKER").as_deref() == Ok("1") {
-                panic!("STAGECRAFT_REQUIRE_DOCKER=1 but no Docker daemon answers ({reason})");
+                panic!("STAGECRAFT_REQUIRE_DOCKER=1 but no {daemon} answers ({reason})");
             }
             // Written to stderr directly: libtest captures println! and
             // eprintln!, and a skipped test must say so in a plain run.
-            let _ = writeln!(std::io::stderr(), "skipping: no Docker daemon ({reason})");
+            let _ = writeln!(std::io::stderr(), "skipping: no {daemon} ({reason})");
             None
         }
-        Err(other) => panic!("connecting to the Docker daemon: {other}"),
+        Err(other) => panic!("connecting to the {daemon}: {other}"),
     }
 }
 

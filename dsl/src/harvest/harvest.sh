@@ -85,3 +85,14 @@ depends() { package "$1" "$2";
           if (pick != "" && !(pick in seen)) { seen[pick] = 1; tail++; q[tail] = pick; print pick, pkg } } } }
   ' /tmp/stagecraft-status > /tmp/stagecraft-deps || die "$(cat /tmp/stagecraft-unsatisfied)";
   while read -r dep_name dep_of; do package "$dep_name" "$2" "$dep_of"; done < /tmp/stagecraft-deps; };
+
+# @section path: emitted when a path is declared (Harvest::path). The same
+# refusals as the resolved strategy (path.rs, refusal): the root, a
+# directory holding the harvest directory, and what the engine mounts.
+path() { r=$(readlink -f "$1") || r=$1; why=;
+  case $r in /) why="it is the whole filesystem (/): harvest the directories the program needs instead" ;;
+    /proc|/proc/*|/sys|/sys/*|/dev|/dev/*) why="the container engine provides /proc, /sys and /dev at run time: nothing to harvest" ;; esac;
+  case $H in "$r"/*) why="it holds the harvest directory /harvest itself, which would be copied into itself" ;; esac;
+  case $r/ in "$H"/*) why="it holds the harvest directory /harvest itself, which would be copied into itself" ;; esac;
+  [ -z "$why" ] || die "harvest path $1 resolves to $r: $why";
+  R=path; keep "$1"; };

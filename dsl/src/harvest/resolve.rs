@@ -15,9 +15,10 @@ use thiserror::Error;
 
 use self::elf::ElfInfo;
 pub use self::fs::StageFs;
-use self::fs::{file_name, normalize, parent, Found, LookupError, Node};
+use self::fs::{Found, LookupError, Node};
 pub use self::partial::Fetched;
 use super::dpkg::{DpkgStatus, STATUS_FILE};
+use super::path::{clean, file_name, parent};
 use super::{Declared, Harvest, HarvestError, PackageFiles};
 use crate::engine::{BuildOptions, Engine, EngineError};
 use crate::stage::{CopySpec, ShellKind, StageBuilder, StageSource};
@@ -241,6 +242,23 @@ pub enum ResolveError {
         stage: String,
         /// Every library not found.
         missing: Vec<MissingLibrary>,
+    },
+    /// A declared path that resolves, through its symbolic links, to a
+    /// path no strategy harvests: the root, a directory holding the
+    /// harvest directory, or what the engine mounts (`/proc`, `/sys`,
+    /// `/dev`). The self-contained step refuses it with the same words.
+    #[error("harvest {what} {path:?} in stage {stage:?} resolves to {resolved}: {reason}")]
+    Refused {
+        /// `path` or `file source`.
+        what: &'static str,
+        /// The path declared.
+        path: String,
+        /// Where its links lead.
+        resolved: String,
+        /// Why it is refused.
+        reason: &'static str,
+        /// The build stage.
+        stage: String,
     },
     /// A declared path whose symbolic links loop.
     #[error(
@@ -957,7 +975,7 @@ impl StageFs {
                 dirs.extend(
                     line.split([' ', '\t', ':', ','])
                         .filter(|dir| dir.starts_with('/'))
-                        .map(normalize),
+                        .map(clean),
                 );
             }
         }
@@ -965,7 +983,7 @@ impl StageFs {
 
     /// The files matching `pattern` (wildcards in the last component only), sorted.
     fn glob(&self, pattern: &str) -> Vec<String> {
-        let pattern = normalize(pattern);
+        let pattern = clean(pattern);
         let (dir, name) = (parent(&pattern), file_name(&pattern));
         let Ok(found) = self.lookup(dir, true) else {
             return Vec::new();
@@ -1048,6 +1066,22 @@ impl<'f> Resolver<'f> {
         })
     }
 
+    /// [`lookup`](Self::lookup), refusing a path that resolves to one no
+    /// strategy harvests ([`super::path::refusal`]).
+    fn lookup_harvestable(&self, what: &'static str, path: &str) -> Result<Found, ResolveError> {
+        let found = self.lookup(what, path)?;
+        match super::path::refusal(&found.path) {
+            None => Ok(found),
+            Some(reason) => Err(ResolveError::Refused {
+                what,
+                path: path.to_string(),
+                resolved: found.path,
+                reason,
+                stage: self.stage(),
+            }),
+        }
+    }
+
     /// Records that `path` (runtime) is copied from `source`, resolved as `found`.
     fn add(&mut self, path: &str, source: &str, found: &Found, size: u64, reason: Reason) {
         if self.seen.contains_key(path) {
@@ -1088,7 +1122,7 @@ impl<'f> Resolver<'f> {
 
     /// A binary or library and the closure of its shared libraries.
     fn closure(&mut self, what: &'static str, declared: &str) -> Result<(), ResolveError> {
-        let path = normalize(declared);
+        let path = clean(declared);
         let found = self.lookup(what, &path)?;
         let not_elf = |found: String| ResolveError::NotElf {
             what,
@@ -1206,7 +1240,7 @@ impl<'f> Resolver<'f> {
         objects: &mut Vec<Object<'f>>,
         loaded: &mut HashSet<String>,
     ) {
-        let interp = normalize(interp);
+        let interp = clean(interp);
         let usable =
             self.fs
                 .lookup(&interp, true)
@@ -1296,9 +1330,9 @@ impl<'f> Resolver<'f> {
         let mut searched = Vec::new();
         for (dir, from) in dirs {
             let candidate = if dir.is_empty() {
-                normalize(&expand(name, &requester.origin))
+                clean(&expand(name, &requester.origin))
             } else {
-                normalize(&format!("{dir}/{name}"))
+                clean(&format!("{dir}/{name}"))
             };
             if !dir.is_empty() && !searched.contains(&dir) {
                 searched.push(dir);
@@ -1387,7 +1421,7 @@ impl<'f> Resolver<'f> {
             if !docs && DOC_DIRS.iter().any(|dir| path.starts_with(dir)) {
                 continue;
             }
-            let path = normalize(path);
+            let path = clean(path);
             let listed = match self.fs.lookup(&path, false) {
                 Ok(found) => found,
                 Err(LookupError::NotFound(_)) => {
@@ -1444,8 +1478,8 @@ impl<'f> Resolver<'f> {
 
     /// `path(p)`: a file, or a directory copied whole.
     fn path(&mut self, declared: &str) -> Result<(), ResolveError> {
-        let path = normalize(declared);
-        let found = self.lookup("path", &path)?;
+        let path = clean(declared);
+        let found = self.lookup_harvestable("path", &path)?;
         let size = if self.fs.is_dir(&found.path) {
             self.fs.tree_size(&found.path).1
         } else {
@@ -1457,14 +1491,14 @@ impl<'f> Resolver<'f> {
 
     /// `file(source, destination)`.
     fn file(&mut self, source: &str, destination: &str) -> Result<(), ResolveError> {
-        let source = normalize(source);
-        let found = self.lookup("file source", &source)?;
+        let source = clean(source);
+        let found = self.lookup_harvestable("file source", &source)?;
         let size = if self.fs.is_dir(&found.path) {
             self.fs.tree_size(&found.path).1
         } else {
             self.fs.file(&found.path).map_or(0, |f| f.0)
         };
-        self.add(&normalize(destination), &source, &found, size, Reason::File);
+        self.add(&clean(destination), &source, &found, size, Reason::File);
         Ok(())
     }
 
@@ -1552,6 +1586,37 @@ mod tests {
         );
         assert!(wildcard(b"*.conf", b"libc.conf"));
         assert!(!wildcard(b"*.conf", b"libc.conf.bak"));
+    }
+
+    /// A path whose link leads to the root is refused, as the
+    /// self-contained step refuses it (it used to be the whole stage).
+    #[test]
+    fn a_path_resolving_to_the_root_is_refused() {
+        let tar = tar_of(&[
+            ("opt/app/data/up", "link:../../.."),
+            ("opt/app/data/file", "file:x"),
+            ("opt/app/proc", "link:/proc"),
+            // docker export has the engine's mount points, empty.
+            ("proc", "dir"),
+        ]);
+        let fs = StageFs::from_tar(&tar[..], "build").unwrap();
+        let error = fs
+            .resolve(&Harvest::new().path("/opt/app/data/up"))
+            .unwrap_err();
+        assert!(
+            matches!(&error, ResolveError::Refused { what: "path", resolved, .. } if resolved == "/"),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "harvest path \"/opt/app/data/up\" in stage \"build\" resolves to /: it is the \
+             whole filesystem (/): harvest the directories the program needs instead"
+        );
+        let error = fs
+            .resolve(&Harvest::new().file("/opt/app/proc", "/x"))
+            .unwrap_err();
+        assert!(error.to_string().contains("provides /proc"), "{error}");
+        assert!(fs.resolve(&Harvest::new().path("/opt/app/data")).is_ok());
     }
 
     #[test]

@@ -107,6 +107,9 @@ pub(super) fn script(root: &str, calls: &[Call], except: &[String]) -> String {
     if dependencies {
         lines.extend(section("depends").into_iter().map(str::to_string));
     }
+    if calls.iter().any(|call| matches!(call, Call::Keep(_))) {
+        lines.extend(section("path").into_iter().map(str::to_string));
+    }
     lines.push(format!(
         "H={root}; EXCEPT='{}'; mkdir -p \"$H\";",
         except.join(" ")
@@ -114,7 +117,7 @@ pub(super) fn script(root: &str, calls: &[Call], except: &[String]) -> String {
     for call in calls {
         lines.push(match call {
             Call::Closure(path) => format!("closure {};", quote(path)),
-            Call::Keep(path) => format!("R=path; keep {};", quote(path)),
+            Call::Keep(path) => format!("path {};", quote(path)),
             Call::Package {
                 name,
                 docs,
@@ -194,7 +197,7 @@ mod tests {
 
     #[test]
     fn every_section_of_harvest_sh_is_read() {
-        for name in ["functions", "dependency-reason", "depends"] {
+        for name in ["functions", "dependency-reason", "depends", "path"] {
             assert!(!section(name).is_empty(), "section {name}");
         }
         assert_eq!(section("dependency-reason").len(), 1);
@@ -205,6 +208,59 @@ mod tests {
             "a file continuation was kept: {text}"
         );
         assert!(!text.contains("\n#"), "a comment was kept: {text}");
+    }
+
+    /// The step refuses what the resolved strategy refuses, in its words.
+    #[test]
+    fn the_path_function_refuses_with_the_words_of_path_rs() {
+        let path = section("path").join(" ");
+        for resolved in ["/", "/proc", "/harvest"] {
+            let reason = crate::harvest::path::refusal(resolved).unwrap();
+            assert!(path.contains(reason), "{reason:?} not in {path}");
+        }
+    }
+
+    /// Runs the step's `path` function in a scratch root: a declared path
+    /// whose link leads to `/` (or to the harvest directory's parent) is
+    /// refused before anything is copied, and an ordinary one is kept.
+    #[test]
+    fn a_path_resolving_to_the_root_is_refused_in_the_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_str().unwrap();
+        std::fs::create_dir_all(format!("{root}/a/b/c")).unwrap();
+        std::fs::write(format!("{root}/a/b/c/data"), "x").unwrap();
+        std::os::unix::fs::symlink("../../..", format!("{root}/a/b/c/up")).unwrap();
+        let functions = section("functions").join(" ");
+        let path = section("path").join(" ");
+        let run = |declared: &str, harvest: &str| {
+            // H is the harvest directory; a link to the root of the scratch
+            // tree is the root seen from the harvest directory's parent.
+            let text = format!("{functions} {path} H={harvest}; path '{declared}'");
+            Command::new("sh").args(["-c", &text]).output().unwrap()
+        };
+        let out = run("/", &format!("{root}/harvest"));
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("resolves to /: it is the whole filesystem"),
+            "{stderr}"
+        );
+        // Through `-> ../../..`: the scratch root, an ancestor of $H.
+        let out = run(&format!("{root}/a/b/c/up"), &format!("{root}/harvest"));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{stderr}");
+        assert!(
+            stderr.contains("it holds the harvest directory"),
+            "{stderr}"
+        );
+        assert!(!std::path::Path::new(&format!("{root}/harvest{root}")).exists());
+        let out = run(&format!("{root}/a/b/c/data"), &format!("{root}/harvest"));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(std::path::Path::new(&format!("{root}/harvest{root}/a/b/c/data")).exists());
     }
 
     /// shellcheck (Debian's `shellcheck`), when installed, on the file as

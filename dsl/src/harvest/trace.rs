@@ -10,6 +10,7 @@ use futures_util::StreamExt;
 use serde::Serialize;
 use thiserror::Error;
 
+use super::path::{clean, collapse_dot_dot};
 use super::resolve::{Reason, Resolution, ResolveError, StageFs};
 use super::{Declared, Harvest};
 use crate::engine::{BuildOptions, Engine, EngineError};
@@ -300,10 +301,8 @@ pub fn trace_stage(
         })?;
 
     let mut instructions = Vec::new();
-    let user = stage_user(dockerfile, index);
-    let switch = user
-        .as_deref()
-        .is_some_and(|user| !matches!(user, "root" | "0" | "root:root" | "0:0"));
+    let user = super::stage_user(stages, index);
+    let switch = user.as_deref().is_some_and(|user| !super::is_root(user));
     if switch {
         instructions.push(Instruction::User("root".to_string()));
     }
@@ -326,32 +325,6 @@ pub fn trace_stage(
         }
     })?;
     Ok((traced, alias))
-}
-
-/// The `USER` in effect at the end of stage `index`, following `FROM <stage>`.
-fn stage_user(dockerfile: &Dockerfile, index: usize) -> Option<String> {
-    let stages = dockerfile.stages();
-    let mut at = Some(index);
-    let mut hops = 0;
-    while let (Some(index), true) = (at, hops <= stages.len()) {
-        hops += 1;
-        let stage = &stages[index];
-        if let Some(user) = stage.instructions.iter().rev().find_map(|i| match i {
-            Instruction::User(user) => Some(user.clone()),
-            _ => None,
-        }) {
-            return Some(user);
-        }
-        at = match &stage.base {
-            Base::Stage(alias) => stages[..index].iter().rposition(|s| {
-                s.alias
-                    .as_deref()
-                    .is_some_and(|own| own.eq_ignore_ascii_case(alias))
-            }),
-            _ => None,
-        };
-    }
-    None
 }
 
 /// The traced commands, in declaration order.
@@ -854,20 +827,11 @@ fn unescape(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Absolute, without `.` or empty components; `..` kept (see [`TraceLog`]).
-fn clean(path: &str) -> String {
-    let parts: Vec<&str> = path
-        .split('/')
-        .filter(|part| !part.is_empty() && *part != ".")
-        .collect();
-    format!("/{}", parts.join("/"))
-}
-
 /// Where a logged `path` is in the stage: a path with `..` has its
 /// directory resolved in `fs` (links followed, as the kernel did in the
 /// run), its last component kept, so a link there stays a link. A path
 /// without `..`, or one whose directory `fs` does not have, is returned
-/// lexically normalized.
+/// with its `..` collapsed lexically.
 fn physical(fs: &StageFs, path: &str) -> String {
     if !path.split('/').any(|part| part == "..") {
         return path.to_string();
@@ -876,29 +840,14 @@ fn physical(fs: &StageFs, path: &str) -> String {
     if name == ".." {
         return match fs.lookup(path, true) {
             Ok(found) => found.path,
-            Err(_) => normalize(path),
+            Err(_) => collapse_dot_dot(path),
         };
     }
     match fs.lookup(if dir.is_empty() { "/" } else { dir }, true) {
         Ok(found) if found.path == "/" => format!("/{name}"),
         Ok(found) => format!("{}/{name}", found.path),
-        Err(_) => normalize(path),
+        Err(_) => collapse_dot_dot(path),
     }
-}
-
-/// Lexical normalization: absolute, no `.`, `..` or empty components.
-fn normalize(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            part => parts.push(part),
-        }
-    }
-    format!("/{}", parts.join("/"))
 }
 
 /// Whether the runtime gets `path` from the engine (or it is the trace's own).
@@ -1176,7 +1125,7 @@ fn assemble(
         .declared
         .iter()
         .filter_map(|d| match d {
-            Declared::Binary(p) | Declared::Path(p) => Some(normalize(p)),
+            Declared::Binary(p) | Declared::Path(p) => Some(collapse_dot_dot(p)),
             _ => None,
         })
         .collect();
@@ -1309,8 +1258,8 @@ mod tests {
 
     #[test]
     fn pieces() {
-        assert_eq!(normalize("/a/./b//../c/"), "/a/c");
-        assert_eq!(normalize("/.."), "/");
+        assert_eq!(collapse_dot_dot("/a/./b//../c/"), "/a/c");
+        assert_eq!(collapse_dot_dot("/.."), "/");
         assert_eq!(clean("/a/./b//../c/"), "/a/b/../c");
         assert_eq!(clean("rel/./x"), "/rel/x");
         assert_eq!(unescape(r#"a\"b\\c\n\x41\101"#), "a\"b\\c\nAA");

@@ -517,7 +517,7 @@ fn plan(
     let mut walk_requests = Vec::new();
     // Eight or more declared paths in one directory (below the top
     // level): the directory is walked and read whole, one request.
-    let walks: Vec<String> = walks.iter().map(|p| super::fs::normalize(p)).collect();
+    let walks: Vec<String> = walks.iter().map(|p| super::fs::clean(p)).collect();
     let mut by_parent: BTreeMap<&str, usize> = BTreeMap::new();
     for path in &walks {
         *by_parent.entry(parent(path)).or_default() += 1;

@@ -1,0 +1,111 @@
+//! Harvest defects, each checked against a real Docker daemon on small
+//! stages of `debian:bookworm-slim` (nothing is installed, so no network):
+//! a build stage with a non-root `USER` harvests (the harvest runs as
+//! root), and a declared path whose link leads to `/` is refused by both
+//! strategies with the same reason instead of copying the live root.
+//!
+//! Like `tests/engine.rs`: without a daemon each test prints one
+//! `skipping: ...` line and passes, unless `STAGECRAFT_REQUIRE_DOCKER=1`;
+//! everything a test makes carries `stagecraft.test-run=<id>` and is removed
+//! by label at the end, passing or not.
+
+use stagecraft::engine::{BuildOptions, EngineError};
+use stagecraft::harvest::{resolve_blocking, Harvest, ResolveError, StageFs};
+use stagecraft::{run, scratch, Dockerfile, DockerfileBuilder, StageRef, WithShell};
+
+mod support;
+use support::{engine_or_skip, run_id, Cleanup};
+
+const BASE: &str = "debian:bookworm-slim";
+
+/// `build`: a user `app` it switches to, and `/opt/app/up -> ../..` (the root).
+fn build_stage(df: &mut DockerfileBuilder) -> StageRef<WithShell> {
+    df.stage("build", BASE)
+        .run(run!(
+            "useradd --create-home app && mkdir -p /opt/app/data \
+             && echo hello > /opt/app/data/greeting && ln -s ../.. /opt/app/up"
+        ))
+        .user("app")
+        .done()
+}
+
+#[test]
+fn a_non_root_build_stage_is_harvested_as_root() {
+    let Some(engine) = engine_or_skip() else {
+        return;
+    };
+    let id = run_id("harvest-user");
+    let _cleanup = Cleanup {
+        engine: &engine,
+        id: id.clone(),
+    };
+    let options = BuildOptions::new().run_label(&id).quiet();
+    let mut df = Dockerfile::builder();
+    let build = build_stage(&mut df);
+    let collected = df.harvest(
+        "harvest",
+        &build,
+        Harvest::new().binary("/bin/cat").path("/opt/app/data"),
+    );
+    df.anonymous_stage(scratch())
+        .copy_harvest(&collected)
+        .entrypoint(["/bin/cat", "/opt/app/data/greeting"]);
+    let dockerfile = df.build().expect("valid");
+    let text = dockerfile.render();
+    assert!(
+        text.contains("FROM build AS harvest\nUSER root\nRUN "),
+        "{text}"
+    );
+    let built = engine
+        .build(&dockerfile, &options)
+        .unwrap_or_else(|error| panic!("the harvest of a non-root stage: {error}"));
+    let fs = StageFs::export_blocking(&engine, &built.image_id, "runtime").expect("export");
+    assert!(fs
+        .files_under("/opt/app/data")
+        .any(|(p, _)| p == "/opt/app/data/greeting"));
+    assert!(fs
+        .files_under("/usr/lib/x86_64-linux-gnu")
+        .any(|(p, _)| p.ends_with("libc.so.6")));
+}
+
+#[test]
+fn a_path_through_a_link_to_the_root_is_refused_by_both_strategies() {
+    let Some(engine) = engine_or_skip() else {
+        return;
+    };
+    let id = run_id("harvest-root");
+    let _cleanup = Cleanup {
+        engine: &engine,
+        id: id.clone(),
+    };
+    let options = BuildOptions::new().run_label(&id).quiet();
+    let harvest = Harvest::new().path("/opt/app/up");
+
+    let mut df = Dockerfile::builder();
+    build_stage(&mut df);
+    let stages = df.build().expect("valid");
+    let error = resolve_blocking(&engine, &stages, "build", &harvest, &options)
+        .expect_err("the root is refused");
+    assert!(
+        matches!(&error, ResolveError::Refused { resolved, .. } if resolved == "/"),
+        "{error:?}"
+    );
+    let reason = "resolves to /: it is the whole filesystem (/)";
+    assert!(error.to_string().contains(reason), "{error}");
+
+    let mut df = Dockerfile::builder();
+    let build = build_stage(&mut df);
+    let collected = df.harvest("harvest", &build, harvest);
+    df.anonymous_stage(scratch()).copy_harvest(&collected);
+    let error = engine
+        .build(&df.build().expect("valid"), &options)
+        .expect_err("the step refuses the root");
+    let EngineError::BuildFailed(failure) = &error else {
+        panic!("{error:?}");
+    };
+    let log = failure.log_tail.join("\n");
+    assert!(
+        log.contains(&format!("harvest path /opt/app/up {reason}")),
+        "{log}"
+    );
+}

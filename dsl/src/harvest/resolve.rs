@@ -6,10 +6,7 @@ mod fs;
 mod partial;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{self, Read};
-use std::pin::Pin;
 
-use futures_util::{Stream, StreamExt};
 use serde::Serialize;
 use thiserror::Error;
 
@@ -20,6 +17,7 @@ pub use self::partial::Fetched;
 use super::dpkg::{DpkgStatus, STATUS_FILE};
 use super::path::{clean, file_name, parent};
 use super::{Declared, Harvest, HarvestError, PackageFiles};
+use crate::engine::archive::StreamRead;
 use crate::engine::{BuildOptions, Engine, EngineError};
 use crate::stage::{CopySpec, ShellKind, StageBuilder, StageSource};
 use crate::Dockerfile;
@@ -620,43 +618,6 @@ impl<S: ShellKind, N> StageBuilder<'_, S, N> {
     }
 }
 
-/// A bollard byte stream read as `std::io::Read`, in a blocking thread.
-struct StreamRead<S, B> {
-    handle: tokio::runtime::Handle,
-    stream: Pin<Box<S>>,
-    chunk: Option<B>,
-    pos: usize,
-}
-
-impl<S, B> Read for StreamRead<S, B>
-where
-    S: Stream<Item = Result<B, bollard::errors::Error>>,
-    B: AsRef<[u8]>,
-{
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        loop {
-            if let Some(chunk) = &self.chunk {
-                let rest = &chunk.as_ref()[self.pos..];
-                if !rest.is_empty() {
-                    let n = rest.len().min(buf.len());
-                    buf[..n].copy_from_slice(&rest[..n]);
-                    self.pos += n;
-                    return Ok(n);
-                }
-            }
-            self.pos = 0;
-            match self.handle.block_on(self.stream.next()) {
-                None => {
-                    self.chunk = None;
-                    return Ok(0);
-                }
-                Some(Ok(chunk)) => self.chunk = Some(chunk),
-                Some(Err(error)) => return Err(io::Error::other(error.to_string())),
-            }
-        }
-    }
-}
-
 impl StageFs {
     /// Indexes the filesystem of `image` (a built stage): a container of it
     /// is created (never started), exported as a tar stream read entry by
@@ -695,12 +656,7 @@ impl StageFs {
             let id = id.to_string();
             let stage = stage.to_string();
             tokio::task::spawn_blocking(move || {
-                let reader = StreamRead {
-                    handle,
-                    stream: Box::pin(docker.export_container(&id)),
-                    chunk: None,
-                    pos: 0,
-                };
+                let reader = StreamRead::new(handle, docker.export_container(&id), None);
                 StageFs::from_tar(reader, stage)
             })
         };

@@ -2,17 +2,14 @@
 //! [`trace`], the entry point.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::io::Read;
 
-use bollard::models::ContainerCreateBody;
-use bollard::query_parameters::DownloadFromContainerOptionsBuilder;
-use futures_util::StreamExt;
 use serde::Serialize;
 use thiserror::Error;
 
 use super::path::{clean, collapse_dot_dot};
 use super::resolve::{Reason, Resolution, ResolveError, StageFs};
 use super::{Declared, Harvest};
+use crate::engine::archive::{self, ArchiveFile};
 use crate::engine::{BuildOptions, Engine, EngineError};
 use crate::model::{Base, Instruction, Run, Stage};
 use crate::packages::Apt;
@@ -462,7 +459,7 @@ pub struct TraceLog {
     pub calls: usize,
     /// How many processes the run had.
     pub processes: usize,
-    /// The run's standard output.
+    /// The run's standard output (its first MiB).
     pub stdout: String,
 }
 
@@ -859,6 +856,28 @@ fn provided(path: &str) -> bool {
             .any(|p| path == *p || (path.starts_with(p) && path[p.len()..].starts_with('/')))
 }
 
+/// How much of each file of [`TRACE_DIR`] is read: the working directory,
+/// the logs (strace's lines are short; a log this long is cut, its last
+/// line skipped as unfinished), the standard output; nothing else.
+fn trace_file_limit(name: &str) -> Option<u64> {
+    let name = name.rsplit('/').next().unwrap_or(name);
+    if name == "cwd" {
+        Some(4 << 10)
+    } else if name.ends_with(".log") {
+        Some(MAX_LOG)
+    } else if name.ends_with(".out") {
+        Some(MAX_STDOUT)
+    } else {
+        None
+    }
+}
+
+/// The most of a trace log read (see [`trace_file_limit`]).
+const MAX_LOG: u64 = 256 << 20;
+
+/// The most of a traced run's standard output kept in [`TraceLog::stdout`].
+const MAX_STDOUT: u64 = 1 << 20;
+
 /// A never-started container of the trace image, to read files out of.
 struct TraceReader<'e> {
     engine: &'e Engine,
@@ -872,66 +891,40 @@ impl<'e> TraceReader<'e> {
         image: &str,
         stage: &str,
     ) -> Result<TraceReader<'e>, TraceError> {
-        let body = ContainerCreateBody {
-            image: Some(image.to_string()),
-            cmd: Some(vec!["/stagecraft-trace-read".to_string()]),
-            labels: Some(HashMap::from([(TRACE_LABEL.to_string(), "1".to_string())])),
-            network_disabled: Some(true),
-            ..Default::default()
-        };
-        let created = engine
-            .docker()
-            .create_container(None, body)
-            .await
-            .map_err(|source| ResolveError::Docker {
-                what: format!("creating a container of the trace stage {stage:?} to read it"),
-                source,
-            })?;
+        let id = archive::create_reader(
+            engine.docker(),
+            image,
+            TRACE_LABEL,
+            "/stagecraft-trace-read",
+        )
+        .await
+        .map_err(|source| ResolveError::Docker {
+            what: format!("creating a container of the trace stage {stage:?} to read it"),
+            source,
+        })?;
         Ok(TraceReader {
             engine,
-            id: created.id,
+            id,
             stage: stage.to_string(),
         })
     }
 
-    /// The regular files of the archive of `path` (a file or a directory),
-    /// each cut at `limit` bytes, by their path inside the archive.
-    async fn read(&self, path: &str, limit: u64) -> Result<Vec<(String, Vec<u8>)>, TraceError> {
-        let options = DownloadFromContainerOptionsBuilder::new()
-            .path(path)
-            .build();
-        let mut stream = self
-            .engine
-            .docker()
-            .download_from_container(&self.id, Some(options));
-        let mut archive = Vec::new();
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|error| TraceError::Read {
+    /// The regular files of the archive of `path` (a file or a directory)
+    /// that `limit` asks for, each cut at its limit while the archive is
+    /// read ([`archive::files_of`]); with `first_only`, the first alone.
+    async fn read(
+        &self,
+        path: &str,
+        limit: fn(&str) -> Option<u64>,
+        first_only: bool,
+    ) -> Result<Vec<ArchiveFile>, TraceError> {
+        archive::read_files(self.engine.docker(), &self.id, path, limit, first_only)
+            .await
+            .map(Option::unwrap_or_default)
+            .map_err(|error| TraceError::Read {
                 stage: self.stage.clone(),
                 cause: format!("{path}: {error}"),
-            })?;
-            archive.extend_from_slice(&chunk);
-        }
-        let failed = |error: std::io::Error| TraceError::Read {
-            stage: self.stage.clone(),
-            cause: format!("{path}: {error}"),
-        };
-        let mut files = Vec::new();
-        let mut tar = tar::Archive::new(&archive[..]);
-        for entry in tar.entries().map_err(failed)? {
-            let entry = entry.map_err(failed)?;
-            if !entry.header().entry_type().is_file() {
-                continue;
-            }
-            let name = entry.path().map_err(failed)?.to_string_lossy().into_owned();
-            let mut content = Vec::new();
-            entry
-                .take(limit)
-                .read_to_end(&mut content)
-                .map_err(failed)?;
-            files.push((name, content));
-        }
-        Ok(files)
+            })
     }
 }
 
@@ -943,10 +936,13 @@ async fn read_trace(
     commands: &[Vec<String>],
 ) -> Result<(Vec<TraceLog>, HashMap<String, String>), TraceError> {
     let files: HashMap<String, Vec<u8>> = reader
-        .read(TRACE_DIR, 256 << 20)
+        .read(TRACE_DIR, trace_file_limit, false)
         .await?
         .into_iter()
-        .map(|(name, content)| (name.rsplit('/').next().unwrap_or("").to_string(), content))
+        .map(|file| {
+            let name = file.name.rsplit('/').next().unwrap_or("").to_string();
+            (name, file.content)
+        })
         .collect();
     let text = |name: &str| {
         files
@@ -978,11 +974,11 @@ async fn read_trace(
                 continue;
             }
             let content = reader
-                .read(&path, 256)
+                .read(&path, |_| Some(256), true)
                 .await?
                 .into_iter()
                 .next()
-                .map(|(_, content)| content)
+                .map(|file| file.content)
                 .unwrap_or_default();
             let head = String::from_utf8_lossy(&content)
                 .lines()

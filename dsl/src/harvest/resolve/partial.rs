@@ -40,19 +40,16 @@
 //! its resolved target (`/lib -> /usr/lib`), not the text it holds
 //! (`usr/lib`), in [`ManifestEntry::links`](super::ManifestEntry::links).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
-use bollard::models::ContainerCreateBody;
-use bollard::query_parameters::{
-    ContainerArchiveInfoOptionsBuilder, DownloadFromContainerOptionsBuilder,
-};
+use bollard::query_parameters::ContainerArchiveInfoOptionsBuilder;
 use bollard::Docker;
 use futures_util::{future, stream, StreamExt};
 
 use super::fs::{parent, Need, Node, Partial, StageFs};
-use super::{ResolveError, StreamRead, EXPORT_LABEL};
-use crate::engine::Engine;
+use super::{ResolveError, EXPORT_LABEL};
+use crate::engine::{archive, Engine};
 use crate::harvest::{Declared, Harvest};
 
 /// Containers read in parallel (the daemon serializes each one's requests).
@@ -181,33 +178,12 @@ pub(super) async fn create_export_container(
     image: &str,
     stage: &str,
 ) -> Result<String, ResolveError> {
-    let body = ContainerCreateBody {
-        image: Some(image.to_string()),
-        // An image without CMD (a scratch or imported base) needs one to
-        // be created; it is never started.
-        cmd: Some(vec!["/stagecraft-export".to_string()]),
-        labels: Some(HashMap::from([(EXPORT_LABEL.to_string(), "1".to_string())])),
-        network_disabled: Some(true),
-        ..Default::default()
-    };
-    docker
-        .create_container(None, body)
+    archive::create_reader(docker, image, EXPORT_LABEL, "/stagecraft-export")
         .await
-        .map(|created| created.id)
         .map_err(|source| ResolveError::Docker {
             what: format!("creating a container of stage {stage:?} ({image}) to read it"),
             source,
         })
-}
-
-fn not_found(error: &bollard::errors::Error) -> bool {
-    matches!(
-        error,
-        bollard::errors::Error::DockerResponseServerError {
-            status_code: 404,
-            ..
-        }
-    )
 }
 
 /// `HEAD`: the node at `path`, `None` when it does not exist.
@@ -229,7 +205,7 @@ async fn stat(
                 size: u64::try_from(stat.size).unwrap_or(0),
             }
         })),
-        Err(error) if not_found(&error) => Ok(None),
+        Err(error) if archive::is_not_found(&error) => Ok(None),
         Err(error) => Err(error),
     }
 }
@@ -247,21 +223,10 @@ async fn read(
     let (id, path, stage) = (id.to_string(), path.to_string(), stage.to_string());
     let what = format!("reading {path} of stage {stage:?}");
     tokio::task::spawn_blocking(move || {
-        let options = DownloadFromContainerOptionsBuilder::new()
-            .path(&path)
-            .build();
-        let mut stream = Box::pin(docker.download_from_container(&id, Some(options)));
-        let first = match handle.block_on(stream.next()) {
-            None => None,
-            Some(Ok(chunk)) => Some(chunk),
-            Some(Err(error)) if not_found(&error) => return Ok(None),
-            Some(Err(source)) => return Err(ResolveError::Docker { what, source }),
-        };
-        let reader = StreamRead {
-            handle,
-            stream,
-            chunk: first,
-            pos: 0,
+        let reader = match archive::open_archive(handle, &docker, &id, &path) {
+            Ok(Some(reader)) => reader,
+            Ok(None) => return Ok(None),
+            Err(source) => return Err(ResolveError::Docker { what, source }),
         };
         let mut fs = StageFs::empty(stage.clone(), None);
         fs.add_tar(reader, parent(&path))

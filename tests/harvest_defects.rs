@@ -1,8 +1,10 @@
 //! Harvest defects, each checked against a real Docker daemon on small
 //! stages of `debian:bookworm-slim` (nothing is installed, so no network):
 //! a build stage with a non-root `USER` harvests (the harvest runs as
-//! root), and a declared path whose link leads to `/` is refused by both
-//! strategies with the same reason instead of copying the live root.
+//! root); a declared path whose link leads to `/` is refused by both
+//! strategies with the same reason instead of copying the live root; a
+//! symbolic link loop and a `DT_NEEDED` naming a text file are told in the
+//! stage's paths, not as the daemon's 500 or as "not found".
 //!
 //! Like `tests/engine.rs`: without a daemon each test prints one
 //! `skipping: ...` line and passes, unless `STAGECRAFT_REQUIRE_DOCKER=1`;
@@ -108,4 +110,72 @@ fn a_path_through_a_link_to_the_root_is_refused_by_both_strategies() {
         log.contains(&format!("harvest path /opt/app/up {reason}")),
         "{log}"
     );
+}
+
+/// `bad`: a symbolic link loop, and `ls`'s `libselinux.so.1` replaced by
+/// a text file (a `DT_NEEDED` naming a file that is not ELF).
+fn bad_stage(df: &mut DockerfileBuilder) {
+    df.stage("bad", BASE).run(run!(
+        "mkdir /loop && ln -s /loop/b /loop/a && ln -s /loop/a /loop/b \
+         && mkdir -p /opt/lib && printf 'not a library' > /opt/lib/libtext.so.1 \
+         && ln -s /loop/a /opt/looped \
+         && printf 'not a library' > /usr/lib/x86_64-linux-gnu/libselinux.so.1"
+    ));
+}
+
+#[test]
+fn loops_and_non_elf_libraries_are_named_in_the_stage() {
+    let Some(engine) = engine_or_skip() else {
+        return;
+    };
+    let id = run_id("harvest-bad");
+    let _cleanup = Cleanup {
+        engine: &engine,
+        id: id.clone(),
+    };
+    let options = BuildOptions::new().run_label(&id).quiet();
+    let mut df = Dockerfile::builder();
+    bad_stage(&mut df);
+    let dockerfile = df.build().expect("valid");
+    for path in ["/loop/a", "/opt/looped", "/loop/a/x"] {
+        let error = resolve_blocking(
+            &engine,
+            &dockerfile,
+            "bad",
+            &Harvest::new().path(path),
+            &options,
+        )
+        .expect_err("a loop");
+        println!("{error}");
+        assert!(
+            matches!(&error, ResolveError::SymlinkLoop { path: p, stage, .. } if p == path && stage == "bad"),
+            "{error:?}"
+        );
+        assert!(!error.to_string().contains("overlay2"), "{error}");
+    }
+
+    let error = resolve_blocking(
+        &engine,
+        &dockerfile,
+        "bad",
+        &Harvest::new().binary("/bin/ls"),
+        &options,
+    )
+    .expect_err("libselinux is text");
+    println!("{error}");
+    let ResolveError::MissingLibraries { missing, .. } = &error else {
+        panic!("{error:?}");
+    };
+    let selinux = missing
+        .iter()
+        .find(|m| m.library == "libselinux.so.1")
+        .unwrap_or_else(|| panic!("{missing:?}"));
+    assert!(
+        selinux
+            .unusable
+            .iter()
+            .any(|u| u.contains("/libselinux.so.1") && u.ends_with(": a file of 13 bytes, not ELF")),
+        "{selinux:?}"
+    );
+    assert!(error.to_string().contains("not ELF"), "{error}");
 }

@@ -48,6 +48,18 @@ pub(crate) fn is_not_found(error: &bollard::errors::Error) -> bool {
     )
 }
 
+/// Whether the daemon refused a path because its symbolic links loop
+/// (`500 evalSymlinksInScope: too many links in /var/lib/docker/...`).
+pub(crate) fn is_link_loop(error: &bollard::errors::Error) -> bool {
+    matches!(
+        error,
+        bollard::errors::Error::DockerResponseServerError {
+            status_code: 500,
+            message,
+        } if message.contains("too many links")
+    )
+}
+
 /// A bollard byte stream read as `std::io::Read`; call it from a blocking
 /// thread (it blocks on `handle` for each chunk).
 pub(crate) struct StreamRead<S, B> {

@@ -230,7 +230,7 @@ pub enum ResolveError {
     },
     /// Libraries the loader would not find, each with who needs it.
     #[error(
-        "{} shared librar{} cannot be found in stage {stage:?}: {}",
+        "{} shared librar{} cannot be found or loaded in stage {stage:?}: {}",
         missing.len(),
         if missing.len() == 1 { "y" } else { "ies" },
         missing.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
@@ -321,6 +321,10 @@ pub struct MissingLibrary {
     pub needed_by: String,
     /// The directories searched, in order.
     pub searched: Vec<String>,
+    /// What the search found that the loader cannot load, in the stage's
+    /// paths: `/usr/lib/libx.so.1: a file of 13 bytes, not ELF`,
+    /// `...: ELF of another class or machine`, `...: a directory`.
+    pub unusable: Vec<String>,
 }
 
 impl std::fmt::Display for MissingLibrary {
@@ -328,6 +332,9 @@ impl std::fmt::Display for MissingLibrary {
         write!(f, "{} (needed by {}", self.library, self.needed_by)?;
         if !self.searched.is_empty() {
             write!(f, "; searched {}", self.searched.join(", "))?;
+        }
+        if !self.unusable.is_empty() {
+            write!(f, "; the stage has {}", self.unusable.join(", "))?;
         }
         f.write_str(")")
     }
@@ -1135,13 +1142,14 @@ impl<'f> Resolver<'f> {
                 if loaded.contains(name) {
                     continue;
                 }
-                let (hit, searched) = self.search(name, &objects, object, root);
+                let (hit, searched, unusable) = self.search(name, &objects, object, root);
                 let by = objects[object].path.clone();
                 let Some((candidate, found, size, info, from)) = hit else {
                     let missing = MissingLibrary {
                         library: name.clone(),
                         needed_by: by,
                         searched,
+                        unusable,
                     };
                     if !self.missing.contains(&missing) {
                         self.missing.push(missing);
@@ -1210,6 +1218,7 @@ impl<'f> Resolver<'f> {
                 library: interp.clone(),
                 needed_by: binary.to_string(),
                 searched: Vec::new(),
+                unusable: self.unusable(&interp, None).into_iter().collect(),
             };
             if !self.missing.contains(&missing) {
                 self.missing.push(missing);
@@ -1246,7 +1255,11 @@ impl<'f> Resolver<'f> {
         objects: &[Object<'f>],
         object: usize,
         root: &ElfInfo,
-    ) -> (Option<(String, Found, u64, &'f ElfInfo, From)>, Vec<String>) {
+    ) -> (
+        Option<(String, Found, u64, &'f ElfInfo, From)>,
+        Vec<String>,
+        Vec<String>,
+    ) {
         let requester = &objects[object];
         let mut dirs: Vec<(String, From)> = Vec::new();
         if name.contains('/') {
@@ -1284,6 +1297,7 @@ impl<'f> Resolver<'f> {
             dirs.extend(defaults.into_iter().map(|dir| (dir, From::Default)));
         }
         let mut searched = Vec::new();
+        let mut unusable = Vec::new();
         for (dir, from) in dirs {
             let candidate = if dir.is_empty() {
                 clean(&expand(name, &requester.origin))
@@ -1293,16 +1307,63 @@ impl<'f> Resolver<'f> {
             if !dir.is_empty() && !searched.contains(&dir) {
                 searched.push(dir);
             }
-            let Ok(found) = self.fs.lookup(&candidate, true) else {
-                continue;
+            let found = match self.fs.lookup(&candidate, true) {
+                Ok(found) => found,
+                Err(LookupError::Loop) => {
+                    unusable.push(format!("{candidate}: a symbolic link loop"));
+                    continue;
+                }
+                Err(LookupError::NotFound(_)) => continue,
             };
             if let Some((size, Some(info), _)) = self.fs.file(&found.path) {
                 if root.compatible(info) {
-                    return (Some((candidate, found, size, info, from)), searched);
+                    return (
+                        Some((candidate, found, size, info, from)),
+                        searched,
+                        unusable,
+                    );
+                }
+            }
+            // Once per file: merged /usr finds it by two paths.
+            if let Some(text) = self.unusable(&candidate, Some(root)) {
+                if !unusable
+                    .iter()
+                    .any(|seen: &String| seen.contains(&found.path))
+                {
+                    unusable.push(text);
                 }
             }
         }
-        (None, searched)
+        (None, searched, unusable)
+    }
+
+    /// What `path` holds when the loader cannot load it for `root` (which
+    /// any ELF file satisfies when `None`), in words; `None` when it is an
+    /// ELF file it can load or does not exist.
+    fn unusable(&self, path: &str, root: Option<&ElfInfo>) -> Option<String> {
+        let found = match self.fs.lookup(path, true) {
+            Ok(found) => found,
+            Err(LookupError::Loop) => return Some(format!("{path}: a symbolic link loop")),
+            Err(LookupError::NotFound(_)) => return None,
+        };
+        let shown = if found.path == path {
+            path.to_string()
+        } else {
+            format!("{path} (-> {})", found.path)
+        };
+        let what = if self.fs.is_dir(&found.path) {
+            "a directory".to_string()
+        } else {
+            match self.fs.file(&found.path) {
+                Some((_, Some(info), _)) if root.is_none_or(|root| root.compatible(info)) => {
+                    return None
+                }
+                Some((_, Some(_), _)) => "ELF of another class or machine".to_string(),
+                Some((size, None, _)) => format!("a file of {size} bytes, not ELF"),
+                None => "a special file".to_string(),
+            }
+        };
+        Some(format!("{shown}: {what}"))
     }
 
     /// A [`PackageFiles`] declaration: the package's files, then those of

@@ -212,7 +212,33 @@ async fn stat(
 
 /// `GET`: the index of `path` (a directory whole, a file, a link), `None`
 /// when it does not exist.
+///
+/// The daemon follows every link of the path, the last included, and
+/// answers a loop with a 500 naming its overlay2 directory; then the
+/// nearest directory above that it can read is read instead, whose index
+/// holds the links themselves, so the lookup in the index tells the loop
+/// in the stage's own paths ([`ResolveError::SymlinkLoop`]).
 async fn read(
+    docker: &Docker,
+    id: &str,
+    path: &str,
+    stage: &str,
+) -> Result<Option<StageFs>, ResolveError> {
+    let mut at = path.to_string();
+    loop {
+        match read_exactly(docker, id, &at, stage).await {
+            Err(ResolveError::Docker { source, .. })
+                if archive::is_link_loop(&source) && at != "/" =>
+            {
+                at = parent(&at).to_string();
+            }
+            other => return other,
+        }
+    }
+}
+
+/// [`read`] of `path` itself.
+async fn read_exactly(
     docker: &Docker,
     id: &str,
     path: &str,
@@ -345,6 +371,12 @@ async fn serve_on(
                     }
                     Ok(None) => {
                         learned.push(Learned::Absent(dir));
+                        return Ok(learned);
+                    }
+                    Err(error) if archive::is_link_loop(&error) => {
+                        if let Some(fs) = read(docker, id, &dir, stage).await? {
+                            learned.push(Learned::Tree(dir, fs));
+                        }
                         return Ok(learned);
                     }
                     Err(error) => return Err(docker_error(&dir, error)),

@@ -106,10 +106,17 @@ fn a_path_through_a_link_to_the_root_is_refused_by_both_strategies() {
         panic!("{error:?}");
     };
     let log = failure.log_tail.join("\n");
-    assert!(
-        log.contains(&format!("harvest path /opt/app/up {reason}")),
-        "{log}"
-    );
+    let said = format!("stagecraft harvest: harvest path /opt/app/up {reason}");
+    assert!(log.contains(&said), "{log}");
+    // The line that matters first, not after the ~5 KB script the daemon
+    // echoes; the script on request ({:#}, BuildFailure::message).
+    let shown = error.to_string();
+    let first = shown.lines().next().unwrap_or_default();
+    assert!(first.contains(&said), "{first}\n{log}");
+    assert!(!shown.contains("closure() {"), "{shown}");
+    assert!(shown.len() < 4000, "{} bytes: {shown}", shown.len());
+    assert!(format!("{error:#}").contains("closure() {"), "{error:#}");
+    assert!(failure.message.contains("closure() {"));
 }
 
 /// `bad`: a symbolic link loop, and `ls`'s `libselinux.so.1` replaced by

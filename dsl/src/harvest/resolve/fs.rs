@@ -12,6 +12,7 @@ use std::io::{self, Read};
 use std::sync::Mutex;
 
 use super::elf::{self, ElfInfo};
+use super::walk::{Step, Walk};
 pub(crate) use crate::harvest::path::{clean, parent};
 
 /// At most this many symbolic links are followed while resolving one path
@@ -309,53 +310,19 @@ impl StageFs {
     /// link met (the last component's too when `follow_last`), like the
     /// kernel does inside the stage's root.
     pub(crate) fn lookup(&self, path: &str, follow_last: bool) -> Result<Found, LookupError> {
-        let mut pending: Vec<String> = path.split('/').rev().map(str::to_string).collect();
-        let mut current = String::new();
-        let mut links = Vec::new();
-        while let Some(component) = pending.pop() {
-            match component.as_str() {
-                "" | "." => continue,
-                ".." => {
-                    current.truncate(current.rfind('/').unwrap_or(0));
-                    continue;
-                }
-                _ => {}
-            }
-            let next = format!("{current}/{component}");
-            match self.nodes.get(&next) {
-                None => {
-                    if !self.known_absent(&next) {
-                        self.need(Need::Stat(next.clone()));
+        let mut walk = Walk::new(path, follow_last);
+        loop {
+            match walk.step() {
+                Step::Ask(next) => {
+                    let node = self.nodes.get(&next);
+                    if node.is_none() && !self.known_absent(&next) {
+                        self.need(Need::Stat(next));
                     }
-                    return Err(LookupError::NotFound(next));
+                    walk.answer(node);
                 }
-                Some(Node::Symlink(target)) if follow_last || !pending.is_empty() => {
-                    if links.len() >= MAX_LINKS {
-                        return Err(LookupError::Loop);
-                    }
-                    links.push((next, target.clone()));
-                    if target.starts_with('/') {
-                        current.clear();
-                    }
-                    pending.extend(target.split('/').rev().map(str::to_string));
-                }
-                Some(Node::Dir) => current = next,
-                Some(_) if !pending.is_empty() => {
-                    // A file used as a directory.
-                    let rest: Vec<&str> = pending.iter().rev().map(String::as_str).collect();
-                    return Err(LookupError::NotFound(format!("{next}/{}", rest.join("/"))));
-                }
-                Some(_) => current = next,
+                Step::Done(outcome) => return outcome,
             }
         }
-        Ok(Found {
-            path: if current.is_empty() {
-                "/".to_string()
-            } else {
-                current
-            },
-            links,
-        })
     }
 
     /// The regular file at canonical `path` (hard links followed): its size,

@@ -8,6 +8,7 @@ mod fs;
 mod ldso;
 mod manifest;
 mod partial;
+mod walk;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 

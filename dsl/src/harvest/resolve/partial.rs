@@ -48,6 +48,7 @@ use bollard::Docker;
 use futures_util::{future, stream, StreamExt};
 
 use super::fs::{parent, Need, Node, Partial, StageFs};
+use super::walk::{Step, Walk};
 use super::{ResolveError, EXPORT_LABEL};
 use crate::engine::{archive, Engine};
 use crate::harvest::{Declared, Harvest};
@@ -277,60 +278,36 @@ async fn walk(
     stage: &str,
 ) -> Result<Vec<Learned>, ResolveError> {
     let mut learned = Vec::new();
-    let mut pending: Vec<String> = path.split('/').rev().map(str::to_string).collect();
-    let mut current = String::new();
-    let mut links = 0;
-    while let Some(component) = pending.pop() {
-        match component.as_str() {
-            "" | "." => continue,
-            ".." => {
-                current.truncate(current.rfind('/').unwrap_or(0));
-                continue;
-            }
-            _ => {}
-        }
-        let next = format!("{current}/{component}");
-        // An error (a link loop the daemon refuses): the rounds ask again.
-        let Ok(found) = stat(docker, id, &next).await else {
-            return Ok(learned);
-        };
-        match found {
-            None => {
-                learned.push(Learned::Absent(next));
-                return Ok(learned);
-            }
-            Some(Node::Dir) => {
-                learned.push(Learned::Node(next.clone(), Node::Dir));
-                current = next;
-            }
-            Some(Node::Symlink(target)) => {
-                links += 1;
-                if links > super::fs::MAX_LINKS {
+    // The walk of `StageFs::lookup`, told by the daemon's answers.
+    let mut walk = Walk::new(path, true);
+    let mut last = None;
+    let found = loop {
+        match walk.step() {
+            Step::Ask(next) => {
+                // An error (a link loop the daemon refuses): the rounds ask again.
+                let Ok(node) = stat(docker, id, &next).await else {
                     return Ok(learned);
-                }
-                learned.push(Learned::Node(next, Node::Symlink(target.clone())));
-                // As `StageFs::lookup` does: a relative target is read from
-                // the link's directory, an absolute one from the root.
-                if target.starts_with('/') {
-                    current.clear();
-                }
-                pending.extend(target.split('/').rev().map(str::to_string));
+                };
+                walk.answer(node.as_ref());
+                learned.push(match &node {
+                    None => Learned::Absent(next),
+                    Some(node) => Learned::Node(next, node.clone()),
+                });
+                last = node;
             }
-            Some(node) => {
-                let file = matches!(node, Node::Unread { .. });
-                learned.push(Learned::Node(next.clone(), node));
-                if file && pending.iter().all(|c| c.is_empty() || c == ".") {
-                    if let Some(fs) = read(docker, id, &next, stage).await? {
-                        learned.push(Learned::Tree(next, fs));
-                    }
-                }
-                return Ok(learned);
-            }
+            Step::Done(Ok(found)) => break found,
+            Step::Done(Err(_)) => return Ok(learned),
         }
-    }
-    if !current.is_empty() {
-        if let Some(fs) = read(docker, id, &current, stage).await? {
-            learned.push(Learned::Tree(current, fs));
+    };
+    // The file or the directory it leads to, read.
+    let read_it = match last {
+        Some(Node::Unread { .. }) => true,
+        Some(Node::Dir) | None => found.path != "/",
+        _ => false,
+    };
+    if read_it {
+        if let Some(fs) = read(docker, id, &found.path, stage).await? {
+            learned.push(Learned::Tree(found.path, fs));
         }
     }
     Ok(learned)

@@ -339,6 +339,11 @@ impl DockerfileBuilder {
         }
     }
 
+    /// The stages declared so far (the harvest reads its build stage's `USER`).
+    pub(crate) fn stages(&self) -> &[Stage] {
+        &self.stages
+    }
+
     /// Validates everything and returns the Dockerfile, or every problem found.
     pub fn build(self) -> Result<Dockerfile, Errors> {
         match Dockerfile::from_parts(self.args, self.stages) {

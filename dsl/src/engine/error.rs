@@ -231,11 +231,35 @@ impl fmt::Display for BuildFailure {
             };
             write!(f, ", instruction `{first}{more}`")?;
         }
-        write!(f, ": {}", self.message.trim_end())?;
+        // The classic builder echoes the whole command (a harvest step's is
+        // about 5 KB): the line that matters first, the command on request.
+        match long_command(&self.message).filter(|_| !f.alternate()) {
+            Some((head, code)) => {
+                let said = self.log_tail.iter().rev().find(|line| {
+                    let line = line.trim();
+                    !line.is_empty()
+                        && !line.starts_with("Step ")
+                        && !line.starts_with("--->")
+                        && !line.starts_with("Removing intermediate container")
+                });
+                if let Some(said) = said {
+                    write!(f, ": {}", said.trim_end())?;
+                }
+                write!(
+                    f,
+                    "\nThe command '{head} ...' returned {code} (the whole command: \
+                     BuildFailure::message, or format with {{:#}})"
+                )?;
+            }
+            None => write!(f, ": {}", self.message.trim_end())?,
+        }
         if !self.log_tail.is_empty() {
             write!(f, "\nlast {} lines of output:", self.log_tail.len())?;
             for line in &self.log_tail {
-                write!(f, "\n  | {line}")?;
+                match line.char_indices().nth(200).filter(|_| !f.alternate()) {
+                    Some((end, _)) => write!(f, "\n  | {} ...", &line[..end])?,
+                    None => write!(f, "\n  | {line}")?,
+                }
             }
         }
         Ok(())
@@ -243,6 +267,21 @@ impl fmt::Display for BuildFailure {
 }
 
 impl std::error::Error for BuildFailure {}
+
+/// `The command '<command>' returned <code>` with a command over 200
+/// bytes: its first 60 characters and the `returned ...` part.
+fn long_command(message: &str) -> Option<(&str, &str)> {
+    let command = message.trim_end().strip_prefix("The command '")?;
+    let (command, code) = command.rsplit_once("' returned ")?;
+    if command.len() <= 200 {
+        return None;
+    }
+    let end = command
+        .char_indices()
+        .nth(60)
+        .map_or(command.len(), |(i, _)| i);
+    Some((&command[..end], code))
+}
 
 /// A smoke test whose expectations were not met, with what the run gave.
 #[derive(Debug, Clone)]

@@ -39,6 +39,7 @@
 
 #[cfg(any(feature = "engine", test))]
 mod dpkg;
+mod path;
 #[cfg(feature = "engine")]
 mod resolve;
 mod script;
@@ -59,7 +60,7 @@ pub use self::trace::{
     TRACE_LABEL,
 };
 use crate::error::{ErrorKind, Part};
-use crate::model::{Instruction, Run};
+use crate::model::{Base, Instruction, Run, Stage};
 use crate::stage::{DockerfileBuilder, Named, ShellKind, StageBuilder, StageRef, WithShell};
 
 /// Where the collected files are gathered in the harvest stage.
@@ -381,6 +382,11 @@ fn check_path(what: &'static str, path: &str) -> Result<String, HarvestError> {
         "a path with a quote or a control character cannot be harvested"
     } else if path.split('/').any(|part| part == "..") {
         "write the path without '..'"
+    } else if let (true, Some(refused)) = (
+        what != "file destination",
+        path::refusal(&path::clean(path)),
+    ) {
+        refused
     } else {
         return Ok(path.to_string());
     };
@@ -389,6 +395,38 @@ fn check_path(what: &'static str, path: &str) -> Result<String, HarvestError> {
         path: path.to_string(),
         reason,
     })
+}
+
+/// The `USER` in effect at the end of stage `index` of `stages`, following
+/// `FROM <stage>` parents; `None` when no stage on the way sets one (the
+/// base image's user then, root for Debian's).
+pub(crate) fn stage_user(stages: &[Stage], index: usize) -> Option<String> {
+    let mut at = Some(index);
+    let mut hops = 0;
+    while let (Some(index), true) = (at, hops <= stages.len()) {
+        hops += 1;
+        let stage = stages.get(index)?;
+        if let Some(user) = stage.instructions.iter().rev().find_map(|i| match i {
+            Instruction::User(user) => Some(user.clone()),
+            _ => None,
+        }) {
+            return Some(user);
+        }
+        at = match &stage.base {
+            Base::Stage(alias) => stages[..index].iter().rposition(|s| {
+                s.alias
+                    .as_deref()
+                    .is_some_and(|own| own.eq_ignore_ascii_case(alias))
+            }),
+            _ => None,
+        };
+    }
+    None
+}
+
+/// Whether `user` (a `USER` value) is root.
+pub(crate) fn is_root(user: &str) -> bool {
+    matches!(user, "root" | "0" | "root:root" | "0:0")
 }
 
 /// A declared harvest stage, for [`StageBuilder::copy_harvest`].
@@ -417,15 +455,27 @@ impl DockerfileBuilder {
         let calls = harvest
             .calls()
             .and_then(|calls| Ok((calls, harvest.except()?)));
-        let stage: StageBuilder<'_, WithShell, Named> = self.stage(alias, from);
+        // A throwaway stage: its step reads and copies files the build
+        // stage's user may not (`/root`, a package's private directory).
+        let as_root = stage_user(self.stages(), from.index()).is_some_and(|user| !is_root(&user));
+        let mut stage: StageBuilder<'_, WithShell, Named> = self.stage(alias, from);
+        if as_root {
+            stage = stage.user("root");
+        }
+        let run_index = usize::from(as_root);
         let stage = match calls {
             Ok((calls, except)) => {
                 match Run::checked(script::script(HARVEST_ROOT, &calls, &except)) {
                     Ok(run) => stage.instruction(Instruction::Run(run)),
-                    Err(error) => stage.record(Part::Instruction(0, "RUN"), ErrorKind::Run(error)),
+                    Err(error) => {
+                        stage.record(Part::Instruction(run_index, "RUN"), ErrorKind::Run(error))
+                    }
                 }
             }
-            Err(error) => stage.record(Part::Instruction(0, "RUN"), ErrorKind::Harvest(error)),
+            Err(error) => stage.record(
+                Part::Instruction(run_index, "RUN"),
+                ErrorKind::Harvest(error),
+            ),
         };
         HarvestRef {
             stage: stage.done(),
@@ -444,6 +494,7 @@ impl<S: ShellKind, N> StageBuilder<'_, S, N> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Dockerfile;
 
     #[test]
     fn bad_declarations_are_named() {
@@ -463,6 +514,59 @@ mod tests {
             "{error}"
         );
         assert_eq!(Harvest::new().calls(), Err(HarvestError::Nothing));
+    }
+
+    /// The root, what the engine mounts and the harvest directory are
+    /// refused as declared, before anything is built.
+    #[test]
+    fn paths_no_strategy_harvests_are_refused() {
+        for path in ["/", "//", "/proc/self", "/dev", "/sys/", "/harvest/etc"] {
+            let error = Harvest::new().path(path).calls().unwrap_err();
+            assert!(
+                matches!(error, HarvestError::InvalidPath { what: "path", .. }),
+                "{path}: {error}"
+            );
+        }
+        let error = Harvest::new().path("/").calls().unwrap_err();
+        assert!(
+            error.to_string().contains("the whole filesystem"),
+            "{error}"
+        );
+        let error = Harvest::new()
+            .file("/proc/cpuinfo", "/x")
+            .calls()
+            .unwrap_err();
+        assert!(error.to_string().contains("provides /proc"), "{error}");
+        assert!(Harvest::new().file("/a", "/").calls().is_ok());
+        // The step refuses what resolves there through links (script.rs).
+        let calls = Harvest::new().path("/etc/ssl").calls().unwrap();
+        let text = script::script(HARVEST_ROOT, &calls, &[]);
+        assert!(
+            text.contains("path '/etc/ssl';") && text.contains("path() {"),
+            "{text}"
+        );
+    }
+
+    /// The harvest stage runs as root when the build stage (or a stage it
+    /// is built `FROM`) switched to another user; otherwise it is unchanged.
+    #[test]
+    fn the_harvest_step_runs_as_root() {
+        let render = |user: Option<&str>| {
+            let mut df = Dockerfile::builder();
+            let mut build = df.stage("build", "debian:bookworm-slim");
+            if let Some(user) = user {
+                build = build.user(user);
+            }
+            let build = build.done();
+            let child = df.stage("child", &build).done();
+            let collected = df.harvest("harvest", &child, Harvest::new().binary("/bin/ls"));
+            df.anonymous_stage(crate::scratch())
+                .copy_harvest(&collected);
+            df.build().unwrap().render()
+        };
+        assert!(render(Some("1000")).contains("FROM child AS harvest\nUSER root\nRUN set -eu;"));
+        assert!(render(None).contains("FROM child AS harvest\nRUN set -eu;"));
+        assert!(render(Some("root")).contains("FROM child AS harvest\nRUN set -eu;"));
     }
 
     #[test]

@@ -35,91 +35,34 @@
 //! `stagecraft harvest: link PATH -> TARGET (why)`: the manifest of this
 //! strategy. (With an engine, the resolved strategy gives a typed one.)
 //!
-//! The script has no pipe and no `cd`, so the best-practice rules have
-//! nothing to say about it; it is written as one line per fragment, joined
-//! by line continuations, so it reads like a script in the Dockerfile.
+//! The functions live in `harvest.sh`, a shell file that can be read,
+//! diffed and checked as one (`sh -n` in a unit test). The script has no
+//! pipe and no `cd`, so the best-practice rules have nothing to say about
+//! it; it is written as one line per fragment, joined by line
+//! continuations, so it reads like a script in the Dockerfile.
 
-/// The helper functions, one fragment per line; each fragment is valid
-/// shell when the fragments are joined by spaces (as Docker joins
-/// continuation lines).
-const FUNCTIONS: &[&str] = &[
-    "set -eu;",
-    "die() { echo \"stagecraft harvest: $*\" >&2; exit 1; };",
-    "keep() { n=0; p=$1;",
-    "  while :; do",
-    "    n=$((n + 1)); [ \"$n\" -le 64 ] || die \"$1: too many levels of symbolic links\";",
-    "    d=; rest=${p#/}; found=;",
-    "    while [ -n \"$rest\" ]; do",
-    "      c=${rest%%/*}; if [ \"$c\" = \"$rest\" ]; then rest=; else rest=${rest#*/}; fi;",
-    "      [ -n \"$c\" ] || continue; d=$d/$c;",
-    "      if [ -L \"$d\" ]; then found=1; break; fi;",
-    "    done;",
-    "    if [ -z \"$found\" ]; then",
-    "      [ -e \"$p\" ] || die \"$1: no such file or directory\";",
-    "      if [ ! -d \"$p\" ] && [ -e \"$H$p\" ]; then return 0; fi;",
-    "      if [ -d \"$p\" ]; then mkdir -p \"$H$p\"; cp -a \"$p/.\" \"$H$p/\";",
-    "      else mkdir -p \"$H${p%/*}\"; cp -a \"$p\" \"$H$p\"; fi;",
-    "      s=$(du -sb \"$p\"); echo \"stagecraft harvest: ${s%%/*}$p ($R)\"; return 0;",
-    "    fi;",
-    "    [ -L \"$H$d\" ] || { mkdir -p \"$H${d%/*}\"; cp -P \"$d\" \"$H$d\";",
-    "      echo \"stagecraft harvest: link $d -> $(readlink \"$d\") ($R)\"; };",
-    "    t=$(readlink \"$d\");",
-    "    case $t in /*) ;; *) t=$(readlink -f \"${d%/*}/$(dirname \"$t\")\")/${t##*/} ;; esac;",
-    "    if [ -n \"$rest\" ]; then p=$t/$rest; else p=$t; fi;",
-    "  done; };",
-    "closure() { if [ ! -e \"$1\" ]; then",
-    "    [ -L \"$1\" ] && die \"$1: a dangling or looping symbolic link\";",
-    "    die \"$1: no such file or directory\"; fi;",
-    "  case $(od -An -tx1 -N4 \"$1\") in *'7f 45 4c 46'*) ;;",
-    "    *) die \"$1 is not an ELF file: harvest a script's interpreter with binary() and the script with path()\" ;; esac;",
-    "  R=\"binary\"; keep \"$1\";",
-    "  if ! ldd \"$1\" > /tmp/stagecraft-ldd 2>&1; then",
-    "    grep -q -e 'not a dynamic executable' -e 'statically linked' /tmp/stagecraft-ldd && return 0;",
-    "    die \"ldd $1 failed: $(cat /tmp/stagecraft-ldd)\";",
-    "  fi;",
-    "  missing=$(awk '$2 == \"=>\" && $3 == \"not\" { print $1 }' /tmp/stagecraft-ldd);",
-    "  [ -z \"$missing\" ] || die \"$1 needs libraries that cannot be found:\" $missing;",
-    "  for lib in $(awk '$2 == \"=>\" && $3 ~ /^\\// { print $3 } $1 ~ /^\\// { print $1 }' /tmp/stagecraft-ldd); do",
-    "    provided \"$lib\" || { R=\"needed by $1\"; keep \"$lib\"; };",
-    "  done; };",
-    "provided() { [ -n \"$EXCEPT\" ] || return 1;",
-    "  dpkg -S \"$1\" > /tmp/stagecraft-owner 2>/dev/null",
-    "    || dpkg -S \"$(readlink -f \"$1\")\" > /tmp/stagecraft-owner 2>/dev/null || return 1;",
-    "  case \" $EXCEPT \" in *\" $(awk -F: 'NR == 1 { print $1 }' /tmp/stagecraft-owner) \"*) return 0 ;; esac;",
-    "  return 1; };",
-    "package() { dpkg -L \"$1\" > /tmp/stagecraft-dpkg 2>/dev/null || die \"package $1 is not installed in this stage\";",
-    "  while IFS= read -r f; do",
-    "    case $f in /*) ;; *) continue ;; esac;",
-    "    if [ \"$2\" = nodocs ]; then case $f in /usr/share/doc/*|/usr/share/man/*|/usr/share/info/*|/usr/share/lintian/*) continue ;; esac; fi;",
-    "    if [ -d \"$f\" ] && [ ! -L \"$f\" ]; then continue; fi;",
-    "    R=\"package $1\"; keep \"$f\";",
-    "  done < /tmp/stagecraft-dpkg; };",
-];
+/// The step's shell functions, as a real file: `harvest.sh` says how its
+/// sections are read.
+const HARVEST_SH: &str = include_str!("harvest.sh");
 
-/// With [`Call::Package`] `dependencies`: the reason of a package's files
-/// names who pulled it in, and `depends` walks the closure (see the module
-/// documentation). Only emitted when used, so that other harvests' steps
-/// (and their cache) stay as they were.
-const PACKAGE_REASON: &str = "    R=\"package $1${3:+ (dependency of $3)}\"; keep \"$f\";";
-const DEPENDS: &[&str] = &[
-    "depends() { package \"$1\" \"$2\";",
-    "  dpkg-query -W -f='${Package}\\t${db:Status-Status}\\t${Provides}\\t${Pre-Depends}, ${Depends}\\n' > /tmp/stagecraft-status;",
-    "  awk -F '\\t' -v root=\"$1\" -v stop=\"$EXCEPT\" '",
-    "    function bare(s) { sub(/\\(.*$/, \"\", s); sub(/:.*$/, \"\", s); gsub(/[ \\t]/, \"\", s); return s }",
-    "    BEGIN { n = split(stop, w, \" \"); for (i = 1; i <= n; i++) stopped[w[i]] = 1 }",
-    "    $2 ~ /^(installed|unpacked|half-configured|triggers-awaited|triggers-pending)$/ { have[$1] = 1; deps[$1] = deps[$1] \",\" $4;",
-    "      n = split($3, v, \",\"); for (i = 1; i <= n; i++) { x = bare(v[i]); if (x != \"\" && !(x in prov)) prov[x] = $1 } }",
-    "    END { q[1] = root; seen[root] = 1; head = 1; tail = 1;",
-    "      while (head <= tail) { pkg = q[head]; head++; n = split(deps[pkg], g, \",\");",
-    "        for (i = 1; i <= n; i++) { m = split(g[i], a, \"[|]\"); pick = \"\"; ok = 0;",
-    "          for (j = 1; j <= m; j++) { x = bare(a[j]); if (x == \"\") continue;",
-    "            if (x in stopped) { ok = 1; break } if (x in have) { pick = x; break }",
-    "            if (x in prov) { if (prov[x] in stopped) ok = 1; else pick = prov[x]; break } }",
-    "          if (pick == \"\" && !ok && m > 0 && g[i] ~ /[^ \\t]/) { sub(/^[ \\t]+/, \"\", g[i]); print \"package \" root \": its dependency \" g[i] \" (of \" pkg \") is satisfied by no package installed in this stage\" > \"/tmp/stagecraft-unsatisfied\"; exit 1 }",
-    "          if (pick != \"\" && !(pick in seen)) { seen[pick] = 1; tail++; q[tail] = pick; print pick, pkg } } } }",
-    "  ' /tmp/stagecraft-status > /tmp/stagecraft-deps || die \"$(cat /tmp/stagecraft-unsatisfied)\";",
-    "  while read -r dep_name dep_of; do package \"$dep_name\" \"$2\" \"$dep_of\"; done < /tmp/stagecraft-deps; };",
-];
+/// The fragments of section `name` of `harvest.sh`, in order: its lines
+/// that do not start with `#`, leading spaces kept, a trailing ` \`
+/// (a line continuation in the file) removed. Each fragment is valid shell
+/// when the fragments are joined by spaces (as Docker joins continuation
+/// lines).
+fn section(name: &str) -> Vec<&'static str> {
+    let mut inside = false;
+    let mut fragments = Vec::new();
+    for line in HARVEST_SH.lines() {
+        if let Some(header) = line.strip_prefix("# @section ") {
+            inside = header.split(':').next() == Some(name);
+        } else if inside && !line.starts_with('#') && !line.trim().is_empty() {
+            fragments.push(line.strip_suffix(" \\").unwrap_or(line));
+        }
+    }
+    debug_assert!(!fragments.is_empty(), "harvest.sh has no section {name}");
+    fragments
+}
 
 /// One call of the script.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,18 +92,23 @@ pub(super) fn script(root: &str, calls: &[Call], except: &[String]) -> String {
             }
         )
     });
-    let mut lines: Vec<String> = FUNCTIONS
-        .iter()
-        .map(|line| {
+    let reason = section("dependency-reason");
+    let mut lines: Vec<String> = section("functions")
+        .into_iter()
+        .flat_map(|line| {
             if dependencies && line.trim_start().starts_with("R=\"package $1\"") {
-                PACKAGE_REASON.to_string()
+                reason.clone()
             } else {
-                line.to_string()
+                vec![line]
             }
         })
+        .map(str::to_string)
         .collect();
     if dependencies {
-        lines.extend(DEPENDS.iter().map(|line| line.to_string()));
+        lines.extend(section("depends").into_iter().map(str::to_string));
+    }
+    if calls.iter().any(|call| matches!(call, Call::Keep(_))) {
+        lines.extend(section("path").into_iter().map(str::to_string));
     }
     lines.push(format!(
         "H={root}; EXCEPT='{}'; mkdir -p \"$H\";",
@@ -169,7 +117,7 @@ pub(super) fn script(root: &str, calls: &[Call], except: &[String]) -> String {
     for call in calls {
         lines.push(match call {
             Call::Closure(path) => format!("closure {};", quote(path)),
-            Call::Keep(path) => format!("R=path; keep {};", quote(path)),
+            Call::Keep(path) => format!("path {};", quote(path)),
             Call::Package {
                 name,
                 docs,
@@ -206,4 +154,131 @@ pub(super) fn script(root: &str, calls: &[Call], except: &[String]) -> String {
 /// Single quotes; the paths were checked to hold no quote.
 fn quote(path: &str) -> String {
     format!("'{path}'")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    /// Every kind of call, package dependencies included (all sections).
+    fn every_call() -> String {
+        let calls = [
+            Call::Closure("/usr/games/fortune".to_string()),
+            Call::Keep("/etc/ssl/certs".to_string()),
+            Call::Package {
+                name: "fortune-mod".to_string(),
+                docs: false,
+                dependencies: true,
+            },
+            Call::Place {
+                source: "/usr/share/zoneinfo/UTC".to_string(),
+                destination: "/etc/localtime".to_string(),
+            },
+        ];
+        script("/harvest", &calls, &["libc6".to_string()])
+    }
+
+    /// `sh -n` on `text`, `None` without a `sh` (not a Unix host).
+    fn syntax_errors(args: &[&str]) -> Option<String> {
+        let output = Command::new("sh").arg("-n").args(args).output().ok()?;
+        Some(String::from_utf8_lossy(&output.stderr).into_owned())
+            .filter(|_| !output.status.success())
+    }
+
+    #[test]
+    fn harvest_sh_and_the_rendered_step_are_valid_shell() {
+        let file = concat!(env!("CARGO_MANIFEST_DIR"), "/src/harvest/harvest.sh");
+        assert_eq!(syntax_errors(&[file]), None, "{file}");
+        // Docker joins the continuation lines of the RUN before sh reads it.
+        let joined = every_call().replace(" \\\n", " ");
+        assert_eq!(syntax_errors(&["-c", &joined]), None, "{joined}");
+    }
+
+    #[test]
+    fn every_section_of_harvest_sh_is_read() {
+        for name in ["functions", "dependency-reason", "depends", "path"] {
+            assert!(!section(name).is_empty(), "section {name}");
+        }
+        assert_eq!(section("dependency-reason").len(), 1);
+        let text = every_call();
+        assert!(text.contains("(dependency of $3)"), "{text}");
+        assert!(
+            !text.contains("\\ \\\n"),
+            "a file continuation was kept: {text}"
+        );
+        assert!(!text.contains("\n#"), "a comment was kept: {text}");
+    }
+
+    /// The step refuses what the resolved strategy refuses, in its words.
+    #[test]
+    fn the_path_function_refuses_with_the_words_of_path_rs() {
+        let path = section("path").join(" ");
+        for resolved in ["/", "/proc", "/harvest"] {
+            let reason = crate::harvest::path::refusal(resolved).unwrap();
+            assert!(path.contains(reason), "{reason:?} not in {path}");
+        }
+    }
+
+    /// Runs the step's `path` function in a scratch root: a declared path
+    /// whose link leads to `/` (or to the harvest directory's parent) is
+    /// refused before anything is copied, and an ordinary one is kept.
+    #[test]
+    fn a_path_resolving_to_the_root_is_refused_in_the_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_str().unwrap();
+        std::fs::create_dir_all(format!("{root}/a/b/c")).unwrap();
+        std::fs::write(format!("{root}/a/b/c/data"), "x").unwrap();
+        std::os::unix::fs::symlink("../../..", format!("{root}/a/b/c/up")).unwrap();
+        let functions = section("functions").join(" ");
+        let path = section("path").join(" ");
+        let run = |declared: &str, harvest: &str| {
+            // H is the harvest directory; a link to the root of the scratch
+            // tree is the root seen from the harvest directory's parent.
+            let text = format!("{functions} {path} H={harvest}; path '{declared}'");
+            Command::new("sh").args(["-c", &text]).output().unwrap()
+        };
+        let out = run("/", &format!("{root}/harvest"));
+        assert!(!out.status.success());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("resolves to /: it is the whole filesystem"),
+            "{stderr}"
+        );
+        // Through `-> ../../..`: the scratch root, an ancestor of $H.
+        let out = run(&format!("{root}/a/b/c/up"), &format!("{root}/harvest"));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{stderr}");
+        assert!(
+            stderr.contains("it holds the harvest directory"),
+            "{stderr}"
+        );
+        assert!(!std::path::Path::new(&format!("{root}/harvest{root}")).exists());
+        let out = run(&format!("{root}/a/b/c/data"), &format!("{root}/harvest"));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(std::path::Path::new(&format!("{root}/harvest{root}/a/b/c/data")).exists());
+    }
+
+    /// shellcheck (Debian's `shellcheck`), when installed, on the file as
+    /// POSIX sh; skipped without it.
+    #[test]
+    fn shellcheck_finds_nothing_in_harvest_sh() {
+        let file = concat!(env!("CARGO_MANIFEST_DIR"), "/src/harvest/harvest.sh");
+        let Ok(output) = Command::new("shellcheck")
+            .args(["--shell=sh", "--severity=warning", file])
+            .output()
+        else {
+            eprintln!("skipping: shellcheck is not installed");
+            return;
+        };
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+    }
 }

@@ -12,6 +12,8 @@ use std::io::{self, Read};
 use std::sync::Mutex;
 
 use super::elf::{self, ElfInfo};
+use super::walk::{Step, Walk};
+pub(crate) use crate::harvest::path::{clean, parent};
 
 /// At most this many symbolic links are followed while resolving one path
 /// (Linux's own limit is 40).
@@ -141,7 +143,7 @@ impl StageFs {
     pub(crate) fn add_tar(&mut self, reader: impl Read, at: &str) -> io::Result<()> {
         let mut archive = tar::Archive::new(reader);
         let mut buffer = Vec::new();
-        let place = |name: &str| normalize(&format!("{at}/{name}"));
+        let place = |name: &str| clean(&format!("{at}/{name}"));
         for entry in archive.entries()? {
             let mut entry = entry?;
             let path = place(&entry.path()?.to_string_lossy());
@@ -275,7 +277,7 @@ impl StageFs {
     /// On an index made by [`export_with`](super::StageFs::export_with), a
     /// directory not fetched yet is fetched in the next round.
     pub fn files_under<'a>(&'a self, dir: &str) -> impl Iterator<Item = (&'a str, u64)> + 'a {
-        let dir = normalize(dir);
+        let dir = clean(dir);
         if !self.is_complete(&dir) {
             self.need(Need::Fetch(dir.clone()));
         }
@@ -308,53 +310,19 @@ impl StageFs {
     /// link met (the last component's too when `follow_last`), like the
     /// kernel does inside the stage's root.
     pub(crate) fn lookup(&self, path: &str, follow_last: bool) -> Result<Found, LookupError> {
-        let mut pending: Vec<String> = components(path).rev().map(str::to_string).collect();
-        let mut current = String::new();
-        let mut links = Vec::new();
-        while let Some(component) = pending.pop() {
-            match component.as_str() {
-                "" | "." => continue,
-                ".." => {
-                    current.truncate(current.rfind('/').unwrap_or(0));
-                    continue;
-                }
-                _ => {}
-            }
-            let next = format!("{current}/{component}");
-            match self.nodes.get(&next) {
-                None => {
-                    if !self.known_absent(&next) {
-                        self.need(Need::Stat(next.clone()));
+        let mut walk = Walk::new(path, follow_last);
+        loop {
+            match walk.step() {
+                Step::Ask(next) => {
+                    let node = self.nodes.get(&next);
+                    if node.is_none() && !self.known_absent(&next) {
+                        self.need(Need::Stat(next));
                     }
-                    return Err(LookupError::NotFound(next));
+                    walk.answer(node);
                 }
-                Some(Node::Symlink(target)) if follow_last || !pending.is_empty() => {
-                    if links.len() >= MAX_LINKS {
-                        return Err(LookupError::Loop);
-                    }
-                    links.push((next, target.clone()));
-                    if target.starts_with('/') {
-                        current.clear();
-                    }
-                    pending.extend(components(target).rev().map(str::to_string));
-                }
-                Some(Node::Dir) => current = next,
-                Some(_) if !pending.is_empty() => {
-                    // A file used as a directory.
-                    let rest: Vec<&str> = pending.iter().rev().map(String::as_str).collect();
-                    return Err(LookupError::NotFound(format!("{next}/{}", rest.join("/"))));
-                }
-                Some(_) => current = next,
+                Step::Done(outcome) => return outcome,
             }
         }
-        Ok(Found {
-            path: if current.is_empty() {
-                "/".to_string()
-            } else {
-                current
-            },
-            links,
-        })
     }
 
     /// The regular file at canonical `path` (hard links followed): its size,
@@ -430,39 +398,6 @@ fn wants_text(path: &str) -> bool {
     path.starts_with("/etc/ld.so.conf")
         || path == crate::harvest::dpkg::STATUS_FILE
         || (path.starts_with("/var/lib/dpkg/info/") && path.ends_with(".list"))
-}
-
-/// `usr/lib/x/` or `./usr/lib/x` or `/usr/lib/x` -> `/usr/lib/x`.
-pub(crate) fn normalize(path: &str) -> String {
-    let mut out = String::with_capacity(path.len() + 1);
-    for component in components(path) {
-        if component.is_empty() || component == "." {
-            continue;
-        }
-        out.push('/');
-        out.push_str(component);
-    }
-    if out.is_empty() {
-        out.push('/');
-    }
-    out
-}
-
-fn components(path: &str) -> std::str::Split<'_, char> {
-    path.split('/')
-}
-
-/// `/a/b` -> `/a`; `/a` -> `/`.
-pub(crate) fn parent(path: &str) -> &str {
-    match path.rfind('/') {
-        Some(0) | None => "/",
-        Some(i) => &path[..i],
-    }
-}
-
-/// `/a/b` -> `b`.
-pub(crate) fn file_name(path: &str) -> &str {
-    path.rsplit('/').next().unwrap_or(path)
 }
 
 #[cfg(test)]
@@ -558,15 +493,5 @@ pub(crate) mod tests {
         );
         let under: Vec<_> = fs.files_under("/usr/lib/").collect();
         assert_eq!(under.len(), 2);
-    }
-
-    #[test]
-    fn normalizes_paths() {
-        assert_eq!(normalize("usr/lib/"), "/usr/lib");
-        assert_eq!(normalize("./usr//lib"), "/usr/lib");
-        assert_eq!(normalize("./"), "/");
-        assert_eq!(parent("/a"), "/");
-        assert_eq!(parent("/a/b"), "/a");
-        assert_eq!(file_name("/a/b"), "b");
     }
 }

@@ -40,19 +40,17 @@
 //! its resolved target (`/lib -> /usr/lib`), not the text it holds
 //! (`usr/lib`), in [`ManifestEntry::links`](super::ManifestEntry::links).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 
-use bollard::models::ContainerCreateBody;
-use bollard::query_parameters::{
-    ContainerArchiveInfoOptionsBuilder, DownloadFromContainerOptionsBuilder,
-};
+use bollard::query_parameters::ContainerArchiveInfoOptionsBuilder;
 use bollard::Docker;
 use futures_util::{future, stream, StreamExt};
 
 use super::fs::{parent, Need, Node, Partial, StageFs};
-use super::{ResolveError, StreamRead, EXPORT_LABEL};
-use crate::engine::Engine;
+use super::walk::{Step, Walk};
+use super::{ResolveError, EXPORT_LABEL};
+use crate::engine::{archive, Engine};
 use crate::harvest::{Declared, Harvest};
 
 /// Containers read in parallel (the daemon serializes each one's requests).
@@ -181,33 +179,12 @@ pub(super) async fn create_export_container(
     image: &str,
     stage: &str,
 ) -> Result<String, ResolveError> {
-    let body = ContainerCreateBody {
-        image: Some(image.to_string()),
-        // An image without CMD (a scratch or imported base) needs one to
-        // be created; it is never started.
-        cmd: Some(vec!["/stagecraft-export".to_string()]),
-        labels: Some(HashMap::from([(EXPORT_LABEL.to_string(), "1".to_string())])),
-        network_disabled: Some(true),
-        ..Default::default()
-    };
-    docker
-        .create_container(None, body)
+    archive::create_reader(docker, image, EXPORT_LABEL, "/stagecraft-export")
         .await
-        .map(|created| created.id)
         .map_err(|source| ResolveError::Docker {
             what: format!("creating a container of stage {stage:?} ({image}) to read it"),
             source,
         })
-}
-
-fn not_found(error: &bollard::errors::Error) -> bool {
-    matches!(
-        error,
-        bollard::errors::Error::DockerResponseServerError {
-            status_code: 404,
-            ..
-        }
-    )
 }
 
 /// `HEAD`: the node at `path`, `None` when it does not exist.
@@ -229,14 +206,40 @@ async fn stat(
                 size: u64::try_from(stat.size).unwrap_or(0),
             }
         })),
-        Err(error) if not_found(&error) => Ok(None),
+        Err(error) if archive::is_not_found(&error) => Ok(None),
         Err(error) => Err(error),
     }
 }
 
 /// `GET`: the index of `path` (a directory whole, a file, a link), `None`
 /// when it does not exist.
+///
+/// The daemon follows every link of the path, the last included, and
+/// answers a loop with a 500 naming its overlay2 directory; then the
+/// nearest directory above that it can read is read instead, whose index
+/// holds the links themselves, so the lookup in the index tells the loop
+/// in the stage's own paths ([`ResolveError::SymlinkLoop`]).
 async fn read(
+    docker: &Docker,
+    id: &str,
+    path: &str,
+    stage: &str,
+) -> Result<Option<StageFs>, ResolveError> {
+    let mut at = path.to_string();
+    loop {
+        match read_exactly(docker, id, &at, stage).await {
+            Err(ResolveError::Docker { source, .. })
+                if archive::is_link_loop(&source) && at != "/" =>
+            {
+                at = parent(&at).to_string();
+            }
+            other => return other,
+        }
+    }
+}
+
+/// [`read`] of `path` itself.
+async fn read_exactly(
     docker: &Docker,
     id: &str,
     path: &str,
@@ -247,21 +250,10 @@ async fn read(
     let (id, path, stage) = (id.to_string(), path.to_string(), stage.to_string());
     let what = format!("reading {path} of stage {stage:?}");
     tokio::task::spawn_blocking(move || {
-        let options = DownloadFromContainerOptionsBuilder::new()
-            .path(&path)
-            .build();
-        let mut stream = Box::pin(docker.download_from_container(&id, Some(options)));
-        let first = match handle.block_on(stream.next()) {
-            None => None,
-            Some(Ok(chunk)) => Some(chunk),
-            Some(Err(error)) if not_found(&error) => return Ok(None),
-            Some(Err(source)) => return Err(ResolveError::Docker { what, source }),
-        };
-        let reader = StreamRead {
-            handle,
-            stream,
-            chunk: first,
-            pos: 0,
+        let reader = match archive::open_archive(handle, &docker, &id, &path) {
+            Ok(Some(reader)) => reader,
+            Ok(None) => return Ok(None),
+            Err(source) => return Err(ResolveError::Docker { what, source }),
         };
         let mut fs = StageFs::empty(stage.clone(), None);
         fs.add_tar(reader, parent(&path))
@@ -286,60 +278,36 @@ async fn walk(
     stage: &str,
 ) -> Result<Vec<Learned>, ResolveError> {
     let mut learned = Vec::new();
-    let mut pending: Vec<String> = path.split('/').rev().map(str::to_string).collect();
-    let mut current = String::new();
-    let mut links = 0;
-    while let Some(component) = pending.pop() {
-        match component.as_str() {
-            "" | "." => continue,
-            ".." => {
-                current.truncate(current.rfind('/').unwrap_or(0));
-                continue;
-            }
-            _ => {}
-        }
-        let next = format!("{current}/{component}");
-        // An error (a link loop the daemon refuses): the rounds ask again.
-        let Ok(found) = stat(docker, id, &next).await else {
-            return Ok(learned);
-        };
-        match found {
-            None => {
-                learned.push(Learned::Absent(next));
-                return Ok(learned);
-            }
-            Some(Node::Dir) => {
-                learned.push(Learned::Node(next.clone(), Node::Dir));
-                current = next;
-            }
-            Some(Node::Symlink(target)) => {
-                links += 1;
-                if links > super::fs::MAX_LINKS {
+    // The walk of `StageFs::lookup`, told by the daemon's answers.
+    let mut walk = Walk::new(path, true);
+    let mut last = None;
+    let found = loop {
+        match walk.step() {
+            Step::Ask(next) => {
+                // An error (a link loop the daemon refuses): the rounds ask again.
+                let Ok(node) = stat(docker, id, &next).await else {
                     return Ok(learned);
-                }
-                learned.push(Learned::Node(next, Node::Symlink(target.clone())));
-                // As `StageFs::lookup` does: a relative target is read from
-                // the link's directory, an absolute one from the root.
-                if target.starts_with('/') {
-                    current.clear();
-                }
-                pending.extend(target.split('/').rev().map(str::to_string));
+                };
+                walk.answer(node.as_ref());
+                learned.push(match &node {
+                    None => Learned::Absent(next),
+                    Some(node) => Learned::Node(next, node.clone()),
+                });
+                last = node;
             }
-            Some(node) => {
-                let file = matches!(node, Node::Unread { .. });
-                learned.push(Learned::Node(next.clone(), node));
-                if file && pending.iter().all(|c| c.is_empty() || c == ".") {
-                    if let Some(fs) = read(docker, id, &next, stage).await? {
-                        learned.push(Learned::Tree(next, fs));
-                    }
-                }
-                return Ok(learned);
-            }
+            Step::Done(Ok(found)) => break found,
+            Step::Done(Err(_)) => return Ok(learned),
         }
-    }
-    if !current.is_empty() {
-        if let Some(fs) = read(docker, id, &current, stage).await? {
-            learned.push(Learned::Tree(current, fs));
+    };
+    // The file or the directory it leads to, read.
+    let read_it = match last {
+        Some(Node::Unread { .. }) => true,
+        Some(Node::Dir) | None => found.path != "/",
+        _ => false,
+    };
+    if read_it {
+        if let Some(fs) = read(docker, id, &found.path, stage).await? {
+            learned.push(Learned::Tree(found.path, fs));
         }
     }
     Ok(learned)
@@ -380,6 +348,12 @@ async fn serve_on(
                     }
                     Ok(None) => {
                         learned.push(Learned::Absent(dir));
+                        return Ok(learned);
+                    }
+                    Err(error) if archive::is_link_loop(&error) => {
+                        if let Some(fs) = read(docker, id, &dir, stage).await? {
+                            learned.push(Learned::Tree(dir, fs));
+                        }
                         return Ok(learned);
                     }
                     Err(error) => return Err(docker_error(&dir, error)),
@@ -517,7 +491,7 @@ fn plan(
     let mut walk_requests = Vec::new();
     // Eight or more declared paths in one directory (below the top
     // level): the directory is walked and read whole, one request.
-    let walks: Vec<String> = walks.iter().map(|p| super::fs::normalize(p)).collect();
+    let walks: Vec<String> = walks.iter().map(|p| super::fs::clean(p)).collect();
     let mut by_parent: BTreeMap<&str, usize> = BTreeMap::new();
     for path in &walks {
         *by_parent.entry(parent(path)).or_default() += 1;

@@ -2,23 +2,29 @@
 //! [`resolve`], the entry point.
 
 mod elf;
+mod error;
+mod export;
 mod fs;
+mod ldso;
+mod manifest;
 mod partial;
+mod walk;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::{self, Read};
-use std::pin::Pin;
 
-use futures_util::{Stream, StreamExt};
 use serde::Serialize;
 use thiserror::Error;
 
 use self::elf::ElfInfo;
+pub use self::error::{MissingLibrary, ResolveError};
 pub use self::fs::StageFs;
-use self::fs::{file_name, normalize, parent, Found, LookupError, Node};
+use self::fs::{Found, LookupError, Node};
+pub use self::manifest::{EntryKind, ManifestEntry, Reason, Resolution};
 pub use self::partial::Fetched;
 use super::dpkg::{DpkgStatus, STATUS_FILE};
+use super::path::{clean, file_name, parent};
 use super::{Declared, Harvest, HarvestError, PackageFiles};
+use crate::engine::archive::StreamRead;
 use crate::engine::{BuildOptions, Engine, EngineError};
 use crate::stage::{CopySpec, ShellKind, StageBuilder, StageSource};
 use crate::Dockerfile;
@@ -169,545 +175,7 @@ pub fn resolve_blocking(
     ))
 }
 
-/// A harvest that cannot be resolved, naming the path and the stage.
-#[derive(Debug, Error)]
-#[non_exhaustive]
-pub enum ResolveError {
-    /// A declaration that is invalid before anything is built.
-    #[error(transparent)]
-    Harvest(#[from] HarvestError),
-    /// The build stage did not build.
-    #[error("building stage {stage:?} to resolve its harvest: {source}")]
-    Build {
-        /// The build stage.
-        stage: String,
-        /// What the engine said.
-        #[source]
-        source: Box<EngineError>,
-    },
-    /// A call to the daemon failed.
-    #[error("{what}: {source}")]
-    Docker {
-        /// What was being done.
-        what: String,
-        /// The client's error.
-        #[source]
-        source: bollard::errors::Error,
-    },
-    /// The exported filesystem could not be read.
-    #[error("exporting the filesystem of stage {stage:?}: {cause}")]
-    Export {
-        /// The build stage.
-        stage: String,
-        /// What went wrong.
-        cause: String,
-    },
-    /// A declared path does not exist in the build stage.
-    #[error("harvest {what} {path:?} does not exist in stage {stage:?} (no {missing})")]
-    NotFound {
-        /// `binary`, `library`, `path`, `file source`.
-        what: &'static str,
-        /// The path declared.
-        path: String,
-        /// The first path that does not exist, after symbolic links.
-        missing: String,
-        /// The build stage.
-        stage: String,
-    },
-    /// A declared binary or library that is not an ELF file.
-    #[error(
-        "harvest {what} {path:?} in stage {stage:?} is {found}, not an ELF file: harvest a \
-         script's interpreter with binary() and the script with path()"
-    )]
-    NotElf {
-        /// `binary` or `library`.
-        what: &'static str,
-        /// The path declared.
-        path: String,
-        /// What it is instead (`a directory`, `a file of 120 bytes`, ...).
-        found: String,
-        /// The build stage.
-        stage: String,
-    },
-    /// Libraries the loader would not find, each with who needs it.
-    #[error(
-        "{} shared librar{} cannot be found in stage {stage:?}: {}",
-        missing.len(),
-        if missing.len() == 1 { "y" } else { "ies" },
-        missing.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
-    )]
-    MissingLibraries {
-        /// The build stage.
-        stage: String,
-        /// Every library not found.
-        missing: Vec<MissingLibrary>,
-    },
-    /// A declared path whose symbolic links loop.
-    #[error(
-        "harvest {what} {path:?} in stage {stage:?}: too many levels of symbolic links (a loop)"
-    )]
-    SymlinkLoop {
-        /// Which declaration.
-        what: &'static str,
-        /// The path declared.
-        path: String,
-        /// The build stage.
-        stage: String,
-    },
-    /// A dependency of a [`PackageFiles::dependencies`] declaration that no
-    /// package installed in the build stage satisfies.
-    #[error(
-        "harvest package {package:?}: its dependency {dependency:?} (of {of}) is satisfied by \
-         no package installed in stage {stage:?}"
-    )]
-    DependencyNotInstalled {
-        /// The package declared.
-        package: String,
-        /// The dependency as its package declares it (`a | b (>= 1)`).
-        dependency: String,
-        /// The package that declares it: the declared one or one of its dependencies.
-        of: String,
-        /// The build stage.
-        stage: String,
-    },
-    /// [`StageFs::resolve`] on an index made for another harvest by
-    /// [`StageFs::export_for`], which lacks what this one asks about.
-    #[error(
-        "the index of stage {stage:?} was made for another harvest and lacks {}: make it with \
-         StageFs::export_for(this harvest), or StageFs::export",
-        lacks.join(", ")
-    )]
-    Incomplete {
-        /// The build stage.
-        stage: String,
-        /// The paths it lacks.
-        lacks: Vec<String>,
-    },
-    /// `package_files` of a package the build stage does not have.
-    #[error(
-        "harvest package {name:?} is not installed in stage {stage:?} (no \
-         /var/lib/dpkg/info/{name}.list): install it in the build stage"
-    )]
-    PackageNotInstalled {
-        /// The package.
-        name: String,
-        /// The build stage.
-        stage: String,
-    },
-}
-
-/// A `DT_NEEDED` library the loader would not find.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct MissingLibrary {
-    /// The name asked for (`DT_NEEDED` or `PT_INTERP`).
-    pub library: String,
-    /// The object that needs it.
-    pub needed_by: String,
-    /// The directories searched, in order.
-    pub searched: Vec<String>,
-}
-
-impl std::fmt::Display for MissingLibrary {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} (needed by {}", self.library, self.needed_by)?;
-        if !self.searched.is_empty() {
-            write!(f, "; searched {}", self.searched.join(", "))?;
-        }
-        f.write_str(")")
-    }
-}
-
-/// What a resolved harvest copies into the runtime stage: the manifest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Resolution {
-    /// The build stage the files come from.
-    pub stage: String,
-    /// Every path the runtime stage gets, in the order found.
-    pub files: Vec<ManifestEntry>,
-    /// Directories copied whole by one `COPY` (so that the links in them
-    /// stay links): every entry inside is harvested, and at least one is a
-    /// link to a file in the same directory, e.g. `fortunes.u8 -> fortunes`.
-    pub whole_directories: Vec<String>,
-    /// What was left out and why (a dangling link a package lists, a
-    /// library a base package provides).
-    pub warnings: Vec<String>,
-}
-
-/// One path of a [`Resolution`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ManifestEntry {
-    /// The path in the runtime stage.
-    pub path: String,
-    /// The path in the build stage (the same unless [`Harvest::file`] renames it).
-    pub source: String,
-    /// Bytes shipped: the file's (its target's, for a link copied as a
-    /// file; the link text's, for a link kept), or the sum of a directory's files.
-    pub size: u64,
-    /// What the source is in the build stage.
-    #[serde(flatten)]
-    pub kind: EntryKind,
-    /// The symbolic links met resolving the source, `link -> target` as written.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub links: Vec<String>,
-    /// Why it is copied.
-    pub reason: Reason,
-}
-
-/// What a [`ManifestEntry`]'s source is in the build stage.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum EntryKind {
-    /// A regular file.
-    File,
-    /// A symbolic link to the regular file `target` (canonical path).
-    /// Copied as a regular file with the target's content, unless
-    /// `kept_as_link`: its directory is copied whole (see
-    /// [`Resolution::whole_directories`]), so it stays a link and costs
-    /// only its own few bytes ([`ManifestEntry::size`]).
-    Symlink {
-        /// Where the link chain ends.
-        target: String,
-        /// The link itself ships.
-        kept_as_link: bool,
-    },
-    /// A directory, copied whole (links inside kept).
-    Directory {
-        /// Regular files inside.
-        files: usize,
-    },
-}
-
-/// Why a [`ManifestEntry`] is copied. Non-exhaustive: new kinds of
-/// declarations bring new reasons.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "why", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Reason {
-    /// A declared [`Harvest::binary`].
-    Binary,
-    /// A declared [`Harvest::library`].
-    Library,
-    /// The dynamic loader (`PT_INTERP`) of `by`.
-    Loader {
-        /// The binary.
-        by: String,
-    },
-    /// `DT_NEEDED` `library` of `by`.
-    NeededBy {
-        /// The name asked for.
-        library: String,
-        /// The object that asks.
-        by: String,
-    },
-    /// The loader's cache, for `library`, found only through `/etc/ld.so.conf`.
-    LoaderCache {
-        /// The first such library.
-        library: String,
-    },
-    /// Listed by the Debian package [`Harvest::package_files`] names.
-    Package {
-        /// The package.
-        name: String,
-    },
-    /// Listed by the Debian package `name`, a dependency of `of`, taken
-    /// by [`Harvest::package_files_with_dependencies`] (see
-    /// [`PackageFiles::dependencies`]).
-    Dependency {
-        /// The package the file belongs to.
-        name: String,
-        /// The package that depends on it (the declared one or another dependency).
-        of: String,
-    },
-    /// A declared [`Harvest::path`].
-    Path,
-    /// A declared [`Harvest::file`].
-    File,
-    /// Opened, executed or found by the [`Harvest::traced`] run of `command`
-    /// (see [`trace`](super::trace)).
-    Traced {
-        /// The traced command, as a shell would read it.
-        command: String,
-    },
-}
-
-impl Reason {
-    fn describe(&self) -> String {
-        match self {
-            Reason::Binary => "binary".to_string(),
-            Reason::Library => "library".to_string(),
-            Reason::Loader { by } => format!("loader of {by}"),
-            Reason::NeededBy { library, by } => format!("{library} needed by {by}"),
-            Reason::LoaderCache { library } => {
-                format!("loader cache: {library} is found through /etc/ld.so.conf")
-            }
-            Reason::Package { name } => format!("package {name}"),
-            Reason::Dependency { name, of } => format!("package {name} (dependency of {of})"),
-            Reason::Path => "path".to_string(),
-            Reason::File => "file".to_string(),
-            Reason::Traced { command } => format!("traced: {command}"),
-        }
-    }
-}
-
-impl Resolution {
-    /// The shared libraries and loaders of the closures (what `ldd` would list).
-    pub fn libraries(&self) -> usize {
-        self.files
-            .iter()
-            .filter(|e| matches!(e.reason, Reason::NeededBy { .. } | Reason::Loader { .. }))
-            .count()
-    }
-
-    /// The bytes the runtime stage gets.
-    pub fn total_size(&self) -> u64 {
-        self.files.iter().map(|e| e.size).sum()
-    }
-
-    /// The `COPY --from=<from>` instructions, sorted by destination: one
-    /// per directory with every file copied into it under its own name,
-    /// one per directory copied whole, one per renamed file.
-    ///
-    /// `from` must be the build stage the resolution was made in.
-    pub fn copy_specs(&self, from: &impl StageSource) -> Vec<CopySpec> {
-        let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let mut copies: Vec<(String, CopySpec)> = Vec::new();
-        for dir in &self.whole_directories {
-            let dir = format!("{dir}/");
-            copies.push((dir.clone(), CopySpec::new([dir.clone()], dir).from(from)));
-        }
-        for entry in &self.files {
-            if entry.path == entry.source
-                && !matches!(entry.kind, EntryKind::Directory { .. })
-                && self
-                    .whole_directories
-                    .iter()
-                    .any(|dir| dir == parent(&entry.path))
-            {
-                continue;
-            }
-            match entry.kind {
-                EntryKind::Directory { .. } => {
-                    let dir = |p: &str| {
-                        if p == "/" {
-                            "/".to_string()
-                        } else {
-                            format!("{p}/")
-                        }
-                    };
-                    copies.push((
-                        dir(&entry.path),
-                        CopySpec::new([dir(&entry.source)], dir(&entry.path)).from(from),
-                    ));
-                }
-                _ if file_name(&entry.source) == file_name(&entry.path) => {
-                    let dir = parent(&entry.path);
-                    let dir = if dir == "/" {
-                        "/".to_string()
-                    } else {
-                        format!("{dir}/")
-                    };
-                    groups.entry(dir).or_default().push(entry.source.clone());
-                }
-                _ => copies.push((
-                    entry.path.clone(),
-                    CopySpec::new([entry.source.clone()], entry.path.clone()).from(from),
-                )),
-            }
-        }
-        for (dir, mut sources) in groups {
-            sources.sort();
-            copies.push((dir.clone(), CopySpec::new(sources, dir).from(from)));
-        }
-        copies.sort_by(|a, b| a.0.cmp(&b.0));
-        copies.into_iter().map(|(_, spec)| spec).collect()
-    }
-
-    /// The manifest as an aligned table: path (`-> target` for a link,
-    /// `/` after a directory), size, why; then the totals.
-    pub fn to_text(&self) -> String {
-        let rows: Vec<[String; 3]> = self
-            .files
-            .iter()
-            .map(|entry| {
-                let path = match &entry.kind {
-                    EntryKind::File => entry.path.clone(),
-                    EntryKind::Symlink {
-                        target,
-                        kept_as_link: true,
-                    } => format!("{} -> {target} (link)", entry.path),
-                    EntryKind::Symlink { target, .. } => format!("{} -> {target}", entry.path),
-                    EntryKind::Directory { files } => {
-                        format!("{}/ ({files} files)", entry.path.trim_end_matches('/'))
-                    }
-                };
-                let path = if entry.source != entry.path {
-                    format!("{path} (from {})", entry.source)
-                } else {
-                    path
-                };
-                [path, human(entry.size), entry.reason.describe()]
-            })
-            .collect();
-        let header = ["PATH".to_string(), "SIZE".to_string(), "WHY".to_string()];
-        let width = |i: usize| {
-            rows.iter()
-                .chain(std::iter::once(&header))
-                .map(|row| row[i].chars().count())
-                .max()
-                .unwrap_or(0)
-        };
-        let (w0, w1) = (width(0), width(1));
-        let mut out = String::new();
-        for row in std::iter::once(&header).chain(rows.iter()) {
-            out.push_str(&format!("{:<w0$}  {:>w1$}  {}\n", row[0], row[1], row[2]));
-        }
-        out.push_str(&format!(
-            "{} paths, {} libraries, {} from stage {:?}\n",
-            self.files.len(),
-            self.libraries(),
-            human(self.total_size()),
-            self.stage
-        ));
-        for warning in &self.warnings {
-            out.push_str(&format!("warning: {warning}\n"));
-        }
-        out
-    }
-
-    /// The manifest as pretty-printed JSON.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
-    }
-}
-
-/// `27 B`, `27.1 kB`, `1.94 MB` (decimal units, as Docker shows sizes).
-fn human(bytes: u64) -> String {
-    if bytes < 1000 {
-        format!("{bytes} B")
-    } else if bytes < 1_000_000 {
-        format!("{:.1} kB", bytes as f64 / 1000.0)
-    } else {
-        crate::report::megabytes(bytes)
-    }
-}
-
-impl<S: ShellKind, N> StageBuilder<'_, S, N> {
-    /// Adds the `COPY --from=<build>` lines of a [`Resolution`] made in
-    /// stage `build` ([`Resolution::copy_specs`]).
-    pub fn copy_resolved(self, build: &impl StageSource, resolution: &Resolution) -> Self {
-        resolution
-            .copy_specs(build)
-            .into_iter()
-            .fold(self, |stage, spec| stage.copy_spec(spec))
-    }
-}
-
-/// A bollard byte stream read as `std::io::Read`, in a blocking thread.
-struct StreamRead<S, B> {
-    handle: tokio::runtime::Handle,
-    stream: Pin<Box<S>>,
-    chunk: Option<B>,
-    pos: usize,
-}
-
-impl<S, B> Read for StreamRead<S, B>
-where
-    S: Stream<Item = Result<B, bollard::errors::Error>>,
-    B: AsRef<[u8]>,
-{
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        loop {
-            if let Some(chunk) = &self.chunk {
-                let rest = &chunk.as_ref()[self.pos..];
-                if !rest.is_empty() {
-                    let n = rest.len().min(buf.len());
-                    buf[..n].copy_from_slice(&rest[..n]);
-                    self.pos += n;
-                    return Ok(n);
-                }
-            }
-            self.pos = 0;
-            match self.handle.block_on(self.stream.next()) {
-                None => {
-                    self.chunk = None;
-                    return Ok(0);
-                }
-                Some(Ok(chunk)) => self.chunk = Some(chunk),
-                Some(Err(error)) => return Err(io::Error::other(error.to_string())),
-            }
-        }
-    }
-}
-
 impl StageFs {
-    /// Indexes the filesystem of `image` (a built stage): a container of it
-    /// is created (never started), exported as a tar stream read entry by
-    /// entry in a blocking thread, and removed. `stage` names it in errors.
-    ///
-    /// # Errors
-    ///
-    /// [`ResolveError::Docker`] or [`ResolveError::Export`].
-    pub async fn export(
-        engine: &Engine,
-        image: &str,
-        stage: impl Into<String>,
-    ) -> Result<StageFs, ResolveError> {
-        let stage = stage.into();
-        let docker = engine.docker().clone();
-        let id = partial::create_export_container(&docker, image, &stage).await?;
-        let indexed = StageFs::read_export(&docker, &id, &stage).await;
-        let removed = crate::engine::remove_container(&docker, &id).await;
-        let fs = indexed?;
-        removed.map_err(|error| ResolveError::Export {
-            stage: stage.clone(),
-            cause: format!("removing the export container {id}: {error}"),
-        })?;
-        Ok(fs)
-    }
-
-    /// `docker export` of container `id`, indexed in a blocking thread.
-    async fn read_export(
-        docker: &bollard::Docker,
-        id: &str,
-        stage: &str,
-    ) -> Result<StageFs, ResolveError> {
-        let task = {
-            let handle = tokio::runtime::Handle::current();
-            let docker = docker.clone();
-            let id = id.to_string();
-            let stage = stage.to_string();
-            tokio::task::spawn_blocking(move || {
-                let reader = StreamRead {
-                    handle,
-                    stream: Box::pin(docker.export_container(&id)),
-                    chunk: None,
-                    pos: 0,
-                };
-                StageFs::from_tar(reader, stage)
-            })
-        };
-        match task.await {
-            Ok(Ok(fs)) => Ok(fs),
-            Ok(Err(error)) => Err(ResolveError::Export {
-                stage: stage.to_string(),
-                cause: error.to_string(),
-            }),
-            Err(error) => Err(ResolveError::Export {
-                stage: stage.to_string(),
-                cause: format!("the reading thread failed: {error}"),
-            }),
-        }
-    }
-
-    /// [`StageFs::export`] for callers without an async runtime.
-    pub fn export_blocking(
-        engine: &crate::engine::blocking::Engine,
-        image: &str,
-        stage: impl Into<String>,
-    ) -> Result<StageFs, ResolveError> {
-        engine.block_on(StageFs::export(engine.as_async(), image, stage))
-    }
-
     /// Resolves `harvest` in this filesystem: pure computation on the index,
     /// see [`resolve`].
     ///
@@ -914,103 +382,9 @@ impl StageFs {
             .find(|child| child.starts_with(&qualified) && child.ends_with(".list"))?;
         self.file(&format!("{dir}/{found}")).and_then(|f| f.2)
     }
-
-    /// The directories of `/etc/ld.so.conf`, `include` lines followed, in order.
-    fn conf_dirs(&self) -> Vec<String> {
-        let mut dirs = Vec::new();
-        self.read_conf("/etc/ld.so.conf", &mut dirs, 0);
-        let mut seen = HashSet::new();
-        dirs.retain(|dir| seen.insert(dir.clone()));
-        dirs
-    }
-
-    fn read_conf(&self, path: &str, dirs: &mut Vec<String>, depth: usize) {
-        if depth > 8 {
-            return;
-        }
-        let Ok(found) = self.lookup(path, true) else {
-            return;
-        };
-        let Some((_, _, Some(text))) = self.file(&found.path) else {
-            return;
-        };
-        for line in text.lines() {
-            let line = line.split('#').next().unwrap_or("").trim();
-            if line.is_empty() || line.starts_with("hwcap ") {
-                continue;
-            }
-            if let Some(patterns) = line
-                .strip_prefix("include")
-                .filter(|rest| rest.starts_with([' ', '\t']))
-            {
-                for pattern in patterns.split_whitespace() {
-                    let pattern = if pattern.starts_with('/') {
-                        pattern.to_string()
-                    } else {
-                        format!("{}/{pattern}", parent(path))
-                    };
-                    for file in self.glob(&pattern) {
-                        self.read_conf(&file, dirs, depth + 1);
-                    }
-                }
-            } else {
-                dirs.extend(
-                    line.split([' ', '\t', ':', ','])
-                        .filter(|dir| dir.starts_with('/'))
-                        .map(normalize),
-                );
-            }
-        }
-    }
-
-    /// The files matching `pattern` (wildcards in the last component only), sorted.
-    fn glob(&self, pattern: &str) -> Vec<String> {
-        let pattern = normalize(pattern);
-        let (dir, name) = (parent(&pattern), file_name(&pattern));
-        let Ok(found) = self.lookup(dir, true) else {
-            return Vec::new();
-        };
-        self.children(&found.path)
-            .filter(|child| wildcard(name.as_bytes(), child.as_bytes()))
-            .map(|child| format!("{}/{child}", dir.trim_end_matches('/')))
-            .collect()
-    }
 }
 
-/// Shell-style `*` and `?` matching.
-fn wildcard(pattern: &[u8], name: &[u8]) -> bool {
-    match (pattern.first(), name.first()) {
-        (None, None) => true,
-        (Some(b'*'), _) => {
-            wildcard(&pattern[1..], name) || (!name.is_empty() && wildcard(pattern, &name[1..]))
-        }
-        (Some(b'?'), Some(_)) => wildcard(&pattern[1..], &name[1..]),
-        (Some(p), Some(n)) if p == n => wildcard(&pattern[1..], &name[1..]),
-        _ => false,
-    }
-}
-
-/// One object of a closure, as the loader holds it.
-struct Object<'f> {
-    /// The path it was opened by.
-    path: String,
-    /// `$ORIGIN`.
-    origin: String,
-    info: &'f ElfInfo,
-    /// The object that loaded it.
-    loader: Option<usize>,
-}
-
-/// Where a search directory comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum From {
-    Rpath,
-    Runpath,
-    Conf,
-    Default,
-}
-
-struct Resolver<'f> {
+pub(super) struct Resolver<'f> {
     fs: &'f StageFs,
     conf_dirs: Vec<String>,
     /// Canonical paths the runtime base provides, with their package.
@@ -1027,12 +401,12 @@ struct Resolver<'f> {
 }
 
 impl<'f> Resolver<'f> {
-    fn stage(&self) -> String {
+    pub(super) fn stage(&self) -> String {
         self.fs.stage.clone()
     }
 
     /// Resolves a declared path, mapping failures to typed errors.
-    fn lookup(&self, what: &'static str, path: &str) -> Result<Found, ResolveError> {
+    pub(super) fn lookup(&self, what: &'static str, path: &str) -> Result<Found, ResolveError> {
         self.fs.lookup(path, true).map_err(|error| match error {
             LookupError::NotFound(missing) => ResolveError::NotFound {
                 what,
@@ -1048,8 +422,35 @@ impl<'f> Resolver<'f> {
         })
     }
 
+    /// [`lookup`](Self::lookup), refusing a path that resolves to one no
+    /// strategy harvests ([`super::path::refusal`]).
+    pub(super) fn lookup_harvestable(
+        &self,
+        what: &'static str,
+        path: &str,
+    ) -> Result<Found, ResolveError> {
+        let found = self.lookup(what, path)?;
+        match super::path::refusal(&found.path) {
+            None => Ok(found),
+            Some(reason) => Err(ResolveError::Refused {
+                what,
+                path: path.to_string(),
+                resolved: found.path,
+                reason,
+                stage: self.stage(),
+            }),
+        }
+    }
+
     /// Records that `path` (runtime) is copied from `source`, resolved as `found`.
-    fn add(&mut self, path: &str, source: &str, found: &Found, size: u64, reason: Reason) {
+    pub(super) fn add(
+        &mut self,
+        path: &str,
+        source: &str,
+        found: &Found,
+        size: u64,
+        reason: Reason,
+    ) {
         if self.seen.contains_key(path) {
             return;
         }
@@ -1086,238 +487,9 @@ impl<'f> Resolver<'f> {
         });
     }
 
-    /// A binary or library and the closure of its shared libraries.
-    fn closure(&mut self, what: &'static str, declared: &str) -> Result<(), ResolveError> {
-        let path = normalize(declared);
-        let found = self.lookup(what, &path)?;
-        let not_elf = |found: String| ResolveError::NotElf {
-            what,
-            path: path.clone(),
-            found,
-            stage: self.stage(),
-        };
-        if self.fs.is_dir(&found.path) {
-            return Err(not_elf("a directory".to_string()));
-        }
-        let (size, info) = match self.fs.file(&found.path) {
-            Some((size, Some(info), _)) => (size, info),
-            Some((size, None, _)) => return Err(not_elf(format!("a file of {size} bytes"))),
-            None => return Err(not_elf("a special file".to_string())),
-        };
-        let binary = what == "binary";
-        let reason = if binary {
-            Reason::Binary
-        } else {
-            Reason::Library
-        };
-        self.add(&path, &path, &found, size, reason);
-        // The kernel gives the executable's $ORIGIN from its real path; a
-        // dlopen'ed library's is the directory of the path it was opened by.
-        let origin = if binary {
-            parent(&found.path).to_string()
-        } else {
-            parent(&path).to_string()
-        };
-        let mut objects = vec![Object {
-            path: path.clone(),
-            origin,
-            info,
-            loader: None,
-        }];
-        let mut loaded: HashSet<String> = if binary {
-            HashSet::new()
-        } else {
-            self.process.clone()
-        };
-        loaded.insert(path.clone());
-        loaded.extend(info.soname.clone());
-        if binary {
-            if let Some(interp) = &info.interp {
-                self.loader(interp, &path, &mut objects, &mut loaded);
-            }
-        }
-        let root = info;
-        let mut next = 0;
-        while next < objects.len() {
-            let object = next;
-            next += 1;
-            for name in &objects[object].info.needed {
-                if loaded.contains(name) {
-                    continue;
-                }
-                let (hit, searched) = self.search(name, &objects, object, root);
-                let by = objects[object].path.clone();
-                let Some((candidate, found, size, info, from)) = hit else {
-                    let missing = MissingLibrary {
-                        library: name.clone(),
-                        needed_by: by,
-                        searched,
-                    };
-                    if !self.missing.contains(&missing) {
-                        self.missing.push(missing);
-                    }
-                    loaded.insert(name.clone());
-                    continue;
-                };
-                loaded.insert(name.clone());
-                loaded.insert(candidate.clone());
-                loaded.extend(info.soname.clone());
-                if let Some(package) = self.except.get(&found.path) {
-                    let note = format!("{candidate} left out: package {package} provides it");
-                    if !self.warnings.contains(&note) {
-                        self.warnings.push(note);
-                    }
-                    continue;
-                }
-                if from == From::Conf && self.cache_for.is_none() {
-                    self.cache_for = Some(candidate.clone());
-                }
-                self.add(
-                    &candidate,
-                    &candidate,
-                    &found,
-                    size,
-                    Reason::NeededBy {
-                        library: name.clone(),
-                        by,
-                    },
-                );
-                objects.push(Object {
-                    origin: parent(&candidate).to_string(),
-                    path: candidate,
-                    info,
-                    loader: Some(object),
-                });
-            }
-        }
-        if binary {
-            self.process.extend(loaded);
-        }
-        Ok(())
-    }
-
-    /// The dynamic loader of `binary`: copied at the path `PT_INTERP` names,
-    /// and loaded under its `DT_SONAME` (so `libc.so.6`'s need of
-    /// `ld-linux-x86-64.so.2` is the loader itself).
-    fn loader(
-        &mut self,
-        interp: &str,
-        binary: &str,
-        objects: &mut Vec<Object<'f>>,
-        loaded: &mut HashSet<String>,
-    ) {
-        let interp = normalize(interp);
-        let usable =
-            self.fs
-                .lookup(&interp, true)
-                .ok()
-                .and_then(|found| match self.fs.file(&found.path) {
-                    Some((size, Some(info), _)) => Some((found, size, info)),
-                    _ => None,
-                });
-        let Some((found, size, info)) = usable else {
-            let missing = MissingLibrary {
-                library: interp.clone(),
-                needed_by: binary.to_string(),
-                searched: Vec::new(),
-            };
-            if !self.missing.contains(&missing) {
-                self.missing.push(missing);
-            }
-            return;
-        };
-        loaded.insert(interp.clone());
-        loaded.extend(info.soname.clone());
-        if self.except.contains_key(&found.path) {
-            return;
-        }
-        self.add(
-            &interp,
-            &interp,
-            &found,
-            size,
-            Reason::Loader {
-                by: binary.to_string(),
-            },
-        );
-        objects.push(Object {
-            origin: parent(&interp).to_string(),
-            path: interp,
-            info,
-            loader: Some(0),
-        });
-    }
-
-    /// Searches `name` for `objects[object]` as `ld.so` does.
-    #[allow(clippy::type_complexity)]
-    fn search(
-        &self,
-        name: &str,
-        objects: &[Object<'f>],
-        object: usize,
-        root: &ElfInfo,
-    ) -> (Option<(String, Found, u64, &'f ElfInfo, From)>, Vec<String>) {
-        let requester = &objects[object];
-        let mut dirs: Vec<(String, From)> = Vec::new();
-        if name.contains('/') {
-            dirs.push((String::new(), From::Default));
-        } else {
-            if requester.info.runpath.is_empty() {
-                let mut at = Some(object);
-                while let Some(index) = at {
-                    let o = &objects[index];
-                    if o.info.runpath.is_empty() {
-                        dirs.extend(
-                            o.info
-                                .rpath
-                                .iter()
-                                .map(|d| (expand(d, &o.origin), From::Rpath)),
-                        );
-                    }
-                    at = o.loader;
-                }
-            }
-            dirs.extend(
-                requester
-                    .info
-                    .runpath
-                    .iter()
-                    .map(|d| (expand(d, &requester.origin), From::Runpath)),
-            );
-            let defaults = default_dirs(root);
-            dirs.extend(
-                self.conf_dirs
-                    .iter()
-                    .filter(|dir| !defaults.contains(dir))
-                    .map(|dir| (dir.clone(), From::Conf)),
-            );
-            dirs.extend(defaults.into_iter().map(|dir| (dir, From::Default)));
-        }
-        let mut searched = Vec::new();
-        for (dir, from) in dirs {
-            let candidate = if dir.is_empty() {
-                normalize(&expand(name, &requester.origin))
-            } else {
-                normalize(&format!("{dir}/{name}"))
-            };
-            if !dir.is_empty() && !searched.contains(&dir) {
-                searched.push(dir);
-            }
-            let Ok(found) = self.fs.lookup(&candidate, true) else {
-                continue;
-            };
-            if let Some((size, Some(info), _)) = self.fs.file(&found.path) {
-                if root.compatible(info) {
-                    return (Some((candidate, found, size, info, from)), searched);
-                }
-            }
-        }
-        (None, searched)
-    }
-
     /// A [`PackageFiles`] declaration: the package's files, then those of
     /// its dependencies when asked for (the walk ending at `except`).
-    fn package_files(
+    pub(super) fn package_files(
         &mut self,
         files: &PackageFiles,
         except: &[String],
@@ -1371,7 +543,12 @@ impl<'f> Resolver<'f> {
 
     /// What `/var/lib/dpkg/info/<name>.list` lists, directories left to
     /// `COPY` to create, each with `reason`.
-    fn package(&mut self, name: &str, docs: bool, reason: Reason) -> Result<(), ResolveError> {
+    pub(super) fn package(
+        &mut self,
+        name: &str,
+        docs: bool,
+        reason: Reason,
+    ) -> Result<(), ResolveError> {
         let list = self
             .fs
             .package_list(name)
@@ -1387,7 +564,7 @@ impl<'f> Resolver<'f> {
             if !docs && DOC_DIRS.iter().any(|dir| path.starts_with(dir)) {
                 continue;
             }
-            let path = normalize(path);
+            let path = clean(path);
             let listed = match self.fs.lookup(&path, false) {
                 Ok(found) => found,
                 Err(LookupError::NotFound(_)) => {
@@ -1443,9 +620,9 @@ impl<'f> Resolver<'f> {
     }
 
     /// `path(p)`: a file, or a directory copied whole.
-    fn path(&mut self, declared: &str) -> Result<(), ResolveError> {
-        let path = normalize(declared);
-        let found = self.lookup("path", &path)?;
+    pub(super) fn path(&mut self, declared: &str) -> Result<(), ResolveError> {
+        let path = clean(declared);
+        let found = self.lookup_harvestable("path", &path)?;
         let size = if self.fs.is_dir(&found.path) {
             self.fs.tree_size(&found.path).1
         } else {
@@ -1456,20 +633,20 @@ impl<'f> Resolver<'f> {
     }
 
     /// `file(source, destination)`.
-    fn file(&mut self, source: &str, destination: &str) -> Result<(), ResolveError> {
-        let source = normalize(source);
-        let found = self.lookup("file source", &source)?;
+    pub(super) fn file(&mut self, source: &str, destination: &str) -> Result<(), ResolveError> {
+        let source = clean(source);
+        let found = self.lookup_harvestable("file source", &source)?;
         let size = if self.fs.is_dir(&found.path) {
             self.fs.tree_size(&found.path).1
         } else {
             self.fs.file(&found.path).map_or(0, |f| f.0)
         };
-        self.add(&normalize(destination), &source, &found, size, Reason::File);
+        self.add(&clean(destination), &source, &found, size, Reason::File);
         Ok(())
     }
 
     /// The entries, without the files a declared directory copies anyway.
-    fn finish(&mut self) -> Vec<ManifestEntry> {
+    pub(super) fn finish(&mut self) -> Vec<ManifestEntry> {
         let dirs: Vec<String> = self
             .files
             .iter()
@@ -1487,36 +664,10 @@ impl<'f> Resolver<'f> {
     }
 }
 
-/// `$ORIGIN`, `$LIB` and `$PLATFORM` (also in `${...}` form) expanded.
-fn expand(dir: &str, origin: &str) -> String {
-    if !dir.contains('$') {
-        return dir.to_string();
-    }
-    dir.replace("${ORIGIN}", origin)
-        .replace("$ORIGIN", origin)
-        .replace("${LIB}", "lib/x86_64-linux-gnu")
-        .replace("$LIB", "lib/x86_64-linux-gnu")
-        .replace("${PLATFORM}", "x86_64")
-        .replace("$PLATFORM", "x86_64")
-}
-
-/// The loader's built-in directories for a process of `root`'s kind.
-fn default_dirs(root: &ElfInfo) -> Vec<String> {
-    let mut dirs = Vec::new();
-    if let Some(triple) = root.multiarch() {
-        dirs.push(format!("/lib/{triple}"));
-        dirs.push(format!("/usr/lib/{triple}"));
-    }
-    dirs.extend(["/lib", "/usr/lib"].map(String::from));
-    if root.class64 {
-        dirs.extend(["/lib64", "/usr/lib64"].map(String::from));
-    }
-    dirs
-}
-
 #[cfg(test)]
 mod tests {
     use super::fs::tests::tar_of;
+    use super::ldso::wildcard;
     use super::*;
 
     fn stage() -> StageFs {
@@ -1552,6 +703,37 @@ mod tests {
         );
         assert!(wildcard(b"*.conf", b"libc.conf"));
         assert!(!wildcard(b"*.conf", b"libc.conf.bak"));
+    }
+
+    /// A path whose link leads to the root is refused, as the
+    /// self-contained step refuses it (it used to be the whole stage).
+    #[test]
+    fn a_path_resolving_to_the_root_is_refused() {
+        let tar = tar_of(&[
+            ("opt/app/data/up", "link:../../.."),
+            ("opt/app/data/file", "file:x"),
+            ("opt/app/proc", "link:/proc"),
+            // docker export has the engine's mount points, empty.
+            ("proc", "dir"),
+        ]);
+        let fs = StageFs::from_tar(&tar[..], "build").unwrap();
+        let error = fs
+            .resolve(&Harvest::new().path("/opt/app/data/up"))
+            .unwrap_err();
+        assert!(
+            matches!(&error, ResolveError::Refused { what: "path", resolved, .. } if resolved == "/"),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "harvest path \"/opt/app/data/up\" in stage \"build\" resolves to /: it is the \
+             whole filesystem (/): harvest the directories the program needs instead"
+        );
+        let error = fs
+            .resolve(&Harvest::new().file("/opt/app/proc", "/x"))
+            .unwrap_err();
+        assert!(error.to_string().contains("provides /proc"), "{error}");
+        assert!(fs.resolve(&Harvest::new().path("/opt/app/data")).is_ok());
     }
 
     #[test]

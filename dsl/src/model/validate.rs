@@ -2,6 +2,9 @@
 //! structural rule that the typed builders enforce (so that a model read from
 //! JSON is held to the same rules as one built in Rust).
 
+use std::collections::HashMap;
+
+use stagecraft_rules::dockerfile::StageGraph;
 use stagecraft_rules::names;
 
 use super::{Arg, Base, Command, Copy, Healthcheck, Instruction, KeyValue, Stage};
@@ -33,9 +36,11 @@ pub(super) fn validate(args: &[Arg], stages: &[Stage]) -> Vec<ModelError> {
             kind: ErrorKind::NoStages,
         });
     }
+    let facts = Facts::of(stages);
     for index in 0..stages.len() {
         StageCheck {
             stages,
+            facts: &facts,
             index,
             errors: &mut errors,
         }
@@ -44,46 +49,82 @@ pub(super) fn validate(args: &[Arg], stages: &[Stage]) -> Vec<ModelError> {
     errors
 }
 
+/// What the checks of every stage need from the others, computed once, so
+/// that validation stays linear in the number of stages.
+struct Facts {
+    graph: StageGraph,
+    /// Whether each stage has a shell.
+    shell: Vec<bool>,
+    /// Whether each stage or a stage it is built from sets a `WORKDIR`.
+    workdir: Vec<bool>,
+    /// Lowercase name and path of every image base, to the image.
+    images: HashMap<String, String>,
+}
+
+impl Facts {
+    fn of(stages: &[Stage]) -> Facts {
+        let graph = graph(stages);
+        let shell = shells(stages, &graph);
+        let workdir = graph.inherited(|index| {
+            stages[index]
+                .instructions
+                .iter()
+                .any(|instruction| matches!(instruction, Instruction::Workdir(_)))
+        });
+        let mut images = HashMap::new();
+        for stage in stages {
+            if let Base::Image(image) | Base::ShellLess(image) = &stage.base {
+                for key in [image.name(), image.path().to_owned()] {
+                    images
+                        .entry(key.to_ascii_lowercase())
+                        .or_insert_with(|| image.to_string());
+                }
+            }
+        }
+        Facts {
+            graph,
+            shell,
+            workdir,
+            images,
+        }
+    }
+}
+
+/// The stage graph of a model: only a [`Base::Stage`] names another stage.
+fn graph(stages: &[Stage]) -> StageGraph {
+    StageGraph::new(stages.iter().map(|stage| {
+        let from = match &stage.base {
+            Base::Stage(alias) => Some(alias.as_str()),
+            _ => None,
+        };
+        (stage.alias.as_deref(), from)
+    }))
+}
+
+/// Whether each stage can run `/bin/sh`.
+fn shells(stages: &[Stage], graph: &StageGraph) -> Vec<bool> {
+    let mut shell: Vec<bool> = Vec::with_capacity(stages.len());
+    for (index, stage) in stages.iter().enumerate() {
+        shell.push(match (&stage.base, graph.parent(index)) {
+            (Base::Image(_), _) => true,
+            (Base::ShellLess(_) | Base::Scratch, _) => false,
+            (Base::Stage(_), Some(parent)) => shell[parent],
+            // Unknown parents are reported elsewhere; assume the common case.
+            (Base::Stage(_), None) => true,
+        });
+    }
+    shell
+}
+
 /// Whether stage `index` can run `/bin/sh`: images can unless marked
 /// shell-less, scratch cannot, and a stage based on a stage inherits.
 pub(super) fn has_shell(stages: &[Stage], index: usize) -> bool {
-    match &stages[index].base {
-        Base::Image(_) => true,
-        Base::ShellLess(_) | Base::Scratch => false,
-        Base::Stage(alias) => match earlier_stage(stages, index, alias) {
-            Some(parent) => has_shell(stages, parent),
-            // Unknown parents are reported elsewhere; assume the common case.
-            None => true,
-        },
-    }
-}
-
-/// Whether stage `index`, or a stage it is based on, sets a `WORKDIR`
-/// before instruction `before`.
-fn has_workdir(stages: &[Stage], index: usize, before: usize) -> bool {
-    let stage = &stages[index];
-    let own = stage.instructions[..before]
-        .iter()
-        .any(|instruction| matches!(instruction, Instruction::Workdir(_)));
-    own || match &stage.base {
-        Base::Stage(alias) => earlier_stage(stages, index, alias)
-            .is_some_and(|parent| has_workdir(stages, parent, stages[parent].instructions.len())),
-        _ => false,
-    }
-}
-
-/// The index of the stage before `index` whose alias is `alias`.
-fn earlier_stage(stages: &[Stage], index: usize, alias: &str) -> Option<usize> {
-    stages[..index].iter().position(|stage| {
-        stage
-            .alias
-            .as_deref()
-            .is_some_and(|own| own.eq_ignore_ascii_case(alias))
-    })
+    shells(stages, &graph(stages))[index]
 }
 
 struct StageCheck<'a> {
     stages: &'a [Stage],
+    facts: &'a Facts,
     index: usize,
     errors: &'a mut Vec<ModelError>,
 }
@@ -105,9 +146,11 @@ impl StageCheck<'_> {
     fn run(mut self) {
         self.check_alias();
         self.check_from();
-        let shell = has_shell(self.stages, self.index);
+        let shell = self.facts.shell[self.index];
         let base = self.stage().base.to_string();
         let stages = self.stages;
+        let parent = self.facts.graph.parent(self.index);
+        let mut workdir = parent.is_some_and(|parent| self.facts.workdir[parent]);
         for (position, instruction) in stages[self.index].instructions.iter().enumerate() {
             let part = Part::Instruction(position, instruction.keyword());
             let mut kinds = check_instruction(instruction);
@@ -117,11 +160,12 @@ impl StageCheck<'_> {
             match instruction {
                 Instruction::Copy(copy) => {
                     kinds.extend(self.check_copy_from(copy));
-                    kinds.extend(self.check_destination(&copy.destination, position));
+                    kinds.extend(self.check_destination(&copy.destination, workdir));
                 }
                 Instruction::Add(add) => {
-                    kinds.extend(self.check_destination(&add.destination, position));
+                    kinds.extend(self.check_destination(&add.destination, workdir));
                 }
+                Instruction::Workdir(_) => workdir = true,
                 _ => {}
             }
             for kind in kinds {
@@ -149,7 +193,7 @@ impl StageCheck<'_> {
             self.report(Part::From, ErrorKind::ReservedAlias { alias });
             return;
         }
-        if let Some(first) = earlier_stage(self.stages, self.index, &alias) {
+        if let Some(first) = self.facts.graph.first_before(self.index, &alias) {
             self.report(
                 Part::From,
                 ErrorKind::DuplicateAlias {
@@ -159,15 +203,7 @@ impl StageCheck<'_> {
             );
             return;
         }
-        let clash = self.stages.iter().find_map(|stage| match &stage.base {
-            Base::Image(image) | Base::ShellLess(image)
-                if image.name().eq_ignore_ascii_case(&alias)
-                    || image.path().eq_ignore_ascii_case(&alias) =>
-            {
-                Some(image.to_string())
-            }
-            _ => None,
-        });
+        let clash = self.facts.images.get(&alias.to_ascii_lowercase()).cloned();
         if let Some(image) = clash {
             self.report(Part::From, ErrorKind::AliasIsImageName { alias, image });
         }
@@ -175,7 +211,7 @@ impl StageCheck<'_> {
 
     fn check_from(&mut self) {
         if let Base::Stage(alias) = &self.stage().base {
-            if earlier_stage(self.stages, self.index, alias).is_none() {
+            if self.facts.graph.parent(self.index).is_none() {
                 let alias = alias.clone();
                 self.report(
                     Part::From,
@@ -204,17 +240,12 @@ impl StageCheck<'_> {
 
     fn check_copy_from(&self, copy: &Copy) -> Option<ErrorKind> {
         let alias = copy.from.as_ref()?;
-        let own = self
-            .stage()
-            .alias
-            .as_deref()
-            .is_some_and(|own| own.eq_ignore_ascii_case(alias));
-        if own {
+        if self.facts.graph.is_named(self.index, alias) {
             return Some(ErrorKind::OwnStage {
                 alias: alias.clone(),
             });
         }
-        match earlier_stage(self.stages, self.index, alias) {
+        match self.facts.graph.first_before(self.index, alias) {
             Some(_) => None,
             None => Some(ErrorKind::UnknownStage {
                 instruction: "COPY --from",
@@ -223,11 +254,13 @@ impl StageCheck<'_> {
         }
     }
 
-    fn check_destination(&self, destination: &str, position: usize) -> Option<ErrorKind> {
+    /// A relative destination needs a `WORKDIR` before it (`workdir`: in
+    /// this stage or a stage it is built from).
+    fn check_destination(&self, destination: &str, workdir: bool) -> Option<ErrorKind> {
         let relative = !destination.is_empty()
             && !destination.starts_with('/')
             && !destination.starts_with('$');
-        if relative && !has_workdir(self.stages, self.index, position) {
+        if relative && !workdir {
             return Some(ErrorKind::RelativeDestination {
                 destination: destination.to_string(),
             });

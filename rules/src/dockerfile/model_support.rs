@@ -54,12 +54,14 @@
 //! );
 //! ```
 
+use std::collections::HashMap;
 use std::fmt;
 
 use crate::accept::{accept_run, Rejection};
 use crate::catalogue::{SCR021, SCR022, SCR023, SCR024, SCR025};
-use crate::dockerfile::check::{stages, Options, StageInfo};
+use crate::dockerfile::check::{stages_in, Options, StageInfo};
 use crate::dockerfile::parse::{Command, Copy, Dockerfile, Instruction, InstructionKind};
+use crate::dockerfile::stage_graph::StageGraph;
 use crate::image_ref::ImageRef;
 use crate::names;
 use crate::text::check_run_text;
@@ -230,16 +232,26 @@ pub fn model_problems(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
     for instruction in &df.global_args {
         check_instruction(instruction, &mut problems);
     }
-    let infos = stages(df, &Options::default());
-    let images: Vec<(String, String)> = df
-        .stages
-        .iter()
-        .zip(&infos)
-        .filter_map(|(stage, info)| match info.base {
-            crate::dockerfile::check::Base::Image(_) => image_name_and_path(&stage.from.image),
-            _ => None,
-        })
-        .collect();
+    let graph = StageGraph::of(df);
+    let infos = stages_in(df, &graph, &Options::default());
+    // Lowercase `[domain/]path` and `path` of each image, to the name shown.
+    let mut images: HashMap<String, String> = HashMap::new();
+    for (stage, info) in df.stages.iter().zip(&infos) {
+        if let crate::dockerfile::check::Base::Image(_) = info.base {
+            if let Some((name, path)) = image_name_and_path(&stage.from.image) {
+                images
+                    .entry(path.to_ascii_lowercase())
+                    .or_insert(name.clone());
+                images.entry(name.to_ascii_lowercase()).or_insert(name);
+            }
+        }
+    }
+    let workdirs = graph.inherited(|index| {
+        df.stages[index]
+            .instructions
+            .iter()
+            .any(|i| matches!(i.kind, InstructionKind::Workdir(_)))
+    });
     for (index, stage) in df.stages.iter().enumerate() {
         let info = &infos[index];
         let push = |problems: &mut Vec<ModelProblem>, kind| {
@@ -304,12 +316,7 @@ pub fn model_problems(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
                         "`scratch` is the empty image; choose another alias",
                     ),
                 );
-            } else if let Some(first) = df.stages[..index].iter().find(|s| {
-                s.from
-                    .alias
-                    .as_deref()
-                    .is_some_and(|a| a.eq_ignore_ascii_case(alias))
-            }) {
+            } else if let Some(first) = graph.first_before(index, alias).map(|j| &df.stages[j]) {
                 problems.push(ModelProblem {
                     line: stage.line,
                     kind: invalid(
@@ -323,9 +330,7 @@ pub fn model_problems(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
                     ),
                     covered_by: Some(SCR025.id),
                 });
-            } else if let Some((name, _)) = images.iter().find(|(name, path)| {
-                name.eq_ignore_ascii_case(alias) || path.eq_ignore_ascii_case(alias)
-            }) {
+            } else if let Some(name) = images.get(&alias.to_ascii_lowercase()) {
                 push(
                     &mut problems,
                     invalid(
@@ -339,10 +344,17 @@ pub fn model_problems(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
                 );
             }
         }
-        let mut workdir = inherits_workdir(df, &infos, index);
+        let mut workdir = graph.parent(index).is_some_and(|parent| workdirs[parent]);
         for instruction in &stage.instructions {
             check_instruction(instruction, &mut problems);
-            check_in_stage(source, df, index, info, instruction, workdir, &mut problems);
+            let at = At {
+                source,
+                df,
+                graph: &graph,
+                index,
+                info,
+            };
+            check_in_stage(&at, instruction, workdir, &mut problems);
             workdir |= matches!(instruction.kind, InstructionKind::Workdir(_));
         }
     }
@@ -362,20 +374,6 @@ fn invalid(what: &'static str, value: &str, rule: &str) -> ModelProblemKind {
         what,
         value: value.to_owned(),
         rule: rule.to_owned(),
-    }
-}
-
-/// Whether a stage that stage `index` is built from sets a `WORKDIR`.
-fn inherits_workdir(df: &Dockerfile, infos: &[StageInfo], index: usize) -> bool {
-    match infos[index].base {
-        crate::dockerfile::check::Base::Stage(parent) if parent < index => {
-            df.stages[parent]
-                .instructions
-                .iter()
-                .any(|i| matches!(i.kind, InstructionKind::Workdir(_)))
-                || inherits_workdir(df, infos, parent)
-        }
-        _ => false,
     }
 }
 
@@ -541,16 +539,23 @@ fn check_instruction(instruction: &Instruction, problems: &mut Vec<ModelProblem>
     }
 }
 
+/// Where an instruction is: its Dockerfile, source text and stage.
+struct At<'a> {
+    source: &'a str,
+    df: &'a Dockerfile,
+    graph: &'a StageGraph,
+    index: usize,
+    info: &'a StageInfo,
+}
+
 /// The checks of one instruction that depend on its stage.
 fn check_in_stage(
-    source: &str,
-    df: &Dockerfile,
-    index: usize,
-    info: &StageInfo,
+    at: &At<'_>,
     instruction: &Instruction,
     workdir: bool,
     problems: &mut Vec<ModelProblem>,
 ) {
+    let (source, df, info) = (at.source, at.df, at.info);
     let line = instruction.line;
     let mut covered = |kind, rule: Option<&'static str>| {
         problems.push(ModelProblem {
@@ -668,7 +673,7 @@ fn check_in_stage(
             check_paths(copy, workdir, &mut push);
             if let Some(from) = &copy.from {
                 if is_copy {
-                    check_copy_from(df, index, from, &mut covered);
+                    check_copy_from(at.graph, at.index, from, &mut covered);
                 }
             }
         }
@@ -678,17 +683,11 @@ fn check_in_stage(
 
 /// `COPY --from`: only the name of an earlier stage has a place in the model.
 fn check_copy_from(
-    df: &Dockerfile,
+    graph: &StageGraph,
     index: usize,
     from: &str,
     push: &mut impl FnMut(ModelProblemKind, Option<&'static str>),
 ) {
-    let named = |s: &crate::dockerfile::parse::Stage| {
-        s.from
-            .alias
-            .as_deref()
-            .is_some_and(|alias| alias.eq_ignore_ascii_case(from))
-    };
     let not_a_stage = |what: &str| {
         not_supported(
             format!("`COPY --from={from}` ({what})"),
@@ -696,12 +695,12 @@ fn check_copy_from(
              `COPY --from=build`)",
         )
     };
-    if df.stages[..index].iter().any(named) {
+    if graph.first_before(index, from).is_some() {
         return;
     }
-    if named(&df.stages[index]) {
+    if graph.is_named(index, from) {
         push(not_a_stage("its own stage"), Some(SCR024.id));
-    } else if df.stages[index + 1..].iter().any(named) {
+    } else if graph.first_after(index, from).is_some() {
         push(not_a_stage("a later stage"), Some(SCR023.id));
     } else if let Ok(number) = from.parse::<usize>() {
         let rule = (number >= index).then_some(SCR023.id);

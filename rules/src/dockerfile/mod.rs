@@ -23,6 +23,7 @@ pub mod check;
 pub mod model_support;
 pub mod parse;
 pub mod stage_graph;
+pub mod structure;
 
 pub use check::{
     check_dockerfile, is_shell_less_image, lint, rule_matches, stages, Base, DockerfileFinding,

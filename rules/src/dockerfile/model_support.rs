@@ -24,9 +24,13 @@
 //!   [`check_dockerfile`](super::check_dockerfile) only warns.
 //! * [`ModelProblemKind::Invalid`]: a value the model's validation refuses
 //!   (an alias or `ARG` name outside Docker's grammar, a bad image reference,
-//!   a relative `COPY` destination before any `WORKDIR`, ...). These mirror
-//!   the checks of `stagecraft`'s `model/validate.rs` and `ImageRef::parse`;
-//!   a test in the workspace (`tests/from_text.rs`) holds the two together.
+//!   a relative `COPY` destination before any `WORKDIR`, ...). The
+//!   structural ones (stage names, `COPY --from`, destinations, shell uses)
+//!   come from the one [`check_structure`](super::structure::check_structure),
+//!   which the model's validation runs too, over the parsed text's
+//!   [`StructureView`](super::structure::StructureView); the value checks
+//!   mirror `stagecraft`'s `model/validate.rs` and `ImageRef::parse`, and a
+//!   test in the workspace (`tests/from_text.rs`) holds the two together.
 //!
 //! The list is complete on its own (it does not rely on the rules, which a
 //! `# stagecraft ignore=` comment can silence). Where a rule of

@@ -348,3 +348,31 @@ fn empty_comments_and_trailing_backslashes() {
         }]
     );
 }
+
+/// A model with a 64k-stage `FROM` chain, each stage copying from the
+/// first: validation looks stages up in one graph (no quadratic search, no
+/// recursion whose depth is the chain's length).
+#[test]
+fn a_long_stage_chain_validates_in_one_pass() {
+    use stagecraft::model::{Base, Copy, Stage};
+    use stagecraft::ImageRef;
+
+    let mut stages = vec![Stage {
+        alias: Some("s0".to_owned()),
+        base: Base::ShellLess(ImageRef::parse("gcr.io/distroless/static-debian12").unwrap()),
+        platform: None,
+        instructions: vec![Instruction::Workdir("/app".to_owned())],
+    }];
+    for i in 1..64_000 {
+        let mut copy = Copy::new("/a", "a");
+        copy.from = Some("s0".to_owned());
+        stages.push(Stage {
+            alias: Some(format!("s{i}")),
+            base: Base::Stage(format!("S{}", i - 1)),
+            platform: None,
+            instructions: vec![Instruction::Copy(copy)],
+        });
+    }
+    let dockerfile = Dockerfile::from_parts(Vec::new(), stages).unwrap();
+    assert!(!dockerfile.stage_has_shell(63_999));
+}

@@ -4,13 +4,19 @@
 //! it reports (like serde_derive's `Ctxt`), so one run shows them all:
 //! [`Errors`] is that list, each [`ModelError`] says where (stage and
 //! instruction), what is wrong with which value, and how to fix it.
+//!
+//! A leaf: the error types are data, and this module imports nothing of the
+//! model, the recipes or the harvest (they import it). [`RecipeError`] and
+//! [`HarvestError`] live here and are re-exported where they are used,
+//! `stagecraft::packages::RecipeError` and `stagecraft::harvest::HarvestError`.
 
 use std::fmt;
 
 use thiserror::Error;
 
+use stagecraft_rules::accept::Rejection;
+
 use crate::image_ref::ImageRefError;
-use crate::packages::RecipeError;
 
 /// Where in the model a problem is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,11 +206,11 @@ pub enum ErrorKind {
     Recipe(#[from] RecipeError),
     /// A harvest declaration that cannot be collected.
     #[error(transparent)]
-    Harvest(#[from] crate::harvest::HarvestError),
+    Harvest(#[from] HarvestError),
     /// A `RUN` (or shell-form command) that is refused: bad text, bad shell
     /// syntax, or a best-practice rule.
     #[error(transparent)]
-    Run(#[from] crate::model::Violations),
+    Run(#[from] Rejection),
 }
 
 /// Every problem found while building or validating a model.
@@ -249,6 +255,12 @@ impl Errors {
     pub fn iter(&self) -> std::slice::Iter<'_, ModelError> {
         self.0.iter()
     }
+
+    /// The problems, in model order, as a slice (as
+    /// [`ParseErrors::errors`](crate::from_text::ParseErrors::errors)).
+    pub fn errors(&self) -> &[ModelError] {
+        &self.0
+    }
 }
 
 impl fmt::Display for Errors {
@@ -282,4 +294,82 @@ impl<'a> IntoIterator for &'a Errors {
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter()
     }
+}
+
+/// Bad input to a recipe.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum RecipeError {
+    /// No packages to install.
+    #[error(
+        "{manager}: the package list is empty; name at least one package (an install \
+         without packages would only leave the package index behind)"
+    )]
+    EmptyPackageList {
+        /// The package manager (`apt-get`, `pip`, ...).
+        manager: &'static str,
+    },
+    /// A package name or version outside the manager's grammar.
+    #[error("{manager}: invalid package {name:?}: {reason}")]
+    InvalidPackage {
+        /// The package manager.
+        manager: &'static str,
+        /// The name as given.
+        name: String,
+        /// What is wrong and what the grammar allows.
+        reason: String,
+    },
+    /// Another argument (a channel, a path, an executable) that cannot be used.
+    #[error("{manager}: invalid {what} {value:?}: {reason}")]
+    InvalidArgument {
+        /// The package manager.
+        manager: &'static str,
+        /// Which argument.
+        what: &'static str,
+        /// The value as given.
+        value: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The rendered steps are refused by the `RUN` checks (should not happen
+    /// for checked input: recipes render what the rules ask for).
+    #[error(transparent)]
+    Run(#[from] Rejection),
+}
+
+/// A declaration that cannot be harvested.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum HarvestError {
+    /// Nothing was declared.
+    #[error("the harvest declares nothing: add binary(..), package_files(..) or path(..)")]
+    Nothing,
+    /// A path that is not absolute or holds characters the script cannot carry.
+    #[error("invalid harvest {what} {path:?}: {reason}")]
+    InvalidPath {
+        /// Which declaration.
+        what: &'static str,
+        /// The path.
+        path: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A package name outside Debian's grammar.
+    #[error("invalid harvest package {name:?}: {reason}")]
+    InvalidPackage {
+        /// The name.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A [`Harvest::traced`](crate::harvest::Harvest::traced) command given
+    /// to a strategy that does not run it.
+    #[error(
+        "harvest traced({command:?}) needs the traced strategy: resolve it with \
+         stagecraft::harvest::trace (feature `engine`)"
+    )]
+    NeedsTrace {
+        /// The command, its words joined by spaces.
+        command: String,
+    },
 }

@@ -87,6 +87,17 @@ impl ParseErrors {
         self.errors.iter()
     }
 
+    /// How many problems (never zero), as [`Errors::len`](crate::Errors::len).
+    pub fn len(&self) -> usize {
+        self.errors.len()
+    }
+
+    /// Never true for a `ParseErrors` returned by this crate; here for
+    /// completeness, as [`Errors::is_empty`](crate::Errors::is_empty).
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
     fn new(mut errors: Vec<ParseError>) -> ParseErrors {
         errors.sort_by_key(|error| error.line);
         ParseErrors { errors }
@@ -107,6 +118,14 @@ impl fmt::Display for ParseErrors {
 }
 
 impl std::error::Error for ParseErrors {}
+
+impl IntoIterator for ParseErrors {
+    type Item = ParseError;
+    type IntoIter = std::vec::IntoIter<ParseError>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.errors.into_iter()
+    }
+}
 
 impl<'a> IntoIterator for &'a ParseErrors {
     type Item = &'a ParseError;

@@ -58,7 +58,7 @@ pub mod stage;
 
 pub use crate::error::{ErrorKind, Errors, ModelError};
 pub use crate::image_ref::{ImageRef, ImageRefError};
-pub use crate::model::{Base, Dockerfile, Instruction, Run, Stage, Violations};
+pub use crate::model::{Base, Dockerfile, Findings, Instruction, Run, Stage, Violations};
 pub use crate::render::render;
 pub use crate::stage::{
     distroless, scratch, shell_less, CopySpec, DockerfileBuilder, ShellLess, StageBuilder,

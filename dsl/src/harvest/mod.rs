@@ -46,8 +46,6 @@ mod script;
 #[cfg(feature = "engine")]
 mod trace;
 
-use thiserror::Error;
-
 #[cfg(feature = "engine")]
 pub use self::resolve::{
     resolve, resolve_blocking, EntryKind, Fetched, ManifestEntry, MissingLibrary, Reason,
@@ -59,6 +57,7 @@ pub use self::trace::{
     trace, trace_blocking, trace_stage, TraceError, TraceLog, Traced, STRACE_CALLS, TRACE_DIR,
     TRACE_LABEL,
 };
+pub use crate::error::HarvestError;
 use crate::error::{ErrorKind, Part};
 use crate::model::{Base, Instruction, Run, Stage};
 use crate::stage::{DockerfileBuilder, Named, ShellKind, StageBuilder, StageRef, WithShell};
@@ -321,42 +320,6 @@ impl PackageFiles {
     pub fn name(&self) -> &str {
         &self.name
     }
-}
-
-/// A declaration that cannot be harvested.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[non_exhaustive]
-pub enum HarvestError {
-    /// Nothing was declared.
-    #[error("the harvest declares nothing: add binary(..), package_files(..) or path(..)")]
-    Nothing,
-    /// A path that is not absolute or holds characters the script cannot carry.
-    #[error("invalid harvest {what} {path:?}: {reason}")]
-    InvalidPath {
-        /// Which declaration.
-        what: &'static str,
-        /// The path.
-        path: String,
-        /// What is wrong.
-        reason: &'static str,
-    },
-    /// A package name outside Debian's grammar.
-    #[error("invalid harvest package {name:?}: {reason}")]
-    InvalidPackage {
-        /// The name.
-        name: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A [`Harvest::traced`] command given to a strategy that does not run it.
-    #[error(
-        "harvest traced({command:?}) needs the traced strategy: resolve it with \
-         stagecraft::harvest::trace (feature `engine`)"
-    )]
-    NeedsTrace {
-        /// The command, its words joined by spaces.
-        command: String,
-    },
 }
 
 /// A Debian package name, without version or release (it names what is installed).

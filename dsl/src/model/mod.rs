@@ -18,6 +18,7 @@ pub use self::instruction::{
 pub use self::run::{Run, Script, Step, Violations};
 use crate::error::Errors;
 use crate::image_ref::ImageRef;
+pub use stagecraft_rules::dockerfile::Findings;
 
 /// A validated Dockerfile: global `ARG`s, then stages in `FROM` order.
 ///
@@ -138,15 +139,12 @@ impl Dockerfile {
     /// assert_eq!(findings[0].rule.id, "SCR017"); // a pipe without pipefail
     /// assert_eq!(findings[0].line, 3);
     /// ```
-    pub fn lint(
-        &self,
-        target: Option<&str>,
-    ) -> Vec<stagecraft_rules::dockerfile::DockerfileFinding> {
+    pub fn lint(&self, target: Option<&str>) -> Findings {
         let options = stagecraft_rules::dockerfile::Options {
             target: target.map(str::to_string),
         };
         match stagecraft_rules::dockerfile::lint(&self.render(), &options) {
-            Ok(findings) => findings,
+            Ok(findings) => Findings::from(findings),
             // The renderer only writes what the parser reads; a failure here
             // is a bug in one of them, reported as such rather than hidden.
             Err(error) => panic!("stagecraft cannot parse its own rendering: {error}"),
@@ -154,26 +152,20 @@ impl Dockerfile {
     }
 
     /// [`lint`](Self::lint) for the last stage, as a result: `Err` with every
-    /// finding when one of them is an error, `Ok` with the warnings otherwise.
+    /// finding when one of them is an error ([`Findings::has_errors`]), `Ok`
+    /// with the warnings otherwise. Both sides are the same [`Findings`].
     ///
     /// ```
     /// use stagecraft::{scratch, Dockerfile};
     ///
     /// let mut df = Dockerfile::builder();
     /// df.anonymous_stage(scratch()).entrypoint(["/app"]);
-    /// assert!(df.build().unwrap().validate().unwrap().is_empty());
+    /// let findings = df.build().unwrap().validate().unwrap();
+    /// assert!(findings.is_empty() && !findings.has_errors());
     /// ```
-    pub fn validate(
-        &self,
-    ) -> Result<
-        Vec<stagecraft_rules::dockerfile::DockerfileFinding>,
-        Vec<stagecraft_rules::dockerfile::DockerfileFinding>,
-    > {
+    pub fn validate(&self) -> Result<Findings, Findings> {
         let findings = self.lint(None);
-        if findings
-            .iter()
-            .any(|finding| finding.severity == stagecraft_rules::Severity::Error)
-        {
+        if findings.has_errors() {
             Err(findings)
         } else {
             Ok(findings)

@@ -1,7 +1,20 @@
 //! Checks of a whole model: everything rendering relies on, and every
 //! structural rule that the typed builders enforce (so that a model read from
 //! JSON is held to the same rules as one built in Rust).
+//!
+//! The values (names, paths, characters) are checked here; the structure
+//! (stage names, what `FROM`/`COPY --from` refer to, relative destinations,
+//! what needs a shell) by the rules crate's one
+//! [`check_structure`](stagecraft_rules::dockerfile::structure::check_structure),
+//! over the model's [`StructureView`], mapped to this crate's [`ErrorKind`]s.
 
+use std::iter::Peekable;
+
+use stagecraft_rules::dockerfile::structure::{
+    check_structure, BaseView, ImageView, Item, ItemView, ProblemKind, ShellUse, StageView,
+    StructureProblem, StructureView,
+};
+use stagecraft_rules::dockerfile::StageGraph;
 use stagecraft_rules::names;
 
 use super::{Arg, Base, Command, Copy, Healthcheck, Instruction, KeyValue, Stage};
@@ -33,10 +46,14 @@ pub(super) fn validate(args: &[Arg], stages: &[Stage]) -> Vec<ModelError> {
             kind: ErrorKind::NoStages,
         });
     }
+    let mut structure = check_structure(&structure_view(stages))
+        .into_iter()
+        .peekable();
     for index in 0..stages.len() {
         StageCheck {
             stages,
             index,
+            structure: &mut structure,
             errors: &mut errors,
         }
         .run();
@@ -44,51 +61,88 @@ pub(super) fn validate(args: &[Arg], stages: &[Stage]) -> Vec<ModelError> {
     errors
 }
 
+/// The structure of a model: only a [`Base::Stage`] names another stage.
+pub(super) fn structure_view(stages: &[Stage]) -> StructureView<'_> {
+    let stages = stages.iter().map(|stage| {
+        let image = |shell, image: &crate::ImageRef| {
+            let path = image.path();
+            let shown = image.to_string();
+            ImageView::new(shell, [image.name().as_str(), path], &shown)
+        };
+        let base = match &stage.base {
+            Base::Stage(alias) => BaseView::Stage(alias),
+            Base::Image(reference) => BaseView::Image(image(true, reference)),
+            Base::ShellLess(reference) => BaseView::Image(image(false, reference)),
+            Base::Scratch => BaseView::Image(ImageView::scratch()),
+        };
+        let mut items = Vec::new();
+        for (position, instruction) in stage.instructions.iter().enumerate() {
+            let mut item = |item| items.push(ItemView { position, item });
+            match instruction {
+                Instruction::Run(_) => item(Item::NeedsShell(ShellUse::Run)),
+                Instruction::Shell(_) => item(Item::NeedsShell(ShellUse::Shell)),
+                Instruction::Entrypoint(Command::Shell(_)) => {
+                    item(Item::NeedsShell(ShellUse::Entrypoint))
+                }
+                Instruction::Cmd(Command::Shell(_)) => item(Item::NeedsShell(ShellUse::Cmd)),
+                Instruction::Healthcheck(Healthcheck::Check {
+                    command: Command::Shell(_),
+                    ..
+                }) => item(Item::NeedsShell(ShellUse::Healthcheck)),
+                Instruction::Copy(Copy {
+                    from, destination, ..
+                }) => {
+                    if let Some(from) = from {
+                        item(Item::CopyFrom(from));
+                    }
+                    item(Item::Destination(destination));
+                }
+                Instruction::Add(add) => item(Item::Destination(&add.destination)),
+                Instruction::Workdir(_) => item(Item::Workdir),
+                _ => {}
+            }
+        }
+        StageView {
+            alias: stage.alias.as_deref(),
+            base,
+            items,
+        }
+    });
+    StructureView {
+        stages: stages.collect(),
+    }
+}
+
 /// Whether stage `index` can run `/bin/sh`: images can unless marked
 /// shell-less, scratch cannot, and a stage based on a stage inherits.
 pub(super) fn has_shell(stages: &[Stage], index: usize) -> bool {
-    match &stages[index].base {
-        Base::Image(_) => true,
-        Base::ShellLess(_) | Base::Scratch => false,
-        Base::Stage(alias) => match earlier_stage(stages, index, alias) {
-            Some(parent) => has_shell(stages, parent),
-            // Unknown parents are reported elsewhere; assume the common case.
-            None => true,
-        },
+    let graph = StageGraph::new(stages.iter().map(|stage| {
+        let from = match &stage.base {
+            Base::Stage(alias) => Some(alias.as_str()),
+            _ => None,
+        };
+        (stage.alias.as_deref(), from)
+    }));
+    for j in graph.ancestors(index) {
+        match &stages[j].base {
+            Base::Image(_) => return true,
+            Base::ShellLess(_) | Base::Scratch => return false,
+            Base::Stage(_) => {}
+        }
     }
+    // Unknown parents are reported elsewhere; assume the common case.
+    true
 }
 
-/// Whether stage `index`, or a stage it is based on, sets a `WORKDIR`
-/// before instruction `before`.
-fn has_workdir(stages: &[Stage], index: usize, before: usize) -> bool {
-    let stage = &stages[index];
-    let own = stage.instructions[..before]
-        .iter()
-        .any(|instruction| matches!(instruction, Instruction::Workdir(_)));
-    own || match &stage.base {
-        Base::Stage(alias) => earlier_stage(stages, index, alias)
-            .is_some_and(|parent| has_workdir(stages, parent, stages[parent].instructions.len())),
-        _ => false,
-    }
-}
-
-/// The index of the stage before `index` whose alias is `alias`.
-fn earlier_stage(stages: &[Stage], index: usize, alias: &str) -> Option<usize> {
-    stages[..index].iter().position(|stage| {
-        stage
-            .alias
-            .as_deref()
-            .is_some_and(|own| own.eq_ignore_ascii_case(alias))
-    })
-}
-
-struct StageCheck<'a> {
+struct StageCheck<'a, I: Iterator<Item = StructureProblem>> {
     stages: &'a [Stage],
     index: usize,
+    /// The structural problems, by stage and position; this stage's next.
+    structure: &'a mut Peekable<I>,
     errors: &'a mut Vec<ModelError>,
 }
 
-impl StageCheck<'_> {
+impl<I: Iterator<Item = StructureProblem>> StageCheck<'_, I> {
     fn stage(&self) -> &Stage {
         &self.stages[self.index]
     }
@@ -102,90 +156,36 @@ impl StageCheck<'_> {
         self.errors.push(ModelError { location, kind });
     }
 
-    fn run(mut self) {
-        self.check_alias();
-        self.check_from();
-        let shell = has_shell(self.stages, self.index);
+    /// The structural problems of this stage at `position` (`None`: the `FROM`).
+    fn structure_at(&mut self, position: Option<usize>) -> Vec<ErrorKind> {
         let base = self.stage().base.to_string();
+        let mut kinds = Vec::new();
+        while let Some(problem) = self
+            .structure
+            .next_if(|p| p.stage == self.index && p.position == position)
+        {
+            kinds.push(structure_error(problem.kind, &base));
+        }
+        kinds
+    }
+
+    fn run(mut self) {
+        for kind in self.structure_at(None) {
+            self.report(Part::From, kind);
+        }
+        self.check_platform();
         let stages = self.stages;
         for (position, instruction) in stages[self.index].instructions.iter().enumerate() {
             let part = Part::Instruction(position, instruction.keyword());
             let mut kinds = check_instruction(instruction);
-            if !shell {
-                kinds.extend(needs_shell(instruction, &base));
-            }
-            match instruction {
-                Instruction::Copy(copy) => {
-                    kinds.extend(self.check_copy_from(copy));
-                    kinds.extend(self.check_destination(&copy.destination, position));
-                }
-                Instruction::Add(add) => {
-                    kinds.extend(self.check_destination(&add.destination, position));
-                }
-                _ => {}
-            }
+            kinds.extend(self.structure_at(Some(position)));
             for kind in kinds {
                 self.report(part, kind);
             }
         }
     }
 
-    fn check_alias(&mut self) {
-        let Some(alias) = self.stage().alias.clone() else {
-            return;
-        };
-        let valid = alias
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic())
-            && alias
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-        if !valid {
-            self.report(Part::From, ErrorKind::InvalidAlias { alias });
-            return;
-        }
-        if alias.eq_ignore_ascii_case("scratch") {
-            self.report(Part::From, ErrorKind::ReservedAlias { alias });
-            return;
-        }
-        if let Some(first) = earlier_stage(self.stages, self.index, &alias) {
-            self.report(
-                Part::From,
-                ErrorKind::DuplicateAlias {
-                    alias,
-                    first: first + 1,
-                },
-            );
-            return;
-        }
-        let clash = self.stages.iter().find_map(|stage| match &stage.base {
-            Base::Image(image) | Base::ShellLess(image)
-                if image.name().eq_ignore_ascii_case(&alias)
-                    || image.path().eq_ignore_ascii_case(&alias) =>
-            {
-                Some(image.to_string())
-            }
-            _ => None,
-        });
-        if let Some(image) = clash {
-            self.report(Part::From, ErrorKind::AliasIsImageName { alias, image });
-        }
-    }
-
-    fn check_from(&mut self) {
-        if let Base::Stage(alias) = &self.stage().base {
-            if earlier_stage(self.stages, self.index, alias).is_none() {
-                let alias = alias.clone();
-                self.report(
-                    Part::From,
-                    ErrorKind::UnknownStage {
-                        instruction: "FROM",
-                        alias,
-                    },
-                );
-            }
-        }
+    fn check_platform(&mut self) {
         if let Some(platform) = self.stage().platform.clone() {
             if !names::platform(&platform) {
                 self.report(
@@ -201,68 +201,57 @@ impl StageCheck<'_> {
             }
         }
     }
+}
 
-    fn check_copy_from(&self, copy: &Copy) -> Option<ErrorKind> {
-        let alias = copy.from.as_ref()?;
-        let own = self
-            .stage()
-            .alias
-            .as_deref()
-            .is_some_and(|own| own.eq_ignore_ascii_case(alias));
-        if own {
-            return Some(ErrorKind::OwnStage {
-                alias: alias.clone(),
-            });
+/// A structural problem as the model's error; `base` is the stage's base as
+/// written after `FROM`.
+fn structure_error(kind: ProblemKind, base: &str) -> ErrorKind {
+    match kind {
+        ProblemKind::InvalidAlias { alias } => ErrorKind::InvalidAlias { alias },
+        ProblemKind::ReservedAlias { alias } => ErrorKind::ReservedAlias { alias },
+        ProblemKind::DuplicateAlias { alias, first } => ErrorKind::DuplicateAlias {
+            alias,
+            first: first + 1,
+        },
+        ProblemKind::AliasIsImageName { alias, image } => {
+            ErrorKind::AliasIsImageName { alias, image }
         }
-        match earlier_stage(self.stages, self.index, alias) {
-            Some(_) => None,
-            None => Some(ErrorKind::UnknownStage {
-                instruction: "COPY --from",
-                alias: alias.clone(),
-            }),
+        ProblemKind::UnknownFromStage { name } => ErrorKind::UnknownStage {
+            instruction: "FROM",
+            alias: name,
+        },
+        ProblemKind::CopyFromOwnStage { from } => ErrorKind::OwnStage { alias: from },
+        ProblemKind::RelativeDestination { destination } => {
+            ErrorKind::RelativeDestination { destination }
         }
-    }
-
-    fn check_destination(&self, destination: &str, position: usize) -> Option<ErrorKind> {
-        let relative = !destination.is_empty()
-            && !destination.starts_with('/')
-            && !destination.starts_with('$');
-        if relative && !has_workdir(self.stages, self.index, position) {
-            return Some(ErrorKind::RelativeDestination {
-                destination: destination.to_string(),
-            });
-        }
-        None
+        ProblemKind::NeedsShell { what } => needs_shell(what, base),
+        // A later stage, an index, an image, an unknown name: the model's
+        // `--from` is the alias of an earlier stage.
+        ProblemKind::CopyFromLaterStage { from, .. }
+        | ProblemKind::CopyFromIndex { from, .. }
+        | ProblemKind::CopyFromImage { from }
+        | ProblemKind::CopyFromUnknown { from } => ErrorKind::UnknownStage {
+            instruction: "COPY --from",
+            alias: from,
+        },
     }
 }
 
-/// What in `instruction` needs a shell that a shell-less stage lacks.
-fn needs_shell(instruction: &Instruction, base: &str) -> Option<ErrorKind> {
-    let (what, hint) = match instruction {
-        Instruction::Run(_) => ("RUN", ""),
-        Instruction::Shell(_) => ("SHELL", ""),
-        Instruction::Entrypoint(Command::Shell(_)) => (
-            "a shell-form ENTRYPOINT",
-            ", or use the exec form ([\"program\", \"arg\"])",
-        ),
-        Instruction::Cmd(Command::Shell(_)) => (
-            "a shell-form CMD",
-            ", or use the exec form ([\"program\", \"arg\"])",
-        ),
-        Instruction::Healthcheck(Healthcheck::Check {
-            command: Command::Shell(_),
-            ..
-        }) => (
-            "a shell-form HEALTHCHECK",
-            ", or use the exec form ([\"program\", \"arg\"])",
-        ),
-        _ => return None,
+/// What needs a shell that a shell-less stage lacks.
+fn needs_shell(what: ShellUse, base: &str) -> ErrorKind {
+    let exec = ", or use the exec form ([\"program\", \"arg\"])";
+    let (what, hint) = match what {
+        ShellUse::Run => ("RUN", ""),
+        ShellUse::Shell => ("SHELL", ""),
+        ShellUse::Entrypoint => ("a shell-form ENTRYPOINT", exec),
+        ShellUse::Cmd => ("a shell-form CMD", exec),
+        ShellUse::Healthcheck => ("a shell-form HEALTHCHECK", exec),
     };
-    Some(ErrorKind::NeedsShell {
+    ErrorKind::NeedsShell {
         what,
         base: base.to_string(),
         hint,
-    })
+    }
 }
 
 /// Checks of one instruction on its own.

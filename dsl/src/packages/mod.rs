@@ -42,14 +42,13 @@ mod grammar;
 mod pip;
 mod rpm;
 
-use thiserror::Error;
-
 pub use self::apk::Apk;
 pub(crate) use self::apt::check_package as check_debian_package;
 pub use self::apt::Apt;
 pub use self::conda::{Conda, CondaTool};
 pub use self::pip::Pip;
 pub use self::rpm::{Dnf, DnfTool, Zypper};
+pub use crate::error::RecipeError;
 use crate::model::{Run, Step};
 
 /// A package-manager invocation that renders as the steps of one `RUN`.
@@ -96,47 +95,6 @@ impl Run {
         let steps = recipe.steps()?;
         Run::from_steps(steps).map_err(RecipeError::Run)
     }
-}
-
-/// Bad input to a recipe.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[non_exhaustive]
-pub enum RecipeError {
-    /// No packages to install.
-    #[error(
-        "{manager}: the package list is empty; name at least one package (an install \
-         without packages would only leave the package index behind)"
-    )]
-    EmptyPackageList {
-        /// The package manager (`apt-get`, `pip`, ...).
-        manager: &'static str,
-    },
-    /// A package name or version outside the manager's grammar.
-    #[error("{manager}: invalid package {name:?}: {reason}")]
-    InvalidPackage {
-        /// The package manager.
-        manager: &'static str,
-        /// The name as given.
-        name: String,
-        /// What is wrong and what the grammar allows.
-        reason: String,
-    },
-    /// Another argument (a channel, a path, an executable) that cannot be used.
-    #[error("{manager}: invalid {what} {value:?}: {reason}")]
-    InvalidArgument {
-        /// The package manager.
-        manager: &'static str,
-        /// Which argument.
-        what: &'static str,
-        /// The value as given.
-        value: String,
-        /// What is wrong.
-        reason: &'static str,
-    },
-    /// The rendered steps are refused by the `RUN` checks (should not happen
-    /// for checked input: recipes render what the rules ask for).
-    #[error(transparent)]
-    Run(#[from] crate::model::Violations),
 }
 
 /// Validates each package with `check`, failing on an empty list; returns them

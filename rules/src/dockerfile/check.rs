@@ -99,6 +99,7 @@ use crate::catalogue::{
 };
 use crate::check::{run_facts, Manager, RunContext, RunFacts};
 use crate::dockerfile::parse::{Command, Copy, Dockerfile, Flag, InstructionKind, Run};
+use crate::dockerfile::stage_graph::StageGraph;
 use crate::image_ref::ImageRef;
 use crate::shell::program_name;
 
@@ -215,16 +216,15 @@ fn split_tag(image: &str) -> (&str, Option<&str>) {
 /// assert_eq!(info[1].copied_by, [2]);
 /// ```
 pub fn stages(df: &Dockerfile, options: &Options) -> Vec<StageInfo> {
+    stages_in(df, &StageGraph::of(df), options)
+}
+
+/// [`stages`] with the Dockerfile's graph, built once by the caller.
+pub(crate) fn stages_in(df: &Dockerfile, graph: &StageGraph, options: &Options) -> Vec<StageInfo> {
     let mut infos: Vec<StageInfo> = Vec::with_capacity(df.stages.len());
     for (index, stage) in df.stages.iter().enumerate() {
         let image = &stage.from.image;
-        let earlier = df.stages[..index].iter().position(|s| {
-            s.from
-                .alias
-                .as_deref()
-                .is_some_and(|alias| alias.eq_ignore_ascii_case(image))
-        });
-        let base = match earlier {
+        let base = match graph.parent(index) {
             Some(j) => Base::Stage(j),
             None if image.eq_ignore_ascii_case("scratch") => Base::Scratch,
             None => Base::Image(image.clone()),
@@ -244,21 +244,10 @@ pub fn stages(df: &Dockerfile, options: &Options) -> Vec<StageInfo> {
     let target = options
         .target
         .as_deref()
-        .and_then(|name| df.stage_index(name))
+        .and_then(|name| graph.first_named(name))
         .unwrap_or(df.stages.len().saturating_sub(1));
-    let mut current = Some(target);
-    while let Some(index) = current {
-        let Some(info) = infos.get_mut(index) else {
-            break;
-        };
-        if info.kind == StageKind::Shipped {
-            break;
-        }
-        info.kind = StageKind::Shipped;
-        current = match info.base {
-            Base::Stage(j) => Some(j),
-            _ => None,
-        };
+    for index in graph.ancestors(target) {
+        infos[index].kind = StageKind::Shipped;
     }
     for (index, stage) in df.stages.iter().enumerate() {
         for instruction in &stage.instructions {
@@ -266,9 +255,10 @@ pub fn stages(df: &Dockerfile, options: &Options) -> Vec<StageInfo> {
                 if let Some(CopyFrom::Stage(j)) = copy
                     .from
                     .as_deref()
-                    .map(|from| resolve_copy_from(df, index, from))
+                    .map(|from| resolve_copy_from(graph, index, from))
                 {
-                    if !infos[j].copied_by.contains(&index) {
+                    // Stages are visited in order: a repeat is the last one.
+                    if infos[j].copied_by.last() != Some(&index) {
                         infos[j].copied_by.push(index);
                     }
                 }
@@ -295,30 +285,24 @@ enum CopyFrom {
     Image,
 }
 
-fn resolve_copy_from(df: &Dockerfile, index: usize, from: &str) -> CopyFrom {
+fn resolve_copy_from(graph: &StageGraph, index: usize, from: &str) -> CopyFrom {
     let from = from.trim_matches(|c| c == '"' || c == '\'');
     if let Ok(number) = from.parse::<usize>() {
         return match number {
             n if n < index => CopyFrom::Stage(n),
             n if n == index => CopyFrom::Own,
-            n if n < df.stages.len() => CopyFrom::Later(n),
+            n if n < graph.len() => CopyFrom::Later(n),
             _ => CopyFrom::BadIndex,
         };
     }
-    let named = |s: &crate::dockerfile::parse::Stage| {
-        s.from
-            .alias
-            .as_deref()
-            .is_some_and(|alias| alias.eq_ignore_ascii_case(from))
-    };
-    if named(&df.stages[index]) {
+    if graph.is_named(index, from) {
         return CopyFrom::Own;
     }
-    if let Some(j) = df.stages[..index].iter().rposition(named) {
+    if let Some(j) = graph.last_before(index, from) {
         return CopyFrom::Stage(j);
     }
-    if let Some(offset) = df.stages[index + 1..].iter().position(named) {
-        return CopyFrom::Later(index + 1 + offset);
+    if let Some(j) = graph.first_after(index, from) {
+        return CopyFrom::Later(j);
     }
     if from.contains([':', '@', '/', '$']) {
         CopyFrom::Image
@@ -458,7 +442,8 @@ fn run_texts(run: &Run) -> Vec<String> {
 /// assert_eq!(ids, [(2, "SCR003"), (3, "SCR008")]);
 /// ```
 pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFinding> {
-    let infos = stages(df, options);
+    let graph = StageGraph::of(df);
+    let infos = stages_in(df, &graph, options);
     let mut findings = Vec::new();
     let mut inherited: Vec<Inherited> = Vec::with_capacity(df.stages.len());
     // How many stages are still to be built FROM each stage: the last one
@@ -497,12 +482,7 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
 
         // The stage itself.
         if let Some(alias) = &stage.from.alias {
-            if let Some(first) = df.stages[..index].iter().find(|s| {
-                s.from
-                    .alias
-                    .as_deref()
-                    .is_some_and(|a| a.eq_ignore_ascii_case(alias))
-            }) {
+            if let Some(first) = graph.first_before(index, alias).map(|j| &df.stages[j]) {
                 push(
                     &mut out,
                     &SCR025,
@@ -683,7 +663,7 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
                 }
                 InstructionKind::Copy(copy) => {
                     if let Some(from) = &copy.from {
-                        check_copy_from(df, index, from, &mut |rule, message| {
+                        check_copy_from(df, &graph, index, from, &mut |rule, message| {
                             push(&mut out, rule, line, message)
                         });
                     }
@@ -896,11 +876,12 @@ fn check_run_text(
 
 fn check_copy_from(
     df: &Dockerfile,
+    graph: &StageGraph,
     index: usize,
     from: &str,
     report: &mut dyn FnMut(&'static Rule, String),
 ) {
-    match resolve_copy_from(df, index, from) {
+    match resolve_copy_from(graph, index, from) {
         CopyFrom::Stage(_) | CopyFrom::Image => {}
         CopyFrom::Own => report(
             &SCR024,

@@ -20,11 +20,16 @@
 //! ```
 
 pub mod check;
+pub mod findings;
 pub mod model_support;
 pub mod parse;
+pub mod stage_graph;
+pub mod structure;
 
 pub use check::{
     check_dockerfile, is_shell_less_image, lint, rule_matches, stages, Base, DockerfileFinding,
     Options, StageInfo,
 };
+pub use findings::Findings;
 pub use parse::{parse, parse_bytes, Dockerfile, Instruction, InstructionKind, ParseError};
+pub use stage_graph::StageGraph;

@@ -24,9 +24,13 @@
 //!   [`check_dockerfile`](super::check_dockerfile) only warns.
 //! * [`ModelProblemKind::Invalid`]: a value the model's validation refuses
 //!   (an alias or `ARG` name outside Docker's grammar, a bad image reference,
-//!   a relative `COPY` destination before any `WORKDIR`, ...). These mirror
-//!   the checks of `stagecraft`'s `model/validate.rs` and `ImageRef::parse`;
-//!   a test in the workspace (`tests/from_text.rs`) holds the two together.
+//!   a relative `COPY` destination before any `WORKDIR`, ...). The
+//!   structural ones (stage names, `COPY --from`, destinations, shell uses)
+//!   come from the one [`check_structure`](super::structure::check_structure),
+//!   which the model's validation runs too, over the parsed text's
+//!   [`StructureView`](super::structure::StructureView); the value checks
+//!   mirror `stagecraft`'s `model/validate.rs` and `ImageRef::parse`, and a
+//!   test in the workspace (`tests/from_text.rs`) holds the two together.
 //!
 //! The list is complete on its own (it does not rely on the rules, which a
 //! `# stagecraft ignore=` comment can silence). Where a rule of
@@ -58,8 +62,12 @@ use std::fmt;
 
 use crate::accept::{accept_run, Rejection};
 use crate::catalogue::{SCR021, SCR022, SCR023, SCR024, SCR025};
-use crate::dockerfile::check::{stages, Options, StageInfo};
+use crate::dockerfile::check::{is_shell_less_image, stages, Options, StageInfo};
 use crate::dockerfile::parse::{Command, Copy, Dockerfile, Instruction, InstructionKind};
+use crate::dockerfile::structure::{
+    check_structure, BaseView, ImageView, Item, ItemView, ProblemKind, ShellUse, StageView,
+    StructureProblem, StructureView,
+};
 use crate::image_ref::ImageRef;
 use crate::names;
 use crate::text::check_run_text;
@@ -231,17 +239,7 @@ pub fn model_problems(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
         check_instruction(instruction, &mut problems);
     }
     let infos = stages(df, &Options::default());
-    let images: Vec<(String, String)> = df
-        .stages
-        .iter()
-        .zip(&infos)
-        .filter_map(|(stage, info)| match info.base {
-            crate::dockerfile::check::Base::Image(_) => image_name_and_path(&stage.from.image),
-            _ => None,
-        })
-        .collect();
-    for (index, stage) in df.stages.iter().enumerate() {
-        let info = &infos[index];
+    for (stage, info) in df.stages.iter().zip(&infos) {
         let push = |problems: &mut Vec<ModelProblem>, kind| {
             problems.push(ModelProblem {
                 line: stage.line,
@@ -277,75 +275,19 @@ pub fn model_problems(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
                 );
             }
         }
-        if let Some(alias) = &stage.from.alias {
-            let valid = alias
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic())
-                && alias
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-            if !valid {
-                push(
-                    &mut problems,
-                    invalid(
-                        "stage alias",
-                        alias,
-                        "an alias starts with a letter and holds only letters, digits, '_', '.' \
-                     and '-' (e.g. \"build\")",
-                    ),
-                );
-            } else if alias.eq_ignore_ascii_case("scratch") {
-                push(
-                    &mut problems,
-                    invalid(
-                        "stage alias",
-                        alias,
-                        "`scratch` is the empty image; choose another alias",
-                    ),
-                );
-            } else if let Some(first) = df.stages[..index].iter().find(|s| {
-                s.from
-                    .alias
-                    .as_deref()
-                    .is_some_and(|a| a.eq_ignore_ascii_case(alias))
-            }) {
-                problems.push(ModelProblem {
-                    line: stage.line,
-                    kind: invalid(
-                        "stage alias",
-                        alias,
-                        &format!(
-                            "the stage on line {} has that name already; give every stage \
-                                 its own name",
-                            first.line
-                        ),
-                    ),
-                    covered_by: Some(SCR025.id),
-                });
-            } else if let Some((name, _)) = images.iter().find(|(name, path)| {
-                name.eq_ignore_ascii_case(alias) || path.eq_ignore_ascii_case(alias)
-            }) {
-                push(
-                    &mut problems,
-                    invalid(
-                        "stage alias",
-                        alias,
-                        &format!(
-                            "it is also the name of the image `{name}` used in this Dockerfile: \
-                         rename the stage (e.g. \"{alias}-build\")"
-                        ),
-                    ),
-                );
-            }
-        }
-        let mut workdir = inherits_workdir(df, &infos, index);
         for instruction in &stage.instructions {
             check_instruction(instruction, &mut problems);
-            check_in_stage(source, df, index, info, instruction, workdir, &mut problems);
-            workdir |= matches!(instruction.kind, InstructionKind::Workdir(_));
+            check_in_stage(source, df, info, instruction, &mut problems);
         }
     }
+    // The structure after the values: the sort is stable, so on one line
+    // the values come first, as each instruction's checks always did.
+    let view = structure_view(df);
+    problems.extend(
+        check_structure(&view)
+            .into_iter()
+            .filter_map(|problem| structure_problem(df, problem)),
+    );
     problems.sort_by_key(|problem| problem.line);
     problems
 }
@@ -362,20 +304,6 @@ fn invalid(what: &'static str, value: &str, rule: &str) -> ModelProblemKind {
         what,
         value: value.to_owned(),
         rule: rule.to_owned(),
-    }
-}
-
-/// Whether a stage that stage `index` is built from sets a `WORKDIR`.
-fn inherits_workdir(df: &Dockerfile, infos: &[StageInfo], index: usize) -> bool {
-    match infos[index].base {
-        crate::dockerfile::check::Base::Stage(parent) if parent < index => {
-            df.stages[parent]
-                .instructions
-                .iter()
-                .any(|i| matches!(i.kind, InstructionKind::Workdir(_)))
-                || inherits_workdir(df, infos, parent)
-        }
-        _ => false,
     }
 }
 
@@ -545,10 +473,8 @@ fn check_instruction(instruction: &Instruction, problems: &mut Vec<ModelProblem>
 fn check_in_stage(
     source: &str,
     df: &Dockerfile,
-    index: usize,
     info: &StageInfo,
     instruction: &Instruction,
-    workdir: bool,
     problems: &mut Vec<ModelProblem>,
 ) {
     let line = instruction.line;
@@ -558,13 +484,6 @@ fn check_in_stage(
             kind,
             covered_by: rule,
         })
-    };
-    let needs_shell = |what: &str| {
-        not_supported(
-            format!("{what} in a stage without a shell"),
-            "use the exec form ([\"program\", \"arg\"]), or do the work in a stage that has \
-             a shell and COPY --from it",
-        )
     };
     match &instruction.kind {
         InstructionKind::Run(run) => {
@@ -596,34 +515,13 @@ fn check_in_stage(
                     None,
                 );
             }
-            if info.shell_less {
-                covered(needs_shell("`RUN`"), Some(SCR022.id));
-            } else if let Some(text) = run_text(source, df.escape, instruction) {
-                if let Err(rejection) = accept_run(&text) {
-                    covered(ModelProblemKind::RunRefused(rejection), None);
-                }
+            // In a stage without a shell, the structure says what is wrong.
+            let text = (!info.shell_less)
+                .then(|| run_text(source, df.escape, instruction))
+                .flatten();
+            if let Some(Err(rejection)) = text.as_deref().map(accept_run) {
+                covered(ModelProblemKind::RunRefused(rejection), None);
             }
-        }
-        InstructionKind::Cmd(Command::Shell(_)) if info.shell_less => {
-            covered(needs_shell("a shell-form `CMD`"), Some(SCR021.id));
-        }
-        InstructionKind::Entrypoint(Command::Shell(_)) if info.shell_less => {
-            covered(needs_shell("a shell-form `ENTRYPOINT`"), Some(SCR021.id));
-        }
-        InstructionKind::Healthcheck(Some(Command::Shell(_))) if info.shell_less => {
-            covered(
-                needs_shell("a shell-form `HEALTHCHECK CMD`"),
-                Some(SCR021.id),
-            );
-        }
-        InstructionKind::Shell(_) if info.shell_less => {
-            covered(
-                not_supported(
-                    "`SHELL` in a stage without a shell",
-                    "remove it: the stage's base has no shell to select",
-                ),
-                None,
-            );
         }
         InstructionKind::Copy(copy) | InstructionKind::Add(copy) => {
             let mut push = |kind| covered(kind, None);
@@ -665,76 +563,180 @@ fn check_in_stage(
                     ));
                 }
             }
-            check_paths(copy, workdir, &mut push);
-            if let Some(from) = &copy.from {
-                if is_copy {
-                    check_copy_from(df, index, from, &mut covered);
-                }
-            }
+            check_paths(copy, &mut push);
         }
         _ => {}
     }
 }
 
-/// `COPY --from`: only the name of an earlier stage has a place in the model.
-fn check_copy_from(
-    df: &Dockerfile,
-    index: usize,
-    from: &str,
-    push: &mut impl FnMut(ModelProblemKind, Option<&'static str>),
-) {
-    let named = |s: &crate::dockerfile::parse::Stage| {
-        s.from
-            .alias
-            .as_deref()
-            .is_some_and(|alias| alias.eq_ignore_ascii_case(from))
+/// The structure of a parsed Dockerfile: every `FROM` name may be an
+/// earlier stage, or else is an image.
+fn structure_view(df: &Dockerfile) -> StructureView<'_> {
+    let stages = df.stages.iter().map(|stage| {
+        let image = stage.from.image.as_str();
+        let names = match image_name_and_path(image) {
+            Some((name, path)) if !image.eq_ignore_ascii_case("scratch") => vec![name, path],
+            _ => Vec::new(),
+        };
+        let shown = names.first().cloned().unwrap_or_default();
+        let base = BaseView::StageOr(
+            image,
+            ImageView {
+                shell: !is_shell_less_image(image),
+                names,
+                shown,
+            },
+        );
+        let mut items = Vec::new();
+        for (position, instruction) in stage.instructions.iter().enumerate() {
+            let mut item = |item| items.push(ItemView { position, item });
+            match &instruction.kind {
+                InstructionKind::Run(_) => item(Item::NeedsShell(ShellUse::Run)),
+                InstructionKind::Cmd(Command::Shell(_)) => item(Item::NeedsShell(ShellUse::Cmd)),
+                InstructionKind::Entrypoint(Command::Shell(_)) => {
+                    item(Item::NeedsShell(ShellUse::Entrypoint))
+                }
+                InstructionKind::Healthcheck(Some(Command::Shell(_))) => {
+                    item(Item::NeedsShell(ShellUse::Healthcheck))
+                }
+                InstructionKind::Shell(_) => item(Item::NeedsShell(ShellUse::Shell)),
+                InstructionKind::Workdir(_) => item(Item::Workdir),
+                InstructionKind::Copy(copy) | InstructionKind::Add(copy) => {
+                    item(Item::Destination(&copy.dest));
+                    if let (Some(from), "COPY") = (&copy.from, instruction.keyword) {
+                        item(Item::CopyFrom(from));
+                    }
+                }
+                _ => {}
+            }
+        }
+        StageView {
+            alias: stage.from.alias.as_deref(),
+            base,
+            items,
+        }
+    });
+    StructureView {
+        stages: stages.collect(),
+    }
+}
+
+/// A structural problem as the model's conversion reports it, on its line.
+fn structure_problem(df: &Dockerfile, problem: StructureProblem) -> Option<ModelProblem> {
+    let stage = &df.stages[problem.stage];
+    let line = match problem.position {
+        Some(position) => stage.instructions[position].line,
+        None => stage.line,
     };
-    let not_a_stage = |what: &str| {
+    let alias = |alias: &str, rule: &str| invalid("stage alias", alias, rule);
+    let not_a_stage = |from: &str, what: &str| {
         not_supported(
             format!("`COPY --from={from}` ({what})"),
             "copy from the name of an earlier stage (`FROM ... AS build`, then \
              `COPY --from=build`)",
         )
     };
-    if df.stages[..index].iter().any(named) {
-        return;
-    }
-    if named(&df.stages[index]) {
-        push(not_a_stage("its own stage"), Some(SCR024.id));
-    } else if df.stages[index + 1..].iter().any(named) {
-        push(not_a_stage("a later stage"), Some(SCR023.id));
-    } else if let Ok(number) = from.parse::<usize>() {
-        let rule = (number >= index).then_some(SCR023.id);
-        let rule = if number == index {
-            Some(SCR024.id)
-        } else {
-            rule
-        };
-        push(not_a_stage("a stage index"), rule);
-    } else if from.contains([':', '@', '/', '$']) {
-        push(not_a_stage("an image"), None);
-    } else {
-        push(not_a_stage("no stage of this Dockerfile"), Some(SCR023.id));
-    }
+    let needs_shell = |what: &str| {
+        not_supported(
+            format!("{what} in a stage without a shell"),
+            "use the exec form ([\"program\", \"arg\"]), or do the work in a stage that has \
+             a shell and COPY --from it",
+        )
+    };
+    let (kind, covered_by) = match problem.kind {
+        ProblemKind::InvalidAlias { alias: name } => (
+            alias(
+                &name,
+                "an alias starts with a letter and holds only letters, digits, '_', '.' \
+                 and '-' (e.g. \"build\")",
+            ),
+            None,
+        ),
+        ProblemKind::ReservedAlias { alias: name } => (
+            alias(&name, "`scratch` is the empty image; choose another alias"),
+            None,
+        ),
+        ProblemKind::DuplicateAlias { alias: name, first } => (
+            alias(
+                &name,
+                &format!(
+                    "the stage on line {} has that name already; give every stage its own name",
+                    df.stages[first].line
+                ),
+            ),
+            Some(SCR025.id),
+        ),
+        ProblemKind::AliasIsImageName { alias: name, image } => (
+            alias(
+                &name,
+                &format!(
+                    "it is also the name of the image `{image}` used in this Dockerfile: \
+                     rename the stage (e.g. \"{name}-build\")"
+                ),
+            ),
+            None,
+        ),
+        ProblemKind::CopyFromOwnStage { from } => {
+            (not_a_stage(&from, "its own stage"), Some(SCR024.id))
+        }
+        ProblemKind::CopyFromLaterStage { from, .. } => {
+            (not_a_stage(&from, "a later stage"), Some(SCR023.id))
+        }
+        ProblemKind::CopyFromIndex { from, index } => {
+            let rule = match index.cmp(&problem.stage) {
+                std::cmp::Ordering::Less => None,
+                std::cmp::Ordering::Equal => Some(SCR024.id),
+                std::cmp::Ordering::Greater => Some(SCR023.id),
+            };
+            (not_a_stage(&from, "a stage index"), rule)
+        }
+        ProblemKind::CopyFromImage { from } => (not_a_stage(&from, "an image"), None),
+        ProblemKind::CopyFromUnknown { from } => (
+            not_a_stage(&from, "no stage of this Dockerfile"),
+            Some(SCR023.id),
+        ),
+        ProblemKind::RelativeDestination { destination } => (
+            invalid(
+                "destination",
+                &destination,
+                "a relative destination depends on the base image's working directory: \
+                 set a WORKDIR first, or write an absolute path",
+            ),
+            None,
+        ),
+        ProblemKind::NeedsShell { what } => match what {
+            ShellUse::Run => (needs_shell("`RUN`"), Some(SCR022.id)),
+            ShellUse::Cmd => (needs_shell("a shell-form `CMD`"), Some(SCR021.id)),
+            ShellUse::Entrypoint => (needs_shell("a shell-form `ENTRYPOINT`"), Some(SCR021.id)),
+            ShellUse::Healthcheck => (
+                needs_shell("a shell-form `HEALTHCHECK CMD`"),
+                Some(SCR021.id),
+            ),
+            ShellUse::Shell => (
+                not_supported(
+                    "`SHELL` in a stage without a shell",
+                    "remove it: the stage's base has no shell to select",
+                ),
+                None,
+            ),
+        },
+        // Text reads an unknown `FROM` name as an image.
+        ProblemKind::UnknownFromStage { .. } => return None,
+    };
+    Some(ModelProblem {
+        line,
+        kind,
+        covered_by,
+    })
 }
 
-fn check_paths(copy: &Copy, workdir: bool, push: &mut impl FnMut(ModelProblemKind)) {
+fn check_paths(copy: &Copy, push: &mut impl FnMut(ModelProblemKind)) {
     for path in copy.sources.iter().chain(std::iter::once(&copy.dest)) {
         if path.trim().is_empty() {
             push(invalid("path", path, "name a file or directory"));
         } else if let Some(kind) = forbidden("path", path) {
             push(kind);
         }
-    }
-    let dest = &copy.dest;
-    let relative = !dest.is_empty() && !dest.starts_with('/') && !dest.starts_with('$');
-    if relative && !workdir {
-        push(invalid(
-            "destination",
-            dest,
-            "a relative destination depends on the base image's working directory: \
-             set a WORKDIR first, or write an absolute path",
-        ));
     }
 }
 

@@ -544,6 +544,20 @@ fn shellcheck_findings_at_the_dockerfile_line_with_their_codes() {
     assert_eq!(item["hadolint"], "SC2086");
     assert_eq!(item["severity"], "info");
 
+    // `[[` is not sh (SC3010) until `# hadolint shell=bash` says the stage is bash.
+    let sh = project.write(
+        "sh.Dockerfile",
+        "FROM debian:bookworm-slim\nRUN [[ -n x ]]\n",
+    );
+    let bash = project.write(
+        "bash.Dockerfile",
+        "FROM debian:bookworm-slim\n# hadolint shell=bash\nRUN [[ -n x ]]\n",
+    );
+    let output = project.run(&["lint", "-f", "json", sh.to_str().unwrap()]);
+    assert!(rules(&json(&output)).contains(&"SC3010".to_owned()));
+    let output = project.run(&["lint", "-f", "json", bash.to_str().unwrap()]);
+    assert!(!rules(&json(&output)).contains(&"SC3010".to_owned()));
+
     let output = project.run(&["lint", "-f", "json", "--ignore", "SC2086", "Dockerfile"]);
     assert!(!rules(&json(&output)).contains(&"SC2086".to_owned()));
     let output = project.run(&["lint", "-f", "json", "--no-shellcheck", "Dockerfile"]);

@@ -23,7 +23,7 @@ mod support;
 use std::process::ExitCode;
 
 use stagecraft::engine::SmokeTest;
-use stagecraft::lint::{human, FileReport, Options};
+use stagecraft::lint::{FileReport, Options};
 use stagecraft_workshop::qiime2::{self, Rendered, Variant};
 
 const VARIANTS: &str = "classic|naive|improved|multistage";
@@ -50,7 +50,17 @@ fn print(name: &str, rendered: &Rendered, header: bool, lint_file: Option<&str>)
             }
             if let Some(file) = lint_file {
                 match FileReport::lint(file, text, &Options::default(), &[]) {
-                    Ok(report) => eprint!("stagecraft lint {file}:\n{}", human(&[report])),
+                    Ok(report) => {
+                        eprintln!("stagecraft lint {file}:");
+                        for finding in &report.findings {
+                            let rule = finding.rule;
+                            let code = rule.hadolint.map_or(String::new(), |c| format!("/{c}"));
+                            eprintln!(
+                                "{file}:{}: {}[{}{code}]: {}",
+                                finding.line, finding.severity, rule.id, finding.message
+                            );
+                        }
+                    }
                     Err(error) => eprintln!("stagecraft lint {file}: {error}"),
                 }
             }

@@ -32,7 +32,7 @@ if [[ ! -x "$hadolint" ]] && ! command -v "$hadolint" >/dev/null; then
     exit 2
 fi
 
-cargo build --quiet --release -p stagecraft --bin stagecraft >&2
+cargo build --quiet --release -p stagecraft-cli --bin stagecraft >&2
 stagecraft="${CARGO_TARGET_DIR:-$root/target}/release/stagecraft"
 
 work="$(mktemp -d)"

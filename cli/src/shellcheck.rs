@@ -1,0 +1,521 @@
+//! ShellCheck over the `RUN`s, as hadolint runs it (`Rule/Shellcheck.hs`):
+//! each shell-form `RUN` (and a script heredoc's body) becomes a script with
+//! the stage's shell as its `#!` line (`SHELL`, or a `# hadolint shell=`
+//! pragma) and `export NAME=1` for the stage's `ARG`/`ENV` names and the
+//! proxy variables; ShellCheck's findings come back at the Dockerfile's line
+//! with its own `SC` codes.
+//!
+//! Unlike hadolint, which links ShellCheck in, this runs the `shellcheck`
+//! binary on PATH: all the scripts of a run are written to one temporary
+//! directory and handed to a few `shellcheck` processes (one per core), each
+//! under a time limit.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use serde::Deserialize;
+use stagecraft::lint::{Options, Severity};
+use stagecraft_rules::dockerfile::parse::{Command as RunCommand, Run};
+use stagecraft_rules::dockerfile::{Dockerfile, InstructionKind};
+use wait_timeout::ChildExt;
+
+use crate::finding::{Finding, Source};
+
+/// ShellCheck codes left out, as hadolint leaves them out: ash is not
+/// supported (2187), and `source` cannot be followed from a Dockerfile
+/// (1090, 1091).
+const EXCLUDED: &str = "2187,1090,1091";
+
+/// Variables every stage has (hadolint's `defaultShellOpts`).
+const PROXY_VARS: [&str; 8] = [
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "FTP_PROXY",
+    "ftp_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
+/// One script for ShellCheck.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Script {
+    /// Which file (an index into the caller's list).
+    pub file: usize,
+    /// `sh`, `bash`, `dash` or `ksh`.
+    pub dialect: &'static str,
+    /// The names exported before the script.
+    pub vars: Vec<String>,
+    /// The script itself.
+    pub text: String,
+    /// The Dockerfile line of each line of `text`.
+    pub lines: Vec<usize>,
+    /// The codes the instruction's pragmas (and the file's global ones) ignore.
+    pub ignores: Vec<String>,
+}
+
+impl Script {
+    /// The text handed to ShellCheck: the `#!` line, the exports, the script.
+    fn full_text(&self) -> String {
+        let mut text = format!("#!/bin/{}\n", self.dialect);
+        for var in &self.vars {
+            text.push_str(&format!("export {var}=1\n"));
+        }
+        text.push_str(&self.text);
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text
+    }
+
+    /// The Dockerfile line of line `line` of [`Script::full_text`].
+    fn dockerfile_line(&self, line: usize) -> Option<usize> {
+        let header = 1 + self.vars.len();
+        let index = line.checked_sub(header + 1)?;
+        self.lines.get(index).or_else(|| self.lines.last()).copied()
+    }
+}
+
+/// The ShellCheck dialect of a shell program, `None` for a shell ShellCheck
+/// cannot read (PowerShell, cmd, zsh, fish, ...).
+fn dialect(program: &str) -> Option<&'static str> {
+    let name = program.rsplit('/').next().unwrap_or(program);
+    Some(match name {
+        "sh" | "ash" | "busybox" => "sh",
+        "bash" => "bash",
+        "dash" => "dash",
+        "ksh" | "mksh" | "ksh93" => "ksh",
+        _ => return None,
+    })
+}
+
+/// `# hadolint shell=NAME` comment lines: `(line, program)`.
+pub fn shell_pragmas(source: &str) -> Vec<(usize, String)> {
+    source
+        .lines()
+        .enumerate()
+        .filter_map(|(index, line)| {
+            let comment = line.trim_start().strip_prefix('#')?.trim();
+            let rest = comment
+                .strip_prefix("hadolint")
+                .or_else(|| comment.strip_prefix("stagecraft"))?;
+            let value = rest.trim_start().strip_prefix("shell")?;
+            let value = value.trim_start().strip_prefix('=')?.trim();
+            let program = value.split_whitespace().next()?;
+            Some((index + 1, program.to_owned()))
+        })
+        .collect()
+}
+
+/// The shell a stage runs `RUN` with, and the names it has.
+#[derive(Debug, Clone)]
+struct ShellState {
+    dialect: Option<&'static str>,
+    vars: Vec<String>,
+}
+
+impl Default for ShellState {
+    fn default() -> Self {
+        Self {
+            dialect: Some("sh"),
+            vars: PROXY_VARS.iter().map(|v| (*v).to_owned()).collect(),
+        }
+    }
+}
+
+impl ShellState {
+    fn add_var(&mut self, name: &str) {
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if valid && !self.vars.iter().any(|v| v == name) {
+            self.vars.push(name.to_owned());
+        }
+    }
+}
+
+/// The scripts of one Dockerfile (file number `file`), in line order.
+/// Shell-less stages are left out (their `RUN`s are SCR022's), as are
+/// exec-form `RUN`s (no shell runs them).
+pub fn scripts(file: usize, df: &Dockerfile, source: &str, options: &Options) -> Vec<Script> {
+    let infos = stagecraft::lint::stages(df, options);
+    let pragmas = shell_pragmas(source);
+    let mut states: Vec<ShellState> = Vec::with_capacity(df.stages.len());
+    let mut out = Vec::new();
+    for (index, stage) in df.stages.iter().enumerate() {
+        // A stage built FROM an earlier one keeps its shell and names.
+        let mut state = df
+            .stage_index(&stage.from.image)
+            .filter(|&earlier| earlier < index)
+            .and_then(|earlier| states.get(earlier).cloned())
+            .unwrap_or_default();
+        let end = df
+            .stages
+            .get(index + 1)
+            .map_or(usize::MAX, |next| next.line);
+        let mut previous = stage.line;
+        for instruction in &stage.instructions {
+            for (_, program) in pragmas
+                .iter()
+                .filter(|(line, _)| *line > previous && *line < instruction.line)
+            {
+                state.dialect = dialect(program);
+            }
+            previous = instruction.end_line;
+            match &instruction.kind {
+                InstructionKind::Arg(args) => {
+                    args.iter().for_each(|(name, _)| state.add_var(name));
+                }
+                InstructionKind::Env(pairs) => {
+                    pairs.iter().for_each(|(name, _)| state.add_var(name));
+                }
+                InstructionKind::Shell(shell) => {
+                    state.dialect = shell.first().and_then(|program| dialect(program));
+                }
+                InstructionKind::Run(run) if !infos[index].shell_less => {
+                    let Some(stage_dialect) = state.dialect else {
+                        continue;
+                    };
+                    let mut ignores = instruction.ignores.clone();
+                    ignores.extend(df.global_ignores.iter().cloned());
+                    for (script_dialect, text, lines) in
+                        run_scripts(run, instruction.line, stage_dialect)
+                    {
+                        out.push(Script {
+                            file,
+                            dialect: script_dialect,
+                            vars: state.vars.clone(),
+                            text,
+                            lines,
+                            ignores: ignores.clone(),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Pragmas after the last instruction still change the stage's shell
+        // for the stages built FROM it.
+        for (_, program) in pragmas
+            .iter()
+            .filter(|(line, _)| *line > previous && *line < end)
+        {
+            state.dialect = dialect(program);
+        }
+        states.push(state);
+    }
+    out
+}
+
+/// The scripts of one `RUN`: `(dialect, text, Dockerfile line per line)`.
+fn run_scripts(
+    run: &Run,
+    line: usize,
+    stage: &'static str,
+) -> Vec<(&'static str, String, Vec<usize>)> {
+    let RunCommand::Shell(text) = &run.command else {
+        return Vec::new();
+    };
+    let text_lines = text.lines().count().max(1);
+    if run.heredocs.is_empty() {
+        return vec![(stage, text.clone(), vec![line; text_lines])];
+    }
+    let first_word = text.split_whitespace().next().unwrap_or("");
+    let heredoc = &run.heredocs[0];
+    let stdin_shell =
+        dialect(first_word).filter(|_| !text.split_whitespace().any(|word| word == "-c"));
+    let whole = first_word
+        .trim_start_matches(|c: char| c.is_ascii_digit())
+        .starts_with("<<");
+    if whole || stdin_shell.is_some() {
+        // The heredoc is the script: its body, at its own lines, in the
+        // dialect its `#!` line names (another interpreter: not shell).
+        let mut body = heredoc.content.as_str();
+        let mut first = heredoc.line;
+        let mut body_dialect = stdin_shell.unwrap_or(stage);
+        if let Some(shebang) = body.lines().next().filter(|l| l.starts_with("#!")) {
+            let named = shebang
+                .trim_start_matches("#!")
+                .split_whitespace()
+                .find_map(dialect);
+            match named {
+                Some(named) => body_dialect = named,
+                None => return Vec::new(),
+            }
+            body = &body[shebang.len()..];
+            body = body.strip_prefix('\n').unwrap_or(body);
+            first += 1;
+        }
+        let count = body.lines().count();
+        let lines = (first..first + count.max(1)).collect();
+        return vec![(body_dialect, body.to_owned(), lines)];
+    }
+    // A heredoc of data (`cat <<EOF > file`): the command with its heredocs.
+    let mut full = text.clone();
+    full.push('\n');
+    let mut lines = vec![line; text_lines];
+    for heredoc in &run.heredocs {
+        full.push_str(&heredoc.content);
+        full.push_str(&heredoc.name);
+        full.push('\n');
+        let count = heredoc.content.lines().count();
+        lines.extend(heredoc.line..=heredoc.line + count);
+    }
+    vec![(stage, full, lines)]
+}
+
+/// Where `shellcheck` is on PATH, if it is.
+pub fn find_binary() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("shellcheck"))
+        .find(|candidate| is_executable(candidate))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+}
+
+/// What the ShellCheck runs gave.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// `(file, finding)`, the pragmas' ignores applied.
+    pub findings: Vec<(usize, Finding)>,
+    /// What went wrong (a timeout, a crash), for standard error.
+    pub notes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Json1 {
+    comments: Vec<Comment>,
+}
+
+#[derive(Deserialize)]
+struct Comment {
+    file: String,
+    line: usize,
+    code: u32,
+    level: String,
+    message: String,
+}
+
+/// Runs `binary` over `scripts`, in at most one process per core, each
+/// stopped after `timeout`.
+pub fn run(binary: &Path, scripts: &[Script], timeout: Duration) -> Outcome {
+    let mut outcome = Outcome::default();
+    if scripts.is_empty() {
+        return outcome;
+    }
+    let dir = match tempfile::Builder::new().prefix("stagecraft-sh").tempdir() {
+        Ok(dir) => dir,
+        Err(error) => {
+            outcome.notes.push(format!(
+                "shellcheck was not run: no temporary directory for the scripts: {error}"
+            ));
+            return outcome;
+        }
+    };
+    for (index, script) in scripts.iter().enumerate() {
+        if let Err(error) =
+            std::fs::write(dir.path().join(format!("{index}.sh")), script.full_text())
+        {
+            outcome.notes.push(format!(
+                "shellcheck was not run: cannot write its scripts: {error}"
+            ));
+            return outcome;
+        }
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_batch = scripts.len().div_ceil(cores).clamp(1, 500);
+    let indices: Vec<usize> = (0..scripts.len()).collect();
+    let results: Vec<Result<Vec<Comment>, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = indices
+            .chunks(per_batch)
+            .map(|batch| scope.spawn(|| run_batch(binary, dir.path(), batch, timeout)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| Err("a shellcheck batch panicked".to_owned()))
+            })
+            .collect()
+    });
+    for result in results {
+        match result {
+            Ok(comments) => {
+                for comment in comments {
+                    let Some(index) = script_index(&comment.file) else {
+                        continue;
+                    };
+                    let Some(script) = scripts.get(index) else {
+                        continue;
+                    };
+                    let Some(line) = script.dockerfile_line(comment.line) else {
+                        continue;
+                    };
+                    let finding = Finding {
+                        line,
+                        source: Source::ShellCheck(comment.code),
+                        severity: match comment.level.as_str() {
+                            "error" => Severity::Error,
+                            "warning" => Severity::Warning,
+                            "info" => Severity::Info,
+                            _ => Severity::Style,
+                        },
+                        message: comment.message,
+                    };
+                    if !script.ignores.iter().any(|code| finding.is_named(code)) {
+                        outcome.findings.push((script.file, finding));
+                    }
+                }
+            }
+            Err(note) => outcome.notes.push(note),
+        }
+    }
+    outcome
+        .findings
+        .sort_by_key(|(file, finding)| (*file, finding.line));
+    outcome.findings.dedup();
+    outcome
+}
+
+/// `7` for `.../7.sh`.
+fn script_index(file: &str) -> Option<usize> {
+    Path::new(file).file_stem()?.to_str()?.parse().ok()
+}
+
+fn run_batch(
+    binary: &Path,
+    dir: &Path,
+    batch: &[usize],
+    timeout: Duration,
+) -> Result<Vec<Comment>, String> {
+    let first = batch.first().copied().unwrap_or(0);
+    let last = batch.last().copied().unwrap_or(0);
+    let which = format!("the RUNs of scripts {first}..={last} were not checked");
+    let mut child = Command::new(binary)
+        .args(["--norc", "--format=json1", "--exclude", EXCLUDED])
+        .args(batch.iter().map(|index| format!("{index}.sh")))
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|error| format!("shellcheck could not start ({error}); {which}"))?;
+    let mut stdout = child.stdout.take().expect("piped");
+    let mut stderr = child.stderr.take().expect("piped");
+    // Read while it runs (a full pipe would stop it); a reader left behind
+    // by a timeout ends with the process.
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        text
+    });
+    let error_reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let status = match child.wait_timeout(timeout) {
+        Ok(Some(status)) => status,
+        Ok(None) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!(
+                "shellcheck did not finish within {} s and was stopped; {which} \
+                 (set STAGECRAFT_SHELLCHECK_TIMEOUT to allow more seconds)",
+                timeout.as_secs_f64()
+            ));
+        }
+        Err(error) => {
+            return Err(format!(
+                "shellcheck could not be waited for ({error}); {which}"
+            ))
+        }
+    };
+    let text = reader.join().unwrap_or_default();
+    let errors = error_reader.join().unwrap_or_default();
+    // 0: no findings, 1: findings; anything else is ShellCheck failing.
+    if !matches!(status.code(), Some(0 | 1)) {
+        let reason = errors.lines().next().unwrap_or("no message").to_owned();
+        return Err(format!("shellcheck failed ({status}: {reason}); {which}"));
+    }
+    serde_json::from_str::<Json1>(&text)
+        .map(|json| json.comments)
+        .map_err(|error| format!("shellcheck's output is not its JSON ({error}); {which}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scripts_of(text: &str) -> Vec<Script> {
+        let df = stagecraft::lint::parse(text).unwrap();
+        scripts(0, &df, text, &Options::default())
+    }
+
+    #[test]
+    fn a_run_becomes_a_script_with_the_stage_shell_and_names() {
+        let found = scripts_of(
+            "FROM debian:bookworm-slim\nARG VERSION\nENV HOME_DIR=/x\n\
+             SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nRUN echo $VERSION\n",
+        );
+        assert_eq!(found.len(), 1);
+        let script = &found[0];
+        assert_eq!(script.dialect, "bash");
+        assert!(script.vars.iter().any(|v| v == "VERSION"));
+        assert!(script.vars.iter().any(|v| v == "HOME_DIR"));
+        assert!(script.vars.iter().any(|v| v == "http_proxy"));
+        assert_eq!(script.text, "echo $VERSION");
+        let full = script.full_text();
+        assert!(
+            full.starts_with("#!/bin/bash\nexport HTTP_PROXY=1\n"),
+            "{full}"
+        );
+        assert_eq!(script.dockerfile_line(full.lines().count()), Some(5));
+    }
+
+    #[test]
+    fn pragmas_exec_form_and_shell_less_stages() {
+        let found = scripts_of(
+            "FROM debian:bookworm-slim AS build\n# hadolint shell=bash\nRUN echo a\n\
+             RUN [\"echo\", \"b\"]\nFROM build\nRUN echo c\n\
+             FROM scratch\nRUN echo d\n",
+        );
+        let shown: Vec<_> = found.iter().map(|s| (s.dialect, s.text.as_str())).collect();
+        assert_eq!(shown, [("bash", "echo a"), ("bash", "echo c")]);
+        let found = scripts_of("FROM a\nSHELL [\"pwsh\", \"-c\"]\nRUN Write-Host x\n");
+        assert!(found.is_empty());
+        assert_eq!(
+            shell_pragmas("# hadolint shell=ksh\nFROM a\n"),
+            [(1, "ksh".to_owned())]
+        );
+    }
+
+    #[test]
+    fn heredoc_bodies_keep_their_lines() {
+        let found = scripts_of("FROM a\nRUN <<EOF\nset -e\necho $1\nEOF\n");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].text, "set -e\necho $1\n");
+        assert_eq!(found[0].lines, [3, 4]);
+        let found = scripts_of("FROM a\nRUN <<EOF\n#!/usr/bin/env python3\nprint(1)\nEOF\n");
+        assert!(found.is_empty());
+        let found = scripts_of("FROM a\nRUN <<EOF\n#!/bin/bash\necho $1\nEOF\n");
+        assert_eq!(
+            (found[0].dialect, found[0].lines.as_slice()),
+            ("bash", &[4][..])
+        );
+        let found = scripts_of("FROM a\nRUN cat <<EOF > /x\nhello\nEOF\n");
+        assert_eq!(found[0].text, "cat <<EOF > /x\nhello\nEOF\n");
+        assert_eq!(found[0].lines, [2, 3, 4]);
+    }
+}

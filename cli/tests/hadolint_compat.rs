@@ -1,0 +1,567 @@
+//! `stagecraft lint` as a drop-in for hadolint: its configuration file and
+//! variables, pragmas, output formats, exit codes, and ShellCheck.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_stagecraft");
+
+/// A Dockerfile with an error (SCR003/DL3009), a warning (SCR020/DL3025) and
+/// a ShellCheck finding (SC2086, info) on line 3.
+const MIXED: &str = "FROM debian:bookworm-slim\n\
+RUN apt-get update && apt-get install -y --no-install-recommends curl\n\
+RUN echo $1\n\
+CMD /x --serve\n";
+
+struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("home")).unwrap();
+        Self { dir }
+    }
+
+    fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// The binary in the project directory, with a clean environment: no
+    /// HADOLINT_* variables, HOME and XDG in the project.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(BIN);
+        command
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("HOME", self.dir.path().join("home"))
+            .env("XDG_CONFIG_HOME", self.dir.path().join("home/.config"));
+        for (name, _) in std::env::vars() {
+            if name.starts_with("HADOLINT_") || name == "NO_COLOR" {
+                command.env_remove(name);
+            }
+        }
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("the binary runs")
+    }
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("{error}: {}", stdout(output)))
+}
+
+fn rules(value: &serde_json::Value) -> Vec<String> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["rule"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn the_config_file_is_found_in_a_parent_and_applied() {
+    let project = Project::new();
+    project.write("Dockerfile", MIXED);
+    project.write(
+        ".hadolint.yaml",
+        "ignored: [DL3025]\noverride:\n  warning: [DL3009]\nstagecraft:\n  shellcheck: false\n",
+    );
+    std::fs::create_dir_all(project.dir.path().join("sub")).unwrap();
+    let output = project
+        .command(&["lint", "-f", "json", "../Dockerfile"])
+        .current_dir(project.dir.path().join("sub"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let value = json(&output);
+    assert_eq!(rules(&value), ["SCR003"]);
+    assert_eq!(value[0]["severity"], "warning");
+}
+
+#[test]
+fn the_command_line_wins_over_the_file_and_the_file_over_the_environment() {
+    let project = Project::new();
+    project.write("Dockerfile", MIXED);
+    project.write(
+        ".hadolint.yaml",
+        "failure-threshold: warning\nno-fail: false\n",
+    );
+    let args = [
+        "lint",
+        "--no-shellcheck",
+        "--ignore",
+        "DL3009",
+        "Dockerfile",
+    ];
+    // The file's threshold fails the warning.
+    assert_eq!(project.run(&args).status.code(), Some(1));
+    // The environment loses to the file...
+    let output = project
+        .command(&args)
+        .env("HADOLINT_FAILURE_THRESHOLD", "error")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    // ... and the command line wins.
+    let mut loud = args.to_vec();
+    loud.insert(1, "--failure-threshold=error");
+    assert_eq!(project.run(&loud).status.code(), Some(0));
+    let output = project
+        .command(&args)
+        .env("HADOLINT_NOFAIL", "1")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the file's no-fail: false wins"
+    );
+    let mut quiet = args.to_vec();
+    quiet.insert(1, "--no-fail");
+    assert_eq!(project.run(&quiet).status.code(), Some(0));
+}
+
+#[test]
+fn environment_variables_alone() {
+    let project = Project::new();
+    project.write("Dockerfile", MIXED);
+    let output = project
+        .command(&["lint", "--no-shellcheck", "Dockerfile"])
+        .env("HADOLINT_IGNORE", "DL3009,SCR020")
+        .env("HADOLINT_FORMAT", "json")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(json(&output), serde_json::json!([]));
+    let output = project
+        .command(&[
+            "lint",
+            "--no-shellcheck",
+            "--ignore",
+            "DL3009",
+            "Dockerfile",
+        ])
+        .env("HADOLINT_OVERRIDE_ERROR", "DL3025")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains(":4: error[SCR020/DL3025]"));
+}
+
+#[test]
+fn a_malformed_config_names_the_key_and_line_and_exits_2() {
+    let project = Project::new();
+    project.write("Dockerfile", MIXED);
+    let config = project.write(
+        "custom.yaml",
+        "ignored: [DL3009]\nfailure_threshold: error\n",
+    );
+    let output = project.run(&["lint", "--config", config.to_str().unwrap(), "Dockerfile"]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = stderr(&output);
+    assert!(text.contains("unknown field `failure_threshold`"), "{text}");
+    assert!(text.contains("line 2"), "{text}");
+    assert!(stdout(&output).is_empty());
+    project.write(".hadolint.yml", "ignored: DL3009\n");
+    let output = project.run(&["lint", "Dockerfile"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains(".hadolint.yml: ignored: invalid type"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn unknown_rule_ids_warn_and_do_not_stop_the_run() {
+    let project = Project::new();
+    project.write(
+        "Dockerfile",
+        "FROM debian:bookworm-slim\n# hadolint ignore=DL9999x\nRUN echo hi\n",
+    );
+    project.write(".hadolint.yaml", "ignored: [NOPE1]\n");
+    let output = project.run(&["lint", "--no-shellcheck", "Dockerfile"]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = stderr(&output);
+    assert!(
+        text.contains("warning: the configuration names `NOPE1`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Dockerfile:3: the pragma names `DL9999X`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn disable_ignore_pragma_brings_the_findings_back() {
+    let project = Project::new();
+    project.write(
+        "Dockerfile",
+        "FROM debian:bookworm-slim\n# hadolint ignore=DL3009\n\
+         RUN apt-get update && apt-get install -y --no-install-recommends curl\n",
+    );
+    let quiet = project.run(&["lint", "--no-shellcheck", "-f", "json", "Dockerfile"]);
+    assert_eq!(json(&quiet), serde_json::json!([]));
+    let loud = project.run(&[
+        "lint",
+        "--no-shellcheck",
+        "-f",
+        "json",
+        "--disable-ignore-pragma",
+        "Dockerfile",
+    ]);
+    assert_eq!(rules(&json(&loud)), ["SCR003"]);
+    project.write(".hadolint.yaml", "disable-ignore-pragma: true\n");
+    let loud = project.run(&["lint", "--no-shellcheck", "-f", "json", "Dockerfile"]);
+    assert_eq!(rules(&json(&loud)), ["SCR003"]);
+}
+
+#[test]
+fn stage_awareness_can_be_turned_off() {
+    let project = Project::new();
+    project.write(
+        "Dockerfile",
+        "FROM python:3.12 AS build\nRUN pip install pytest\nFROM python:3.12-slim\n",
+    );
+    let args = ["lint", "--no-shellcheck", "-f", "json", "Dockerfile"];
+    let aware = json(&project.run(&args));
+    assert_ne!(aware[0]["severity"], "error", "{aware}");
+    project.write(".hadolint.yaml", "stagecraft:\n  stage-aware: false\n");
+    let flat = project.run(&args);
+    assert_eq!(json(&flat)[0]["severity"], "error");
+    assert_eq!(flat.status.code(), Some(1));
+}
+
+/// The official SARIF 2.1.0 schema, as the serde-sarif crate ships it
+/// (the schema's own licence does not let us commit a copy): taken from
+/// cargo's download cache, downloaded there by `cargo info` when missing.
+fn sarif_schema() -> serde_json::Value {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo"));
+    let find = || -> Option<PathBuf> {
+        let cache = cargo_home.join("registry/cache");
+        std::fs::read_dir(cache).ok()?.flatten().find_map(|index| {
+            let crate_file = index.path().join("serde-sarif-0.8.0.crate");
+            crate_file.is_file().then_some(crate_file)
+        })
+    };
+    let crate_file = find().or_else(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let status = Command::new(cargo)
+            .args(["info", "serde-sarif@0.8.0"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("cargo runs");
+        assert!(
+            status.status.success(),
+            "cargo info serde-sarif: {}",
+            stderr(&status)
+        );
+        find()
+    });
+    let crate_file = crate_file.expect("serde-sarif 0.8.0 is in cargo's cache");
+    let output = Command::new("tar")
+        .args(["-xzOf"])
+        .arg(&crate_file)
+        .arg("serde-sarif-0.8.0/src/schema.json")
+        .output()
+        .expect("tar runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let schema: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        schema["$id"],
+        "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/sarif-schema-2.1.0.json"
+    );
+    schema
+}
+
+fn validate(schema: &serde_json::Value, instance: &serde_json::Value) -> Result<(), String> {
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler
+        .add_resource("sarif-schema-2.1.0.json", schema.clone())
+        .map_err(|e| e.to_string())?;
+    let index = compiler
+        .compile("sarif-schema-2.1.0.json", &mut schemas)
+        .map_err(|e| e.to_string())?;
+    schemas
+        .validate(instance, index)
+        .map_err(|e| format!("{e:#}"))
+}
+
+#[test]
+fn sarif_is_valid_against_the_2_1_0_schema() {
+    let schema = sarif_schema();
+    let project = Project::new();
+    let file = project.write("docker/my Dockerfile", MIXED);
+    let clean = project.write("clean", "FROM scratch\nCOPY x /x\n");
+    let output = project.run(&["lint", "-f", "sarif", file.to_str().unwrap(), "clean"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let log = json(&output);
+    validate(&schema, &log).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let ids: Vec<&str> = results
+        .iter()
+        .map(|r| r["ruleId"].as_str().unwrap())
+        .collect();
+    assert!(ids.starts_with(&["DL3009"]), "{ids:?}");
+    assert!(ids.contains(&"DL3025"));
+    assert_eq!(results[0]["level"], "error");
+    let uri = results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(uri.ends_with("docker/my%20Dockerfile"), "{uri}");
+    assert_eq!(
+        results[0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        2
+    );
+    // The validator does reject a broken log.
+    let mut broken = log.clone();
+    broken["runs"][0]["results"][0]["level"] = "fatal".into();
+    assert!(validate(&schema, &broken).is_err());
+    let _ = clean;
+}
+
+#[test]
+fn checkstyle_and_codeclimate_shapes() {
+    let project = Project::new();
+    project.write("Dockerfile", MIXED);
+    let args = |format: &'static str| ["lint", "--no-shellcheck", "-f", format, "Dockerfile"];
+    // The messages are the rules' (they change with them): taken from JSON.
+    let messages = json(&project.run(&args("json")));
+    let message = |index: usize| {
+        messages[index]["message"]
+            .as_str()
+            .unwrap()
+            .replace('&', "&amp;")
+            .replace('"', "&quot;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('\'', "&apos;")
+    };
+    let output = project.run(&args("checkstyle"));
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stdout(&output),
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<checkstyle version=\"4.3\">\n  \
+             <file name=\"Dockerfile\">\n    <error line=\"2\" column=\"1\" severity=\"error\" \
+             message=\"{}\" source=\"DL3009\"/>\n    \
+             <error line=\"4\" column=\"1\" severity=\"warning\" message=\"{}\" \
+             source=\"DL3025\"/>\n  </file>\n</checkstyle>\n",
+            message(0),
+            message(1)
+        )
+    );
+    assert!(stdout(&output).contains("write `CMD [&quot;/x&quot;, &quot;--serve&quot;]`"));
+
+    // Code Climate: NUL-ended issues; exit 0 whatever is found, as hadolint.
+    let output = project.run(&args("codeclimate"));
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    assert!(text.ends_with('\0'));
+    let issues: Vec<serde_json::Value> = text
+        .trim_end_matches('\0')
+        .split('\0')
+        .map(|issue| serde_json::from_str(issue).unwrap())
+        .collect();
+    assert_eq!(issues.len(), 2);
+    assert_eq!(issues[0]["type"], "issue");
+    assert_eq!(issues[0]["check_name"], "DL3009");
+    assert_eq!(issues[0]["categories"], serde_json::json!(["Bug Risk"]));
+    assert_eq!(
+        issues[0]["location"],
+        serde_json::json!({"path": "Dockerfile", "lines": {"begin": 2, "end": 2}})
+    );
+    assert_eq!(issues[0]["severity"], "blocker");
+    assert_eq!(issues[1]["severity"], "major");
+    assert!(issues[0].get("fingerprint").is_none());
+
+    let output = project.run(&args("gitlab_codeclimate"));
+    assert_eq!(output.status.code(), Some(1));
+    let issues = json(&output);
+    let fingerprint = issues[0]["fingerprint"].as_str().unwrap();
+    assert_eq!(fingerprint.len(), 40);
+    assert_ne!(fingerprint, issues[1]["fingerprint"].as_str().unwrap());
+    assert_eq!(issues[1]["check_name"], "DL3025");
+}
+
+#[test]
+fn thresholds_and_exit_codes_as_hadolint() {
+    let project = Project::new();
+    project.write("Dockerfile", "FROM debian:bookworm-slim\nCMD /x --serve\n");
+    let code = |extra: &[&str]| {
+        let mut args = vec!["lint", "--no-shellcheck"];
+        args.extend_from_slice(extra);
+        args.push("Dockerfile");
+        project.run(&args).status.code()
+    };
+    assert_eq!(code(&[]), Some(0), "a warning passes the default threshold");
+    assert_eq!(code(&["-t", "warning"]), Some(1));
+    assert_eq!(code(&["-t", "info"]), Some(1));
+    assert_eq!(code(&["-t", "none", "--error", "DL3025"]), Some(0));
+    assert_eq!(code(&["--error", "DL3025"]), Some(1));
+    assert_eq!(code(&["--error", "DL3025", "--no-fail"]), Some(0));
+    assert_eq!(code(&["--style", "SCR020", "-t", "info"]), Some(0));
+    assert_eq!(code(&["-t", "fatal"]), Some(2));
+}
+
+/// A `shellcheck` stand-in on PATH.
+fn fake_shellcheck(project: &Project, script: &str) -> PathBuf {
+    let bin = project.dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let path = bin.join("shellcheck");
+    std::fs::write(&path, format!("#!/bin/sh\n{script}\n")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    bin
+}
+
+fn path_with(dir: &Path) -> String {
+    format!("{}:/usr/bin:/bin", dir.display())
+}
+
+#[test]
+fn a_hanging_or_crashing_shellcheck_is_a_note_and_the_results_still_print() {
+    let project = Project::new();
+    project.write("Dockerfile", MIXED);
+    let bin = fake_shellcheck(&project, "exec sleep 30");
+    let started = std::time::Instant::now();
+    let output = project
+        .command(&["lint", "-f", "json", "Dockerfile"])
+        .env("PATH", path_with(&bin))
+        .env("STAGECRAFT_SHELLCHECK_TIMEOUT", "1")
+        .output()
+        .unwrap();
+    assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(rules(&json(&output)), ["SCR003", "SCR020"]);
+    assert!(
+        stderr(&output).contains("note: shellcheck did not finish within 1 s"),
+        "{}",
+        stderr(&output)
+    );
+
+    let bin = fake_shellcheck(&project, "echo 'shellcheck: out of memory' >&2; exit 3");
+    let output = project
+        .command(&["lint", "-f", "json", "Dockerfile"])
+        .env("PATH", path_with(&bin))
+        .output()
+        .unwrap();
+    assert_eq!(rules(&json(&output)), ["SCR003", "SCR020"]);
+    assert!(
+        stderr(&output).contains("shellcheck failed (exit status: 3: shellcheck: out of memory)"),
+        "{}",
+        stderr(&output)
+    );
+
+    let empty = project.dir.path().join("empty-bin");
+    std::fs::create_dir_all(&empty).unwrap();
+    let output = project
+        .command(&["lint", "-f", "json", "Dockerfile"])
+        .env("PATH", path_with(&empty).replace(":/usr/bin:/bin", ""))
+        .output()
+        .unwrap();
+    assert_eq!(rules(&json(&output)), ["SCR003", "SCR020"]);
+    let text = stderr(&output);
+    assert_eq!(
+        text.matches("shellcheck is not on PATH").count(),
+        1,
+        "{text}"
+    );
+}
+
+/// The real ShellCheck (Debian's package, `scripts/tools.sh`); skipped with
+/// one line when it is not installed.
+#[test]
+fn shellcheck_findings_at_the_dockerfile_line_with_their_codes() {
+    if Command::new("shellcheck")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipping: shellcheck is not installed (bash scripts/tools.sh)");
+        return;
+    }
+    let project = Project::new();
+    project.write(
+        "Dockerfile",
+        "FROM debian:bookworm-slim\nARG VERSION\n\
+         RUN echo $VERSION $UNSET_NAME\n\
+         # hadolint ignore=SC2086\nRUN echo $1\n\
+         RUN <<EOF\nset -e\necho $2\nEOF\n\
+         SHELL [\"/bin/bash\", \"-c\"]\nRUN [[ -n $3 ]] && echo \"$3\"\n",
+    );
+    let output = project.run(&["lint", "-f", "json", "Dockerfile"]);
+    let value = json(&output);
+    let found: Vec<(u64, String)> = value
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|item| item["rule"].as_str().unwrap().starts_with("SC2"))
+        .map(|item| {
+            (
+                item["line"].as_u64().unwrap(),
+                item["rule"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    // Line 3: $UNSET_NAME unquoted (SC2086); $VERSION is an ARG, but
+    // unquoted too. Line 5: ignored by the pragma. Line 8: the heredoc body's
+    // own line. Line 11: `[[` is fine in bash (no SC3010).
+    assert!(found.contains(&(3, "SC2086".to_owned())), "{found:?}");
+    assert!(!found.iter().any(|(line, _)| *line == 5), "{found:?}");
+    assert!(found.contains(&(8, "SC2086".to_owned())), "{found:?}");
+    assert!(!found.iter().any(|(line, _)| *line == 11), "{found:?}");
+    let item = value
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["rule"] == "SC2086")
+        .unwrap();
+    assert_eq!(item["hadolint"], "SC2086");
+    assert_eq!(item["severity"], "info");
+
+    // `[[` is not sh (SC3010) until `# hadolint shell=bash` says the stage is bash.
+    let sh = project.write(
+        "sh.Dockerfile",
+        "FROM debian:bookworm-slim\nRUN [[ -n x ]]\n",
+    );
+    let bash = project.write(
+        "bash.Dockerfile",
+        "FROM debian:bookworm-slim\n# hadolint shell=bash\nRUN [[ -n x ]]\n",
+    );
+    let output = project.run(&["lint", "-f", "json", sh.to_str().unwrap()]);
+    assert!(rules(&json(&output)).contains(&"SC3010".to_owned()));
+    let output = project.run(&["lint", "-f", "json", bash.to_str().unwrap()]);
+    assert!(!rules(&json(&output)).contains(&"SC3010".to_owned()));
+
+    let output = project.run(&["lint", "-f", "json", "--ignore", "SC2086", "Dockerfile"]);
+    assert!(!rules(&json(&output)).contains(&"SC2086".to_owned()));
+    let output = project.run(&["lint", "-f", "json", "--no-shellcheck", "Dockerfile"]);
+    assert!(!rules(&json(&output))
+        .iter()
+        .any(|rule| rule.starts_with("SC2")));
+}

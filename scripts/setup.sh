@@ -4,6 +4,7 @@
 #   2. scripts/base-images.sh    - build base images locally (no registry access)
 #   3. scripts/modern-daemon.sh  - a second, modern dockerd (26.1, BuildKit) beside it,
 #                                  on unix:///run/stagecraft-modern/docker.sock
+#   4. scripts/tools.sh          - ShellCheck, which `stagecraft lint` runs over RUNs
 # Every step is idempotent; re-running is cheap once everything is in place.
 #
 # STAGECRAFT_SKIP_MODERN_DAEMON=1 skips step 3 (the tests that need it then skip).
@@ -20,6 +21,7 @@ bash "$here/base-images.sh"
 if [[ "${STAGECRAFT_SKIP_MODERN_DAEMON:-}" != 1 ]]; then
     bash "$here/modern-daemon.sh" up
 fi
+bash "$here/tools.sh"
 
 echo "setup: done in $((SECONDS - start))s"
 docker version --format 'setup: docker server {{.Server.Version}}, API {{.Server.APIVersion}} (client {{.Client.Version}})'

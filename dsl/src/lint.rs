@@ -343,6 +343,7 @@ mod tests {
         );
         let options = Options {
             target: Some("zzz".to_owned()),
+            ..Options::default()
         };
         let error = FileReport::lint("D", "FROM a AS b\nFROM c\n", &options, &[]).unwrap_err();
         assert_eq!(

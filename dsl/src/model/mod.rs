@@ -144,6 +144,7 @@ impl Dockerfile {
     ) -> Vec<stagecraft_rules::dockerfile::DockerfileFinding> {
         let options = stagecraft_rules::dockerfile::Options {
             target: target.map(str::to_string),
+            ..Default::default()
         };
         match stagecraft_rules::dockerfile::lint(&self.render(), &options) {
             Ok(findings) => findings,

@@ -19,12 +19,21 @@
 //! assert_eq!(found, [(2, "SCR003"), (2, "SCR006"), (3, "SCR020")]);
 //! ```
 
+mod buildkit;
 pub mod check;
+mod contents;
+pub mod labels;
 pub mod model_support;
 pub mod parse;
+mod recover;
 
 pub use check::{
     check_dockerfile, is_shell_less_image, lint, rule_matches, stages, Base, DockerfileFinding,
     Options, StageInfo,
 };
-pub use parse::{parse, parse_bytes, Dockerfile, Instruction, InstructionKind, ParseError};
+pub use labels::{LabelType, UnknownLabelType};
+pub use parse::{
+    parse, parse_bytes, parse_bytes_recovering, parse_recovering, Dockerfile, Instruction,
+    InstructionKind, ParseError, Recovered,
+};
+pub use recover::{lint_recovering, Linted};

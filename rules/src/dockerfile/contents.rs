@@ -20,6 +20,8 @@
 //! assert_eq!(found, [(2, "DL3044"), (3, "DL3045"), (3, "SCR031")]);
 //! ```
 
+use std::collections::{HashMap, HashSet};
+
 use crate::catalogue::{Rule, DL3044, DL3045, SCR031};
 use crate::dockerfile::check::{Base, DockerfileFinding, StageInfo};
 use crate::dockerfile::parse::{Copy, Dockerfile, InstructionKind};
@@ -28,7 +30,7 @@ use crate::dockerfile::parse::{Copy, Dockerfile, InstructionKind};
 #[derive(Debug, Clone, Default)]
 struct Scope {
     /// Names an `ENV` (or, in the stage itself, an `ARG`) defined.
-    names: Vec<String>,
+    names: HashSet<String>,
     /// Whether a `WORKDIR` was set.
     workdir: bool,
 }
@@ -74,25 +76,31 @@ fn credential(path: &str) -> Option<&'static str> {
         .map(|(_, what)| *what)
 }
 
-/// Whether `text` uses `$name` or `${name}` (also `${name:-...}`).
-fn uses_variable(text: &str, name: &str) -> bool {
+/// The variable names `text` uses: `$name`, `${name}`, `${name:-...}`.
+fn referenced_names(text: &str) -> Vec<&str> {
+    let mut names = Vec::new();
     let mut rest = text;
     while let Some(at) = rest.find('$') {
         let after = &rest[at + 1..];
-        let word = after.strip_prefix('{').unwrap_or(after);
-        if let Some(tail) = word.strip_prefix(name) {
-            let braced = after.starts_with('{');
-            let ends = tail
-                .chars()
-                .next()
-                .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'));
-            if ends && (!braced || tail.starts_with(['}', ':'])) {
-                return true;
-            }
+        let braced = after.starts_with('{');
+        let word = if braced { &after[1..] } else { after };
+        let end = word
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(word.len());
+        let name = &word[..end];
+        let closed = !braced || word[end..].starts_with(['}', ':']);
+        if !name.is_empty() && closed {
+            names.push(name);
         }
         rest = after;
     }
-    false
+    names
+}
+
+/// Whether `text` uses `$name` or `${name}` (also `${name:-...}`).
+#[cfg(test)]
+fn uses_variable(text: &str, name: &str) -> bool {
+    referenced_names(text).contains(&name)
 }
 
 /// Whether a `COPY` destination is absolute (or a variable, or a Windows path).
@@ -117,12 +125,28 @@ fn copied_credential(copy: &Copy) -> Option<(&str, &'static str)> {
 pub(crate) fn check_contents(df: &Dockerfile, infos: &[StageInfo]) -> Vec<DockerfileFinding> {
     let mut findings = Vec::new();
     let mut scopes: Vec<Scope> = Vec::with_capacity(df.stages.len());
+    // How many stages are still to be built FROM each stage: the last one
+    // takes the scope over instead of copying it, so a long FROM chain
+    // stays linear.
+    let mut children = vec![0usize; df.stages.len()];
+    for info in infos {
+        if let Base::Stage(j) = info.base {
+            children[j] += 1;
+        }
+    }
     for (index, stage) in df.stages.iter().enumerate() {
         let Some(info) = infos.get(index) else {
             break;
         };
         let mut scope = match info.base {
-            Base::Stage(j) => scopes[j].clone(),
+            Base::Stage(j) => {
+                children[j] -= 1;
+                if children[j] == 0 {
+                    std::mem::take(&mut scopes[j])
+                } else {
+                    scopes[j].clone()
+                }
+            }
             _ => Scope::default(),
         };
         for instruction in &stage.instructions {
@@ -144,13 +168,19 @@ pub(crate) fn check_contents(df: &Dockerfile, infos: &[StageInfo]) -> Vec<Docker
             };
             match &instruction.kind {
                 InstructionKind::Env(pairs) => {
+                    // Which pairs use each name: one pass over the values.
+                    let mut users: HashMap<&str, Vec<usize>> = HashMap::new();
+                    for (j, (_, value)) in pairs.iter().enumerate() {
+                        for name in referenced_names(value) {
+                            users.entry(name).or_default().push(j);
+                        }
+                    }
                     let own = pairs.iter().enumerate().find_map(|(i, (name, _))| {
-                        let known = scope.names.iter().any(|n| n == name);
-                        let user = pairs
-                            .iter()
-                            .enumerate()
-                            .find(|(j, (_, value))| *j != i && uses_variable(value, name));
-                        user.filter(|_| !known).map(|(_, (user, _))| (name, user))
+                        if scope.names.contains(name) {
+                            return None;
+                        }
+                        let user = users.get(name.as_str())?.iter().find(|&&j| j != i)?;
+                        Some((name, &pairs[*user].0))
                     });
                     if let Some((name, user)) = own {
                         report(

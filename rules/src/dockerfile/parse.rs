@@ -1538,4 +1538,61 @@ mod tests {
         assert!(recovered.dockerfile.is_none());
         assert_eq!(recovered.errors[0].kind, ParseErrorKind::NoFrom);
     }
+
+    /// Random texts over Dockerfile pieces: the recovering parser never
+    /// panics (on text or on bytes), and gives a Dockerfile exactly when it
+    /// reports no NoFrom error.
+    #[test]
+    fn recovering_matches_parse_on_random_texts() {
+        const PIECES: &[&str] = &[
+            "FROM a AS b\n",
+            "FROM\n",
+            "RUN x \\\n",
+            "RUN <<EOF\n",
+            "EOF\n",
+            "ONBUILD FROM a\n",
+            "COPY a\n",
+            "RUNN\n",
+            "# escape=`\n",
+            "# syntax=x\n",
+            "ARG A=1\n",
+            "ENV A\n",
+            "LABEL a=\"b\n",
+            "HEALTHCHECK X\n",
+            "SHELL sh\n",
+            "  \n",
+            "# hadolint ignore=DL3009\n",
+            "CMD [\"a\"]\n",
+            "\u{e9}",
+            "\r\n",
+        ];
+        let mut seed: u64 = 0x5eed;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..(seed % 9) {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                text.push_str(PIECES[(seed >> 33) as usize % PIECES.len()]);
+            }
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+            let mut bytes = text.clone().into_bytes();
+            bytes.push(0xe9);
+            let _ = parse_bytes_recovering(&bytes);
+            let recovered = parse_recovering(&text);
+            match parse(&text) {
+                Ok(df) => {
+                    assert!(recovered.errors.is_empty(), "{text:?}");
+                    assert_eq!(recovered.dockerfile, Some(df), "{text:?}");
+                }
+                Err(_) => {
+                    let no_from = recovered
+                        .errors
+                        .iter()
+                        .any(|e| e.kind == ParseErrorKind::NoFrom);
+                    assert_eq!(recovered.dockerfile.is_none(), no_from, "{text:?}");
+                }
+            }
+        }
+    }
 }

@@ -38,6 +38,11 @@ stagecraft="${CARGO_TARGET_DIR:-$root/target}/release/stagecraft"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
+reads_config=""
+if "$stagecraft" lint --help 2>&1 | grep -q -- "--config"; then
+    reads_config=1
+fi
+
 # stagecraft, one file at a time (a file may name its target stage in
 # NAME.target; a file that does not parse gives exit code 2 and no JSON).
 for file in tests/lint/*.Dockerfile; do
@@ -46,14 +51,33 @@ for file in tests/lint/*.Dockerfile; do
     if [[ -f "tests/lint/$name.target" ]]; then
         target=(--target "$(tr -d '[:space:]' <"tests/lint/$name.target")")
     fi
+    # A label schema (NAME.labels: `KEY TYPE` lines, `strict`) becomes a
+    # .hadolint.yaml for hadolint, and for stagecraft when it reads one.
+    config=()
+    if [[ -f "tests/lint/$name.labels" ]]; then
+        {
+            if grep -qx strict "tests/lint/$name.labels"; then
+                echo "strict-labels: true"
+            fi
+            echo "label-schema:"
+            grep -vx strict "tests/lint/$name.labels" | while read -r key type; do
+                echo "  $key: $type"
+            done
+        } >"$work/$name.hadolint.yaml"
+        config=(--config "$work/$name.hadolint.yaml")
+    fi
+    stagecraft_config=()
+    if [[ -f "tests/lint/$name.labels" ]] && [[ -n "$reads_config" ]]; then
+        stagecraft_config=(--config "$work/$name.hadolint.yaml")
+    fi
     rc=0
-    "$stagecraft" lint --format json "${target[@]}" "$file" \
+    "$stagecraft" lint --format json "${target[@]}" "${stagecraft_config[@]}" "$file" \
         >"$work/$name.stagecraft.json" 2>"$work/$name.stagecraft.err" || rc=$?
     # Exit code 2: the file could not be read or parsed.
     if [[ $rc -eq 2 ]]; then
         rm -f "$work/$name.stagecraft.json"
     fi
-    "$hadolint" --no-color --no-fail --format json "$file" \
+    "$hadolint" --no-color --no-fail --format json "${config[@]}" "$file" \
         >"$work/$name.hadolint.json" 2>"$work/$name.hadolint.err" || true
 done
 "$stagecraft" lint --rules >"$work/rules.txt"
@@ -71,11 +95,14 @@ from collections import defaultdict
 
 work = sys.argv[1]
 
-# SC id -> DL code, from `stagecraft lint --rules` ("SCR003  DL3009  error/warning  ...").
+# rule id -> DL code, from `stagecraft lint --rules` ("SCR003  DL3009  error/warning  ...";
+# a rule whose id is hadolint's code, "DL3033 ...", maps to itself).
 dl_of = {}
 for line in open(os.path.join(work, "rules.txt")):
     parts = line.split()
-    if len(parts) >= 2 and parts[0].startswith("SC") and parts[1].startswith("DL"):
+    if len(parts) >= 1 and parts[0].startswith("DL") and len(parts[0]) == 6:
+        dl_of[parts[0]] = parts[0]
+    elif len(parts) >= 2 and parts[0].startswith("SC") and parts[1].startswith("DL"):
         dl_of[parts[0]] = parts[1]
 codes = sorted(set(dl_of.values()))
 rules_of = defaultdict(list)

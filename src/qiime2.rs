@@ -11,7 +11,8 @@
 //! a later `RUN` stays in the layer that downloaded it. `stagecraft lint`
 //! finds the three conda layers ([`classic_findings`]: SCR010 on lines 17,
 //! 18 and 20), the untagged base (SCR029, line 4) and the `RUN`s that could
-//! be one with the `RUN` before them (SCR030, an info: lines 18-22, 26, 27).
+//! be one with the `RUN` before them (SCR030, an info: lines 18-22, 26, 27),
+//! and the `wget` without `--progress` (DL3047, an info, line 19).
 //!
 //! The improvement ([`Variant::Multistage`]): build the environment on a
 //! pinned miniconda image with `conda env create -p /opt/qiime2 -f ... &&
@@ -351,7 +352,7 @@ fn runtime(
 /// assert_eq!(conda, [&(17, "SCR010"), &(18, "SCR010"), &(20, "SCR010")]);
 /// ```
 pub fn classic_findings() -> Vec<(usize, &'static str)> {
-    let options = stagecraft::rules::dockerfile::Options { target: None };
+    let options = stagecraft::rules::dockerfile::Options::default();
     stagecraft::rules::dockerfile::lint(CLASSIC, &options)
         .expect("the classic Dockerfile parses")
         .iter()

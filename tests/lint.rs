@@ -4,7 +4,9 @@
 //! An `.expected` file lists one finding per line as `LINE RULE SEVERITY`
 //! (`2 SCR003 error`), in line order; it is empty for a clean file. A file
 //! that must not parse has the single line `parse-error LINE`. An optional
-//! `NAME.target` holds the stage to build (`--target`).
+//! `NAME.target` holds the stage to build (`--target`), an optional
+//! `NAME.labels` a label schema, one `KEY TYPE` per line (hadolint's
+//! `label-schema`), and the line `strict` for `strict-labels`.
 //!
 //! Case names start with the rule they are about (`scr003-...`) and end in
 //! `-bad` (the rule fires) or `-ok` (it does not); `stage-`, `parse-`,
@@ -42,9 +44,22 @@ fn read(name: &str, extension: &str) -> Option<String> {
 /// The findings of a case in the `.expected` format.
 fn actual(name: &str) -> Vec<String> {
     let text = read(name, "Dockerfile").expect("the Dockerfile is readable");
-    let options = Options {
+    let mut options = Options {
         target: read(name, "target").map(|t| t.trim().to_owned()),
+        ..Options::default()
     };
+    for line in read(name, "labels").unwrap_or_default().lines() {
+        match line.split_whitespace().collect::<Vec<_>>().as_slice() {
+            ["strict"] => options.strict_labels = true,
+            [key, kind] => {
+                let kind = kind
+                    .parse()
+                    .unwrap_or_else(|e| panic!("{name}.labels: {e}"));
+                options.label_schema.insert((*key).to_owned(), kind);
+            }
+            _ => {}
+        }
+    }
     match parse(&text) {
         Ok(df) => check_dockerfile(&df, &options)
             .iter()

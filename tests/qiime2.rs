@@ -78,7 +78,8 @@ fn seeds() {
 
 /// The classic conda Dockerfile: the untagged base, the three conda layers
 /// that keep their package cache, and the seven `RUN`s that each follow
-/// another (hadolint's DL3006 and DL3059 on the same lines). What the lint
+/// another (hadolint's DL3006 and DL3059 on the same lines), and the `wget`
+/// without `--progress` (DL3047, as hadolint). What the lint
 /// does not see is listed in the module docs and `examples/README.md` (the
 /// environment file removed in a later RUN, the no-op `source activate`).
 #[test]
@@ -90,7 +91,8 @@ fn the_classic_dockerfile_has_exactly_these_findings() {
             (17, "SCR010", Severity::Error),  // RUN conda update -q -y conda
             (18, "SCR010", Severity::Error),  // RUN conda install -q -y wget
             (18, "SCR030", Severity::Info),
-            (19, "SCR030", Severity::Info),  // RUN wget ...
+            (19, "DL3047", Severity::Info), // RUN wget ... (no --progress)
+            (19, "SCR030", Severity::Info),
             (20, "SCR010", Severity::Error), // RUN conda env create ...
             (20, "SCR030", Severity::Info),
             (21, "SCR030", Severity::Info), // RUN rm ...
@@ -106,6 +108,7 @@ fn the_classic_dockerfile_has_exactly_these_findings() {
             (17, "SCR010"),
             (18, "SCR010"),
             (18, "SCR030"),
+            (19, "DL3047"),
             (19, "SCR030"),
             (20, "SCR010"),
             (20, "SCR030"),

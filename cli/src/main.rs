@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use stagecraft::lint::{rule, FileReport, LintError, Options, Severity, CATALOGUE};
-use stagecraft_rules::dockerfile::{Dockerfile, Instruction, InstructionKind};
+use stagecraft_rules::dockerfile::{Dockerfile, Instruction, InstructionKind, LabelType};
 
 use crate::config::Partial;
 use crate::finding::{Finding, Report, Source, Threshold};
@@ -333,18 +333,28 @@ fn lint(args: &LintArgs) -> u8 {
         .unwrap_or(Threshold::AtLeast(Severity::Error));
     let stage_aware = settings.stage_aware.unwrap_or(true);
     let disable_pragmas = settings.disable_ignore_pragma.unwrap_or(false);
-    // Options grows fields (trusted registries, label schema): keep the update.
+    let mut label_schema = std::collections::BTreeMap::new();
+    for (label, kind) in &settings.label_schema {
+        match kind.parse::<LabelType>() {
+            Ok(kind) => {
+                label_schema.insert(label.clone(), kind);
+            }
+            Err(error) => {
+                eprintln!("stagecraft: error: label-schema: `{label}`: {error}");
+                return 2;
+            }
+        }
+    }
+    // Options grows fields (trusted registries): keep the update.
     #[allow(clippy::needless_update)]
     let options = Options {
         target: settings.target.clone(),
+        label_schema,
+        strict_labels: settings.strict_labels.unwrap_or(false),
         ..Options::default()
     };
-    // HAND-OFF(rules): set options.trusted_registries, label_schema, strict_labels from `settings` once check.rs has them.
-    let _ = (
-        &settings.trusted_registries,
-        &settings.label_schema,
-        settings.strict_labels,
-    );
+    // HAND-OFF(rules): set options.trusted_registries from `settings` once check.rs has it.
+    let _ = &settings.trusted_registries;
 
     let mut reports = Vec::new();
     let mut scripts = Vec::new();

@@ -565,3 +565,38 @@ fn shellcheck_findings_at_the_dockerfile_line_with_their_codes() {
         .iter()
         .any(|rule| rule.starts_with("SC2")));
 }
+
+#[test]
+fn label_schema_and_strict_labels_from_the_config_reach_the_rules() {
+    let project = Project::new();
+    project.write(
+        "Dockerfile",
+        "FROM debian:bookworm-slim\nLABEL maintainer=\"not an address\" extra=x\nCMD [\"true\"]\n",
+    );
+    project.write(
+        ".hadolint.yaml",
+        "label-schema:\n  maintainer: email\n  version: semver\nstrict-labels: true\nstagecraft:\n  shellcheck: false\n",
+    );
+    let output = project.run(&[
+        "lint",
+        "-f",
+        "json",
+        "--failure-threshold",
+        "error",
+        "Dockerfile",
+    ]);
+    let mut found = rules(&json(&output));
+    found.sort();
+    // maintainer is no e-mail (DL3058), version is missing (DL3049),
+    // extra is not in the strict schema (DL3050).
+    assert_eq!(found, ["DL3049", "DL3050", "DL3058"], "{}", stderr(&output));
+
+    project.write(".hadolint.yaml", "label-schema:\n  maintainer: phone\n");
+    let output = project.run(&["lint", "Dockerfile"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("unknown label type `phone`"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -3,17 +3,25 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use stagecraft_rules::dockerfile::{check_dockerfile, parse_bytes, Options};
+use stagecraft_rules::dockerfile::{check_dockerfile, lint_recovering, parse_bytes, Options};
 
 fuzz_target!(|data: &[u8]| {
+    // The recovering parser reads past errors: it must not panic either.
+    let _ = lint_recovering(data, &Options::default());
     if let Ok(dockerfile) = parse_bytes(data) {
-        let last = Options { target: None };
+        let last = Options::default();
         for finding in check_dockerfile(&dockerfile, &last) {
             assert!(finding.line >= 1);
             assert!(finding.stage < dockerfile.stages.len().max(1));
         }
         if let Some(first) = dockerfile.stages.first().and_then(|s| s.from.alias.clone()) {
-            let _ = check_dockerfile(&dockerfile, &Options { target: Some(first) });
+            let _ = check_dockerfile(
+                &dockerfile,
+                &Options {
+                    target: Some(first),
+                    ..Options::default()
+                },
+            );
         }
     }
 });

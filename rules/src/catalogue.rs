@@ -23,16 +23,23 @@
 
 use std::fmt;
 
+pub use crate::dockerfile::labels::{
+    DL3048, DL3049, DL3050, DL3051, DL3052, DL3053, DL3054, DL3055, DL3056, DL3058,
+};
 pub use crate::rules::apk::SCR011;
 pub use crate::rules::apt::{SCR001, SCR002, SCR003, SCR004, SCR005, SCR006, SCR007};
+pub use crate::rules::commands::{DL3046, DL3047, DL3062};
 pub use crate::rules::conda::SCR010;
 pub use crate::rules::dockerfile::{
-    SCR019, SCR020, SCR021, SCR022, SCR023, SCR024, SCR025, SCR026, SCR027, SCR028, SCR029, SCR030,
+    DL3044, DL3045, SCR019, SCR020, SCR021, SCR022, SCR023, SCR024, SCR025, SCR026, SCR027, SCR028,
+    SCR029, SCR030, SCR031, SCR033, SCR034,
 };
 pub use crate::rules::layers::SCR008;
+pub use crate::rules::masked::SCR032;
 pub use crate::rules::node::{SCR015, SCR016};
 pub use crate::rules::pip::SCR009;
 pub use crate::rules::rpm::{SCR012, SCR013, SCR014};
+pub use crate::rules::rpm_install::{DL3033, DL3034, DL3035, DL3037, DL3038, DL3041};
 pub use crate::rules::shell::{SCR017, SCR018};
 
 /// How bad a finding is.
@@ -150,6 +157,10 @@ pub static CATALOGUE: &[&Rule] = &[
     &SCR001, &SCR002, &SCR003, &SCR004, &SCR005, &SCR006, &SCR007, &SCR008, &SCR009, &SCR010,
     &SCR011, &SCR012, &SCR013, &SCR014, &SCR015, &SCR016, &SCR017, &SCR018, &SCR019, &SCR020,
     &SCR021, &SCR022, &SCR023, &SCR024, &SCR025, &SCR026, &SCR027, &SCR028, &SCR029, &SCR030,
+    // Parity with hadolint's DL3031-DL3062, then our SCR031...
+    &DL3033, &DL3034, &DL3035, &DL3037, &DL3038, &DL3041, &DL3044, &DL3045, &DL3046, &DL3047,
+    &DL3048, &DL3049, &DL3050, &DL3051, &DL3052, &DL3053, &DL3054, &DL3055, &DL3056, &DL3058,
+    &DL3062, &SCR031, &SCR032, &SCR033, &SCR034,
 ];
 
 /// The three digits of a legacy id (`SC003`, any case), if `code` is one.

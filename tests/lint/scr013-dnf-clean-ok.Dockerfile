@@ -1,2 +1,2 @@
 FROM fedora:40
-RUN dnf install -y gcc && dnf clean all
+RUN dnf install -y gcc-14.1.1 && dnf clean all

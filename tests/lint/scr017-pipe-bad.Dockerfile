@@ -1,2 +1,2 @@
 FROM debian:bookworm-slim
-RUN wget -O - https://example.org | wc -l > /number
+RUN wget -qO - https://example.org | wc -l > /number

@@ -1,3 +1,3 @@
 FROM debian:bookworm-slim
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-RUN wget -O - https://example.org | wc -l > /number
+RUN wget -qO - https://example.org | wc -l > /number

@@ -1,5 +1,5 @@
 FROM debian:bookworm-slim AS build
 RUN true
 FROM node:20
-COPY --from=build foo .
-COPY --from=0 foo .
+COPY --from=build foo /foo
+COPY --from=0 foo /foo

@@ -1,2 +1,2 @@
 FROM debian:bookworm-slim
-COPY --from=foo bar .
+COPY --from=foo bar /bar

@@ -1,2 +1,2 @@
 FROM node:20 AS foo
-COPY --from=foo bar .
+COPY --from=foo bar /bar

@@ -1,2 +1,2 @@
 FROM node:20
-COPY --from=0 bar .
+COPY --from=0 bar /bar

@@ -142,6 +142,7 @@ impl Dockerfile {
     pub fn lint(&self, target: Option<&str>) -> Findings {
         let options = stagecraft_rules::dockerfile::Options {
             target: target.map(str::to_string),
+            ..Default::default()
         };
         match stagecraft_rules::dockerfile::lint(&self.render(), &options) {
             Ok(findings) => Findings::from(findings),

@@ -144,10 +144,11 @@ mod tests {
         let runs = [
             Run::from_recipe(Apt::install(["curl", "ca-certificates"]).clean_cache()),
             Run::from_recipe(Apk::add(["curl"])),
-            Run::from_recipe(Dnf::install(["gcc"])),
-            Run::from_recipe(Dnf::yum(["gcc"])),
-            Run::from_recipe(Dnf::microdnf(["gcc"])),
-            Run::from_recipe(Zypper::install(["gcc"])),
+            // Versions pinned, or DL3041/DL3033/DL3037 warn (as hadolint does).
+            Run::from_recipe(Dnf::install(["gcc-11.4.1"])),
+            Run::from_recipe(Dnf::yum(["gcc-11.4.1"])),
+            Run::from_recipe(Dnf::microdnf(["gcc-11.4.1"])),
+            Run::from_recipe(Zypper::install(["gcc=13"])),
             Run::from_recipe(Pip::install(["numpy>=1.26"]).python("python3")),
             Run::from_recipe(Pip::requirements_file("requirements.txt")),
             Run::from_recipe(Conda::create("/opt/env", ["numpy"]).channel("conda-forge")),

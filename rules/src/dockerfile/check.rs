@@ -53,7 +53,8 @@
 //!   later or unknown name is an image, as Docker reads it. Names compare
 //!   case-insensitively and must be unique ([`SCR025`]).
 //!
-//! `ONBUILD` instructions run in other builds and are not checked here.
+//! An `ONBUILD RUN` runs in the builds `FROM` this image; its command is
+//! checked like a `RUN` of this stage (its shell, its `ENV`s).
 //!
 //! Findings on an instruction preceded by `# stagecraft ignore=SCR003` or
 //! `# hadolint ignore=DL3009` (or named by a `global ignore`) are dropped.
@@ -77,7 +78,7 @@
 //!     [(2, "SCR003", Severity::Warning), (5, "SCR021", Severity::Error)]
 //! );
 //! // Built for the `build` target, the build stage ships: the same finding is an error.
-//! let options = Options { target: Some("build".to_owned()) };
+//! let options = Options { target: Some("build".to_owned()), ..Options::default() };
 //! assert_eq!(check_dockerfile(&df, &options)[0].severity, Severity::Error);
 //! ```
 //!
@@ -97,7 +98,12 @@ use crate::catalogue::{
     SCR014, SCR015, SCR016, SCR019, SCR020, SCR021, SCR022, SCR023, SCR024, SCR025, SCR026, SCR027,
     SCR028, SCR029, SCR030,
 };
+use std::collections::BTreeMap;
+
 use crate::check::{run_facts, Manager, RunContext, RunFacts};
+use crate::dockerfile::buildkit::check_buildkit;
+use crate::dockerfile::contents::check_contents;
+use crate::dockerfile::labels::{check_labels, LabelType};
 use crate::dockerfile::parse::{Command, Copy, Dockerfile, Flag, InstructionKind, Run};
 use crate::dockerfile::stage_graph::StageGraph;
 use crate::image_ref::ImageRef;
@@ -110,6 +116,13 @@ pub struct Options {
     /// stage. A name that matches no stage is treated like `None`: check it
     /// first with [`Dockerfile::stage_index`].
     pub target: Option<String>,
+    /// The labels an image must carry, with the type of each value
+    /// (hadolint's `label-schema`): DL3049 reports a missing one, DL3051 an
+    /// empty one, DL3052-DL3058 a value not of its type. Empty by default.
+    pub label_schema: BTreeMap<String, LabelType>,
+    /// Only the labels of [`Options::label_schema`] are allowed (hadolint's
+    /// `strict-labels`, DL3050). `false` by default.
+    pub strict_labels: bool,
 }
 
 /// One rule violation in a Dockerfile.
@@ -681,6 +694,20 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
                             ),
                         );
                 }
+                // The trigger runs in the builds FROM this image: checked with
+                // this stage's shell and ENV, without touching what the
+                // stage's own layers hold (SCR008).
+                InstructionKind::Onbuild(inner) if !info.shell_less => {
+                    if let InstructionKind::Run(run) = &inner.kind {
+                        if posix_shell(&state.shell) {
+                            let dirty = std::mem::take(&mut state.dirty);
+                            check_one_run(run, line, &info.kind, &mut state, &mut |rule, m| {
+                                push(&mut out, rule, line, m)
+                            });
+                            state.dirty = dirty;
+                        }
+                    }
+                }
                 InstructionKind::Maintainer(name) => push(
                     &mut out,
                     &SCR027,
@@ -697,6 +724,9 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
         }
         inherited.push(state);
     }
+    findings.extend(check_labels(df, &infos, options));
+    findings.extend(check_contents(df, &infos));
+    findings.extend(check_buildkit(df, &infos));
     findings.sort_by(|a, b| a.line.cmp(&b.line).then(a.rule.id.cmp(b.rule.id)));
     findings
 }
@@ -1010,6 +1040,7 @@ mod tests {
         assert_eq!(found(text), [(2, "SCR009", Error), (4, "SCR009", Warning)]);
         let build = Options {
             target: Some("BUILD".to_owned()),
+            ..Options::default()
         };
         assert_eq!(
             found_with(text, &build),
@@ -1246,7 +1277,10 @@ mod tests {
     }
 
     #[test]
-    fn onbuild_is_not_checked() {
-        assert_eq!(found("FROM debian:12\nONBUILD RUN pip install x\n"), []);
+    fn onbuild_run_is_checked() {
+        assert_eq!(
+            found("FROM debian:12\nONBUILD RUN pip install x\n"),
+            [(2, "SCR009", Error)]
+        );
     }
 }

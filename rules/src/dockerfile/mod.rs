@@ -19,10 +19,14 @@
 //! assert_eq!(found, [(2, "SCR003"), (2, "SCR006"), (3, "SCR020")]);
 //! ```
 
+mod buildkit;
 pub mod check;
+mod contents;
 pub mod findings;
+pub mod labels;
 pub mod model_support;
 pub mod parse;
+mod recover;
 pub mod stage_graph;
 pub mod structure;
 
@@ -31,5 +35,10 @@ pub use check::{
     Options, StageInfo,
 };
 pub use findings::Findings;
-pub use parse::{parse, parse_bytes, Dockerfile, Instruction, InstructionKind, ParseError};
+pub use labels::{LabelType, UnknownLabelType};
+pub use parse::{
+    parse, parse_bytes, parse_bytes_recovering, parse_recovering, Dockerfile, Instruction,
+    InstructionKind, ParseError, Recovered,
+};
+pub use recover::{lint_recovering, Linted};
 pub use stage_graph::StageGraph;

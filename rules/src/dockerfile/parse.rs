@@ -338,27 +338,94 @@ const KEYWORDS: &[&str] = &[
     "WORKDIR",
 ];
 
-/// Parses a Dockerfile's bytes: like [`parse`], after checking they are UTF-8
-/// (a [`ParseErrorKind::NotUtf8`] error names the line of the first bad byte).
+/// Parses a Dockerfile's bytes: like [`parse`], after decoding them as UTF-8.
+///
+/// A comment line that is not UTF-8 (a Latin-1 `é` in an author's name) is
+/// read as Latin-1, as Docker and hadolint read it: comments say nothing to
+/// the build. Bytes that are not UTF-8 on any other line are a
+/// [`ParseErrorKind::NotUtf8`] error naming that line (a binary file?).
 ///
 /// ```
 /// use stagecraft_rules::dockerfile::parse::{parse_bytes, ParseErrorKind};
 ///
 /// let error = parse_bytes(b"FROM a\nRUN \xff\xfe\n").unwrap_err();
 /// assert_eq!((error.line, error.kind), (2, ParseErrorKind::NotUtf8));
+/// let df = parse_bytes(b"# Ren\xe9\nFROM a\n").unwrap();
+/// assert_eq!(df.stages[0].line, 2);
 /// ```
 pub fn parse_bytes(bytes: &[u8]) -> Result<Dockerfile, ParseError> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => parse(text),
-        Err(error) => {
-            let valid = &bytes[..error.valid_up_to()];
-            let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-            Err(ParseError {
-                line,
-                kind: ParseErrorKind::NotUtf8,
-            })
+    let recovered = parse_bytes_recovering(bytes);
+    match (recovered.errors.into_iter().next(), recovered.dockerfile) {
+        (Some(error), _) => Err(error),
+        (None, Some(dockerfile)) => Ok(dockerfile),
+        (None, None) => Err(error(1, ParseErrorKind::NoFrom)),
+    }
+}
+
+/// What a parse that goes on after errors found: the Dockerfile without the
+/// instructions that could not be read, and the errors, in line order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recovered {
+    /// The Dockerfile, without the instructions that could not be read;
+    /// `None` when no stage could be read at all (no `FROM`).
+    pub dockerfile: Option<Dockerfile>,
+    /// Every error, in line order; empty when the file parsed.
+    pub errors: Vec<ParseError>,
+}
+
+/// Parses a Dockerfile's bytes like [`parse_bytes`], but goes on after an
+/// instruction that cannot be read: the error is reported and the rest of
+/// the file is read, so the rest can still be linted (see
+/// [`lint_recovering`](crate::dockerfile::lint_recovering)). A line that is
+/// not UTF-8 (and no comment) is an error and read as empty.
+///
+/// ```
+/// use stagecraft_rules::dockerfile::parse::{parse_bytes_recovering, ParseErrorKind};
+///
+/// let recovered = parse_bytes_recovering(b"FROM a\nRUNN make\nRUN \xff\nUSER app\n");
+/// let lines: Vec<_> = recovered.errors.iter().map(|e| e.line).collect();
+/// assert_eq!(lines, [2, 3]);
+/// assert_eq!(recovered.errors[1].kind, ParseErrorKind::NotUtf8);
+/// assert_eq!(recovered.dockerfile.unwrap().stages[0].instructions.len(), 1);
+/// ```
+pub fn parse_bytes_recovering(bytes: &[u8]) -> Recovered {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => return parse_recovering(text),
+        Err(_) => decode_lines(bytes),
+    };
+    let mut bad_lines = Vec::new();
+    let mut text_lines = Vec::new();
+    for (index, line) in text.into_iter().enumerate() {
+        match line {
+            Ok(line) => text_lines.push(line),
+            Err(()) => {
+                bad_lines.push(error(index + 1, ParseErrorKind::NotUtf8));
+                text_lines.push(String::new());
+            }
         }
     }
+    let mut recovered = parse_recovering(&text_lines.join("\n"));
+    // A line that is not text comes before what its absence causes on the
+    // same line (a binary file is "not UTF-8", not "no FROM").
+    let caused = std::mem::replace(&mut recovered.errors, bad_lines);
+    recovered.errors.extend(caused);
+    recovered.errors.sort_by_key(|e| e.line);
+    recovered
+}
+
+/// The lines of `bytes`: UTF-8 lines as they are, comment lines that are
+/// not UTF-8 as Latin-1, other lines that are not UTF-8 as `Err`.
+fn decode_lines(bytes: &[u8]) -> Vec<Result<String, ()>> {
+    bytes
+        .split(|&b| b == b'\n')
+        .map(|line| match std::str::from_utf8(line) {
+            Ok(line) => Ok(line.to_owned()),
+            Err(_) if line.trim_ascii_start().starts_with(b"#") => {
+                Ok(line.iter().map(|&b| char::from(b)).collect())
+            }
+            Err(_) => Err(()),
+        })
+        .collect()
 }
 
 /// Parses a Dockerfile.
@@ -372,6 +439,28 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<Dockerfile, ParseError> {
 /// assert_eq!(error.to_string(), "line 2: unknown instruction `RUNN`");
 /// ```
 pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
+    let recovered = parse_recovering(text);
+    match (recovered.errors.into_iter().next(), recovered.dockerfile) {
+        (Some(error), _) => Err(error),
+        (None, Some(dockerfile)) => Ok(dockerfile),
+        (None, None) => Err(error(1, ParseErrorKind::NoFrom)),
+    }
+}
+
+/// Parses a Dockerfile like [`parse`], but goes on after an instruction that
+/// cannot be read: the error is kept and the instruction left out, so the
+/// rest of the file can be linted. The first error is the one [`parse`]
+/// returns.
+///
+/// ```
+/// use stagecraft_rules::dockerfile::parse::parse_recovering;
+///
+/// let recovered = parse_recovering("FROM a\nRUNN make\nRUN pip install x\n");
+/// assert_eq!(recovered.errors[0].to_string(), "line 2: unknown instruction `RUNN`");
+/// let df = recovered.dockerfile.unwrap();
+/// assert_eq!(df.stages[0].instructions[0].line, 3);
+/// ```
+pub fn parse_recovering(text: &str) -> Recovered {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let lines: Vec<&str> = text
         .split('\n')
@@ -381,6 +470,7 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
         lines,
         next: 0,
         escape: '\\',
+        errors: Vec::new(),
     }
     .run()
 }
@@ -390,6 +480,8 @@ struct Parser<'a> {
     /// Index of the next line to read (line number `next + 1`).
     next: usize,
     escape: char,
+    /// The errors so far, in line order.
+    errors: Vec<ParseError>,
 }
 
 fn error(line: usize, kind: ParseErrorKind) -> ParseError {
@@ -401,8 +493,8 @@ fn is_comment(line: &str) -> bool {
 }
 
 impl Parser<'_> {
-    fn run(mut self) -> Result<Dockerfile, ParseError> {
-        let syntax = self.directives()?;
+    fn run(mut self) -> Recovered {
+        let syntax = self.directives();
         let mut global_args = Vec::new();
         let mut stages: Vec<Stage> = Vec::new();
         let mut global_ignores = Vec::new();
@@ -430,17 +522,24 @@ impl Parser<'_> {
             let start = index + 1;
             let logical = self.logical_line(trimmed);
             let (word, rest) = split_keyword(&logical);
-            let keyword = keyword_of(word).ok_or_else(|| {
-                error(
+            let Some(keyword) = keyword_of(word) else {
+                self.errors.push(error(
                     start,
                     ParseErrorKind::UnknownInstruction {
                         keyword: printable(word),
                     },
-                )
-            })?;
+                ));
+                continue;
+            };
             if keyword == "FROM" {
                 let (flags, rest) = split_flags(rest, self.escape);
-                let from = parse_from(&flags, rest).map_err(|kind| error(start, kind))?;
+                let from = match parse_from(&flags, rest) {
+                    Ok(from) => from,
+                    Err(kind) => {
+                        self.errors.push(error(start, kind));
+                        continue;
+                    }
+                };
                 stages.push(Stage {
                     line: start,
                     from,
@@ -449,24 +548,40 @@ impl Parser<'_> {
                 });
                 continue;
             }
-            let mut instruction = self.instruction(keyword, rest, start, true)?;
+            let mut instruction = match self.instruction(keyword, rest, start, true) {
+                Ok(instruction) => instruction,
+                Err(problem) => {
+                    self.errors.push(problem);
+                    continue;
+                }
+            };
             instruction.ignores = ignores;
             match stages.last_mut() {
                 Some(stage) => stage.instructions.push(instruction),
                 None if keyword == "ARG" => global_args.push(instruction),
-                None => return Err(error(start, ParseErrorKind::BeforeFrom { keyword })),
+                None => self
+                    .errors
+                    .push(error(start, ParseErrorKind::BeforeFrom { keyword })),
             }
         }
         if stages.is_empty() {
-            return Err(error(self.last_content_line(), ParseErrorKind::NoFrom));
+            let line = self.last_content_line();
+            self.errors.push(error(line, ParseErrorKind::NoFrom));
+            return Recovered {
+                dockerfile: None,
+                errors: self.errors,
+            };
         }
-        Ok(Dockerfile {
-            syntax,
-            escape: self.escape,
-            global_args,
-            stages,
-            global_ignores,
-        })
+        Recovered {
+            dockerfile: Some(Dockerfile {
+                syntax,
+                escape: self.escape,
+                global_args,
+                stages,
+                global_ignores,
+            }),
+            errors: self.errors,
+        }
     }
 
     fn last_content_line(&self) -> usize {
@@ -477,7 +592,7 @@ impl Parser<'_> {
     }
 
     /// Reads the parser directives at the top; returns `syntax`.
-    fn directives(&mut self) -> Result<Option<String>, ParseError> {
+    fn directives(&mut self) -> Option<String> {
         let mut syntax = None;
         let mut seen: Vec<String> = Vec::new();
         while let Some(line) = self.lines.get(self.next) {
@@ -490,12 +605,14 @@ impl Parser<'_> {
                 break;
             }
             if seen.contains(&name) {
-                return Err(error(
+                self.errors.push(error(
                     line_number,
                     ParseErrorKind::BadDirective {
                         reason: format!("`{name}` is given twice"),
                     },
                 ));
+                self.next += 1;
+                continue;
             }
             seen.push(name.clone());
             match name.as_str() {
@@ -505,7 +622,7 @@ impl Parser<'_> {
                         "\\" => '\\',
                         "`" => '`',
                         other => {
-                            return Err(error(
+                            self.errors.push(error(
                                 line_number,
                                 ParseErrorKind::BadDirective {
                                     reason: format!(
@@ -513,7 +630,8 @@ impl Parser<'_> {
                                         printable(other)
                                     ),
                                 },
-                            ))
+                            ));
+                            self.escape
                         }
                     }
                 }
@@ -521,7 +639,7 @@ impl Parser<'_> {
             }
             self.next += 1;
         }
-        Ok(syntax)
+        syntax
     }
 
     /// The first line of an instruction with its continuation lines joined.
@@ -1393,5 +1511,91 @@ mod tests {
         assert!(parse_json_array(r#"["a"] x"#).is_none());
         assert!(parse_json_array(r#"["a\q"]"#).is_none());
         assert!(parse_json_array("[1]").is_none());
+    }
+
+    #[test]
+    fn latin1_comments_are_read_other_bad_bytes_are_errors() {
+        let df = parse_bytes(b"# Maintainer: Ren\xe9\nFROM a\n  # caf\xe9\nRUN x\n").unwrap();
+        assert_eq!(df.stages[0].instructions[0].line, 4);
+        let error = parse_bytes(b"FROM a\nLABEL x=caf\xe9\n").unwrap_err();
+        assert_eq!((error.line, error.kind), (2, ParseErrorKind::NotUtf8));
+    }
+
+    #[test]
+    fn recovery_reports_every_error_and_keeps_the_rest() {
+        let text = "# escape=x\nRUN early\nFROM a\nRUNN x\nCOPY one\nRUN <<EOF\nbody\n";
+        let recovered = parse_recovering(text);
+        let errors: Vec<_> = recovered.errors.iter().map(|e| e.line).collect();
+        assert_eq!(errors, [1, 2, 4, 5, 6]);
+        assert_eq!(recovered.dockerfile.unwrap().stages.len(), 1);
+        // The first error is the one parse() returns.
+        assert_eq!(parse(text).unwrap_err().line, 1);
+        // Instructions after an error are kept, in their stage.
+        let df = parse_recovering("FROM a\nONBUILD FROM b\nUSER x\nFROM c\nUSER y\n")
+            .dockerfile
+            .unwrap();
+        let lines: Vec<_> = df.stages.iter().map(|s| s.instructions[0].line).collect();
+        assert_eq!(lines, [3, 5]);
+        // Without any FROM there is no Dockerfile, and the error says so.
+        let recovered = parse_recovering("# only a comment\n");
+        assert!(recovered.dockerfile.is_none());
+        assert_eq!(recovered.errors[0].kind, ParseErrorKind::NoFrom);
+    }
+
+    /// Random texts over Dockerfile pieces: the recovering parser never
+    /// panics (on text or on bytes), and gives a Dockerfile exactly when it
+    /// reports no NoFrom error.
+    #[test]
+    fn recovering_matches_parse_on_random_texts() {
+        const PIECES: &[&str] = &[
+            "FROM a AS b\n",
+            "FROM\n",
+            "RUN x \\\n",
+            "RUN <<EOF\n",
+            "EOF\n",
+            "ONBUILD FROM a\n",
+            "COPY a\n",
+            "RUNN\n",
+            "# escape=`\n",
+            "# syntax=x\n",
+            "ARG A=1\n",
+            "ENV A\n",
+            "LABEL a=\"b\n",
+            "HEALTHCHECK X\n",
+            "SHELL sh\n",
+            "  \n",
+            "# hadolint ignore=DL3009\n",
+            "CMD [\"a\"]\n",
+            "\u{e9}",
+            "\r\n",
+        ];
+        let mut seed: u64 = 0x5eed;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..(seed % 9) {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                text.push_str(PIECES[(seed >> 33) as usize % PIECES.len()]);
+            }
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+            let mut bytes = text.clone().into_bytes();
+            bytes.push(0xe9);
+            let _ = parse_bytes_recovering(&bytes);
+            let recovered = parse_recovering(&text);
+            match parse(&text) {
+                Ok(df) => {
+                    assert!(recovered.errors.is_empty(), "{text:?}");
+                    assert_eq!(recovered.dockerfile, Some(df), "{text:?}");
+                }
+                Err(_) => {
+                    let no_from = recovered
+                        .errors
+                        .iter()
+                        .any(|e| e.kind == ParseErrorKind::NoFrom);
+                    assert_eq!(recovered.dockerfile.is_none(), no_from, "{text:?}");
+                }
+            }
+        }
     }
 }

@@ -174,3 +174,78 @@ pub static SCR030: Rule = Rule {
     shipped: Severity::Info,
     build_only: Severity::Info,
 };
+
+/// An `ENV` that refers to a variable it defines itself.
+pub static DL3044: Rule = Rule {
+    id: "DL3044",
+    summary: "an ENV cannot use a variable that the same ENV defines",
+    why: "Docker substitutes every `$NAME` of an ENV with the values from before the \
+          instruction: in `ENV A=/opt B=$A/bin`, `B` becomes `/bin`, not `/opt/bin`, and the \
+          image is built with a wrong path without any error.",
+    fix: "Split it: `ENV A=/opt` then `ENV B=$A/bin`.",
+    hadolint: Some("DL3044"),
+    shipped: Severity::Error,
+    build_only: Severity::Error,
+};
+
+/// `COPY` to a relative destination before any `WORKDIR`.
+pub static DL3045: Rule = Rule {
+    id: "DL3045",
+    summary: "COPY to a relative destination needs a WORKDIR first",
+    why: "A relative destination is relative to the WORKDIR, which the base image decides when \
+          the Dockerfile sets none: when the base image changes its WORKDIR, the files land \
+          somewhere else and the later instructions do not find them.",
+    fix: "Set `WORKDIR /app` before the COPY (in this stage or one it is built FROM), or write \
+          an absolute destination: `COPY app.py /app/`.",
+    hadolint: Some("DL3045"),
+    shipped: Severity::Warning,
+    build_only: Severity::Warning,
+};
+
+/// A credential file copied into a layer.
+pub static SCR031: Rule = Rule {
+    id: "SCR031",
+    summary: "do not COPY credential files (`.npmrc`, `.netrc`, `id_rsa`, ...) into a layer",
+    why: "A file copied into a layer stays in the image for good: deleting it in a later RUN \
+          only hides it, and anyone who can pull the image (or read the build cache of a build \
+          stage) extracts the token or key with `docker save`. Registry tokens in `.npmrc` or \
+          `.pypirc`, `.netrc` passwords, SSH keys and `.docker/config.json` auths leak so.",
+    fix: "Mount the secret for the one RUN that needs it, so it never enters a layer: \
+          `RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci`, built with \
+          `docker build --secret id=npmrc,src=$HOME/.npmrc`; for SSH, `RUN --mount=type=ssh` \
+          with `docker build --ssh default`.",
+    hadolint: None,
+    shipped: Severity::Error,
+    build_only: Severity::Warning,
+};
+
+/// A `[...]` command that is not a JSON array of strings.
+pub static SCR033: Rule = Rule {
+    id: "SCR033",
+    summary: "an exec-form command must be a JSON array of strings",
+    why: "Docker reads `CMD [...]` as the exec form only when it is valid JSON made of strings; \
+          anything else (single quotes, a nested array, a number, a trailing comma) silently \
+          becomes the shell form: `/bin/sh -c \"['app', '--flag']\"` runs the `[` command, \
+          which fails, and the container does not start (a RUN fails the build).",
+    fix: "Write double-quoted strings only: `CMD [\"app\", \"--flag\"]`; give each argument its \
+          own string instead of nesting arrays.",
+    hadolint: None,
+    shipped: Severity::Error,
+    build_only: Severity::Error,
+};
+
+/// An instruction flag BuildKit does not know.
+pub static SCR034: Rule = Rule {
+    id: "SCR034",
+    summary: "instruction flags must be ones BuildKit knows",
+    why: "BuildKit refuses an unknown flag before building anything (`unknown flag: --chmode`), \
+          so a misspelt `--chown`, `--from` or `--mount` breaks the whole build; hadolint \
+          accepts it.",
+    fix: "Fix the spelling; the flags are COPY `--from --chown --chmod --link --parents \
+          --exclude`, ADD `--chown --chmod --link --checksum --keep-git-dir --exclude`, RUN \
+          `--mount --network --security`, FROM `--platform`, HEALTHCHECK `--interval --timeout \
+          --start-period --start-interval --retries`.",
+    hadolint: None,
+    shipped: Severity::Error,
+    build_only: Severity::Error,
+};

@@ -2,12 +2,15 @@
 
 pub(crate) mod apk;
 pub(crate) mod apt;
+pub(crate) mod commands;
 pub(crate) mod conda;
 pub(crate) mod dockerfile;
 pub(crate) mod layers;
+pub(crate) mod masked;
 pub(crate) mod node;
 pub(crate) mod pip;
 pub(crate) mod rpm;
+pub(crate) mod rpm_install;
 pub(crate) mod shell;
 #[cfg(test)]
 mod tests;
@@ -146,6 +149,9 @@ pub(crate) fn check_all(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec
     rpm::check(analysis, ctx, out);
     node::check(analysis, ctx, out);
     shell::check(analysis, ctx, out);
+    rpm_install::check(analysis, ctx, out);
+    commands::check(analysis, ctx, out);
+    masked::check(analysis, ctx, out);
 }
 
 /// The paths an `rm` command removes, with `~`, `$HOME` and `${HOME}`

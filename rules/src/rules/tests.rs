@@ -26,7 +26,8 @@ fn apt_clean_forms() {
     assert_clean(APT_OK);
     assert_clean("set -eux; apt-get update && apt-get install -y --no-install-recommends x && rm -rf /var/lib/apt/lists/*");
     assert_clean(
-        "apt-get update; apt-get install -y --no-install-recommends x; rm -rf /var/lib/apt/lists/*",
+        // `set -e`: without it the `;` masks a failed install (SCR032).
+        "set -e; apt-get update; apt-get install -y --no-install-recommends x; rm -rf /var/lib/apt/lists/*",
     );
     assert_clean(
         "set -eux; \\\n    apt-get update; \\\n    DEBIAN_FRONTEND=noninteractive apt-get install -y \\\n        --no-install-recommends ca-certificates curl; \\\n    rm -rf /var/lib/apt/lists/*",
@@ -292,23 +293,23 @@ fn sc011_apk_no_cache() {
 
 #[test]
 fn sc012_to_sc014_rpm_clean() {
-    assert_eq!(ids("yum install -y httpd"), ["SCR012"]);
-    assert_clean("yum install -y httpd && yum clean all");
-    assert_eq!(ids("dnf install -y httpd"), ["SCR013"]);
-    assert_eq!(ids("microdnf install -y httpd"), ["SCR013"]);
+    assert_eq!(ids("yum install -y httpd-2.4.57"), ["SCR012"]);
+    assert_clean("yum install -y httpd-2.4.57 && yum clean all");
+    assert_eq!(ids("dnf install -y httpd-2.4.57"), ["SCR013"]);
+    assert_eq!(ids("microdnf install -y httpd-2.4.57"), ["SCR013"]);
     assert_eq!(
-        ids("dnf install -y httpd && dnf clean metadata"),
+        ids("dnf install -y httpd-2.4.57 && dnf clean metadata"),
         ["SCR013"]
     );
-    assert_clean("dnf install -y httpd && dnf clean all");
-    assert_clean("microdnf install -y httpd && microdnf clean all");
-    assert_clean("dnf -y --setopt=tsflags=nodocs install httpd && rm -rf /var/cache/dnf");
-    assert_eq!(ids("zypper -n install curl"), ["SCR014"]);
-    assert_eq!(ids("zypper --non-interactive in curl"), ["SCR014"]);
-    assert_clean("zypper -n install curl && zypper clean --all");
-    assert_clean("zypper -n in curl && zypper cc");
+    assert_clean("dnf install -y httpd-2.4.57 && dnf clean all");
+    assert_clean("microdnf install -y httpd-2.4.57 && microdnf clean all");
+    assert_clean("dnf -y --setopt=tsflags=nodocs install httpd-2.4.57 && rm -rf /var/cache/dnf");
+    assert_eq!(ids("zypper -n install curl=8.6"), ["SCR014"]);
+    assert_eq!(ids("zypper --non-interactive in curl=8.6"), ["SCR014"]);
+    assert_clean("zypper -n install curl=8.6 && zypper clean --all");
+    assert_clean("zypper -n in curl=8.6 && zypper cc");
     let mounted = RunContext::shipped().with_cache_mount("/var/cache/dnf");
-    assert!(ids_with("dnf install -y x", &mounted).is_empty());
+    assert!(ids_with("dnf install -y x-1.0", &mounted).is_empty());
 }
 
 // ---- npm / yarn ------------------------------------------------------------
@@ -424,8 +425,10 @@ fn messages_say_what_why_and_fix() {
     let mut seen: Vec<_> = findings.iter().map(|f| f.rule.id).collect();
     seen.sort_unstable();
     seen.dedup();
-    // All but SCR002, SCR004 (covered above) and SCR008 (across RUNs).
-    assert_eq!(seen.len(), 15, "{seen:?}");
+    // All but SCR002, SCR004 (covered above) and SCR008 (across RUNs),
+    // plus the pinning and non-interactive rules of yum, dnf and zypper
+    // (DL3033, DL3034, DL3037, DL3038, DL3041).
+    assert_eq!(seen.len(), 20, "{seen:?}");
     for finding in &findings {
         assert!(finding.message.starts_with('`'), "{}", finding.message);
         assert!(finding.message.contains(';'), "{}", finding.message);

@@ -4,7 +4,7 @@ use stagecraft::run;
 
 fn main() {
     let _ = run!("set -eux; apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*");
-    let _ = run!("DEBIAN_FRONTEND=noninteractive apt-get update; DEBIAN_FRONTEND=noninteractive apt-get install -qy --no-install-recommends curl; rm -rf /var/lib/apt/lists/*");
+    let _ = run!("set -e; DEBIAN_FRONTEND=noninteractive apt-get update; DEBIAN_FRONTEND=noninteractive apt-get install -qy --no-install-recommends curl; rm -rf /var/lib/apt/lists/*");
     let _ = run!("sh -c 'pip install --no-cache-dir numpy'");
     let _ = run!("python3 -m pip install --no-cache-dir numpy");
     let _ = run!("conda create -y -p /opt/env numpy && conda clean -afy");

@@ -1,0 +1,134 @@
+//! Installs whose failure the shell hides: `apt-get install x || true`, or
+//! `pip install x; echo done` without `set -e` (SCR032).
+
+use super::{Action, Analysis};
+use crate::catalogue::{Rule, Severity};
+use crate::check::{Finding, RunContext};
+use crate::shell::{Connector, Nesting, SimpleCommand};
+
+/// An install whose failure does not fail the `RUN`.
+pub static SCR032: Rule = Rule {
+    id: "SCR032",
+    summary: "do not mask a failed install (`|| true`, or `;` without `set -e`)",
+    why: "A RUN fails when its last command fails. After `install || true`, or `install; next` \
+          without `set -e`, a failed download or a misspelt package leaves the RUN \
+          successful: the image builds, is cached and ships without the package, and the \
+          failure shows up at run time as `command not found`.",
+    fix: "Join the commands with `&&` (`apt-get install -y x && next`), or start the RUN with \
+          `set -e` (`RUN set -eux; ...`); if the package is \
+          really optional, say so with an `if` and a message: `if ! pip install x; then echo \
+          'x not available' >&2; fi`.",
+    hadolint: None,
+    shipped: Severity::Error,
+    build_only: Severity::Error,
+};
+
+/// Commands after `||` that still fail the `RUN`: the failure is not masked.
+const STILL_FAILS: &[&str] = &["exit", "false", "return"];
+
+/// Whether `set -e` (`set -eux`, `set -o errexit`) runs before command
+/// `index` in the same shell.
+fn errexit_before(commands: &[SimpleCommand], index: usize) -> bool {
+    let scope = commands[index].scope;
+    commands[..index]
+        .iter()
+        .filter(|c| c.scope == scope && c.program() == Some("set"))
+        .any(|c| {
+            let words = c.command_words();
+            words.iter().skip(1).any(|w| {
+                let t = w.text();
+                t.starts_with('-') && !t.starts_with("--") && t.contains('e') && !t.contains('o')
+            }) || words
+                .windows(2)
+                .any(|p| p[0].text().starts_with('-') && p[1].text() == "errexit")
+        })
+}
+
+/// How the failure of command `index` is masked (`"||"` or `";"`), if it is.
+/// A `SHELL` with `-e` is not known here (the context carries no errexit):
+/// such a stage needs `set -e` in the RUN or a suppression.
+fn masked_by(commands: &[SimpleCommand], index: usize) -> Option<&'static str> {
+    let install = &commands[index];
+    if install
+        .nesting
+        .iter()
+        .any(|n| matches!(n, Nesting::IfCondition | Nesting::LoopCondition))
+    {
+        return None;
+    }
+    let next = commands.get(index + 1)?;
+    if next.scope != install.scope || next.nesting != install.nesting {
+        return None;
+    }
+    match next.connector {
+        Connector::Or if !next.program().is_some_and(|p| STILL_FAILS.contains(&p)) => Some("||"),
+        Connector::Seq if !errexit_before(commands, index) => Some(";"),
+        _ => None,
+    }
+}
+
+pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Finding>) {
+    let commands = &analysis.script.commands;
+    let mut reported = Vec::new();
+    for event in &analysis.events {
+        if !matches!(event.action, Action::Install { .. }) || reported.contains(&event.index) {
+            continue;
+        }
+        let Some(how) = masked_by(commands, event.index) else {
+            continue;
+        };
+        reported.push(event.index);
+        let snippet = analysis.snippet(event.index);
+        let next = analysis.snippet(event.index + 1);
+        let message = if how == "||" {
+            format!(
+                "`{snippet} || {next}` hides a failed install: the RUN succeeds and the image \
+                 ships without the package; drop the `|| {next}` (or test for the package in an \
+                 `if` and say why it is optional)"
+            )
+        } else {
+            format!(
+                "`{snippet}` is followed by `{next}` without `&&` and without `set -e`: the RUN's \
+                 status is the last command's, so a failed install still builds the image \
+                 without the package; join them with `&&` or start the RUN with `set -e`"
+            )
+        };
+        out.push(analysis.finding(&SCR032, ctx, analysis.span(event.index), message));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::check_run;
+
+    fn masked(text: &str) -> usize {
+        check_run(text, &RunContext::shipped())
+            .unwrap()
+            .iter()
+            .filter(|f| f.rule.id == "SCR032")
+            .count()
+    }
+
+    #[test]
+    fn or_true_and_semicolons() {
+        assert_eq!(masked("pip install --no-cache-dir x || true"), 1);
+        assert_eq!(masked("pip install --no-cache-dir x || exit 1"), 0);
+        assert_eq!(masked("pip install --no-cache-dir x; echo done"), 1);
+        assert_eq!(
+            masked("set -eux; pip install --no-cache-dir x; echo done"),
+            0
+        );
+        assert_eq!(
+            masked("set -o errexit; pip install --no-cache-dir x; echo"),
+            0
+        );
+        // The last command's status is the RUN's: not masked.
+        assert_eq!(masked("echo start; pip install --no-cache-dir x"), 0);
+        assert_eq!(masked("pip install --no-cache-dir x && echo done"), 0);
+        assert_eq!(
+            masked("if pip install --no-cache-dir x; then echo ok; fi"),
+            0
+        );
+    }
+}

@@ -35,6 +35,13 @@ mod graph;
 mod report;
 mod tree;
 
+#[cfg(feature = "catalogue")]
+mod fingerprint;
+#[cfg(feature = "catalogue")]
+mod pool;
+#[cfg(feature = "catalogue")]
+mod run;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -47,6 +54,13 @@ pub use self::report::{
     CatalogueReport, DaemonSummary, ImageResult, ImageStatus, Move, SmokeResult, Totals,
 };
 pub use self::tree::MANIFEST_NAME;
+
+#[cfg(feature = "catalogue")]
+pub use self::fingerprint::{context_digest, FINGERPRINT_LABEL};
+#[cfg(feature = "catalogue")]
+pub use self::pool::{Endpoint, HOSTS_ENV};
+#[cfg(feature = "catalogue")]
+pub use self::run::{build, build_blocking, Progress, RunOptions};
 
 use crate::Dockerfile;
 

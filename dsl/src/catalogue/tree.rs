@@ -89,6 +89,13 @@ fn walk(
     Ok(())
 }
 
+/// A file a tree gives meaning to, left out of the build context: a
+/// Dockerfile (the one built is sent on its own) or a manifest.
+#[cfg_attr(not(feature = "catalogue"), allow(dead_code))]
+pub(crate) fn is_catalogue_file(name: &str) -> bool {
+    is_dockerfile(name) || name == MANIFEST_NAME
+}
+
 fn is_dockerfile(name: &str) -> bool {
     name == "Dockerfile"
         || name

@@ -1,0 +1,458 @@
+//! Catalogue builds against the real daemon: dependency order, skipping
+//! unchanged images, and a "daemon" (a unix-socket proxy in front of the
+//! local socket) killed in the middle of a run.
+//!
+//! Tiny images only (`debian:bookworm-slim` + `RUN echo`), no network.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use stagecraft::catalogue::{
+    build, Catalogue, CatalogueImage, CatalogueReport, Endpoint, ImageStatus, Progress, RunOptions,
+    Smoke,
+};
+use stagecraft::engine::DEFAULT_HOST;
+use tokio::net::{UnixListener, UnixStream};
+use tokio::task::AbortHandle;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A tag repository unique to this run: `catalogue-<run id>/<name>:1`.
+fn tag(run: &str, name: &str) -> String {
+    format!("catalogue-{run}/{name}:1")
+}
+
+/// A chain three deep (base -> tool -> app), a multi-stage image copying
+/// from the tool, an image with a context directory, and `extra` leaves on
+/// the base whose `RUN` takes `sleep` seconds.
+fn site(run: &str, context: &Path, extra: usize, sleep: u32) -> Catalogue {
+    let mut catalogue = Catalogue::new();
+    let base = tag(run, "base");
+    let tool = tag(run, "tool");
+    catalogue
+        .add(
+            CatalogueImage::from_text(
+                "base",
+                "FROM debian:bookworm-slim\nARG LEVEL=0\nRUN echo base $LEVEL > /etc/site-base\n",
+            )
+            .tag(&base),
+        )
+        .unwrap();
+    catalogue
+        .add(
+            CatalogueImage::from_text(
+                "tool",
+                format!(
+                    "FROM {base}\nARG FLAVOUR=plain\nRUN echo tool $FLAVOUR > /etc/site-tool\n"
+                ),
+            )
+            .tag(&tool)
+            .build_arg("FLAVOUR", "plain"),
+        )
+        .unwrap();
+    catalogue
+        .add(
+            CatalogueImage::from_text(
+                "app",
+                format!("FROM {tool}\nRUN cat /etc/site-base /etc/site-tool > /etc/site-app\n"),
+            )
+            .tag(tag(run, "app"))
+            .smoke(Smoke::new(["cat", "/etc/site-app"]).expect_stdout_contains("tool ")),
+        )
+        .unwrap();
+    catalogue
+        .add(
+            CatalogueImage::from_text(
+                "slim",
+                format!(
+                    "FROM debian:bookworm-slim AS build\nRUN echo built > /out\n\
+                     FROM {base}\nCOPY --from=build /out /out\nCOPY --from={tool} /etc/site-tool /tool\n\
+                     COPY data.txt /data.txt\n"
+                ),
+            )
+            .tag(tag(run, "slim"))
+            .context_dir(context)
+            .smoke(Smoke::new(["cat", "/out", "/tool", "/data.txt"]).expect_stdout_contains("data 1")),
+        )
+        .unwrap();
+    for leaf in 0..extra {
+        catalogue
+            .add(
+                CatalogueImage::from_text(
+                    format!("leaf{leaf}"),
+                    format!("FROM {base}\nRUN sleep {sleep} && echo leaf {leaf} > /leaf\n"),
+                )
+                .tag(tag(run, &format!("leaf{leaf}"))),
+            )
+            .unwrap();
+    }
+    catalogue
+}
+
+fn context_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("data.txt"), "data 1\n").unwrap();
+    dir
+}
+
+type Recorded = Arc<Mutex<Vec<Progress>>>;
+
+/// Progress, kept for assertions and printed.
+fn recorder() -> (Recorded, RunOptions) {
+    let lines: Recorded = Arc::default();
+    let sink = lines.clone();
+    let start = Instant::now();
+    let options = RunOptions::new().on_progress(move |progress: &Progress| {
+        eprintln!("[{:5.1}s] {progress}", start.elapsed().as_secs_f64());
+        sink.lock().unwrap().push(progress.clone());
+    });
+    (lines, options)
+}
+
+fn statuses(report: &CatalogueReport) -> Vec<String> {
+    report
+        .images
+        .iter()
+        .map(|image| format!("{} {}", image.name, image.status.word()))
+        .collect()
+}
+
+#[test]
+fn a_chain_builds_in_order_then_skips_what_did_not_change() {
+    let Some(engine) = support::engine_or_skip() else {
+        return;
+    };
+    let run = support::run_id("catalogue-chain");
+    let _cleanup = support::Cleanup {
+        engine: &engine,
+        id: run.clone(),
+    };
+    let context = context_dir();
+    let catalogue = site(&run, context.path(), 0, 0);
+    let (_, options) = recorder();
+    let options = options.run_label(run.clone());
+    let pool = [Endpoint::new(DEFAULT_HOST, 2)];
+    let rt = runtime();
+
+    let first = rt.block_on(build(&catalogue, &pool, &options)).unwrap();
+    println!("{}", first.to_table());
+    assert!(first.all_ok(), "{}", first.to_table());
+    let names: Vec<&str> = first.images.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(names, ["base", "tool", "app", "slim"]);
+    let app = first.image("app").unwrap();
+    assert_eq!(app.smoke.as_ref().unwrap().detail, "base 0");
+    assert_eq!(app.parent.as_deref(), Some(tag(&run, "tool").as_str()));
+    assert_eq!(app.parent_size, first.image("tool").unwrap().size);
+    assert!(app.size.unwrap() > 70_000_000, "{:?}", app.size);
+    assert!(first.image("slim").unwrap().smoke.as_ref().unwrap().passed);
+
+    let started = Instant::now();
+    let second = rt.block_on(build(&catalogue, &pool, &options)).unwrap();
+    let rebuild = started.elapsed();
+    println!("{}", second.to_table());
+    println!(
+        "skip-unchanged rebuild of 4 images: {:.2}s",
+        rebuild.as_secs_f64()
+    );
+    assert_eq!(
+        statuses(&second),
+        [
+            "base skipped (unchanged)",
+            "tool skipped (unchanged)",
+            "app skipped (unchanged)",
+            "slim skipped (unchanged)"
+        ]
+    );
+    assert!(second.to_table().contains("4 skipped (unchanged)"));
+    for (before, after) in first.images.iter().zip(&second.images) {
+        assert_eq!(before.image_id, after.image_id, "{}", before.name);
+    }
+
+    // A build argument of the middle of the chain changes it and, through
+    // its new image id, what is built from it; the base stays.
+    let mut changed = Catalogue::new();
+    for image in catalogue.images() {
+        let image = if image.name() == "tool" {
+            image.clone().build_arg("FLAVOUR", "spicy")
+        } else {
+            image.clone()
+        };
+        changed.add(image).unwrap();
+    }
+    std::fs::write(context.path().join("data.txt"), "data 1, changed\n").unwrap();
+    let third = rt.block_on(build(&changed, &pool, &options)).unwrap();
+    println!("{}", third.to_table());
+    assert_eq!(
+        statuses(&third),
+        [
+            "base skipped (unchanged)",
+            "tool built",
+            "app built",
+            "slim built"
+        ]
+    );
+    assert_eq!(
+        third.image("app").unwrap().smoke.as_ref().unwrap().detail,
+        "base 0"
+    );
+    assert!(third.all_ok());
+}
+
+#[test]
+fn a_failed_parent_stops_its_children_only() {
+    let Some(engine) = support::engine_or_skip() else {
+        return;
+    };
+    let run = support::run_id("catalogue-fail");
+    let _cleanup = support::Cleanup {
+        engine: &engine,
+        id: run.clone(),
+    };
+    let mut catalogue = Catalogue::new();
+    let broken = tag(&run, "broken");
+    catalogue
+        .add(
+            CatalogueImage::from_text("broken", "FROM debian:bookworm-slim\nRUN exit 3\n")
+                .tag(&broken),
+        )
+        .unwrap();
+    catalogue
+        .add(CatalogueImage::from_text("child", format!("FROM {broken}\n")).tag(tag(&run, "child")))
+        .unwrap();
+    catalogue
+        .add(
+            CatalogueImage::from_text("fine", "FROM debian:bookworm-slim\nRUN echo fine\n")
+                .tag(tag(&run, "fine"))
+                .smoke(Smoke::new(["false"])),
+        )
+        .unwrap();
+    let (_, options) = recorder();
+    let options = options.run_label(run.clone());
+    let report = runtime()
+        .block_on(build(
+            &catalogue,
+            &[Endpoint::new(DEFAULT_HOST, 2)],
+            &options,
+        ))
+        .unwrap();
+    let table = report.to_table();
+    println!("{table}");
+    match &report.image("broken").unwrap().status {
+        ImageStatus::Failed { error } => assert!(error.contains("exit 3"), "{error}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        report.image("child").unwrap().status,
+        ImageStatus::NotBuilt {
+            reason: "its parent broken failed".into()
+        }
+    );
+    let fine = report.image("fine").unwrap();
+    assert_eq!(fine.status, ImageStatus::Built);
+    assert!(!fine.smoke.as_ref().unwrap().passed);
+    assert_eq!(
+        report.image("broken").unwrap().attempts,
+        1,
+        "a real failure is not retried"
+    );
+    assert!(!report.all_ok());
+    assert_eq!(
+        (
+            report.totals.failed,
+            report.totals.not_built,
+            report.totals.smoke_failed
+        ),
+        (1, 1, 1)
+    );
+}
+
+/// A unix-socket proxy in front of the local daemon: one more "daemon"
+/// that can be killed (its listener and every connection dropped, its
+/// socket removed).
+struct Proxy {
+    path: PathBuf,
+    handles: Arc<Mutex<Vec<AbortHandle>>>,
+}
+
+impl Proxy {
+    fn start(rt: &tokio::runtime::Runtime, dir: &Path) -> Proxy {
+        let path = dir.join("proxy.sock");
+        let handles: Arc<Mutex<Vec<AbortHandle>>> = Arc::default();
+        let listener = rt.block_on(async { UnixListener::bind(&path) }).unwrap();
+        let connections = handles.clone();
+        let accept = rt.spawn(async move {
+            loop {
+                let Ok((mut client, _)) = listener.accept().await else {
+                    return;
+                };
+                let connection = tokio::spawn(async move {
+                    let upstream = DEFAULT_HOST.trim_start_matches("unix://");
+                    if let Ok(mut daemon) = UnixStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut daemon).await;
+                    }
+                });
+                connections.lock().unwrap().push(connection.abort_handle());
+            }
+        });
+        handles.lock().unwrap().push(accept.abort_handle());
+        Proxy { path, handles }
+    }
+
+    fn host(&self) -> String {
+        format!("unix://{}", self.path.display())
+    }
+
+    fn kill(&self) {
+        for handle in self.handles.lock().unwrap().drain(..) {
+            handle.abort();
+        }
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+#[test]
+fn builds_on_a_daemon_that_dies_move_to_the_other() {
+    let Some(engine) = support::engine_or_skip() else {
+        return;
+    };
+    let run = support::run_id("catalogue-failover");
+    let _cleanup = support::Cleanup {
+        engine: &engine,
+        id: run.clone(),
+    };
+    let rt = runtime();
+    let sockets = tempfile::tempdir().unwrap();
+    let proxy = Arc::new(Proxy::start(&rt, sockets.path()));
+    let context = context_dir();
+    let catalogue = site(&run, context.path(), 6, 3);
+
+    // Kill the proxy 1.5 s after its second build started: one build is
+    // then in flight on it and others are queued.
+    let (lines, options) = recorder();
+    let options = options.run_label(run.clone());
+    let pool = [
+        Endpoint::new(proxy.host(), 2),
+        Endpoint::new(DEFAULT_HOST, 1),
+    ];
+    let killer = {
+        let proxy = proxy.clone();
+        let lines = lines.clone();
+        let host = proxy.host();
+        std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(120);
+            while Instant::now() < deadline {
+                let started_on_proxy = lines
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .filter(|p| matches!(p, Progress::Started { daemon, .. } if *daemon == host))
+                    .count();
+                if started_on_proxy >= 2 {
+                    std::thread::sleep(Duration::from_millis(1500));
+                    eprintln!("killing the proxy");
+                    proxy.kill();
+                    return true;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            false
+        })
+    };
+    let started = Instant::now();
+    let report = rt.block_on(build(&catalogue, &pool, &options)).unwrap();
+    assert!(killer.join().unwrap(), "the proxy never got two builds");
+    println!("{}", report.to_table());
+    println!("fault run: {:.1}s", started.elapsed().as_secs_f64());
+
+    assert!(report.all_ok(), "{}", report.to_table());
+    assert_eq!(
+        report.images.len(),
+        catalogue.len(),
+        "every image reported once"
+    );
+    let mut names: Vec<&str> = report.images.iter().map(|i| i.name.as_str()).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), catalogue.len());
+    let lost = &report.daemons[0];
+    assert!(lost.lost.is_some(), "{:?}", report.daemons);
+    assert!(report.daemons[1].lost.is_none());
+    assert!(!report.moves.is_empty());
+    for moved in &report.moves {
+        assert_eq!(moved.from, proxy.host());
+        assert_eq!(moved.to.as_deref(), Some(DEFAULT_HOST), "{moved:?}");
+        assert!(moved.reason.contains("stopped answering"), "{moved:?}");
+    }
+    let table = report.to_table();
+    assert!(table.contains(&format!(
+        "moved {} from {}",
+        report.moves[0].image,
+        proxy.host()
+    )));
+    // What finished after the loss was built on the socket.
+    let moved: Vec<&str> = report.moves.iter().map(|m| m.image.as_str()).collect();
+    for image in &report.images {
+        if moved.contains(&image.name.as_str()) {
+            assert_eq!(image.daemon.as_deref(), Some(DEFAULT_HOST));
+            assert!(image.attempts >= 2);
+        }
+    }
+    // One "Finished" line per image, except that an image finished on the
+    // lost daemon whose child still needed it is built again (its row shows
+    // the second build): it finishes twice.
+    let mut finished: Vec<String> = lines
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|p| match p {
+            Progress::Finished { image, .. } => Some(image.clone()),
+            _ => None,
+        })
+        .collect();
+    finished.sort();
+    let mut all: Vec<String> = catalogue
+        .images()
+        .iter()
+        .map(|i| i.name().to_string())
+        .collect();
+    all.extend(
+        report
+            .moves
+            .iter()
+            .filter(|m| m.reason.starts_with("its only copy was on"))
+            .map(|m| m.image.clone()),
+    );
+    all.sort();
+    assert_eq!(finished, all);
+}
+
+#[test]
+fn an_unreachable_pool_is_an_error_naming_each_endpoint() {
+    let rt = runtime();
+    let catalogue = site("unreachable", Path::new("."), 0, 0);
+    let error = rt
+        .block_on(build(
+            &catalogue,
+            &[
+                Endpoint::new("unix:///nonexistent/docker.sock", 1),
+                Endpoint::new("tcp://127.0.0.1:1", 1),
+            ],
+            &RunOptions::new(),
+        ))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("no daemon of the pool answers"),
+        "{error}"
+    );
+    assert!(error.contains("/nonexistent/docker.sock"), "{error}");
+    assert!(error.contains("127.0.0.1:1"), "{error}");
+}

@@ -205,3 +205,95 @@ fn duplicate_tags_and_untagged_images_are_refused() {
         .unwrap_err();
     assert!(matches!(error, CatalogueError::BadTag { .. }), "{error}");
 }
+
+#[test]
+fn the_report_table_shows_every_image_move_and_total() {
+    use stagecraft::catalogue::{
+        CatalogueReport, DaemonSummary, ImageResult, ImageStatus, Move, SmokeResult,
+    };
+    let row = |name: &str, status: ImageStatus, daemon: Option<&str>, seconds: f64| ImageResult {
+        name: name.into(),
+        tags: vec![format!("site/{name}:1")],
+        status,
+        daemon: daemon.map(str::to_string),
+        seconds,
+        image_id: None,
+        size: Some(80_400_000),
+        parent: Some("debian:bookworm-slim".into()),
+        parent_size: Some(74_800_000),
+        smoke: None,
+        attempts: 1,
+    };
+    let mut app = row("app", ImageStatus::Built, Some("unix:///b.sock"), 4.25);
+    app.smoke = Some(SmokeResult {
+        passed: false,
+        detail: "exit code 1, expected 0".into(),
+    });
+    app.attempts = 2;
+    let report = CatalogueReport::new(
+        vec![
+            row("base", ImageStatus::Skipped, Some("unix:///a.sock"), 0.04),
+            row("tool", ImageStatus::Cached, Some("unix:///a.sock"), 0.3),
+            app,
+            row(
+                "broken",
+                ImageStatus::Failed {
+                    error: "step 2/2 RUN exit 3 returned 3".into(),
+                },
+                Some("unix:///b.sock"),
+                1.0,
+            ),
+            row(
+                "child",
+                ImageStatus::NotBuilt {
+                    reason: "its parent broken failed".into(),
+                },
+                None,
+                0.0,
+            ),
+        ],
+        vec![Move {
+            image: "app".into(),
+            from: "unix:///a.sock".into(),
+            to: Some("unix:///b.sock".into()),
+            reason: "daemon unix:///a.sock stopped answering: ping failed".into(),
+        }],
+        vec![
+            DaemonSummary {
+                host: "unix:///a.sock".into(),
+                jobs: 2,
+                images: 2,
+                transfers: 0,
+                lost: Some("ping failed".into()),
+            },
+            DaemonSummary {
+                host: "unix:///b.sock".into(),
+                jobs: 1,
+                images: 2,
+                transfers: 1,
+                lost: None,
+            },
+        ],
+        6.5,
+    );
+    expect![[r#"
+        image   status               daemon          time  size  parent   parent size           smoke
+        base    skipped (unchanged)  unix:///a.sock  0.0s  1     80.4 MB  debian:bookworm-slim  74.8 MB
+        tool    cached               unix:///a.sock  0.3s  1     80.4 MB  debian:bookworm-slim  74.8 MB
+        app     built                unix:///b.sock  4.2s  2     80.4 MB  debian:bookworm-slim  74.8 MB
+        broken  FAILED               unix:///b.sock  1.0s  1     80.4 MB  debian:bookworm-slim  74.8 MB
+        child   not built            -               0.0s  1     80.4 MB  debian:bookworm-slim  74.8 MB
+        app smoke test failed: exit code 1, expected 0
+        broken failed: step 2/2 RUN exit 3 returned 3
+        child not built: its parent broken failed
+        moved app from unix:///a.sock to unix:///b.sock: daemon unix:///a.sock stopped answering: ping failed
+        daemon unix:///a.sock (2 jobs): 2 images, 0 moved in, lost: ping failed
+        daemon unix:///b.sock (1 jobs): 2 images, 1 moved in
+        5 images: 1 built, 1 cached, 1 skipped (unchanged), 1 failed, 1 not built; 1 smoke failures; 5.6s of builds in 6.5s
+    "#]].assert_eq(&report.to_table());
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    assert_eq!(json["images"][3]["status"], "failed");
+    assert_eq!(json["images"][3]["error"], "step 2/2 RUN exit 3 returned 3");
+    assert_eq!(json["totals"]["smoke_failed"], 1);
+    assert_eq!(json["moves"][0]["to"], "unix:///b.sock");
+}

@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use stagecraft::catalogue::{
-    build, Catalogue, CatalogueImage, CatalogueReport, Endpoint, ImageStatus, Progress, RunOptions,
-    Smoke,
+    build, transfer_image, Catalogue, CatalogueImage, CatalogueReport, Endpoint, ImageStatus,
+    Progress, RunOptions, Smoke, TransferError,
 };
 use stagecraft::engine::DEFAULT_HOST;
 use tokio::net::{UnixListener, UnixStream};
@@ -455,4 +455,42 @@ fn an_unreachable_pool_is_an_error_naming_each_endpoint() {
     );
     assert!(error.contains("/nonexistent/docker.sock"), "{error}");
     assert!(error.contains("127.0.0.1:1"), "{error}");
+}
+
+#[test]
+fn an_image_moves_by_save_and_load_with_its_id() {
+    let Some(engine) = support::engine_or_skip() else {
+        return;
+    };
+    let run = support::run_id("catalogue-transfer");
+    let _cleanup = support::Cleanup {
+        engine: &engine,
+        id: run.clone(),
+    };
+    let moved = tag(&run, "moved");
+    let built = support::build(
+        &engine,
+        &stagecraft::Dockerfile::parse("FROM debian:bookworm-slim\nRUN echo moved > /moved\n")
+            .unwrap(),
+        &stagecraft::engine::BuildOptions::new()
+            .tag(&moved)
+            .run_label(&run)
+            .quiet(),
+        "the image to move",
+    );
+    let rt = runtime();
+    rt.block_on(async {
+        let engine = stagecraft::engine::Engine::connect().await.unwrap();
+        // Loading into the daemon it came from: the whole save and load
+        // path, and the id survives it.
+        let bytes = transfer_image(&engine, &engine, &moved).await.unwrap();
+        assert!(bytes > 70_000_000, "{bytes}");
+        assert_eq!(engine.inspect(&moved).await.unwrap().id, built.image_id);
+        let missing = tag(&run, "missing");
+        let error = transfer_image(&engine, &engine, &missing)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, TransferError::Save { .. }), "{error}");
+        assert!(error.to_string().contains(&missing), "{error}");
+    });
 }

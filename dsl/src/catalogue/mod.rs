@@ -41,6 +41,8 @@ mod fingerprint;
 mod pool;
 #[cfg(feature = "catalogue")]
 mod run;
+#[cfg(feature = "catalogue")]
+mod transfer;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -61,6 +63,8 @@ pub use self::fingerprint::{context_digest, FINGERPRINT_LABEL};
 pub use self::pool::{Endpoint, HOSTS_ENV};
 #[cfg(feature = "catalogue")]
 pub use self::run::{build, build_blocking, Progress, RunOptions};
+#[cfg(feature = "catalogue")]
+pub use self::transfer::{transfer_image, TransferError};
 
 use crate::Dockerfile;
 

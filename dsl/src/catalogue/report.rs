@@ -217,7 +217,7 @@ impl CatalogueReport {
     /// A text table: one line per image, then moves, daemons and totals.
     pub fn to_table(&self) -> String {
         let size = |bytes: Option<u64>| bytes.map(megabytes).unwrap_or_else(|| "-".into());
-        let rows: Vec<[String; 8]> = self
+        let rows: Vec<[String; 9]> = self
             .images
             .iter()
             .map(|image| {
@@ -226,6 +226,7 @@ impl CatalogueReport {
                     image.status.word().to_string(),
                     image.daemon.clone().unwrap_or_else(|| "-".into()),
                     format!("{:.1}s", image.seconds),
+                    image.attempts.to_string(),
                     size(image.size),
                     image.parent.clone().unwrap_or_else(|| "scratch".into()),
                     size(image.parent_size),

@@ -7,12 +7,10 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bollard::query_parameters::ImportImageOptionsBuilder;
-use futures_util::StreamExt;
-
 use super::fingerprint::{self, FINGERPRINT_LABEL};
 use super::pool::Endpoint;
 use super::report::{CatalogueReport, DaemonSummary, ImageResult, ImageStatus, Move, SmokeResult};
+use super::transfer::{transfer_image, TransferError};
 use super::{BuildGraph, Catalogue, CatalogueError, CatalogueImage, ImageSource};
 use crate::engine::{BuildOptions, ConnectOptions, Engine, SmokeTest};
 use crate::site_ca::SiteCa;
@@ -140,6 +138,7 @@ pub struct RunOptions {
     run_label: Option<String>,
     max_attempts: u32,
     force: bool,
+    no_cache: bool,
     site_ca: Option<SiteCa>,
     progress: Option<ProgressSink>,
     connect_timeout: Duration,
@@ -152,6 +151,7 @@ impl fmt::Debug for RunOptions {
             .field("run_label", &self.run_label)
             .field("max_attempts", &self.max_attempts)
             .field("force", &self.force)
+            .field("no_cache", &self.no_cache)
             .field("connect_timeout", &self.connect_timeout)
             .field("liveness_timeout", &self.liveness_timeout)
             .finish_non_exhaustive()
@@ -164,6 +164,7 @@ impl Default for RunOptions {
             run_label: None,
             max_attempts: 3,
             force: false,
+            no_cache: false,
             site_ca: None,
             progress: None,
             connect_timeout: Duration::from_secs(5),
@@ -197,6 +198,14 @@ impl RunOptions {
     /// Builds every image even when it is unchanged.
     pub fn force(mut self, force: bool) -> RunOptions {
         self.force = force;
+        self
+    }
+
+    /// Builds without the daemons' layer cache (`--no-cache`); with
+    /// [`RunOptions::force`], every image is built from scratch, as for
+    /// measuring a cold catalogue build.
+    pub fn no_cache(mut self, no_cache: bool) -> RunOptions {
+        self.no_cache = no_cache;
         self
     }
 
@@ -749,35 +758,18 @@ impl Shared<'_> {
             .as_ref()
             .expect("alive daemons are connected");
         let started = Instant::now();
-        let mut archive = Vec::new();
-        let mut export = from.docker().export_image(tag);
-        while let Some(chunk) = export.next().await {
-            match chunk {
-                Ok(bytes) => archive.extend_from_slice(&bytes),
-                Err(error) => {
-                    return Err(match self.answers(source).await {
-                        Ok(()) => ParentError::Failed(format!("saving {tag}: {error}")),
-                        Err(why) => ParentError::Again {
-                            lost: Some(source),
-                            reason: why,
-                        },
-                    })
-                }
+        match transfer_image(from, engine, tag).await {
+            Ok(_) => {}
+            Err(error @ TransferError::Save { .. }) => {
+                return Err(match self.answers(source).await {
+                    Ok(()) => ParentError::Failed(error.to_string()),
+                    Err(why) => ParentError::Again {
+                        lost: Some(source),
+                        reason: why,
+                    },
+                })
             }
-        }
-        let mut load = engine.docker().import_image(
-            ImportImageOptionsBuilder::new().quiet(true).build(),
-            bollard::body_full(archive.into()),
-            None,
-        );
-        while let Some(item) = load.next().await {
-            let message = match item {
-                Ok(info) => info.error_detail.and_then(|detail| detail.message),
-                Err(error) => Some(error.to_string()),
-            };
-            if let Some(message) = message {
-                return Err(ParentError::Failed(format!("loading {tag}: {message}")));
-            }
+            Err(error) => return Err(ParentError::Failed(error.to_string())),
         }
         self.located(parent, daemon);
         self.lock().transfers[daemon] += 1;

@@ -277,12 +277,12 @@ fn the_report_table_shows_every_image_move_and_total() {
         6.5,
     );
     expect![[r#"
-        image   status               daemon          time  size  parent   parent size           smoke
-        base    skipped (unchanged)  unix:///a.sock  0.0s  1     80.4 MB  debian:bookworm-slim  74.8 MB
-        tool    cached               unix:///a.sock  0.3s  1     80.4 MB  debian:bookworm-slim  74.8 MB
-        app     built                unix:///b.sock  4.2s  2     80.4 MB  debian:bookworm-slim  74.8 MB
-        broken  FAILED               unix:///b.sock  1.0s  1     80.4 MB  debian:bookworm-slim  74.8 MB
-        child   not built            -               0.0s  1     80.4 MB  debian:bookworm-slim  74.8 MB
+        image   status               daemon          time  tries  size     parent                parent size  smoke
+        base    skipped (unchanged)  unix:///a.sock  0.0s  1      80.4 MB  debian:bookworm-slim  74.8 MB      -
+        tool    cached               unix:///a.sock  0.3s  1      80.4 MB  debian:bookworm-slim  74.8 MB      -
+        app     built                unix:///b.sock  4.2s  2      80.4 MB  debian:bookworm-slim  74.8 MB      FAILED
+        broken  FAILED               unix:///b.sock  1.0s  1      80.4 MB  debian:bookworm-slim  74.8 MB      -
+        child   not built            -               0.0s  1      80.4 MB  debian:bookworm-slim  74.8 MB      -
         app smoke test failed: exit code 1, expected 0
         broken failed: step 2/2 RUN exit 3 returned 3
         child not built: its parent broken failed

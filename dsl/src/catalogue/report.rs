@@ -238,11 +238,12 @@ impl CatalogueReport {
                 ]
             })
             .collect();
-        let header = [
+        let header: [&str; 9] = [
             "image",
             "status",
             "daemon",
             "time",
+            "tries",
             "size",
             "parent",
             "parent size",

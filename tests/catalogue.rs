@@ -223,6 +223,7 @@ fn the_report_table_shows_every_image_move_and_total() {
         parent_size: Some(74_800_000),
         smoke: None,
         attempts: 1,
+        pushed: None,
     };
     let mut app = row("app", ImageStatus::Built, Some("unix:///b.sock"), 4.25);
     app.smoke = Some(SmokeResult {

@@ -494,3 +494,106 @@ fn an_image_moves_by_save_and_load_with_its_id() {
         assert!(error.to_string().contains(&missing), "{error}");
     });
 }
+
+/// The registry the push test uses (`scripts/registry.sh` starts one), or
+/// `None` after a `skipping:` line; `STAGECRAFT_REQUIRE_REGISTRY=1` fails instead.
+fn registry_or_skip() -> Option<String> {
+    let address =
+        std::env::var("STAGECRAFT_REGISTRY_ADDR").unwrap_or_else(|_| "127.0.0.1:5000".into());
+    match http_head(&address, "/v2/", "") {
+        Ok(response) if response.starts_with("HTTP/1.1 200") => Some(address),
+        other => {
+            let reason = format!("no registry at http://{address}/v2/ ({other:?}); start one with `bash scripts/registry.sh`");
+            if std::env::var("STAGECRAFT_REQUIRE_REGISTRY").as_deref() == Ok("1") {
+                panic!("STAGECRAFT_REQUIRE_REGISTRY=1 but {reason}");
+            }
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "skipping: {reason}");
+            None
+        }
+    }
+}
+
+/// A plain HTTP/1.1 HEAD request; the response's head as text.
+fn http_head(address: &str, path: &str, accept: &str) -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address)?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    write!(
+        stream,
+        "HEAD {path} HTTP/1.1\r\nHost: {address}\r\nAccept: {accept}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    Ok(response)
+}
+
+#[test]
+fn pushed_images_carry_the_digest_the_registry_serves() {
+    let Some(engine) = support::engine_or_skip() else {
+        return;
+    };
+    let Some(registry) = registry_or_skip() else {
+        return;
+    };
+    let run = support::run_id("catalogue-push");
+    let _cleanup = support::Cleanup {
+        engine: &engine,
+        id: run.clone(),
+    };
+    let base = tag(&run, "base");
+    let mut catalogue = Catalogue::new();
+    catalogue
+        .add(
+            CatalogueImage::from_text("base", "FROM debian:bookworm-slim\nRUN echo pushed > /p\n")
+                .tag(&base),
+        )
+        .unwrap();
+    catalogue
+        .add(
+            CatalogueImage::from_text("app", format!("FROM {base}\nRUN cat /p\n"))
+                .tag(tag(&run, "app")),
+        )
+        .unwrap();
+    let (_, options) = recorder();
+    let options = options.run_label(run.clone()).push(&registry);
+    let pool = [Endpoint::new(DEFAULT_HOST, 1)];
+    let rt = runtime();
+    let first = rt.block_on(build(&catalogue, &pool, &options)).unwrap();
+    println!("{}", first.to_table());
+    assert!(first.all_ok());
+    let again = rt.block_on(build(&catalogue, &pool, &options)).unwrap();
+    for (row, second) in first.images.iter().zip(&again.images) {
+        let pushed = row.pushed.as_deref().expect("pushed");
+        let (reference, digest) = pushed.split_once('@').unwrap();
+        assert_eq!(
+            reference,
+            stagecraft::catalogue::registry_reference(&registry, &row.tags[0])
+        );
+        // What the registry serves under the tag is what the push reported.
+        let (repository, tag) = reference
+            .trim_start_matches(&format!("{registry}/"))
+            .rsplit_once(':')
+            .unwrap();
+        let head = http_head(
+            &registry,
+            &format!("/v2/{repository}/manifests/{tag}"),
+            "application/vnd.docker.distribution.manifest.v2+json",
+        )
+        .unwrap();
+        assert!(
+            head.lines()
+                .any(|line| line.eq_ignore_ascii_case(&format!("docker-content-digest: {digest}"))),
+            "{head}"
+        );
+        // Unchanged: skipped, pushed again, the same digest.
+        assert_eq!(second.status, ImageStatus::Skipped);
+        assert_eq!(second.pushed.as_deref(), Some(pushed));
+        rt.block_on(engine.as_async().docker().remove_image(
+            reference,
+            None::<stagecraft::engine::bollard::query_parameters::RemoveImageOptions>,
+            None,
+        ))
+        .ok();
+    }
+}

@@ -40,6 +40,8 @@ mod fingerprint;
 #[cfg(feature = "catalogue")]
 mod pool;
 #[cfg(feature = "catalogue")]
+mod push;
+#[cfg(feature = "catalogue")]
 mod run;
 #[cfg(feature = "catalogue")]
 mod transfer;
@@ -61,6 +63,8 @@ pub use self::tree::MANIFEST_NAME;
 pub use self::fingerprint::{context_digest, FINGERPRINT_LABEL};
 #[cfg(feature = "catalogue")]
 pub use self::pool::{Endpoint, HOSTS_ENV};
+#[cfg(feature = "catalogue")]
+pub use self::push::registry_reference;
 #[cfg(feature = "catalogue")]
 pub use self::run::{build, build_blocking, Progress, RunOptions};
 #[cfg(feature = "catalogue")]

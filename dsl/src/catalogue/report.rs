@@ -85,6 +85,10 @@ pub struct ImageResult {
     pub smoke: Option<SmokeResult>,
     /// How many times it was started (more than 1 when a daemon was lost).
     pub attempts: u32,
+    /// The registry reference and manifest digest it was pushed as
+    /// (`127.0.0.1:5000/site/base:1@sha256:...`), when the run pushed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pushed: Option<String>,
 }
 
 /// An image that moved from one daemon to another, and why.
@@ -149,7 +153,7 @@ pub struct Totals {
 ///     daemon: Some("unix:///var/run/docker.sock".into()), seconds: 0.02,
 ///     image_id: Some("sha256:ab".into()), size: Some(80_000_000),
 ///     parent: Some("debian:bookworm-slim".into()), parent_size: Some(74_800_000),
-///     smoke: None, attempts: 1,
+///     smoke: None, attempts: 1, pushed: None,
 /// };
 /// let report = CatalogueReport::new(vec![row], vec![], vec![], 0.5);
 /// assert_eq!(report.totals.skipped, 1);

@@ -139,6 +139,7 @@ pub struct RunOptions {
     max_attempts: u32,
     force: bool,
     no_cache: bool,
+    push: Option<String>,
     site_ca: Option<SiteCa>,
     progress: Option<ProgressSink>,
     connect_timeout: Duration,
@@ -152,6 +153,7 @@ impl fmt::Debug for RunOptions {
             .field("max_attempts", &self.max_attempts)
             .field("force", &self.force)
             .field("no_cache", &self.no_cache)
+            .field("push", &self.push)
             .field("connect_timeout", &self.connect_timeout)
             .field("liveness_timeout", &self.liveness_timeout)
             .finish_non_exhaustive()
@@ -165,6 +167,7 @@ impl Default for RunOptions {
             max_attempts: 3,
             force: false,
             no_cache: false,
+            push: None,
             site_ca: None,
             progress: None,
             connect_timeout: Duration::from_secs(5),
@@ -206,6 +209,16 @@ impl RunOptions {
     /// measuring a cold catalogue build.
     pub fn no_cache(mut self, no_cache: bool) -> RunOptions {
         self.no_cache = no_cache;
+        self
+    }
+
+    /// Tags every image that was built or found unchanged, and passed its
+    /// smoke test if it has one, as `<registry>/<tag>` and pushes it (e.g.
+    /// `127.0.0.1:5000`); the row's `pushed` holds the digest. A failed push
+    /// fails the image. No credentials are sent (a registry that needs
+    /// none, such as `scripts/registry.sh`'s).
+    pub fn push(mut self, registry: impl Into<String>) -> RunOptions {
+        self.push = Some(registry.into());
         self
     }
 
@@ -522,6 +535,7 @@ impl Shared<'_> {
             parent_size: None,
             smoke: None,
             attempts,
+            pushed: None,
         }
     }
 
@@ -641,6 +655,15 @@ impl Shared<'_> {
         if let Some(smoke) = entry.smoke_test() {
             row.smoke = Some(self.smoke(&engine, tag, smoke).await);
         }
+        if let Some(registry) = &self.options.push {
+            if row.smoke.as_ref().is_none_or(|smoke| smoke.passed) {
+                let reference = super::push::registry_reference(registry, tag);
+                match super::push::push(&engine, &image_id, &reference).await {
+                    Ok(digest) => row.pushed = Some(format!("{reference}@{digest}")),
+                    Err(error) => return judge(error).await,
+                }
+            }
+        }
         row.seconds = started.elapsed().as_secs_f64();
         Attempt::Done(Box::new(row), image_id)
     }
@@ -650,7 +673,10 @@ impl Shared<'_> {
         entry: &CatalogueImage,
         print: &str,
     ) -> Result<BuildOptions, CatalogueError> {
-        let mut options = BuildOptions::new().quiet().label(FINGERPRINT_LABEL, print);
+        let mut options = BuildOptions::new()
+            .quiet()
+            .no_cache(self.options.no_cache)
+            .label(FINGERPRINT_LABEL, print);
         for tag in entry.tags() {
             options = options.tag(tag.clone());
         }

@@ -15,6 +15,9 @@ use stagecraft::catalogue::{
     Progress, RunOptions, Smoke, TransferError,
 };
 use stagecraft::engine::DEFAULT_HOST;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::task::AbortHandle;
 
@@ -276,34 +279,70 @@ fn a_failed_parent_stops_its_children_only() {
 
 /// A unix-socket proxy in front of the local daemon: one more "daemon"
 /// that can be killed (its listener and every connection dropped, its
-/// socket removed).
+/// socket removed) or frozen (connections stay open, nothing is forwarded
+/// any more, as from a daemon that hangs).
 struct Proxy {
     path: PathBuf,
     handles: Arc<Mutex<Vec<AbortHandle>>>,
+    frozen: Arc<AtomicBool>,
+}
+
+/// Copies `from` to `to`, holding what it read while `frozen` is set.
+async fn pump(
+    mut from: impl AsyncRead + Unpin,
+    mut to: impl AsyncWrite + Unpin,
+    frozen: Arc<AtomicBool>,
+) {
+    let mut buffer = vec![0; 64 * 1024];
+    loop {
+        let read = match from.read(&mut buffer).await {
+            Ok(0) | Err(_) => break,
+            Ok(read) => read,
+        };
+        while frozen.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if to.write_all(&buffer[..read]).await.is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown().await;
 }
 
 impl Proxy {
     fn start(rt: &tokio::runtime::Runtime, dir: &Path) -> Proxy {
         let path = dir.join("proxy.sock");
         let handles: Arc<Mutex<Vec<AbortHandle>>> = Arc::default();
+        let frozen = Arc::new(AtomicBool::new(false));
         let listener = rt.block_on(async { UnixListener::bind(&path) }).unwrap();
         let connections = handles.clone();
+        let freeze = frozen.clone();
         let accept = rt.spawn(async move {
             loop {
-                let Ok((mut client, _)) = listener.accept().await else {
+                let Ok((client, _)) = listener.accept().await else {
                     return;
                 };
+                let freeze = freeze.clone();
                 let connection = tokio::spawn(async move {
                     let upstream = DEFAULT_HOST.trim_start_matches("unix://");
-                    if let Ok(mut daemon) = UnixStream::connect(upstream).await {
-                        let _ = tokio::io::copy_bidirectional(&mut client, &mut daemon).await;
+                    if let Ok(daemon) = UnixStream::connect(upstream).await {
+                        let (client_read, client_write) = client.into_split();
+                        let (daemon_read, daemon_write) = daemon.into_split();
+                        tokio::join!(
+                            pump(client_read, daemon_write, freeze.clone()),
+                            pump(daemon_read, client_write, freeze),
+                        );
                     }
                 });
                 connections.lock().unwrap().push(connection.abort_handle());
             }
         });
         handles.lock().unwrap().push(accept.abort_handle());
-        Proxy { path, handles }
+        Proxy {
+            path,
+            handles,
+            frozen,
+        }
     }
 
     fn host(&self) -> String {
@@ -315,6 +354,88 @@ impl Proxy {
             handle.abort();
         }
         let _ = std::fs::remove_file(&self.path);
+    }
+
+    fn freeze(&self) {
+        self.frozen.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Calls `act` on the proxy 1.5 s after its second build started: one
+/// build is then in flight on it and others are queued.
+fn after_second_build(
+    proxy: &Arc<Proxy>,
+    lines: &Recorded,
+    act: fn(&Proxy),
+) -> std::thread::JoinHandle<bool> {
+    let proxy = proxy.clone();
+    let lines = lines.clone();
+    std::thread::spawn(move || {
+        let host = proxy.host();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < deadline {
+            let started_on_proxy = lines
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|p| matches!(p, Progress::Started { daemon, .. } if *daemon == host))
+                .count();
+            if started_on_proxy >= 2 {
+                std::thread::sleep(Duration::from_millis(1500));
+                act(&proxy);
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    })
+}
+
+#[test]
+fn a_daemon_that_hangs_is_noticed_by_its_heartbeat() {
+    let Some(engine) = support::engine_or_skip() else {
+        return;
+    };
+    let run = support::run_id("catalogue-hang");
+    let _cleanup = support::Cleanup {
+        engine: &engine,
+        id: run.clone(),
+    };
+    let rt = runtime();
+    let sockets = tempfile::tempdir().unwrap();
+    let proxy = Arc::new(Proxy::start(&rt, sockets.path()));
+    let context = context_dir();
+    let catalogue = site(&run, context.path(), 3, 4);
+    let (lines, options) = recorder();
+    let options = options
+        .run_label(run.clone())
+        .heartbeat(Duration::from_secs(1))
+        .liveness_timeout(Duration::from_secs(2));
+    let pool = [
+        Endpoint::new(proxy.host(), 2),
+        Endpoint::new(DEFAULT_HOST, 1),
+    ];
+    let freezer = after_second_build(&proxy, &lines, |proxy| {
+        eprintln!("freezing the proxy");
+        proxy.freeze();
+    });
+    let started = Instant::now();
+    let report = rt.block_on(build(&catalogue, &pool, &options)).unwrap();
+    assert!(freezer.join().unwrap(), "the proxy never got two builds");
+    println!("{}", report.to_table());
+    println!("hang run: {:.1}s", started.elapsed().as_secs_f64());
+    assert!(report.all_ok(), "{}", report.to_table());
+    let lost = report.daemons[0]
+        .lost
+        .as_deref()
+        .expect("the frozen proxy is lost");
+    assert!(
+        lost.contains("twice in a row") || lost.contains("no answer"),
+        "{lost}"
+    );
+    assert!(!report.moves.is_empty());
+    for moved in &report.moves {
+        assert_eq!(moved.to.as_deref(), Some(DEFAULT_HOST), "{moved:?}");
     }
 }
 
@@ -334,38 +455,16 @@ fn builds_on_a_daemon_that_dies_move_to_the_other() {
     let context = context_dir();
     let catalogue = site(&run, context.path(), 6, 3);
 
-    // Kill the proxy 1.5 s after its second build started: one build is
-    // then in flight on it and others are queued.
     let (lines, options) = recorder();
     let options = options.run_label(run.clone());
     let pool = [
         Endpoint::new(proxy.host(), 2),
         Endpoint::new(DEFAULT_HOST, 1),
     ];
-    let killer = {
-        let proxy = proxy.clone();
-        let lines = lines.clone();
-        let host = proxy.host();
-        std::thread::spawn(move || {
-            let deadline = Instant::now() + Duration::from_secs(120);
-            while Instant::now() < deadline {
-                let started_on_proxy = lines
-                    .lock()
-                    .unwrap()
-                    .iter()
-                    .filter(|p| matches!(p, Progress::Started { daemon, .. } if *daemon == host))
-                    .count();
-                if started_on_proxy >= 2 {
-                    std::thread::sleep(Duration::from_millis(1500));
-                    eprintln!("killing the proxy");
-                    proxy.kill();
-                    return true;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            false
-        })
-    };
+    let killer = after_second_build(&proxy, &lines, |proxy| {
+        eprintln!("killing the proxy");
+        proxy.kill();
+    });
     let started = Instant::now();
     let report = rt.block_on(build(&catalogue, &pool, &options)).unwrap();
     assert!(killer.join().unwrap(), "the proxy never got two builds");

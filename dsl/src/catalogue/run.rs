@@ -144,6 +144,7 @@ pub struct RunOptions {
     progress: Option<ProgressSink>,
     connect_timeout: Duration,
     liveness_timeout: Duration,
+    heartbeat: Duration,
 }
 
 impl fmt::Debug for RunOptions {
@@ -156,6 +157,7 @@ impl fmt::Debug for RunOptions {
             .field("push", &self.push)
             .field("connect_timeout", &self.connect_timeout)
             .field("liveness_timeout", &self.liveness_timeout)
+            .field("heartbeat", &self.heartbeat)
             .finish_non_exhaustive()
     }
 }
@@ -172,6 +174,7 @@ impl Default for RunOptions {
             progress: None,
             connect_timeout: Duration::from_secs(5),
             liveness_timeout: Duration::from_secs(3),
+            heartbeat: Duration::from_secs(5),
         }
     }
 }
@@ -237,6 +240,14 @@ impl RunOptions {
     /// How long each daemon has to answer when the run starts (default 5 s).
     pub fn connect_timeout(mut self, timeout: Duration) -> RunOptions {
         self.connect_timeout = timeout;
+        self
+    }
+
+    /// How often a daemon is pinged while it builds (default 5 s); two
+    /// pings in a row without an answer within the liveness timeout make it
+    /// lost, so a daemon that hangs with its connections open is noticed too.
+    pub fn heartbeat(mut self, every: Duration) -> RunOptions {
+        self.heartbeat = every.max(Duration::from_millis(100));
         self
     }
 
@@ -424,7 +435,13 @@ impl Shared<'_> {
 
     async fn worker(&self, daemon: usize) {
         while let Some(image) = self.next_job(daemon).await {
-            let attempt = self.attempt(daemon, image).await;
+            let attempt = match self.watched(daemon, self.attempt(daemon, image)).await {
+                Ok(attempt) => attempt,
+                Err(reason) => Attempt::Again {
+                    lost: Some(daemon),
+                    reason,
+                },
+            };
             self.finish(daemon, image, attempt);
         }
     }
@@ -551,6 +568,40 @@ impl Shared<'_> {
                 "no answer to a ping within {:?}",
                 self.options.liveness_timeout
             )),
+        }
+    }
+
+    /// Runs `work` (one attempt: moving parents, building, measuring, the
+    /// smoke test, the push) while pinging `daemon` every
+    /// [`RunOptions::heartbeat`]; two missed pings in a row drop `work` (a
+    /// daemon that hangs without closing its connections) and say why.
+    async fn watched<F: std::future::Future>(
+        &self,
+        daemon: usize,
+        work: F,
+    ) -> Result<F::Output, String> {
+        let watchdog = async {
+            let mut missed = 0;
+            loop {
+                tokio::time::sleep(self.options.heartbeat).await;
+                match self.answers(daemon).await {
+                    Ok(()) => missed = 0,
+                    Err(why) => {
+                        missed += 1;
+                        if missed >= 2 {
+                            return format!(
+                                "{why}, twice in a row while it was working on an image"
+                            );
+                        }
+                    }
+                }
+            }
+        };
+        let work = std::pin::pin!(work);
+        let watchdog = std::pin::pin!(watchdog);
+        match futures_util::future::select(work, watchdog).await {
+            futures_util::future::Either::Left((output, _)) => Ok(output),
+            futures_util::future::Either::Right((why, _)) => Err(why),
         }
     }
 

@@ -38,6 +38,7 @@
 //! (text), [`emit`] (`build.rs` helpers), [`site_ca`] (trusting a TLS-intercepting
 //! proxy's CA during builds only), [`error`].
 
+pub mod catalogue;
 pub mod distroless;
 pub mod emit;
 #[cfg(feature = "engine")]

@@ -1,0 +1,514 @@
+//! A site's catalogue of images: declared in Rust or read from a directory
+//! tree, ordered by what each image is built `FROM`, rendered as a BuildKit
+//! bake file, and (feature `catalogue`) built over a pool of daemons.
+//!
+//! The declaration, the build graph, the report's data and the bake file
+//! need no feature and no async runtime; building needs the feature
+//! `catalogue` (which turns on `engine`), and reading `catalogue.toml`
+//! manifests the feature `catalogue-toml`.
+//!
+//! ```
+//! use stagecraft::catalogue::{Catalogue, CatalogueImage, Smoke};
+//! use stagecraft::Dockerfile;
+//!
+//! let mut base = Dockerfile::builder();
+//! base.stage("base", "debian:bookworm-slim")
+//!     .run(stagecraft::run!("echo base > /etc/site-base"));
+//!
+//! let mut catalogue = Catalogue::new();
+//! catalogue.add(CatalogueImage::from_model("base", base.build()?).tag("site/base:1"))?;
+//! catalogue.add(
+//!     CatalogueImage::from_text("tool", "FROM site/base:1\nRUN cat /etc/site-base\n")
+//!         .tag("site/tool:1")
+//!         .build_arg("LEVEL", "2")
+//!         .smoke(Smoke::new(["cat", "/etc/site-base"]).expect_stdout_contains("base")),
+//! )?;
+//! let graph = catalogue.graph()?;
+//! assert_eq!(graph.order_names(&catalogue), ["base", "tool"]);
+//! assert_eq!(graph.parents(1), [0]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod bake;
+mod error;
+mod graph;
+mod report;
+mod tree;
+
+#[cfg(feature = "catalogue")]
+mod fingerprint;
+#[cfg(feature = "catalogue")]
+mod pool;
+#[cfg(feature = "catalogue")]
+mod push;
+#[cfg(feature = "catalogue")]
+mod run;
+#[cfg(feature = "catalogue")]
+mod transfer;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+pub use self::bake::to_bake_json;
+pub use self::error::CatalogueError;
+pub use self::graph::BuildGraph;
+pub use self::report::{
+    CatalogueReport, DaemonSummary, ImageResult, ImageStatus, Move, SmokeResult, Totals,
+};
+pub use self::tree::MANIFEST_NAME;
+
+#[cfg(feature = "catalogue")]
+pub use self::fingerprint::{context_digest, FINGERPRINT_LABEL};
+#[cfg(feature = "catalogue")]
+pub use self::pool::{Endpoint, HOSTS_ENV};
+#[cfg(feature = "catalogue")]
+pub use self::push::registry_reference;
+#[cfg(feature = "catalogue")]
+pub use self::run::{build, build_blocking, Progress, RunOptions};
+#[cfg(feature = "catalogue")]
+pub use self::transfer::{transfer_image, TransferError};
+
+use crate::Dockerfile;
+
+/// Where an image's Dockerfile comes from.
+#[derive(Debug, Clone)]
+pub enum ImageSource {
+    /// A model built in Rust: checked by the model, rendered, and built with
+    /// `Engine::build`.
+    Model(Box<Dockerfile>),
+    /// Dockerfile text, built as written with `Engine::build_text` (parsed
+    /// with the lint's parser first).
+    Text {
+        /// The text.
+        text: String,
+        /// The file it was read from, if any (for messages and the bake file).
+        path: Option<PathBuf>,
+    },
+}
+
+impl ImageSource {
+    /// The Dockerfile text that is built (the model rendered).
+    pub fn text(&self) -> String {
+        match self {
+            ImageSource::Model(dockerfile) => dockerfile.render(),
+            ImageSource::Text { text, .. } => text.clone(),
+        }
+    }
+}
+
+/// A smoke test of a catalogue image, as plain data: run the image with
+/// `args` (as `CMD`) and check the exit code and the output.
+///
+/// ```
+/// use stagecraft::catalogue::Smoke;
+///
+/// let smoke = Smoke::new(["python3", "--version"]).expect_stdout_contains("Python 3");
+/// assert_eq!(smoke.args, ["python3", "--version"]);
+/// assert_eq!(smoke.exit_code, 0);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Smoke {
+    /// The command (replaces the image's `CMD`); empty runs the image as it is.
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// The exit code expected (default 0).
+    #[serde(default)]
+    pub exit_code: i64,
+    /// Text standard output must contain.
+    #[serde(default)]
+    pub stdout_contains: Option<String>,
+    /// Seconds the run may take (default 60).
+    #[serde(default)]
+    pub timeout_secs: Option<u64>,
+}
+
+impl Smoke {
+    /// Runs `args`, expects exit code 0.
+    pub fn new<I, S>(args: I) -> Smoke
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Smoke {
+            args: args.into_iter().map(Into::into).collect(),
+            exit_code: 0,
+            stdout_contains: None,
+            timeout_secs: None,
+        }
+    }
+
+    /// Standard output must contain `text`.
+    pub fn expect_stdout_contains(mut self, text: impl Into<String>) -> Smoke {
+        self.stdout_contains = Some(text.into());
+        self
+    }
+
+    /// The exit code expected.
+    pub fn expect_exit(mut self, code: i64) -> Smoke {
+        self.exit_code = code;
+        self
+    }
+}
+
+/// One image of a catalogue: its Dockerfile, tags, context directory, build
+/// arguments, target and optional smoke test.
+///
+/// ```
+/// use stagecraft::catalogue::CatalogueImage;
+///
+/// let image = CatalogueImage::from_text("hello", "FROM debian:bookworm-slim\nRUN echo hi\n")
+///     .tag("site/hello:1")
+///     .tag("site/hello:latest")
+///     .context_dir("images/hello")
+///     .target("");
+/// assert_eq!(image.tags(), ["site/hello:1", "site/hello:latest"]);
+/// assert_eq!(image.primary_tag(), Some("site/hello:1"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct CatalogueImage {
+    name: String,
+    source: ImageSource,
+    tags: Vec<String>,
+    context_dir: Option<PathBuf>,
+    build_args: BTreeMap<String, String>,
+    target: Option<String>,
+    smoke: Option<Smoke>,
+}
+
+impl CatalogueImage {
+    /// An image built from a model (a [`Dockerfile`] value).
+    pub fn from_model(name: impl Into<String>, dockerfile: Dockerfile) -> CatalogueImage {
+        Self::new(name.into(), ImageSource::Model(Box::new(dockerfile)))
+    }
+
+    /// An image built from Dockerfile text, as written.
+    pub fn from_text(name: impl Into<String>, text: impl Into<String>) -> CatalogueImage {
+        Self::new(
+            name.into(),
+            ImageSource::Text {
+                text: text.into(),
+                path: None,
+            },
+        )
+    }
+
+    /// An image built from a Dockerfile on disk, as written; its directory
+    /// is the build context unless [`CatalogueImage::context_dir`] says otherwise.
+    ///
+    /// # Errors
+    ///
+    /// [`CatalogueError::Read`] when the file cannot be read.
+    pub fn from_file(
+        name: impl Into<String>,
+        path: impl AsRef<Path>,
+    ) -> Result<CatalogueImage, CatalogueError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| CatalogueError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut image = Self::new(
+            name.into(),
+            ImageSource::Text {
+                text,
+                path: Some(path.to_path_buf()),
+            },
+        );
+        image.context_dir = path.parent().map(Path::to_path_buf);
+        Ok(image)
+    }
+
+    fn new(name: String, source: ImageSource) -> CatalogueImage {
+        CatalogueImage {
+            name,
+            source,
+            tags: Vec::new(),
+            context_dir: None,
+            build_args: BTreeMap::new(),
+            target: None,
+            smoke: None,
+        }
+    }
+
+    /// Adds a tag; the first is the one other images name in `FROM`.
+    pub fn tag(mut self, tag: impl Into<String>) -> CatalogueImage {
+        self.tags.push(tag.into());
+        self
+    }
+
+    /// Replaces the tags.
+    pub fn tags_replaced<I, S>(mut self, tags: I) -> CatalogueImage
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.tags = tags.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The directory sent as the build context (every file under it, the
+    /// Dockerfiles and manifests left out). Without one, the context holds
+    /// only the Dockerfile.
+    pub fn context_dir(mut self, dir: impl Into<PathBuf>) -> CatalogueImage {
+        self.context_dir = Some(dir.into());
+        self
+    }
+
+    /// A build argument.
+    pub fn build_arg(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> CatalogueImage {
+        self.build_args.insert(name.into(), value.into());
+        self
+    }
+
+    /// Builds up to this stage; an empty alias means the last stage.
+    pub fn target(mut self, alias: impl Into<String>) -> CatalogueImage {
+        let alias = alias.into();
+        self.target = (!alias.is_empty()).then_some(alias);
+        self
+    }
+
+    /// Runs this smoke test after the image is built.
+    pub fn smoke(mut self, smoke: Smoke) -> CatalogueImage {
+        self.smoke = Some(smoke);
+        self
+    }
+
+    /// The image's name in the catalogue (unique; the report's key).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its Dockerfile.
+    pub fn source(&self) -> &ImageSource {
+        &self.source
+    }
+
+    /// Its tags.
+    pub fn tags(&self) -> &[String] {
+        &self.tags
+    }
+
+    /// The first tag.
+    pub fn primary_tag(&self) -> Option<&str> {
+        self.tags.first().map(String::as_str)
+    }
+
+    /// The build context directory.
+    pub fn context(&self) -> Option<&Path> {
+        self.context_dir.as_deref()
+    }
+
+    /// The build arguments.
+    pub fn build_args(&self) -> &BTreeMap<String, String> {
+        &self.build_args
+    }
+
+    /// The target stage, if not the last.
+    pub fn target_stage(&self) -> Option<&str> {
+        self.target.as_deref()
+    }
+
+    /// The smoke test.
+    pub fn smoke_test(&self) -> Option<&Smoke> {
+        self.smoke.as_ref()
+    }
+}
+
+/// A set of images with unique names and tags.
+#[derive(Debug, Clone, Default)]
+pub struct Catalogue {
+    images: Vec<CatalogueImage>,
+}
+
+impl Catalogue {
+    /// An empty catalogue.
+    pub fn new() -> Catalogue {
+        Catalogue::default()
+    }
+
+    /// Adds an image.
+    ///
+    /// # Errors
+    ///
+    /// [`CatalogueError::Duplicate`] when its name or one of its tags is
+    /// already taken, [`CatalogueError::NoTag`] when it has no tag,
+    /// [`CatalogueError::BadTag`] for a tag that is not an image reference
+    /// with a tag.
+    pub fn add(&mut self, image: CatalogueImage) -> Result<&mut Catalogue, CatalogueError> {
+        if image.tags.is_empty() {
+            return Err(CatalogueError::NoTag { image: image.name });
+        }
+        for tag in &image.tags {
+            check_tag(&image.name, tag)?;
+        }
+        for other in &self.images {
+            if other.name == image.name {
+                return Err(CatalogueError::Duplicate {
+                    what: format!("name {:?}", image.name),
+                    first: other.name.clone(),
+                    second: image.name.clone(),
+                });
+            }
+            if let Some(tag) = image
+                .tags
+                .iter()
+                .find(|tag| other.tags.iter().any(|t| same_reference(t, tag)))
+            {
+                return Err(CatalogueError::Duplicate {
+                    what: format!("tag {tag:?}"),
+                    first: other.name.clone(),
+                    second: image.name.clone(),
+                });
+            }
+        }
+        self.images.push(image);
+        Ok(self)
+    }
+
+    /// The images, in the order they were added.
+    pub fn images(&self) -> &[CatalogueImage] {
+        &self.images
+    }
+
+    /// The image named `name`.
+    pub fn image(&self, name: &str) -> Option<&CatalogueImage> {
+        self.images.iter().find(|image| image.name == name)
+    }
+
+    /// Whether the catalogue is empty.
+    pub fn is_empty(&self) -> bool {
+        self.images.is_empty()
+    }
+
+    /// The number of images.
+    pub fn len(&self) -> usize {
+        self.images.len()
+    }
+
+    /// The build graph: which image is built after which, in an order
+    /// where every parent comes before its children.
+    ///
+    /// # Errors
+    ///
+    /// [`CatalogueError::Dockerfile`] for text that does not parse,
+    /// [`CatalogueError::MissingParent`] for a reference to a repository of
+    /// the catalogue with a tag it does not have, [`CatalogueError::Cycle`]
+    /// naming the images of a cycle.
+    pub fn graph(&self) -> Result<BuildGraph, CatalogueError> {
+        BuildGraph::new(self)
+    }
+
+    /// Reads every `Dockerfile*` under `root`.
+    ///
+    /// # Reading a tree
+    ///
+    /// It takes every file named `Dockerfile` or
+    /// `Dockerfile.<variant>` under the root (hidden directories and `target/`
+    /// left out), in path order. Each is built as written, with its directory as
+    /// the build context. Its name is its directory relative to the root
+    /// (`tools/samtools/1.17`, with `.<variant>` added for a variant), and its
+    /// tag comes from the same path: the last directory is the tag, the ones
+    /// before it the repository (`tools/samtools:1.17`); a Dockerfile one level
+    /// down is tagged `latest` (`base/Dockerfile` is `base:latest`), a variant
+    /// adds `-<variant>` to the tag; everything is lower-cased.
+    ///
+    /// A `catalogue.toml` manifest (feature `catalogue-toml`) in any directory
+    /// overrides that for the Dockerfiles under it; the root's may also set a
+    /// `prefix` for every generated tag. Keys of `[images]` are Dockerfile
+    /// paths relative to the manifest's directory; a deeper manifest wins over
+    /// the root's for the same file:
+    ///
+    /// ```toml
+    /// prefix = "site"                       # root manifest only: site/tools/samtools:1.17
+    ///
+    /// [images."tools/samtools/1.17/Dockerfile"]
+    /// name = "samtools"                     # the name in the report (default: the path)
+    /// tags = ["site/samtools:1.17", "site/samtools:latest"]
+    /// target = "runtime"                    # build up to this stage
+    /// context = "tools"                     # relative to this manifest's directory
+    /// args = { SAMTOOLS_VERSION = "1.17" }
+    /// smoke = { args = ["samtools", "--version"], stdout_contains = "samtools 1.17" }
+    ///
+    /// [images."scratchpad/Dockerfile"]
+    /// skip = true                           # not part of the catalogue
+    /// ```
+    ///
+    /// A runnable example (with the feature `catalogue-toml`):
+    ///
+    /// ```
+    /// # #[cfg(feature = "catalogue-toml")] {
+    /// use stagecraft::catalogue::Catalogue;
+    ///
+    /// let root = tempfile::tempdir()?;
+    /// let write = |path: &str, text: &str| -> std::io::Result<()> {
+    ///     let path = root.path().join(path);
+    ///     std::fs::create_dir_all(path.parent().unwrap())?;
+    ///     std::fs::write(path, text)
+    /// };
+    /// write("base/Dockerfile", "FROM debian:bookworm-slim\n")?;
+    /// write("tools/samtools/1.17/Dockerfile", "FROM site/base:latest\n")?;
+    /// write("catalogue.toml", r#"
+    ///     prefix = "site"
+    ///     [images."tools/samtools/1.17/Dockerfile"]
+    ///     name = "samtools"
+    ///     args = { SAMTOOLS_VERSION = "1.17" }
+    /// "#)?;
+    /// let catalogue = Catalogue::from_dir(root.path())?;
+    /// assert_eq!(catalogue.images()[0].tags(), ["site/base:latest"]);
+    /// let samtools = catalogue.image("samtools").unwrap();
+    /// assert_eq!(samtools.tags(), ["site/tools/samtools:1.17"]);
+    /// assert_eq!(catalogue.graph()?.parents(1), [0]);
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CatalogueError::Read`], [`CatalogueError::Manifest`] and the errors of
+    /// [`Catalogue::add`].
+    pub fn from_dir(root: impl AsRef<Path>) -> Result<Catalogue, CatalogueError> {
+        tree::read(root.as_ref())
+    }
+}
+
+/// `tag` must parse as an image reference and carry a tag (no digest).
+fn check_tag(image: &str, tag: &str) -> Result<(), CatalogueError> {
+    let bad = |reason: String| CatalogueError::BadTag {
+        image: image.to_string(),
+        tag: tag.to_string(),
+        reason,
+    };
+    let parsed = crate::ImageRef::parse(tag).map_err(|error| bad(error.to_string()))?;
+    if parsed.digest().is_some() {
+        return Err(bad("a tag cannot carry a digest".into()));
+    }
+    Ok(())
+}
+
+/// The reference with `:latest` made explicit, for comparing references.
+pub(crate) fn normalized(reference: &str) -> String {
+    match crate::ImageRef::parse(reference) {
+        Ok(parsed) if parsed.tag().is_none() && parsed.digest().is_none() => {
+            format!("{}:latest", parsed.name())
+        }
+        _ => reference.to_string(),
+    }
+}
+
+/// The repository part of a reference (no tag, no digest).
+pub(crate) fn repository(reference: &str) -> Option<String> {
+    crate::ImageRef::parse(reference)
+        .ok()
+        .map(|parsed| parsed.name())
+}
+
+fn same_reference(a: &str, b: &str) -> bool {
+    normalized(a) == normalized(b)
+}

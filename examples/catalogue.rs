@@ -1,0 +1,136 @@
+//! Builds the example site's catalogue (`examples/catalogue/`: 12 images,
+//! apt installs, three multi-stage, two chains three deep) and prints the
+//! report; with `--measure`, builds it cold three ways and prints the wall
+//! times side by side, then once more unchanged.
+//!
+//! ```text
+//! cargo run --example catalogue                # build (skipping what is unchanged), report
+//! cargo run --example catalogue -- --bake      # print docker-bake.json and stop
+//! cargo run --example catalogue -- --measure   # 1 daemon/1 job, 1 daemon/2 jobs, 2 endpoints
+//! ```
+//!
+//! The pool is `STAGECRAFT_HOSTS` when it names two daemons or more; else
+//! the second endpoint is a unix-socket proxy in front of the local socket,
+//! which is the same dockerd: that measures the scheduler, not a second
+//! machine. Images are labelled `stagecraft.test-run=catalogue-example`;
+//! `--clean` removes them afterwards.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use stagecraft::catalogue::{
+    build, to_bake_json, Catalogue, CatalogueReport, Endpoint, RunOptions, HOSTS_ENV,
+};
+use stagecraft::engine::{Engine, RUN_LABEL};
+
+const RUN: &str = "catalogue-example";
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/catalogue");
+    let catalogue = Catalogue::from_dir(&root)?;
+    if args.iter().any(|a| a == "--bake") {
+        print!("{}", to_bake_json(&catalogue, &root)?);
+        return Ok(());
+    }
+    let graph = catalogue.graph()?;
+    println!(
+        "{} images, in build order: {}",
+        catalogue.len(),
+        graph.order_names(&catalogue).join(", ")
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let sockets = tempfile::tempdir()?;
+        let local = Endpoint::local(1);
+        let listed = Endpoint::from_env(1)?;
+        let second = if listed.len() >= 2 {
+            listed[1].clone()
+        } else {
+            Endpoint::new(proxy(sockets.path().join("proxy.sock")).await?, 1)
+        };
+        let base = RunOptions::new().run_label(RUN);
+        if args.iter().any(|a| a == "--measure") {
+            let cold = base.clone().force(true).no_cache(true);
+            let ways = [
+                ("1 daemon, 1 job", vec![local.clone()]),
+                ("1 daemon, 2 jobs", vec![Endpoint::new(&local.host, 2)]),
+                (
+                    "2 endpoints, 1 job each",
+                    vec![local.clone(), second.clone()],
+                ),
+            ];
+            let mut times = Vec::new();
+            for (what, pool) in &ways {
+                let report = timed(what, build(&catalogue, pool, &cold)).await?;
+                times.push((*what, report.totals.wall_seconds));
+            }
+            let unchanged = timed(
+                "unchanged",
+                build(&catalogue, std::slice::from_ref(&local), &base),
+            )
+            .await?;
+            println!(
+                "\nwall time, cold ({HOSTS_ENV} lists {} endpoint(s)):",
+                listed.len()
+            );
+            for (what, seconds) in &times {
+                println!(
+                    "  {what:<24} {seconds:6.1}s  ratio {:.2}",
+                    seconds / times[0].1
+                );
+            }
+            println!(
+                "  {:<24} {:6.1}s  ({} of {} skipped)",
+                "unchanged rebuild",
+                unchanged.totals.wall_seconds,
+                unchanged.totals.skipped,
+                unchanged.totals.images
+            );
+        } else {
+            timed("build", build(&catalogue, &[local, second], &base)).await?;
+        }
+        if args.iter().any(|a| a == "--clean") {
+            let engine = Engine::connect().await?;
+            let removed = engine.cleanup(&format!("{RUN_LABEL}={RUN}")).await?;
+            println!("removed {} images", removed.images);
+        }
+        Ok::<(), Box<dyn std::error::Error>>(())
+    })
+}
+
+async fn timed(
+    what: &str,
+    run: impl std::future::Future<
+        Output = Result<CatalogueReport, stagecraft::catalogue::CatalogueError>,
+    >,
+) -> Result<CatalogueReport, Box<dyn std::error::Error>> {
+    println!("\n== {what}");
+    let start = Instant::now();
+    let report = run.await?;
+    print!("{}", report.to_table());
+    println!("({what}: {:.1}s)", start.elapsed().as_secs_f64());
+    if !report.all_ok() {
+        return Err(format!("{what}: not every image was built and passed its smoke test").into());
+    }
+    Ok(report)
+}
+
+/// A unix-socket proxy to the local daemon at `path`, for as long as the
+/// runtime runs; returns its address.
+async fn proxy(path: PathBuf) -> std::io::Result<String> {
+    let listener = tokio::net::UnixListener::bind(&path)?;
+    let upstream = stagecraft::engine::DEFAULT_HOST.trim_start_matches("unix://");
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                if let Ok(mut daemon) = tokio::net::UnixStream::connect(upstream).await {
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut daemon).await;
+                }
+            });
+        }
+    });
+    Ok(format!("unix://{}", path.display()))
+}

@@ -499,79 +499,84 @@ fn a_missing_base_image_says_so_and_how_to_get_it() {
     }
 }
 
-/// A daemon that answers the version negotiation and then never sends a
-/// byte of the build: the progress deadline ends the build.
-#[test]
-fn a_stalled_daemon_does_not_block_the_build_forever() {
+/// A fake daemon on a unix socket: it answers `/version` with `api` and
+/// image inspection, and then never sends a byte of a build.
+fn stalled_daemon(api: &'static str) -> (tempfile::TempDir, Engine) {
     use std::os::unix::net::UnixListener;
-    // No real daemon needed.
     let dir = tempfile::tempdir().expect("a temporary directory");
     let socket = dir.path().join("stalled.sock");
     let listener = UnixListener::bind(&socket).expect("binding the socket");
     std::thread::spawn(move || {
         for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-                loop {
-                    let mut request = String::new();
-                    if reader.read_line(&mut request).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let mut length = 0usize;
-                    loop {
-                        let mut header = String::new();
-                        if reader.read_line(&mut header).unwrap_or(0) == 0 {
-                            return;
-                        }
-                        if let Some(value) =
-                            header.to_ascii_lowercase().strip_prefix("content-length:")
-                        {
-                            length = value.trim().parse().unwrap_or(0);
-                        }
-                        if header == "\r\n" {
-                            break;
-                        }
-                    }
-                    let mut body = vec![0; length];
-                    let _ = reader.read_exact(&mut body);
-                    let answer = |json: &str| {
-                        format!(
-                            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
-                             Content-Length: {}\r\n\r\n{json}",
-                            json.len()
-                        )
-                    };
-                    let reply = if request.contains("/version") {
-                        answer(
-                            r#"{"ApiVersion":"1.41","Version":"20.10.24","Os":"linux","MinAPIVersion":"1.12"}"#,
-                        )
-                    } else if request.contains("/images/") {
-                        answer(r#"{"Id":"sha256:0123"}"#)
-                    } else if request.contains("/build") {
-                        // Headers of a stream, then silence.
-                        let _ = stream.write_all(
-                            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
-                              Transfer-Encoding: chunked\r\n\r\n",
-                        );
-                        std::thread::sleep(Duration::from_secs(60));
-                        return;
-                    } else {
-                        // /session and anything else: never answered.
-                        std::thread::sleep(Duration::from_secs(60));
-                        return;
-                    };
-                    if stream.write_all(reply.as_bytes()).is_err() {
-                        return;
-                    }
-                }
-            });
+            let Ok(stream) = stream else { return };
+            std::thread::spawn(move || serve_stalled(stream, api));
         }
     });
     let options = ConnectOptions::new()
         .host(format!("unix://{}", socket.display()))
         .connect_timeout(Duration::from_secs(5));
     let engine = Engine::connect_with(&options).expect("the fake daemon answers");
+    (dir, engine)
+}
+
+fn serve_stalled(mut stream: std::os::unix::net::UnixStream, api: &str) {
+    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+    loop {
+        let mut request = String::new();
+        if reader.read_line(&mut request).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut length = 0usize;
+        loop {
+            let mut header = String::new();
+            if reader.read_line(&mut header).unwrap_or(0) == 0 {
+                return;
+            }
+            let lower = header.to_ascii_lowercase();
+            if let Some(value) = lower.strip_prefix("content-length:") {
+                length = value.trim().parse().unwrap_or(0);
+            }
+            if header == "\r\n" {
+                break;
+            }
+        }
+        let mut body = vec![0; length];
+        let _ = reader.read_exact(&mut body);
+        let json = if request.contains("/version") {
+            format!(
+                r#"{{"ApiVersion":"{api}","Version":"20.10.24","Os":"linux","MinAPIVersion":"1.12"}}"#
+            )
+        } else if request.contains("/images/") {
+            r#"{"Id":"sha256:0123"}"#.to_string()
+        } else if request.contains("/build") {
+            // The headers of a stream, then silence.
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+                  Transfer-Encoding: chunked\r\n\r\n",
+            );
+            std::thread::sleep(Duration::from_secs(60));
+            return;
+        } else {
+            // `/session` and anything else: never answered.
+            std::thread::sleep(Duration::from_secs(60));
+            return;
+        };
+        let reply = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\n\r\n{json}",
+            json.len()
+        );
+        if stream.write_all(reply.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+/// The progress deadline ends a build the daemon never answers, on both
+/// builders. No real daemon needed.
+#[test]
+fn a_stalled_daemon_does_not_block_the_build_forever() {
+    let (_dir, engine) = stalled_daemon("1.41");
     let text = format!("FROM {BASE}\nRUN true\n");
     for builder in [Builder::BuildKit, Builder::Classic] {
         let started = std::time::Instant::now();
@@ -590,6 +595,84 @@ fn a_stalled_daemon_does_not_block_the_build_forever() {
         assert!(
             waited < Duration::from_secs(10),
             "{builder:?} waited {waited:?}"
+        );
+    }
+}
+
+/// A daemon without BuildKit (API 1.38): `Auto` falls back to the classic
+/// builder, `BuildKit` is refused, and a construct that needs BuildKit is
+/// refused before sending. No real daemon needed.
+#[test]
+fn auto_falls_back_to_the_classic_builder_without_buildkit() {
+    let (_dir, engine) = stalled_daemon("1.38");
+    let text = format!("FROM {BASE}\nRUN true\n");
+    let options = BuildOptions::new()
+        .progress_deadline(Duration::from_secs(1))
+        .quiet();
+    // The classic path got the build (and the fake daemon stalled it).
+    assert!(matches!(
+        engine.build_text(&text, &options),
+        Err(EngineError::ProgressStalled { .. })
+    ));
+    match engine.build_text(&text, &options.clone().builder(Builder::BuildKit)) {
+        Err(error @ EngineError::BuildKitUnavailable { .. }) => {
+            assert!(error.to_string().contains("API 1.38"), "{error}")
+        }
+        other => panic!("expected BuildKitUnavailable, got {other:?}"),
+    }
+    let mounted = format!("FROM {BASE}\nRUN --mount=type=cache,target=/root/.cache true\n");
+    match engine.build_text(&mounted, &options) {
+        Err(error @ EngineError::NeedsBuildKit { .. }) => {
+            let shown = error.to_string();
+            assert!(shown.contains("has no BuildKit (API 1.38"), "{shown}");
+        }
+        other => panic!("expected NeedsBuildKit, got {other:?}"),
+    }
+}
+
+/// Independent stages run at once with BuildKit: both stages' `RUN`s start
+/// before either is done. Prints the wall time against the classic builder.
+#[test]
+fn independent_stages_run_in_parallel_with_buildkit() {
+    for engine in engines() {
+        let id = run_id("bk-parallel");
+        let _cleanup = Cleanup {
+            engine: &engine,
+            id: id.clone(),
+        };
+        let text = format!(
+            "FROM {BASE} AS left\nRUN sleep 3 && echo {id} > /left\n\n\
+             FROM {BASE} AS right\nRUN sleep 3 && echo {id} > /right\n\n\
+             FROM {BASE}\nCOPY --from=left /left /left\nCOPY --from=right /right /right\n"
+        );
+        let (log, options) = capture();
+        let options = options.builder(Builder::BuildKit).run_label(&id);
+        let parallel = engine.build_text(&text, &options).expect("BuildKit");
+        let log = text_of(&log);
+        let position = |needle: &str| {
+            log.find(needle)
+                .unwrap_or_else(|| panic!("{needle:?} not in {log}"))
+        };
+        let starts = position("[left] [left 2/2] RUN").max(position("[right] [right 2/2] RUN"));
+        let first_done = position("DONE [left 2/2]").min(position("DONE [right 2/2]"));
+        assert!(
+            starts < first_done,
+            "the stages ran one after the other:\n{log}"
+        );
+        let classic = engine
+            .build_text(
+                &text,
+                &BuildOptions::new()
+                    .builder(Builder::Classic)
+                    .run_label(&id)
+                    .quiet(),
+            )
+            .expect("classic");
+        println!(
+            "{}: two independent 3 s stages: BuildKit {:.1}s, classic {:.1}s",
+            engine.host(),
+            parallel.duration.as_secs_f64(),
+            classic.duration.as_secs_f64()
         );
     }
 }

@@ -310,6 +310,8 @@ pub struct BuildOutcome {
     /// The final image's id (`sha256:...`).
     pub image_id: String,
     /// The image of each stage built, in order; the last is [`Self::image_id`].
+    /// The classic builder makes one per stage; BuildKit makes only the
+    /// final one (build a stage as the `target` for its image).
     pub stage_images: Vec<String>,
     /// The tags given to it.
     pub tags: Vec<String>,

@@ -9,17 +9,22 @@
 //! negotiate the API version (a Debian `docker.io` daemon speaks API 1.41).
 //!
 //! * [`Engine::build`] sends a tar context holding exactly the rendered
-//!   Dockerfile and the files declared in [`BuildOptions`], to the classic
-//!   builder, and streams progress (a progress bar on a terminal, plain
-//!   timestamped lines in CI or when stderr is not a terminal). A failed step
-//!   comes back as a [`BuildFailure`] naming the stage and instruction, and
-//!   what the failed build left behind is removed.
+//!   Dockerfile and the files declared in [`BuildOptions`] to the daemon's
+//!   BuildKit when it has one, else to the classic builder
+//!   ([`BuildOptions::builder`] forces either), and streams progress (one
+//!   line per stage on a terminal, plain timestamped lines in CI or when
+//!   stderr is not a terminal). A failed step comes back as a
+//!   [`BuildFailure`] naming the stage and instruction; the failed build's
+//!   containers are removed, the cache of the steps that succeeded stays.
+//!   Secrets ([`BuildOptions::secret`]) reach `RUN --mount=type=secret`
+//!   and nothing else.
 //! * [`Engine::inspect`] and [`Engine::compare`] measure images into
 //!   [`crate::report`] values (text table, JSON, SVG bar chart).
 //! * [`Engine::smoke`] runs an image with a [`SmokeTest`] and checks its exit
 //!   code and output; its container is always removed.
-//! * [`Engine::cleanup`] removes the images and containers carrying a label,
-//!   e.g. everything of one test run ([`BuildOptions::run_label`]).
+//! * [`Engine::cleanup`]`(id)` removes the images and containers of the run
+//!   `id` ([`BuildOptions::run_label`]`(id)`, [`SmokeTest::run_label`]`(id)`);
+//!   [`Engine::cleanup_label`] removes by any label.
 //!
 //! ```no_run
 //! use stagecraft::engine::{blocking::Engine, BuildOptions, SmokeTest};
@@ -70,7 +75,9 @@ pub use self::smoke::{SmokeOutcome, SmokeTest};
 use crate::report::{Comparison, ImageReport, LayerReport};
 
 /// The label [`BuildOptions::run_label`] and [`SmokeTest::run_label`] put on
-/// what they create: `stagecraft.run=<id>`.
+/// what they create: `stagecraft.run=<id>`; [`Engine::cleanup`]`(id)` removes
+/// it all. The key says which tool made it, not "test": release builds carry
+/// it too.
 pub const RUN_LABEL: &str = "stagecraft.run";
 
 /// The address used when neither `DOCKER_HOST` nor [`ConnectOptions::host`] says one.

@@ -676,3 +676,68 @@ fn independent_stages_run_in_parallel_with_buildkit() {
         );
     }
 }
+
+/// Processes on this machine whose command line holds `needle` (BuildKit's
+/// step processes run in the host's process table, in no Docker container).
+fn processes_with(needle: &str) -> usize {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return 0;
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().parse::<u32>().is_ok())
+        .filter_map(|entry| std::fs::read(entry.path().join("cmdline")).ok())
+        .filter(|cmdline| String::from_utf8_lossy(cmdline).contains(needle))
+        .count()
+}
+
+/// A BuildKit build dropped mid-`RUN` (Ctrl-C, an outer timeout) is
+/// cancelled by the daemon: its step process goes, nothing is left.
+#[test]
+fn a_dropped_buildkit_build_is_cancelled() {
+    // Only the host daemon: its step processes are in this machine's /proc.
+    let Some(engine) = engine_or_skip() else {
+        return;
+    };
+    if !engine.host().starts_with("unix://") {
+        eprintln!("skipping: the daemon is not local");
+        return;
+    }
+    let id = run_id("bk-dropped");
+    let _cleanup = Cleanup {
+        engine: &engine,
+        id: id.clone(),
+    };
+    let marker = format!("marker-{id}");
+    let text = format!("FROM {BASE}\nRUN echo {marker} && sleep 60\n");
+    let options = BuildOptions::new()
+        .builder(Builder::BuildKit)
+        .run_label(&id)
+        .quiet();
+    let seen = engine.block_on(async {
+        let build = engine.as_async().build_text(&text, &options);
+        tokio::pin!(build);
+        for _ in 0..80 {
+            tokio::select! {
+                _ = &mut build => panic!("the build finished although its RUN sleeps 60 s"),
+                _ = tokio::time::sleep(Duration::from_millis(250)) => {}
+            }
+            if processes_with(&marker) > 0 {
+                return true;
+            }
+        }
+        false
+    });
+    assert!(seen, "the step never ran, so this test would prove nothing");
+    let mut remaining = 1;
+    for _ in 0..40 {
+        remaining = processes_with(&marker);
+        if remaining == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    assert_eq!(remaining, 0, "the dropped build's step still runs");
+    assert_eq!(labelled_containers(&engine, &id), 0);
+    assert_eq!(labelled_images(&engine, &id), 0);
+}

@@ -374,7 +374,20 @@ fn secrets_reach_the_run_and_nothing_else() {
             .expect_err("the RUN exits 7");
         let shown = error.to_string();
         println!("{shown}");
-        assert!(error.as_build_failure().is_some(), "{shown}");
+        let failure = error.as_build_failure().expect("a BuildFailure");
+        assert!(
+            failure
+                .instruction
+                .as_deref()
+                .is_some_and(|i| i.ends_with("exit 7")),
+            "{failure:?}"
+        );
+        assert!(failure.stage.is_some(), "{failure:?}");
+        assert!(
+            failure.message.contains("exit code: 7"),
+            "{}",
+            failure.message
+        );
         leaks("the failure", &shown);
         leaks("the failure's debug form", &format!("{error:?}"));
         leaks("the failing build's log", &text_of(&log));

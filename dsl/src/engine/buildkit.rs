@@ -265,13 +265,10 @@ impl Engine {
                 removed: 0,
             };
         }
-        let named = table.iter().find(|info| {
-            info.kind == StepKind::Instruction
-                && info
-                    .text
-                    .split_once(' ')
-                    .is_some_and(|(_, rest)| rest.len() > 3 && message.contains(rest.trim()))
-        });
+        let message = grpc_message(&message);
+        let named = table
+            .iter()
+            .find(|info| info.kind == StepKind::Instruction && names_command(&message, &info.text));
         let message = match &tracker.other_error {
             Some((name, error)) if !message.contains(error.as_str()) => {
                 format!("{message} ({name}: {error})")
@@ -420,9 +417,55 @@ impl Engine {
     }
 }
 
+/// The daemon's own message inside a gRPC status ("Grpc response failure:
+/// status = ..., message = ...: code: ..., message: \"<this>\"").
+fn grpc_message(text: &str) -> String {
+    match text.rsplit_once("message: \"") {
+        Some((_, rest)) => rest.strip_suffix('"').unwrap_or(rest).replace("\\\"", "\""),
+        None => text.to_string(),
+    }
+}
+
+/// Whether an error message quotes the command of this instruction: its
+/// text after the keyword and the flags (`--mount=...`), continuations
+/// joined, as BuildKit prints it (`[/bin/sh -c <command>]`).
+fn names_command(message: &str, instruction: &str) -> bool {
+    let joined = instruction.replace("\\\n", " ");
+    let mut words = joined.split_whitespace().skip(1).peekable();
+    while words.peek().is_some_and(|w| w.starts_with("--")) {
+        words.next();
+    }
+    let command = words.collect::<Vec<_>>().join(" ");
+    command.len() > 3 && message.contains(&command)
+}
+
 /// A client error with secret values taken out of its text.
 fn redact_error(error: &bollard::errors::Error, redactor: &Redactor) -> bollard::errors::Error {
     bollard::errors::Error::DockerStreamError {
         error: redactor.redact(&super::error::cause_chain(error)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grpc_failures_name_their_command() {
+        let text = "Grpc response failure: status = Unknown error, message = process \
+            \"/bin/sh -c false\" did not complete successfully: exit code: 1: code: \
+            'Unknown error', message: \"process \\\"/bin/sh -c exit 7\\\" did not \
+            complete successfully: exit code: 7\"";
+        let message = grpc_message(text);
+        assert_eq!(
+            message,
+            "process \"/bin/sh -c exit 7\" did not complete successfully: exit code: 7"
+        );
+        assert!(names_command(
+            &message,
+            "RUN --mount=type=secret,id=t exit 7"
+        ));
+        assert!(!names_command(&message, "RUN exit 8"));
+        assert_eq!(grpc_message("plain"), "plain");
     }
 }

@@ -11,7 +11,7 @@ use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use stagecraft::engine::blocking::Engine;
-use stagecraft::engine::{BuildOptions, BuildOutcome, ConnectOptions, EngineError, RUN_LABEL};
+use stagecraft::engine::{BuildOptions, BuildOutcome, ConnectOptions, EngineError};
 use stagecraft::Dockerfile;
 
 /// The engine, or `None` after printing why the test skips.
@@ -114,7 +114,7 @@ pub struct Cleanup<'a> {
 
 impl Drop for Cleanup<'_> {
     fn drop(&mut self) {
-        match self.engine.cleanup(&format!("{RUN_LABEL}={}", self.id)) {
+        match self.engine.cleanup(&self.id) {
             Ok(removed) => eprintln!(
                 "cleanup {}: {} containers, {} images",
                 self.id, removed.containers, removed.images

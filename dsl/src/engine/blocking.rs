@@ -105,9 +105,14 @@ impl Engine {
         self.runtime.block_on(self.inner.smoke(test))
     }
 
-    /// See [`super::Engine::cleanup`].
-    pub fn cleanup(&self, label: &str) -> Result<Cleanup, EngineError> {
-        self.runtime.block_on(self.inner.cleanup(label))
+    /// See [`super::Engine::cleanup`]: everything of run `run_id`.
+    pub fn cleanup(&self, run_id: &str) -> Result<Cleanup, EngineError> {
+        self.runtime.block_on(self.inner.cleanup(run_id))
+    }
+
+    /// See [`super::Engine::cleanup_label`].
+    pub fn cleanup_label(&self, label: &str) -> Result<Cleanup, EngineError> {
+        self.runtime.block_on(self.inner.cleanup_label(label))
     }
 
     /// See [`super::Engine::remove_image`].

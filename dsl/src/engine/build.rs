@@ -7,9 +7,10 @@ use std::time::{Duration, Instant};
 use bollard::query_parameters::{BuildImageOptionsBuilder, TagImageOptionsBuilder};
 use futures_util::StreamExt;
 
+use super::builder::{self, BuildKitSupport, Builder, SecretSource};
 use super::context::{self, Entry, Source};
 use super::error::{BuildFailure, EngineError, StageId};
-use super::progress::{Display, LineBuffer, Tail};
+use super::progress::{Display, LineBuffer, Sink, Tail};
 use super::steps::{self, StepKind, Tracker};
 use super::{Engine, RUN_LABEL};
 use crate::image_ref::ImageRef;
@@ -19,6 +20,9 @@ use crate::Dockerfile;
 
 /// How many lines of output a [`BuildFailure`] keeps.
 const TAIL_LINES: usize = 20;
+
+/// How long a build may go without any message from the daemon, by default.
+pub const DEFAULT_PROGRESS_DEADLINE: Duration = Duration::from_secs(30 * 60);
 
 /// When base images are pulled.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -63,23 +67,92 @@ pub enum ProgressMode {
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct BuildOptions {
-    target: Option<String>,
-    tags: Vec<String>,
-    build_args: BTreeMap<String, String>,
-    labels: BTreeMap<String, String>,
-    platform: Option<String>,
-    no_cache: bool,
-    pull: PullPolicy,
-    context: Vec<(String, Source)>,
-    run_label: Option<String>,
-    progress: ProgressMode,
-    site_ca: Option<SiteCa>,
+    pub(super) builder: Builder,
+    pub(super) secrets: BTreeMap<String, SecretSource>,
+    pub(super) ssh_agent: bool,
+    pub(super) progress_deadline: Option<Duration>,
+    pub(super) sink: Sink,
+    pub(super) target: Option<String>,
+    pub(super) tags: Vec<String>,
+    pub(super) build_args: BTreeMap<String, String>,
+    pub(super) labels: BTreeMap<String, String>,
+    pub(super) platform: Option<String>,
+    pub(super) no_cache: bool,
+    pub(super) pull: PullPolicy,
+    pub(super) context: Vec<(String, Source)>,
+    pub(super) run_label: Option<String>,
+    pub(super) progress: ProgressMode,
+    pub(super) site_ca: Option<SiteCa>,
 }
 
 impl BuildOptions {
-    /// No target (the last stage), no tag, the cache used, progress shown.
+    /// No target (the last stage), no tag, the cache used, progress shown,
+    /// BuildKit when the daemon has it ([`Builder::Auto`]).
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Which builder gets the build (default [`Builder::Auto`]).
+    pub fn builder(mut self, builder: Builder) -> Self {
+        self.builder = builder;
+        self
+    }
+
+    /// The builder asked for.
+    pub fn builder_choice(&self) -> Builder {
+        self.builder
+    }
+
+    /// A secret for `RUN --mount=type=secret,id=<id>` (BuildKit only): its
+    /// value is read from the host when the step runs and is kept in no
+    /// layer, no image configuration, no history and no log this library
+    /// prints (lines holding it are shown with `***`). A second call with
+    /// the same id replaces the first.
+    pub fn secret(mut self, id: impl Into<String>, source: SecretSource) -> Self {
+        self.secrets.insert(id.into(), source);
+        self
+    }
+
+    /// The ids of the secrets given, in order.
+    pub fn secret_ids(&self) -> Vec<&str> {
+        self.secrets.keys().map(String::as_str).collect()
+    }
+
+    /// Forwards the SSH agent of `SSH_AUTH_SOCK` for `RUN --mount=type=ssh`
+    /// (BuildKit only).
+    pub fn ssh_agent(mut self, forward: bool) -> Self {
+        self.ssh_agent = forward;
+        self
+    }
+
+    /// How long the build may go without any message from the daemon before
+    /// it is given up as stalled ([`EngineError::ProgressStalled`]); default
+    /// [`DEFAULT_PROGRESS_DEADLINE`]. A step that prints nothing for longer
+    /// (a long silent compile) needs a larger one.
+    pub fn progress_deadline(mut self, deadline: Duration) -> Self {
+        self.progress_deadline = Some(deadline);
+        self
+    }
+
+    /// Plain progress lines ([`ProgressMode::Plain`], or `Auto` outside a
+    /// terminal) go to `writer` instead of stderr, e.g. to keep a build log.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use stagecraft::engine::{BuildOptions, ProgressMode};
+    ///
+    /// let log = Arc::new(Mutex::new(Vec::<u8>::new()));
+    /// let options = BuildOptions::new()
+    ///     .progress(ProgressMode::Plain)
+    ///     .progress_writer(log.clone());
+    /// # let _ = options;
+    /// ```
+    pub fn progress_writer(
+        mut self,
+        writer: std::sync::Arc<std::sync::Mutex<dyn std::io::Write + Send>>,
+    ) -> Self {
+        self.sink = Sink(Some(writer));
+        self
     }
 
     /// Builds up to this stage (`--target`); checked against the
@@ -184,8 +257,8 @@ impl BuildOptions {
     }
 
     /// Labels every image this build makes, each stage's included, with
-    /// `stagecraft.test-run=<id>` ([`RUN_LABEL`]), so that
-    /// [`Engine::cleanup`] can remove them all. A `LABEL` line is added at
+    /// `stagecraft.run=<id>` ([`RUN_LABEL`]), so that
+    /// [`Engine::cleanup`]`(id)`, given the same id, removes them all. A `LABEL` line is added at
     /// the end of every stage of the Dockerfile sent.
     pub fn run_label(mut self, id: impl Into<String>) -> Self {
         self.run_label = Some(id.into());
@@ -210,6 +283,10 @@ impl BuildOptions {
 }
 
 /// One step as the build went.
+///
+/// The classic builder numbers the whole Dockerfile (`Step N/M`); BuildKit
+/// numbers each stage (`[build N/M]`), and reports only the steps it ran
+/// or found cached (not `ENV`, `LABEL`, `CMD` and the like).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct StepRecord {
     /// `N` of `Step N/M`.
@@ -228,9 +305,13 @@ pub struct StepRecord {
 #[derive(Debug, Clone, serde::Serialize)]
 #[non_exhaustive]
 pub struct BuildOutcome {
+    /// The builder that built it ([`Builder::BuildKit`] or [`Builder::Classic`]).
+    pub builder: Builder,
     /// The final image's id (`sha256:...`).
     pub image_id: String,
     /// The image of each stage built, in order; the last is [`Self::image_id`].
+    /// The classic builder makes one per stage; BuildKit makes only the
+    /// final one (build a stage as the `target` for its image).
     pub stage_images: Vec<String>,
     /// The tags given to it.
     pub tags: Vec<String>,
@@ -559,10 +640,182 @@ impl Engine {
             .iter()
             .map(|tag| split_tag(tag))
             .collect::<Result<Vec<_>, _>>()?;
+        let parsed = stagecraft_rules::dockerfile::parse(&text).ok();
+        let chosen = self.choose_builder(options, parsed.as_ref()).await?;
+        if let Some(parsed) = &parsed {
+            self.check_base_images(parsed, options).await?;
+        }
         let table = steps::step_table(&text);
         let entries = context_entries(options)?;
         let archive = context::archive(&text, &entries)?;
+        let plan = Plan {
+            text,
+            table,
+            archive,
+            tags,
+            start,
+        };
+        if chosen == Builder::Classic {
+            self.build_classic(plan, options).await
+        } else {
+            self.build_buildkit(plan, options).await
+        }
+    }
 
+    /// The builder for this build, and the checks that come with it: a
+    /// construct the builder cannot build, a required secret not given.
+    async fn choose_builder(
+        &self,
+        options: &BuildOptions,
+        parsed: Option<&stagecraft_rules::dockerfile::Dockerfile>,
+    ) -> Result<Builder, EngineError> {
+        let constructs = parsed.map(builder::buildkit_constructs).unwrap_or_default();
+        let wants_session = !options.secrets.is_empty() || options.ssh_agent;
+        let classic_refusal = |reason: &str| -> Result<(), EngineError> {
+            if let Some(construct) = constructs.first() {
+                return Err(builder::unsupported(
+                    construct,
+                    "the classic builder",
+                    &format!(
+                        "{reason}; build it with BuildKit (`BuildOptions::builder(Builder::Auto)` \\
+                         or `Builder::BuildKit`, on a daemon that has it)"
+                    ),
+                ));
+            }
+            if wants_session {
+                return Err(EngineError::InvalidOption(format!(
+                    "secrets and SSH forwarding need BuildKit, but {reason}: use \\
+                     `Builder::Auto` or `Builder::BuildKit` on a daemon that has it"
+                )));
+            }
+            Ok(())
+        };
+        if options.builder == Builder::Classic {
+            classic_refusal("the options ask for `Builder::Classic`")?;
+            return Ok(Builder::Classic);
+        }
+        let version = self
+            .docker
+            .version()
+            .await
+            .map_err(|e| EngineError::docker("reading the daemon's version", e))?;
+        let api = version.api_version.clone().unwrap_or_default();
+        let engine = version.version.clone().unwrap_or_default();
+        let os = version.os.clone().unwrap_or_default();
+        let support = BuildKitSupport::from_version(&api, &engine, &os);
+        if !support.available {
+            if options.builder == Builder::BuildKit {
+                return Err(EngineError::BuildKitUnavailable {
+                    host: self.host.clone(),
+                    api,
+                    version: engine,
+                    os,
+                });
+            }
+            let reason = format!(
+                "the daemon at {} has no BuildKit (API {api}, Docker {engine}, {os})",
+                self.host
+            );
+            classic_refusal(&reason)?;
+            say_once_why_classic(&reason);
+            return Ok(Builder::Classic);
+        }
+        if !support.modern_frontend {
+            if let Some(construct) = constructs.iter().find(|c| c.needs_modern_frontend) {
+                return Err(builder::unsupported(
+                    construct,
+                    &format!(
+                        "the BuildKit of Docker {engine} (its Dockerfile frontend predates 1.4)"
+                    ),
+                    "use a daemon of Docker 23 or later, or write it without (a `RUN` per \\
+                     command instead of a heredoc, `COPY` without `--link`)",
+                ));
+            }
+        }
+        if let Some(parsed) = parsed {
+            for (line, id, required) in builder::secret_mounts(parsed) {
+                if required && !options.secrets.contains_key(&id) {
+                    return Err(EngineError::SecretMissing { line, id });
+                }
+            }
+        }
+        Ok(Builder::BuildKit)
+    }
+
+    /// Every `FROM` of an image (not a stage, not `scratch`) must be on the
+    /// daemon unless it may be pulled: no registry may be reachable, and
+    /// the daemon's own lookup error says nothing useful.
+    async fn check_base_images(
+        &self,
+        parsed: &stagecraft_rules::dockerfile::Dockerfile,
+        options: &BuildOptions,
+    ) -> Result<(), EngineError> {
+        let mut aliases: Vec<&str> = Vec::new();
+        for stage in &parsed.stages {
+            let image = stage.from.image.as_str();
+            let is_stage = aliases.iter().any(|a| a.eq_ignore_ascii_case(image));
+            if let Some(alias) = &stage.from.alias {
+                aliases.push(alias);
+            }
+            if is_stage || image.eq_ignore_ascii_case("scratch") || image.contains('$') {
+                continue;
+            }
+            if options.pull == PullPolicy::Always {
+                continue;
+            }
+            match self.docker.inspect_image(image).await {
+                Ok(_) => {}
+                Err(bollard::errors::Error::DockerResponseServerError {
+                    status_code: 404, ..
+                }) => {
+                    // Not here: the daemon would try a registry. Ask it
+                    // now, so the answer is about this image only.
+                    if let Err(cause) = self.try_pull(image).await {
+                        return Err(EngineError::BaseImageMissing {
+                            image: image.to_string(),
+                            line: stage.line,
+                            host: self.host.clone(),
+                            cause,
+                        });
+                    }
+                }
+                Err(e) => {
+                    return Err(EngineError::docker(
+                        format!("inspecting base image {image}"),
+                        e,
+                    ))
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn try_pull(&self, image: &str) -> Result<(), String> {
+        use bollard::query_parameters::CreateImageOptionsBuilder;
+        let options = CreateImageOptionsBuilder::new().from_image(image).build();
+        let mut stream = self.docker.create_image(Some(options), None, None);
+        while let Some(item) = stream.next().await {
+            if let Err(error) = item {
+                let text = super::error::cause_chain(&error);
+                return Err(text.lines().next().unwrap_or_default().to_string());
+            }
+        }
+        Ok(())
+    }
+
+    /// The classic builder: `Step N/M` lines, `forcerm`.
+    async fn build_classic(
+        &self,
+        plan: Plan,
+        options: &BuildOptions,
+    ) -> Result<BuildOutcome, EngineError> {
+        let Plan {
+            text,
+            table,
+            archive,
+            tags,
+            start,
+        } = plan;
         let mut builder = BuildImageOptionsBuilder::new()
             .dockerfile(context::DOCKERFILE_NAME)
             .rm(true)
@@ -597,7 +850,7 @@ impl Engine {
             builder = builder.labels(&labels);
         }
 
-        let mut display = Display::new(options.progress);
+        let mut display = Display::new(options.progress, options.sink.clone());
         let mut lines = LineBuffer::default();
         let mut tail = Tail::new(TAIL_LINES);
         let mut tracker = Tracker::default();
@@ -613,7 +866,20 @@ impl Engine {
 
         let body = bollard::body_full(archive.into());
         let mut stream = self.docker.build_image(builder.build(), None, Some(body));
-        while let Some(item) = stream.next().await {
+        let deadline = options
+            .progress_deadline
+            .unwrap_or(DEFAULT_PROGRESS_DEADLINE);
+        loop {
+            let Ok(next) = tokio::time::timeout(deadline, stream.next()).await else {
+                drop(stream);
+                display.finish("build stalled");
+                self.remove_leftovers(&tracker).await;
+                return Err(EngineError::ProgressStalled {
+                    deadline,
+                    elapsed: start.elapsed(),
+                });
+            };
+            let Some(item) = next else { break };
             match item {
                 Ok(info) => {
                     if let Some(text) = info.stream.as_deref() {
@@ -629,8 +895,10 @@ impl Engine {
                         };
                         handle(line, &mut display, &mut tail, &mut tracker);
                     }
-                    if let Some(id) = info.aux.and_then(|aux| aux.id) {
-                        stage_images.push(id);
+                    if let Some(bollard::models::BuildInfoAux::Default(image)) = info.aux {
+                        if let Some(id) = image.id {
+                            stage_images.push(id);
+                        }
                     }
                     if let Some(detail) = info.error_detail {
                         failure = Some((detail.message.unwrap_or_default(), None));
@@ -732,6 +1000,7 @@ impl Engine {
             })
             .collect();
         Ok(BuildOutcome {
+            builder: Builder::Classic,
             image_id,
             stage_images,
             tags: options.tags.clone(),
@@ -742,8 +1011,9 @@ impl Engine {
         })
     }
 
-    /// Removes the intermediate containers and the images a failed build
-    /// made (newest first, parents kept: they may be other builds' cache).
+    /// Removes the intermediate containers a failed build left. The images
+    /// of the steps that succeeded stay: they are the cache that makes a
+    /// retry fast (run-labelled builds label them, so `cleanup` finds them).
     async fn remove_leftovers(&self, tracker: &Tracker) -> usize {
         let mut removed = 0;
         for id in &tracker.containers {
@@ -751,13 +1021,23 @@ impl Engine {
                 removed += 1;
             }
         }
-        for id in tracker.created_images.iter().rev() {
-            if matches!(super::remove_image(&self.docker, id, true).await, Ok(true)) {
-                removed += 1;
-            }
-        }
         removed
     }
+}
+
+/// What a build is sent with, once checked.
+pub(crate) struct Plan {
+    pub text: String,
+    pub table: Vec<steps::StepInfo>,
+    pub archive: Vec<u8>,
+    pub tags: Vec<(String, String)>,
+    pub start: Instant,
+}
+
+/// Prints, once per process, why a build goes to the classic builder.
+fn say_once_why_classic(reason: &str) {
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| eprintln!("stagecraft: building with the classic builder: {reason}"));
 }
 
 fn added_step(number: usize) -> String {
@@ -819,11 +1099,11 @@ mod tests {
             text,
             "FROM debian:bookworm-slim AS build\n\
              RUN echo hi > /x\n\
-             LABEL stagecraft.test-run=\"t-1\"\n\
+             LABEL stagecraft.run=\"t-1\"\n\
              \n\
              FROM scratch\n\
              COPY --from=build /x /x\n\
-             LABEL stagecraft.test-run=\"t-1\"\n"
+             LABEL stagecraft.run=\"t-1\"\n"
         );
     }
 

@@ -16,14 +16,16 @@ use super::smoke::SmokeOutcome;
 /// };
 /// assert!(error.to_string().starts_with("no Docker daemon at tcp://127.0.0.1:1: Connection refused"));
 /// assert!(error.is_no_daemon());
+/// // The hint is for any user: no script of stagecraft's own repository.
+/// assert!(!error.to_string().contains("scripts/"));
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum EngineError {
     /// Nothing answered at the daemon address (or it did not speak the Engine API).
     #[error(
-        "no Docker daemon at {host}: {cause}; start one (e.g. `sudo systemctl start docker`, \
-         or `bash scripts/setup.sh` in this repository) or point DOCKER_HOST at one"
+        "no Docker daemon at {host}: {cause}; start one (e.g. `sudo systemctl start docker`) \
+         or point DOCKER_HOST at one"
     )]
     NoDaemon {
         /// The address tried, e.g. `unix:///var/run/docker.sock`.
@@ -79,6 +81,81 @@ pub enum EngineError {
         line: usize,
         /// What is wrong.
         message: String,
+    },
+    /// The Dockerfile uses a construct the chosen builder cannot build;
+    /// nothing was sent.
+    #[error("line {line}: {construct} cannot be built by {builder}: {fix}")]
+    NeedsBuildKit {
+        /// The line of the Dockerfile sent.
+        line: usize,
+        /// The construct, e.g. `` `RUN --mount=type=cache` ``.
+        construct: String,
+        /// The builder that would have got it.
+        builder: String,
+        /// What to do about it.
+        fix: String,
+    },
+    /// `Builder::BuildKit` was asked for but the daemon has no BuildKit;
+    /// nothing was sent.
+    #[error(
+        "BuildKit was asked for (`Builder::BuildKit`) but the daemon at {host} has none \
+         (API {api}, Docker {version}, {os}): use `Builder::Auto` to fall back to the classic \
+         builder, or a daemon with BuildKit (Docker 18.09 or later on Linux)"
+    )]
+    BuildKitUnavailable {
+        /// The daemon address.
+        host: String,
+        /// Its API version.
+        api: String,
+        /// Its engine version.
+        version: String,
+        /// Its OS.
+        os: String,
+    },
+    /// A `RUN --mount=type=secret,id=<id>,required=true` asks for a secret
+    /// the build options do not give; nothing was sent.
+    #[error(
+        "line {line}: `RUN --mount=type=secret,id={id},required=true` needs secret {id:?}, \
+         but the build options have none: add `BuildOptions::secret({id:?}, \
+         SecretSource::File(path))` or `SecretSource::Env(name)`"
+    )]
+    SecretMissing {
+        /// The line of the `RUN`.
+        line: usize,
+        /// The secret id.
+        id: String,
+    },
+    /// The daemon sent nothing for longer than the progress deadline
+    /// ([`BuildOptions::progress_deadline`](super::BuildOptions::progress_deadline));
+    /// the build was abandoned (dropping the request cancels it).
+    #[error(
+        "the daemon sent no build progress for {deadline:?} (after {elapsed:.1?} of build): \
+         it may be stalled; the build was cancelled. Raise `BuildOptions::progress_deadline` \
+         for steps that run silently for longer"
+    )]
+    ProgressStalled {
+        /// The deadline.
+        deadline: Duration,
+        /// Time since the build started.
+        elapsed: Duration,
+    },
+    /// A base image of the Dockerfile is not present on the daemon and it
+    /// could not be pulled; nothing was built.
+    #[error(
+        "base image {image:?} (line {line}) is not present on the daemon at {host}, and it \
+         could not be pulled ({cause}): load it (`docker load -i image.tar`, or `docker save` \
+         it on a machine that has it), pull it where a registry is reachable \
+         (`docker pull {image}`), or change the `FROM`"
+    )]
+    BaseImageMissing {
+        /// The image as written in `FROM`.
+        image: String,
+        /// The `FROM` line.
+        line: usize,
+        /// The daemon address.
+        host: String,
+        /// The daemon's own message.
+        cause: String,
     },
     /// A smoke test is unusable (an input file with a bad path); no
     /// container was made.
@@ -209,7 +286,8 @@ pub struct BuildFailure {
     pub message: String,
     /// The last lines of build output (ANSI colours removed), oldest first.
     pub log_tail: Vec<String>,
-    /// Containers and images the failed build left, which were removed.
+    /// Containers the failed build left, which were removed (the images of
+    /// the steps that succeeded stay, as the cache of a retry).
     pub removed: usize,
 }
 

@@ -9,17 +9,22 @@
 //! negotiate the API version (a Debian `docker.io` daemon speaks API 1.41).
 //!
 //! * [`Engine::build`] sends a tar context holding exactly the rendered
-//!   Dockerfile and the files declared in [`BuildOptions`], to the classic
-//!   builder, and streams progress (a progress bar on a terminal, plain
-//!   timestamped lines in CI or when stderr is not a terminal). A failed step
-//!   comes back as a [`BuildFailure`] naming the stage and instruction, and
-//!   what the failed build left behind is removed.
+//!   Dockerfile and the files declared in [`BuildOptions`] to the daemon's
+//!   BuildKit when it has one, else to the classic builder
+//!   ([`BuildOptions::builder`] forces either), and streams progress (one
+//!   line per stage on a terminal, plain timestamped lines in CI or when
+//!   stderr is not a terminal). A failed step comes back as a
+//!   [`BuildFailure`] naming the stage and instruction; the failed build's
+//!   containers are removed, the cache of the steps that succeeded stays.
+//!   Secrets ([`BuildOptions::secret`]) reach `RUN --mount=type=secret`
+//!   and nothing else.
 //! * [`Engine::inspect`] and [`Engine::compare`] measure images into
 //!   [`crate::report`] values (text table, JSON, SVG bar chart).
 //! * [`Engine::smoke`] runs an image with a [`SmokeTest`] and checks its exit
 //!   code and output; its container is always removed.
-//! * [`Engine::cleanup`] removes the images and containers carrying a label,
-//!   e.g. everything of one test run ([`BuildOptions::run_label`]).
+//! * [`Engine::cleanup`]`(id)` removes the images and containers of the run
+//!   `id` ([`BuildOptions::run_label`]`(id)`, [`SmokeTest::run_label`]`(id)`);
+//!   [`Engine::cleanup_label`] removes by any label.
 //!
 //! ```no_run
 //! use stagecraft::engine::{blocking::Engine, BuildOptions, SmokeTest};
@@ -41,11 +46,14 @@
 pub(crate) mod archive;
 pub mod blocking;
 mod build;
+mod builder;
+mod buildkit;
 mod context;
 mod error;
 mod progress;
 mod smoke;
 mod steps;
+mod vertices;
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -59,14 +67,19 @@ use bollard::Docker;
 /// The Docker Engine API client this module is built on, for calls through [`Engine::docker`].
 pub use bollard;
 
-pub use self::build::{BuildOptions, BuildOutcome, ProgressMode, PullPolicy, StepRecord};
+pub use self::build::{
+    BuildOptions, BuildOutcome, ProgressMode, PullPolicy, StepRecord, DEFAULT_PROGRESS_DEADLINE,
+};
+pub use self::builder::{Builder, SecretSource};
 pub use self::error::{BuildFailure, EngineError, SmokeFailure, StageId};
 pub use self::smoke::{SmokeOutcome, SmokeTest};
 use crate::report::{Comparison, ImageReport, LayerReport};
 
 /// The label [`BuildOptions::run_label`] and [`SmokeTest::run_label`] put on
-/// what they create: `stagecraft.test-run=<id>`.
-pub const RUN_LABEL: &str = "stagecraft.test-run";
+/// what they create: `stagecraft.run=<id>`; [`Engine::cleanup`]`(id)` removes
+/// it all. The key says which tool made it, not "test": release builds carry
+/// it too.
+pub const RUN_LABEL: &str = "stagecraft.run";
 
 /// The address used when neither `DOCKER_HOST` nor [`ConnectOptions::host`] says one.
 pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
@@ -135,13 +148,23 @@ impl ConnectOptions {
     }
 }
 
-/// What [`Engine::cleanup`] removed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What [`Engine::cleanup`] removed, and what it could not.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cleanup {
     /// Containers removed.
     pub containers: usize,
-    /// Images removed.
+    /// Images removed (an image the daemon had already removed with its
+    /// parent counts as removed).
     pub images: usize,
+    /// What could not be removed: `(id, why)`.
+    pub failed: Vec<(String, String)>,
+}
+
+impl Cleanup {
+    /// Everything carrying the label is gone.
+    pub fn is_complete(&self) -> bool {
+        self.failed.is_empty()
+    }
 }
 
 /// An async client of one Docker daemon. Cheap to clone.
@@ -289,21 +312,47 @@ impl Engine {
         Ok(Comparison::new(rows))
     }
 
-    /// Removes every container and image carrying `label` (`key` or
-    /// `key=value`), e.g. `format!("{RUN_LABEL}={id}")`.
+    /// Removes every container and image of the run `run_id`: those
+    /// labelled `RUN_LABEL=<run_id>` by [`BuildOptions::run_label`]`(run_id)`
+    /// and [`SmokeTest::run_label`]`(run_id)`, the same id.
     ///
-    /// Images are removed with `force` (all their tags go) and their
-    /// untagged parents with them; an image still needed by another is
-    /// retried after the others.
+    /// It goes on past what it cannot remove and reports it in
+    /// [`Cleanup::failed`]; see [`Engine::cleanup_label`].
     ///
     /// ```no_run
     /// # async fn demo(engine: stagecraft::engine::Engine) -> Result<(), stagecraft::engine::EngineError> {
-    /// use stagecraft::engine::RUN_LABEL;
-    /// let removed = engine.cleanup(&format!("{RUN_LABEL}=my-run")).await?;
+    /// use stagecraft::engine::BuildOptions;
+    /// let options = BuildOptions::new().run_label("my-run");
+    /// // ... builds with `options` ...
+    /// let removed = engine.cleanup("my-run").await?;
     /// println!("{} containers, {} images", removed.containers, removed.images);
     /// # Ok(()) }
     /// ```
-    pub async fn cleanup(&self, label: &str) -> Result<Cleanup, EngineError> {
+    ///
+    /// # Errors
+    ///
+    /// [`EngineError::InvalidOption`] for an id with `=` (a whole label such
+    /// as `stagecraft.run=x` is for [`Engine::cleanup_label`]); listing
+    /// failures.
+    pub async fn cleanup(&self, run_id: &str) -> Result<Cleanup, EngineError> {
+        if run_id.is_empty() || run_id.contains('=') {
+            return Err(EngineError::InvalidOption(format!(
+                "cleanup({run_id:?}): give the run id passed to `run_label` (e.g. \
+                 `cleanup(\"my-run\")`); to remove by a whole label use `cleanup_label`"
+            )));
+        }
+        self.cleanup_label(&format!("{RUN_LABEL}={run_id}")).await
+    }
+
+    /// Removes every container and image carrying `label` (`key` or
+    /// `key=value`).
+    ///
+    /// Images are removed with `force` (all their tags go) and their
+    /// untagged parents with them; an image still needed by another is
+    /// retried after the others; one the daemon already removed along with
+    /// its parent (it answers 500 "unrecognized image ID", or 404) counts as
+    /// removed. Anything else that fails is recorded and the rest still goes.
+    pub async fn cleanup_label(&self, label: &str) -> Result<Cleanup, EngineError> {
         let filters: HashMap<&str, Vec<&str>> = HashMap::from([("label", vec![label])]);
         let containers = self
             .docker
@@ -318,8 +367,10 @@ impl Engine {
         let mut removed = Cleanup::default();
         for container in containers {
             if let Some(id) = container.id {
-                if remove_container(&self.docker, &id).await? {
-                    removed.containers += 1;
+                match remove_container(&self.docker, &id).await {
+                    Ok(true) => removed.containers += 1,
+                    Ok(false) => {}
+                    Err(error) => removed.failed.push((id, error.to_string())),
                 }
             }
         }
@@ -336,29 +387,21 @@ impl Engine {
         let mut pending: Vec<String> = images.into_iter().map(|image| image.id).collect();
         // Children first: an image another one depends on is refused (409)
         // until that one is gone, so retry what was refused.
-        for _ in 0..4 {
+        for round in 0..4 {
             let mut refused = Vec::new();
             for id in pending {
                 match remove_image(&self.docker, &id, false).await {
                     Ok(true) => removed.images += 1,
                     Ok(false) => {}
-                    Err(EngineError::Docker {
-                        source:
-                            bollard::errors::Error::DockerResponseServerError {
-                                status_code: 409, ..
-                            },
-                        ..
-                    }) => refused.push(id),
-                    Err(other) => return Err(other),
+                    Err(error) if is_already_gone(&error) => {}
+                    Err(error) if round < 3 && is_conflict(&error) => refused.push(id),
+                    Err(error) => removed.failed.push((id, error.to_string())),
                 }
             }
             pending = refused;
             if pending.is_empty() {
                 break;
             }
-        }
-        if let Some(id) = pending.first() {
-            remove_image(&self.docker, id, false).await?;
         }
         Ok(removed)
     }
@@ -368,6 +411,30 @@ impl Engine {
     pub async fn remove_image(&self, image: &str) -> Result<bool, EngineError> {
         remove_image(&self.docker, image, false).await
     }
+}
+
+/// The daemon removed the image already (with its parent): 404, or 500
+/// "unrecognized image ID" from Docker 20.10.
+fn is_already_gone(error: &EngineError) -> bool {
+    matches!(error, EngineError::Docker {
+        source: bollard::errors::Error::DockerResponseServerError { status_code, message },
+        ..
+    } if *status_code == 404
+        || (*status_code == 500 && message.contains("unrecognized image ID")))
+}
+
+/// 409: another image or a container still needs it.
+fn is_conflict(error: &EngineError) -> bool {
+    matches!(
+        error,
+        EngineError::Docker {
+            source: bollard::errors::Error::DockerResponseServerError {
+                status_code: 409,
+                ..
+            },
+            ..
+        }
+    )
 }
 
 /// Removes a container (killing it first); `Ok(false)` when it was already gone.

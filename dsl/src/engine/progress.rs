@@ -5,13 +5,47 @@ use std::collections::VecDeque;
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::build::ProgressMode;
+use super::vertices::Event;
+
+/// Where plain progress lines go: stderr, or a writer the caller gave
+/// ([`BuildOptions::progress_writer`](super::BuildOptions::progress_writer)).
+#[derive(Clone, Default)]
+pub(crate) struct Sink(pub Option<Arc<Mutex<dyn Write + Send>>>);
+
+impl std::fmt::Debug for Sink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Sink(writer)"
+        } else {
+            "Sink(stderr)"
+        })
+    }
+}
+
+impl Sink {
+    fn line(&self, text: &str) {
+        match &self.0 {
+            Some(writer) => {
+                if let Ok(mut writer) = writer.lock() {
+                    let _ = writeln!(writer, "{text}");
+                }
+            }
+            None => {
+                let _ = writeln!(std::io::stderr().lock(), "{text}");
+            }
+        }
+    }
+}
 
 /// Splits a stream of text chunks into lines: chunks do not follow line
 /// boundaries.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct LineBuffer {
     pending: String,
 }
@@ -82,7 +116,7 @@ pub(crate) fn strip_ansi(text: &str) -> String {
 }
 
 /// The last `capacity` lines seen.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Tail {
     lines: VecDeque<String>,
     capacity: usize,
@@ -111,24 +145,41 @@ impl Tail {
 /// Where progress goes.
 pub(crate) enum Display {
     Quiet,
-    Plain { start: Instant },
-    Bar { bar: ProgressBar, step: String },
+    Plain {
+        start: Instant,
+        sink: Sink,
+    },
+    Bar {
+        bar: ProgressBar,
+        step: String,
+    },
+    /// BuildKit in a terminal: one line per stage, stages built in
+    /// parallel shown at once.
+    Stages {
+        multi: MultiProgress,
+        bars: HashMap<String, ProgressBar>,
+    },
+}
+
+/// The mode `Auto` stands for here: a bar on a terminal outside CI.
+fn resolve(mode: ProgressMode) -> ProgressMode {
+    match mode {
+        ProgressMode::Auto => {
+            let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
+            if std::io::stderr().is_terminal() && !ci {
+                ProgressMode::Bar
+            } else {
+                ProgressMode::Plain
+            }
+        }
+        other => other,
+    }
 }
 
 impl Display {
-    pub fn new(mode: ProgressMode) -> Display {
-        let mode = match mode {
-            ProgressMode::Auto => {
-                let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
-                if std::io::stderr().is_terminal() && !ci {
-                    ProgressMode::Bar
-                } else {
-                    ProgressMode::Plain
-                }
-            }
-            other => other,
-        };
-        match mode {
+    /// The display of the classic builder: one bar for `Step N/M`.
+    pub fn new(mode: ProgressMode, sink: Sink) -> Display {
+        match resolve(mode) {
             ProgressMode::Quiet => Display::Quiet,
             ProgressMode::Bar => {
                 let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
@@ -146,7 +197,53 @@ impl Display {
             }
             _ => Display::Plain {
                 start: Instant::now(),
+                sink,
             },
+        }
+    }
+
+    /// The display of a BuildKit build: a line per stage in a terminal.
+    pub fn stages(mode: ProgressMode, sink: Sink) -> Display {
+        match resolve(mode) {
+            ProgressMode::Bar => Display::Stages {
+                multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+                bars: HashMap::new(),
+            },
+            other => Display::new(other, sink),
+        }
+    }
+
+    /// A vertex of a BuildKit build started, was cached, finished, failed
+    /// or logged a line.
+    pub fn event(&mut self, event: &Event) {
+        let (stage, text) = match event {
+            Event::Started { stage, name } => (stage, name.clone()),
+            Event::Cached { stage, name } => (stage, format!("CACHED {name}")),
+            Event::Done { stage, name } => (stage, format!("DONE {name}")),
+            Event::Failed { stage, name } => (stage, format!("FAILED {name}")),
+            Event::Log { stage, line } => (stage, format!("| {line}")),
+        };
+        match self {
+            Display::Quiet => {}
+            Display::Plain { start, sink } => {
+                sink.line(&format!("{} [{stage}] {text}", stamp(*start)))
+            }
+            Display::Bar { .. } => self.line(&format!("[{stage}] {text}"), None),
+            Display::Stages { multi, bars } => {
+                let bar = bars.entry(stage.clone()).or_insert_with(|| {
+                    let bar = multi.add(ProgressBar::new_spinner());
+                    bar.set_style(
+                        ProgressStyle::with_template(
+                            "{spinner:.green} [{elapsed:>4}] {prefix:.bold} {wide_msg}",
+                        )
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                    );
+                    bar.set_prefix(stage.clone());
+                    bar.enable_steady_tick(Duration::from_millis(120));
+                    bar
+                });
+                bar.set_message(text);
+            }
         }
     }
 
@@ -154,10 +251,8 @@ impl Display {
     pub fn line(&mut self, line: &str, step: Option<(usize, usize)>) {
         match self {
             Display::Quiet => {}
-            Display::Plain { start } => {
-                let mut stderr = std::io::stderr().lock();
-                let _ = writeln!(stderr, "{} {line}", stamp(*start));
-            }
+            Display::Plain { start, sink } => sink.line(&format!("{} {line}", stamp(*start))),
+            Display::Stages { .. } => {}
             Display::Bar { bar, step: current } => {
                 if let Some((n, m)) = step {
                     bar.set_length(m as u64);
@@ -175,9 +270,13 @@ impl Display {
     pub fn finish(&mut self, summary: &str) {
         match self {
             Display::Quiet => {}
-            Display::Plain { start } => {
-                let mut stderr = std::io::stderr().lock();
-                let _ = writeln!(stderr, "{} {summary}", stamp(*start));
+            Display::Plain { start, sink } => sink.line(&format!("{} {summary}", stamp(*start))),
+            Display::Stages { multi, bars } => {
+                for bar in bars.values() {
+                    bar.finish_and_clear();
+                }
+                let _ = multi.clear();
+                eprintln!("{summary}");
             }
             Display::Bar { bar, .. } => {
                 if let Some(length) = bar.length() {

@@ -163,7 +163,7 @@ impl SmokeTest {
         self
     }
 
-    /// Labels the container `stagecraft.test-run=<id>` ([`RUN_LABEL`]).
+    /// Labels the container `stagecraft.run=<id>` ([`RUN_LABEL`]).
     pub fn run_label(self, id: impl Into<String>) -> Self {
         self.label(RUN_LABEL, id)
     }

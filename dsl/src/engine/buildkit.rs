@@ -1,0 +1,471 @@
+//! `Engine::build` through BuildKit: the daemon's `/build` with a session
+//! (status stream, vertices mapped to stages), or, for secrets and SSH
+//! forwarding, BuildKit's control API through bollard's Moby driver (whose
+//! session serves them; it gives no status stream).
+
+use std::collections::HashMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bollard::query_parameters::{BuildImageOptionsBuilder, BuilderVersion, TagImageOptionsBuilder};
+use futures_util::StreamExt;
+
+use super::build::{
+    BuildOptions, BuildOutcome, Plan, PullPolicy, StepRecord, DEFAULT_PROGRESS_DEADLINE,
+};
+use super::builder::{Builder, SecretSource};
+use super::error::{BuildFailure, EngineError};
+use super::progress::Display;
+use super::steps::StepKind;
+use super::vertices::VertexTracker;
+use super::{context, Engine};
+
+/// How many lines of output a [`BuildFailure`] keeps.
+const TAIL_LINES: usize = 20;
+
+/// Replaces every secret value in the text with `***`.
+pub(crate) struct Redactor {
+    values: Vec<String>,
+}
+
+impl Redactor {
+    /// The values of the secrets of `options` that can be read now; a
+    /// secret that cannot be read cannot leak either.
+    pub fn new(options: &BuildOptions) -> Redactor {
+        let mut values = Vec::new();
+        for source in options.secrets.values() {
+            let value = match source {
+                SecretSource::File(path) => std::fs::read(path)
+                    .ok()
+                    .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
+                SecretSource::Env(name) => std::env::var(name).ok(),
+            };
+            if let Some(value) = value {
+                for form in [value.as_str(), value.trim()] {
+                    if form.len() >= 3 && !values.iter().any(|v| v == form) {
+                        values.push(form.to_string());
+                    }
+                }
+            }
+        }
+        // Longest first, so a value containing another goes whole.
+        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        Redactor { values }
+    }
+
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for value in &self.values {
+            if out.contains(value.as_str()) {
+                out = out.replace(value.as_str(), "***");
+            }
+        }
+        out
+    }
+}
+
+fn session_id() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("stagecraft-{}-{nanos:x}", std::process::id())
+}
+
+impl Engine {
+    /// Builds `plan` with the daemon's BuildKit.
+    pub(crate) async fn build_buildkit(
+        &self,
+        plan: Plan,
+        options: &BuildOptions,
+    ) -> Result<BuildOutcome, EngineError> {
+        let redactor = Redactor::new(options);
+        if !options.secrets.is_empty() || options.ssh_agent {
+            return self
+                .build_with_session_services(plan, options, &redactor)
+                .await;
+        }
+        let Plan {
+            text,
+            table,
+            archive,
+            tags,
+            start,
+        } = plan;
+        let mut builder = BuildImageOptionsBuilder::new()
+            .dockerfile(context::DOCKERFILE_NAME)
+            .version(BuilderVersion::BuilderBuildKit)
+            .session(&session_id())
+            .nocache(options.no_cache);
+        if let Some((repo, tag)) = tags.first() {
+            builder = builder.t(&format!("{repo}:{tag}"));
+        }
+        if let Some(target) = &options.target {
+            builder = builder.target(target);
+        }
+        if let Some(platform) = &options.platform {
+            builder = builder.platform(platform);
+        }
+        if options.pull == PullPolicy::Always {
+            builder = builder.pull("1");
+        }
+        let args: HashMap<&str, &str> = options
+            .build_args
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        if !args.is_empty() {
+            builder = builder.buildargs(&args);
+        }
+        let labels: HashMap<&str, &str> = options
+            .labels
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        if !labels.is_empty() {
+            builder = builder.labels(&labels);
+        }
+
+        let mut display = Display::stages(options.progress, options.sink.clone());
+        let mut tracker = VertexTracker::new(table.clone(), TAIL_LINES);
+        let redact = |text: &str| redactor.redact(text);
+        let mut image_id: Option<String> = None;
+        let mut stream_error: Option<String> = None;
+        let deadline = options
+            .progress_deadline
+            .unwrap_or(DEFAULT_PROGRESS_DEADLINE);
+        let body = bollard::body_full(archive.into());
+        let mut stream = self.docker.build_image(builder.build(), None, Some(body));
+        loop {
+            let Ok(next) = tokio::time::timeout(deadline, stream.next()).await else {
+                // Dropping the stream closes the request: the daemon cancels
+                // the solve, and BuildKit leaves no containers.
+                drop(stream);
+                display.finish("build stalled");
+                return Err(EngineError::ProgressStalled {
+                    deadline,
+                    elapsed: start.elapsed(),
+                });
+            };
+            let Some(item) = next else { break };
+            match item {
+                Ok(info) => {
+                    match info.aux {
+                        Some(bollard::models::BuildInfoAux::BuildKit(status)) => {
+                            for event in tracker.status(&status, &redact) {
+                                display.event(&event);
+                            }
+                        }
+                        Some(bollard::models::BuildInfoAux::Default(image)) => {
+                            if let Some(id) = image.id {
+                                image_id = Some(id);
+                            }
+                        }
+                        None => {}
+                    }
+                    if let Some(detail) = info.error_detail {
+                        stream_error = Some(redact(&detail.message.unwrap_or_default()));
+                        break;
+                    }
+                }
+                Err(error) => {
+                    let message = match &error {
+                        bollard::errors::Error::DockerStreamError { error } => error.clone(),
+                        bollard::errors::Error::DockerResponseServerError { message, .. } => {
+                            message.clone()
+                        }
+                        other => {
+                            drop(stream);
+                            display.finish("build failed");
+                            return Err(EngineError::Docker {
+                                action: "building an image with BuildKit".to_string(),
+                                source: redact_error(other, &redactor),
+                            });
+                        }
+                    };
+                    stream_error = Some(redact(&message));
+                    break;
+                }
+            }
+        }
+        if let Some(message) = stream_error {
+            display.finish(&format!(
+                "build failed after {:.1}s",
+                start.elapsed().as_secs_f64()
+            ));
+            return Err(EngineError::BuildFailed(Box::new(self.buildkit_failure(
+                &mut tracker,
+                &table,
+                message,
+                &redact,
+            ))));
+        }
+        let Some(image_id) = image_id else {
+            display.finish("build ended without an image");
+            return Err(EngineError::BuildFailed(Box::new(BuildFailure {
+                step: None,
+                stage: None,
+                instruction: None,
+                message: "the BuildKit stream ended without an image id".to_string(),
+                log_tail: tracker.tail.lines(),
+                removed: 0,
+            })));
+        };
+        self.tag_more(&image_id, &tags).await?;
+        let fully_cached = tracker.fully_cached();
+        let duration = start.elapsed();
+        let short = image_id.trim_start_matches("sha256:");
+        display.finish(&format!(
+            "built {} with BuildKit in {:.1}s{}",
+            &short[..short.len().min(12)],
+            duration.as_secs_f64(),
+            if fully_cached { " (fully cached)" } else { "" }
+        ));
+        let steps = tracker
+            .steps()
+            .map(|step| StepRecord {
+                number: step.number,
+                total: step.total,
+                stage: step.stage.clone(),
+                instruction: step.instruction.clone(),
+                cached: step.cached,
+            })
+            .collect();
+        Ok(BuildOutcome {
+            builder: Builder::BuildKit,
+            stage_images: vec![image_id.clone()],
+            image_id,
+            tags: options.tags.clone(),
+            fully_cached,
+            steps,
+            duration,
+            dockerfile: text,
+        })
+    }
+
+    /// The [`BuildFailure`] of a BuildKit build: the failed vertex, or
+    /// the instruction the daemon's message names.
+    fn buildkit_failure(
+        &self,
+        tracker: &mut VertexTracker,
+        table: &[super::steps::StepInfo],
+        message: String,
+        redact: &dyn Fn(&str) -> String,
+    ) -> BuildFailure {
+        if let Some((step, lines)) = tracker.failed(redact) {
+            return BuildFailure {
+                step: Some((step.number, step.total)),
+                stage: step.stage,
+                instruction: Some(step.instruction),
+                message: step.error.unwrap_or(message),
+                log_tail: if lines.is_empty() {
+                    tracker.tail.lines()
+                } else {
+                    lines
+                },
+                removed: 0,
+            };
+        }
+        let message = grpc_message(&message);
+        let named = table
+            .iter()
+            .find(|info| info.kind == StepKind::Instruction && names_command(&message, &info.text));
+        let message = match &tracker.other_error {
+            Some((name, error)) if !message.contains(error.as_str()) => {
+                format!("{message} ({name}: {error})")
+            }
+            _ => message,
+        };
+        BuildFailure {
+            step: None,
+            stage: named.and_then(|info| info.stage.clone()),
+            instruction: named.map(|info| info.text.clone()),
+            message,
+            log_tail: tracker.tail.lines(),
+            removed: 0,
+        }
+    }
+
+    async fn tag_more(&self, image_id: &str, tags: &[(String, String)]) -> Result<(), EngineError> {
+        for (repo, tag) in tags.iter().skip(1) {
+            self.docker
+                .tag_image(
+                    image_id,
+                    Some(TagImageOptionsBuilder::new().repo(repo).tag(tag).build()),
+                )
+                .await
+                .map_err(|e| {
+                    EngineError::docker(format!("tagging {image_id} as {repo}:{tag}"), e)
+                })?;
+        }
+        Ok(())
+    }
+
+    /// Secrets and SSH forwarding: BuildKit asks the client's session for
+    /// them, and only bollard's control-API session (the Moby driver)
+    /// serves them. That path reports no progress, so the display shows
+    /// the start and the end; the progress deadline bounds the whole build.
+    async fn build_with_session_services(
+        &self,
+        plan: Plan,
+        options: &BuildOptions,
+        redactor: &Redactor,
+    ) -> Result<BuildOutcome, EngineError> {
+        use bollard::grpc::build::{ImageBuildFrontendOptions, ImageBuildLoadInput};
+        use bollard::grpc::driver::{moby::Moby, Build};
+
+        let Plan {
+            text,
+            table,
+            archive,
+            tags,
+            start,
+        } = plan;
+        // The exporter needs a name; without a tag, a name of this build's
+        // own, which is reported as its tag.
+        let name = match tags.first() {
+            Some((repo, tag)) => format!("{repo}:{tag}"),
+            None => format!("stagecraft-build:{}", session_id()),
+        };
+        let mut frontend = ImageBuildFrontendOptions::builder()
+            .dockerfile(std::path::Path::new(context::DOCKERFILE_NAME))
+            .nocache(options.no_cache)
+            .pull(options.pull == PullPolicy::Always)
+            .enable_ssh(options.ssh_agent);
+        if let Some(target) = &options.target {
+            frontend = frontend.target(target);
+        }
+        for (key, value) in &options.build_args {
+            frontend = frontend.buildarg(key, value);
+        }
+        for (key, value) in &options.labels {
+            frontend = frontend.label(key, value);
+        }
+        for (id, source) in &options.secrets {
+            frontend = frontend.set_secret(id, &source.to_bollard());
+        }
+        let mut display = Display::new(options.progress, options.sink.clone());
+        display.line(
+            &format!(
+                "building with BuildKit (secrets: {})",
+                options.secret_ids().join(", ")
+            ),
+            None,
+        );
+        let deadline = options
+            .progress_deadline
+            .unwrap_or(DEFAULT_PROGRESS_DEADLINE);
+        let driver = Moby::new(&self.docker);
+        let build = driver.docker_build(
+            &name,
+            frontend.build(),
+            ImageBuildLoadInput::Upload(archive.into()),
+            None,
+            None,
+        );
+        let result = match tokio::time::timeout(deadline, build).await {
+            Ok(result) => result,
+            Err(_) => {
+                display.finish("build stalled");
+                return Err(EngineError::ProgressStalled {
+                    deadline,
+                    elapsed: start.elapsed(),
+                });
+            }
+        };
+        if let Err(error) = result {
+            let message = redactor.redact(&super::error::cause_chain(&error));
+            display.finish(&format!(
+                "build failed after {:.1}s",
+                start.elapsed().as_secs_f64()
+            ));
+            let mut tracker = VertexTracker::new(table.clone(), TAIL_LINES);
+            let redact = |text: &str| redactor.redact(text);
+            return Err(EngineError::BuildFailed(Box::new(self.buildkit_failure(
+                &mut tracker,
+                &table,
+                message,
+                &redact,
+            ))));
+        }
+        let image_id = self
+            .docker
+            .inspect_image(&name)
+            .await
+            .map_err(|e| EngineError::docker(format!("inspecting the image built as {name}"), e))?
+            .id
+            .unwrap_or_default();
+        self.tag_more(&image_id, &tags).await?;
+        let duration = start.elapsed();
+        display.finish(&format!(
+            "built {name} with BuildKit in {:.1}s",
+            duration.as_secs_f64()
+        ));
+        Ok(BuildOutcome {
+            builder: Builder::BuildKit,
+            stage_images: vec![image_id.clone()],
+            image_id,
+            tags: if options.tags.is_empty() {
+                vec![name]
+            } else {
+                options.tags.clone()
+            },
+            fully_cached: false,
+            steps: Vec::new(),
+            duration,
+            dockerfile: text,
+        })
+    }
+}
+
+/// The daemon's own message inside a gRPC status ("Grpc response failure:
+/// status = ..., message = ...: code: ..., message: \"<this>\"").
+fn grpc_message(text: &str) -> String {
+    match text.rsplit_once("message: \"") {
+        Some((_, rest)) => rest.strip_suffix('"').unwrap_or(rest).replace("\\\"", "\""),
+        None => text.to_string(),
+    }
+}
+
+/// Whether an error message quotes the command of this instruction: its
+/// text after the keyword and the flags (`--mount=...`), continuations
+/// joined, as BuildKit prints it (`[/bin/sh -c <command>]`).
+fn names_command(message: &str, instruction: &str) -> bool {
+    let joined = instruction.replace("\\\n", " ");
+    let mut words = joined.split_whitespace().skip(1).peekable();
+    while words.peek().is_some_and(|w| w.starts_with("--")) {
+        words.next();
+    }
+    let command = words.collect::<Vec<_>>().join(" ");
+    command.len() > 3 && message.contains(&command)
+}
+
+/// A client error with secret values taken out of its text.
+fn redact_error(error: &bollard::errors::Error, redactor: &Redactor) -> bollard::errors::Error {
+    bollard::errors::Error::DockerStreamError {
+        error: redactor.redact(&super::error::cause_chain(error)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grpc_failures_name_their_command() {
+        let text = "Grpc response failure: status = Unknown error, message = process \
+            \"/bin/sh -c false\" did not complete successfully: exit code: 1: code: \
+            'Unknown error', message: \"process \\\"/bin/sh -c exit 7\\\" did not \
+            complete successfully: exit code: 7\"";
+        let message = grpc_message(text);
+        assert_eq!(
+            message,
+            "process \"/bin/sh -c exit 7\" did not complete successfully: exit code: 7"
+        );
+        assert!(names_command(
+            &message,
+            "RUN --mount=type=secret,id=t exit 7"
+        ));
+        assert!(!names_command(&message, "RUN exit 8"));
+        assert_eq!(grpc_message("plain"), "plain");
+    }
+}

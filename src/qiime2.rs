@@ -351,7 +351,7 @@ fn runtime(
 /// assert_eq!(conda, [&(17, "SCR010"), &(18, "SCR010"), &(20, "SCR010")]);
 /// ```
 pub fn classic_findings() -> Vec<(usize, &'static str)> {
-    let options = stagecraft::rules::dockerfile::Options { target: None };
+    let options = stagecraft::rules::dockerfile::Options::default();
     stagecraft::rules::dockerfile::lint(CLASSIC, &options)
         .expect("the classic Dockerfile parses")
         .iter()

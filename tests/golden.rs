@@ -79,7 +79,7 @@ fn every_golden_passes_lint() {
         &mut paths,
     );
     assert!(paths.len() >= 10, "{paths:?}");
-    let options = stagecraft::rules::dockerfile::Options { target: None };
+    let options = stagecraft::rules::dockerfile::Options::default();
     for path in paths {
         let text = std::fs::read_to_string(&path).unwrap();
         let findings = stagecraft::rules::dockerfile::lint(&text, &options)

@@ -28,8 +28,8 @@ use support::{engine_or_skip, run_id, Cleanup};
 /// No finding of `stagecraft lint` at error severity.
 fn assert_lints_clean(name: &str, dockerfile: &Dockerfile) {
     let text = dockerfile.render();
-    let findings = lint(&text, &Options { target: None })
-        .unwrap_or_else(|error| panic!("{name}: {error}\n{text}"));
+    let findings =
+        lint(&text, &Options::default()).unwrap_or_else(|error| panic!("{name}: {error}\n{text}"));
     let errors: Vec<_> = findings
         .iter()
         .filter(|f| f.severity == Severity::Error)

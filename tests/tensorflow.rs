@@ -126,7 +126,7 @@ fn every_rendering_passes_lint() {
     }
     texts.push(("seed cpu".into(), tensorflow::seed_cpu().unwrap().render()));
     texts.push(("seed gpu".into(), tensorflow::seed_gpu().unwrap().render()));
-    let options = stagecraft::rules::dockerfile::Options { target: None };
+    let options = stagecraft::rules::dockerfile::Options::default();
     for (name, text) in texts {
         let findings = stagecraft::rules::dockerfile::lint(&text, &options)
             .unwrap_or_else(|error| panic!("{name}: {error}"));

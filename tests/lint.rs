@@ -12,7 +12,8 @@
 //! `-bad` (the rule fires) or `-ok` (it does not); `stage-`, `parse-`,
 //! `suppress-`, `error-` and `example-` cases cover stage awareness, parser
 //! features, inline suppressions, parse errors and the Dockerfiles the
-//! workshop examples render.
+//! workshop examples render. An optional `NAME.trusted` lists the trusted
+//! registries (DL3026), one a line.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -46,6 +47,9 @@ fn actual(name: &str) -> Vec<String> {
     let text = read(name, "Dockerfile").expect("the Dockerfile is readable");
     let mut options = Options {
         target: read(name, "target").map(|t| t.trim().to_owned()),
+        trusted_registries: read(name, "trusted")
+            .map(|t| t.lines().map(str::to_owned).collect())
+            .unwrap_or_default(),
         ..Options::default()
     };
     for line in read(name, "labels").unwrap_or_default().lines() {

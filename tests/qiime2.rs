@@ -133,8 +133,9 @@ fn the_naive_dockerfile_has_exactly_these_findings() {
     assert_eq!(
         findings(qiime2::NAIVE),
         [
-            (19, "SCR002", Severity::Error), // RUN apt-get update
-            (20, "SCR001", Severity::Error), // RUN apt-get install -y qiime
+            (19, "SCR002", Severity::Error),   // RUN apt-get update
+            (20, "DL3008", Severity::Warning), // `qiime` has no version
+            (20, "SCR001", Severity::Error),   // RUN apt-get install -y qiime
             (20, "SCR003", Severity::Error),
             (20, "SCR006", Severity::Error),
             (20, "SCR030", Severity::Info),

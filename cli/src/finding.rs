@@ -59,12 +59,13 @@ impl Finding {
         self.hadolint().unwrap_or_else(|| self.id())
     }
 
-    /// `SCR003/DL3009`, `SCR022` (a rule hadolint lacks), or `SC2086`.
+    /// `SCR003/DL3009`, `SCR022` (a rule hadolint lacks), `DL3008` (a rule
+    /// whose id is its hadolint code, shown once), or `SC2086`.
     pub fn label(&self) -> String {
         match self.source {
             Source::Rule(rule) => match rule.hadolint {
-                Some(code) => format!("{}/{code}", rule.id),
-                None => rule.id.to_owned(),
+                Some(code) if code != rule.id => format!("{}/{code}", rule.id),
+                _ => rule.id.to_owned(),
             },
             Source::ShellCheck(code) => format!("SC{code}"),
         }

@@ -39,7 +39,7 @@ impl Files {
 }
 
 const CLEAN: &str = "FROM debian:bookworm-slim AS build\n\
-RUN apt-get update && apt-get install -y --no-install-recommends gcc && rm -rf /var/lib/apt/lists/*\n\
+RUN apt-get update && apt-get install -y --no-install-recommends gcc=4:12.2.0-3 && rm -rf /var/lib/apt/lists/*\n\
 FROM gcr.io/distroless/cc-debian12:nonroot\n\
 COPY --from=build /usr/bin/true /true\n\
 ENTRYPOINT [\"/true\"]\n";
@@ -47,7 +47,7 @@ ENTRYPOINT [\"/true\"]\n";
 const WARNINGS_ONLY: &str = "FROM debian:bookworm-slim\nWORKDIR app\nCMD ./run\n";
 
 const BAD: &str = "FROM debian:bookworm-slim\n\
-RUN apt-get update && apt-get install -y curl\n\
+RUN apt-get update && apt-get install -y curl=7.88.1-10+deb12u12\n\
 COPY --from=nope /x /x\n\
 CMD /x --serve\n";
 
@@ -78,7 +78,7 @@ fn exit_1_with_errors_and_human_output() {
         "{text}"
     );
     assert!(
-        text.contains("  2 | RUN apt-get update && apt-get install -y curl\n    | ^^^\n  fix: ")
+        text.contains("  2 | RUN apt-get update && apt-get install -y curl=7.88.1-10+deb12u12\n    | ^^^\n  fix: ")
     );
     assert!(text.contains(&format!("{bad}:3: error[SCR023/DL3022]: ")));
     assert!(text.contains(&format!("{bad}:4: warning[SCR020/DL3025]: ")));

@@ -173,11 +173,13 @@ fn warnings(text: &str, prefix: &str) -> Vec<(&'static str, String)> {
         .collect()
 }
 
-/// `SCR003 (DL3009)`, or the id alone when no hadolint rule matches.
+/// `SCR003 (DL3009)`, or the id alone when no hadolint rule matches or the
+/// id is the hadolint code (`DL3008`).
 fn label(rule: &stagecraft_rules::Rule) -> String {
     match rule.hadolint {
-        Some(code) => format!("{} ({code})", rule.id),
-        None => rule.id.to_owned(),
+        Some(code) if code != rule.id => format!("{} ({code})", rule.id),
+        // A hadolint parity rule (`DL3008`) is its code: shown once.
+        _ => rule.id.to_owned(),
     }
 }
 

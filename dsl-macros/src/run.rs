@@ -60,11 +60,13 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
     }}
 }
 
-/// `SCR003 (DL3009)`, or the id alone when no hadolint rule matches.
+/// `SCR003 (DL3009)`, or the id alone when no hadolint rule matches or the
+/// id is the hadolint code (`DL3008`).
 fn label(finding: &Finding) -> String {
     match finding.rule.hadolint {
-        Some(code) => format!("{} ({code})", finding.rule.id),
-        None => finding.rule.id.to_string(),
+        Some(code) if code != finding.rule.id => format!("{} ({code})", finding.rule.id),
+        // A hadolint parity rule (`DL3008`) is its code: shown once.
+        _ => finding.rule.id.to_string(),
     }
 }
 

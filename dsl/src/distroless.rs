@@ -376,7 +376,10 @@ mod rule_tests {
         for flavor in [Flavor::Static, Flavor::Base, Flavor::Cc, Flavor::Python3] {
             let text = assembly_script(flavor);
             let context = RunContext::build_only().with_pipefail(true);
-            let findings = check_run(&text, &context).unwrap();
+            let mut findings = check_run(&text, &context).unwrap();
+            // The packages are the flavour's choice: their versions are not
+            // the assembly's to pin.
+            findings.retain(|f| !stagecraft_rules::catalogue::PINNING.contains(&f.rule));
             assert!(findings.is_empty(), "{flavor:?}: {findings:#?}");
         }
     }

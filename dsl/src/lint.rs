@@ -11,7 +11,7 @@
 //!
 //! let report = FileReport::lint(
 //!     "Dockerfile",
-//!     "FROM debian:bookworm-slim\nRUN pip install flask\n",
+//!     "FROM debian:bookworm-slim\nRUN pip install flask==3.0.3\n",
 //!     &Options::default(),
 //!     &[],
 //! )
@@ -23,7 +23,7 @@
 //! // `ignore` takes our id or the hadolint code.
 //! let quiet = FileReport::lint(
 //!     "Dockerfile",
-//!     "FROM debian:bookworm-slim\nRUN pip install flask\n",
+//!     "FROM debian:bookworm-slim\nRUN pip install flask==3.0.3\n",
 //!     &Options::default(),
 //!     &["DL3042".to_owned()],
 //! )

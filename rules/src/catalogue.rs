@@ -23,24 +23,28 @@
 
 use std::fmt;
 
+pub use crate::dockerfile::instructions::{
+    DL3002, DL3007, DL3010, DL3011, DL3012, DL3021, DL3026, DL3029, DL4001, DL4003, DL4004,
+};
 pub use crate::dockerfile::labels::{
     DL3048, DL3049, DL3050, DL3051, DL3052, DL3053, DL3054, DL3055, DL3056, DL3058,
 };
-pub use crate::rules::apk::SCR011;
-pub use crate::rules::apt::{SCR001, SCR002, SCR003, SCR004, SCR005, SCR006, SCR007};
+pub use crate::rules::apk::{DL3018, SCR011};
+pub use crate::rules::apt::{DL3008, SCR001, SCR002, SCR003, SCR004, SCR005, SCR006, SCR007};
 pub use crate::rules::commands::{DL3046, DL3047, DL3062};
 pub use crate::rules::conda::SCR010;
 pub use crate::rules::dockerfile::{
     DL3044, DL3045, SCR019, SCR020, SCR021, SCR022, SCR023, SCR024, SCR025, SCR026, SCR027, SCR028,
     SCR029, SCR030, SCR031, SCR033, SCR034,
 };
+pub use crate::rules::gem::DL3028;
 pub use crate::rules::layers::SCR008;
 pub use crate::rules::masked::SCR032;
-pub use crate::rules::node::{SCR015, SCR016};
-pub use crate::rules::pip::SCR009;
-pub use crate::rules::rpm::{SCR012, SCR013, SCR014};
+pub use crate::rules::node::{DL3016, SCR015, SCR016};
+pub use crate::rules::pip::{DL3013, SCR009};
+pub use crate::rules::rpm::{DL3030, SCR012, SCR013, SCR014};
 pub use crate::rules::rpm_install::{DL3033, DL3034, DL3035, DL3037, DL3038, DL3041};
-pub use crate::rules::shell::{SCR017, SCR018};
+pub use crate::rules::shell::{DL3001, DL3004, DL4005, SCR017, SCR018};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -152,15 +156,32 @@ impl Rule {
     }
 }
 
-/// Every rule, in id order.
+/// Every rule: ours in id order, then hadolint's by code.
 pub static CATALOGUE: &[&Rule] = &[
     &SCR001, &SCR002, &SCR003, &SCR004, &SCR005, &SCR006, &SCR007, &SCR008, &SCR009, &SCR010,
     &SCR011, &SCR012, &SCR013, &SCR014, &SCR015, &SCR016, &SCR017, &SCR018, &SCR019, &SCR020,
     &SCR021, &SCR022, &SCR023, &SCR024, &SCR025, &SCR026, &SCR027, &SCR028, &SCR029, &SCR030,
-    // Parity with hadolint's DL3031-DL3062, then our SCR031...
-    &DL3033, &DL3034, &DL3035, &DL3037, &DL3038, &DL3041, &DL3044, &DL3045, &DL3046, &DL3047,
-    &DL3048, &DL3049, &DL3050, &DL3051, &DL3052, &DL3053, &DL3054, &DL3055, &DL3056, &DL3058,
-    &DL3062, &SCR031, &SCR032, &SCR033, &SCR034,
+    &SCR031, &SCR032, &SCR033, &SCR034,
+    // Parity with hadolint: its rules that no rule of ours covers, by code.
+    &DL3001, &DL3002, &DL3004, &DL3007, &DL3008, &DL3010, &DL3011, &DL3012, &DL3013, &DL3016,
+    &DL3018, &DL3021, &DL3026, &DL3028, &DL3029, &DL3030, &DL3033, &DL3034, &DL3035, &DL3037,
+    &DL3038, &DL3041, &DL3044, &DL3045, &DL3046, &DL3047, &DL3048, &DL3049, &DL3050, &DL3051,
+    &DL3052, &DL3053, &DL3054, &DL3055, &DL3056, &DL3058, &DL3062, &DL4001, &DL4003, &DL4004,
+    &DL4005,
+];
+
+/// hadolint's version-pinning rules (`apt-get install curl=7.88.1-10`,
+/// `pip install flask==3.0.3`, ...). They judge the package names a user
+/// chose, not how a command is written: a recipe or a test about another
+/// rule that installs `curl` can leave them out.
+///
+/// ```
+/// use stagecraft_rules::catalogue::{rule, PINNING};
+///
+/// assert!(PINNING.contains(&rule("DL3008").unwrap()));
+/// ```
+pub static PINNING: &[&Rule] = &[
+    &DL3008, &DL3013, &DL3016, &DL3018, &DL3028, &DL3033, &DL3037, &DL3041, &DL3062,
 ];
 
 /// The three digits of a legacy id (`SC003`, any case), if `code` is one.

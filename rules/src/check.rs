@@ -129,17 +129,17 @@ pub struct Finding {
 /// ```
 /// use stagecraft_rules::check::{check_run, RunContext};
 ///
-/// let clean = "set -eux; apt-get update && apt-get install -y --no-install-recommends curl \
+/// let clean = "set -eux; apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8 \
 ///              && rm -rf /var/lib/apt/lists/*";
 /// assert!(check_run(clean, &RunContext::shipped()).unwrap().is_empty());
 ///
-/// let findings = check_run("pip install flask", &RunContext::shipped()).unwrap();
+/// let findings = check_run("pip install flask==3.0.3", &RunContext::shipped()).unwrap();
 /// assert_eq!(findings[0].rule.id, "SCR009");
-/// assert_eq!(findings[0].span, (0, 17));
+/// assert_eq!(findings[0].span, (0, 24));
 /// assert!(findings[0].message.contains("--no-cache-dir"));
 ///
 /// let cached = RunContext::shipped().with_cache_mount("/root/.cache/pip");
-/// assert!(check_run("pip install flask", &cached).unwrap().is_empty());
+/// assert!(check_run("pip install flask==3.0.3", &cached).unwrap().is_empty());
 /// ```
 pub fn check_run(text: &str, ctx: &RunContext) -> Result<Vec<Finding>, ShellError> {
     let analysis = Analysis::new(text)?;

@@ -22,7 +22,7 @@
 //! use stagecraft_rules::check::{check_run, RunContext};
 //!
 //! let findings = check_run(
-//!     "DEBIAN_FRONTEND=noninteractive apt-get install -qy curl",
+//!     "DEBIAN_FRONTEND=noninteractive apt-get install -qy curl=7.88.1-10+deb12u8",
 //!     &RunContext::shipped(),
 //! )
 //! .unwrap();

@@ -1,6 +1,6 @@
 FROM debian:bookworm-slim AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends fortune-mod fortunes-min \
+ && apt-get install -y --no-install-recommends fortune-mod=1:1.99.1-7.3 fortunes-min=1:1.99.1-7.3 \
  && rm -rf /var/lib/apt/lists/*
 FROM scratch
 COPY --from=build /usr/games/fortune /usr/games/fortune

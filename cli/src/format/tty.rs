@@ -135,7 +135,7 @@ mod tests {
     fn human_output_shows_line_marker_fix_and_summary() {
         let text = render(
             &[report(
-                "FROM debian:bookworm-slim\n  workdir app\nRUN pip install --no-cache-dir x\n",
+                "FROM debian:bookworm-slim\n  workdir app\nRUN pip install --no-cache-dir x==1.0\n",
             )],
             false,
         );
@@ -147,6 +147,18 @@ mod tests {
             "{text}"
         );
         assert_eq!(summary(&[]), "no findings in 0 files");
+    }
+
+    #[test]
+    fn a_code_that_is_its_hadolint_code_is_shown_once() {
+        let text = render(
+            &[report("FROM debian:12\nRUN pip install --no-cache-dir x\n")],
+            false,
+        );
+        assert!(
+            text.starts_with("Dockerfile:2: warning[DL3013]: "),
+            "{text}"
+        );
     }
 
     #[test]

@@ -132,7 +132,7 @@ impl Dockerfile {
     ///
     /// let mut df = Dockerfile::builder();
     /// df.anonymous_stage("debian:bookworm-slim")
-    ///     .run(run!("apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*"))
+    ///     .run(run!("apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u12 && rm -rf /var/lib/apt/lists/*"))
     ///     .run(run!("curl -fsS https://example.com/install.sh | sh"));
     /// let findings = df.build().unwrap().lint(None);
     /// assert_eq!(findings.len(), 1);

@@ -158,7 +158,10 @@ mod tests {
         ];
         for run in runs {
             let text = run.expect("the recipe builds").script().to_shell();
-            let findings = check_run(&text, &RunContext::shipped()).unwrap();
+            let mut findings = check_run(&text, &RunContext::shipped()).unwrap();
+            // The package names (and so their versions) are the caller's:
+            // a recipe cannot pin them.
+            findings.retain(|f| !stagecraft_rules::catalogue::PINNING.contains(&f.rule));
             assert!(findings.is_empty(), "{text}: {findings:?}");
         }
     }

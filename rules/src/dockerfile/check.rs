@@ -65,7 +65,7 @@
 //!
 //! let df = parse(
 //!     "FROM debian:bookworm-slim AS build\n\
-//!      RUN apt-get update && apt-get install -y --no-install-recommends gcc\n\
+//!      RUN apt-get update && apt-get install -y --no-install-recommends gcc=4:12.2.0-3\n\
 //!      FROM scratch\n\
 //!      COPY --from=build /usr/bin/gcc /gcc\n\
 //!      CMD /gcc\n",
@@ -123,6 +123,10 @@ pub struct Options {
     /// Only the labels of [`Options::label_schema`] are allowed (hadolint's
     /// `strict-labels`, DL3050). `false` by default.
     pub strict_labels: bool,
+    /// The registries images may come from (hadolint's `trustedRegistries`,
+    /// DL3026): `docker.io`, `*.example.com`, `registry.example.*` or `*`.
+    /// Empty (the default) turns the rule off.
+    pub trusted_registries: Vec<String>,
 }
 
 /// One rule violation in a Dockerfile.
@@ -444,7 +448,7 @@ fn run_texts(run: &Run) -> Vec<String> {
 ///
 /// let df = parse(
 ///     "FROM debian:bookworm-slim\n\
-///      RUN apt-get update && apt-get install -y --no-install-recommends curl\n\
+///      RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8\n\
 ///      RUN rm -rf /var/lib/apt/lists/*\n",
 /// )
 /// .unwrap();
@@ -727,6 +731,12 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
     findings.extend(check_labels(df, &infos, options));
     findings.extend(check_contents(df, &infos));
     findings.extend(check_buildkit(df, &infos));
+    let mut per_instruction = super::instructions::check(df, &infos, options);
+    per_instruction.retain(|f| {
+        let ignores = super::instructions::ignores_at(df, f.stage, f.line);
+        !suppressed(f.rule, ignores, &df.global_ignores)
+    });
+    findings.append(&mut per_instruction);
     findings.sort_by(|a, b| a.line.cmp(&b.line).then(a.rule.id.cmp(b.rule.id)));
     findings
 }
@@ -989,7 +999,12 @@ fn short(text: &str) -> String {
 
 /// The exec form of a simple shell-form command, for a message.
 fn exec_form_hint(text: &str) -> String {
-    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut words: Vec<&str> = text.split_whitespace().collect();
+    // `exec` is a shell builtin: `["exec", "/app"]` cannot start. The exec
+    // form already replaces the shell, so the word goes.
+    if words.first() == Some(&"exec") {
+        words.remove(0);
+    }
     let simple = words.len() <= 8
         && words.iter().all(|w| {
             !w.contains([
@@ -1013,10 +1028,14 @@ mod tests {
         found_with(text, &Options::default())
     }
 
+    /// The findings, without hadolint's version-pinning rules (they fire
+    /// on nearly every install; their own tests are in `instructions` and
+    /// the lint corpus).
     fn found_with(text: &str, options: &Options) -> Vec<(usize, &'static str, Severity)> {
         let df = parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
         check_dockerfile(&df, options)
             .into_iter()
+            .filter(|f| !crate::catalogue::PINNING.contains(&f.rule))
             .map(|f| (f.line, f.rule.id, f.severity))
             .collect()
     }
@@ -1205,6 +1224,16 @@ mod tests {
     }
 
     #[test]
+    fn the_exec_form_offered_drops_exec() {
+        // `["exec", "/app"]` cannot start: `exec` is a shell builtin.
+        assert_eq!(
+            exec_form_hint("exec /app --port 80"),
+            r#"["/app", "--port", "80"]"#
+        );
+        assert_eq!(exec_form_hint("/app"), r#"["/app"]"#);
+    }
+
+    #[test]
     fn sc029_untagged_base_images() {
         let text = "ARG BASE=debian:12\nFROM ubuntu AS one\nFROM one AS two\nFROM scratch\nFROM $BASE\nFROM ${REPO}/app:${TAG}\nFROM gcr.io/distroless/cc-debian12\nFROM localhost:5000/team/app\nFROM debian:12\nFROM debian@sha256:0123456789012345678901234567890123456789012345678901234567890123\nFROM python:latest\nFROM NotAnImage\n";
         assert_eq!(
@@ -1212,7 +1241,9 @@ mod tests {
             [
                 (2, "SCR029", Warning),
                 (7, "SCR029", Warning),
-                (8, "SCR029", Warning)
+                (8, "SCR029", Warning),
+                // `:latest` is DL3007, not SCR029.
+                (11, "DL3007", Warning)
             ]
         );
         // Build-only stages too; a later stage's name is an image (Docker reads it so).

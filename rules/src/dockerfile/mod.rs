@@ -10,7 +10,7 @@
 //!
 //! let findings = lint(
 //!     "FROM debian:bookworm-slim\n\
-//!      RUN apt-get update && apt-get install -y curl\n\
+//!      RUN apt-get update && apt-get install -y curl=7.88.1-10+deb12u8\n\
 //!      CMD curl example.org\n",
 //!     &Options::default(),
 //! )
@@ -23,6 +23,7 @@ mod buildkit;
 pub mod check;
 mod contents;
 pub mod findings;
+pub(crate) mod instructions;
 pub mod labels;
 pub mod model_support;
 pub mod parse;

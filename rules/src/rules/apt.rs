@@ -101,6 +101,20 @@ pub static SCR007: Rule = Rule {
     build_only: Severity::Warning,
 };
 
+/// `apt-get install` of a package without a version.
+pub static DL3008: Rule = Rule {
+    id: "DL3008",
+    summary: "pin versions in `apt-get install` (`package=version`)",
+    why: "Without a version, `apt-get install curl` installs whatever the mirror has on the day \
+          of the build: two builds of the same Dockerfile differ, and a rebuild for an unrelated \
+          change can pull a new release that breaks the image.",
+    fix: "Write `apt-get install -y curl=7.88.1-10+deb12u5` (`apt-cache policy curl` shows the \
+          candidate), or a release (`curl/bookworm-backports`), or a local `.deb`.",
+    hadolint: Some("DL3008"),
+    shipped: Severity::Warning,
+    build_only: Severity::Warning,
+};
+
 /// apt-get options that take a value as the next word.
 const WITH_VALUE: &[&str] = &[
     "-o",
@@ -144,8 +158,22 @@ fn installs_packages(subcommand: &str) -> bool {
     )
 }
 
-fn prompts(subcommand: &str) -> bool {
-    installs_packages(subcommand) || matches!(subcommand, "remove" | "purge" | "autoremove")
+/// Whether the call can stop at `Do you want to continue? [Y/n]`: an install
+/// or upgrade, `autoremove`, or a `remove`/`purge` that names packages or
+/// removes unused ones (`--auto-remove`). A `remove`/`purge` of nothing
+/// removes nothing and never asks (hadolint's DL3014 checks installs only).
+fn prompts(call: &AptCall<'_>) -> bool {
+    match call.subcommand {
+        "remove" | "purge" => {
+            operands(call.args, WITH_VALUE).len() > 1
+                || call
+                    .args
+                    .iter()
+                    .any(|a| matches!(a.text(), "--auto-remove" | "--autoremove"))
+        }
+        "autoremove" | "autopurge" => true,
+        sub => installs_packages(sub),
+    }
 }
 
 pub(crate) fn events(command: &SimpleCommand) -> Vec<(Manager, Action)> {
@@ -333,7 +361,7 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
                 ),
             ));
         }
-        if prompts(call.subcommand) && !assumes_yes(call.args) {
+        if prompts(&call) && !assumes_yes(call.args) {
             out.push(analysis.finding(
                 &SCR005,
                 ctx,
@@ -344,6 +372,26 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
                     call.tool
                 ),
             ));
+        }
+        if call.tool == "apt-get" && call.subcommand == "install" {
+            let unpinned: Vec<&str> = operands(call.args, WITH_VALUE)
+                .into_iter()
+                .skip(1)
+                .filter(|package| !pinned(package))
+                .collect();
+            if !unpinned.is_empty() {
+                out.push(analysis.finding(
+                    &DL3008,
+                    ctx,
+                    span,
+                    format!(
+                        "`{snippet}` installs {} without a version: the build gets whatever the \
+                         mirror has that day; pin it, e.g. `{}=<version>`",
+                        quoted_list(&unpinned),
+                        unpinned[0]
+                    ),
+                ));
+            }
         }
         if call.subcommand == "install" && !no_recommends(call.args) {
             out.push(analysis.finding(
@@ -356,5 +404,20 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
                 ),
             ));
         }
+    }
+}
+
+/// Whether an `apt-get install` operand names a version, a release or a
+/// file (`curl=7.88.1-10`, `curl/bookworm`, `./pkg.deb`), as hadolint reads it.
+fn pinned(package: &str) -> bool {
+    package.contains('=') || package.contains('/') || package.ends_with(".deb")
+}
+
+/// `` `a`, `b` and 3 more ``: the first packages of a list, for a message.
+pub(crate) fn quoted_list(items: &[&str]) -> String {
+    let shown: Vec<String> = items.iter().take(3).map(|i| format!("`{i}`")).collect();
+    match items.len() {
+        0..=3 => shown.join(", "),
+        n => format!("{} and {} more", shown.join(", "), n - 3),
     }
 }

@@ -5,6 +5,7 @@ pub(crate) mod apt;
 pub(crate) mod commands;
 pub(crate) mod conda;
 pub(crate) mod dockerfile;
+pub(crate) mod gem;
 pub(crate) mod layers;
 pub(crate) mod masked;
 pub(crate) mod node;
@@ -148,6 +149,7 @@ pub(crate) fn check_all(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec
     apk::check(analysis, ctx, out);
     rpm::check(analysis, ctx, out);
     node::check(analysis, ctx, out);
+    gem::check(analysis, ctx, out);
     shell::check(analysis, ctx, out);
     rpm_install::check(analysis, ctx, out);
     commands::check(analysis, ctx, out);

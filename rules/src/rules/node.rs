@@ -31,6 +31,84 @@ pub static SCR016: Rule = Rule {
     build_only: Severity::Warning,
 };
 
+/// `npm install` of a package without a version.
+pub static DL3016: Rule = Rule {
+    id: "DL3016",
+    summary: "pin versions in `npm install` (`package@version`)",
+    why: "Without a version, `npm install -g typescript` installs the `latest` tag of the day of \
+          the build: two builds differ, and a rebuild can pull a major release that breaks the \
+          image. (`npm install` of a project's package.json is pinned by its lock file.)",
+    fix: "Write `npm install -g typescript@5.4.5` (or a git URL with `#commit`, a tarball, a \
+          folder), or declare the dependency in package.json and run `npm ci`.",
+    hadolint: Some("DL3016"),
+    shipped: Severity::Warning,
+    build_only: Severity::Warning,
+};
+
+/// Whether an `npm install` operand names a version (hadolint's reading).
+fn npm_pinned(package: &str) -> bool {
+    if ["git://", "git+ssh://", "git+http://", "git+https://"]
+        .iter()
+        .any(|p| package.starts_with(p))
+    {
+        return package.contains('#');
+    }
+    if [".tar", ".tar.gz", ".tgz"]
+        .iter()
+        .any(|s| package.ends_with(s))
+        || ["/", "./", "../", "~/"]
+            .iter()
+            .any(|p| package.starts_with(p))
+    {
+        return true;
+    }
+    let name = match package.strip_prefix('@') {
+        Some(scoped) => scoped.split_once('/').map_or("", |(_, rest)| rest),
+        None => package,
+    };
+    name.contains('@')
+}
+
+/// DL3016 for every `npm install <packages>` of the RUN.
+fn check_pins(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Finding>) {
+    for (index, command) in analysis.script.commands.iter().enumerate() {
+        let Some(("npm", args)) = super::program_and_args(command) else {
+            continue;
+        };
+        let ops = operands(
+            args,
+            &["--loglevel", "--registry", "--prefix", "-w", "--workspace"],
+        );
+        let ["install" | "i" | "add", packages @ ..] = ops.as_slice() else {
+            continue;
+        };
+        let unpinned: Vec<&str> = packages
+            .iter()
+            .copied()
+            .filter(|p| !npm_pinned(p))
+            .collect();
+        if let Some(first) = unpinned.first() {
+            out.push(analysis.finding(
+                &DL3016,
+                ctx,
+                command.span,
+                format!(
+                    "`{}` installs {} without a version: the build gets that day's `latest`; pin \
+                     it (`{first}@<version>`) or declare it in package.json and use `npm ci`",
+                    analysis.snippet(index),
+                    super::apt::quoted_list(&unpinned)
+                ),
+            ));
+        }
+    }
+}
+
+/// `yarn` options that only print something: `yarn --version` installs nothing.
+fn yarn_prints_only(args: &[crate::shell::Word]) -> bool {
+    args.iter()
+        .any(|a| matches!(a.text(), "--version" | "-v" | "-V" | "--help" | "-h"))
+}
+
 const NPM_CACHE: &[&str] = &["/root/.npm"];
 const YARN_CACHE: &[&str] = &[
     "/usr/local/share/.cache/yarn",
@@ -61,6 +139,7 @@ pub(crate) fn events(command: &SimpleCommand) -> Vec<(Manager, Action)> {
         "yarn" => {
             let ops = operands(args, &["--cwd", "--cache-folder", "--modules-folder"]);
             match ops.as_slice() {
+                [] if yarn_prints_only(args) => Vec::new(),
                 [] | ["install" | "add" | "upgrade", ..] | ["global", "add", ..] => {
                     vec![(Manager::Yarn, Action::Install { leaves_cache: true })]
                 }
@@ -82,6 +161,12 @@ pub(crate) fn events(command: &SimpleCommand) -> Vec<(Manager, Action)> {
 }
 
 pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Finding>) {
+    check_cache(analysis, ctx, out);
+    check_pins(analysis, ctx, out);
+}
+
+/// SCR015 and SCR016 for installs that leave their caches.
+fn check_cache(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Finding>) {
     let mount_ends = |suffixes: &[&str]| {
         ctx.cache_mounts.iter().any(|mount| {
             let mount = crate::check::trim_path(mount);

@@ -1,6 +1,6 @@
 //! `pip install` and its wheel cache.
 
-use super::{has_long, missing_cleanup, operands, removes_any, Action, Analysis, Exported};
+use super::{missing_cleanup, operands, removes_any, Action, Analysis, Exported};
 use crate::catalogue::{Rule, Severity};
 use crate::check::{Finding, Manager, RunContext};
 use crate::shell::{program_name, SimpleCommand, Word};
@@ -18,6 +18,119 @@ pub static SCR009: Rule = Rule {
     shipped: Severity::Error,
     build_only: Severity::Warning,
 };
+
+/// `pip install` of a package without a version.
+pub static DL3013: Rule = Rule {
+    id: "DL3013",
+    summary: "pin versions in `pip install` (`package==version`, or a requirements file)",
+    why: "Without a version, `pip install requests` installs the newest release on PyPI on the \
+          day of the build: two builds differ, and a rebuild for an unrelated change can pull \
+          a major release that breaks the image.",
+    fix: "Write `pip install requests==2.32.3` (or a range, `>=2.32,<3`), or pin everything in \
+          a file: `pip install -r requirements.txt` (with `-c constraints.txt`).",
+    hadolint: Some("DL3013"),
+    shipped: Severity::Warning,
+    build_only: Severity::Warning,
+};
+
+/// pip install options whose value is the next word (hadolint's list).
+const INSTALL_WITH_VALUE: &[&str] = &[
+    "--abi",
+    "-b",
+    "--build",
+    "-e",
+    "--editable",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "-i",
+    "--index-url",
+    "--implementation",
+    "--no-binary",
+    "--only-binary",
+    "--platform",
+    "--prefix",
+    "--progress-bar",
+    "--proxy",
+    "--python",
+    "--python-version",
+    "--root",
+    "--root-user-action",
+    "--src",
+    "-t",
+    "--target",
+    "--trusted-host",
+    "--upgrade-strategy",
+    "-r",
+    "--requirement",
+    "-c",
+    "--constraint",
+];
+
+const VCS: &[&str] = &["git+", "git:", "hg+", "svn+", "bzr+"];
+
+/// Whether a `pip install` operand names a version, a file or a path
+/// (hadolint's reading: a version operator, a VCS URL with `@ref`, a
+/// `.whl`/`.tar.gz`, or a path).
+fn pinned(package: &str) -> bool {
+    let vcs = VCS.iter().any(|scheme| package.starts_with(scheme));
+    ["==", ">=", "<=", ">", "<", "!=", "~="]
+        .iter()
+        .any(|op| package.contains(op))
+        || (vcs && package.contains('@'))
+        || package.ends_with(".whl")
+        || package.ends_with(".tar.gz")
+        || (!vcs && package.contains('/'))
+}
+
+/// Whether the argument is `--no-cache-dir` or an abbreviation pip accepts
+/// for it (pip takes any unambiguous prefix of a long option: `--no-cache`
+/// works, `--no-c` could also be `--no-color`/`--no-compile`).
+fn no_cache_dir(args: &[Word]) -> bool {
+    args.iter().any(|arg| {
+        let name = arg.text().split('=').next().unwrap_or("");
+        name.len() >= "--no-ca".len() && "--no-cache-dir".starts_with(name)
+    })
+}
+
+/// DL3013 for every `pip install` of the RUN.
+fn check_pins(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Finding>) {
+    for (index, command) in analysis.script.commands.iter().enumerate() {
+        let Some(args) = pip_args(command) else {
+            continue;
+        };
+        let ops = operands(args, INSTALL_WITH_VALUE);
+        if ops.first() != Some(&"install") {
+            continue;
+        }
+        let from_file = args.iter().any(|a| {
+            matches!(
+                a.text(),
+                "-r" | "--requirement" | "-c" | "--constraint" | "."
+            )
+        }) || args.iter().any(|a| {
+            let t = a.text();
+            t.starts_with("--requirement=") || t.starts_with("--constraint=")
+        });
+        if from_file {
+            continue;
+        }
+        let unpinned: Vec<&str> = ops[1..].iter().copied().filter(|p| !pinned(p)).collect();
+        if let Some(first) = unpinned.first() {
+            out.push(analysis.finding(
+                &DL3013,
+                ctx,
+                command.span,
+                format!(
+                    "`{}` installs {} without a version: the build gets the newest release of \
+                     that day; pin it (`{first}==<version>`) or install from a requirements file",
+                    analysis.snippet(index),
+                    super::apt::quoted_list(&unpinned)
+                ),
+            ));
+        }
+    }
+}
 
 /// Where pip's cache lives for root, and the endings of cache-mount targets
 /// that hold it for any user.
@@ -75,7 +188,7 @@ pub(crate) fn events(command: &SimpleCommand, exported: &Exported) -> Vec<(Manag
                         .rev()
                         .find(|(name, _)| name == "PIP_NO_CACHE_DIR")
                         .is_some_and(|(_, value)| truthy(value));
-                let leaves_cache = !has_long(args, "--no-cache-dir") && !env_off;
+                let leaves_cache = !no_cache_dir(args) && !env_off;
                 vec![(Manager::Pip, Action::Install { leaves_cache })]
             }
             ["cache", "purge", ..] => vec![(Manager::Pip, Action::Cleanup)],
@@ -89,6 +202,12 @@ pub(crate) fn events(command: &SimpleCommand, exported: &Exported) -> Vec<(Manag
 }
 
 pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Finding>) {
+    check_cache(analysis, ctx, out);
+    check_pins(analysis, ctx, out);
+}
+
+/// SCR009 for every `pip install` that leaves the wheel cache.
+fn check_cache(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Finding>) {
     if ctx.env_var("PIP_NO_CACHE_DIR").is_some_and(truthy) {
         return;
     }

@@ -44,6 +44,53 @@ pub static SCR014: Rule = Rule {
     build_only: Severity::Warning,
 };
 
+/// `yum install` without `-y`.
+pub static DL3030: Rule = Rule {
+    id: "DL3030",
+    summary: "`yum install` needs `-y`",
+    why: "A build has no terminal to answer `Is this ok [y/N]:`: without `-y` yum reads the end \
+          of its input as no, prints `Operation aborted.` and the RUN fails.",
+    fix: "Add `-y` (or `--assumeyes`): `yum install -y <package>`.",
+    hadolint: Some("DL3030"),
+    shipped: Severity::Warning,
+    build_only: Severity::Warning,
+};
+
+/// Whether `args` (after the program name) of `yum`, `dnf`, `microdnf` or
+/// `zypper` answer its prompts: `-y`/`--assumeyes` (also in a cluster such as
+/// `-qy`) for yum and dnf (microdnf never prompts), and for zypper the global
+/// `-n`/`--non-interactive` before the subcommand or `-y`/`--no-confirm`
+/// after it. Shared by the `-y` rules of the three managers.
+pub(crate) fn answers_yes(program: &str, args: &[crate::shell::Word]) -> bool {
+    match program {
+        "microdnf" => true,
+        "zypper" => {
+            let sub = args
+                .iter()
+                .position(|a| !a.text().starts_with('-'))
+                .unwrap_or(args.len());
+            args[..sub].iter().any(|a| {
+                a.text() == "--non-interactive"
+                    || super::short_flags(a.text(), &[]).any(|f| f == 'n')
+            }) || args[sub..]
+                .iter()
+                .any(|a| matches!(a.text(), "-y" | "--no-confirm"))
+        }
+        _ => args.iter().map(|a| a.text()).any(|t| {
+            t == "--assumeyes"
+                || t == "--assume-yes"
+                || t == "--setopt=assumeyes=1"
+                || t == "--setopt=assumeyes=True"
+                || super::short_flags(t, &['c', 'x', 'd', 'e', 'R']).any(|f| f == 'y')
+        }),
+    }
+}
+
+/// The subcommand of yum/dnf/zypper (`install`), skipping options with values.
+pub(crate) fn subcommand(args: &[crate::shell::Word]) -> Option<&str> {
+    operands(args, WITH_VALUE).first().copied()
+}
+
 const YUM_CACHE: &[&str] = &["/var/cache/yum"];
 const DNF_CACHE: &[&str] = &["/var/cache/dnf", "/var/cache/yum", "/var/cache/libdnf5"];
 const ZYPPER_CACHE: &[&str] = &["/var/cache/zypp"];
@@ -137,6 +184,27 @@ pub(crate) fn events(command: &SimpleCommand) -> Vec<(Manager, Action)> {
 }
 
 pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Finding>) {
+    for (index, command) in analysis.script.commands.iter().enumerate() {
+        let Some(("yum", args)) = super::program_and_args(command) else {
+            continue;
+        };
+        let installs = matches!(
+            subcommand(args),
+            Some("install" | "groupinstall" | "localinstall")
+        );
+        if installs && !answers_yes("yum", args) {
+            out.push(analysis.finding(
+                &DL3030,
+                ctx,
+                command.span,
+                format!(
+                    "`{}` has no `-y`: with no terminal to answer `Is this ok [y/N]`, yum aborts \
+                     and the build fails; add `-y`",
+                    analysis.snippet(index)
+                ),
+            ));
+        }
+    }
     missing_cleanup(
         analysis,
         ctx,

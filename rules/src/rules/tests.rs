@@ -1,12 +1,40 @@
 use crate::catalogue::{Severity, StageKind};
 use crate::check::{check_run, cleanup_only, installs, InstallKind, Manager, RunContext};
 
+/// Whether `id` is one of hadolint's version-pinning rules: they fire on
+/// nearly every install, so the tests of the other rules leave them out
+/// ([`all_ids`] keeps them).
+fn pinning(id: &str) -> bool {
+    crate::catalogue::PINNING.iter().any(|rule| rule.id == id)
+}
+
 fn ids_with(text: &str, ctx: &RunContext) -> Vec<&'static str> {
+    all_ids_with(text, ctx)
+        .into_iter()
+        .filter(|id| !pinning(id))
+        .collect()
+}
+
+fn all_ids_with(text: &str, ctx: &RunContext) -> Vec<&'static str> {
     check_run(text, ctx)
         .unwrap_or_else(|e| panic!("{text}: {e}"))
         .iter()
         .map(|f| f.rule.id)
         .collect()
+}
+
+/// [`check_run`] without the pinning findings.
+fn check_unpinned(
+    text: &str,
+    ctx: &RunContext,
+) -> Result<Vec<crate::check::Finding>, crate::shell::ShellError> {
+    let mut findings = check_run(text, ctx)?;
+    findings.retain(|f| !pinning(f.rule.id));
+    Ok(findings)
+}
+
+fn all_ids(text: &str) -> Vec<&'static str> {
+    all_ids_with(text, &RunContext::shipped())
 }
 
 fn ids(text: &str) -> Vec<&'static str> {
@@ -43,7 +71,7 @@ fn apt_clean_forms() {
 #[test]
 fn the_usual_mistake_flags_update_cleanup_and_recommends() {
     let text = "DEBIAN_FRONTEND=noninteractive apt-get install -qy x";
-    let findings = check_run(text, &RunContext::shipped()).unwrap();
+    let findings = check_unpinned(text, &RunContext::shipped()).unwrap();
     let ids: Vec<_> = findings.iter().map(|f| f.rule.id).collect();
     assert_eq!(ids, ["SCR001", "SCR003", "SCR006"]);
     assert!(findings.iter().all(|f| f.span == (0, text.len())));
@@ -74,7 +102,7 @@ fn sc002_update_without_install() {
 #[test]
 fn sc003_install_without_list_cleanup() {
     let text = "apt-get update && apt-get install -y --no-install-recommends x";
-    let findings = check_run(text, &RunContext::shipped()).unwrap();
+    let findings = check_unpinned(text, &RunContext::shipped()).unwrap();
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0].rule.id, "SCR003");
     assert_eq!(
@@ -92,14 +120,14 @@ fn sc003_install_without_list_cleanup() {
             .contains(&"SCR003")
     );
     // A build-only stage gets a warning.
-    let build = check_run(text, &RunContext::build_only()).unwrap();
+    let build = check_unpinned(text, &RunContext::build_only()).unwrap();
     assert_eq!(build[0].severity, Severity::Warning);
 }
 
 #[test]
 fn sc004_cleanup_before_install() {
     let text = "apt-get update && rm -rf /var/lib/apt/lists/* && apt-get install -y --no-install-recommends x";
-    let findings = check_run(text, &RunContext::shipped()).unwrap();
+    let findings = check_unpinned(text, &RunContext::shipped()).unwrap();
     let ids: Vec<_> = findings.iter().map(|f| f.rule.id).collect();
     assert_eq!(ids, ["SCR004", "SCR003"]);
     assert_eq!(
@@ -185,7 +213,7 @@ fn apt_cache_mounts_satisfy_list_cleanup() {
 fn apt_through_wrappers_xargs_and_sh_c() {
     assert_eq!(
         ids("sudo apt-get install x"),
-        ["SCR001", "SCR003", "SCR005", "SCR006"]
+        ["DL3004", "SCR001", "SCR003", "SCR005", "SCR006"]
     );
     assert!(ids("apt-get update && cat pkgs | xargs apt-get install -y --no-install-recommends && rm -rf /var/lib/apt/lists/*")
         .iter()
@@ -245,7 +273,7 @@ fn sc009_pip_cache() {
 #[test]
 fn sh_c_findings_point_into_the_string() {
     let text = "true && sh -c 'pip install x'";
-    let finding = &check_run(text, &RunContext::shipped()).unwrap()[0];
+    let finding = &check_unpinned(text, &RunContext::shipped()).unwrap()[0];
     assert_eq!(&text[finding.span.0..finding.span.1], "pip install x");
 }
 
@@ -334,7 +362,7 @@ fn sc015_sc016_node_caches() {
 #[test]
 fn sc017_pipefail() {
     let text = "curl -fsSL https://x/install.sh | sh";
-    let findings = check_run(text, &RunContext::shipped()).unwrap();
+    let findings = check_unpinned(text, &RunContext::shipped()).unwrap();
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0].rule.id, "SCR017");
     assert_eq!(findings[0].span, (0, text.len()));
@@ -413,7 +441,7 @@ fn severities_follow_the_stage() {
             stage,
             ..RunContext::default()
         };
-        assert_eq!(check_run(text, &ctx).unwrap()[0].severity, severity);
+        assert_eq!(check_unpinned(text, &ctx).unwrap()[0].severity, severity);
     }
 }
 
@@ -421,14 +449,14 @@ fn severities_follow_the_stage() {
 fn messages_say_what_why_and_fix() {
     let all = "apt install x && pip install y && conda install z && apk add a && yum install b && dnf install c \
                && zypper in d && npm ci && yarn && curl u | sh && cd /x";
-    let findings = check_run(all, &RunContext::shipped()).unwrap();
+    let findings = check_unpinned(all, &RunContext::shipped()).unwrap();
     let mut seen: Vec<_> = findings.iter().map(|f| f.rule.id).collect();
     seen.sort_unstable();
     seen.dedup();
     // All but SCR002, SCR004 (covered above) and SCR008 (across RUNs),
-    // plus the pinning and non-interactive rules of yum, dnf and zypper
-    // (DL3033, DL3034, DL3037, DL3038, DL3041).
-    assert_eq!(seen.len(), 20, "{seen:?}");
+    // plus the non-interactive rules of yum, dnf and zypper (DL3030, DL3034,
+    // DL3038); the pinning rules are left out (`check_unpinned`).
+    assert_eq!(seen.len(), 18, "{seen:?}");
     for finding in &findings {
         assert!(finding.message.starts_with('`'), "{}", finding.message);
         assert!(finding.message.contains(';'), "{}", finding.message);
@@ -542,4 +570,133 @@ fn heredoc_run_scripts() {
     );
     // A heredoc inside the script is data, not commands.
     assert_clean("cat <<'EOF' > /etc/pip.conf\n[global]\npip install x\nEOF\n");
+}
+
+// ---- hadolint parity rules -------------------------------------------------
+
+#[test]
+fn pinning_rules_read_versions_as_hadolint_does() {
+    let fires = |text: &str, id: &str| all_ids(text).contains(&id);
+    assert!(fires("apt-get install -y curl", "DL3008"));
+    for pinned in ["curl=7.88.1-10", "curl/bookworm-backports", "./x.deb"] {
+        assert!(!fires(&format!("apt-get install -y {pinned}"), "DL3008"));
+    }
+    assert!(fires("pip install requests", "DL3013"));
+    assert!(fires("pip install --upgrade pip", "DL3013"));
+    for ok in [
+        "pip install requests==2.32.3",
+        "pip install 'requests>=2,<3'",
+        "pip install -r requirements.txt",
+        "pip install .",
+        "pip install ./dist/x.whl",
+        "pip install git+https://github.com/a/b@v1",
+    ] {
+        assert!(!fires(ok, "DL3013"), "{ok}");
+    }
+    assert!(fires("npm install -g typescript", "DL3016"));
+    assert!(fires("npm install @types/node", "DL3016"));
+    for ok in [
+        "npm install",
+        "npm ci",
+        "npm install -g typescript@5.4.5",
+        "npm install @types/node@20",
+        "npm install ./local",
+        "npm install git+https://x/y.git#abc",
+    ] {
+        assert!(!fires(ok, "DL3016"), "{ok}");
+    }
+    assert!(fires("apk add --no-cache curl", "DL3018"));
+    assert!(!fires(
+        "apk add --no-cache curl=8.5.0-r0 'bash~5'",
+        "DL3018"
+    ));
+    assert!(fires("gem install bundler", "DL3028"));
+    // hadolint skips the word after every option; `--no-document` has none.
+    assert!(fires("gem install --no-document rails", "DL3028"));
+    assert!(!fires("gem install bundler:2.5.10", "DL3028"));
+    assert!(!fires("gem install bundler -v 2.5.10", "DL3028"));
+}
+
+#[test]
+fn yum_needs_yes_and_the_helper_knows_every_manager() {
+    assert!(all_ids("yum install httpd").contains(&"DL3030"));
+    assert!(all_ids("yum groupinstall 'Dev Tools'").contains(&"DL3030"));
+    for ok in [
+        "yum install -y httpd",
+        "yum -y install httpd",
+        "yum install --assumeyes x",
+    ] {
+        assert!(!all_ids(ok).contains(&"DL3030"), "{ok}");
+    }
+    let script = crate::shell::parse(
+        "dnf -qy install a; zypper -n in b; zypper in -y c; zypper in d; microdnf install e",
+    )
+    .unwrap();
+    let yes: Vec<bool> = script
+        .commands
+        .iter()
+        .map(|c| {
+            let (program, args) = super::program_and_args(c).unwrap();
+            super::rpm::answers_yes(program, args)
+        })
+        .collect();
+    assert_eq!(yes, [true, true, true, false, true]);
+}
+
+#[test]
+fn commands_that_make_no_sense_sudo_and_bin_sh() {
+    assert_eq!(all_ids("service nginx start"), ["DL3001"]);
+    assert_eq!(all_ids("sudo make install"), ["DL3004"]);
+    assert_eq!(all_ids("env FOO=1 sudo -u app make"), ["DL3004"]);
+    assert!(all_ids("echo sudo vim").is_empty());
+    assert_eq!(all_ids("ln -sf /bin/bash /bin/sh"), ["DL4005"]);
+    assert!(all_ids("ln -s /bin/sh /usr/local/bin/sh2").contains(&"DL4005"));
+}
+
+#[test]
+fn command_substitutions_are_checked() {
+    // The same command in `$(...)`, in backticks and in `( )`.
+    for text in [
+        "x=$(pip install numpy==2.0.0)",
+        "x=`pip install numpy==2.0.0`",
+        "(pip install numpy==2.0.0)",
+        "echo \"$(pip install numpy==2.0.0)\"",
+    ] {
+        assert_eq!(ids(text), ["SCR009"], "{text}");
+    }
+    // A pipe inside a substitution needs pipefail too.
+    assert_eq!(ids("v=$(curl -fsSL https://x | sha256sum)"), ["SCR017"]);
+    assert!(ids("set -o pipefail; v=$(curl -fsSL https://x | sha256sum)").is_empty());
+    assert!(ids("bash -o pipefail -c 'v=$(curl -fsSL https://x | sha256sum)'").is_empty());
+    assert!(ids_with(
+        "v=$(curl -fsSL https://x | sha256sum)",
+        &RunContext::shipped().with_pipefail(true)
+    )
+    .is_empty());
+    // A `sh -c` is a new shell: the outer `set -o pipefail` does not reach it.
+    assert_eq!(
+        ids("set -o pipefail; sh -c 'v=$(curl -fsSL https://x | sha256sum)'"),
+        ["SCR017"]
+    );
+    // `cd` inside a substitution changes nothing after it.
+    assert!(ids("d=$(cd /opt && pwd) && echo $d").is_empty());
+    // Arithmetic is not a command.
+    assert!(ids("n=$((1 + 2))").is_empty());
+}
+
+#[test]
+fn false_positives_of_issue_13() {
+    // `apt-get purge` of nothing never asks.
+    assert!(ids("apt-get purge").is_empty());
+    assert!(ids("apt-get remove").is_empty());
+    assert_eq!(ids("apt-get purge --auto-remove"), ["SCR005"]);
+    assert_eq!(ids("apt-get purge curl"), ["SCR005"]);
+    // `yarn --version` installs nothing.
+    assert!(ids("yarn --version").is_empty());
+    assert_eq!(ids("yarn --frozen-lockfile"), ["SCR016"]);
+    // `apk add --no-network` downloads no index.
+    assert!(ids("apk add --no-network ./local.apk").is_empty());
+    // pip accepts `--no-cache` for `--no-cache-dir`, not `--no-c`.
+    assert!(ids("pip install --no-cache x==1").is_empty());
+    assert_eq!(ids("pip install --no-c x==1"), ["SCR009"]);
 }

@@ -361,6 +361,56 @@ fn dollar(bytes: &[u8], start: usize) -> Result<usize, ShellError> {
     }
 }
 
+/// The command substitutions (`$(...)` and `` `...` ``) at the top level
+/// of a word as written, as byte ranges of their inner text in `raw`.
+/// Arithmetic `$((...))` and `${...}` are skipped; substitutions nested in a
+/// substitution are found when its inner text is parsed in turn.
+pub(crate) fn substitutions(raw: &str) -> Vec<(usize, usize)> {
+    let bytes = raw.as_bytes();
+    let mut found = Vec::new();
+    let mut double = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'\'' if !double => match find_byte(bytes, i + 1, b'\'') {
+                Some(close) => i = close + 1,
+                None => break,
+            },
+            b'"' => {
+                double = !double;
+                i += 1;
+            }
+            b'`' => match skip_nested(bytes, i, Mode::Backtick) {
+                Ok(end) => {
+                    found.push((i + 1, end.saturating_sub(1).max(i + 1)));
+                    i = end;
+                }
+                Err(_) => break,
+            },
+            b'$' if bytes.get(i + 1) == Some(&b'(') => {
+                let arithmetic = bytes.get(i + 2) == Some(&b'(');
+                match skip_nested(bytes, i + 1, Mode::Paren) {
+                    Ok(end) => {
+                        if !arithmetic {
+                            found.push((i + 2, end.saturating_sub(1).max(i + 2)));
+                        }
+                        i = end;
+                    }
+                    Err(_) => break,
+                }
+            }
+            b'$' if bytes.get(i + 1) == Some(&b'{') => match skip_nested(bytes, i + 1, Mode::Brace)
+            {
+                Ok(end) => i = end,
+                Err(_) => break,
+            },
+            _ => i += 1,
+        }
+    }
+    found
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
     Paren,

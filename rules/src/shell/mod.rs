@@ -36,7 +36,10 @@
 //! * subshells `( ... )`, groups `{ ...; }`, `if`/`elif`/`else`/`fi`, `for`,
 //!   `while`/`until`, `case ... esac`, function definitions, `[[ ... ]]`;
 //! * quoting (`'...'`, `"..."`, `\x`, `$'...'`), expansions `$x`, `${...}`,
-//!   `$(...)`, `$((...))` and backticks (skipped as one word, not analysed);
+//!   `$(...)`, `$((...))` and backticks; the commands of a command
+//!   substitution (`x=$(pip install numpy)`) are parsed and added after the
+//!   command whose word holds it, nested in [`Nesting::CommandSubstitution`],
+//!   in a scope of their own that inherits the outer shell's options;
 //! * line continuations (`\` + newline) and comments, with Docker's meaning: a
 //!   comment line inside a continued `RUN` is dropped, as the Dockerfile
 //!   parser drops it before the shell sees the command;
@@ -309,6 +312,9 @@ pub enum Nesting {
     Function,
     /// The string of `sh -c '...'` (or `bash`, `dash`, ...).
     ShellC,
+    /// A command substitution, `$(...)` or `` `...` ``: a subshell that
+    /// inherits the options of the shell around it.
+    CommandSubstitution,
     /// The command run by `xargs`.
     Xargs,
 }
@@ -456,8 +462,12 @@ pub struct Scope {
     /// The scope of the command that started this shell (`None` for the `RUN` shell).
     pub parent: Option<usize>,
     /// Whether the shell was started with `-o pipefail` (always `false` for
-    /// the `RUN` shell: that comes from the Dockerfile's `SHELL`).
+    /// the `RUN` shell: that comes from the Dockerfile's `SHELL`; `false`
+    /// for a command substitution, which inherits it, see `inherits`).
     pub pipefail: bool,
+    /// Whether this shell is a subshell of its parent (a command
+    /// substitution) and so has the options the parent was started with.
+    pub inherits: bool,
 }
 
 /// The analysed command: its simple commands in text order, with structure.
@@ -474,20 +484,54 @@ pub struct Script {
 }
 
 impl Script {
+    /// Whether `scope` is the `RUN` shell or a subshell of it (a command
+    /// substitution, at any depth): the options of the Dockerfile's `SHELL`
+    /// hold there.
+    pub fn in_run_shell(&self, mut scope: usize) -> bool {
+        loop {
+            if scope == 0 {
+                return true;
+            }
+            match self.scopes.get(scope) {
+                Some(Scope {
+                    inherits: true,
+                    parent: Some(parent),
+                    ..
+                }) => scope = *parent,
+                _ => return false,
+            }
+        }
+    }
+
     /// Whether `set -o pipefail` (or `set -eo pipefail`, `set -euxo pipefail`,
     /// ...) runs in `scope` before the command at `index`, or the scope's
     /// shell was started with `-o pipefail`.
+    ///
+    /// A command substitution inherits the options of the shell around it,
+    /// so for its scope the `set` commands of that shell before `index`
+    /// count too.
     pub fn pipefail_set_before(&self, scope: usize, index: usize) -> bool {
-        if self.scopes.get(scope).is_some_and(|s| s.pipefail) {
-            return true;
+        let mut scope = scope;
+        loop {
+            let Some(this) = self.scopes.get(scope) else {
+                return false;
+            };
+            if this.pipefail {
+                return true;
+            }
+            let set_here = self.commands[..index.min(self.commands.len())]
+                .iter()
+                .filter(|command| command.scope == scope)
+                .any(|command| {
+                    let words = command.command_words();
+                    words.first().map(|w| w.text()) == Some("set") && sets_pipefail(&words[1..])
+                });
+            match this.parent {
+                _ if set_here => return true,
+                Some(parent) if this.inherits => scope = parent,
+                _ => return false,
+            }
         }
-        self.commands[..index.min(self.commands.len())]
-            .iter()
-            .filter(|command| command.scope == scope)
-            .any(|command| {
-                let words = command.command_words();
-                words.first().map(|w| w.text()) == Some("set") && sets_pipefail(&words[1..])
-            })
     }
 }
 

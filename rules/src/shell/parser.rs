@@ -1,6 +1,6 @@
 //! Recursive-descent parser over the tokens, flattening into [`Script`].
 
-use super::lexer::{tokenize, Op, Token, TokenKind};
+use super::lexer::{substitutions, tokenize, Op, Token, TokenKind};
 use super::{
     is_assignment, program_name, sets_pipefail, Assignment, Connector, Nesting, Pipeline, Redirect,
     Scope, Script, ShellError, SimpleCommand, Span, Word, MAX_DEPTH,
@@ -22,6 +22,7 @@ pub(crate) fn parse_script(text: &str, depth: usize) -> Result<Script, ShellErro
             scopes: vec![Scope {
                 parent: None,
                 pipefail: false,
+                inherits: false,
             }],
         },
     };
@@ -577,7 +578,21 @@ impl Parser<'_> {
         let xargs = xargs_tail(&command);
         let nesting = command.nesting.clone();
         let end = command.span.1;
+        let substituted: Vec<(usize, String)> = command
+            .words
+            .iter()
+            .chain(command.assignments.iter().map(|a| &a.value))
+            .chain(command.redirects.iter().map(|r| &r.target))
+            .flat_map(|word| {
+                substitutions(&word.raw)
+                    .into_iter()
+                    .map(|(from, to)| (word.span.0 + from, word.raw[from..to].to_owned()))
+            })
+            .collect();
         self.script.commands.push(command);
+        for (base, inner) in substituted {
+            self.merge_substitution(base, &inner, scope, &nesting, extra_depth)?;
+        }
         if let Some((script_word, pipefail)) = shell_c {
             self.merge_shell_c(&script_word, pipefail, scope, &nesting, extra_depth)?;
         }
@@ -598,6 +613,91 @@ impl Parser<'_> {
             self.pending = Connector::Seq;
         }
         Ok(())
+    }
+
+    /// Adds the commands of a command substitution whose inner text starts
+    /// at `base`, run by a subshell of `parent` (which inherits its options:
+    /// a `set -o pipefail` before it holds inside).
+    fn merge_substitution(
+        &mut self,
+        base: usize,
+        inner_text: &str,
+        parent: usize,
+        nesting: &[Nesting],
+        extra_depth: usize,
+    ) -> Result<(), ShellError> {
+        let depth = self.depth + extra_depth + 1;
+        if depth > MAX_DEPTH {
+            return Err(ShellError::TooDeep { offset: base });
+        }
+        // The outer lexer has checked that the substitution is closed; what
+        // its text holds is the subshell's business (a parse error there is
+        // left to the shell, as the rules cannot read it either).
+        let Ok(inner) = parse_script(inner_text, depth) else {
+            return Ok(());
+        };
+        self.append(
+            inner,
+            parent,
+            false,
+            true,
+            Nesting::CommandSubstitution,
+            nesting,
+            |span| (base + span.0, base + span.1),
+        );
+        Ok(())
+    }
+
+    /// Appends the commands, pipelines and scopes of a script parsed from a
+    /// part of this one, its scope 0 becoming a child of `parent`.
+    #[allow(clippy::too_many_arguments)]
+    fn append(
+        &mut self,
+        inner: Script,
+        parent: usize,
+        pipefail: bool,
+        inherits: bool,
+        kind: Nesting,
+        nesting: &[Nesting],
+        map_span: impl Fn(Span) -> Span,
+    ) {
+        let scope_base = self.script.scopes.len();
+        let command_base = self.script.commands.len();
+        for (index, scope) in inner.scopes.into_iter().enumerate() {
+            self.script.scopes.push(Scope {
+                parent: Some(scope.parent.map_or(parent, |p| p + scope_base)),
+                pipefail: if index == 0 { pipefail } else { scope.pipefail },
+                inherits: if index == 0 { inherits } else { scope.inherits },
+            });
+        }
+        for mut command in inner.commands {
+            let mut outer: Vec<Nesting> = nesting.to_vec();
+            outer.push(kind);
+            outer.extend(command.nesting);
+            command.nesting = outer;
+            command.scope += scope_base;
+            command.span = map_span(command.span);
+            for w in &mut command.words {
+                w.span = map_span(w.span);
+            }
+            for a in &mut command.assignments {
+                a.span = map_span(a.span);
+                a.value.span = map_span(a.value.span);
+            }
+            for r in &mut command.redirects {
+                r.span = map_span(r.span);
+                r.target.span = map_span(r.target.span);
+            }
+            self.script.commands.push(command);
+        }
+        for mut pipeline in inner.pipelines {
+            pipeline.scope += scope_base;
+            pipeline.span = map_span(pipeline.span);
+            for element in &mut pipeline.elements {
+                *element = element.start + command_base..element.end + command_base;
+            }
+            self.script.pipelines.push(pipeline);
+        }
     }
 
     fn merge_shell_c(
@@ -635,42 +735,15 @@ impl Parser<'_> {
         };
         let inner =
             parse_script(inner_text, self.depth + extra_depth + 1).map_err(|e| e.shifted(map))?;
-        let scope_base = self.script.scopes.len();
-        let command_base = self.script.commands.len();
-        for (index, scope) in inner.scopes.into_iter().enumerate() {
-            self.script.scopes.push(Scope {
-                parent: Some(scope.parent.map_or(parent, |p| p + scope_base)),
-                pipefail: if index == 0 { pipefail } else { scope.pipefail },
-            });
-        }
-        for mut command in inner.commands {
-            let mut outer: Vec<Nesting> = nesting.to_vec();
-            outer.push(Nesting::ShellC);
-            outer.extend(command.nesting);
-            command.nesting = outer;
-            command.scope += scope_base;
-            command.span = map_span(command.span);
-            for w in &mut command.words {
-                w.span = map_span(w.span);
-            }
-            for a in &mut command.assignments {
-                a.span = map_span(a.span);
-                a.value.span = map_span(a.value.span);
-            }
-            for r in &mut command.redirects {
-                r.span = map_span(r.span);
-                r.target.span = map_span(r.target.span);
-            }
-            self.script.commands.push(command);
-        }
-        for mut pipeline in inner.pipelines {
-            pipeline.scope += scope_base;
-            pipeline.span = map_span(pipeline.span);
-            for element in &mut pipeline.elements {
-                *element = element.start + command_base..element.end + command_base;
-            }
-            self.script.pipelines.push(pipeline);
-        }
+        self.append(
+            inner,
+            parent,
+            pipefail,
+            false,
+            Nesting::ShellC,
+            nesting,
+            map_span,
+        );
         Ok(())
     }
 }

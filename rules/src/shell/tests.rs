@@ -360,7 +360,15 @@ fn errors_have_positions() {
 #[test]
 fn nested_substitutions_and_quotes() {
     let s = parse(r#"echo "$(echo "a)b" $(( 1 + (2) )) `echo \`x\``)" && next"#).unwrap();
-    assert_eq!(names(&s), ["echo", "next"]);
+    let outer: Vec<_> = s
+        .commands
+        .iter()
+        .filter(|c| !c.nesting.contains(&Nesting::CommandSubstitution))
+        .map(|c| c.name().unwrap_or(""))
+        .collect();
+    assert_eq!(outer, ["echo", "next"]);
+    // The substitutions' commands are parsed too, after the command.
+    assert_eq!(names(&s), ["echo", "echo", "echo", "next"]);
 }
 
 #[test]

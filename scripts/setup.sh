@@ -5,6 +5,7 @@
 #   3. scripts/modern-daemon.sh  - a second, modern dockerd (26.1, BuildKit) beside it,
 #                                  on unix:///run/stagecraft-modern/docker.sock
 #   4. scripts/tools.sh          - ShellCheck, which `stagecraft lint` runs over RUNs
+#   5. scripts/registry.sh       - a local registry on 127.0.0.1:5000 (catalogue push tests)
 # Every step is idempotent; re-running is cheap once everything is in place.
 #
 # STAGECRAFT_SKIP_MODERN_DAEMON=1 skips step 3 (the tests that need it then skip).
@@ -22,6 +23,7 @@ if [[ "${STAGECRAFT_SKIP_MODERN_DAEMON:-}" != 1 ]]; then
     bash "$here/modern-daemon.sh" up
 fi
 bash "$here/tools.sh"
+bash "$here/registry.sh"
 
 echo "setup: done in $((SECONDS - start))s"
 docker version --format 'setup: docker server {{.Server.Version}}, API {{.Server.APIVersion}} (client {{.Client.Version}})'

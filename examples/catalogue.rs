@@ -12,7 +12,7 @@
 //! The pool is `STAGECRAFT_HOSTS` when it names two daemons or more; else
 //! the second endpoint is a unix-socket proxy in front of the local socket,
 //! which is the same dockerd: that measures the scheduler, not a second
-//! machine. Images are labelled `stagecraft.test-run=catalogue-example`;
+//! machine. Images are labelled `stagecraft.run=catalogue-example`;
 //! `--clean` removes them afterwards.
 
 use std::path::{Path, PathBuf};

@@ -5,7 +5,7 @@
 //!
 //! Like `tests/engine.rs`: without a daemon each test prints one
 //! `skipping: ...` line and passes, unless `STAGECRAFT_REQUIRE_DOCKER=1`;
-//! everything a test makes carries `stagecraft.test-run=<id>` and is removed
+//! everything a test makes carries `stagecraft.run=<id>` and is removed
 //! by label at the end, passing or not.
 
 use std::time::{Duration, Instant};

@@ -7,7 +7,7 @@
 //! The end-to-end test follows `tests/engine.rs` once enabled: without a
 //! daemon it prints one `skipping: ...` line and passes, unless
 //! `STAGECRAFT_REQUIRE_DOCKER=1`; everything it makes carries
-//! `stagecraft.test-run=<id>` and is removed by label at the end.
+//! `stagecraft.run=<id>` and is removed by label at the end.
 //! `UPDATE_EXPECT=1 cargo test --test lightgbm` updates the golden files.
 
 use std::io::Write;

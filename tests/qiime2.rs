@@ -9,7 +9,7 @@
 //!   (DSL, the engine) built, `qiime info` run in both, sizes compared.
 //!   Without the variable the test prints one `skipping:` line; with it and
 //!   no daemon it follows `engine_or_skip`. Everything it makes carries
-//!   `stagecraft.test-run=<id>` and is removed by label at the end.
+//!   `stagecraft.run=<id>` and is removed by label at the end.
 
 use std::io::Write;
 use std::time::{Duration, Instant};

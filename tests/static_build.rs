@@ -7,7 +7,7 @@
 //! Without a daemon the test prints one `skipping: no Docker daemon (...)`
 //! line and passes, unless `STAGECRAFT_REQUIRE_DOCKER=1` is set (CI sets
 //! it): then it fails. Everything it creates carries
-//! `stagecraft.test-run=<test id>` and is removed by label when it ends.
+//! `stagecraft.run=<test id>` and is removed by label when it ends.
 //! Cold (nothing cached) it takes about a minute on a 2-core machine.
 
 use std::time::Duration;

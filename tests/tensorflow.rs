@@ -9,7 +9,7 @@
 //! `STAGECRAFT_REQUIRE_DOCKER=1`). Where the network re-signs TLS, set
 //! `STAGECRAFT_SITE_CA` to a CA bundle that trusts it (see
 //! `stagecraft::site_ca`). Everything it makes carries
-//! `stagecraft.test-run=<id>` and is removed by label at the end.
+//! `stagecraft.run=<id>` and is removed by label at the end.
 
 use std::io::Write;
 use std::time::{Duration, Instant};

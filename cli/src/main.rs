@@ -345,16 +345,12 @@ fn lint(args: &LintArgs) -> u8 {
             }
         }
     }
-    // Options grows fields (trusted registries): keep the update.
-    #[allow(clippy::needless_update)]
     let options = Options {
         target: settings.target.clone(),
+        trusted_registries: settings.trusted_registries.clone(),
         label_schema,
         strict_labels: settings.strict_labels.unwrap_or(false),
-        ..Options::default()
     };
-    // HAND-OFF(rules): set options.trusted_registries from `settings` once check.rs has it.
-    let _ = &settings.trusted_registries;
 
     let mut reports = Vec::new();
     let mut scripts = Vec::new();

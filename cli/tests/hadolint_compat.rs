@@ -9,7 +9,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_stagecraft");
 /// A Dockerfile with an error (SCR003/DL3009), a warning (SCR020/DL3025) and
 /// a ShellCheck finding (SC2086, info) on line 3.
 const MIXED: &str = "FROM debian:bookworm-slim\n\
-RUN apt-get update && apt-get install -y --no-install-recommends curl\n\
+RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u12\n\
 RUN echo $1\n\
 CMD /x --serve\n";
 
@@ -218,7 +218,7 @@ fn disable_ignore_pragma_brings_the_findings_back() {
     project.write(
         "Dockerfile",
         "FROM debian:bookworm-slim\n# hadolint ignore=DL3009\n\
-         RUN apt-get update && apt-get install -y --no-install-recommends curl\n",
+         RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u12\n",
     );
     let quiet = project.run(&["lint", "--no-shellcheck", "-f", "json", "Dockerfile"]);
     assert_eq!(json(&quiet), serde_json::json!([]));
@@ -241,7 +241,7 @@ fn stage_awareness_can_be_turned_off() {
     let project = Project::new();
     project.write(
         "Dockerfile",
-        "FROM python:3.12 AS build\nRUN pip install pytest\nFROM python:3.12-slim\n",
+        "FROM python:3.12 AS build\nRUN pip install pytest==8.3.4\nFROM python:3.12-slim\n",
     );
     let args = ["lint", "--no-shellcheck", "-f", "json", "Dockerfile"];
     let aware = json(&project.run(&args));

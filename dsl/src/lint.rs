@@ -120,7 +120,7 @@ impl FileReport {
     /// ```
     /// use stagecraft::lint::{parse, FileReport, Options};
     ///
-    /// let text = "FROM debian:bookworm-slim\n# hadolint ignore=DL3042\nRUN pip install x\n";
+    /// let text = "FROM debian:bookworm-slim\n# hadolint ignore=DL3042\nRUN pip install x==1.0\n";
     /// let mut df = parse(text).unwrap();
     /// let quiet = FileReport::check("D", text, &df, &Options::default(), &[]).unwrap();
     /// assert!(quiet.findings.is_empty());

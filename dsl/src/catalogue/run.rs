@@ -187,7 +187,7 @@ impl RunOptions {
     }
 
     /// Labels everything built and every smoke container with
-    /// `stagecraft.test-run=<id>` (see `BuildOptions::run_label`).
+    /// `stagecraft.run=<id>` (see `BuildOptions::run_label`).
     pub fn run_label(mut self, id: impl Into<String>) -> RunOptions {
         self.run_label = Some(id.into());
         self

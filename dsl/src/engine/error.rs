@@ -312,7 +312,7 @@ impl fmt::Display for BuildFailure {
         // The classic builder echoes the whole command (a harvest step's is
         // about 5 KB): the line that matters first, the command on request.
         match long_command(&self.message).filter(|_| !f.alternate()) {
-            Some((head, code)) => {
+            Some(LongCommand { open, head, close }) => {
                 let said = self.log_tail.iter().rev().find(|line| {
                     let line = line.trim();
                     !line.is_empty()
@@ -325,7 +325,7 @@ impl fmt::Display for BuildFailure {
                 }
                 write!(
                     f,
-                    "\nThe command '{head} ...' returned {code} (the whole command: \
+                    "\n{open}{head} ...{close} (the whole command: \
                      BuildFailure::message, or format with {{:#}})"
                 )?;
             }
@@ -346,19 +346,44 @@ impl fmt::Display for BuildFailure {
 
 impl std::error::Error for BuildFailure {}
 
-/// `The command '<command>' returned <code>` with a command over 200
-/// bytes: its first 60 characters and the `returned ...` part.
-fn long_command(message: &str) -> Option<(&str, &str)> {
-    let command = message.trim_end().strip_prefix("The command '")?;
-    let (command, code) = command.rsplit_once("' returned ")?;
-    if command.len() <= 200 {
-        return None;
-    }
-    let end = command
-        .char_indices()
-        .nth(60)
-        .map_or(command.len(), |(i, _)| i);
-    Some((&command[..end], code))
+/// A builder's "this command failed" message whose command is over 200
+/// bytes, cut to the command's first 60 characters: `open` + `head` + ` ...`
+/// + `close` is what is shown.
+struct LongCommand<'a> {
+    open: &'a str,
+    head: &'a str,
+    close: &'a str,
+}
+
+/// The three forms the builders write: the classic builder's
+/// `The command '<command>' returned <code>`, BuildKit 0.8's
+/// `executor failed running [<command>]: exit code: 1`, and newer BuildKit's
+/// `process "<command>" did not complete successfully: exit code: 1`.
+fn long_command(message: &str) -> Option<LongCommand<'_>> {
+    let message = message.trim_end();
+    let forms: [(&str, &str); 3] = [
+        ("The command '", "' returned "),
+        ("executor failed running [", "]: "),
+        ("process \"", "\" did not complete successfully"),
+    ];
+    forms.into_iter().find_map(|(open_text, close_text)| {
+        let start = message.find(open_text)?;
+        let command_start = start + open_text.len();
+        let command_end = command_start + message[command_start..].rfind(close_text)?;
+        let command = &message[command_start..command_end];
+        if command.len() <= 200 {
+            return None;
+        }
+        let end = command
+            .char_indices()
+            .nth(60)
+            .map_or(command.len(), |(i, _)| i);
+        Some(LongCommand {
+            open: &message[..command_start],
+            head: &command[..end],
+            close: &message[command_end..],
+        })
+    })
 }
 
 /// A smoke test whose expectations were not met, with what the run gave.
@@ -400,3 +425,25 @@ impl fmt::Display for SmokeFailure {
 }
 
 impl std::error::Error for SmokeFailure {}
+
+#[cfg(test)]
+mod tests {
+    use super::long_command;
+
+    #[test]
+    fn every_builders_long_command_is_cut_and_keeps_its_exit_code() {
+        let command = format!("/bin/sh -c set -eu; {}", "x=1; ".repeat(60));
+        for message in [
+            format!("The command '{command}' returned a non-zero code: 1"),
+            format!("executor failed running [{command}]: exit code: 1"),
+            format!("process \"{command}\" did not complete successfully: exit code: 1"),
+        ] {
+            let long = long_command(&message).expect(&message);
+            let shown = format!("{}{} ...{}", long.open, long.head, long.close);
+            assert!(shown.len() < 150, "{shown}");
+            assert!(shown.contains("/bin/sh -c set -eu;"), "{shown}");
+            assert!(shown.ends_with(": 1"), "{shown}");
+        }
+        assert!(long_command("executor failed running [/bin/sh -c false]: exit code: 1").is_none());
+    }
+}

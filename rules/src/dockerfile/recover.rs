@@ -22,7 +22,7 @@ pub struct Linted {
 /// use stagecraft_rules::dockerfile::{lint_recovering, Options};
 ///
 /// let linted = lint_recovering(
-///     b"FROM debian:12\nRUNN make\nRUN pip install numpy\n",
+///     b"FROM debian:12\nRUNN make\nRUN pip install numpy==2.1.3\n",
 ///     &Options::default(),
 /// );
 /// assert_eq!(linted.errors[0].line, 2);

@@ -26,9 +26,9 @@
 //!   (an alias or `ARG` name outside Docker's grammar, a bad image reference,
 //!   a relative `COPY` destination before any `WORKDIR`, ...). The
 //!   structural ones (stage names, `COPY --from`, destinations, shell uses)
-//!   come from the one [`check_structure`](super::structure::check_structure),
+//!   come from the one [`check_structure`],
 //!   which the model's validation runs too, over the parsed text's
-//!   [`StructureView`](super::structure::StructureView); the value checks
+//!   [`StructureView`]; the value checks
 //!   mirror `stagecraft`'s `model/validate.rs` and `ImageRef::parse`, and a
 //!   test in the workspace (`tests/from_text.rs`) holds the two together.
 //!

@@ -42,9 +42,14 @@ fn site(run: &str, context: &Path, extra: usize, sleep: u32) -> Catalogue {
     let tool = tag(run, "tool");
     catalogue
         .add(
+            // The run id in the base makes every image of the chain new to
+            // the daemon's cache, so "built" does not depend on earlier runs.
             CatalogueImage::from_text(
                 "base",
-                "FROM debian:bookworm-slim\nARG LEVEL=0\nRUN echo base $LEVEL > /etc/site-base\n",
+                format!(
+                    "FROM debian:bookworm-slim\nRUN echo {run} > /etc/site-run\n\
+                     ARG LEVEL=0\nRUN echo base $LEVEL > /etc/site-base\n"
+                ),
             )
             .tag(&base),
         )
@@ -232,9 +237,12 @@ fn a_failed_parent_stops_its_children_only() {
         .unwrap();
     catalogue
         .add(
-            CatalogueImage::from_text("fine", "FROM debian:bookworm-slim\nRUN echo fine\n")
-                .tag(tag(&run, "fine"))
-                .smoke(Smoke::new(["false"])),
+            CatalogueImage::from_text(
+                "fine",
+                format!("FROM debian:bookworm-slim\nRUN echo fine {run}\n"),
+            )
+            .tag(tag(&run, "fine"))
+            .smoke(Smoke::new(["false"])),
         )
         .unwrap();
     let (_, options) = recorder();

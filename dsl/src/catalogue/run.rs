@@ -704,7 +704,18 @@ impl Shared<'_> {
         }
         row.parent_size = self.parent_size(image, &engine).await;
         if let Some(smoke) = entry.smoke_test() {
-            row.smoke = Some(self.smoke(&engine, tag, smoke).await);
+            let result = self.smoke(&engine, tag, smoke).await;
+            // A smoke test that failed because its daemon went away says
+            // nothing of the image: the image is built again elsewhere.
+            if !result.passed {
+                if let Err(why) = self.answers(daemon).await {
+                    return Attempt::Again {
+                        lost: Some(daemon),
+                        reason: format!("{why} (after: {})", first_line(&result.detail)),
+                    };
+                }
+            }
+            row.smoke = Some(result);
         }
         if let Some(registry) = &self.options.push {
             if row.smoke.as_ref().is_none_or(|smoke| smoke.passed) {

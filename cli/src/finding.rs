@@ -10,7 +10,13 @@ pub enum Source {
     Rule(&'static Rule),
     /// ShellCheck, with its code (`2086` for `SC2086`).
     ShellCheck(u32),
+    /// An instruction that cannot be parsed: hadolint's `DL1000`, reported
+    /// in every format (the rest of the file is still linted).
+    Parse,
 }
+
+/// hadolint's code for a parse error.
+pub const PARSE_CODE: &str = "DL1000";
 
 /// One finding, at a line of a Dockerfile.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +47,7 @@ impl Finding {
         match self.source {
             Source::Rule(rule) => rule.id.to_owned(),
             Source::ShellCheck(code) => format!("SC{code}"),
+            Source::Parse => PARSE_CODE.to_owned(),
         }
     }
 
@@ -50,6 +57,7 @@ impl Finding {
         match self.source {
             Source::Rule(rule) => rule.hadolint.map(str::to_owned),
             Source::ShellCheck(code) => Some(format!("SC{code}")),
+            Source::Parse => Some(PARSE_CODE.to_owned()),
         }
     }
 
@@ -68,6 +76,7 @@ impl Finding {
                 _ => rule.id.to_owned(),
             },
             Source::ShellCheck(code) => format!("SC{code}"),
+            Source::Parse => PARSE_CODE.to_owned(),
         }
     }
 
@@ -75,7 +84,7 @@ impl Finding {
     pub fn fix(&self) -> Option<&'static str> {
         match self.source {
             Source::Rule(rule) => Some(rule.fix),
-            Source::ShellCheck(_) => None,
+            Source::ShellCheck(_) | Source::Parse => None,
         }
     }
 
@@ -89,6 +98,7 @@ impl Finding {
                 .or_else(|| code.strip_prefix("sc"))
                 .and_then(|digits| digits.parse::<u32>().ok())
                 .is_some_and(|digits| digits == number && code.len() >= 6),
+            Source::Parse => code.eq_ignore_ascii_case(PARSE_CODE),
         }
     }
 }

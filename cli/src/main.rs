@@ -364,17 +364,38 @@ fn lint(args: &LintArgs) -> u8 {
                 continue;
             }
         };
-        let parsed = stagecraft::lint::parse_bytes(&bytes);
-        let mut df = match parsed {
-            Ok(df) => df,
-            Err(error) => {
+        // Parse with recovery: an instruction that cannot be read is
+        // reported (and the run exits as for a parse error), and the rest of
+        // the file is still linted.
+        // The errors are DL1000 findings too (as hadolint reports them), so
+        // that every machine-readable format carries them.
+        let recovered = stagecraft_rules::dockerfile::parse_bytes_recovering(&bytes);
+        let parse_findings: Vec<Finding> = recovered
+            .errors
+            .iter()
+            .map(|error| {
                 eprintln!(
                     "{file}:{}: error: cannot parse the Dockerfile: {}",
                     error.line, error.kind
                 );
-                failed = true;
-                continue;
+                Finding {
+                    line: error.line,
+                    source: Source::Parse,
+                    severity: Severity::Error,
+                    message: format!("cannot parse the Dockerfile: {}", error.kind),
+                }
+            })
+            .collect();
+        failed |= !parse_findings.is_empty();
+        let Some(mut df) = recovered.dockerfile else {
+            if format != Format::Tty {
+                reports.push(Report {
+                    file: file.clone(),
+                    source: String::from_utf8_lossy(&bytes).into_owned(),
+                    findings: parse_findings,
+                });
             }
+            continue;
         };
         if disable_pragmas {
             drop_pragmas(&mut df);
@@ -398,14 +419,18 @@ fn lint(args: &LintArgs) -> u8 {
                 if settings.shellcheck != Some(false) {
                     scripts.extend(shellcheck::scripts(reports.len(), &df, &source, &options));
                 }
+                let mut findings: Vec<Finding> = report
+                    .findings
+                    .into_iter()
+                    .map(Finding::from_rule)
+                    .collect();
+                if format != Format::Tty {
+                    findings.extend(parse_findings);
+                }
                 reports.push(Report {
                     file: report.file,
                     source: report.source,
-                    findings: report
-                        .findings
-                        .into_iter()
-                        .map(Finding::from_rule)
-                        .collect(),
+                    findings,
                 });
             }
             Err(error @ LintError::UnknownTarget { .. }) | Err(error @ LintError::Parse { .. }) => {

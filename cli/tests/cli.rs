@@ -190,11 +190,52 @@ fn exit_2_when_a_file_cannot_be_read_or_parsed() {
         stderr(&output).contains(":1: error: cannot parse the Dockerfile: the file is not UTF-8")
     );
 
-    // A good file next to a broken one is still reported; the exit code is 2.
+    // A good file next to a broken one is still reported, and so are the
+    // findings of the broken file's other instructions; the exit code is 2.
     let clean = files.write("clean", CLEAN.as_bytes());
-    let output = stagecraft(&["lint", &clean, &broken]);
+    let output = stagecraft(&["lint", "--no-shellcheck", &clean, &broken]);
     assert_eq!(output.status.code(), Some(2));
-    assert_eq!(stdout(&output), "no findings in 1 file\n");
+    let out = stdout(&output);
+    assert!(
+        out.starts_with(&format!("{broken}:1: warning[SCR029/DL3006]:")),
+        "{out}"
+    );
+    assert!(
+        out.ends_with("0 errors, 1 warning, 0 infos in 2 files\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn parse_errors_are_dl1000_in_the_machine_formats_and_the_rest_is_linted() {
+    let files = Files::new();
+    let broken = files.write(
+        "broken",
+        b"FROM debian:12\nRUNN make\nRUN pip install numpy\n",
+    );
+    let output = stagecraft(&["lint", "--no-shellcheck", "-f", "json", &broken]);
+    assert_eq!(output.status.code(), Some(2));
+    let found: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let codes: Vec<(u64, &str)> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["line"].as_u64().unwrap(), f["hadolint"].as_str().unwrap()))
+        .collect();
+    assert_eq!(codes, [(2, "DL1000"), (3, "DL3013"), (3, "DL3042")]);
+    for format in ["sarif", "checkstyle", "codeclimate", "gitlab_codeclimate"] {
+        let output = stagecraft(&["lint", "--no-shellcheck", "-f", format, &broken]);
+        assert!(
+            stdout(&output).contains("DL1000"),
+            "{format}: {}",
+            stdout(&output)
+        );
+    }
+    // No stage at all: the errors alone, still in the format.
+    let no_from = files.write("no-from", b"RUNN make\n");
+    let output = stagecraft(&["lint", "-f", "json", &no_from]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(stdout(&output).matches("\"DL1000\"").count(), 2 * 2);
 }
 
 #[test]

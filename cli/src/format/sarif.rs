@@ -24,7 +24,7 @@ pub fn render(reports: &[Report]) -> String {
                 }
             };
             let language = match finding.source {
-                Source::Rule(_) => "dockerfile",
+                Source::Rule(_) | Source::Parse => "dockerfile",
                 Source::ShellCheck(_) => "sh",
             };
             results.push(json!({
@@ -86,6 +86,12 @@ fn rule_descriptor(id: &str, source: Source) -> Value {
             "shortDescription": { "text": rule.summary },
             "fullDescription": { "text": rule.why },
             "help": { "text": rule.fix },
+        }),
+        Source::Parse => json!({
+            "id": id,
+            "name": "parse-error",
+            "shortDescription": { "text": "the instruction cannot be parsed" },
+            "help": { "text": "Fix the instruction as the message says: Docker refuses it too." },
         }),
         Source::ShellCheck(_) => json!({
             "id": id,

@@ -98,7 +98,7 @@ use crate::catalogue::{
     SCR014, SCR015, SCR016, SCR019, SCR020, SCR021, SCR022, SCR023, SCR024, SCR025, SCR026, SCR027,
     SCR028, SCR029, SCR030,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::dockerfile::buildkit::check_buildkit;
 use crate::dockerfile::contents::check_contents;
@@ -331,10 +331,30 @@ fn resolve_copy_from(graph: &StageGraph, index: usize, from: &str) -> CopyFrom {
 /// The state a stage hands to the stages built `FROM` it.
 #[derive(Debug, Clone, Default)]
 struct Inherited {
+    /// The stage's variables, one entry per name (the last value set): a
+    /// name set again is updated in place through `env_index`, so a long
+    /// `FROM` chain that sets the same names in every stage keeps a short
+    /// list and `RunContext::env_var` stays cheap (the list was scanned per
+    /// lookup and grew with every `ENV`: quadratic in the chain).
     env: Vec<(String, String)>,
+    /// Where each name of `env` is.
+    env_index: HashMap<String, usize>,
     shell: Vec<String>,
     /// Managers whose caches an earlier `RUN` left in a layer, with its line.
     dirty: Vec<(Manager, usize)>,
+}
+
+impl Inherited {
+    /// Sets the variable `name` (as `ENV` or an `ARG` with a value does).
+    fn set_env(&mut self, name: &str, value: String) {
+        match self.env_index.get(name) {
+            Some(&at) => self.env[at].1 = value,
+            None => {
+                self.env_index.insert(name.to_owned(), self.env.len());
+                self.env.push((name.to_owned(), value));
+            }
+        }
+    }
 }
 
 /// The cleanup rules whose finding means the `RUN` left `manager`'s cache.
@@ -472,13 +492,16 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
             children[j] += 1;
         }
     }
-    let global_defaults: Vec<(String, Option<String>)> = df
+    // The last global ARG of each name wins; a map keeps the lookup of a
+    // stage's `ARG NAME` constant however many globals there are.
+    let global_defaults: HashMap<&str, Option<&str>> = df
         .global_args
         .iter()
         .flat_map(|instruction| match &instruction.kind {
-            InstructionKind::Arg(args) => args.clone(),
-            _ => Vec::new(),
+            InstructionKind::Arg(args) => args.as_slice(),
+            _ => &[],
         })
+        .map(|(name, value)| (name.as_str(), value.as_deref()))
         .collect();
 
     for (index, stage) in df.stages.iter().enumerate() {
@@ -582,18 +605,22 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
                 _ => None,
             };
             match &instruction.kind {
-                InstructionKind::Env(pairs) => state.env.extend(pairs.iter().cloned()),
+                InstructionKind::Env(pairs) => {
+                    for (name, value) in pairs {
+                        state.set_env(name, value.clone());
+                    }
+                }
                 InstructionKind::Arg(args) => {
                     for (name, value) in args {
                         let value = value.clone().or_else(|| {
                             global_defaults
-                                .iter()
-                                .rev()
-                                .find(|(global, _)| global == name)
-                                .and_then(|(_, value)| value.clone())
+                                .get(name.as_str())
+                                .copied()
+                                .flatten()
+                                .map(str::to_owned)
                         });
                         if let Some(value) = value {
-                            state.env.push((name.clone(), value));
+                            state.set_env(name, value);
                         }
                     }
                 }

@@ -1,6 +1,6 @@
 //! hadolint's rules about instructions and their repetition in a stage
-//! (DL3002, DL3007, DL3010-DL3012, DL3021, DL3026, DL3029, DL4001,
-//! DL4003, DL4004), checked in one pass over each stage by [`check`], which
+//! (DL3002, DL3007, DL3010-DL3012, DL3021, DL3026, DL3029, DL3063-DL3065,
+//! DL3067, DL4001, DL4003, DL4004), checked in one pass over each stage by [`check`], which
 //! [`check_dockerfile`](super::check_dockerfile) calls once per file.
 //!
 //! Every rule here keeps a constant amount of state per stage (a flag, a
@@ -167,6 +167,152 @@ pub static DL4004: Rule = Rule {
     build_only: Severity::Error,
 };
 
+/// A stage named `scratch` or `context`.
+pub static DL3063: Rule = Rule {
+    id: "DL3063",
+    summary: "do not name a stage `scratch` or `context`",
+    why: "`scratch` is the empty image and `context` the build context in BuildKit's names: a \
+          stage called so is shadowed or shadows them, and `FROM scratch` or `--from=context` \
+          no longer means what a reader takes it for.",
+    fix: "Give the stage a name of its own: `FROM golang:1.23 AS build`.",
+    hadolint: Some("DL3063"),
+    shipped: Severity::Warning,
+    build_only: Severity::Warning,
+};
+
+/// A secret-looking name in `ARG` or `ENV`.
+pub static DL3064: Rule = Rule {
+    id: "DL3064",
+    summary: "do not pass secrets through ARG or ENV",
+    why: "An ARG's value is kept in the image's history (`docker history`) and an ENV's in its \
+          configuration: a token or password passed that way is readable by anyone who can \
+          pull the image.",
+    fix: "Mount the secret for the RUN that needs it: `RUN --mount=type=secret,id=token \
+          TOKEN=$(cat /run/secrets/token) ...`, built with `--secret id=token,src=...`.",
+    hadolint: Some("DL3064"),
+    shipped: Severity::Warning,
+    build_only: Severity::Warning,
+};
+
+/// `FROM --platform=$TARGETPLATFORM`.
+pub static DL3065: Rule = Rule {
+    id: "DL3065",
+    summary: "`FROM --platform=$TARGETPLATFORM` is the default: drop it",
+    why: "A stage is built for the target platform unless told otherwise: the flag says nothing \
+          and hides the stages whose `--platform` matters (`$BUILDPLATFORM`).",
+    fix: "Remove `--platform=$TARGETPLATFORM` from the FROM line.",
+    hadolint: Some("DL3065"),
+    shipped: Severity::Warning,
+    build_only: Severity::Warning,
+};
+
+/// `COPY --from=stage / /`.
+pub static DL3067: Rule = Rule {
+    id: "DL3067",
+    summary: "do not copy a whole filesystem from another stage",
+    why: "`COPY --from=build / /` copies every file of the other stage, its package manager, \
+          caches and build tools included, over the image: it undoes the point of a \
+          multi-stage build.",
+    fix: "Copy only what the image needs: `COPY --from=build /app/bin/server /usr/local/bin/`.",
+    hadolint: Some("DL3067"),
+    shipped: Severity::Warning,
+    build_only: Severity::Warning,
+};
+
+/// Names hadolint's DL3064 takes for secrets, whole (upper case).
+const SENSITIVE_NAMES: &[&str] = &[
+    "ACCESS_TOKEN",
+    "APPLICATION_KEY",
+    "APP_SECRET",
+    "AUTH_TOKEN",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "BITTREX_API_KEY",
+    "BITTREX_API_SECRET",
+    "CF_PASSWORD",
+    "CF_USERNAME",
+    "CIRCLE_TOKEN",
+    "CI_DEPLOY_PASSWORD",
+    "CI_DEPLOY_USER",
+    "DOCKERHUB_PASSWORD",
+    "DOCKER_EMAIL",
+    "DOCKER_PASSWORD",
+    "DOCKER_USERNAME",
+    "FACEBOOK_ACCESS_TOKEN",
+    "FACEBOOK_APP_ID",
+    "FACEBOOK_APP_SECRET",
+    "FIREBASE_API_TOKEN",
+    "FIREBASE_TOKEN",
+    "FOSSA_API_KEY",
+    "GH_ENTERPRISE_TOKEN",
+    "GH_TOKEN",
+    "GITHUB_ENTERPRISE_TOKEN",
+    "GITHUB_TOKEN",
+    "HEROKU_API_KEY",
+    "HEROKU_API_USER",
+    "NPM_AUTH_TOKEN",
+    "NPM_TOKEN",
+    "OKTA_AUTHN_GROUPID",
+    "OKTA_CLIENT_ORGURL",
+    "OKTA_CLIENT_TOKEN",
+    "OKTA_OAUTH2_CLIENTID",
+    "OKTA_OAUTH2_CLIENTSECRET",
+    "OPENAI_API_KEY",
+    "OS_PASSWORD",
+    "OS_USERNAME",
+    "POSTGRES_PASSWORD",
+    "SLACK_TOKEN",
+    "STRIPE_API_KEY",
+    "STRIPE_DEVICE_NAME",
+    "TRAVIS_OS_NAME",
+    "TRAVIS_SECURE_ENV_VARS",
+    "TRAVIS_SUDO",
+    "VAULT_CLIENT_KEY",
+    "VAULT_TOKEN",
+];
+
+/// Parts of a name that DL3064 takes for a secret (lower case).
+const SENSITIVE_PARTS: &[&str] = &[
+    "api_key",
+    "client_key",
+    "password",
+    "private",
+    "secret",
+    "token",
+    "username",
+];
+
+/// Whether DL3064 takes the variable `name` for a secret.
+fn is_sensitive_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    SENSITIVE_NAMES
+        .iter()
+        .any(|known| known.eq_ignore_ascii_case(name))
+        || SENSITIVE_PARTS.iter().any(|part| lower.contains(part))
+}
+
+/// The variables of an `ARG` or `ENV` (also inside `ONBUILD`) that DL3064
+/// takes for secrets, with the keyword.
+fn sensitive_variables(kind: &InstructionKind) -> Option<(&'static str, Vec<&str>)> {
+    let (keyword, names): (&'static str, Vec<&str>) = match kind {
+        InstructionKind::Arg(args) => ("ARG", args.iter().map(|(n, _)| n.as_str()).collect()),
+        InstructionKind::Env(pairs) => ("ENV", pairs.iter().map(|(n, _)| n.as_str()).collect()),
+        InstructionKind::Onbuild(inner) => return sensitive_variables(&inner.kind),
+        _ => return None,
+    };
+    let names: Vec<&str> = names.into_iter().filter(|n| is_sensitive_name(n)).collect();
+    (!names.is_empty()).then_some((keyword, names))
+}
+
+/// DL3064's message for `keyword` setting `names`.
+fn sensitive_message(keyword: &str, names: &[&str]) -> String {
+    format!(
+        "`{keyword} {}` looks like a secret: its value stays readable in the image's history \
+         or configuration; mount it for the RUN that needs it (`RUN --mount=type=secret`)",
+        names.join(" ")
+    )
+}
+
 /// Endings of the files DL3010 takes for archives.
 const ARCHIVES: &[&str] = &[
     ".tar", ".z", ".bz2", ".gz", ".lz", ".lzma", ".tz", ".tb2", ".tbz", ".tbz2", ".tgz", ".tlz",
@@ -209,11 +355,40 @@ pub(crate) fn check(
                 message,
             })
         };
+        if index == 0 {
+            for arg in &df.global_args {
+                if let Some((keyword, names)) = sensitive_variables(&arg.kind) {
+                    report(&DL3064, arg.line, sensitive_message(keyword, &names));
+                }
+            }
+        }
+        if let Some(alias) = &stage.from.alias {
+            if alias == "scratch" || alias == "context" {
+                report(
+                    &DL3063,
+                    stage.line,
+                    format!(
+                        "the stage is named `{alias}`, a name BuildKit reserves (the empty \
+                         image, the build context); give it a name of its own"
+                    ),
+                );
+            }
+        }
         let mut stage_state = StageState::default();
         if let Base::Image(image) = &info.base {
             check_image(image, "FROM", stage.line, df, index, options, &mut report);
         }
         if let Some(platform) = &stage.from.platform {
+            if platform == "$TARGETPLATFORM" || platform == "${TARGETPLATFORM}" {
+                report(
+                    &DL3065,
+                    stage.line,
+                    format!(
+                        "`FROM --platform={platform}` is what a stage is built for anyway; \
+                         drop the flag"
+                    ),
+                );
+            }
             if !platform.contains("BUILDPLATFORM") && !platform.contains("TARGETPLATFORM") {
                 report(
                     &DL3029,
@@ -257,6 +432,9 @@ impl StageState {
         report: &mut dyn FnMut(&'static Rule, usize, String),
     ) {
         let line = instruction.line;
+        if let Some((keyword, names)) = sensitive_variables(&instruction.kind) {
+            report(&DL3064, line, sensitive_message(keyword, &names));
+        }
         match &instruction.kind {
             InstructionKind::Healthcheck(_) => {
                 if self.healthcheck {
@@ -339,6 +517,17 @@ impl StageState {
             );
         }
         if let Some(from) = &copy.from {
+            let root = |path: &str| path.trim_matches(['"', '\'']) == "/";
+            if keyword == "COPY" && root(&copy.dest) && copy.sources.iter().any(|s| root(s)) {
+                report(
+                    &DL3067,
+                    line,
+                    format!(
+                        "`COPY --from={from} / /` copies the whole filesystem of `{from}`, its \
+                         build tools and caches included; copy only the files the image needs"
+                    ),
+                );
+            }
             if !is_stage_reference(df, stage, from) {
                 check_image(from, "COPY --from", line, df, stage, options, report);
             }
@@ -655,14 +844,33 @@ mod tests {
 
     #[test]
     fn trusted_registries_cover_from_copy_and_mounts() {
-        let text = "FROM quay.io/a:1 AS a\nFROM a\nCOPY --from=ghcr.io/b:1 / /\n\
-                    RUN --mount=from=docker.io/c:1,target=/c true\nCOPY --from=a / /\n";
+        let text = "FROM quay.io/a:1 AS a\nFROM a\nCOPY --from=ghcr.io/b:1 /b /b\n\
+                    RUN --mount=from=docker.io/c:1,target=/c true\nCOPY --from=a /a /a\n";
         assert!(found(text, &Options::default()).is_empty());
         let trusted = Options {
             trusted_registries: vec!["docker.io".to_owned()],
             ..Options::default()
         };
         assert_eq!(found(text, &trusted), [(1, "DL3026"), (3, "DL3026")]);
+    }
+
+    #[test]
+    fn reserved_names_secrets_target_platform_and_root_copies() {
+        let text = "ARG GH_TOKEN\nFROM --platform=$TARGETPLATFORM a:1 AS scratch\n\
+                    ENV LANG=C Db_Password=x\nARG MY_API_KEY\nFROM a:1\n\
+                    COPY --from=scratch \"/\" /\nCOPY / /\nCOPY --from=scratch /x /\n";
+        assert_eq!(
+            found(text, &Options::default()),
+            [
+                (1, "DL3064"),
+                (2, "DL3063"),
+                (2, "DL3065"),
+                (3, "DL3064"),
+                (4, "DL3064"),
+                (6, "DL3067"),
+            ]
+        );
+        assert!(is_sensitive_name("vault_token") && !is_sensitive_name("BUILD_DATE"));
     }
 
     #[test]

@@ -60,6 +60,10 @@ struct LintArgs {
     /// The output format [default: tty; `human` is tty].
     #[arg(short, long, value_name = "FORMAT", value_parser = parse_format)]
     format: Option<Format>,
+    /// The file name the report shows instead of the one read (as
+    /// hadolint's: for a linter run in a container, or on standard input).
+    #[arg(long, value_name = "PATH")]
+    file_path_in_report: Option<String>,
     /// Drop findings of a rule: our id (SCR003), the hadolint code it matches
     /// (DL3009) or a ShellCheck code (SC2086); repeat, or separate with commas.
     #[arg(long, value_name = "CODE", value_delimiter = ',', value_parser = parse_ignore)]
@@ -479,6 +483,12 @@ fn lint(args: &LintArgs) -> u8 {
             }
         }
         report.findings.sort_by_key(|finding| finding.line);
+    }
+
+    if let Some(path) = &args.file_path_in_report {
+        for report in &mut reports {
+            report.file.clone_from(path);
+        }
     }
 
     let color = format == Format::Tty

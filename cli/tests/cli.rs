@@ -277,3 +277,31 @@ fn help_and_usage_errors() {
     );
     assert_eq!(stagecraft(&["frobnicate"]).status.code(), Some(2));
 }
+
+#[test]
+fn gnu_and_codacy_formats_and_the_file_path_in_the_report() {
+    let files = Files::new();
+    let file = files.write(
+        "Dockerfile",
+        b"FROM debian:12\nRUN pip install numpy==2.1.3\n",
+    );
+    let output = stagecraft(&[
+        "lint",
+        "--no-shellcheck",
+        "-f",
+        "gnu",
+        "--file-path-in-report",
+        "src/Dockerfile",
+        &file,
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).starts_with("stagecraft:src/Dockerfile:2: DL3042 error: `pip install"),
+        "{}",
+        stdout(&output)
+    );
+    let output = stagecraft(&["lint", "--no-shellcheck", "-f", "codacy", &file]);
+    let issue: serde_json::Value = serde_json::from_str(stdout(&output).trim()).unwrap();
+    assert_eq!(issue["patternId"], "DL3042");
+    assert_eq!(issue["line"], 2);
+}

@@ -2,7 +2,9 @@
 //! shapes (`src/Hadolint/Formatter/*.hs`): one module per format.
 
 mod checkstyle;
+mod codacy;
 mod codeclimate;
+mod gnu;
 mod json;
 mod sarif;
 mod tty;
@@ -24,11 +26,16 @@ pub enum Format {
     GitlabCodeclimate,
     /// Code Climate's engine output (JSON objects, each ended by a NUL).
     Codeclimate,
+    /// GNU's `PROGRAM:FILE:LINE: MESSAGE` lines.
+    Gnu,
+    /// Codacy's issue objects, one a line.
+    Codacy,
 }
 
 impl Format {
     /// The names, for messages.
-    pub const NAMES: &'static str = "tty, json, sarif, checkstyle, gitlab_codeclimate, codeclimate";
+    pub const NAMES: &'static str =
+        "tty, json, sarif, checkstyle, gitlab_codeclimate, codeclimate, gnu, codacy";
 
     /// A format by its hadolint name (`human` is ours for `tty`).
     pub fn parse(name: &str) -> Option<Self> {
@@ -39,6 +46,8 @@ impl Format {
             "checkstyle" => Self::Checkstyle,
             "gitlab_codeclimate" => Self::GitlabCodeclimate,
             "codeclimate" => Self::Codeclimate,
+            "gnu" => Self::Gnu,
+            "codacy" => Self::Codacy,
             _ => return None,
         })
     }
@@ -52,6 +61,8 @@ impl Format {
             Self::Checkstyle => checkstyle::render(reports),
             Self::GitlabCodeclimate => codeclimate::render_gitlab(reports),
             Self::Codeclimate => codeclimate::render(reports),
+            Self::Gnu => gnu::render(reports),
+            Self::Codacy => codacy::render(reports),
         }
     }
 }

@@ -40,6 +40,7 @@ pub struct Cargo {
     target_dir: String,
     cargo_home: String,
     install_dir: String,
+    target: Option<String>,
 }
 
 impl Cargo {
@@ -50,7 +51,28 @@ impl Cargo {
             target_dir: "/build/target".to_string(),
             cargo_home: "/usr/local/cargo".to_string(),
             install_dir: "/usr/local/bin".to_string(),
+            target: None,
         }
+    }
+
+    /// Builds for the target triple `triple` (`--target`), e.g. so that
+    /// `CARGO_TARGET_<TRIPLE>_RUSTFLAGS=-C target-feature=+crt-static` links
+    /// a static binary while build scripts and proc-macros stay dynamic.
+    ///
+    /// ```
+    /// use stagecraft::packages::{CachedRun, Cargo};
+    /// let run = CachedRun::new(
+    ///     Cargo::build_release("hello").target("x86_64-unknown-linux-gnu").cached(),
+    /// )
+    /// .unwrap();
+    /// assert!(run.shell().ends_with(
+    ///     "--bin hello --target x86_64-unknown-linux-gnu \
+    ///      && cp /build/target/x86_64-unknown-linux-gnu/release/hello /usr/local/bin/hello"
+    /// ));
+    /// ```
+    pub fn target(mut self, triple: impl Into<String>) -> Cargo {
+        self.target = Some(triple.into());
+        self
     }
 
     /// The target directory (default `/build/target`).
@@ -105,22 +127,42 @@ impl Cargo {
         ] {
             check_dir(what, dir)?;
         }
-        let target = self.target_dir.trim_end_matches('/');
+        let target_dir = self.target_dir.trim_end_matches('/');
         let install = self.install_dir.trim_end_matches('/');
+        let mut build = Step::new([
+            "cargo",
+            "build",
+            "--release",
+            "--locked",
+            "--target-dir",
+            target_dir,
+            "--bin",
+            &self.bin,
+        ]);
+        let mut out_dir = target_dir.to_string();
+        if let Some(triple) = &self.target {
+            let literal = !triple.is_empty()
+                && !triple.starts_with('-')
+                && triple
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+            if !literal {
+                return Err(RecipeError::InvalidArgument {
+                    manager: "cargo",
+                    what: "target triple",
+                    value: triple.clone(),
+                    reason: "a target triple is letters, digits, '_', '-' and '.', \
+                             e.g. x86_64-unknown-linux-gnu",
+                });
+            }
+            build.words.extend(["--target".to_string(), triple.clone()]);
+            out_dir = format!("{target_dir}/{triple}");
+        }
         Ok(vec![
-            Step::new([
-                "cargo",
-                "build",
-                "--release",
-                "--locked",
-                "--target-dir",
-                target,
-                "--bin",
-                &self.bin,
-            ]),
+            build,
             Step::new([
                 "cp".to_string(),
-                format!("{target}/release/{}", self.bin),
+                format!("{out_dir}/release/{}", self.bin),
                 format!("{install}/{}", self.bin),
             ]),
         ])

@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use stagecraft_rules::accept::accept_run;
-use stagecraft_rules::check::{check_run, cleanup_only, installs, RunContext};
+use stagecraft_rules::run_check::{check_run, cleanup_only, installs, RunContext};
 use stagecraft_rules::shell::parse;
 
 fuzz_target!(|data: &[u8]| {

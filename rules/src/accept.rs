@@ -10,7 +10,7 @@
 use thiserror::Error;
 
 use crate::catalogue::Severity;
-use crate::check::{check_run, Finding, RunContext};
+use crate::run_check::{check_run, Finding, RunContext};
 use crate::shell::ShellError;
 use crate::text::{check_run_text, TextError};
 

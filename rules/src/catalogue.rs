@@ -29,22 +29,22 @@ pub use crate::dockerfile::instructions::{
 pub use crate::dockerfile::labels::{
     DL3048, DL3049, DL3050, DL3051, DL3052, DL3053, DL3054, DL3055, DL3056, DL3058,
 };
-pub use crate::rules::apk::{DL3018, SCR011};
-pub use crate::rules::apt::{DL3008, SCR001, SCR002, SCR003, SCR004, SCR005, SCR006, SCR007};
-pub use crate::rules::commands::{DL3046, DL3047, DL3062};
-pub use crate::rules::conda::SCR010;
-pub use crate::rules::dockerfile::{
+pub use crate::family::apk::{DL3018, SCR011};
+pub use crate::family::apt::{DL3008, SCR001, SCR002, SCR003, SCR004, SCR005, SCR006, SCR007};
+pub use crate::family::commands::{DL3046, DL3047, DL3062};
+pub use crate::family::conda::SCR010;
+pub use crate::family::dockerfile::{
     DL3044, DL3045, SCR019, SCR020, SCR021, SCR022, SCR023, SCR024, SCR025, SCR026, SCR027, SCR028,
     SCR029, SCR030, SCR031, SCR033, SCR034,
 };
-pub use crate::rules::gem::DL3028;
-pub use crate::rules::layers::SCR008;
-pub use crate::rules::masked::SCR032;
-pub use crate::rules::node::{DL3016, SCR015, SCR016};
-pub use crate::rules::pip::{DL3013, SCR009};
-pub use crate::rules::rpm::{DL3030, SCR012, SCR013, SCR014};
-pub use crate::rules::rpm_install::{DL3033, DL3034, DL3035, DL3037, DL3038, DL3041};
-pub use crate::rules::shell::{DL3001, DL3004, DL4005, SCR017, SCR018};
+pub use crate::family::gem::DL3028;
+pub use crate::family::layers::SCR008;
+pub use crate::family::masked::SCR032;
+pub use crate::family::node::{DL3016, SCR015, SCR016};
+pub use crate::family::pip::{DL3013, SCR009};
+pub use crate::family::rpm::{DL3030, SCR012, SCR013, SCR014};
+pub use crate::family::rpm_install::{DL3033, DL3034, DL3035, DL3037, DL3038, DL3041};
+pub use crate::family::shell::{DL3001, DL3004, DL4005, SCR017, SCR018};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -15,11 +15,11 @@
 //!   severity per stage kind.
 //! * [`accept::accept_run`]: the checks a `RUN` gets when it is made (by
 //!   `run!` at compile time, by `Run::checked` at run time).
-//! * [`check::check_run`]: the findings of one `RUN`; [`check::installs`] and
-//!   [`check::cleanup_only`] for the rules across `RUN`s.
+//! * [`run_check::check_run`]: the findings of one `RUN`; [`run_check::installs`] and
+//!   [`run_check::cleanup_only`] for the rules across `RUN`s.
 //!
 //! ```
-//! use stagecraft_rules::check::{check_run, RunContext};
+//! use stagecraft_rules::run_check::{check_run, RunContext};
 //!
 //! let findings = check_run(
 //!     "DEBIAN_FRONTEND=noninteractive apt-get install -qy curl=7.88.1-10+deb12u8",
@@ -32,13 +32,13 @@
 
 pub mod accept;
 pub mod catalogue;
-pub mod check;
 pub mod dockerfile;
+mod family;
 pub mod image_ref;
 pub mod names;
-mod rules;
+pub mod run_check;
 pub mod shell;
 pub mod text;
 
 pub use catalogue::{Rule, Severity, StageKind};
-pub use check::{check_run, Finding, RunContext};
+pub use run_check::{check_run, Finding, RunContext};

@@ -100,13 +100,13 @@ use crate::catalogue::{
 };
 use std::collections::BTreeMap;
 
-use crate::check::{run_facts, Manager, RunContext, RunFacts};
 use crate::dockerfile::buildkit::check_buildkit;
 use crate::dockerfile::contents::check_contents;
 use crate::dockerfile::labels::{check_labels, LabelType};
 use crate::dockerfile::parse::{Command, Copy, Dockerfile, Flag, InstructionKind, Run};
 use crate::dockerfile::stage_graph::StageGraph;
 use crate::image_ref::ImageRef;
+use crate::run_check::{run_facts, Manager, RunContext, RunFacts};
 use crate::shell::program_name;
 
 /// How to check a Dockerfile.
@@ -884,7 +884,7 @@ fn check_run_text(
             continue;
         }
         reported.push(cleanup.manager);
-        let snippet = crate::rules::snippet(text, cleanup.span);
+        let snippet = crate::family::snippet(text, cleanup.span);
         report(
             &SCR008,
             format!(

@@ -7,7 +7,7 @@
 
 use super::{operands, Analysis};
 use crate::catalogue::{Rule, Severity};
-use crate::check::{Finding, RunContext};
+use crate::run_check::{Finding, RunContext};
 use crate::shell::{SimpleCommand, Word};
 
 /// `yum install` of a package without a version.
@@ -279,7 +279,7 @@ pub(crate) fn quoted_list(names: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::check_run;
+    use crate::run_check::check_run;
 
     fn ids(text: &str) -> Vec<&'static str> {
         let mut ids: Vec<_> = check_run(text, &RunContext::shipped())

@@ -3,7 +3,7 @@
 
 use super::Analysis;
 use crate::catalogue::{Rule, Severity};
-use crate::check::{Finding, RunContext};
+use crate::run_check::{Finding, RunContext};
 use crate::shell::{program_name, Nesting};
 
 /// A pipe whose left side can fail, without `pipefail`.

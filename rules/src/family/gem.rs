@@ -2,7 +2,7 @@
 
 use super::Analysis;
 use crate::catalogue::{Rule, Severity};
-use crate::check::{Finding, RunContext};
+use crate::run_check::{Finding, RunContext};
 
 /// `gem install` of a gem without a version.
 pub static DL3028: Rule = Rule {

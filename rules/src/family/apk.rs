@@ -2,7 +2,7 @@
 
 use super::{has_long, missing_cleanup, operands, removes_any, Action, Analysis};
 use crate::catalogue::{Rule, Severity};
-use crate::check::{Finding, Manager, RunContext};
+use crate::run_check::{Finding, Manager, RunContext};
 use crate::shell::SimpleCommand;
 
 /// `apk add` without `--no-cache`.

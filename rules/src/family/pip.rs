@@ -2,7 +2,7 @@
 
 use super::{missing_cleanup, operands, removes_any, Action, Analysis, Exported};
 use crate::catalogue::{Rule, Severity};
-use crate::check::{Finding, Manager, RunContext};
+use crate::run_check::{Finding, Manager, RunContext};
 use crate::shell::{program_name, SimpleCommand, Word};
 
 /// `pip install` without `--no-cache-dir`.
@@ -212,7 +212,7 @@ fn check_cache(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Finding>
         return;
     }
     let mounted = ctx.cache_mounts.iter().any(|mount| {
-        let mount = crate::check::trim_path(mount);
+        let mount = crate::run_check::trim_path(mount);
         MOUNT_SUFFIXES.iter().any(|suffix| mount.ends_with(suffix))
     }) || ctx
         .env_var("PIP_CACHE_DIR")

@@ -2,13 +2,13 @@
 //! Dockerfile-level checker needs across `RUN`s.
 
 use crate::catalogue::{Rule, Severity, StageKind};
-use crate::rules::{self, Action, Analysis};
+use crate::family::{self, Action, Analysis};
 use crate::shell::{ShellError, Span};
 
 /// What is known about the `RUN` beyond its text.
 ///
 /// ```
-/// use stagecraft_rules::check::RunContext;
+/// use stagecraft_rules::run_check::RunContext;
 ///
 /// let ctx = RunContext::build_only()
 ///     .with_env("PIP_NO_CACHE_DIR", "1")
@@ -127,7 +127,7 @@ pub struct Finding {
 /// [`crate::shell::parse`]; a text it cannot analyse is an error.
 ///
 /// ```
-/// use stagecraft_rules::check::{check_run, RunContext};
+/// use stagecraft_rules::run_check::{check_run, RunContext};
 ///
 /// let clean = "set -eux; apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8 \
 ///              && rm -rf /var/lib/apt/lists/*";
@@ -172,7 +172,7 @@ pub(crate) fn run_facts(text: &str, ctx: &RunContext) -> Result<RunFacts, ShellE
 
 fn findings_of(analysis: &Analysis<'_>, ctx: &RunContext) -> Vec<Finding> {
     let mut findings = Vec::new();
-    rules::check_all(analysis, ctx, &mut findings);
+    family::check_all(analysis, ctx, &mut findings);
     findings.sort_by(|a, b| a.span.0.cmp(&b.span.0).then(a.rule.id.cmp(b.rule.id)));
     findings
 }
@@ -259,7 +259,7 @@ pub struct Cleanup {
 /// an earlier `RUN` left uncleaned.
 ///
 /// ```
-/// use stagecraft_rules::check::{installs, InstallKind, Manager};
+/// use stagecraft_rules::run_check::{installs, InstallKind, Manager};
 ///
 /// let found = installs("apt-get update && apt-get install -y x && pip install --no-cache-dir y").unwrap();
 /// assert_eq!(found.len(), 3);
@@ -297,7 +297,7 @@ fn installs_of(analysis: &Analysis<'_>) -> Vec<Install> {
 /// layer (rule [`SCR008`](crate::catalogue::SCR008)).
 ///
 /// ```
-/// use stagecraft_rules::check::{cleanup_only, Manager};
+/// use stagecraft_rules::run_check::{cleanup_only, Manager};
 ///
 /// let later = cleanup_only("rm -rf /var/lib/apt/lists/* && conda clean -afy").unwrap();
 /// assert_eq!(later.iter().map(|c| c.manager).collect::<Vec<_>>(), [Manager::Apt, Manager::Conda]);

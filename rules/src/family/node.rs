@@ -2,7 +2,7 @@
 
 use super::{missing_cleanup, operands, removes_any, Action, Analysis};
 use crate::catalogue::{Rule, Severity};
-use crate::check::{Finding, Manager, RunContext};
+use crate::run_check::{Finding, Manager, RunContext};
 use crate::shell::SimpleCommand;
 
 /// `npm install` without `npm cache clean --force`.
@@ -169,7 +169,7 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
 fn check_cache(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Finding>) {
     let mount_ends = |suffixes: &[&str]| {
         ctx.cache_mounts.iter().any(|mount| {
-            let mount = crate::check::trim_path(mount);
+            let mount = crate::run_check::trim_path(mount);
             suffixes.iter().any(|suffix| mount.ends_with(suffix))
         })
     };

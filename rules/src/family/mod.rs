@@ -17,7 +17,7 @@ pub(crate) mod shell;
 mod tests;
 
 use crate::catalogue::Rule;
-use crate::check::{path_covers, Finding, Manager, RunContext};
+use crate::run_check::{path_covers, Finding, Manager, RunContext};
 use crate::shell::{parse, program_name, Script, ShellError, SimpleCommand, Span, Word};
 
 /// What a command does to a manager's caches.

@@ -1,5 +1,5 @@
 //! Rules across `RUN`s of a stage, checked by the Dockerfile-level checker
-//! with [`crate::check::installs`] and [`crate::check::cleanup_only`].
+//! with [`crate::run_check::installs`] and [`crate::run_check::cleanup_only`].
 
 use crate::catalogue::{Rule, Severity};
 

@@ -3,7 +3,7 @@
 
 use super::Analysis;
 use crate::catalogue::{Rule, Severity};
-use crate::check::{Finding, RunContext};
+use crate::run_check::{Finding, RunContext};
 use crate::shell::Word;
 
 /// `useradd -u <big UID>` without `-l`.
@@ -161,7 +161,7 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::check_run;
+    use crate::run_check::check_run;
 
     fn ids(text: &str) -> Vec<&'static str> {
         check_run(text, &RunContext::shipped())

@@ -2,7 +2,7 @@
 
 use super::{missing_cleanup, operands, removes_any, short_flags, Action, Analysis};
 use crate::catalogue::{Rule, Severity};
-use crate::check::{Finding, Manager, RunContext};
+use crate::run_check::{Finding, Manager, RunContext};
 use crate::shell::SimpleCommand;
 
 /// conda install/create without `conda clean -a` after it.
@@ -71,7 +71,7 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
     let mounted = ctx
         .cache_mounts
         .iter()
-        .any(|mount| crate::check::trim_path(mount).ends_with("/pkgs"));
+        .any(|mount| crate::run_check::trim_path(mount).ends_with("/pkgs"));
     if mounted {
         return;
     }

@@ -3,7 +3,7 @@
 
 use super::{Action, Analysis};
 use crate::catalogue::{Rule, Severity};
-use crate::check::{Finding, RunContext};
+use crate::run_check::{Finding, RunContext};
 use crate::shell::{Connector, Nesting, SimpleCommand};
 
 /// An install whose failure does not fail the `RUN`.
@@ -100,7 +100,7 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::check_run;
+    use crate::run_check::check_run;
 
     fn masked(text: &str) -> usize {
         check_run(text, &RunContext::shipped())

@@ -2,7 +2,7 @@
 
 use super::{missing_cleanup, operands, removes_any, Action, Analysis};
 use crate::catalogue::{Rule, Severity};
-use crate::check::{Finding, Manager, RunContext};
+use crate::run_check::{Finding, Manager, RunContext};
 use crate::shell::SimpleCommand;
 
 /// `yum install` without `yum clean all`.

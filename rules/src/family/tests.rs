@@ -1,5 +1,5 @@
 use crate::catalogue::{Severity, StageKind};
-use crate::check::{check_run, cleanup_only, installs, InstallKind, Manager, RunContext};
+use crate::run_check::{check_run, cleanup_only, installs, InstallKind, Manager, RunContext};
 
 /// Whether `id` is one of hadolint's version-pinning rules: they fire on
 /// nearly every install, so the tests of the other rules leave them out
@@ -27,7 +27,7 @@ fn all_ids_with(text: &str, ctx: &RunContext) -> Vec<&'static str> {
 fn check_unpinned(
     text: &str,
     ctx: &RunContext,
-) -> Result<Vec<crate::check::Finding>, crate::shell::ShellError> {
+) -> Result<Vec<crate::run_check::Finding>, crate::shell::ShellError> {
     let mut findings = check_run(text, ctx)?;
     findings.retain(|f| !pinning(f.rule.id));
     Ok(findings)

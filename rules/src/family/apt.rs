@@ -2,7 +2,7 @@
 
 use super::{operands, removes_any, short_flags, Action, Analysis};
 use crate::catalogue::{Rule, Severity};
-use crate::check::{Finding, Manager, RunContext};
+use crate::run_check::{Finding, Manager, RunContext};
 use crate::shell::{SimpleCommand, Word};
 
 /// `apt-get install` without `apt-get update` before it in the same `RUN`.

@@ -50,14 +50,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| MODERN.to_string());
     let engine = Engine::connect_with(&ConnectOptions::new().host(&host))?;
-    println!("daemon {} (API {}), BuildKit", engine.host(), engine.api_version());
+    println!(
+        "daemon {} (API {}), BuildKit",
+        engine.host(),
+        engine.api_version()
+    );
     let run = format!("rebuild-bench-{}", std::process::id());
     let result = (|| -> Result<(), Box<dyn std::error::Error>> {
         if which == "cargo" || which == "all" {
-            report("cargo (build.rs user, cargo build --release)", &cargo(&engine, &run)?);
+            report(
+                "cargo (build.rs user, cargo build --release)",
+                &cargo(&engine, &run)?,
+            );
         }
         if which == "apt-pip" || which == "all" {
-            report("apt+pip (python3-pip, numpy, pandas)", &apt_pip(&engine, &run)?);
+            report(
+                "apt+pip (python3-pip, numpy, pandas)",
+                &apt_pip(&engine, &run)?,
+            );
         }
         Ok(())
     })();

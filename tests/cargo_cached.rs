@@ -29,7 +29,10 @@ fn rendered_dockerfiles_are_current() {
     let output = Command::new(env!("CARGO"))
         .args(["build", "--offline", "--quiet"])
         .current_dir(workspace().join(CRATE))
-        .env("CARGO_TARGET_DIR", workspace().join("target/cargo-cached-fixture"))
+        .env(
+            "CARGO_TARGET_DIR",
+            workspace().join("target/cargo-cached-fixture"),
+        )
         .env("STAGECRAFT_CHECK", "1")
         .output()
         .expect("cargo runs");
@@ -39,7 +42,10 @@ fn rendered_dockerfiles_are_current() {
         String::from_utf8_lossy(&output.stderr)
     );
     let cached = dockerfile("Dockerfile");
-    assert!(cached.contains("--mount=type=cache,target=/build/target"), "{cached}");
+    assert!(
+        cached.contains("--mount=type=cache,target=/build/target"),
+        "{cached}"
+    );
     assert!(!dockerfile("Dockerfile.cleaned").contains("--mount"));
 }
 
@@ -75,7 +81,9 @@ fn cached_cargo_image_builds_the_crate_and_runs() {
     };
     let greeting = format!("hello from run {id}");
     let options = with_context(
-        BuildOptions::new().builder(Builder::BuildKit).run_label(&id),
+        BuildOptions::new()
+            .builder(Builder::BuildKit)
+            .run_label(&id),
         &main_rs_greeting(&greeting),
     );
     let built = engine

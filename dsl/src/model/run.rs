@@ -7,10 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 use stagecraft_rules::catalogue::Severity;
-use stagecraft_rules::check::{check_run, RunContext};
 use stagecraft_rules::dockerfile::check::run_texts;
 use stagecraft_rules::dockerfile::parse as parse_text;
 use stagecraft_rules::text::{check_run_start, check_run_text, TextError};
+use stagecraft_rules::{check_run, RunContext};
 use thiserror::Error;
 
 use super::heredoc::{HeredocError, HeredocScript};

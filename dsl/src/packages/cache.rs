@@ -35,7 +35,7 @@ use stagecraft_rules::text::check_run_text;
 use stagecraft_rules::{check_run, RunContext, Severity};
 
 use super::RecipeError;
-use crate::model::Step;
+use crate::model::{self, Mount, Run, RunError, RunSpec, Step};
 
 /// How concurrent builds share a cache mount (`sharing=`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -270,6 +270,42 @@ impl CachedRun {
             .fold(RunContext::shipped(), |ctx, mount| {
                 ctx.with_cache_mount(mount.target.clone())
             })
+    }
+
+    /// The `RUN` in the model, its mounts typed ([`Mount::Cache`]), for
+    /// [`StageBuilder::run`](crate::StageBuilder::run): the model's own checks
+    /// see the mounts as the rules here did.
+    ///
+    /// ```
+    /// use stagecraft::packages::{Apt, CachedRun};
+    /// use stagecraft::Dockerfile;
+    ///
+    /// let run = CachedRun::new(Apt::install(["curl"]).cached()).unwrap().to_run().unwrap();
+    /// let mut df = Dockerfile::builder();
+    /// df.stage("build", "debian:bookworm-slim").run(run);
+    /// let text = df.build().unwrap().render();
+    /// assert!(text.contains("RUN --mount=type=cache,target=/var/cache/apt,sharing=locked"));
+    /// ```
+    pub fn to_run(&self) -> Result<Run, RecipeError> {
+        let spec = self.mounts.iter().fold(RunSpec::new(), |spec, mount| {
+            let mut typed = Mount::cache(mount.target.clone());
+            typed.id = mount.id.clone();
+            typed.sharing = match mount.sharing {
+                Sharing::Shared => None,
+                Sharing::Locked => Some(model::Sharing::Locked),
+                Sharing::Private => Some(model::Sharing::Private),
+            };
+            spec.mount(typed)
+        });
+        spec.shell(self.shell()).map_err(|error| match error {
+            RunError::Refused(rejection) => RecipeError::Run(rejection),
+            other => RecipeError::InvalidArgument {
+                manager: "RUN",
+                what: "cached RUN",
+                value: other.to_string(),
+                reason: "the model refuses this RUN's mounts",
+            },
+        })
     }
 
     /// The `RUN` instruction: one mount a line, then one step a line.

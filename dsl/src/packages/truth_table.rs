@@ -202,3 +202,22 @@ fn cached_forms_render_as_the_goldens() {
     text.push_str(&format!("# cargo\n{}\n", cargo.instruction()));
     expect_test::expect_file!["cached_recipes.golden"].assert_eq(&text);
 }
+
+/// The model takes every cached form with its mounts typed, and its checks
+/// agree with the rules': the rendered Dockerfile carries the mounts.
+#[test]
+fn the_model_takes_every_cached_form() {
+    for Case { name, run, .. } in cases() {
+        let typed = run.to_run().unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(typed.mounts().len(), run.mounts().len(), "{name}");
+        let mut df = crate::Dockerfile::builder();
+        df.stage("build", "debian:bookworm-slim").run(typed);
+        let text = df
+            .build()
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .render();
+        for mount in run.mounts() {
+            assert!(text.contains(&mount.to_string()), "{name}: {text}");
+        }
+    }
+}

@@ -6,7 +6,10 @@
 //! * global `ARG`s first, then one blank line between stages;
 //! * a `RUN` of several steps puts each step on its own line (` \` then
 //!   ` && `), and a step's packages one per line when there are several;
-//! * `ENTRYPOINT`, `CMD`, `SHELL` and `HEALTHCHECK CMD` exec forms are JSON
+//! * a `RUN`'s flags come first: its mounts, then `--network`, then
+//!   `--security`; a heredoc `RUN` puts each body and delimiter on the
+//!   lines after it;
+//! * `RUN`, `ENTRYPOINT`, `CMD`, `SHELL` and `HEALTHCHECK CMD` exec forms are JSON
 //!   arrays, escaped by `serde_json`;
 //! * `COPY`/`ADD` switch to the JSON form when a path has a space, a quote or
 //!   a backslash;
@@ -141,14 +144,26 @@ fn instruction_text(instruction: &Instruction) -> String {
     }
 }
 
+/// `RUN [flags] script`: flags in the order mounts, network, security.
 fn run_text(run: &Run) -> String {
+    let mut text = String::from("RUN");
+    for flag in run.flags() {
+        text.push(' ');
+        text.push_str(&flag);
+    }
+    text.push(' ');
     match run.script() {
-        Script::Shell(text) => format!("RUN {text}"),
+        Script::Shell(shell) => text.push_str(shell),
         Script::Steps(steps) => {
             let steps: Vec<String> = steps.iter().map(step_text).collect();
-            format!("RUN {}", steps.join(" \\\n && "))
+            text.push_str(&steps.join(" \\\n && "));
+        }
+        Script::Exec(args) => text.push_str(&json_array(args)),
+        Script::Heredoc(script) => {
+            let _ = write!(text, "{script}");
         }
     }
+    text
 }
 
 /// A step on one line, or with its items one per line when there are several.

@@ -38,8 +38,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::error::{ErrorKind, Errors, Location, ModelError, Part};
 use crate::image_ref::ImageRef;
 use crate::model::{
-    Add, Arg, Base, Command, Copy, Dockerfile, Healthcheck, Instruction, KeyValue, Port, Protocol,
-    Run, Stage,
+    Add, Arg, Base, Command, Copy, Dockerfile, ExecRun, Healthcheck, Instruction, KeyValue, Port,
+    Protocol, Run, Stage,
 };
 use crate::packages::Recipe;
 
@@ -612,6 +612,22 @@ impl<S: ShellKind, N> StageBuilder<'_, S, N> {
         S: HasShell,
     {
         self.push(Instruction::Run(run))
+    }
+
+    /// An exec-form `RUN ["program", "arg"]` from [`RunSpec::exec`]: it
+    /// needs no shell, so shell-less stages take it too.
+    ///
+    /// ```
+    /// use stagecraft::model::RunSpec;
+    /// use stagecraft::{distroless, Dockerfile};
+    ///
+    /// let mut df = Dockerfile::builder();
+    /// df.anonymous_stage(distroless("gcr.io/distroless/static-debian12:debug-nonroot"))
+    ///     .run_exec(RunSpec::new().exec(["/busybox/mkdir", "-p", "/data"]).unwrap());
+    /// assert!(df.build().unwrap().render().ends_with("RUN [\"/busybox/mkdir\", \"-p\", \"/data\"]\n"));
+    /// ```
+    pub fn run_exec(self, run: ExecRun) -> Self {
+        self.push(Instruction::Run(run.into()))
     }
 
     /// `RUN` a package recipe (see [`crate::packages`]): install and cleanup in one layer.

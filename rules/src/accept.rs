@@ -12,7 +12,7 @@ use thiserror::Error;
 use crate::catalogue::Severity;
 use crate::run_check::{check_run, Finding, RunContext};
 use crate::shell::ShellError;
-use crate::text::{check_run_text, TextError};
+use crate::text::{check_run_start, check_run_text, TextError};
 
 /// Why a `RUN` command is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -51,6 +51,7 @@ fn describe(findings: &[Finding]) -> String {
 /// }
 /// ```
 pub fn accept_run(text: &str) -> Result<Vec<Finding>, Rejection> {
+    check_run_start(text)?;
     check_run_text(text)?;
     let findings = check_run(text, &RunContext::shipped())?;
     let (errors, warnings): (Vec<Finding>, Vec<Finding>) = findings

@@ -43,6 +43,41 @@ pub enum TextError {
          line; remove the trailing `\\`"
     )]
     TrailingBackslash,
+    /// Text that Docker would read as `RUN` flags.
+    #[error(
+        "the RUN command starts with `--`, which Docker reads as a RUN flag \
+         (`--mount`, `--network`, ...), not as the command: give mounts and \
+         options as typed values, or start the command with its program"
+    )]
+    ReadAsFlag,
+    /// Text that Docker would read as the exec form.
+    #[error(
+        "the RUN command starts with `[`, which Docker reads as the exec (JSON) form, \
+         not as shell text: use the exec form's own constructor, or start the command \
+         with its program (e.g. `test -f x` for `[ -f x ]`)"
+    )]
+    ReadAsExecForm,
+}
+
+/// Checks that shell text placed after `RUN ` is read as shell text: not
+/// as flags (`--...`) nor as the exec form (`[...`).
+///
+/// ```
+/// use stagecraft_rules::text::{check_run_start, TextError};
+///
+/// assert_eq!(check_run_start("--network=none make"), Err(TextError::ReadAsFlag));
+/// assert_eq!(check_run_start(" [ -f x ] && make"), Err(TextError::ReadAsExecForm));
+/// assert!(check_run_start("make -- [x]").is_ok());
+/// ```
+pub fn check_run_start(text: &str) -> Result<(), TextError> {
+    let start = text.trim_start();
+    if start.starts_with("--") {
+        Err(TextError::ReadAsFlag)
+    } else if start.starts_with('[') {
+        Err(TextError::ReadAsExecForm)
+    } else {
+        Ok(())
+    }
 }
 
 /// Checks that `text` can be written after `RUN ` as it is.

@@ -6,16 +6,23 @@
 //! deserializer both go through [`Dockerfile::from_parts`], which checks
 //! everything that rendering relies on. Rendering is then a pure function of it.
 
+mod heredoc;
 mod instruction;
+mod mount;
 mod run;
 mod validate;
 
 use serde::{Deserialize, Serialize};
 
+pub use self::heredoc::{Heredoc, HeredocError, HeredocScript};
 pub use self::instruction::{
     Add, Arg, Command, Copy, Healthcheck, Instruction, KeyValue, Port, Protocol,
 };
-pub use self::run::{Run, Script, Step, Violations};
+pub use self::mount::{
+    BindMount, CacheMount, Mount, MountError, Network, SecretId, SecretMount, Security, Sharing,
+    SshMount, TmpfsMount,
+};
+pub use self::run::{ExecRun, Run, RunError, RunSpec, Script, Step, Violations};
 use crate::error::Errors;
 use crate::image_ref::ImageRef;
 pub use stagecraft_rules::dockerfile::Findings;

@@ -6,8 +6,15 @@
 //! [`Run::checked`] at run time. Deserializing one runs the same check.
 
 use serde::{Deserialize, Serialize};
-use stagecraft_rules::accept::accept_run;
-use stagecraft_rules::text::{check_run_text, TextError};
+use stagecraft_rules::catalogue::Severity;
+use stagecraft_rules::dockerfile::check::run_texts;
+use stagecraft_rules::dockerfile::parse as parse_text;
+use stagecraft_rules::text::{check_run_start, check_run_text, TextError};
+use stagecraft_rules::{check_run, RunContext};
+use thiserror::Error;
+
+use super::heredoc::{HeredocError, HeredocScript};
+use super::mount::{Mount, MountError, Network, Security};
 
 /// Why a `RUN` command is refused: its text cannot be placed in a
 /// Dockerfile, its shell syntax cannot be analysed, or it breaks
@@ -15,11 +22,169 @@ use stagecraft_rules::text::{check_run_text, TextError};
 /// it costs and how to fix it). The same checks `run!` makes at compile time.
 pub use stagecraft_rules::accept::Rejection as Violations;
 
-/// A `RUN` instruction in shell form.
+/// Why a [`RunSpec`] cannot make a `RUN`: a mount, a heredoc, an exec form,
+/// or the command itself.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// A mount that cannot be written as it is.
+    #[error(transparent)]
+    Mount(#[from] MountError),
+    /// A heredoc that cannot be written as it is.
+    #[error(transparent)]
+    Heredoc(#[from] HeredocError),
+    /// An exec form without a program, or with an argument no JSON form carries.
+    #[error("an exec-form RUN {0}")]
+    Exec(&'static str),
+    /// The command is refused by the checks of [`Run::checked`].
+    #[error(transparent)]
+    Refused(#[from] Violations),
+}
+
+/// A `RUN` instruction: what it executes ([`Script`]) and its BuildKit
+/// options (`--mount`, `--network`, `--security`).
+///
+/// Made by [`run!`](crate::run!), [`Run::checked`], a recipe, or a
+/// [`RunSpec`] for the options:
+///
+/// ```
+/// use stagecraft::model::{Mount, Network, RunSpec, Sharing};
+///
+/// let run = RunSpec::new()
+///     .mount(Mount::cache("/root/.cache/pip").sharing(Sharing::Locked))
+///     .network(Network::Default)
+///     .shell("pip install numpy==2.1.0")
+///     .unwrap();
+/// assert_eq!(run.mounts().len(), 1);
+/// // Without the cache mount, the pip cache would stay in the layer:
+/// assert!(RunSpec::new().shell("pip install numpy==2.1.0").is_err());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "Script", into = "Script")]
+#[serde(try_from = "RunParts", into = "RunParts")]
 pub struct Run {
     script: Script,
+    mounts: Vec<Mount>,
+    network: Option<Network>,
+    security: Option<Security>,
+}
+
+/// The fields of a [`Run`] as they are stored: the script's variant
+/// (`shell`, `steps`, `exec`, `heredoc`) beside the options.
+#[derive(Serialize, Deserialize)]
+struct RunParts {
+    #[serde(flatten)]
+    script: Script,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    mounts: Vec<Mount>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    network: Option<Network>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    security: Option<Security>,
+}
+
+/// The options of a `RUN` before its command: mounts, network, security.
+///
+/// Like [`CopySpec`](crate::CopySpec), a value built by its methods; the
+/// command comes last ([`shell`](Self::shell), [`exec`](Self::exec),
+/// [`heredoc`](Self::heredoc)), so the checks see the mounts (a cache mount
+/// keeps a cache out of the layer).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunSpec {
+    mounts: Vec<Mount>,
+    network: Option<Network>,
+    security: Option<Security>,
+}
+
+impl RunSpec {
+    /// No options yet.
+    pub fn new() -> RunSpec {
+        RunSpec::default()
+    }
+
+    /// Adds a `--mount`.
+    pub fn mount(mut self, mount: impl Into<Mount>) -> RunSpec {
+        self.mounts.push(mount.into());
+        self
+    }
+
+    /// `--network=...`.
+    pub fn network(mut self, network: Network) -> RunSpec {
+        self.network = Some(network);
+        self
+    }
+
+    /// `--security=...`.
+    pub fn security(mut self, security: Security) -> RunSpec {
+        self.security = Some(security);
+        self
+    }
+
+    /// A shell-form `RUN` with these options.
+    pub fn shell(self, text: impl Into<String>) -> Result<Run, RunError> {
+        self.finish(Script::Shell(text.into()))
+    }
+
+    /// An exec-form `RUN ["program", "arg", ...]`: it needs no shell, so it
+    /// may run in a shell-less stage ([`StageBuilder::run_exec`](crate::StageBuilder::run_exec)).
+    ///
+    /// ```
+    /// use stagecraft::model::RunSpec;
+    /// let run = RunSpec::new().exec(["/busybox", "mkdir", "-p", "/data"]).unwrap();
+    /// assert!(!run.run().needs_shell());
+    /// assert!(RunSpec::new().exec(Vec::<String>::new()).is_err());
+    /// ```
+    pub fn exec<I, S>(self, args: I) -> Result<ExecRun, RunError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let args: Vec<String> = args.into_iter().map(Into::into).collect();
+        self.finish(Script::Exec(args)).map(ExecRun)
+    }
+
+    /// A heredoc `RUN`.
+    ///
+    /// ```
+    /// use stagecraft::model::{Heredoc, HeredocScript, RunSpec};
+    /// let script = HeredocScript::script(Heredoc::new("EOF", "set -e\nmake\n"));
+    /// assert!(RunSpec::new().heredoc(script).is_ok());
+    /// ```
+    pub fn heredoc(self, script: HeredocScript) -> Result<Run, RunError> {
+        self.finish(Script::Heredoc(script))
+    }
+
+    /// Recipe steps with these options (for the recipes' cached forms).
+    pub(crate) fn steps(self, steps: Vec<Step>) -> Result<Run, RunError> {
+        self.finish(Script::Steps(steps))
+    }
+
+    fn finish(self, script: Script) -> Result<Run, RunError> {
+        let run = Run {
+            script,
+            mounts: self.mounts,
+            network: self.network,
+            security: self.security,
+        };
+        run.check()?;
+        Ok(run)
+    }
+}
+
+/// An exec-form [`Run`]: the one `RUN` a shell-less stage may hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecRun(Run);
+
+impl ExecRun {
+    /// The `RUN`.
+    pub fn run(&self) -> &Run {
+        &self.0
+    }
+}
+
+impl From<ExecRun> for Run {
+    fn from(exec: ExecRun) -> Run {
+        exec.0
+    }
 }
 
 /// What a [`Run`] executes: free-form shell text, or the steps of a recipe.
@@ -30,6 +195,10 @@ pub enum Script {
     Shell(String),
     /// Commands joined with `&&`, each rendered on its own line.
     Steps(Vec<Step>),
+    /// The exec form, `["program", "arg"]`: run without a shell.
+    Exec(Vec<String>),
+    /// A heredoc `RUN`: its command line and heredoc bodies.
+    Heredoc(HeredocScript),
 }
 
 /// One command of a multi-step `RUN`: its words, then a list of items
@@ -90,7 +259,8 @@ impl std::fmt::Display for Step {
 }
 
 impl Script {
-    /// The script as one line of shell (steps joined with ` && `).
+    /// The script as one line of shell (steps joined with ` && `; exec
+    /// arguments quoted for the shell; a heredoc `RUN` as written).
     ///
     /// ```
     /// use stagecraft::model::{Script, Step};
@@ -105,16 +275,64 @@ impl Script {
                 .map(Step::to_string)
                 .collect::<Vec<_>>()
                 .join(" && "),
+            Script::Exec(args) => args
+                .iter()
+                .map(|arg| shell_quote(arg))
+                .collect::<Vec<_>>()
+                .join(" "),
+            Script::Heredoc(script) => script.to_string(),
         }
     }
 
-    /// The checks of [`Run::checked`]: text, shell syntax and rules.
-    fn check(&self) -> Result<(), Violations> {
-        if let Script::Steps(steps) = self {
-            check_steps(steps)?;
-        }
-        accept_run(&self.to_shell())?;
-        Ok(())
+    /// The script as the Dockerfile parser reads it, for the rules.
+    fn parsed(&self) -> Result<parse_text::Run, RunError> {
+        let (command, heredocs) = match self {
+            Script::Shell(text) => {
+                check_run_start(text).map_err(Violations::Text)?;
+                check_run_text(text).map_err(Violations::Text)?;
+                (parse_text::Command::Shell(text.clone()), Vec::new())
+            }
+            Script::Steps(steps) => {
+                check_steps(steps).map_err(Violations::Text)?;
+                let text = self.to_shell();
+                check_run_text(&text).map_err(Violations::Text)?;
+                (parse_text::Command::Shell(text), Vec::new())
+            }
+            Script::Exec(args) => {
+                if args.first().is_none_or(String::is_empty) {
+                    return Err(RunError::Exec(
+                        "needs a program: write `[\"program\", \"arg\", ...]`",
+                    ));
+                }
+                if args.iter().any(|arg| arg.contains('\0')) {
+                    return Err(RunError::Exec("cannot carry a NUL byte: remove it"));
+                }
+                (parse_text::Command::Exec(args.clone()), Vec::new())
+            }
+            Script::Heredoc(script) => {
+                let run = script.check()?;
+                (run.command, run.heredocs)
+            }
+        };
+        Ok(parse_text::Run {
+            command,
+            mounts: Vec::new(),
+            network: None,
+            heredocs,
+        })
+    }
+}
+
+/// A word the shell reads back as `word` (single quotes when needed).
+fn shell_quote(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%^".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
     }
 }
 
@@ -158,32 +376,112 @@ impl Run {
     /// assert!(findings[0].message.contains("--no-cache-dir"));
     /// ```
     pub fn checked(text: impl Into<String>) -> Result<Run, Violations> {
-        Run::try_from(Script::Shell(text.into()))
+        match RunSpec::new().shell(text) {
+            Ok(run) => Ok(run),
+            Err(RunError::Refused(violations)) => Err(violations),
+            Err(other) => unreachable!("a RUN without options is only refused: {other}"),
+        }
     }
 
     /// A `RUN` made of recipe steps; the steps are checked like any other script.
     pub(crate) fn from_steps(steps: Vec<Step>) -> Result<Run, Violations> {
-        Run::try_from(Script::Steps(steps))
+        match RunSpec::new().steps(steps) {
+            Ok(run) => Ok(run),
+            Err(RunError::Refused(violations)) => Err(violations),
+            Err(other) => unreachable!("a RUN without options is only refused: {other}"),
+        }
     }
 
     /// What this `RUN` executes.
     pub fn script(&self) -> &Script {
         &self.script
     }
-}
 
-impl TryFrom<Script> for Run {
-    type Error = Violations;
+    /// Its `--mount`s, in order.
+    pub fn mounts(&self) -> &[Mount] {
+        &self.mounts
+    }
 
-    fn try_from(script: Script) -> Result<Self, Self::Error> {
-        script.check()?;
-        Ok(Run { script })
+    /// Its `--network`, if set.
+    pub fn network(&self) -> Option<Network> {
+        self.network
+    }
+
+    /// Its `--security`, if set.
+    pub fn security(&self) -> Option<Security> {
+        self.security
+    }
+
+    /// Whether it runs under the stage's shell: every form but the exec form.
+    pub fn needs_shell(&self) -> bool {
+        !matches!(self.script, Script::Exec(_))
+    }
+
+    /// The `--mount`, `--network` and `--security` flags, as rendered.
+    pub fn flags(&self) -> Vec<String> {
+        let mut flags: Vec<String> = self.mounts.iter().map(Mount::to_string).collect();
+        flags.extend(self.network.map(|n| format!("--network={}", n.as_str())));
+        flags.extend(self.security.map(|s| format!("--security={}", s.as_str())));
+        flags
+    }
+
+    /// The checks of [`RunSpec`]: mounts, the script's form, then the rules
+    /// for a stage that ships, on the texts `stagecraft lint` analyses for
+    /// this `RUN` (a cache mount keeps its caches out of the layer).
+    fn check(&self) -> Result<(), RunError> {
+        for mount in &self.mounts {
+            mount.check()?;
+        }
+        let parsed = self.script.parsed()?;
+        let ctx = RunContext {
+            cache_mounts: self
+                .mounts
+                .iter()
+                .filter(|mount| matches!(mount, Mount::Cache(_) | Mount::Tmpfs(_)))
+                .filter_map(|mount| mount.target().map(str::to_string))
+                .collect(),
+            ..RunContext::shipped()
+        };
+        let mut errors = Vec::new();
+        for text in run_texts(&parsed) {
+            let findings = check_run(&text, &ctx).map_err(Violations::Shell)?;
+            errors.extend(
+                findings
+                    .into_iter()
+                    .filter(|finding| finding.severity == Severity::Error),
+            );
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Violations::Rules(errors).into())
+        }
     }
 }
 
-impl From<Run> for Script {
-    fn from(run: Run) -> Script {
-        run.script
+impl TryFrom<RunParts> for Run {
+    type Error = RunError;
+
+    fn try_from(parts: RunParts) -> Result<Self, Self::Error> {
+        let run = Run {
+            script: parts.script,
+            mounts: parts.mounts,
+            network: parts.network,
+            security: parts.security,
+        };
+        run.check()?;
+        Ok(run)
+    }
+}
+
+impl From<Run> for RunParts {
+    fn from(run: Run) -> RunParts {
+        RunParts {
+            script: run.script,
+            mounts: run.mounts,
+            network: run.network,
+            security: run.security,
+        }
     }
 }
 

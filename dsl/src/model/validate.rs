@@ -79,7 +79,7 @@ pub(super) fn structure_view(stages: &[Stage]) -> StructureView<'_> {
         for (position, instruction) in stage.instructions.iter().enumerate() {
             let mut item = |item| items.push(ItemView { position, item });
             match instruction {
-                Instruction::Run(_) => item(Item::NeedsShell(ShellUse::Run)),
+                Instruction::Run(run) if run.needs_shell() => item(Item::NeedsShell(ShellUse::Run)),
                 Instruction::Shell(_) => item(Item::NeedsShell(ShellUse::Shell)),
                 Instruction::Entrypoint(Command::Shell(_)) => {
                     item(Item::NeedsShell(ShellUse::Entrypoint))

@@ -1,5 +1,6 @@
 //! Alpine: `apk`.
 
+use super::cache::{CacheMount, Cached, CachedRecipe};
 use super::grammar::{only, split_operator};
 use super::{collect, packages_as_words, Recipe, RecipeError};
 use crate::model::Step;
@@ -36,14 +37,43 @@ impl Apk {
         self.sorted = true;
         self
     }
+
+    /// The cached form: the indexes and packages stay in a cache mount on
+    /// `/var/cache/apk`, which `--cache-dir` makes apk's cache for this
+    /// command only (no `/etc/apk/cache` link is left in the image).
+    ///
+    /// ```
+    /// use stagecraft::packages::{Apk, CachedRun};
+    /// let run = CachedRun::new(Apk::add(["curl"]).cached()).unwrap();
+    /// assert_eq!(run.shell(), "apk add --cache-dir=/var/cache/apk curl");
+    /// ```
+    pub fn cached(self) -> Cached<Apk> {
+        Cached { recipe: self }
+    }
+
+    fn add_step(&self, option: &str) -> Result<Vec<Step>, RecipeError> {
+        let packages = packages_as_words("apk", &self.packages, self.sorted, check_package)?;
+        Ok(vec![Step::new(["apk", "add", option]).with_items(packages)])
+    }
+}
+
+impl CachedRecipe for Cached<Apk> {
+    fn manager(&self) -> &'static str {
+        "apk"
+    }
+
+    fn mounts(&self) -> Vec<CacheMount> {
+        vec![CacheMount::new("/var/cache/apk")]
+    }
+
+    fn steps(&self) -> Result<Vec<Step>, RecipeError> {
+        self.recipe.add_step("--cache-dir=/var/cache/apk")
+    }
 }
 
 impl Recipe for Apk {
     fn steps(&self) -> Result<Vec<Step>, RecipeError> {
-        let packages = packages_as_words("apk", &self.packages, self.sorted, check_package)?;
-        Ok(vec![
-            Step::new(["apk", "add", "--no-cache"]).with_items(packages)
-        ])
+        self.add_step("--no-cache")
     }
 }
 

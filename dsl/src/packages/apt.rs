@@ -1,5 +1,6 @@
 //! Debian and Ubuntu: `apt-get`.
 
+use super::cache::{CacheMount, Cached, CachedRecipe, Sharing};
 use super::grammar::only;
 use super::{collect, packages_as_words, Recipe, RecipeError};
 use crate::model::Step;
@@ -58,15 +59,70 @@ impl Apt {
         self.sorted = true;
         self
     }
+
+    /// The cached form: the package lists (`/var/lib/apt`) and the downloaded
+    /// `.deb` files (`/var/cache/apt`) live in cache mounts with
+    /// `sharing=locked` (apt locks both; a concurrent build waits instead of
+    /// failing), so nothing is deleted and a rebuild downloads only what changed.
+    ///
+    /// The official Debian and Ubuntu images delete the `.deb` files after
+    /// every install through `/etc/apt/apt.conf.d/docker-clean`; the cached form
+    /// moves that hook aside for the `RUN` and puts it back at its end, so
+    /// the image keeps it. (On a base without the hook the first step fails:
+    /// use the plain [`Apt::install`] there.)
+    ///
+    /// ```
+    /// use stagecraft::packages::{Apt, CachedRun};
+    /// let run = CachedRun::new(Apt::install(["curl"]).cached()).unwrap();
+    /// assert_eq!(
+    ///     run.shell(),
+    ///     "mv /etc/apt/apt.conf.d/docker-clean /etc/apt/docker-clean.off \
+    ///      && apt-get update && apt-get install -y --no-install-recommends curl \
+    ///      && mv /etc/apt/docker-clean.off /etc/apt/apt.conf.d/docker-clean"
+    /// );
+    /// assert_eq!(run.mounts()[1].to_string(),
+    ///            "--mount=type=cache,target=/var/lib/apt,sharing=locked");
+    /// ```
+    pub fn cached(self) -> Cached<Apt> {
+        Cached { recipe: self }
+    }
+
+    fn install_steps(&self) -> Result<Vec<Step>, RecipeError> {
+        let packages = packages_as_words("apt-get", &self.packages, self.sorted, check_package)?;
+        Ok(vec![
+            Step::new(["apt-get", "update"]),
+            Step::new(["apt-get", "install", "-y", "--no-install-recommends"]).with_items(packages),
+        ])
+    }
+}
+
+/// The hook of the official images that deletes downloaded packages, and
+/// where the cached form keeps it during its `RUN`.
+const DOCKER_CLEAN: &str = "/etc/apt/apt.conf.d/docker-clean";
+const DOCKER_CLEAN_ASIDE: &str = "/etc/apt/docker-clean.off";
+
+impl CachedRecipe for Cached<Apt> {
+    fn manager(&self) -> &'static str {
+        "apt-get"
+    }
+
+    fn mounts(&self) -> Vec<CacheMount> {
+        ["/var/cache/apt", "/var/lib/apt"]
+            .map(|dir| CacheMount::new(dir).sharing(Sharing::Locked))
+            .into()
+    }
+
+    fn steps(&self) -> Result<Vec<Step>, RecipeError> {
+        let mut steps = vec![Step::new(["mv", DOCKER_CLEAN, DOCKER_CLEAN_ASIDE])];
+        steps.extend(self.recipe.install_steps()?);
+        steps.push(Step::new(["mv", DOCKER_CLEAN_ASIDE, DOCKER_CLEAN]));
+        Ok(steps)
+    }
 }
 
 impl Recipe for Apt {
     fn steps(&self) -> Result<Vec<Step>, RecipeError> {
-        let packages = packages_as_words("apt-get", &self.packages, self.sorted, check_package)?;
-        let mut steps = vec![
-            Step::new(["apt-get", "update"]),
-            Step::new(["apt-get", "install", "-y", "--no-install-recommends"]).with_items(packages),
-        ];
+        let mut steps = self.install_steps()?;
         if self.clean {
             steps.push(Step::new(["apt-get", "clean"]));
         }

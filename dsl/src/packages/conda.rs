@@ -1,5 +1,6 @@
 //! conda, mamba and micromamba.
 
+use super::cache::{CacheMount, Cached, CachedRecipe, Sharing};
 use super::grammar::{only, quote};
 use super::{collect, packages_as_words, Recipe, RecipeError};
 use crate::model::Step;
@@ -61,6 +62,8 @@ pub struct Conda {
     packages: Vec<String>,
     channels: Vec<String>,
     sorted: bool,
+    /// The cached form's pkgs directory, when not `/opt/conda/pkgs`.
+    pkgs_dir: Option<String>,
 }
 
 impl Conda {
@@ -106,6 +109,7 @@ impl Conda {
             packages,
             channels: Vec::new(),
             sorted: false,
+            pkgs_dir: None,
         }
     }
 
@@ -125,6 +129,48 @@ impl Conda {
     pub fn sorted(mut self) -> Conda {
         self.sorted = true;
         self
+    }
+
+    /// The cached form: the package tarballs and their extracted copies stay
+    /// in a cache mount on the pkgs directory (`/opt/conda/pkgs`, the official
+    /// images' root prefix; set another with [`Cached::pkgs_dir`]), with
+    /// `sharing=locked`; no `conda clean`.
+    ///
+    /// ```
+    /// use stagecraft::packages::{CachedRun, Conda};
+    /// let run = CachedRun::new(Conda::install(["numpy"]).cached()).unwrap();
+    /// assert_eq!(run.shell(), "conda install -y numpy");
+    /// assert_eq!(run.mounts()[0].to_string(),
+    ///            "--mount=type=cache,target=/opt/conda/pkgs,sharing=locked");
+    /// ```
+    pub fn cached(self) -> Cached<Conda> {
+        Cached { recipe: self }
+    }
+}
+
+impl Cached<Conda> {
+    /// The pkgs directory of the installation (`<root prefix>/pkgs`, e.g.
+    /// `/root/micromamba/pkgs` for micromamba's default root prefix).
+    pub fn pkgs_dir(mut self, dir: impl Into<String>) -> Cached<Conda> {
+        self.recipe.pkgs_dir = Some(dir.into());
+        self
+    }
+}
+
+impl CachedRecipe for Cached<Conda> {
+    fn manager(&self) -> &'static str {
+        self.recipe.tool.command()
+    }
+
+    fn mounts(&self) -> Vec<CacheMount> {
+        let dir = self.recipe.pkgs_dir.as_deref().unwrap_or("/opt/conda/pkgs");
+        vec![CacheMount::new(dir).sharing(Sharing::Locked)]
+    }
+
+    fn steps(&self) -> Result<Vec<Step>, RecipeError> {
+        let mut steps = self.recipe.steps()?;
+        steps.truncate(1);
+        Ok(steps)
     }
 }
 

@@ -10,6 +10,12 @@
 //! | [`Zypper::install`] | `zypper --non-interactive install --no-recommends ... && zypper clean -a` |
 //! | [`Pip::install`] | `pip install --no-cache-dir ...` (or `python3 -m pip ...`) |
 //! | [`Conda::install`], [`Conda::create`], [`Conda::env_create`] | `conda install -y ... && conda clean -afy` (and mamba/micromamba) |
+//! | [`Npm::ci`], [`Npm::install_global`], [`Yarn::install`] | `npm ci --omit=dev && npm cache clean --force`, `yarn install ... && yarn cache clean` |
+//! | [`Cargo::build_release`] | `cargo build --release --locked ... && cp .../release/BIN /usr/local/bin/ && rm -rf <target> <registry> <git>` |
+//!
+//! Each has a cached form, `.cached()`, whose caches live in BuildKit cache
+//! mounts instead of being deleted (see [`CachedRun`]): a rebuild downloads
+//! (and, for cargo, compiles) only what changed, and the layer holds none of it.
 //!
 //! Every package name and version is checked against its manager's grammar
 //! before anything is rendered: a name with whitespace, a newline or a shell
@@ -37,15 +43,23 @@
 
 mod apk;
 mod apt;
+mod cache;
+mod cargo;
 mod conda;
 mod grammar;
+mod node;
 mod pip;
 mod rpm;
+#[cfg(test)]
+mod truth_table;
 
 pub use self::apk::Apk;
 pub(crate) use self::apt::check_package as check_debian_package;
 pub use self::apt::Apt;
+pub use self::cache::{CacheMount, Cached, CachedChain, CachedRecipe, CachedRun, Sharing};
+pub use self::cargo::Cargo;
 pub use self::conda::{Conda, CondaTool};
+pub use self::node::{Npm, Yarn};
 pub use self::pip::Pip;
 pub use self::rpm::{Dnf, DnfTool, Zypper};
 pub use crate::error::RecipeError;

@@ -1,5 +1,6 @@
 //! Python: `pip` and `python -m pip`.
 
+use super::cache::{CacheMount, Cached, CachedRecipe};
 use super::grammar::{describe, only, quote};
 use super::{collect, packages_as_words, Recipe, RecipeError};
 use crate::model::Step;
@@ -79,10 +80,47 @@ impl Pip {
         self.sorted = true;
         self
     }
+
+    /// The cached form: pip's wheel and HTTP cache stays in a cache mount on
+    /// `/root/.cache/pip` (pip's cache as root), so `--no-cache-dir` is dropped
+    /// and a rebuild reuses downloaded and built wheels.
+    ///
+    /// ```
+    /// use stagecraft::packages::{CachedRun, Pip};
+    /// let run = CachedRun::new(Pip::install(["flask==3.0.3"]).cached()).unwrap();
+    /// assert_eq!(
+    ///     run.instruction(),
+    ///     "RUN --mount=type=cache,target=/root/.cache/pip \\\n    pip install flask==3.0.3"
+    /// );
+    /// ```
+    pub fn cached(self) -> Cached<Pip> {
+        Cached { recipe: self }
+    }
+}
+
+impl CachedRecipe for Cached<Pip> {
+    fn manager(&self) -> &'static str {
+        "pip"
+    }
+
+    fn mounts(&self) -> Vec<CacheMount> {
+        vec![CacheMount::new("/root/.cache/pip")]
+    }
+
+    fn steps(&self) -> Result<Vec<Step>, RecipeError> {
+        self.recipe.render(false)
+    }
 }
 
 impl Recipe for Pip {
     fn steps(&self) -> Result<Vec<Step>, RecipeError> {
+        self.render(true)
+    }
+}
+
+impl Pip {
+    /// The install step, with `--no-cache-dir` when `no_cache`.
+    fn render(&self, no_cache: bool) -> Result<Vec<Step>, RecipeError> {
         let mut words = match &self.python {
             Some(python) => {
                 only(
@@ -101,7 +139,10 @@ impl Recipe for Pip {
             }
             None => vec!["pip".to_string()],
         };
-        words.extend(["install", "--no-cache-dir"].map(String::from));
+        words.push("install".to_string());
+        if no_cache {
+            words.push("--no-cache-dir".to_string());
+        }
         if self.upgrade {
             words.push("--upgrade".to_string());
         }

@@ -1,6 +1,7 @@
 //! RPM distributions: dnf, yum and microdnf (Fedora, RHEL/UBI, Rocky,
 //! Alma) and zypper (openSUSE, SLES).
 
+use super::cache::{CacheMount, Cached, CachedRecipe, Sharing};
 use super::grammar::{only, split_operator};
 use super::{collect, packages_as_words, Recipe, RecipeError};
 use crate::model::Step;
@@ -14,6 +15,16 @@ pub enum DnfTool {
     Yum,
     /// `microdnf` (the UBI/minimal images, which have no dnf).
     Microdnf,
+}
+
+impl DnfTool {
+    fn command(self) -> &'static str {
+        match self {
+            DnfTool::Dnf => "dnf",
+            DnfTool::Yum => "yum",
+            DnfTool::Microdnf => "microdnf",
+        }
+    }
 }
 
 /// `dnf install -y ... && dnf clean all && rm -rf /var/cache/dnf`, and its
@@ -94,6 +105,50 @@ impl Dnf {
     }
 }
 
+impl Dnf {
+    /// The cached form: `keepcache` on, and the cache directory
+    /// (`/var/cache/dnf`, or `/var/cache/yum` for yum and microdnf) in a cache
+    /// mount with `sharing=locked` (the manager locks it); no `clean all`.
+    ///
+    /// ```
+    /// use stagecraft::packages::{CachedRun, Dnf};
+    /// let run = CachedRun::new(Dnf::install(["gcc-11.4.1"]).cached()).unwrap();
+    /// assert_eq!(
+    ///     run.instruction(),
+    ///     "RUN --mount=type=cache,target=/var/cache/dnf,sharing=locked \\\n    \
+    ///      dnf install -y --setopt=install_weak_deps=False --setopt=keepcache=True gcc-11.4.1"
+    /// );
+    /// ```
+    pub fn cached(self) -> Cached<Dnf> {
+        Cached { recipe: self }
+    }
+}
+
+impl CachedRecipe for Cached<Dnf> {
+    fn manager(&self) -> &'static str {
+        self.recipe.tool.command()
+    }
+
+    fn mounts(&self) -> Vec<CacheMount> {
+        // yum is dnf on EL8 and later and keeps its cache in /var/cache/dnf.
+        let dirs: &[&str] = match self.recipe.tool {
+            DnfTool::Dnf => &["/var/cache/dnf"],
+            DnfTool::Yum => &["/var/cache/yum", "/var/cache/dnf"],
+            DnfTool::Microdnf => &["/var/cache/yum"],
+        };
+        dirs.iter()
+            .map(|dir| CacheMount::new(*dir).sharing(Sharing::Locked))
+            .collect()
+    }
+
+    fn steps(&self) -> Result<Vec<Step>, RecipeError> {
+        let mut steps = self.recipe.steps()?;
+        steps.truncate(1);
+        steps[0].words.push("--setopt=keepcache=True".to_string());
+        Ok(steps)
+    }
+}
+
 impl Recipe for Dnf {
     fn steps(&self) -> Result<Vec<Step>, RecipeError> {
         let (manager, install, cleanup): (&'static str, &[&str], &[&[&str]]) = match self.tool {
@@ -162,6 +217,38 @@ impl Zypper {
     pub fn sorted(mut self) -> Zypper {
         self.sorted = true;
         self
+    }
+}
+
+impl Zypper {
+    /// The cached form: zypper's cache (`/var/cache/zypp`: metadata and, with
+    /// `--keep-packages` set on the repositories, packages) in a cache mount
+    /// with `sharing=locked`; no `zypper clean`.
+    ///
+    /// ```
+    /// use stagecraft::packages::{CachedRun, Zypper};
+    /// let run = CachedRun::new(Zypper::install(["gcc=13"]).cached()).unwrap();
+    /// assert_eq!(run.shell(), "zypper --non-interactive install --no-recommends gcc=13");
+    /// assert_eq!(run.mounts()[0].target(), "/var/cache/zypp");
+    /// ```
+    pub fn cached(self) -> Cached<Zypper> {
+        Cached { recipe: self }
+    }
+}
+
+impl CachedRecipe for Cached<Zypper> {
+    fn manager(&self) -> &'static str {
+        "zypper"
+    }
+
+    fn mounts(&self) -> Vec<CacheMount> {
+        vec![CacheMount::new("/var/cache/zypp").sharing(Sharing::Locked)]
+    }
+
+    fn steps(&self) -> Result<Vec<Step>, RecipeError> {
+        let mut steps = self.recipe.steps()?;
+        steps.truncate(1);
+        Ok(steps)
     }
 }
 

@@ -408,8 +408,9 @@ fn shell_quote(word: &str) -> String {
 /// The shell texts of a `RUN` to analyse. For a heredoc `RUN`, the text
 /// carries the bodies (so the shell parser can skip them), and a script
 /// heredoc (`RUN <<EOF`, or `RUN bash <<EOF`) is analysed as a script too,
-/// unless its `#!` line names something else than a shell.
-fn run_texts(run: &Run) -> Vec<String> {
+/// unless its `#!` line names something else than a shell. The typed
+/// model checks its `RUN`s through this same choice.
+pub fn run_texts(run: &Run) -> Vec<String> {
     let text = match &run.command {
         Command::Exec(args) => {
             return vec![args

@@ -131,6 +131,8 @@ const SHORT_WITH_VALUE: &[char] = &['o', 'c', 't', 'a'];
 
 /// Where apt keeps the lists `update` downloads.
 const LISTS: &[&str] = &["/var/lib/apt/lists"];
+/// The official Debian/Ubuntu images' apt hook that deletes downloaded packages.
+const DOCKER_CLEAN_HOOK: &str = "/etc/apt/apt.conf.d/docker-clean";
 
 struct AptCall<'w> {
     tool: &'w str,
@@ -262,6 +264,15 @@ fn no_recommends(args: &[Word]) -> bool {
 
 pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Finding>) {
     let lists_mounted = LISTS.iter().any(|dir| ctx.mount_covers(dir));
+    // The official images delete the .debs after each install (their
+    // docker-clean hook); a RUN that moves or removes the hook keeps them in
+    // /var/cache/apt, which must then be a cache mount too.
+    let debs_mounted = ctx.mount_covers("/var/cache/apt/archives");
+    let hook_disabled = analysis.script.commands.iter().any(|command| {
+        let words = command.command_words();
+        matches!(words.first().map(|w| w.text()), Some("mv" | "rm"))
+            && words[1..].iter().any(|w| w.text() == DOCKER_CLEAN_HOOK)
+    });
     let events: Vec<_> = analysis.events_of(Manager::Apt).copied().collect();
     let has_install = events
         .iter()
@@ -299,6 +310,19 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
                              relies on package lists left in an earlier layer (bytes that ship, \
                              and stale once that layer is cached); add `apt-get update &&` before \
                              it in this RUN"
+                        ),
+                    ));
+                }
+                if lists_mounted && !debs_mounted && hook_disabled {
+                    out.push(analysis.finding(
+                        &SCR003,
+                        ctx,
+                        span,
+                        format!(
+                            "`{snippet}` runs with the image's docker-clean hook turned off and a \
+                             cache mount on the package lists but none on /var/cache/apt: the \
+                             downloaded .deb files and pkgcache.bin stay in this layer; add \
+                             `--mount=type=cache,target=/var/cache/apt,sharing=locked`"
                         ),
                     ));
                 }

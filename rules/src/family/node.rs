@@ -190,7 +190,10 @@ fn check_cache(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Finding>
             },
         );
     }
-    if !mount_ends(&["/.cache/yarn", "/yarn", "/.yarn/berry/cache"]) {
+    // yarn 1's cache is `<home>/.cache/yarn` (`/usr/local/share/.cache/yarn`
+    // as root on the official images), berry's `.yarn/berry/cache`: a mount
+    // elsewhere (e.g. `/opt/yarn`) leaves the cache in the layer.
+    if !mount_ends(&["/.cache/yarn", "/.yarn/berry/cache"]) {
         missing_cleanup(
             analysis,
             ctx,

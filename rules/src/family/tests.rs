@@ -207,6 +207,19 @@ fn apt_cache_mounts_satisfy_list_cleanup() {
         ),
         ["SCR003"]
     );
+    // The lists mounted, the docker-clean hook moved aside, no mount on the
+    // .debs: they stay in the layer.
+    let hook_off = "mv /etc/apt/apt.conf.d/docker-clean /tmp/dc && apt-get update \
+                    && apt-get install -y --no-install-recommends x";
+    let lists_only = RunContext::shipped().with_cache_mount("/var/lib/apt");
+    assert_eq!(ids_with(hook_off, &lists_only), ["SCR003"]);
+    assert!(ids_with(hook_off, &ctx).is_empty());
+    // With the hook in place the image deletes the .debs itself.
+    assert!(ids_with(
+        "apt-get update && apt-get install -y --no-install-recommends x",
+        &lists_only
+    )
+    .is_empty());
 }
 
 #[test]
@@ -355,6 +368,11 @@ fn sc015_sc016_node_caches() {
     assert_clean("yarn build");
     let mounted = RunContext::shipped().with_cache_mount("/root/.npm");
     assert!(ids_with("npm ci", &mounted).is_empty());
+    let yarn_cache = RunContext::shipped().with_cache_mount("/usr/local/share/.cache/yarn");
+    assert!(ids_with("yarn install", &yarn_cache).is_empty());
+    // Not yarn's cache: the cache stays in the layer.
+    let elsewhere = RunContext::shipped().with_cache_mount("/opt/yarn");
+    assert_eq!(ids_with("yarn install", &elsewhere), ["SCR016"]);
 }
 
 // ---- shell -----------------------------------------------------------------

@@ -1,0 +1,960 @@
+//! `RUN --mount=...`, `--network` and `--security`: BuildKit's options of a
+//! `RUN`, as typed values.
+//!
+//! Each mount type has its own struct with the options BuildKit reads for
+//! it, and builder methods in the style of [`CopySpec`](crate::CopySpec):
+//!
+//! ```
+//! use stagecraft::model::{Mount, SecretId, Sharing};
+//!
+//! let pip = Mount::cache("/root/.cache/pip").sharing(Sharing::Locked);
+//! assert_eq!(
+//!     Mount::from(pip).to_string(),
+//!     "--mount=type=cache,target=/root/.cache/pip,sharing=locked"
+//! );
+//! let npmrc = Mount::secret(SecretId::new("npmrc").unwrap()).target("/root/.npmrc");
+//! assert_eq!(
+//!     Mount::from(npmrc).to_string(),
+//!     "--mount=type=secret,id=npmrc,target=/root/.npmrc"
+//! );
+//! ```
+//!
+//! A secret is only ever a [`SecretId`] of a secret mount: the type has no
+//! conversion to a string, so it cannot become an `ENV` or `ARG` value.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Why a mount, or a value in it, cannot be written in a `RUN --mount`.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum MountError {
+    /// `type=` names no mount type BuildKit knows.
+    #[error(
+        "unknown mount type `{kind}`: use one of bind, cache, tmpfs, secret, ssh \
+         (e.g. `--mount=type=cache,target=/root/.cache`)"
+    )]
+    UnknownType {
+        /// The type as written.
+        kind: String,
+    },
+    /// An option this mount type does not take.
+    #[error("a `{kind}` mount has no option `{option}`: remove it (its options are: {known})")]
+    UnknownOption {
+        /// The mount type.
+        kind: &'static str,
+        /// The option as written.
+        option: String,
+        /// The options the type takes.
+        known: &'static str,
+    },
+    /// An option given a value it cannot take.
+    #[error("the `{option}` of a `{kind}` mount cannot be `{value}`: {fix}")]
+    BadValue {
+        /// The mount type.
+        kind: &'static str,
+        /// The option.
+        option: &'static str,
+        /// The value as written.
+        value: String,
+        /// What it should look like.
+        fix: &'static str,
+    },
+    /// A mount that needs a target and has none.
+    #[error("a `{kind}` mount needs a target: add `target=/path`")]
+    MissingTarget {
+        /// The mount type.
+        kind: &'static str,
+    },
+    /// A secret mount without an id or target.
+    #[error("a secret mount needs an `id` (or a `target` to take it from): add `id=name`")]
+    MissingSecretId,
+    /// A secret id that is not a plain name.
+    #[error(
+        "`{id}` is not a valid secret id: use letters, digits, `.`, `_` and `-`, \
+         starting with a letter or digit (e.g. `npmrc`), the id given to \
+         `docker build --secret id=...`"
+    )]
+    InvalidSecretId {
+        /// The id as written.
+        id: String,
+    },
+    /// A value with a character the `--mount` syntax cannot carry unchanged.
+    #[error(
+        "the `{option}` value `{value}` has a character a `--mount` option cannot carry \
+         unchanged (whitespace, `,`, `\"`, `'`, `\\`, `$` or a control character): \
+         choose a plain path or name"
+    )]
+    UnsafeValue {
+        /// The option.
+        option: &'static str,
+        /// The value.
+        value: String,
+    },
+    /// `--network` with a value BuildKit does not know.
+    #[error("`--network={value}` is not a network mode: use default, none or host")]
+    UnknownNetwork {
+        /// The value as written.
+        value: String,
+    },
+    /// `--security` with a value BuildKit does not know.
+    #[error("`--security={value}` is not a security mode: use sandbox or insecure")]
+    UnknownSecurity {
+        /// The value as written.
+        value: String,
+    },
+}
+
+/// The name of a build secret, as given to `docker build --secret id=...`.
+///
+/// A valid id is letters, digits, `.`, `_` and `-`, starting with a letter
+/// or digit. It has no conversion into a `String`, so a secret cannot be
+/// passed where an `ENV` or `ARG` value is expected:
+///
+/// ```compile_fail
+/// use stagecraft::{model::SecretId, Dockerfile};
+/// let mut df = Dockerfile::builder();
+/// df.anonymous_stage("debian:bookworm-slim")
+///     .env("TOKEN", SecretId::new("token").unwrap());
+/// ```
+///
+/// ```
+/// use stagecraft::model::SecretId;
+/// assert_eq!(SecretId::new("npm.rc_1").unwrap().as_str(), "npm.rc_1");
+/// assert!(SecretId::new("-x").is_err());
+/// assert!(SecretId::new("a b").is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+// No `From<SecretId> for String`: that would give `Into<String>`, the door
+// into ENV and ARG values. Serde writes the newtype as its string.
+#[serde(try_from = "String")]
+pub struct SecretId(String);
+
+impl SecretId {
+    /// Checks `id` and makes a `SecretId` of it.
+    pub fn new(id: impl Into<String>) -> Result<SecretId, MountError> {
+        let id = id.into();
+        let mut chars = id.chars();
+        let valid = chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+            && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        if valid {
+            Ok(SecretId(id))
+        } else {
+            Err(MountError::InvalidSecretId { id })
+        }
+    }
+
+    /// The id.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for SecretId {
+    type Error = MountError;
+    fn try_from(id: String) -> Result<Self, MountError> {
+        SecretId::new(id)
+    }
+}
+
+/// How concurrent builds share a cache mount (`sharing=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sharing {
+    /// Every build uses the cache at once (BuildKit's default).
+    Shared,
+    /// One build at a time; the others wait (what apt's lock files need).
+    Locked,
+    /// A build that finds the cache in use gets a fresh one.
+    Private,
+}
+
+impl Sharing {
+    fn as_str(self) -> &'static str {
+        match self {
+            Sharing::Shared => "shared",
+            Sharing::Locked => "locked",
+            Sharing::Private => "private",
+        }
+    }
+}
+
+/// `RUN --network=...`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Network {
+    /// The build's default network.
+    Default,
+    /// No network at all: the command cannot fetch anything.
+    None,
+    /// The host's network (needs the `network.host` entitlement).
+    Host,
+}
+
+impl Network {
+    /// The flag's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Network::Default => "default",
+            Network::None => "none",
+            Network::Host => "host",
+        }
+    }
+
+    /// Reads a `--network` value.
+    pub fn parse(value: &str) -> Result<Network, MountError> {
+        match value {
+            "default" => Ok(Network::Default),
+            "none" => Ok(Network::None),
+            "host" => Ok(Network::Host),
+            _ => Err(MountError::UnknownNetwork {
+                value: value.to_string(),
+            }),
+        }
+    }
+}
+
+/// `RUN --security=...`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Security {
+    /// The default sandbox.
+    Sandbox,
+    /// A privileged container (needs the `security.insecure` entitlement).
+    Insecure,
+}
+
+impl Security {
+    /// The flag's value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Security::Sandbox => "sandbox",
+            Security::Insecure => "insecure",
+        }
+    }
+
+    /// Reads a `--security` value.
+    pub fn parse(value: &str) -> Result<Security, MountError> {
+        match value {
+            "sandbox" => Ok(Security::Sandbox),
+            "insecure" => Ok(Security::Insecure),
+            _ => Err(MountError::UnknownSecurity {
+                value: value.to_string(),
+            }),
+        }
+    }
+}
+
+/// One `RUN --mount`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum Mount {
+    /// `type=cache`: a directory kept between builds, never in the layer.
+    Cache(CacheMount),
+    /// `type=bind`: files of the build context or of a stage, read-only by default.
+    Bind(BindMount),
+    /// `type=tmpfs`: an empty in-memory directory.
+    Tmpfs(TmpfsMount),
+    /// `type=secret`: a build secret as a file (or an environment variable).
+    Secret(SecretMount),
+    /// `type=ssh`: the build's SSH agent socket.
+    Ssh(SshMount),
+}
+
+/// `type=cache`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct CacheMount {
+    /// Where the cache is mounted.
+    pub target: String,
+    /// `id=`: caches with the same id are the same cache (default: the target).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `sharing=`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sharing: Option<Sharing>,
+    /// `from=`: a stage or image whose files seed the cache.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// `source=`: the path in `from` to seed it from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// `mode=`: the directory's mode (rendered in octal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<u32>,
+    /// `uid=`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+    /// `gid=`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gid: Option<u32>,
+    /// `ro`: read-only.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub read_only: bool,
+}
+
+/// `type=bind`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct BindMount {
+    /// Where the files are mounted.
+    pub target: String,
+    /// `source=`: the path in the context or in `from` (default: its root).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// `from=`: a stage or image to take the files from (default: the build context).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// `rw`: writes are allowed (and discarded after the `RUN`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub read_write: bool,
+}
+
+/// `type=tmpfs`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TmpfsMount {
+    /// Where the tmpfs is mounted.
+    pub target: String,
+    /// `size=`, in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+}
+
+/// `type=secret`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretMount {
+    /// `id=`: the secret's name.
+    pub id: SecretId,
+    /// `target=`: the file (default: `/run/secrets/<id>`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// `env=`: also (or only) expose it as this environment variable of the `RUN`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub env: Option<String>,
+    /// `required`: fail the build when the secret is not given.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub required: bool,
+    /// `mode=` (octal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<u32>,
+    /// `uid=`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+    /// `gid=`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gid: Option<u32>,
+}
+
+/// `type=ssh`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct SshMount {
+    /// `id=`: the SSH agent's id (default: `default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<SecretId>,
+    /// `target=`: the socket (default: `/run/buildkit/ssh_agent.N`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// `required`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub required: bool,
+    /// `mode=` (octal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<u32>,
+    /// `uid=`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+    /// `gid=`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gid: Option<u32>,
+}
+
+impl Mount {
+    /// `type=cache,target=...`.
+    pub fn cache(target: impl Into<String>) -> CacheMount {
+        CacheMount {
+            target: target.into(),
+            ..CacheMount::default()
+        }
+    }
+
+    /// `type=bind,target=...` (the build context's root, read-only).
+    pub fn bind(target: impl Into<String>) -> BindMount {
+        BindMount {
+            target: target.into(),
+            ..BindMount::default()
+        }
+    }
+
+    /// `type=tmpfs,target=...`.
+    pub fn tmpfs(target: impl Into<String>) -> TmpfsMount {
+        TmpfsMount {
+            target: target.into(),
+            size: None,
+        }
+    }
+
+    /// `type=secret,id=...`.
+    pub fn secret(id: SecretId) -> SecretMount {
+        SecretMount {
+            id,
+            target: None,
+            env: None,
+            required: false,
+            mode: None,
+            uid: None,
+            gid: None,
+        }
+    }
+
+    /// `type=ssh` (the default agent).
+    pub fn ssh() -> SshMount {
+        SshMount::default()
+    }
+
+    /// The mount's target, when it has one.
+    pub fn target(&self) -> Option<&str> {
+        match self {
+            Mount::Cache(m) => Some(&m.target),
+            Mount::Bind(m) => Some(&m.target),
+            Mount::Tmpfs(m) => Some(&m.target),
+            Mount::Secret(m) => m.target.as_deref(),
+            Mount::Ssh(m) => m.target.as_deref(),
+        }
+    }
+
+    /// The `type=` name.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Mount::Cache(_) => "cache",
+            Mount::Bind(_) => "bind",
+            Mount::Tmpfs(_) => "tmpfs",
+            Mount::Secret(_) => "secret",
+            Mount::Ssh(_) => "ssh",
+        }
+    }
+
+    /// The `key[=value]` options after `type=`, in canonical order.
+    fn options(&self) -> Vec<(&'static str, Option<String>)> {
+        let mut options = Vec::new();
+        let mut push = |key, value: Option<String>| options.push((key, value));
+        let octal = |mode: Option<u32>| mode.map(|m| format!("{m:04o}"));
+        let number = |n: Option<u32>| n.map(|n| n.to_string());
+        match self {
+            Mount::Cache(m) => {
+                push("id", m.id.clone());
+                push("target", Some(m.target.clone()));
+                push("sharing", m.sharing.map(|s| s.as_str().to_string()));
+                push("from", m.from.clone());
+                push("source", m.source.clone());
+                push("mode", octal(m.mode));
+                push("uid", number(m.uid));
+                push("gid", number(m.gid));
+                if m.read_only {
+                    options.push(("ro", None));
+                }
+            }
+            Mount::Bind(m) => {
+                push("target", Some(m.target.clone()));
+                push("source", m.source.clone());
+                push("from", m.from.clone());
+                if m.read_write {
+                    options.push(("rw", None));
+                }
+            }
+            Mount::Tmpfs(m) => {
+                push("target", Some(m.target.clone()));
+                push("size", m.size.map(|s| s.to_string()));
+            }
+            Mount::Secret(m) => {
+                push("id", Some(m.id.0.clone()));
+                push("target", m.target.clone());
+                push("env", m.env.clone());
+                push("mode", octal(m.mode));
+                push("uid", number(m.uid));
+                push("gid", number(m.gid));
+                if m.required {
+                    options.push(("required", None));
+                }
+            }
+            Mount::Ssh(m) => {
+                push("id", m.id.as_ref().map(|id| id.0.clone()));
+                push("target", m.target.clone());
+                push("mode", octal(m.mode));
+                push("uid", number(m.uid));
+                push("gid", number(m.gid));
+                if m.required {
+                    options.push(("required", None));
+                }
+            }
+        }
+        options.retain(|(key, value)| value.is_some() || matches!(*key, "ro" | "rw" | "required"));
+        options
+    }
+
+    /// Checks that every value can be written in `--mount=` unchanged.
+    pub fn check(&self) -> Result<(), MountError> {
+        let kind = self.kind();
+        if let Some(target) = self.target() {
+            if target.is_empty() {
+                return Err(MountError::MissingTarget { kind });
+            }
+        }
+        for (option, value) in self.options() {
+            let Some(value) = value else { continue };
+            let unsafe_char = |c: char| {
+                c.is_whitespace()
+                    || c.is_control()
+                    || matches!(c, ',' | '"' | '\'' | '\\' | '$' | '=')
+            };
+            if value.is_empty() || value.chars().any(unsafe_char) {
+                return Err(MountError::UnsafeValue { option, value });
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads one `--mount` value from its `key[=value]` fields, as the
+    /// Dockerfile parser split them (`type` among them, default `bind`).
+    ///
+    /// ```
+    /// use stagecraft::model::{Mount, MountError};
+    ///
+    /// let fields = [("type", Some("tmpfs")), ("target", Some("/tmp")), ("size", Some("1024"))];
+    /// let mount = Mount::from_fields(fields.iter().map(|(k, v)| (*k, *v))).unwrap();
+    /// assert_eq!(mount.to_string(), "--mount=type=tmpfs,target=/tmp,size=1024");
+    ///
+    /// let fields = [("type", Some("cache")), ("target", Some("/c")), ("size", Some("1"))];
+    /// let error = Mount::from_fields(fields.iter().map(|(k, v)| (*k, *v))).unwrap_err();
+    /// assert!(matches!(error, MountError::UnknownOption { .. }));
+    /// ```
+    pub fn from_fields<'a>(
+        fields: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+    ) -> Result<Mount, MountError> {
+        let fields: Vec<(&str, Option<&str>)> = fields.into_iter().collect();
+        let kind = fields
+            .iter()
+            .rev()
+            .find(|(key, _)| *key == "type")
+            .and_then(|(_, value)| *value)
+            .unwrap_or("bind");
+        let mut mount = match kind {
+            "cache" => Mount::Cache(CacheMount::default()),
+            "bind" => Mount::Bind(BindMount::default()),
+            "tmpfs" => Mount::Tmpfs(TmpfsMount::default()),
+            "secret" => Mount::Secret(Mount::secret(SecretId(String::new()))),
+            "ssh" => Mount::Ssh(SshMount::default()),
+            other => {
+                return Err(MountError::UnknownType {
+                    kind: other.to_string(),
+                })
+            }
+        };
+        for (key, value) in fields {
+            if key != "type" {
+                mount.set(key, value)?;
+            }
+        }
+        if let Mount::Secret(secret) = &mut mount {
+            if secret.id.0.is_empty() {
+                // BuildKit takes the id from the target's file name.
+                let name = secret
+                    .target
+                    .as_deref()
+                    .and_then(|t| t.rsplit('/').next())
+                    .filter(|name| !name.is_empty())
+                    .ok_or(MountError::MissingSecretId)?;
+                secret.id = SecretId::new(name)?;
+            }
+        }
+        if mount.target().is_some_and(str::is_empty) {
+            return Err(MountError::MissingTarget { kind: mount.kind() });
+        }
+        mount.check()?;
+        Ok(mount)
+    }
+
+    /// Sets one option read from text.
+    fn set(&mut self, key: &str, value: Option<&str>) -> Result<(), MountError> {
+        let kind = self.kind();
+        let text = || value.unwrap_or("").to_string();
+        let flag = |option: &'static str| match value.map(str::to_ascii_lowercase).as_deref() {
+            None | Some("true") => Ok(true),
+            Some("false") => Ok(false),
+            Some(_) => Err(MountError::BadValue {
+                kind,
+                option,
+                value: text(),
+                fix: "write the option alone, or `=true`/`=false`",
+            }),
+        };
+        let number = |option: &'static str, radix: u32| {
+            u32::from_str_radix(value.unwrap_or(""), radix).map_err(|_| MountError::BadValue {
+                kind,
+                option,
+                value: text(),
+                fix: if radix == 8 {
+                    "write an octal mode, e.g. `0755`"
+                } else {
+                    "write a number, e.g. `1000`"
+                },
+            })
+        };
+        let is_target = matches!(key, "target" | "dst" | "destination");
+        let is_source = matches!(key, "source" | "src");
+        let unknown = |known| MountError::UnknownOption {
+            kind,
+            option: key.to_string(),
+            known,
+        };
+        match self {
+            Mount::Cache(m) => match key {
+                _ if is_target => m.target = text(),
+                _ if is_source => m.source = Some(text()),
+                "id" => m.id = Some(text()),
+                "sharing" => {
+                    m.sharing = Some(match value {
+                        Some("shared") => Sharing::Shared,
+                        Some("locked") => Sharing::Locked,
+                        Some("private") => Sharing::Private,
+                        _ => {
+                            return Err(MountError::BadValue {
+                                kind,
+                                option: "sharing",
+                                value: text(),
+                                fix: "use shared, locked or private",
+                            })
+                        }
+                    })
+                }
+                "from" => m.from = Some(text()),
+                "mode" => m.mode = Some(number("mode", 8)?),
+                "uid" => m.uid = Some(number("uid", 10)?),
+                "gid" => m.gid = Some(number("gid", 10)?),
+                "ro" | "readonly" => m.read_only = flag("ro")?,
+                "rw" | "readwrite" => m.read_only = !flag("rw")?,
+                _ => {
+                    return Err(unknown(
+                        "id, target, sharing, from, source, mode, uid, gid, ro",
+                    ))
+                }
+            },
+            Mount::Bind(m) => match key {
+                _ if is_target => m.target = text(),
+                _ if is_source => m.source = Some(text()),
+                "from" => m.from = Some(text()),
+                "rw" | "readwrite" => m.read_write = flag("rw")?,
+                "ro" | "readonly" => m.read_write = !flag("ro")?,
+                _ => return Err(unknown("target, source, from, rw")),
+            },
+            Mount::Tmpfs(m) => match key {
+                _ if is_target => m.target = text(),
+                "size" => {
+                    m.size =
+                        Some(
+                            value
+                                .unwrap_or("")
+                                .parse()
+                                .map_err(|_| MountError::BadValue {
+                                    kind,
+                                    option: "size",
+                                    value: text(),
+                                    fix: "write the size in bytes, e.g. `size=67108864`",
+                                })?,
+                        )
+                }
+                _ => return Err(unknown("target, size")),
+            },
+            Mount::Secret(m) => match key {
+                _ if is_target => m.target = Some(text()),
+                "id" => m.id = SecretId::new(text())?,
+                "env" => m.env = Some(text()),
+                "required" => m.required = flag("required")?,
+                "mode" => m.mode = Some(number("mode", 8)?),
+                "uid" => m.uid = Some(number("uid", 10)?),
+                "gid" => m.gid = Some(number("gid", 10)?),
+                _ => return Err(unknown("id, target, env, required, mode, uid, gid")),
+            },
+            Mount::Ssh(m) => match key {
+                _ if is_target => m.target = Some(text()),
+                "id" => m.id = Some(SecretId::new(text())?),
+                "required" => m.required = flag("required")?,
+                "mode" => m.mode = Some(number("mode", 8)?),
+                "uid" => m.uid = Some(number("uid", 10)?),
+                "gid" => m.gid = Some(number("gid", 10)?),
+                _ => return Err(unknown("id, target, required, mode, uid, gid")),
+            },
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Mount {
+    /// The flag as written in a `RUN`: `--mount=type=...,key=value,...`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "--mount=type={}", self.kind())?;
+        for (key, value) in self.options() {
+            match value {
+                Some(value) => write!(f, ",{key}={value}")?,
+                None => write!(f, ",{key}")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+macro_rules! into_mount {
+    ($($variant:ident($type:ty)),*) => {$(
+        impl From<$type> for Mount {
+            fn from(mount: $type) -> Mount {
+                Mount::$variant(mount)
+            }
+        }
+    )*};
+}
+into_mount!(
+    Cache(CacheMount),
+    Bind(BindMount),
+    Tmpfs(TmpfsMount),
+    Secret(SecretMount),
+    Ssh(SshMount)
+);
+
+/// `mode`, `uid` and `gid` of the mounts that take them.
+macro_rules! owner_options {
+    ($($type:ty),*) => {$(
+        impl $type {
+            /// `mode=`: the mode of the mounted file or directory, e.g. `0o600`.
+            pub fn mode(mut self, mode: u32) -> Self {
+                self.mode = Some(mode);
+                self
+            }
+
+            /// `uid=`: its owner.
+            pub fn uid(mut self, uid: u32) -> Self {
+                self.uid = Some(uid);
+                self
+            }
+
+            /// `gid=`: its group.
+            pub fn gid(mut self, gid: u32) -> Self {
+                self.gid = Some(gid);
+                self
+            }
+        }
+    )*};
+}
+owner_options!(CacheMount, SecretMount, SshMount);
+
+impl CacheMount {
+    /// `id=`: share the cache between mounts of different targets.
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// `sharing=`.
+    pub fn sharing(mut self, sharing: Sharing) -> Self {
+        self.sharing = Some(sharing);
+        self
+    }
+
+    /// `from=`: seed the cache from this stage or image.
+    pub fn from(mut self, stage_or_image: impl Into<String>) -> Self {
+        self.from = Some(stage_or_image.into());
+        self
+    }
+
+    /// `source=`: the path in `from` to seed it from.
+    pub fn source(mut self, path: impl Into<String>) -> Self {
+        self.source = Some(path.into());
+        self
+    }
+
+    /// `ro`: mount it read-only.
+    pub fn read_only(mut self) -> Self {
+        self.read_only = true;
+        self
+    }
+}
+
+impl BindMount {
+    /// `source=`: the path to mount (default: the root).
+    pub fn source(mut self, path: impl Into<String>) -> Self {
+        self.source = Some(path.into());
+        self
+    }
+
+    /// `from=`: take the files from this stage or image.
+    pub fn from(mut self, stage_or_image: impl Into<String>) -> Self {
+        self.from = Some(stage_or_image.into());
+        self
+    }
+
+    /// `rw`: allow writes (they are dropped after the `RUN`).
+    pub fn read_write(mut self) -> Self {
+        self.read_write = true;
+        self
+    }
+}
+
+impl TmpfsMount {
+    /// `size=`, in bytes.
+    pub fn size(mut self, bytes: u64) -> Self {
+        self.size = Some(bytes);
+        self
+    }
+}
+
+impl SecretMount {
+    /// `target=`: where the secret file appears.
+    pub fn target(mut self, path: impl Into<String>) -> Self {
+        self.target = Some(path.into());
+        self
+    }
+
+    /// `env=`: expose the secret as this variable, for this `RUN` only.
+    pub fn env(mut self, name: impl Into<String>) -> Self {
+        self.env = Some(name.into());
+        self
+    }
+
+    /// `required`: fail the build when the secret is not given.
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+}
+
+impl SshMount {
+    /// `id=`: which agent of `docker build --ssh`.
+    pub fn id(mut self, id: SecretId) -> Self {
+        self.id = Some(id);
+        self
+    }
+
+    /// `target=`: where the socket appears.
+    pub fn target(mut self, path: impl Into<String>) -> Self {
+        self.target = Some(path.into());
+        self
+    }
+
+    /// `required`: fail the build when no agent is given.
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Mount, MountError> {
+        Mount::from_fields(text.split(',').map(|field| match field.split_once('=') {
+            Some((key, value)) => (key, Some(value)),
+            None => (field, None),
+        }))
+    }
+
+    #[test]
+    fn every_option_renders_and_reads_back() {
+        let id = |s: &str| SecretId::new(s).unwrap();
+        let mounts: Vec<Mount> = vec![
+            Mount::cache("/var/cache/apt")
+                .id("apt")
+                .sharing(Sharing::Locked)
+                .from("base")
+                .source("/cache")
+                .mode(0o755)
+                .uid(1000)
+                .gid(1000)
+                .read_only()
+                .into(),
+            Mount::cache("/c").sharing(Sharing::Private).into(),
+            Mount::cache("/c").sharing(Sharing::Shared).into(),
+            Mount::bind("/src")
+                .source("app")
+                .from("build")
+                .read_write()
+                .into(),
+            Mount::tmpfs("/tmp").size(64 << 20).into(),
+            Mount::secret(id("npmrc"))
+                .target("/root/.npmrc")
+                .env("NPM_TOKEN")
+                .required()
+                .mode(0o400)
+                .uid(1)
+                .gid(2)
+                .into(),
+            Mount::ssh()
+                .id(id("github"))
+                .target("/ssh")
+                .required()
+                .mode(0o600)
+                .uid(3)
+                .gid(4)
+                .into(),
+            Mount::ssh().into(),
+        ];
+        let expected = [
+            "--mount=type=cache,id=apt,target=/var/cache/apt,sharing=locked,from=base,\
+             source=/cache,mode=0755,uid=1000,gid=1000,ro",
+            "--mount=type=cache,target=/c,sharing=private",
+            "--mount=type=cache,target=/c,sharing=shared",
+            "--mount=type=bind,target=/src,source=app,from=build,rw",
+            "--mount=type=tmpfs,target=/tmp,size=67108864",
+            "--mount=type=secret,id=npmrc,target=/root/.npmrc,env=NPM_TOKEN,mode=0400,\
+             uid=1,gid=2,required",
+            "--mount=type=ssh,id=github,target=/ssh,mode=0600,uid=3,gid=4,required",
+            "--mount=type=ssh",
+        ];
+        for (mount, expected) in mounts.iter().zip(expected) {
+            let text = mount.to_string();
+            assert_eq!(text, expected);
+            let back = parse(text.strip_prefix("--mount=").unwrap()).unwrap();
+            assert_eq!(&back, mount, "{text}");
+        }
+    }
+
+    #[test]
+    fn bad_mounts_say_what_to_fix() {
+        let error = parse("type=volume,target=/x").unwrap_err();
+        assert!(error.to_string().contains("unknown mount type `volume`"));
+        let error = parse("type=tmpfs,target=/x,sharing=locked").unwrap_err();
+        assert!(error.to_string().contains("no option `sharing`"), "{error}");
+        let error = parse("type=cache,target=/x,sharing=sometimes").unwrap_err();
+        assert!(error.to_string().contains("shared, locked or private"));
+        let error = parse("type=cache,target=/x,mode=999").unwrap_err();
+        assert!(error.to_string().contains("octal"));
+        let error = parse("type=secret,id=a b").unwrap_err();
+        assert!(matches!(error, MountError::InvalidSecretId { .. }));
+        assert_eq!(
+            parse("type=cache"),
+            Err(MountError::MissingTarget { kind: "cache" })
+        );
+        assert_eq!(parse("type=secret"), Err(MountError::MissingSecretId));
+        // The id of a secret without one is its target's file name, as BuildKit does.
+        let Mount::Secret(secret) = parse("type=secret,target=/run/secrets/tok").unwrap() else {
+            panic!("a secret mount");
+        };
+        assert_eq!(secret.id.as_str(), "tok");
+        // The default type is bind; `dst` is an alias of `target`.
+        assert_eq!(parse("dst=/src").unwrap(), Mount::bind("/src").into());
+    }
+
+    #[test]
+    fn unsafe_values_are_refused() {
+        let mount = Mount::from(Mount::cache("/a,b"));
+        assert!(matches!(
+            mount.check(),
+            Err(MountError::UnsafeValue {
+                option: "target",
+                ..
+            })
+        ));
+        assert!(Mount::from(Mount::cache("/a b")).check().is_err());
+        assert!(Mount::from(Mount::cache("/$HOME")).check().is_err());
+        assert!(Mount::from(Mount::cache("")).check().is_err());
+        assert!(Mount::from(Mount::cache("/ok/path-1.2")).check().is_ok());
+    }
+}

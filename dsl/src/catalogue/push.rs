@@ -283,7 +283,9 @@ pub(crate) async fn push(
     );
     let mut digest = None;
     while let Some(item) = stream.next().await {
-        let info = item.map_err(|error| format!("pushing {reference}: {error}"))?;
+        // Docker 20.10 ends the stream with an error for a refused login.
+        let info =
+            item.map_err(|error| refused(reference, &error.to_string(), credentials.is_some()))?;
         if let Some(detail) = info.error_detail {
             let message = detail.message.unwrap_or_default();
             return Err(refused(reference, &message, credentials.is_some()));

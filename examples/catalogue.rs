@@ -6,14 +6,17 @@
 //! ```text
 //! cargo run --example catalogue                # build (skipping what is unchanged), report
 //! cargo run --example catalogue -- --bake      # print docker-bake.json and stop
-//! cargo run --example catalogue -- --measure   # 1 daemon/1 job, 1 daemon/2 jobs, 2 endpoints
+//! cargo run --example catalogue -- --measure   # 1 daemon/1 job, 1 daemon/2 jobs, N daemons
 //! ```
 //!
-//! The pool is `STAGECRAFT_HOSTS` when it names two daemons or more; else
-//! the second endpoint is a unix-socket proxy in front of the local socket,
-//! which is the same dockerd: that measures the scheduler, not a second
-//! machine. Images are labelled `stagecraft.run=catalogue-example`;
-//! `--clean` removes them afterwards.
+//! The pool is `STAGECRAFT_HOSTS` when it names two daemons or more (the
+//! measured run used the host's, `scripts/extra-daemon.sh third` and the
+//! modern one:
+//! `STAGECRAFT_HOSTS=local,tcp://127.0.0.1:23761,unix:///run/stagecraft-modern/docker.sock`);
+//! else the second endpoint is a unix-socket proxy in front of the local
+//! socket, which is the same dockerd: that measures the scheduler, not a
+//! second machine. Images are labelled `stagecraft.run=catalogue-example`;
+//! `--clean` removes them afterwards from every daemon of the pool.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -21,7 +24,7 @@ use std::time::Instant;
 use stagecraft::catalogue::{
     build, to_bake_json, Catalogue, CatalogueReport, Endpoint, RunOptions, HOSTS_ENV,
 };
-use stagecraft::engine::{Engine, RUN_LABEL};
+use stagecraft::engine::{ConnectOptions, Engine};
 
 const RUN: &str = "catalogue-example";
 
@@ -46,10 +49,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let sockets = tempfile::tempdir()?;
         let local = Endpoint::local(1);
         let listed = Endpoint::from_env(1)?;
-        let second = if listed.len() >= 2 {
-            listed[1].clone()
+        let pool: Vec<Endpoint> = if listed.len() >= 2 {
+            listed.iter().map(|e| Endpoint::new(&e.host, 1)).collect()
         } else {
-            Endpoint::new(proxy(sockets.path().join("proxy.sock")).await?, 1)
+            let proxy = proxy(sockets.path().join("proxy.sock")).await?;
+            vec![local.clone(), Endpoint::new(proxy, 1)]
+        };
+        let pool_name = if listed.len() >= 2 {
+            format!("{} daemons, 1 job each", pool.len())
+        } else {
+            "2 endpoints, 1 job each".to_string()
         };
         let base = RunOptions::new().run_label(RUN);
         if args.iter().any(|a| a == "--measure") {
@@ -57,10 +66,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let ways = [
                 ("1 daemon, 1 job", vec![local.clone()]),
                 ("1 daemon, 2 jobs", vec![Endpoint::new(&local.host, 2)]),
-                (
-                    "2 endpoints, 1 job each",
-                    vec![local.clone(), second.clone()],
-                ),
+                (pool_name.as_str(), pool.clone()),
             ];
             let mut times = Vec::new();
             for (what, pool) in &ways {
@@ -90,12 +96,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 unchanged.totals.images
             );
         } else {
-            timed("build", build(&catalogue, &[local, second], &base)).await?;
+            timed("build", build(&catalogue, &pool, &base)).await?;
         }
         if args.iter().any(|a| a == "--clean") {
-            let engine = Engine::connect().await?;
-            let removed = engine.cleanup(&format!("{RUN_LABEL}={RUN}")).await?;
-            println!("removed {} images", removed.images);
+            for endpoint in &pool {
+                let options = ConnectOptions::new().host(&endpoint.host);
+                let Ok(engine) = Engine::connect_with(&options).await else {
+                    continue;
+                };
+                let removed = engine.cleanup(RUN).await?;
+                println!("removed {} images on {}", removed.images, endpoint.host);
+            }
         }
         Ok::<(), Box<dyn std::error::Error>>(())
     })

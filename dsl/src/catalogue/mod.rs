@@ -64,7 +64,7 @@ pub use self::fingerprint::{context_digest, FINGERPRINT_LABEL};
 #[cfg(feature = "catalogue")]
 pub use self::pool::{Endpoint, HOSTS_ENV};
 #[cfg(feature = "catalogue")]
-pub use self::push::registry_reference;
+pub use self::push::{registry_reference, CredentialsError, DockerConfig};
 #[cfg(feature = "catalogue")]
 pub use self::run::{build, build_blocking, Progress, RunOptions};
 #[cfg(feature = "catalogue")]

@@ -140,6 +140,7 @@ pub struct RunOptions {
     force: bool,
     no_cache: bool,
     push: Option<String>,
+    push_credentials: Option<bollard::auth::DockerCredentials>,
     site_ca: Option<SiteCa>,
     progress: Option<ProgressSink>,
     connect_timeout: Duration,
@@ -170,6 +171,7 @@ impl Default for RunOptions {
             force: false,
             no_cache: false,
             push: None,
+            push_credentials: None,
             site_ca: None,
             progress: None,
             connect_timeout: Duration::from_secs(5),
@@ -218,11 +220,43 @@ impl RunOptions {
     /// Tags every image that was built or found unchanged, and passed its
     /// smoke test if it has one, as `<registry>/<tag>` and pushes it (e.g.
     /// `127.0.0.1:5000`); the row's `pushed` holds the digest. A failed push
-    /// fails the image. No credentials are sent (a registry that needs
-    /// none, such as `scripts/registry.sh`'s).
+    /// fails the image. No credentials are sent unless
+    /// [`RunOptions::push_credentials`] gives some (a registry that needs
+    /// none, such as `scripts/registry.sh`'s); see also
+    /// [`RunOptions::push_with_docker_config`].
     pub fn push(mut self, registry: impl Into<String>) -> RunOptions {
         self.push = Some(registry.into());
         self
+    }
+
+    /// The credentials every push sends (see [`super::DockerConfig`]).
+    pub fn push_credentials(mut self, credentials: bollard::auth::DockerCredentials) -> RunOptions {
+        self.push_credentials = Some(credentials);
+        self
+    }
+
+    /// [`RunOptions::push`] to `registry` with its credentials from Docker's
+    /// `config.json` ([`super::DockerConfig::load`]), anonymous when it has
+    /// none for it.
+    ///
+    /// # Errors
+    ///
+    /// A [`super::CredentialsError`] for a config that cannot be read, a bad
+    /// `auth`, or credentials kept by a credential helper.
+    pub fn push_with_docker_config(
+        self,
+        registry: impl Into<String>,
+    ) -> Result<RunOptions, super::CredentialsError> {
+        let registry = registry.into();
+        let credentials = match super::DockerConfig::load()? {
+            Some(config) => config.credentials(&registry)?,
+            None => None,
+        };
+        let options = self.push(registry);
+        Ok(match credentials {
+            Some(credentials) => options.push_credentials(credentials),
+            None => options,
+        })
     }
 
     /// The site's CA bundle, for images that trust it.
@@ -720,7 +754,8 @@ impl Shared<'_> {
         if let Some(registry) = &self.options.push {
             if row.smoke.as_ref().is_none_or(|smoke| smoke.passed) {
                 let reference = super::push::registry_reference(registry, tag);
-                match super::push::push(&engine, &image_id, &reference).await {
+                let credentials = self.options.push_credentials.as_ref();
+                match super::push::push(&engine, &image_id, &reference, credentials).await {
                     Ok(digest) => row.pushed = Some(format!("{reference}@{digest}")),
                     Err(error) => return judge(error).await,
                 }

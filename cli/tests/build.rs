@@ -231,9 +231,9 @@ fn a_bad_manifest_says_where_and_what() {
     assert_eq!(text(&output.stdout), "");
     let stderr = text(&output.stderr);
     assert!(
-        stderr.starts_with(&format!(
+        stderr.starts_with(
             "stagecraft: error: manifest ./catalogue.toml: TOML parse error at line 2, column 1"
-        )),
+        ),
         "{stderr}"
     );
     assert!(stderr.contains("unknown field `tag`"), "{stderr}");

@@ -217,11 +217,13 @@ fn the_report_table_shows_every_image_move_and_total() {
         status,
         daemon: daemon.map(str::to_string),
         seconds,
+        started: None,
         image_id: None,
         size: Some(80_400_000),
         parent: Some("debian:bookworm-slim".into()),
         parent_size: Some(74_800_000),
         smoke: None,
+        serve: None,
         attempts: 1,
         pushed: None,
     };

@@ -12,6 +12,7 @@
 //! `error`) was found, 1 when something was, 2 when a file cannot be read or
 //! parsed, the configuration is malformed, or the command line is wrong.
 
+mod build;
 mod config;
 mod finding;
 mod format;
@@ -47,6 +48,9 @@ struct Cli {
 enum Commands {
     /// Check Dockerfiles against stagecraft's rules (a drop-in for hadolint).
     Lint(LintArgs),
+    /// Build a catalogue of images (every Dockerfile under a tree) in
+    /// dependency order over one or more daemons; lint first.
+    Build(build::BuildArgs),
 }
 
 /// Check Dockerfiles against stagecraft's rules: stage-aware, and a drop-in
@@ -180,6 +184,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Commands::Lint(args) => ExitCode::from(lint(&args)),
+        Commands::Build(args) => ExitCode::from(build::run(&args)),
     }
 }
 

@@ -33,6 +33,14 @@ pub enum CatalogueError {
         /// The image.
         image: String,
     },
+    /// A server test that cannot be run as declared.
+    #[error("image {image:?}: its server test (`serve`) {reason}")]
+    BadServe {
+        /// The image.
+        image: String,
+        /// What is wrong, and the fix.
+        reason: String,
+    },
     /// A tag is not a valid image reference with a tag.
     #[error("image {image:?} has an unusable tag {tag:?}: {reason}")]
     BadTag {

@@ -153,6 +153,220 @@ impl Smoke {
     }
 }
 
+/// The smoke test of a server, as plain data: start the image, wait until
+/// `port` answers or its `HEALTHCHECK` reports healthy (within
+/// `timeout_secs`), probe it with an HTTP GET or a command, then stop and
+/// remove it. In `catalogue.toml`:
+///
+/// ```toml
+/// [images."web/Dockerfile"]
+/// serve = { port = 8000, http_get = "/", body_contains = "Directory listing" }
+///
+/// [images."db/Dockerfile"]
+/// serve = { ready = "healthy", exec = ["pg_isready"], timeout_secs = 90 }
+/// ```
+///
+/// ```
+/// use stagecraft::catalogue::Serve;
+///
+/// let serve = Serve::http(8000, "/").expect_body_contains("hello");
+/// assert_eq!(serve.port, Some(8000));
+/// assert_eq!(serve.status, 200);
+/// let by_command = Serve::exec(["cat", "/run/ready"]).ready_when_healthy();
+/// assert_eq!(by_command.ready.as_deref(), Some("healthy"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Serve {
+    /// The container port the server listens on (published on an
+    /// ephemeral port of the daemon's host during the test).
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// `"port"`, `"healthy"` or (default) `"auto"`: healthy when the image
+    /// has a `HEALTHCHECK`, else the port answers.
+    #[serde(default)]
+    pub ready: Option<String>,
+    /// Probe with `GET <path>` on the port.
+    #[serde(default)]
+    pub http_get: Option<String>,
+    /// The HTTP status expected (default 200).
+    #[serde(default = "default_status")]
+    pub status: u16,
+    /// Text the HTTP body must contain.
+    #[serde(default)]
+    pub body_contains: Option<String>,
+    /// Probe by running this command in the server instead.
+    #[serde(default)]
+    pub exec: Option<Vec<String>>,
+    /// The command's exit code expected (default 0).
+    #[serde(default)]
+    pub exit_code: i64,
+    /// Text the command's output must contain.
+    #[serde(default)]
+    pub stdout_contains: Option<String>,
+    /// The command the server runs, replacing its `CMD`.
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// Seconds the server has to become ready (default 60).
+    #[serde(default)]
+    pub timeout_secs: Option<u64>,
+}
+
+#[cfg(feature = "catalogue")]
+impl Serve {
+    /// The engine's test of `image` this declaration stands for.
+    ///
+    /// ```
+    /// use stagecraft::catalogue::Serve;
+    /// use stagecraft::engine::{Probe, Ready};
+    ///
+    /// let test = Serve::http(8000, "/health").to_test("site/web:1");
+    /// assert_eq!(test.ready(), Ready::Auto);
+    /// assert!(matches!(test.probe(), Probe::Http { path, status: 200, .. } if path == "/health"));
+    /// ```
+    pub fn to_test(&self, image: &str) -> crate::engine::ServeTest {
+        use crate::engine::{Ready, ServeTest};
+        let mut test = ServeTest::new(image)
+            .ready_when(match self.ready.as_deref() {
+                Some("port") => Ready::Port,
+                Some("healthy") => Ready::Healthy,
+                _ => Ready::Auto,
+            })
+            .ready_within(std::time::Duration::from_secs(
+                self.timeout_secs.unwrap_or(60),
+            ));
+        if let Some(port) = self.port {
+            test = test.port(port);
+        }
+        if !self.args.is_empty() {
+            test = test.args(self.args.clone());
+        }
+        if let Some(path) = &self.http_get {
+            test = test.http_get(path.clone(), self.status);
+            if let Some(text) = &self.body_contains {
+                test = test.body_contains(text.clone());
+            }
+        } else if let Some(command) = &self.exec {
+            test = test.exec(command.clone(), self.exit_code);
+            if let Some(text) = &self.stdout_contains {
+                test = test.stdout_contains(text.clone());
+            }
+        }
+        test
+    }
+}
+
+fn default_status() -> u16 {
+    200
+}
+
+impl Serve {
+    fn empty() -> Serve {
+        Serve {
+            port: None,
+            ready: None,
+            http_get: None,
+            status: 200,
+            body_contains: None,
+            exec: None,
+            exit_code: 0,
+            stdout_contains: None,
+            args: Vec::new(),
+            timeout_secs: None,
+        }
+    }
+
+    /// Ready when `port` answers (or the image's `HEALTHCHECK` says
+    /// healthy), then `GET path` must answer 200.
+    pub fn http(port: u16, path: impl Into<String>) -> Serve {
+        Serve {
+            port: Some(port),
+            http_get: Some(path.into()),
+            ..Serve::empty()
+        }
+    }
+
+    /// Ready when the image's `HEALTHCHECK` says healthy (or, with
+    /// [`Serve::on_port`], the port answers), then `command` run in it
+    /// must exit 0.
+    pub fn exec<I, S>(command: I) -> Serve
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Serve {
+            exec: Some(command.into_iter().map(Into::into).collect()),
+            ..Serve::empty()
+        }
+    }
+
+    /// The container port the server listens on.
+    pub fn on_port(mut self, port: u16) -> Serve {
+        self.port = Some(port);
+        self
+    }
+
+    /// Waits for the `HEALTHCHECK`, not the port.
+    pub fn ready_when_healthy(mut self) -> Serve {
+        self.ready = Some("healthy".into());
+        self
+    }
+
+    /// The HTTP status expected.
+    pub fn expect_status(mut self, status: u16) -> Serve {
+        self.status = status;
+        self
+    }
+
+    /// Text the HTTP body must contain.
+    pub fn expect_body_contains(mut self, text: impl Into<String>) -> Serve {
+        self.body_contains = Some(text.into());
+        self
+    }
+
+    /// Text the command's output must contain.
+    pub fn expect_stdout_contains(mut self, text: impl Into<String>) -> Serve {
+        self.stdout_contains = Some(text.into());
+        self
+    }
+
+    /// Seconds the server has to become ready.
+    pub fn timeout_secs(mut self, seconds: u64) -> Serve {
+        self.timeout_secs = Some(seconds);
+        self
+    }
+
+    /// What is wrong with the declaration, in words with the fix.
+    fn problem(&self) -> Option<String> {
+        if !matches!(
+            self.ready.as_deref(),
+            None | Some("auto" | "port" | "healthy")
+        ) {
+            return Some(format!(
+                "has ready = {:?}: use \"port\", \"healthy\" or \"auto\"",
+                self.ready.as_deref().unwrap_or_default()
+            ));
+        }
+        if self.http_get.is_some() && self.exec.is_some() {
+            return Some("has both http_get and exec: keep one probe".into());
+        }
+        if self.http_get.is_some() && self.port.is_none() {
+            return Some("has http_get but no port: say which port the server listens on".into());
+        }
+        if self.ready.as_deref() == Some("port") && self.port.is_none() {
+            return Some("waits for its port but names none: add port".into());
+        }
+        if let Some(path) = self
+            .http_get
+            .as_deref()
+            .filter(|path| !path.starts_with('/'))
+        {
+            return Some(format!("has http_get = {path:?}: a path starts with /"));
+        }
+        None
+    }
+}
+
 /// One image of a catalogue: its Dockerfile, tags, context directory, build
 /// arguments, target and optional smoke test.
 ///
@@ -176,6 +390,7 @@ pub struct CatalogueImage {
     build_args: BTreeMap<String, String>,
     target: Option<String>,
     smoke: Option<Smoke>,
+    serve: Option<Serve>,
 }
 
 impl CatalogueImage {
@@ -230,6 +445,7 @@ impl CatalogueImage {
             build_args: BTreeMap::new(),
             target: None,
             smoke: None,
+            serve: None,
         }
     }
 
@@ -280,6 +496,13 @@ impl CatalogueImage {
         self
     }
 
+    /// Runs this server test after the image is built (and after its
+    /// [`Smoke`] test, if it has one).
+    pub fn serve(mut self, serve: Serve) -> CatalogueImage {
+        self.serve = Some(serve);
+        self
+    }
+
     /// The image's name in the catalogue (unique; the report's key).
     pub fn name(&self) -> &str {
         &self.name
@@ -319,6 +542,11 @@ impl CatalogueImage {
     pub fn smoke_test(&self) -> Option<&Smoke> {
         self.smoke.as_ref()
     }
+
+    /// The server test.
+    pub fn serve_test(&self) -> Option<&Serve> {
+        self.serve.as_ref()
+    }
 }
 
 /// A set of images with unique names and tags.
@@ -347,6 +575,12 @@ impl Catalogue {
         }
         for tag in &image.tags {
             check_tag(&image.name, tag)?;
+        }
+        if let Some(reason) = image.serve.as_ref().and_then(Serve::problem) {
+            return Err(CatalogueError::BadServe {
+                image: image.name,
+                reason,
+            });
         }
         for other in &self.images {
             if other.name == image.name {

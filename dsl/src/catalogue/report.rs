@@ -73,6 +73,10 @@ pub struct ImageResult {
     pub daemon: Option<String>,
     /// Seconds spent on it (moving parents, building, measuring, smoke test).
     pub seconds: f64,
+    /// When its last attempt started, in seconds from the start of the run
+    /// (the chart's timeline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<f64>,
     /// Its image id.
     pub image_id: Option<String>,
     /// Its size in bytes.
@@ -83,6 +87,9 @@ pub struct ImageResult {
     pub parent_size: Option<u64>,
     /// The smoke test's result, if it has one and was run.
     pub smoke: Option<SmokeResult>,
+    /// The server test's result, if it has one and was run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serve: Option<SmokeResult>,
     /// How many times it was started (more than 1 when a daemon was lost).
     pub attempts: u32,
     /// The registry reference and manifest digest it was pushed as
@@ -134,12 +141,52 @@ pub struct Totals {
     pub failed: usize,
     /// Not attempted.
     pub not_built: usize,
-    /// Smoke tests that failed.
+    /// Smoke and server tests that failed.
     pub smoke_failed: usize,
     /// Sum of the images' seconds.
     pub image_seconds: f64,
     /// Wall time of the whole run.
     pub wall_seconds: f64,
+}
+
+/// The chart's colour and word for a status.
+fn status_colour(status: &ImageStatus) -> (&'static str, &'static str) {
+    match status {
+        ImageStatus::Built => ("#3b7dd8", "built"),
+        ImageStatus::Cached => ("#7fb0e8", "cached"),
+        ImageStatus::Skipped => ("#b8b8b8", "skipped"),
+        ImageStatus::Failed { .. } => ("#d9473f", "FAILED"),
+        ImageStatus::NotBuilt { .. } => ("#ffffff", "not built"),
+    }
+}
+
+/// A round step (1, 2 or 5 times a power of ten) of at least `rough` seconds.
+fn nice_step(rough: f64) -> f64 {
+    let power = 10f64.powf(rough.max(1e-3).log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * power)
+        .find(|step| *step >= rough)
+        .unwrap_or(10.0 * power)
+}
+
+/// Text escaped for XML.
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The table's smoke cell: the smoke test's word, then the server test's.
+fn tests_cell(image: &ImageResult) -> String {
+    let word = |test: &SmokeResult| if test.passed { "passed" } else { "FAILED" };
+    match (&image.smoke, &image.serve) {
+        (None, None) => "-".into(),
+        (Some(smoke), None) => word(smoke).into(),
+        (None, Some(serve)) => format!("serve {}", word(serve)),
+        (Some(smoke), Some(serve)) => format!("{}, serve {}", word(smoke), word(serve)),
+    }
 }
 
 /// The whole run: one row per image (in build order), the moves between
@@ -150,10 +197,10 @@ pub struct Totals {
 ///
 /// let row = ImageResult {
 ///     name: "base".into(), tags: vec!["site/base:1".into()], status: ImageStatus::Skipped,
-///     daemon: Some("unix:///var/run/docker.sock".into()), seconds: 0.02,
+///     daemon: Some("unix:///var/run/docker.sock".into()), seconds: 0.02, started: Some(0.1),
 ///     image_id: Some("sha256:ab".into()), size: Some(80_000_000),
 ///     parent: Some("debian:bookworm-slim".into()), parent_size: Some(74_800_000),
-///     smoke: None, attempts: 1, pushed: None,
+///     smoke: None, serve: None, attempts: 1, pushed: None,
 /// };
 /// let report = CatalogueReport::new(vec![row], vec![], vec![], 0.5);
 /// assert_eq!(report.totals.skipped, 1);
@@ -193,8 +240,10 @@ impl CatalogueReport {
                 ImageStatus::Failed { .. } => totals.failed += 1,
                 ImageStatus::NotBuilt { .. } => totals.not_built += 1,
             }
-            if image.smoke.as_ref().is_some_and(|smoke| !smoke.passed) {
-                totals.smoke_failed += 1;
+            for test in [&image.smoke, &image.serve] {
+                if test.as_ref().is_some_and(|test| !test.passed) {
+                    totals.smoke_failed += 1;
+                }
             }
             totals.image_seconds += image.seconds;
         }
@@ -206,10 +255,13 @@ impl CatalogueReport {
         }
     }
 
-    /// Whether every image exists and every smoke test passed.
+    /// Whether every image exists and every smoke and server test passed.
     pub fn all_ok(&self) -> bool {
         self.images.iter().all(|image| {
-            image.status.is_ok() && image.smoke.as_ref().is_none_or(|smoke| smoke.passed)
+            image.status.is_ok()
+                && [&image.smoke, &image.serve]
+                    .iter()
+                    .all(|test| test.as_ref().is_none_or(|test| test.passed))
         })
     }
 
@@ -234,11 +286,7 @@ impl CatalogueReport {
                     size(image.size),
                     image.parent.clone().unwrap_or_else(|| "scratch".into()),
                     size(image.parent_size),
-                    match &image.smoke {
-                        None => "-".into(),
-                        Some(smoke) if smoke.passed => "passed".into(),
-                        Some(_) => "FAILED".into(),
-                    },
+                    tests_cell(image),
                 ]
             })
             .collect();
@@ -285,6 +333,9 @@ impl CatalogueReport {
             if let Some(smoke) = image.smoke.as_ref().filter(|smoke| !smoke.passed) {
                 let _ = writeln!(out, "{} smoke test failed: {}", image.name, smoke.detail);
             }
+            if let Some(serve) = image.serve.as_ref().filter(|serve| !serve.passed) {
+                let _ = writeln!(out, "{} server test failed: {}", image.name, serve.detail);
+            }
         }
         for moved in &self.moves {
             let _ = writeln!(
@@ -329,8 +380,236 @@ impl CatalogueReport {
         out
     }
 
+    /// An SVG chart of the run: one row per image on a timeline of the
+    /// run (a bar from its start to its end, coloured by its status, with
+    /// its time, daemon, size and its parent's size, and its smoke results),
+    /// then the totals.
+    ///
+    /// ```
+    /// use stagecraft::catalogue::{CatalogueReport, ImageResult, ImageStatus};
+    ///
+    /// let row = ImageResult {
+    ///     name: "base".into(), tags: vec!["site/base:1".into()], status: ImageStatus::Built,
+    ///     daemon: Some("local".into()), seconds: 4.0, started: Some(1.0),
+    ///     image_id: None, size: Some(80_000_000), parent: None, parent_size: None,
+    ///     smoke: None, serve: None, attempts: 1, pushed: None,
+    /// };
+    /// let svg = CatalogueReport::new(vec![row], vec![], vec![], 5.0).to_svg();
+    /// assert!(svg.starts_with("<svg "));
+    /// assert!(svg.contains("base"));
+    /// ```
+    pub fn to_svg(&self) -> String {
+        const LEFT: f64 = 200.0;
+        const PLOT: f64 = 560.0;
+        const ROW: f64 = 24.0;
+        const TOP: f64 = 56.0;
+        let width = LEFT + PLOT + 340.0;
+        let span = self
+            .images
+            .iter()
+            .map(|image| image.started.unwrap_or(0.0) + image.seconds)
+            .fold(self.totals.wall_seconds, f64::max)
+            .max(0.1);
+        let x = |seconds: f64| LEFT + seconds / span * PLOT;
+        let height = TOP + ROW * self.images.len() as f64 + 70.0;
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" \
+             viewBox=\"0 0 {width:.0} {height:.0}\" font-family=\"sans-serif\" font-size=\"12\">"
+        );
+        let _ = writeln!(out, "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>");
+        let t = &self.totals;
+        let _ = writeln!(
+            out,
+            "<text x=\"10\" y=\"20\" font-size=\"15\" font-weight=\"bold\">Catalogue build: \
+             {} images in {:.1}s ({:.1}s of builds)</text>",
+            t.images, t.wall_seconds, t.image_seconds
+        );
+        // The time axis: about six ticks at round seconds.
+        let step = nice_step(span / 6.0);
+        let axis = TOP - 8.0;
+        let bottom = TOP + ROW * self.images.len() as f64;
+        let mut tick = 0.0;
+        while tick <= span + 1e-9 {
+            let _ = writeln!(
+                out,
+                "<line x1=\"{0:.1}\" y1=\"{axis:.1}\" x2=\"{0:.1}\" y2=\"{bottom:.1}\" \
+                 stroke=\"#ddd\"/><text x=\"{0:.1}\" y=\"{1:.1}\" text-anchor=\"middle\" \
+                 fill=\"#666\">{tick}s</text>",
+                x(tick),
+                axis - 4.0,
+            );
+            tick += step;
+        }
+        for (index, image) in self.images.iter().enumerate() {
+            let y = TOP + ROW * index as f64;
+            let _ = writeln!(
+                out,
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+                LEFT - 8.0,
+                y + 16.0,
+                xml(&image.name)
+            );
+            let (colour, word) = status_colour(&image.status);
+            let start = x(image.started.unwrap_or(0.0));
+            let bar = (image.seconds / span * PLOT).max(2.0);
+            if image.status.is_ok() || matches!(image.status, ImageStatus::Failed { .. }) {
+                let _ = writeln!(
+                    out,
+                    "<rect x=\"{start:.1}\" y=\"{:.1}\" width=\"{bar:.1}\" height=\"{:.1}\" \
+                     fill=\"{colour}\"><title>{}</title></rect>",
+                    y + 4.0,
+                    ROW - 8.0,
+                    xml(&format!("{}: {word}", image.tags.join(", ")))
+                );
+            }
+            let mut label = format!("{word} {:.1}s", image.seconds);
+            if let Some(daemon) = &image.daemon {
+                let _ = write!(label, " on {daemon}");
+            }
+            if let Some(size) = image.size {
+                let _ = write!(label, ", {}", megabytes(size));
+                if let Some(parent) = image.parent_size {
+                    let _ = write!(label, " (parent {})", megabytes(parent));
+                }
+            }
+            let cell = tests_cell(image);
+            if cell != "-" {
+                let _ = write!(label, ", smoke {cell}");
+            }
+            if image.attempts > 1 {
+                let _ = write!(label, ", {} tries", image.attempts);
+            }
+            let _ = writeln!(
+                out,
+                "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#333\">{}</text>",
+                (start + bar + 6.0).min(LEFT + PLOT + 6.0),
+                y + 16.0,
+                xml(&label)
+            );
+        }
+        let legend = bottom + 24.0;
+        let mut at = 10.0;
+        for status in [
+            ImageStatus::Built,
+            ImageStatus::Cached,
+            ImageStatus::Skipped,
+            ImageStatus::Failed {
+                error: String::new(),
+            },
+        ] {
+            let (colour, word) = status_colour(&status);
+            let _ = writeln!(
+                out,
+                "<rect x=\"{at:.1}\" y=\"{:.1}\" width=\"12\" height=\"12\" fill=\"{colour}\"/>\
+                 <text x=\"{:.1}\" y=\"{legend:.1}\">{word}</text>",
+                legend - 10.0,
+                at + 16.0
+            );
+            at += 40.0 + 7.0 * word.len() as f64;
+        }
+        let _ = writeln!(
+            out,
+            "<text x=\"10\" y=\"{:.1}\" fill=\"#333\">{} built, {} cached, {} skipped \
+             (unchanged), {} failed, {} not built; {} smoke failures; {} moves</text>",
+            legend + 22.0,
+            t.built,
+            t.cached,
+            t.skipped,
+            t.failed,
+            t.not_built,
+            t.smoke_failed,
+            self.moves.len()
+        );
+        out.push_str("</svg>\n");
+        out
+    }
+
     /// Pretty JSON of the whole report.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("a report always serializes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(name: &str, status: ImageStatus, started: f64, seconds: f64) -> ImageResult {
+        ImageResult {
+            name: name.into(),
+            tags: vec![format!("site/{name}:1")],
+            status,
+            daemon: Some("unix:///a.sock".into()),
+            seconds,
+            started: Some(started),
+            image_id: None,
+            size: Some(80_400_000),
+            parent: Some("debian:bookworm-slim".into()),
+            parent_size: Some(74_800_000),
+            smoke: None,
+            serve: None,
+            attempts: 1,
+            pushed: None,
+        }
+    }
+
+    #[test]
+    fn the_chart_puts_each_image_on_the_run_s_timeline() {
+        let mut web = row("web<1>", ImageStatus::Built, 5.0, 5.0);
+        web.serve = Some(SmokeResult {
+            passed: false,
+            detail: "GET / answered 404, not 200".into(),
+        });
+        let report = CatalogueReport::new(
+            vec![
+                row("base", ImageStatus::Built, 0.0, 5.0),
+                web,
+                row(
+                    "child",
+                    ImageStatus::NotBuilt {
+                        reason: "its parent failed".into(),
+                    },
+                    10.0,
+                    0.0,
+                ),
+            ],
+            vec![],
+            vec![],
+            10.0,
+        );
+        let svg = report.to_svg();
+        // 10 s over 560 px from x=200: base from 200 for 280 px, web from 480.
+        assert!(
+            svg.contains(
+                "<rect x=\"200.0\" y=\"60.0\" width=\"280.0\" height=\"16.0\" fill=\"#3b7dd8\">"
+            ),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("<rect x=\"480.0\" y=\"84.0\" width=\"280.0\""),
+            "{svg}"
+        );
+        // Names are escaped; the row says what failed; not built has no bar.
+        assert!(svg.contains(">web&lt;1&gt;</text>"), "{svg}");
+        assert!(
+            svg.contains("80.4 MB (parent 74.8 MB), smoke serve FAILED"),
+            "{svg}"
+        );
+        assert_eq!(svg.matches("fill=\"#ffffff\"").count(), 0, "{svg}");
+        assert!(svg.contains(">not built 0.0s on unix:///a.sock"), "{svg}");
+        // Ticks every 2 s from 0 to 10.
+        assert_eq!(svg.matches("fill=\"#666\"").count(), 6, "{svg}");
+        assert!(svg.contains(">10s</text>"), "{svg}");
+        assert!(svg.contains("1 smoke failures"), "{svg}");
+        assert!(svg.trim_end().ends_with("</svg>"));
+    }
+
+    #[test]
+    fn nice_steps_are_round() {
+        assert_eq!(nice_step(1.7), 2.0);
+        assert_eq!(nice_step(28.0), 50.0);
+        assert_eq!(nice_step(0.3), 0.5);
     }
 }

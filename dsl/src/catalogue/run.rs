@@ -580,11 +580,13 @@ impl Shared<'_> {
             status,
             daemon: daemon.map(|d| self.daemons[d].host.clone()),
             seconds,
+            started: Some((self.start.elapsed().as_secs_f64() - seconds).max(0.0)),
             image_id: None,
             size: None,
             parent: self.graph.base(image).map(str::to_string),
             parent_size: None,
             smoke: None,
+            serve: None,
             attempts,
             pushed: None,
         }
@@ -751,8 +753,21 @@ impl Shared<'_> {
             }
             row.smoke = Some(result);
         }
+        if let Some(serve) = entry.serve_test() {
+            let result = self.serve(&engine, tag, serve).await;
+            if !result.passed {
+                if let Err(why) = self.answers(daemon).await {
+                    return Attempt::Again {
+                        lost: Some(daemon),
+                        reason: format!("{why} (after: {})", first_line(&result.detail)),
+                    };
+                }
+            }
+            row.serve = Some(result);
+        }
         if let Some(registry) = &self.options.push {
-            if row.smoke.as_ref().is_none_or(|smoke| smoke.passed) {
+            let passed = |test: &Option<SmokeResult>| test.as_ref().is_none_or(|test| test.passed);
+            if passed(&row.smoke) && passed(&row.serve) {
                 let reference = super::push::registry_reference(registry, tag);
                 let credentials = self.options.push_credentials.as_ref();
                 match super::push::push(&engine, &image_id, &reference, credentials).await {
@@ -762,6 +777,7 @@ impl Shared<'_> {
             }
         }
         row.seconds = started.elapsed().as_secs_f64();
+        row.started = Some(started.duration_since(self.start).as_secs_f64());
         Attempt::Done(Box::new(row), image_id)
     }
 
@@ -820,6 +836,28 @@ impl Shared<'_> {
             Ok(outcome) => SmokeResult {
                 passed: true,
                 detail: first_line(&outcome.stdout).to_string(),
+            },
+            Err(error) => SmokeResult {
+                passed: false,
+                detail: error.to_string(),
+            },
+        }
+    }
+
+    async fn serve(&self, engine: &Engine, tag: &str, serve: &super::Serve) -> SmokeResult {
+        let mut test = serve.to_test(tag);
+        if let Some(id) = &self.options.run_label {
+            test = test.run_label(id.clone());
+        }
+        match engine.serve_test(&test).await {
+            Ok(outcome) => SmokeResult {
+                passed: true,
+                detail: format!(
+                    "{} after {:.1}s; {}",
+                    outcome.ready,
+                    outcome.ready_after.as_secs_f64(),
+                    outcome.probe
+                ),
             },
             Err(error) => SmokeResult {
                 passed: false,

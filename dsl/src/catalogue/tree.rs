@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{Catalogue, CatalogueError, CatalogueImage, Smoke};
+use super::{Catalogue, CatalogueError, CatalogueImage, Serve, Smoke};
 
 /// The file name of a catalogue manifest.
 pub const MANIFEST_NAME: &str = "catalogue.toml";
@@ -47,6 +47,9 @@ pub(crate) fn read(root: &Path) -> Result<Catalogue, CatalogueError> {
             }
             if let Some(smoke) = &entry.smoke {
                 image = image.smoke(smoke.clone());
+            }
+            if let Some(serve) = &entry.serve {
+                image = image.serve(serve.clone());
             }
         }
         catalogue.add(image)?;
@@ -176,6 +179,7 @@ struct Entry {
     context: Option<PathBuf>,
     args: BTreeMap<String, String>,
     smoke: Option<Smoke>,
+    serve: Option<Serve>,
     skip: bool,
 }
 

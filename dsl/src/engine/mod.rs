@@ -51,6 +51,7 @@ mod buildkit;
 mod context;
 mod error;
 mod progress;
+mod serve;
 mod smoke;
 mod steps;
 mod vertices;
@@ -72,6 +73,7 @@ pub use self::build::{
 };
 pub use self::builder::{Builder, SecretSource};
 pub use self::error::{BuildFailure, EngineError, SmokeFailure, StageId};
+pub use self::serve::{Probe, Ready, ServeError, ServeOutcome, ServeTest};
 pub use self::smoke::{SmokeOutcome, SmokeTest};
 use crate::report::{Comparison, ImageReport, LayerReport};
 

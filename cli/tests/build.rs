@@ -1,0 +1,282 @@
+//! `stagecraft build`: a small catalogue tree built against the real daemon
+//! (a lint error holding back one image and its child only), then the
+//! errors for bad input, which need no daemon.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use stagecraft::engine::blocking::Engine;
+
+const BIN: &str = env!("CARGO_BIN_EXE_stagecraft");
+
+fn stagecraft(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("build")
+        .args(args)
+        .current_dir(dir)
+        // A hadolint configuration of the environment stays out of it.
+        .env_remove("HADOLINT_IGNORE")
+        .env_remove("STAGECRAFT_HOSTS")
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn write(root: &Path, path: &str, text: &str) {
+    let path = root.join(path);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// The engine, or `None` after one `skipping:` line (a panic under
+/// `STAGECRAFT_REQUIRE_DOCKER=1`).
+fn engine_or_skip() -> Option<Engine> {
+    match Engine::connect() {
+        Ok(engine) => Some(engine),
+        Err(error) => {
+            if std::env::var("STAGECRAFT_REQUIRE_DOCKER").as_deref() == Ok("1") {
+                panic!("STAGECRAFT_REQUIRE_DOCKER=1 but no Docker daemon answers ({error})");
+            }
+            eprintln!("skipping: no Docker daemon ({error})");
+            None
+        }
+    }
+}
+
+/// Removes the run's images, also on a panic.
+struct Cleanup(Engine, String);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let _ = self.0.cleanup(&self.1);
+    }
+}
+
+/// The table row of `image`, split in cells.
+fn row<'a>(table: &'a str, image: &str) -> Vec<&'a str> {
+    table
+        .lines()
+        .find(|line| line.split_whitespace().next() == Some(image))
+        .unwrap_or_else(|| panic!("no row for {image} in:\n{table}"))
+        .split("  ")
+        .map(str::trim)
+        .filter(|cell| !cell.is_empty())
+        .collect()
+}
+
+#[test]
+fn a_tree_builds_but_the_image_with_lint_errors_and_its_child() {
+    let Some(engine) = engine_or_skip() else {
+        return;
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let run = format!("cli-build-{}-{nanos}", std::process::id());
+    let _cleanup = Cleanup(engine, run.clone());
+    let tree = tempfile::tempdir().unwrap();
+    let root = tree.path();
+    write(
+        root,
+        "catalogue.toml",
+        &format!(
+            "prefix = \"{run}\"\n\
+             [images.\"tools/hello/1/Dockerfile\"]\n\
+             smoke = {{ stdout_contains = \"hello {run}\" }}\n"
+        ),
+    );
+    write(
+        root,
+        "base/Dockerfile",
+        &format!("FROM debian:bookworm-slim\nRUN echo {run} > /etc/site-run\n"),
+    );
+    write(
+        root,
+        "tools/hello/1/Dockerfile",
+        &format!(
+            "FROM {run}/base:latest\nRUN echo hello $(cat /etc/site-run) > /etc/hello\n\
+             CMD [\"cat\", \"/etc/hello\"]\n"
+        ),
+    );
+    // SCR001: `apt-get install` without `apt-get update`, an error.
+    write(
+        root,
+        "tools/broken/1/Dockerfile",
+        &format!(
+            "FROM {run}/base:latest\nRUN apt-get install -y --no-install-recommends \
+             busybox=1:1.35.0-4+b3 && rm -rf /var/lib/apt/lists/*\n"
+        ),
+    );
+    write(
+        root,
+        "apps/onbroken/1/Dockerfile",
+        &format!("FROM {run}/tools/broken:1\nRUN true\n"),
+    );
+
+    let json = root.join("report.json");
+    let chart = root.join("chart.svg");
+    let args = [
+        ".",
+        "--plain",
+        "--run-label",
+        &run,
+        "--report-json",
+        json.to_str().unwrap(),
+        "--chart",
+        chart.to_str().unwrap(),
+    ];
+    let first = stagecraft(root, &args);
+    let (stdout, stderr) = (text(&first.stdout), text(&first.stderr));
+    println!("{stdout}\n{stderr}");
+    assert_eq!(first.status.code(), Some(1), "{stdout}\n{stderr}");
+
+    // The lint's finding, as `stagecraft lint` shows it.
+    assert!(stderr.contains("SCR001"), "{stderr}");
+    assert!(stderr.contains("tools/broken/1/Dockerfile"), "{stderr}");
+    // Plain progress lines: `HH:MM:SSZ [  1.2s] base: started on ...`.
+    let started = stderr
+        .lines()
+        .find(|line| line.contains("base: started on unix://"))
+        .unwrap_or_else(|| panic!("no progress line in:\n{stderr}"));
+    assert_eq!(&started[8..11], "Z [", "{started}");
+
+    assert_eq!(row(&stdout, "base")[1], "built", "{stdout}");
+    let hello = row(&stdout, "tools/hello/1");
+    assert_eq!(hello[1], "built", "{stdout}");
+    assert_eq!(hello[6], format!("{run}/base:latest"), "{stdout}");
+    assert_eq!(hello.last(), Some(&"passed"), "{stdout}");
+    assert_eq!(
+        row(&stdout, "tools/broken/1")[1..4],
+        ["not built", "-", "0.0s"]
+    );
+    assert_eq!(row(&stdout, "apps/onbroken/1")[1], "not built");
+    assert!(
+        stdout.contains(
+            "tools/broken/1 not built: lint errors: SCR001 (line 2) (see `stagecraft lint \
+             ./tools/broken/1/Dockerfile`; fix them, or --ignore the rule)"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("apps/onbroken/1 not built: its parent tools/broken/1 has lint errors"),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .contains("4 images: 2 built, 0 cached, 0 skipped (unchanged), 0 failed, 2 not built"),
+        "{stdout}"
+    );
+
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let statuses: Vec<(&str, &str)> = report["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|image| {
+            (
+                image["name"].as_str().unwrap(),
+                image["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("base", "built"),
+            ("tools/broken/1", "not_built"),
+            ("apps/onbroken/1", "not_built"),
+            ("tools/hello/1", "built"),
+        ]
+    );
+    assert_eq!(report["totals"]["built"], 2);
+    let svg = std::fs::read_to_string(&chart).unwrap();
+    assert!(
+        svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+        "{svg}"
+    );
+    assert!(svg.contains(">tools/hello/1</text>"), "{svg}");
+
+    // Again: nothing changed, so nothing is built.
+    let second = stagecraft(root, &args);
+    let stdout = text(&second.stdout);
+    assert_eq!(second.status.code(), Some(1), "{stdout}");
+    assert_eq!(row(&stdout, "base")[1], "skipped (unchanged)", "{stdout}");
+    assert_eq!(
+        row(&stdout, "tools/hello/1")[1],
+        "skipped (unchanged)",
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_bad_manifest_says_where_and_what() {
+    let tree = tempfile::tempdir().unwrap();
+    write(
+        tree.path(),
+        "base/Dockerfile",
+        "FROM debian:bookworm-slim\n",
+    );
+    write(
+        tree.path(),
+        "catalogue.toml",
+        "[images.\"base/Dockerfile\"]\ntag = \"site/base:1\"\n",
+    );
+    let output = stagecraft(tree.path(), &["catalogue.toml"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(text(&output.stdout), "");
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.starts_with(
+            "stagecraft: error: manifest ./catalogue.toml: TOML parse error at line 2, column 1"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("unknown field `tag`"), "{stderr}");
+}
+
+#[test]
+fn nothing_to_build_and_no_daemon_are_errors_with_the_fix() {
+    let tree = tempfile::tempdir().unwrap();
+    let output = stagecraft(tree.path(), &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        text(&output.stderr),
+        "stagecraft: error: no Dockerfile found under .: a catalogue holds files named \
+         Dockerfile or Dockerfile.<variant> (hidden directories and target/ are left out)\n"
+    );
+
+    write(
+        tree.path(),
+        "base/Dockerfile",
+        "FROM debian:bookworm-slim\n",
+    );
+    let missing = tree.path().join("no-daemon.sock");
+    let hosts = format!("unix://{}", missing.display());
+    let output = stagecraft(tree.path(), &["--hosts", &hosts, "--plain"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.starts_with("stagecraft: error: no daemon of the pool answers: "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with(
+            "(is dockerd running, and can you use its socket? check --hosts, STAGECRAFT_HOSTS \
+             and DOCKER_HOST)\n"
+        ),
+        "{stderr}"
+    );
+
+    let output = stagecraft(tree.path(), &["--hosts", "ssh://build-1"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("ssh -L"),
+        "{}",
+        text(&output.stderr)
+    );
+}

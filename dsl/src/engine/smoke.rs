@@ -20,7 +20,7 @@ pub const SMOKE_LABEL: &str = "stagecraft.smoke";
 /// How many bytes of each of a smoke run's stdout and stderr are kept (the
 /// first and the last half of this): a program that writes 256 MiB costs
 /// 8 MiB, not 256. Checks (`stdout_contains`, ...) see what is kept.
-pub const OUTPUT_LIMIT: usize = 8 << 20;
+pub const SMOKE_OUTPUT_LIMIT: usize = 8 << 20;
 
 /// One output stream of a smoke run, bounded: its head and its tail.
 #[derive(Debug)]
@@ -317,7 +317,7 @@ pub struct SmokeOutcome {
     /// The exit code (a non-zero exit is an outcome, not an error).
     pub exit_code: i64,
     /// What was written to stdout (lossy UTF-8): all of it up to
-    /// [`OUTPUT_LIMIT`] bytes, else its first and last halves of that
+    /// [`SMOKE_OUTPUT_LIMIT`] bytes, else its first and last halves of that
     /// around a line that says how many bytes were left out.
     pub stdout: String,
     /// What was written to stderr, bounded as `stdout` is.
@@ -484,8 +484,8 @@ impl Engine {
         stdin: Option<&[u8]>,
     ) -> Result<(i64, Capture, Capture), EngineError> {
         let docker = &self.docker;
-        let mut stdout = Capture::new(OUTPUT_LIMIT);
-        let mut stderr = Capture::new(OUTPUT_LIMIT);
+        let mut stdout = Capture::new(SMOKE_OUTPUT_LIMIT);
+        let mut stderr = Capture::new(SMOKE_OUTPUT_LIMIT);
         if let Some(input) = stdin {
             // Attach before starting so that no output is missed.
             let attached = docker
@@ -667,7 +667,7 @@ mod tests {
     /// is held, and the start and the end are kept.
     #[test]
     fn output_is_bounded() {
-        let mut capture = Capture::new(OUTPUT_LIMIT);
+        let mut capture = Capture::new(SMOKE_OUTPUT_LIMIT);
         let chunk = vec![b'y'; 64 << 10];
         capture.push(b"first line\n");
         let mut peak = 0;
@@ -676,11 +676,11 @@ mod tests {
             peak = peak.max(capture.held());
         }
         capture.push(b"\nlast line\n");
-        assert!(peak <= OUTPUT_LIMIT, "{peak}");
+        assert!(peak <= SMOKE_OUTPUT_LIMIT, "{peak}");
         let text = capture.text();
         assert!(text.starts_with("first line\nyyy"));
         assert!(text.ends_with("yyy\nlast line\n"));
-        let dropped = (256u64 << 20) + 11 + 11 - OUTPUT_LIMIT as u64;
+        let dropped = (256u64 << 20) + 11 + 11 - SMOKE_OUTPUT_LIMIT as u64;
         assert!(text.contains(&format!(
             "[stagecraft: {dropped} bytes of output left out here"
         )));

@@ -65,6 +65,7 @@ impl Capture {
     }
 
     /// The bytes held.
+    #[cfg(test)]
     pub(crate) fn held(&self) -> usize {
         self.head.len() + self.tail.len()
     }

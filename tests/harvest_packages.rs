@@ -20,7 +20,7 @@ use stagecraft::packages::Apt;
 use stagecraft::{run, scratch, Dockerfile, DockerfileBuilder, StageRef, WithShell};
 
 mod support;
-use support::{engine_or_skip, run_id, Cleanup};
+use support::TestRun;
 
 const BASE: &str = "debian:bookworm-slim";
 
@@ -71,14 +71,10 @@ fn reason_of<'a>(resolution: &'a Resolution, suffix: &str) -> &'a Reason {
 
 #[test]
 fn resolved_package_closure_runs_from_scratch() {
-    let Some(engine) = engine_or_skip() else {
+    let Some(run) = TestRun::start("packages-resolved") else {
         return;
     };
-    let id = run_id("packages-resolved");
-    let _cleanup = Cleanup {
-        engine: &engine,
-        id: id.clone(),
-    };
+    let (engine, id) = (&run.engine, run.id.clone());
     let options = BuildOptions::new().run_label(&id).quiet();
     let mut df = Dockerfile::builder();
     build_stages(&mut df);
@@ -186,14 +182,10 @@ fn resolved_package_closure_runs_from_scratch() {
 
 #[test]
 fn self_contained_package_closure_runs_from_scratch() {
-    let Some(engine) = engine_or_skip() else {
+    let Some(run) = TestRun::start("packages-script") else {
         return;
     };
-    let id = run_id("packages-script");
-    let _cleanup = Cleanup {
-        engine: &engine,
-        id: id.clone(),
-    };
+    let (engine, id) = (&run.engine, run.id.clone());
     let options = BuildOptions::new().run_label(&id).quiet();
 
     let mut df = Dockerfile::builder();

@@ -19,7 +19,7 @@ use stagecraft::{run, scratch, Dockerfile};
 use stagecraft_workshop::fortune::{self, Variant};
 
 mod support;
-use support::{engine_or_skip, run_id, Cleanup};
+use support::TestRun;
 
 const BASE: &str = fortune::BASE;
 
@@ -42,14 +42,10 @@ fn fortune_dockerfile(resolution: Option<&Resolution>) -> Dockerfile {
 
 #[test]
 fn fortune_resolved_runs_and_is_no_bigger_than_the_hand_list() {
-    let Some(engine) = engine_or_skip() else {
+    let Some(run) = TestRun::start("resolved") else {
         return;
     };
-    let id = run_id("resolved");
-    let _cleanup = Cleanup {
-        engine: &engine,
-        id: id.clone(),
-    };
+    let (engine, id) = (&run.engine, run.id.clone());
     let options = BuildOptions::new().run_label(&id).quiet();
     let harvest = Harvest::new()
         .binary("/usr/games/fortune")
@@ -201,14 +197,10 @@ fn fortune_resolved_runs_and_is_no_bigger_than_the_hand_list() {
 
 #[test]
 fn bad_input_is_a_typed_error_naming_path_and_stage() {
-    let Some(engine) = engine_or_skip() else {
+    let Some(run) = TestRun::start("resolved-bad") else {
         return;
     };
-    let id = run_id("resolved-bad");
-    let _cleanup = Cleanup {
-        engine: &engine,
-        id: id.clone(),
-    };
+    let (engine, id) = (&run.engine, run.id.clone());
     let mut df = Dockerfile::builder();
     let build = df
         .stage("build", BASE)

@@ -51,7 +51,7 @@ fn fortune_scratch_is_tiny_and_runs_like_naive() {
     for variant in [Variant::Naive, Variant::Scratch] {
         let dockerfile = fortune::dockerfile(variant).expect("the fortune Dockerfile is valid");
         let built = support::build(
-            &engine,
+            engine,
             &dockerfile,
             &BuildOptions::new().run_label(&id).quiet(),
             &format!("fortune {variant}"),
@@ -91,7 +91,7 @@ fn fortune_scratch_is_tiny_and_runs_like_naive() {
         comparison.rows[1].saved_percent
     );
     assert_eq!(
-        count_labelled_containers(&engine, &id),
+        count_labelled_containers(engine, &id),
         0,
         "smoke containers left"
     );
@@ -343,7 +343,7 @@ fn smoke_maps_exit_codes_stdin_and_timeouts() {
     });
     assert!(cancelled.is_err(), "the outer timeout fires first");
     assert_eq!(
-        count_labelled_containers(&engine, &id),
+        count_labelled_containers(engine, &id),
         0,
         "the cancelled run's container is gone"
     );
@@ -370,7 +370,7 @@ fn smoke_maps_exit_codes_stdin_and_timeouts() {
     );
 
     assert_eq!(
-        count_labelled_containers(&engine, &id),
+        count_labelled_containers(engine, &id),
         0,
         "smoke containers left"
     );
@@ -433,7 +433,7 @@ fn interrupted_build_leaves_no_container() {
                 _ = &mut build => panic!("the build finished although its RUN sleeps 30 s"),
                 _ = tokio::time::sleep(Duration::from_millis(250)) => {}
             }
-            if containers_running(&engine, &id).await > 0 {
+            if containers_running(engine, &id).await > 0 {
                 return true;
             }
         }
@@ -448,7 +448,7 @@ fn interrupted_build_leaves_no_container() {
     // container must be gone soon after.
     let mut remaining = 1;
     for _ in 0..20 {
-        remaining = engine.block_on(containers_running(&engine, &id));
+        remaining = engine.block_on(containers_running(engine, &id));
         if remaining == 0 {
             break;
         }
@@ -557,7 +557,7 @@ fn smoke_files_are_in_the_container_before_it_starts() {
         matches!(&error, EngineError::InvalidSmokeTest(message) if message.contains("relative.txt")),
         "{error}"
     );
-    assert_eq!(count_labelled_containers(&engine, &id), 0);
+    assert_eq!(count_labelled_containers(engine, &id), 0);
 }
 
 /// `trust_site_ca()` with a test bundle (no network needed): the `RUN`s of

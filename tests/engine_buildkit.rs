@@ -166,7 +166,7 @@ fn buildkit_failure_names_stage_instruction_and_output() {
         );
         let shown = error.to_string();
         assert!(shown.contains("in stage 1 \"check\""), "{shown}");
-        assert_eq!(labelled_containers(&engine, &id), 0);
+        assert_eq!(labelled_containers(engine, &id), 0);
         // The cache of the step that succeeded stays: the retry finds it.
         let (log, plain) = capture();
         let again = engine
@@ -435,12 +435,12 @@ fn cleanup_means_the_run_id_and_goes_past_images_already_removed() {
             )
             .expect("the child");
         assert_ne!(parent.image_id, child.image_id);
-        assert!(labelled_images(&engine, &id) >= 2);
+        assert!(labelled_images(engine, &id) >= 2);
         let removed = engine.cleanup(&id).expect("cleanup");
         println!("{removed:?}");
         assert!(removed.is_complete(), "{removed:?}");
         assert!(removed.images >= 1, "{removed:?}");
-        assert_eq!(labelled_images(&engine, &id), 0, "{removed:?}");
+        assert_eq!(labelled_images(engine, &id), 0, "{removed:?}");
     }
 }
 
@@ -699,6 +699,6 @@ fn a_dropped_buildkit_build_is_cancelled() {
         std::thread::sleep(Duration::from_millis(250));
     }
     assert_eq!(remaining, 0, "the dropped build's step still runs");
-    assert_eq!(labelled_containers(&engine, &id), 0);
-    assert_eq!(labelled_images(&engine, &id), 0);
+    assert_eq!(labelled_containers(engine, &id), 0);
+    assert_eq!(labelled_images(engine, &id), 0);
 }

@@ -57,7 +57,7 @@ fn a_non_root_build_stage_is_harvested_as_root() {
     let built = engine
         .build(&dockerfile, &options)
         .unwrap_or_else(|error| panic!("the harvest of a non-root stage: {error}"));
-    let fs = StageFs::export_blocking(&engine, &built.image_id, "runtime").expect("export");
+    let fs = StageFs::export_blocking(engine, &built.image_id, "runtime").expect("export");
     assert!(fs
         .files_under("/opt/app/data")
         .any(|(p, _)| p == "/opt/app/data/greeting"));
@@ -78,7 +78,7 @@ fn a_path_through_a_link_to_the_root_is_refused_by_both_strategies() {
     let mut df = Dockerfile::builder();
     build_stage(&mut df);
     let stages = df.build().expect("valid");
-    let error = resolve_blocking(&engine, &stages, "build", &harvest, &options)
+    let error = resolve_blocking(engine, &stages, "build", &harvest, &options)
         .expect_err("the root is refused");
     assert!(
         matches!(&error, ResolveError::Refused { resolved, .. } if resolved == "/"),
@@ -134,7 +134,7 @@ fn loops_and_non_elf_libraries_are_named_in_the_stage() {
     let dockerfile = df.build().expect("valid");
     for path in ["/loop/a", "/opt/looped", "/loop/a/x"] {
         let error = resolve_blocking(
-            &engine,
+            engine,
             &dockerfile,
             "bad",
             &Harvest::new().path(path),
@@ -150,7 +150,7 @@ fn loops_and_non_elf_libraries_are_named_in_the_stage() {
     }
 
     let error = resolve_blocking(
-        &engine,
+        engine,
         &dockerfile,
         "bad",
         &Harvest::new().binary("/bin/ls"),

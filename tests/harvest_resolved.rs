@@ -52,7 +52,7 @@ fn fortune_resolved_runs_and_is_no_bigger_than_the_hand_list() {
         .package_files("fortunes-min");
     let start = Instant::now();
     let resolution = resolve_blocking(
-        &engine,
+        engine,
         &fortune_dockerfile(None),
         "build",
         &harvest,
@@ -115,12 +115,12 @@ fn fortune_resolved_runs_and_is_no_bigger_than_the_hand_list() {
     let build = engine
         .build(&fortune_dockerfile(None), &options.clone().target("build"))
         .expect("the build stage, cached");
-    let whole = StageFs::export_blocking(&engine, &build.image_id, "build")
+    let whole = StageFs::export_blocking(engine, &build.image_id, "build")
         .expect("export")
         .resolve(&harvest)
         .expect("resolves");
     let parts =
-        StageFs::export_for_blocking(&engine, &build.image_id, "build", &harvest).expect("parts");
+        StageFs::export_for_blocking(engine, &build.image_id, "build", &harvest).expect("parts");
     let fetched = parts.fetched().expect("a partial index");
     println!(
         "whole export: {} paths, {} B; parts: {} paths, {} B, {fetched:?}",
@@ -216,7 +216,7 @@ fn bad_input_is_a_typed_error_naming_path_and_stage() {
 
     // Found before anything but the build stage is built.
     let error = resolve_blocking(
-        &engine,
+        engine,
         &dockerfile,
         "bad",
         &Harvest::new().binary("/usr/games/nope"),
@@ -234,7 +234,7 @@ fn bad_input_is_a_typed_error_naming_path_and_stage() {
         .build(&dockerfile, &options.clone().target("bad"))
         .expect("the bad stage builds");
     let start = Instant::now();
-    let fs = StageFs::export_blocking(&engine, &built.image_id, "bad").expect("export");
+    let fs = StageFs::export_blocking(engine, &built.image_id, "bad").expect("export");
     println!(
         "exported and indexed {} paths ({} MB of files, {} ELF) in {:.2}s",
         fs.len(),

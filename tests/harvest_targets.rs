@@ -205,7 +205,7 @@ fn python_script_traced_into_scratch() {
     let harvest = Harvest::new()
         .traced(["python3", "/app/hello.py"])
         .path("/app/hello.py");
-    let traced = trace_blocking(&engine, &build_only, "build", &harvest, &options)
+    let traced = trace_blocking(engine, &build_only, "build", &harvest, &options)
         .unwrap_or_else(|error| panic!("tracing the script: {error}"));
     println!(
         "traced after {:.1}s\n{}",

@@ -125,7 +125,7 @@ fn an_image_built_on_the_host_daemon_runs_on_the_modern_one_after_save_and_load(
         ),
     }
 
-    move_image(&host, &modern, &built.image_id);
+    move_image(host, modern, &built.image_id);
 
     let on_host = host
         .inspect(&built.image_id)

@@ -1,13 +1,20 @@
 //! Warm-cache build time: stagecraft's engine against the `docker build` CLI.
 //!
 //! Builds the same Dockerfile (fortune, scratch variant by default) through
-//! `stagecraft::engine` and through `docker build -q` (classic builder,
-//! `DOCKER_BUILDKIT=0`, the builder the engine uses), in alternating rounds
+//! `stagecraft::engine` forced to the classic builder and through `docker
+//! build -q` (classic builder, `DOCKER_BUILDKIT=0`), in alternating rounds
 //! after one warm-up build each, and prints the medians and their ratio.
 //! Both send the same context: the rendered Dockerfile and nothing else.
 //!
+//! `builders` compares the engine's two builders instead: the image sizes
+//! of the CI-built examples without a context of their own (fortune's
+//! variants, lolcow's naive image; static needs its source files) on each,
+//! and the wall time of a Dockerfile with two independent stages (each
+//! sleeping 3 s, never cached) on BuildKit against the classic builder.
+//!
 //! ```text
 //! cargo run --example engine_bench -- [rounds] [naive|multistage|scratch]
+//! cargo run --example engine_bench -- builders
 //! ```
 //!
 //! Needs a Docker daemon and the `docker` CLI. The images it built are
@@ -17,10 +24,14 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use stagecraft::engine::blocking::Engine;
-use stagecraft::engine::BuildOptions;
+use stagecraft::engine::{BuildOptions, Builder};
+use stagecraft::Dockerfile;
 use stagecraft_workshop::fortune::{self, Variant};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    if std::env::args().nth(1).as_deref() == Some("builders") {
+        return builders();
+    }
     let mut args = std::env::args().skip(1);
     let rounds: usize = args.next().map(|r| r.parse()).transpose()?.unwrap_or(9);
     let variant: Variant = args
@@ -39,7 +50,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         engine.host(),
         engine.api_version()
     );
-    let options = BuildOptions::new().quiet();
+    // The CLI runs the classic builder: so does the library here.
+    let options = BuildOptions::new().builder(Builder::Classic).quiet();
 
     let library = || -> Result<(Duration, String, Vec<String>), Box<dyn std::error::Error>> {
         let start = Instant::now();
@@ -119,6 +131,63 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("kept {image}: {error}");
         }
     }
+    Ok(())
+}
+
+/// Both builders on the CI-built examples (sizes) and on independent stages (time).
+fn builders() -> Result<(), Box<dyn std::error::Error>> {
+    let engine = Engine::connect()?;
+    println!("daemon {} (API {})", engine.host(), engine.api_version());
+    let run = format!("engine-bench-{}", std::process::id());
+    let mut examples: Vec<(String, Dockerfile)> = Vec::new();
+    for variant in [Variant::Naive, Variant::Multistage, Variant::Scratch] {
+        examples.push((format!("fortune {variant}"), fortune::dockerfile(variant)?));
+    }
+    examples.push(("lolcow naive".into(), stagecraft_workshop::lolcow::naive()?));
+    println!("{:<22} {:>14} {:>14}  same", "image", "classic", "buildkit");
+    for (name, dockerfile) in &examples {
+        let mut sizes = Vec::new();
+        for builder in [Builder::Classic, Builder::BuildKit] {
+            let options = BuildOptions::new().builder(builder).run_label(&run).quiet();
+            let built = engine.build(dockerfile, &options)?;
+            sizes.push(engine.inspect(&built.image_id)?.size);
+        }
+        println!(
+            "{name:<22} {:>14} {:>14}  {}",
+            sizes[0],
+            sizes[1],
+            if sizes[0] == sizes[1] { "yes" } else { "NO" }
+        );
+    }
+    let nonce = std::process::id();
+    let text = format!(
+        "FROM {base} AS left\nRUN sleep 3 && echo left-{nonce} > /left\n\
+         FROM {base} AS right\nRUN sleep 3 && echo right-{nonce} > /right\n\
+         FROM {base}\nCOPY --from=left /left /left\nCOPY --from=right /right /right\n",
+        base = fortune::BASE
+    );
+    let mut times = Vec::new();
+    for builder in [Builder::Classic, Builder::BuildKit] {
+        let options = BuildOptions::new()
+            .builder(builder)
+            .no_cache(true)
+            .run_label(&run)
+            .quiet();
+        let start = Instant::now();
+        engine.build_text(&text, &options)?;
+        times.push(start.elapsed());
+    }
+    println!(
+        "two independent 3 s stages: classic {:.2}s, buildkit {:.2}s, ratio buildkit/classic {:.2}",
+        times[0].as_secs_f64(),
+        times[1].as_secs_f64(),
+        times[1].as_secs_f64() / times[0].as_secs_f64()
+    );
+    let removed = engine.cleanup(&run)?;
+    println!(
+        "cleanup: {} containers, {} images",
+        removed.containers, removed.images
+    );
     Ok(())
 }
 

@@ -19,7 +19,7 @@ use stagecraft::{run, Dockerfile, Run};
 use stagecraft_workshop::fortune::{self, Variant};
 
 mod support;
-use support::{engine_or_skip, run_id, Cleanup};
+use support::TestRun;
 
 const BASE: &str = fortune::BASE;
 
@@ -43,19 +43,15 @@ fn count_labelled_containers(engine: &Engine, id: &str) -> usize {
 
 #[test]
 fn fortune_scratch_is_tiny_and_runs_like_naive() {
-    let Some(engine) = engine_or_skip() else {
+    let Some(run) = TestRun::start("fortune") else {
         return;
     };
-    let id = run_id("fortune");
-    let _cleanup = Cleanup {
-        engine: &engine,
-        id: id.clone(),
-    };
+    let (engine, id) = (&run.engine, run.id.clone());
     let mut sizes = Vec::new();
     for variant in [Variant::Naive, Variant::Scratch] {
         let dockerfile = fortune::dockerfile(variant).expect("the fortune Dockerfile is valid");
         let built = support::build(
-            &engine,
+            engine,
             &dockerfile,
             &BuildOptions::new().run_label(&id).quiet(),
             &format!("fortune {variant}"),
@@ -95,7 +91,7 @@ fn fortune_scratch_is_tiny_and_runs_like_naive() {
         comparison.rows[1].saved_percent
     );
     assert_eq!(
-        count_labelled_containers(&engine, &id),
+        count_labelled_containers(engine, &id),
         0,
         "smoke containers left"
     );
@@ -103,14 +99,10 @@ fn fortune_scratch_is_tiny_and_runs_like_naive() {
 
 #[test]
 fn failing_second_stage_is_named_and_leaves_nothing() {
-    let Some(engine) = engine_or_skip() else {
+    let Some(run) = TestRun::start("failing") else {
         return;
     };
-    let id = run_id("failing");
-    let _cleanup = Cleanup {
-        engine: &engine,
-        id: id.clone(),
-    };
+    let (engine, id) = (&run.engine, run.id.clone());
     let mut df = Dockerfile::builder();
     // Unique per run, so this step really runs and makes an image.
     let prepare = df
@@ -243,14 +235,10 @@ fn unreachable_daemon_gives_a_clear_error() {
 
 #[test]
 fn identical_rebuild_is_fully_cached() {
-    let Some(engine) = engine_or_skip() else {
+    let Some(run) = TestRun::start("cached") else {
         return;
     };
-    let id = run_id("cached");
-    let _cleanup = Cleanup {
-        engine: &engine,
-        id: id.clone(),
-    };
+    let (engine, id) = (&run.engine, run.id.clone());
     let mut df = Dockerfile::builder();
     df.stage("app", BASE)
         .run(Run::checked(format!("echo {id} > /id")).unwrap())
@@ -303,14 +291,10 @@ fn identical_rebuild_is_fully_cached() {
 
 #[test]
 fn smoke_maps_exit_codes_stdin_and_timeouts() {
-    let Some(engine) = engine_or_skip() else {
+    let Some(run) = TestRun::start("smoke") else {
         return;
     };
-    let id = run_id("smoke");
-    let _cleanup = Cleanup {
-        engine: &engine,
-        id: id.clone(),
-    };
+    let (engine, id) = (&run.engine, run.id.clone());
     let outcome = engine
         .smoke(
             &SmokeTest::new(BASE)
@@ -359,7 +343,7 @@ fn smoke_maps_exit_codes_stdin_and_timeouts() {
     });
     assert!(cancelled.is_err(), "the outer timeout fires first");
     assert_eq!(
-        count_labelled_containers(&engine, &id),
+        count_labelled_containers(engine, &id),
         0,
         "the cancelled run's container is gone"
     );
@@ -386,7 +370,7 @@ fn smoke_maps_exit_codes_stdin_and_timeouts() {
     );
 
     assert_eq!(
-        count_labelled_containers(&engine, &id),
+        count_labelled_containers(engine, &id),
         0,
         "smoke containers left"
     );
@@ -424,14 +408,10 @@ async fn containers_running(engine: &Engine, needle: &str) -> usize {
 
 #[test]
 fn interrupted_build_leaves_no_container() {
-    let Some(engine) = engine_or_skip() else {
+    let Some(run) = TestRun::start("interrupted") else {
         return;
     };
-    let id = run_id("interrupted");
-    let _cleanup = Cleanup {
-        engine: &engine,
-        id: id.clone(),
-    };
+    let (engine, id) = (&run.engine, run.id.clone());
     let mut df = Dockerfile::builder();
     df.stage("slow", BASE)
         .run(Run::checked(format!("echo {id} && sleep 30")).unwrap());
@@ -453,7 +433,7 @@ fn interrupted_build_leaves_no_container() {
                 _ = &mut build => panic!("the build finished although its RUN sleeps 30 s"),
                 _ = tokio::time::sleep(Duration::from_millis(250)) => {}
             }
-            if containers_running(&engine, &id).await > 0 {
+            if containers_running(engine, &id).await > 0 {
                 return true;
             }
         }
@@ -468,7 +448,7 @@ fn interrupted_build_leaves_no_container() {
     // container must be gone soon after.
     let mut remaining = 1;
     for _ in 0..20 {
-        remaining = engine.block_on(containers_running(&engine, &id));
+        remaining = engine.block_on(containers_running(engine, &id));
         if remaining == 0 {
             break;
         }
@@ -485,14 +465,10 @@ fn interrupted_build_leaves_no_container() {
 /// reports bad text and unknown targets before sending anything.
 #[test]
 fn text_the_model_refuses_builds_as_written() {
-    let Some(engine) = engine_or_skip() else {
+    let Some(run) = TestRun::start("text") else {
         return;
     };
-    let id = run_id("text");
-    let _cleanup = Cleanup {
-        engine: &engine,
-        id: id.clone(),
-    };
+    let (engine, id) = (&run.engine, run.id.clone());
     let refused = "apt-get update";
     assert!(
         Run::checked(refused).is_err(),
@@ -549,14 +525,10 @@ fn text_the_model_refuses_builds_as_written() {
 /// container is made.
 #[test]
 fn smoke_files_are_in_the_container_before_it_starts() {
-    let Some(engine) = engine_or_skip() else {
+    let Some(run) = TestRun::start("smoke-files") else {
         return;
     };
-    let id = run_id("smoke-files");
-    let _cleanup = Cleanup {
-        engine: &engine,
-        id: id.clone(),
-    };
+    let (engine, id) = (&run.engine, run.id.clone());
     let outcome = engine
         .smoke(
             &SmokeTest::new(BASE)
@@ -585,7 +557,7 @@ fn smoke_files_are_in_the_container_before_it_starts() {
         matches!(&error, EngineError::InvalidSmokeTest(message) if message.contains("relative.txt")),
         "{error}"
     );
-    assert_eq!(count_labelled_containers(&engine, &id), 0);
+    assert_eq!(count_labelled_containers(engine, &id), 0);
 }
 
 /// `trust_site_ca()` with a test bundle (no network needed): the `RUN`s of
@@ -596,14 +568,10 @@ fn smoke_files_are_in_the_container_before_it_starts() {
 #[test]
 fn trusted_site_ca_reaches_the_runs_of_its_stage_only() {
     use stagecraft::site_ca::{self, SiteCa};
-    let Some(engine) = engine_or_skip() else {
+    let Some(run) = TestRun::start("site-ca") else {
         return;
     };
-    let id = run_id("site-ca");
-    let _cleanup = Cleanup {
-        engine: &engine,
-        id: id.clone(),
-    };
+    let (engine, id) = (&run.engine, run.id.clone());
     let dir = tempfile::tempdir().expect("a temporary directory");
     let path = dir.path().join("bundle.pem");
     // Unique per run, so the steps really run.

@@ -23,30 +23,9 @@ use stagecraft::engine::{
 use stagecraft_workshop::fortune::{self, Variant};
 
 mod support;
-use support::{engine_or_skip, run_id, Cleanup};
+use support::TestRun;
 
 const BASE: &str = fortune::BASE;
-
-/// Where the project's scripts start the second, modern daemon.
-const MODERN_SOCKET: &str = "/run/stagecraft-modern/docker.sock";
-
-/// The host's daemon, and the modern one when it answers.
-fn engines() -> Vec<Engine> {
-    let Some(engine) = engine_or_skip() else {
-        return Vec::new();
-    };
-    let mut engines = vec![engine];
-    let modern = std::env::var("STAGECRAFT_MODERN_DOCKER_HOST")
-        .unwrap_or_else(|_| format!("unix://{MODERN_SOCKET}"));
-    let options = ConnectOptions::new()
-        .host(&modern)
-        .connect_timeout(Duration::from_secs(3));
-    match Engine::connect_with(&options) {
-        Ok(engine) => engines.push(engine),
-        Err(error) => eprintln!("modern daemon not used: {error}"),
-    }
-    engines
-}
 
 fn labelled_containers(engine: &Engine, id: &str) -> usize {
     use stagecraft::engine::bollard::query_parameters::ListContainersOptionsBuilder;
@@ -99,12 +78,8 @@ fn text_of(log: &Arc<Mutex<Vec<u8>>>) -> String {
 
 #[test]
 fn fortune_builds_the_same_on_both_builders() {
-    for engine in engines() {
-        let id = run_id("bk-fortune");
-        let _cleanup = Cleanup {
-            engine: &engine,
-            id: id.clone(),
-        };
+    for run in TestRun::each_daemon("bk-fortune") {
+        let (engine, id) = (&run.engine, run.id.clone());
         let dockerfile = fortune::dockerfile(Variant::Scratch).expect("valid");
         let mut sizes = Vec::new();
         for builder in [Builder::BuildKit, Builder::Classic] {
@@ -156,12 +131,8 @@ fn fortune_builds_the_same_on_both_builders() {
 
 #[test]
 fn buildkit_failure_names_stage_instruction_and_output() {
-    for engine in engines() {
-        let id = run_id("bk-failing");
-        let _cleanup = Cleanup {
-            engine: &engine,
-            id: id.clone(),
-        };
+    for run in TestRun::each_daemon("bk-failing") {
+        let (engine, id) = (&run.engine, run.id.clone());
         // Unique per run, so the steps really run.
         let text = format!(
             "FROM {BASE} AS prepare\nRUN echo {id} > /ok\n\n\
@@ -195,7 +166,7 @@ fn buildkit_failure_names_stage_instruction_and_output() {
         );
         let shown = error.to_string();
         assert!(shown.contains("in stage 1 \"check\""), "{shown}");
-        assert_eq!(labelled_containers(&engine, &id), 0);
+        assert_eq!(labelled_containers(engine, &id), 0);
         // The cache of the step that succeeded stays: the retry finds it.
         let (log, plain) = capture();
         let again = engine
@@ -209,7 +180,8 @@ fn buildkit_failure_names_stage_instruction_and_output() {
 
 #[test]
 fn constructs_the_builder_cannot_build_are_refused_before_sending() {
-    for engine in engines() {
+    for run in TestRun::each_daemon("bk-heredoc") {
+        let (engine, id) = (&run.engine, run.id.clone());
         let mounted = format!("FROM {BASE}\nRUN --mount=type=cache,target=/var/cache/apt true\n");
         let classic = BuildOptions::new().builder(Builder::Classic).quiet();
         match engine.build_text(&mounted, &classic) {
@@ -234,11 +206,6 @@ fn constructs_the_builder_cannot_build_are_refused_before_sending() {
             other => panic!("expected SecretMissing, got {other:?}"),
         }
         // A heredoc: BuildKit 0.8 (Docker 20.10) cannot; Docker 23+ can.
-        let id = run_id("bk-heredoc");
-        let _cleanup = Cleanup {
-            engine: &engine,
-            id: id.clone(),
-        };
         let heredoc = format!("FROM {BASE}\nRUN <<EOF\necho {id} > /id\nEOF\n");
         let options = BuildOptions::new().run_label(&id).quiet();
         let version = engine
@@ -278,12 +245,8 @@ fn constructs_the_builder_cannot_build_are_refused_before_sending() {
 /// build log, a failure's text.
 #[test]
 fn secrets_reach_the_run_and_nothing_else() {
-    for engine in engines() {
-        let id = run_id("bk-secret");
-        let _cleanup = Cleanup {
-            engine: &engine,
-            id: id.clone(),
-        };
+    for run in TestRun::each_daemon("bk-secret") {
+        let (engine, id) = (&run.engine, run.id.clone());
         let secret = format!("s3cret-{id}-value");
         let dir = tempfile::tempdir().expect("a temporary directory");
         let path = dir.path().join("token");
@@ -399,12 +362,8 @@ fn secrets_reach_the_run_and_nothing_else() {
 fn site_ca_reaches_the_trusting_stage_with_buildkit() {
     use stagecraft::site_ca::{self, SiteCa};
     use stagecraft::{Dockerfile, Run};
-    for engine in engines() {
-        let id = run_id("bk-site-ca");
-        let _cleanup = Cleanup {
-            engine: &engine,
-            id: id.clone(),
-        };
+    for run in TestRun::each_daemon("bk-site-ca") {
+        let (engine, id) = (&run.engine, run.id.clone());
         let dir = tempfile::tempdir().expect("a temporary directory");
         let path = dir.path().join("bundle.pem");
         let bundle =
@@ -450,12 +409,8 @@ fn site_ca_reaches_the_trusting_stage_with_buildkit() {
 
 #[test]
 fn cleanup_means_the_run_id_and_goes_past_images_already_removed() {
-    for engine in engines() {
-        let id = run_id("bk-cleanup");
-        let _cleanup = Cleanup {
-            engine: &engine,
-            id: id.clone(),
-        };
+    for run in TestRun::each_daemon("bk-cleanup") {
+        let (engine, id) = (&run.engine, run.id.clone());
         // A whole label is not a run id: refused, not silently matching nothing.
         match engine.cleanup(&format!("{RUN_LABEL}={id}")) {
             Err(EngineError::InvalidOption(message)) => {
@@ -480,18 +435,19 @@ fn cleanup_means_the_run_id_and_goes_past_images_already_removed() {
             )
             .expect("the child");
         assert_ne!(parent.image_id, child.image_id);
-        assert!(labelled_images(&engine, &id) >= 2);
+        assert!(labelled_images(engine, &id) >= 2);
         let removed = engine.cleanup(&id).expect("cleanup");
         println!("{removed:?}");
         assert!(removed.is_complete(), "{removed:?}");
         assert!(removed.images >= 1, "{removed:?}");
-        assert_eq!(labelled_images(&engine, &id), 0, "{removed:?}");
+        assert_eq!(labelled_images(engine, &id), 0, "{removed:?}");
     }
 }
 
 #[test]
 fn a_missing_base_image_says_so_and_how_to_get_it() {
-    for engine in engines() {
+    for run in TestRun::each_daemon("bk-missing-base") {
+        let engine = &run.engine;
         for builder in [Builder::BuildKit, Builder::Classic] {
             let text = "FROM stagecraft-test/not-here:1\nRUN true\n";
             let options = BuildOptions::new().builder(builder).quiet();
@@ -647,12 +603,8 @@ fn auto_falls_back_to_the_classic_builder_without_buildkit() {
 /// before either is done. Prints the wall time against the classic builder.
 #[test]
 fn independent_stages_run_in_parallel_with_buildkit() {
-    for engine in engines() {
-        let id = run_id("bk-parallel");
-        let _cleanup = Cleanup {
-            engine: &engine,
-            id: id.clone(),
-        };
+    for run in TestRun::each_daemon("bk-parallel") {
+        let (engine, id) = (&run.engine, run.id.clone());
         let text = format!(
             "FROM {BASE} AS left\nRUN sleep 3 && echo {id} > /left\n\n\
              FROM {BASE} AS right\nRUN sleep 3 && echo {id} > /right\n\n\
@@ -709,18 +661,14 @@ fn processes_with(needle: &str) -> usize {
 #[test]
 fn a_dropped_buildkit_build_is_cancelled() {
     // Only the host daemon: its step processes are in this machine's /proc.
-    let Some(engine) = engine_or_skip() else {
+    let Some(run) = TestRun::start("bk-dropped") else {
         return;
     };
+    let (engine, id) = (&run.engine, run.id.clone());
     if !engine.host().starts_with("unix://") {
         eprintln!("skipping: the daemon is not local");
         return;
     }
-    let id = run_id("bk-dropped");
-    let _cleanup = Cleanup {
-        engine: &engine,
-        id: id.clone(),
-    };
     let marker = format!("marker-{id}");
     let text = format!("FROM {BASE}\nRUN echo {marker} && sleep 60\n");
     let options = BuildOptions::new()
@@ -751,6 +699,6 @@ fn a_dropped_buildkit_build_is_cancelled() {
         std::thread::sleep(Duration::from_millis(250));
     }
     assert_eq!(remaining, 0, "the dropped build's step still runs");
-    assert_eq!(labelled_containers(&engine, &id), 0);
-    assert_eq!(labelled_images(&engine, &id), 0);
+    assert_eq!(labelled_containers(engine, &id), 0);
+    assert_eq!(labelled_images(engine, &id), 0);
 }

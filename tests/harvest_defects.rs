@@ -16,7 +16,7 @@ use stagecraft::harvest::{resolve_blocking, Harvest, ResolveError, StageFs};
 use stagecraft::{run, scratch, Dockerfile, DockerfileBuilder, StageRef, WithShell};
 
 mod support;
-use support::{engine_or_skip, run_id, Cleanup};
+use support::TestRun;
 
 const BASE: &str = "debian:bookworm-slim";
 
@@ -33,14 +33,10 @@ fn build_stage(df: &mut DockerfileBuilder) -> StageRef<WithShell> {
 
 #[test]
 fn a_non_root_build_stage_is_harvested_as_root() {
-    let Some(engine) = engine_or_skip() else {
+    let Some(run) = TestRun::start("harvest-user") else {
         return;
     };
-    let id = run_id("harvest-user");
-    let _cleanup = Cleanup {
-        engine: &engine,
-        id: id.clone(),
-    };
+    let (engine, id) = (&run.engine, run.id.clone());
     let options = BuildOptions::new().run_label(&id).quiet();
     let mut df = Dockerfile::builder();
     let build = build_stage(&mut df);
@@ -61,7 +57,7 @@ fn a_non_root_build_stage_is_harvested_as_root() {
     let built = engine
         .build(&dockerfile, &options)
         .unwrap_or_else(|error| panic!("the harvest of a non-root stage: {error}"));
-    let fs = StageFs::export_blocking(&engine, &built.image_id, "runtime").expect("export");
+    let fs = StageFs::export_blocking(engine, &built.image_id, "runtime").expect("export");
     assert!(fs
         .files_under("/opt/app/data")
         .any(|(p, _)| p == "/opt/app/data/greeting"));
@@ -72,21 +68,17 @@ fn a_non_root_build_stage_is_harvested_as_root() {
 
 #[test]
 fn a_path_through_a_link_to_the_root_is_refused_by_both_strategies() {
-    let Some(engine) = engine_or_skip() else {
+    let Some(run) = TestRun::start("harvest-root") else {
         return;
     };
-    let id = run_id("harvest-root");
-    let _cleanup = Cleanup {
-        engine: &engine,
-        id: id.clone(),
-    };
+    let (engine, id) = (&run.engine, run.id.clone());
     let options = BuildOptions::new().run_label(&id).quiet();
     let harvest = Harvest::new().path("/opt/app/up");
 
     let mut df = Dockerfile::builder();
     build_stage(&mut df);
     let stages = df.build().expect("valid");
-    let error = resolve_blocking(&engine, &stages, "build", &harvest, &options)
+    let error = resolve_blocking(engine, &stages, "build", &harvest, &options)
         .expect_err("the root is refused");
     assert!(
         matches!(&error, ResolveError::Refused { resolved, .. } if resolved == "/"),
@@ -132,21 +124,17 @@ fn bad_stage(df: &mut DockerfileBuilder) {
 
 #[test]
 fn loops_and_non_elf_libraries_are_named_in_the_stage() {
-    let Some(engine) = engine_or_skip() else {
+    let Some(run) = TestRun::start("harvest-bad") else {
         return;
     };
-    let id = run_id("harvest-bad");
-    let _cleanup = Cleanup {
-        engine: &engine,
-        id: id.clone(),
-    };
+    let (engine, id) = (&run.engine, run.id.clone());
     let options = BuildOptions::new().run_label(&id).quiet();
     let mut df = Dockerfile::builder();
     bad_stage(&mut df);
     let dockerfile = df.build().expect("valid");
     for path in ["/loop/a", "/opt/looped", "/loop/a/x"] {
         let error = resolve_blocking(
-            &engine,
+            engine,
             &dockerfile,
             "bad",
             &Harvest::new().path(path),
@@ -162,7 +150,7 @@ fn loops_and_non_elf_libraries_are_named_in_the_stage() {
     }
 
     let error = resolve_blocking(
-        &engine,
+        engine,
         &dockerfile,
         "bad",
         &Harvest::new().binary("/bin/ls"),

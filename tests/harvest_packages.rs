@@ -20,7 +20,7 @@ use stagecraft::packages::Apt;
 use stagecraft::{run, scratch, Dockerfile, DockerfileBuilder, StageRef, WithShell};
 
 mod support;
-use support::{engine_or_skip, run_id, Cleanup};
+use support::TestRun;
 
 const BASE: &str = "debian:bookworm-slim";
 
@@ -71,20 +71,16 @@ fn reason_of<'a>(resolution: &'a Resolution, suffix: &str) -> &'a Reason {
 
 #[test]
 fn resolved_package_closure_runs_from_scratch() {
-    let Some(engine) = engine_or_skip() else {
+    let Some(run) = TestRun::start("packages-resolved") else {
         return;
     };
-    let id = run_id("packages-resolved");
-    let _cleanup = Cleanup {
-        engine: &engine,
-        id: id.clone(),
-    };
+    let (engine, id) = (&run.engine, run.id.clone());
     let options = BuildOptions::new().run_label(&id).quiet();
     let mut df = Dockerfile::builder();
     build_stages(&mut df);
     let stages = df.build().expect("valid");
 
-    let resolution = resolve_blocking(&engine, &stages, "build", &harvest(), &options)
+    let resolution = resolve_blocking(engine, &stages, "build", &harvest(), &options)
         .unwrap_or_else(|error| panic!("resolving fortune-mod's closure: {error}"));
     println!("{}", resolution.to_text());
     assert_eq!(
@@ -139,7 +135,7 @@ fn resolved_package_closure_runs_from_scratch() {
         .unwrap_or_else(|error| panic!("building the resolved image: {error}"));
     println!(
         "fortune says: {}",
-        smoke(&engine, &built.image_id, &id).trim_end()
+        smoke(engine, &built.image_id, &id).trim_end()
     );
 
     // The walk stops at the base's packages, and at their dependencies.
@@ -149,7 +145,7 @@ fn resolved_package_closure_runs_from_scratch() {
         .build(&dockerfile, &options.clone().target("build"))
         .expect("the build stage")
         .image_id;
-    let fs = StageFs::export_blocking(&engine, &build_image, "build").expect("export");
+    let fs = StageFs::export_blocking(engine, &build_image, "build").expect("export");
     let stopped = fs
         .resolve(&harvest().except_packages(["libc6"]))
         .expect("resolves");
@@ -167,7 +163,7 @@ fn resolved_package_closure_runs_from_scratch() {
     );
 
     // Bad input: the declared package, or a dependency, not installed.
-    let bad = resolve_blocking(&engine, &stages, "bad", &harvest(), &options)
+    let bad = resolve_blocking(engine, &stages, "bad", &harvest(), &options)
         .expect_err("librecode0 is gone");
     println!("{bad}");
     assert!(
@@ -186,14 +182,10 @@ fn resolved_package_closure_runs_from_scratch() {
 
 #[test]
 fn self_contained_package_closure_runs_from_scratch() {
-    let Some(engine) = engine_or_skip() else {
+    let Some(run) = TestRun::start("packages-script") else {
         return;
     };
-    let id = run_id("packages-script");
-    let _cleanup = Cleanup {
-        engine: &engine,
-        id: id.clone(),
-    };
+    let (engine, id) = (&run.engine, run.id.clone());
     let options = BuildOptions::new().run_label(&id).quiet();
 
     let mut df = Dockerfile::builder();
@@ -210,11 +202,11 @@ fn self_contained_package_closure_runs_from_scratch() {
         .unwrap_or_else(|error| panic!("building the self-contained image: {error}"));
     println!(
         "fortune says: {}",
-        smoke(&engine, &built.image_id, &id).trim_end()
+        smoke(engine, &built.image_id, &id).trim_end()
     );
 
     // What the image holds: the closure, no documentation.
-    let fs = StageFs::export_blocking(&engine, &built.image_id, "runtime").expect("export");
+    let fs = StageFs::export_blocking(engine, &built.image_id, "runtime").expect("export");
     let has = |path: &str| fs.files_under(stagecraft_dir(path)).any(|(p, _)| p == path);
     for path in [
         FORTUNE,
@@ -241,7 +233,7 @@ fn self_contained_package_closure_runs_from_scratch() {
     let stopped = engine
         .build(&df.build().expect("valid"), &options)
         .expect("builds");
-    let fs = StageFs::export_blocking(&engine, &stopped.image_id, "runtime").expect("export");
+    let fs = StageFs::export_blocking(engine, &stopped.image_id, "runtime").expect("export");
     assert!(fs.files_under("/usr/share/games/fortunes").count() > 0);
     assert!(fs
         .files_under("/usr/lib/x86_64-linux-gnu")

@@ -19,7 +19,7 @@ use stagecraft::{run, scratch, Dockerfile};
 use stagecraft_workshop::fortune::{self, Variant};
 
 mod support;
-use support::{engine_or_skip, run_id, Cleanup};
+use support::TestRun;
 
 const BASE: &str = fortune::BASE;
 
@@ -42,21 +42,17 @@ fn fortune_dockerfile(resolution: Option<&Resolution>) -> Dockerfile {
 
 #[test]
 fn fortune_resolved_runs_and_is_no_bigger_than_the_hand_list() {
-    let Some(engine) = engine_or_skip() else {
+    let Some(run) = TestRun::start("resolved") else {
         return;
     };
-    let id = run_id("resolved");
-    let _cleanup = Cleanup {
-        engine: &engine,
-        id: id.clone(),
-    };
+    let (engine, id) = (&run.engine, run.id.clone());
     let options = BuildOptions::new().run_label(&id).quiet();
     let harvest = Harvest::new()
         .binary("/usr/games/fortune")
         .package_files("fortunes-min");
     let start = Instant::now();
     let resolution = resolve_blocking(
-        &engine,
+        engine,
         &fortune_dockerfile(None),
         "build",
         &harvest,
@@ -119,12 +115,12 @@ fn fortune_resolved_runs_and_is_no_bigger_than_the_hand_list() {
     let build = engine
         .build(&fortune_dockerfile(None), &options.clone().target("build"))
         .expect("the build stage, cached");
-    let whole = StageFs::export_blocking(&engine, &build.image_id, "build")
+    let whole = StageFs::export_blocking(engine, &build.image_id, "build")
         .expect("export")
         .resolve(&harvest)
         .expect("resolves");
     let parts =
-        StageFs::export_for_blocking(&engine, &build.image_id, "build", &harvest).expect("parts");
+        StageFs::export_for_blocking(engine, &build.image_id, "build", &harvest).expect("parts");
     let fetched = parts.fetched().expect("a partial index");
     println!(
         "whole export: {} paths, {} B; parts: {} paths, {} B, {fetched:?}",
@@ -201,14 +197,10 @@ fn fortune_resolved_runs_and_is_no_bigger_than_the_hand_list() {
 
 #[test]
 fn bad_input_is_a_typed_error_naming_path_and_stage() {
-    let Some(engine) = engine_or_skip() else {
+    let Some(run) = TestRun::start("resolved-bad") else {
         return;
     };
-    let id = run_id("resolved-bad");
-    let _cleanup = Cleanup {
-        engine: &engine,
-        id: id.clone(),
-    };
+    let (engine, id) = (&run.engine, run.id.clone());
     let mut df = Dockerfile::builder();
     let build = df
         .stage("build", BASE)
@@ -224,7 +216,7 @@ fn bad_input_is_a_typed_error_naming_path_and_stage() {
 
     // Found before anything but the build stage is built.
     let error = resolve_blocking(
-        &engine,
+        engine,
         &dockerfile,
         "bad",
         &Harvest::new().binary("/usr/games/nope"),
@@ -242,7 +234,7 @@ fn bad_input_is_a_typed_error_naming_path_and_stage() {
         .build(&dockerfile, &options.clone().target("bad"))
         .expect("the bad stage builds");
     let start = Instant::now();
-    let fs = StageFs::export_blocking(&engine, &built.image_id, "bad").expect("export");
+    let fs = StageFs::export_blocking(engine, &built.image_id, "bad").expect("export");
     println!(
         "exported and indexed {} paths ({} MB of files, {} ELF) in {:.2}s",
         fs.len(),

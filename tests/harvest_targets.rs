@@ -21,7 +21,7 @@ use stagecraft::packages::Apt;
 use stagecraft::{run, scratch, Dockerfile};
 
 mod support;
-use support::{engine_or_skip, run_id, Cleanup};
+use support::TestRun;
 
 const BASE: &str = "debian:bookworm-slim";
 
@@ -95,14 +95,10 @@ fn omp_dockerfile(harvested: bool) -> Dockerfile {
 
 #[test]
 fn cpp_on_assembled_distroless_cc() {
-    let Some(engine) = engine_or_skip() else {
+    let Some(run) = TestRun::start("targets-cpp") else {
         return;
     };
-    let id = run_id("targets-cpp");
-    let _cleanup = Cleanup {
-        engine: &engine,
-        id: id.clone(),
-    };
+    let (engine, id) = (&run.engine, run.id.clone());
     let options = BuildOptions::new()
         .run_label(&id)
         .quiet()
@@ -190,14 +186,10 @@ fn cpp_on_assembled_distroless_cc() {
 
 #[test]
 fn python_script_traced_into_scratch() {
-    let Some(engine) = engine_or_skip() else {
+    let Some(run) = TestRun::start("targets-python") else {
         return;
     };
-    let id = run_id("targets-python");
-    let _cleanup = Cleanup {
-        engine: &engine,
-        id: id.clone(),
-    };
+    let (engine, id) = (&run.engine, run.id.clone());
     let options = BuildOptions::new().run_label(&id).quiet().context_data(
         "hello.py",
         "import json, sys\nprint(json.dumps({'python': sys.version_info[0], 'ok': True}))\n",
@@ -213,7 +205,7 @@ fn python_script_traced_into_scratch() {
     let harvest = Harvest::new()
         .traced(["python3", "/app/hello.py"])
         .path("/app/hello.py");
-    let traced = trace_blocking(&engine, &build_only, "build", &harvest, &options)
+    let traced = trace_blocking(engine, &build_only, "build", &harvest, &options)
         .unwrap_or_else(|error| panic!("tracing the script: {error}"));
     println!(
         "traced after {:.1}s\n{}",

@@ -14,7 +14,7 @@ use stagecraft::engine::bollard::errors::Error::DockerResponseServerError;
 use stagecraft::engine::{BuildOptions, EngineError, SmokeTest, RUN_LABEL};
 
 mod support;
-use support::{engine_or_skip, modern_engine_or_skip, run_id, Cleanup};
+use support::TestRun;
 
 /// The oldest API the modern daemon may answer with: Docker 26's, the first
 /// whose built-in BuildKit builds heredocs, `COPY --link` and `ADD --checksum`.
@@ -31,9 +31,10 @@ fn parse_api(version: &str) -> (u32, u32) {
 
 #[test]
 fn the_modern_daemon_answers_with_api_1_45_or_later() {
-    let Some(modern) = modern_engine_or_skip() else {
+    let Some(run) = TestRun::modern("modern-api") else {
         return;
     };
+    let modern = &run.engine;
     let server = modern
         .block_on(modern.as_async().docker().version())
         .expect("the modern daemon reports its version");
@@ -86,28 +87,22 @@ fn move_image(from: &Engine, to: &Engine, image: &str) {
 
 #[test]
 fn an_image_built_on_the_host_daemon_runs_on_the_modern_one_after_save_and_load() {
-    let Some(host) = engine_or_skip() else {
+    let Some(host_run) = TestRun::start("moved") else {
         return;
     };
-    let Some(modern) = modern_engine_or_skip() else {
+    let Some(mut modern_run) = TestRun::modern("moved") else {
         return;
     };
+    // The image's label says which run it belongs to, on both daemons: one
+    // id, each session cleaning its own daemon.
+    modern_run.id = host_run.id.clone();
+    let (host, modern, id) = (&host_run.engine, &modern_run.engine, host_run.id.clone());
     assert_ne!(
         host.host(),
         modern.host(),
         "the host daemon (DOCKER_HOST) and the modern one (STAGECRAFT_MODERN_DOCKER_HOST) \
          are the same: this test moves an image from one to the other"
     );
-    let id = run_id("moved");
-    let _host_cleanup = Cleanup {
-        engine: &host,
-        id: id.clone(),
-    };
-    // The image's label says which run it belongs to, on both daemons.
-    let _modern_cleanup = Cleanup {
-        engine: &modern,
-        id: id.clone(),
-    };
     // Unique content: the image cannot already be on the modern daemon.
     let dockerfile = format!(
         "FROM debian:bookworm-slim\n\
@@ -130,7 +125,7 @@ fn an_image_built_on_the_host_daemon_runs_on_the_modern_one_after_save_and_load(
         ),
     }
 
-    move_image(&host, &modern, &built.image_id);
+    move_image(host, modern, &built.image_id);
 
     let on_host = host
         .inspect(&built.image_id)
@@ -161,14 +156,10 @@ fn an_image_built_on_the_host_daemon_runs_on_the_modern_one_after_save_and_load(
 
 #[test]
 fn a_run_on_the_modern_daemon_reaches_the_debian_archive() {
-    let Some(modern) = modern_engine_or_skip() else {
+    let Some(run) = TestRun::modern("modern-net") else {
         return;
     };
-    let id = run_id("modern-net");
-    let _cleanup = Cleanup {
-        engine: &modern,
-        id: id.clone(),
-    };
+    let (modern, id) = (&run.engine, run.id.clone());
     // Not from the cache: the RUN must reach the archive now, through the
     // daemon's own bridge and the NAT scripts/modern-daemon.sh sets up.
     // apt-get update alone exits 0 when it reaches nothing (warnings only).

@@ -1,5 +1,6 @@
 //! What the end-to-end tests against a Docker daemon share: connecting or
-//! skipping, a unique run id, and removal of what a test made.
+//! skipping, a unique run id, and removal of what a test made, owned by one
+//! session type, [`TestRun`].
 //!
 //! Included by each such test with `mod support;`. When no daemon answers,
 //! a test prints one `skipping: no Docker daemon (...)` line and passes,
@@ -13,6 +14,76 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use stagecraft::engine::blocking::Engine;
 use stagecraft::engine::{BuildOptions, BuildOutcome, ConnectOptions, EngineError};
 use stagecraft::Dockerfile;
+
+/// One test's session with a daemon: its engine, its run id, and the
+/// removal of everything labelled with that id when it is dropped (the
+/// test passing, failing or panicking).
+///
+/// ```ignore
+/// let Some(run) = TestRun::start("my-test") else { return };
+/// let (engine, id) = (&run.engine, run.id.clone());
+/// ```
+pub struct TestRun {
+    /// The connected engine.
+    pub engine: Engine,
+    /// The run id everything the test makes is labelled with.
+    pub id: String,
+}
+
+#[allow(dead_code)] // Not every test binary uses every constructor.
+impl TestRun {
+    /// A session with the host's daemon, or `None` after printing why the
+    /// test skips ([`engine_or_skip`]).
+    pub fn start(test: &str) -> Option<TestRun> {
+        engine_or_skip().map(|engine| TestRun::with(engine, test))
+    }
+
+    /// A session with the modern daemon, or `None` after printing why the
+    /// test skips ([`modern_engine_or_skip`]).
+    pub fn modern(test: &str) -> Option<TestRun> {
+        modern_engine_or_skip().map(|engine| TestRun::with(engine, test))
+    }
+
+    /// A session with the host's daemon (none when it skips), and one with
+    /// the modern daemon when it answers within 3 s (else a line says it
+    /// is not used), each with a run id of its own.
+    pub fn each_daemon(test: &str) -> Vec<TestRun> {
+        let Some(host) = TestRun::start(test) else {
+            return Vec::new();
+        };
+        let mut runs = vec![host];
+        let options = ConnectOptions::new()
+            .host(modern_docker_host())
+            .connect_timeout(std::time::Duration::from_secs(3));
+        match Engine::connect_with(&options) {
+            Ok(engine) => runs.push(TestRun::with(engine, test)),
+            Err(error) => eprintln!("modern daemon not used: {error}"),
+        }
+        runs
+    }
+
+    /// A session on `engine`, with a new run id for `test`.
+    pub fn with(engine: Engine, test: &str) -> TestRun {
+        TestRun {
+            engine,
+            id: run_id(test),
+        }
+    }
+
+    /// Build options that label what they make with this run's id.
+    pub fn options(&self) -> BuildOptions {
+        BuildOptions::new().run_label(&self.id)
+    }
+}
+
+impl Drop for TestRun {
+    fn drop(&mut self) {
+        drop(Cleanup {
+            engine: &self.engine,
+            id: self.id.clone(),
+        });
+    }
+}
 
 /// The engine, or `None` after printing why the test skips.
 pub fn engine_or_skip() -> Option<Engine> {
@@ -104,7 +175,9 @@ pub fn run_id(test: &str) -> String {
     format!("{test}-{}-{nanos}", std::process::id())
 }
 
-/// Removes everything labelled with the run id when the test ends, also on a panic.
+/// Removes everything labelled with the run id when the test ends, also on
+/// a panic; [`TestRun`] holds one, and a test with a second run id on the
+/// same engine can add its own.
 pub struct Cleanup<'a> {
     /// The engine that made it.
     pub engine: &'a Engine,

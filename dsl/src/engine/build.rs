@@ -647,7 +647,7 @@ impl Engine {
         }
         let table = steps::step_table(&text);
         let entries = context_entries(options)?;
-        let archive = context::archive(&text, &entries)?;
+        let archive = context::Context::new(&text, entries);
         let plan = Plan {
             text,
             table,
@@ -655,10 +655,17 @@ impl Engine {
             tags,
             start,
         };
-        if chosen == Builder::Classic {
+        let archiving = plan.archive.failure_slot();
+        let built = if chosen == Builder::Classic {
             self.build_classic(plan, options).await
         } else {
             self.build_buildkit(plan, options).await
+        };
+        // A context that could not be archived ends the upload, and the
+        // daemon's answer to that says less than the reason.
+        match (built, context::Context::failure_of(&archiving)) {
+            (Err(_), Some(reason)) => Err(reason),
+            (built, _) => built,
         }
     }
 
@@ -864,7 +871,7 @@ impl Engine {
                 tail.push(&line);
             };
 
-        let body = bollard::body_full(archive.into());
+        let body = bollard::body_try_stream(archive.body());
         let mut stream = self.docker.build_image(builder.build(), None, Some(body));
         let deadline = options
             .progress_deadline
@@ -1029,7 +1036,8 @@ impl Engine {
 pub(crate) struct Plan {
     pub text: String,
     pub table: Vec<steps::StepInfo>,
-    pub archive: Vec<u8>,
+    /// Streamed when sent.
+    pub archive: context::Context,
     pub tags: Vec<(String, String)>,
     pub start: Instant,
 }

@@ -133,7 +133,7 @@ impl Engine {
         let deadline = options
             .progress_deadline
             .unwrap_or(DEFAULT_PROGRESS_DEADLINE);
-        let body = bollard::body_full(archive.into());
+        let body = bollard::body_try_stream(archive.body());
         let mut stream = self.docker.build_image(builder.build(), None, Some(body));
         loop {
             let Ok(next) = tokio::time::timeout(deadline, stream.next()).await else {
@@ -358,7 +358,8 @@ impl Engine {
         let build = driver.docker_build(
             &name,
             frontend.build(),
-            ImageBuildLoadInput::Upload(archive.into()),
+            // bollard's session driver takes the context as one buffer.
+            ImageBuildLoadInput::Upload(archive.bytes()?.into()),
             None,
             None,
         );

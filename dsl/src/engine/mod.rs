@@ -74,7 +74,7 @@ pub use self::build::{
 pub use self::builder::{Builder, SecretSource};
 pub use self::error::{BuildFailure, EngineError, SmokeFailure, StageId};
 pub use self::serve::{Probe, Ready, ServeError, ServeOutcome, ServeTest};
-pub use self::smoke::{SmokeOutcome, SmokeTest};
+pub use self::smoke::{SmokeOutcome, SmokeTest, SMOKE_OUTPUT_LIMIT};
 use crate::report::{Comparison, ImageReport, LayerReport};
 
 /// The label [`BuildOptions::run_label`] and [`SmokeTest::run_label`] put on

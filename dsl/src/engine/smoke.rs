@@ -17,6 +17,76 @@ use super::{Engine, RUN_LABEL};
 /// The label every smoke-test container carries.
 pub const SMOKE_LABEL: &str = "stagecraft.smoke";
 
+/// How many bytes of each of a smoke run's stdout and stderr are kept (the
+/// first and the last half of this): a program that writes 256 MiB costs
+/// 8 MiB, not 256. Checks (`stdout_contains`, ...) see what is kept.
+pub const SMOKE_OUTPUT_LIMIT: usize = 8 << 20;
+
+/// One output stream of a smoke run, bounded: its head and its tail.
+#[derive(Debug)]
+pub(crate) struct Capture {
+    limit: usize,
+    head: Vec<u8>,
+    tail: std::collections::VecDeque<u8>,
+    /// Bytes between head and tail, dropped.
+    dropped: u64,
+}
+
+impl Capture {
+    pub(crate) fn new(limit: usize) -> Capture {
+        Capture {
+            limit,
+            head: Vec::new(),
+            tail: std::collections::VecDeque::new(),
+            dropped: 0,
+        }
+    }
+
+    pub(crate) fn push(&mut self, mut bytes: &[u8]) {
+        let half = self.limit / 2;
+        if self.head.len() < half {
+            let take = bytes.len().min(half - self.head.len());
+            self.head.extend_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+        }
+        let keep = self.limit - half;
+        if bytes.len() >= keep {
+            self.dropped += (self.tail.len() + bytes.len() - keep) as u64;
+            self.tail.clear();
+            self.tail.extend(&bytes[bytes.len() - keep..]);
+            return;
+        }
+        self.tail.extend(bytes);
+        let over = self.tail.len().saturating_sub(keep);
+        if over > 0 {
+            self.tail.drain(..over);
+            self.dropped += over as u64;
+        }
+    }
+
+    /// The bytes held.
+    #[cfg(test)]
+    pub(crate) fn held(&self) -> usize {
+        self.head.len() + self.tail.len()
+    }
+
+    /// The text kept, with a line naming what was left out.
+    pub(crate) fn text(&self) -> String {
+        let mut text = String::from_utf8_lossy(&self.head).into_owned();
+        if self.dropped > 0 {
+            text.push_str(&format!(
+                "\n[stagecraft: {} bytes of output left out here; {} are kept]\n",
+                self.dropped, self.limit
+            ));
+        }
+        let (front, back) = self.tail.as_slices();
+        let mut tail = front.to_vec();
+        tail.extend_from_slice(back);
+        text.push_str(&String::from_utf8_lossy(&tail));
+        text
+    }
+}
+
 /// One run of an image and what it must do.
 ///
 /// By default the run must exit with code 0 within 60 s; add output
@@ -247,9 +317,11 @@ pub struct SmokeOutcome {
     pub image: String,
     /// The exit code (a non-zero exit is an outcome, not an error).
     pub exit_code: i64,
-    /// Everything written to stdout (lossy UTF-8).
+    /// What was written to stdout (lossy UTF-8): all of it up to
+    /// [`SMOKE_OUTPUT_LIMIT`] bytes, else its first and last halves of that
+    /// around a line that says how many bytes were left out.
     pub stdout: String,
-    /// Everything written to stderr (lossy UTF-8).
+    /// What was written to stderr, bounded as `stdout` is.
     pub stderr: String,
     /// From container creation to exit.
     pub duration: Duration,
@@ -390,8 +462,8 @@ impl Engine {
         let outcome = SmokeOutcome {
             image: test.image.clone(),
             exit_code,
-            stdout: String::from_utf8_lossy(&stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+            stdout: stdout.text(),
+            stderr: stderr.text(),
             duration: start.elapsed(),
         };
         let failures = test.check(&outcome);
@@ -411,10 +483,10 @@ impl Engine {
         &self,
         id: &str,
         stdin: Option<&[u8]>,
-    ) -> Result<(i64, Vec<u8>, Vec<u8>), EngineError> {
+    ) -> Result<(i64, Capture, Capture), EngineError> {
         let docker = &self.docker;
-        let mut stdout = Vec::new();
-        let mut stderr = Vec::new();
+        let mut stdout = Capture::new(SMOKE_OUTPUT_LIMIT);
+        let mut stderr = Capture::new(SMOKE_OUTPUT_LIMIT);
         if let Some(input) = stdin {
             // Attach before starting so that no output is missed.
             let attached = docker
@@ -446,10 +518,8 @@ impl Engine {
             let mut output = attached.output;
             while let Some(chunk) = output.next().await {
                 match chunk {
-                    Ok(bollard::container::LogOutput::StdErr { message }) => {
-                        stderr.extend_from_slice(&message)
-                    }
-                    Ok(other) => stdout.extend_from_slice(other.as_ref()),
+                    Ok(bollard::container::LogOutput::StdErr { message }) => stderr.push(&message),
+                    Ok(other) => stdout.push(other.as_ref()),
                     Err(_) => break,
                 }
             }
@@ -468,10 +538,8 @@ impl Engine {
             );
             while let Some(chunk) = logs.next().await {
                 match chunk.map_err(|e| EngineError::docker("reading the container's logs", e))? {
-                    bollard::container::LogOutput::StdErr { message } => {
-                        stderr.extend_from_slice(&message)
-                    }
-                    other => stdout.extend_from_slice(other.as_ref()),
+                    bollard::container::LogOutput::StdErr { message } => stderr.push(&message),
+                    other => stdout.push(other.as_ref()),
                 }
             }
         }
@@ -594,5 +662,38 @@ mod tests {
                 "{bad}: {error}"
             );
         }
+    }
+
+    /// 256 MiB of output, fed as the daemon streams it: at most the limit
+    /// is held, and the start and the end are kept.
+    #[test]
+    fn output_is_bounded() {
+        let mut capture = Capture::new(SMOKE_OUTPUT_LIMIT);
+        let chunk = vec![b'y'; 64 << 10];
+        capture.push(b"first line\n");
+        let mut peak = 0;
+        for _ in 0..(256 << 20) / chunk.len() {
+            capture.push(&chunk);
+            peak = peak.max(capture.held());
+        }
+        capture.push(b"\nlast line\n");
+        assert!(peak <= SMOKE_OUTPUT_LIMIT, "{peak}");
+        let text = capture.text();
+        assert!(text.starts_with("first line\nyyy"));
+        assert!(text.ends_with("yyy\nlast line\n"));
+        let dropped = (256u64 << 20) + 11 + 11 - SMOKE_OUTPUT_LIMIT as u64;
+        assert!(text.contains(&format!(
+            "[stagecraft: {dropped} bytes of output left out here"
+        )));
+        // Small output: all of it, no marker.
+        let mut small = Capture::new(16);
+        small.push(b"0123456789");
+        small.push(b"abcde");
+        assert_eq!(small.text(), "0123456789abcde");
+        small.push(b"XY");
+        assert_eq!(
+            small.text(),
+            "01234567\n[stagecraft: 1 bytes of output left out here; 16 are kept]\n9abcdeXY"
+        );
     }
 }

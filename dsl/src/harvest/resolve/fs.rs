@@ -171,8 +171,9 @@ impl StageFs {
                 let mut elf = None;
                 let mut text = None;
                 if buffer == elf::MAGIC {
-                    entry.read_to_end(&mut buffer)?;
-                    elf = elf::parse(&buffer).map(Box::new);
+                    // Streamed: a 2 GiB binary is not held whole.
+                    let whole = io::Cursor::new(std::mem::take(&mut buffer)).chain(&mut entry);
+                    elf = elf::read_stream(whole, size)?.0.map(Box::new);
                     self.elf_files += usize::from(elf.is_some());
                 } else if wants_text(&path) && size <= TEXT_LIMIT {
                     entry.read_to_end(&mut buffer)?;

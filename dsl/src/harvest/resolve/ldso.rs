@@ -7,23 +7,39 @@ use super::*;
 impl StageFs {
     /// The directories of `/etc/ld.so.conf`, `include` lines followed, in order.
     pub(super) fn conf_dirs(&self) -> Vec<String> {
-        let mut dirs = Vec::new();
-        self.read_conf("/etc/ld.so.conf", &mut dirs, 0);
-        let mut seen = HashSet::new();
-        dirs.retain(|dir| seen.insert(dir.clone()));
-        dirs
+        self.walk_conf().dirs
     }
 
-    pub(super) fn read_conf(&self, path: &str, dirs: &mut Vec<String>, depth: usize) {
-        if depth > 8 {
+    /// [`conf_dirs`](Self::conf_dirs) and what the walk read.
+    ///
+    /// Each file is read once, however often it is included (a file that
+    /// includes itself, or a directory of files that each include the whole
+    /// directory, is no fan-out), at most [`MAX_CONF_DEPTH`] includes deep
+    /// and [`MAX_CONF_FILES`] files in all: a hostile stage cannot make the
+    /// harvest loop. A second inclusion adds nothing ld.so would use: only
+    /// the first occurrence of a directory counts.
+    pub(super) fn walk_conf(&self) -> ConfWalk {
+        let mut walk = ConfWalk::default();
+        self.read_conf("/etc/ld.so.conf", &mut walk, 0);
+        let mut seen = HashSet::new();
+        walk.dirs.retain(|dir| seen.insert(dir.clone()));
+        walk
+    }
+
+    fn read_conf(&self, path: &str, walk: &mut ConfWalk, depth: usize) {
+        if depth > MAX_CONF_DEPTH || walk.read.len() >= MAX_CONF_FILES {
             return;
         }
         let Ok(found) = self.lookup(path, true) else {
             return;
         };
+        if !walk.visited.insert(found.path.clone()) {
+            return;
+        }
         let Some((_, _, Some(text))) = self.file(&found.path) else {
             return;
         };
+        walk.read.push(found.path.clone());
         for line in text.lines() {
             let line = line.split('#').next().unwrap_or("").trim();
             if line.is_empty() || line.starts_with("hwcap ") {
@@ -40,11 +56,11 @@ impl StageFs {
                         format!("{}/{pattern}", parent(path))
                     };
                     for file in self.glob(&pattern) {
-                        self.read_conf(&file, dirs, depth + 1);
+                        self.read_conf(&file, walk, depth + 1);
                     }
                 }
             } else {
-                dirs.extend(
+                walk.dirs.extend(
                     line.split([' ', '\t', ':', ','])
                         .filter(|dir| dir.starts_with('/'))
                         .map(clean),
@@ -67,17 +83,53 @@ impl StageFs {
     }
 }
 
-/// Shell-style `*` and `?` matching.
+/// How deep `include` lines are followed in `/etc/ld.so.conf`.
+pub(super) const MAX_CONF_DEPTH: usize = 8;
+
+/// How many files of `/etc/ld.so.conf` and its includes are read at most.
+pub(super) const MAX_CONF_FILES: usize = 1024;
+
+/// What a walk of `/etc/ld.so.conf` found.
+#[derive(Debug, Default)]
+pub(super) struct ConfWalk {
+    /// The directories, in order, each once.
+    pub(super) dirs: Vec<String>,
+    /// The files read, in order (each once).
+    pub(super) read: Vec<String>,
+    visited: HashSet<String>,
+}
+
+/// Shell-style `*` and `?` matching, in time linear in the product of the
+/// lengths (no backtracking blow-up on patterns such as `*a*a*a*a*b`).
 pub(super) fn wildcard(pattern: &[u8], name: &[u8]) -> bool {
-    match (pattern.first(), name.first()) {
-        (None, None) => true,
-        (Some(b'*'), _) => {
-            wildcard(&pattern[1..], name) || (!name.is_empty() && wildcard(pattern, &name[1..]))
+    let (mut p, mut n) = (0, 0);
+    // The last `*` seen, and where in `name` its match ends so far.
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                star = Some((p, n));
+                p += 1;
+            }
+            Some(b'?') => {
+                p += 1;
+                n += 1;
+            }
+            Some(&c) if c == name[n] => {
+                p += 1;
+                n += 1;
+            }
+            _ => match star {
+                Some((star_p, star_n)) => {
+                    p = star_p + 1;
+                    n = star_n + 1;
+                    star = Some((star_p, star_n + 1));
+                }
+                None => return false,
+            },
         }
-        (Some(b'?'), Some(_)) => wildcard(&pattern[1..], &name[1..]),
-        (Some(p), Some(n)) if p == n => wildcard(&pattern[1..], &name[1..]),
-        _ => false,
     }
+    pattern[p..].iter().all(|&c| c == b'*')
 }
 
 /// One object of a closure, as the loader holds it.

@@ -705,6 +705,51 @@ mod tests {
         assert!(!wildcard(b"*.conf", b"libc.conf.bak"));
     }
 
+    /// A hostile `/etc/ld.so.conf`: files that include their whole
+    /// directory and themselves, and a pattern that made the old matcher
+    /// backtrack exponentially. Each file is read once (the old walk read
+    /// 40^8 of them), in a bounded number of steps.
+    #[test]
+    fn a_hostile_ld_so_conf_is_read_once_per_file() {
+        let mut entries: Vec<(String, String)> = vec![(
+            "etc/ld.so.conf".into(),
+            "file:include /etc/ld.so.conf.d/*.conf\ninclude /etc/ld.so.conf\n\
+             include /etc/ld.so.conf.d/*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b\n"
+                .into(),
+        )];
+        for i in 0..40 {
+            entries.push((
+                format!("etc/ld.so.conf.d/{i:02}.conf"),
+                format!(
+                    "file:/opt/{i:02}\ninclude *.conf\ninclude /etc/ld.so.conf.d/{i:02}.conf\n"
+                ),
+            ));
+        }
+        entries.push(("etc/ld.so.conf.d/loop.conf".into(), "link:loop.conf".into()));
+        entries.push((
+            format!("etc/ld.so.conf.d/{}", "a".repeat(200)),
+            "file:/x\n".into(),
+        ));
+        let entries: Vec<(&str, &str)> = entries
+            .iter()
+            .map(|(path, kind)| (path.as_str(), kind.as_str()))
+            .collect();
+        let fs = StageFs::from_tar(&tar_of(&entries)[..], "build").unwrap();
+        let walk = fs.walk_conf();
+        assert_eq!(walk.read.len(), 41, "{:?}", walk.read);
+        let expected: Vec<String> = (0..40).map(|i| format!("/opt/{i:02}")).collect();
+        assert_eq!(walk.dirs, expected);
+        assert!(!wildcard(
+            b"*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b",
+            "a".repeat(200).as_bytes()
+        ));
+        assert!(wildcard(b"*a*b", b"xxaxxb"));
+        assert!(wildcard(b"?*.conf", b"x.conf"));
+        assert!(!wildcard(b"?*.conf", b".conf"));
+        assert!(wildcard(b"*", b""));
+        assert!(!wildcard(b"a", b""));
+    }
+
     /// A path whose link leads to the root is refused, as the
     /// self-contained step refuses it (it used to be the whole stage).
     #[test]

@@ -148,7 +148,11 @@ for name in names:
         our_parse_errors.append((name, err.splitlines()[-1] if err else "no output"))
         found = []
     for f in found:
-        if f["hadolint"]:
+        if f["hadolint"] == "DL1000":
+            # Recovered: the error, and the rest of the file linted.
+            message = " ".join(f["message"].split()).replace("cannot parse the Dockerfile: ", "")
+            our_parse_errors.append((name, f"DL1000 line {f['line']}: {message} (rest linted)"))
+        elif f["hadolint"]:
             ours[(name, f["hadolint"])].append((f["line"], f["rule"], f["severity"]))
     found = load(os.path.join(work, name + ".hadolint.json"))
     if found is None:

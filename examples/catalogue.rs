@@ -75,7 +75,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             let unchanged = timed(
                 "unchanged",
-                build(&catalogue, std::slice::from_ref(&local), &base),
+                // On the pool of the last cold run: that is where its images are.
+                build(&catalogue, &pool, &base),
             )
             .await?;
             println!(

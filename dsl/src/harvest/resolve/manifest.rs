@@ -109,7 +109,7 @@ pub enum Reason {
     /// A declared [`Harvest::file`].
     File,
     /// Opened, executed or found by the [`Harvest::traced`] run of `command`
-    /// (see [`trace`](super::trace)).
+    /// (see the `harvest::trace` module).
     Traced {
         /// The traced command, as a shell would read it.
         command: String,

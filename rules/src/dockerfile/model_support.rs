@@ -11,8 +11,8 @@
 //! A problem is one of:
 //!
 //! * [`ModelProblemKind::NotSupported`]: a construct the model cannot
-//!   represent yet (exec-form and heredoc `RUN`s, `RUN --mount`/`--network`,
-//!   `VOLUME`, `ONBUILD`, `MAINTAINER`, `COPY --from` an image or a stage
+//!   represent yet (`RUN` flags other than `--mount`, `--network` and
+//!   `--security`, `VOLUME`, `ONBUILD`, `MAINTAINER`, `COPY --from` an image or a stage
 //!   index, `EXPOSE` ranges, `HEALTHCHECK` durations that are not whole
 //!   seconds, ...). Converting it would drop or change something, so it is
 //!   refused instead.
@@ -486,34 +486,19 @@ fn check_in_stage(
         })
     };
     match &instruction.kind {
-        InstructionKind::Run(run) => {
+        InstructionKind::Run(_) => {
+            // The model holds `--mount`, `--network`, `--security`, the exec
+            // form and heredocs (their values are checked when the model is made).
             for flag in &instruction.flags {
-                covered(
-                    not_supported(
-                        format!("`RUN --{}`", flag.name),
-                        "the model has no place for RUN flags yet: drop the flag (and clean up \
-                         caches in the same RUN instead of mounting them)",
-                    ),
-                    None,
-                );
-            }
-            if matches!(run.command, Command::Exec(_)) {
-                covered(
-                    not_supported(
-                        "an exec-form `RUN`",
-                        "write it in shell form: `RUN program arg`",
-                    ),
-                    None,
-                );
-            }
-            if !run.heredocs.is_empty() {
-                covered(
-                    not_supported(
-                        "a heredoc `RUN`",
-                        "write the script as one command, with `&&` and ` \\` continuations",
-                    ),
-                    None,
-                );
+                if !matches!(flag.name.as_str(), "mount" | "network" | "security") {
+                    covered(
+                        not_supported(
+                            format!("`RUN --{}`", flag.name),
+                            "RUN takes --mount, --network and --security: remove the flag",
+                        ),
+                        None,
+                    );
+                }
             }
             // In a stage without a shell, the structure says what is wrong.
             let text = (!info.shell_less)
@@ -591,7 +576,9 @@ fn structure_view(df: &Dockerfile) -> StructureView<'_> {
         for (position, instruction) in stage.instructions.iter().enumerate() {
             let mut item = |item| items.push(ItemView { position, item });
             match &instruction.kind {
-                InstructionKind::Run(_) => item(Item::NeedsShell(ShellUse::Run)),
+                InstructionKind::Run(run) if matches!(run.command, Command::Shell(_)) => {
+                    item(Item::NeedsShell(ShellUse::Run))
+                }
                 InstructionKind::Cmd(Command::Shell(_)) => item(Item::NeedsShell(ShellUse::Cmd)),
                 InstructionKind::Entrypoint(Command::Shell(_)) => {
                     item(Item::NeedsShell(ShellUse::Entrypoint))

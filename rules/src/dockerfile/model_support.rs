@@ -843,15 +843,15 @@ mod tests {
     #[test]
     fn unsupported_constructs_have_lines() {
         let found = problems(
-            "FROM debian\nRUN [\"make\"]\nRUN --mount=type=cache,target=/root/.cache make\n\
-             RUN <<EOF\nmake\nEOF\nVOLUME /data\nMAINTAINER me\nONBUILD RUN make\n\
+            "FROM debian\nRUN --device=gpu make\nRUN --mount=type=cache,target=/c --foo make\n\
+             RUN [\"make\"]\nRUN <<EOF\nmake\nEOF\nVOLUME /data\nMAINTAINER me\nONBUILD RUN make\n\
              COPY --from=nginx:latest /a /a\nCOPY --from=0 /a /a\nEXPOSE 8000-8010\n\
              HEALTHCHECK --interval=500ms CMD true\nADD --link a /a\nCOPY --parents a /a\n",
         );
         let lines: Vec<usize> = found.iter().map(|(line, _)| *line).collect();
         assert_eq!(
             lines,
-            [2, 3, 4, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+            [2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16],
             "{found:#?}"
         );
         assert!(found

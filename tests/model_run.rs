@@ -223,3 +223,30 @@ fn shell_text_cannot_pose_as_flags_or_exec_form() {
     let error = stagecraft::Run::checked("[\"make\"]").unwrap_err();
     assert!(error.to_string().contains("exec (JSON) form"), "{error}");
 }
+
+/// An exec-form RUN needs no shell, so a distroless stage takes it, with
+/// its mounts; the lint agrees (no SCR022).
+#[test]
+fn a_shell_less_stage_takes_an_exec_run() {
+    let mut df = Dockerfile::builder();
+    let build = df
+        .stage("build", "debian:bookworm-slim")
+        .run(stagecraft::run!("make"))
+        .done();
+    let exec = RunSpec::new()
+        .mount(Mount::bind("/build").from(build.alias()))
+        .exec(["/build/app", "--init"])
+        .unwrap();
+    df.anonymous_stage(distroless("gcr.io/distroless/static-debian12:nonroot"))
+        .run_exec(exec)
+        .entrypoint(["/app"]);
+    let dockerfile = df.build().unwrap();
+    assert!(dockerfile
+        .render()
+        .contains("RUN --mount=type=bind,target=/build,from=build [\"/build/app\", \"--init\"]"));
+    let findings = dockerfile.lint(None);
+    assert!(
+        findings.iter().all(|f| f.rule.id != "SCR022"),
+        "{findings:?}"
+    );
+}

@@ -313,6 +313,9 @@ impl Converter<'_> {
 
     /// A parsed `RUN` as the model's [`Run`]: its flags become a
     /// [`RunSpec`], its command the script, checked as `Run::checked` does.
+    // The error is pushed on the converter's list right away, never carried
+    // up a call chain: its size costs nothing here.
+    #[allow(clippy::result_large_err)]
     fn run_of(
         &self,
         instruction: &ParsedInstruction,

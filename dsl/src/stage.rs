@@ -614,7 +614,7 @@ impl<S: ShellKind, N> StageBuilder<'_, S, N> {
         self.push(Instruction::Run(run))
     }
 
-    /// An exec-form `RUN ["program", "arg"]` from [`RunSpec::exec`]: it
+    /// An exec-form `RUN ["program", "arg"]` from [`RunSpec::exec`](crate::model::RunSpec::exec): it
     /// needs no shell, so shell-less stages take it too.
     ///
     /// ```

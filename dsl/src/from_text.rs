@@ -755,7 +755,7 @@ mod tests {
     #[test]
     fn problems_come_with_lines_and_all_at_once() {
         let errors =
-            Dockerfile::parse("FROM a\nMAINTAINER me\nRUN --network=none make\nEXPOSE 1-2\n")
+            Dockerfile::parse("FROM a\nMAINTAINER me\nRUN --device=gpu make\nEXPOSE 1-2\n")
                 .unwrap_err();
         let lines: Vec<_> = errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, [2, 3, 4]);

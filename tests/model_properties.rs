@@ -4,7 +4,8 @@
 
 use proptest::prelude::*;
 use stagecraft::model::{
-    Add, Arg, Base, Command, Copy, Healthcheck, Instruction, KeyValue, Port, Protocol, Run, Stage,
+    Add, Arg, Base, Command, Copy, Healthcheck, Heredoc, HeredocScript, Instruction, KeyValue,
+    Mount, Network, Port, Protocol, Run, RunSpec, Script, SecretId, Security, Sharing, Stage,
 };
 use stagecraft::{Dockerfile, ImageRef};
 
@@ -47,11 +48,121 @@ fn alias() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Mounts of every type, with options from [`text`] (hostile ones are refused).
+fn mount() -> impl Strategy<Value = Mount> {
+    let sharing = prop::sample::select(vec![Sharing::Shared, Sharing::Locked, Sharing::Private]);
+    let small = proptest::option::of(0u32..0o7777);
+    prop_oneof![
+        (
+            text(),
+            proptest::option::of(text()),
+            proptest::option::of(sharing),
+            small,
+            any::<bool>()
+        )
+            .prop_map(|(target, id, sharing, mode, ro)| {
+                let mut m = Mount::cache(target);
+                m.id = id;
+                m.sharing = sharing;
+                m.mode = mode;
+                m.read_only = ro;
+                m.into()
+            }),
+        (text(), proptest::option::of(text()), any::<bool>()).prop_map(|(target, from, rw)| {
+            let mut m = Mount::bind(target);
+            m.from = from;
+            m.read_write = rw;
+            m.into()
+        }),
+        (text(), proptest::option::of(any::<u64>())).prop_map(|(target, size)| Mount::Tmpfs(
+            stagecraft::model::TmpfsMount { target, size }
+        )),
+        (text(), proptest::option::of(text()), any::<bool>()).prop_filter_map(
+            "a valid secret id",
+            |(id, target, required)| {
+                let mut m = Mount::secret(SecretId::new(id).ok()?);
+                m.target = target;
+                m.required = required;
+                Some(m.into())
+            }
+        ),
+        Just(Mount::ssh().into()),
+    ]
+}
+
+/// One heredoc: mostly `EOF`, sometimes a hostile delimiter or body.
+fn heredoc() -> impl Strategy<Value = Heredoc> {
+    let delimiter = prop_oneof![4 => Just("EOF".to_string()), 1 => text()];
+    (delimiter, text(), any::<bool>(), any::<bool>()).prop_map(
+        |(delimiter, body, strip_tabs, literal)| {
+            let mut heredoc = Heredoc::new(delimiter, body);
+            heredoc.strip_tabs = strip_tabs;
+            heredoc.literal = literal;
+            heredoc
+        },
+    )
+}
+
+/// Heredoc scripts: a script, an interpreter's input, or two heredocs.
+fn heredoc_script() -> impl Strategy<Value = HeredocScript> {
+    prop_oneof![
+        heredoc().prop_map(HeredocScript::script),
+        heredoc().prop_map(|h| HeredocScript::with_interpreter("python3", h)),
+        (heredoc(), heredoc()).prop_map(|(a, b)| {
+            let command = format!("{} cat > /a && {} cat > /b", a.opener(), b.opener());
+            HeredocScript::new(command, vec![a, b])
+        }),
+    ]
+}
+
+/// `RUN`s of every form, with mounts and flags; only the checked ones.
+fn run() -> impl Strategy<Value = Run> {
+    let network = proptest::option::of(prop::sample::select(vec![
+        Network::Default,
+        Network::None,
+        Network::Host,
+    ]));
+    let security = proptest::option::of(prop::sample::select(vec![
+        Security::Sandbox,
+        Security::Insecure,
+    ]));
+    let script = prop_oneof![
+        4 => text().prop_map(Script::Shell),
+        1 => words().prop_map(Script::Exec),
+        2 => heredoc_script().prop_map(Script::Heredoc),
+    ];
+    (
+        prop::collection::vec(mount(), 0..3),
+        network,
+        security,
+        script,
+    )
+        .prop_filter_map("a checked run", |(mounts, network, security, script)| {
+            let mut spec = RunSpec::new();
+            for mount in mounts {
+                spec = spec.mount(mount);
+            }
+            if let Some(network) = network {
+                spec = spec.network(network);
+            }
+            if let Some(security) = security {
+                spec = spec.security(security);
+            }
+            match script {
+                Script::Shell(text) => spec.shell(text).ok(),
+                Script::Exec(args) => spec.exec(args).ok().map(Run::from),
+                Script::Heredoc(script) => spec.heredoc(script).ok(),
+                Script::Steps(_) => None,
+            }
+        })
+}
+
 fn instruction() -> impl Strategy<Value = Instruction> {
     prop_oneof![
         text().prop_filter_map("a checked run", |t| Run::checked(t)
             .ok()
             .map(Instruction::Run)),
+        run().prop_map(Instruction::Run),
         (
             proptest::option::of(alias()),
             words(),
@@ -198,18 +309,29 @@ proptest! {
             }
             Ok(dockerfile) => {
                 let text = dockerfile.render();
-                let lines = instruction_lines(&text);
-                prop_assert_eq!(lines.len(), expected, "{}", text);
-                for line in &lines {
-                    let keyword = line.split(' ').next().unwrap();
-                    prop_assert!(KEYWORDS.contains(&keyword), "{:?} in\n{}", line, text);
+                let heredocs = dockerfile.stages().iter().flat_map(|s| &s.instructions).any(|i| {
+                    matches!(i, Instruction::Run(run) if matches!(run.script(), Script::Heredoc(_)))
+                });
+                // Heredoc bodies are lines of their RUN: the parser's count below says it.
+                if !heredocs {
+                    let lines = instruction_lines(&text);
+                    prop_assert_eq!(lines.len(), expected, "{}", text);
+                    for line in &lines {
+                        let keyword = line.split(' ').next().unwrap();
+                        prop_assert!(KEYWORDS.contains(&keyword), "{:?} in\n{}", line, text);
+                    }
                 }
                 prop_assert!(!text.contains('\0'));
                 // The lint parser reads every rendering, with the same stages
                 // (Dockerfile::lint relies on it).
                 let parsed = stagecraft::rules::dockerfile::parse(&text);
                 prop_assert!(parsed.is_ok(), "{:?} in\n{}", parsed.err(), text);
-                prop_assert_eq!(parsed.unwrap().stages.len(), dockerfile.stages().len());
+                let parsed = parsed.unwrap();
+                prop_assert_eq!(parsed.stages.len(), dockerfile.stages().len());
+                for (read, own) in parsed.stages.iter().zip(dockerfile.stages()) {
+                    let held = own.instructions.iter().filter(|i| !matches!(i, Instruction::Comment(_)));
+                    prop_assert_eq!(read.instructions.len(), held.count(), "{}", text);
+                }
                 let _ = dockerfile.lint(None);
                 let json = serde_json::to_string(&dockerfile).unwrap();
                 let again: Dockerfile = serde_json::from_str(&json).unwrap();

@@ -137,3 +137,116 @@ fn every_run_form_survives_json() {
     let again: Dockerfile = serde_json::from_str(&json).unwrap();
     assert_eq!(again, dockerfile);
 }
+
+#[test]
+fn every_run_form_parses_back() {
+    let dockerfile = every_run_form();
+    let text = dockerfile.render();
+    let parsed = Dockerfile::parse(&text).unwrap_or_else(|errors| panic!("{errors}"));
+    assert_eq!(parsed, dockerfile);
+    assert_eq!(parsed.render(), text);
+}
+
+/// Flags on continuation lines, in any case and with aliases, read as the
+/// same typed mounts, and render in the canonical form.
+#[test]
+fn written_forms_read_as_typed_mounts() {
+    let text = "FROM debian:bookworm-slim\n\
+                RUN --mount=type=cache,dst=/root/.cache/pip,sharing=locked \\\n    \
+                --network=none \\\n    \
+                pip install numpy==2.1.0 \\\n \
+                && pip check\n";
+    let dockerfile = Dockerfile::parse(text).unwrap_or_else(|errors| panic!("{errors}"));
+    assert_eq!(
+        dockerfile.render(),
+        "FROM debian:bookworm-slim\n\
+         RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked --network=none \
+         pip install numpy==2.1.0 \\\n \
+         && pip check\n"
+    );
+}
+
+/// Each bad input is one error on its line, saying what to write instead.
+#[test]
+fn bad_run_input_is_refused_with_its_line() {
+    let cases = [
+        (
+            "RUN --mount=type=volume,target=/v make",
+            "unknown mount type `volume`",
+        ),
+        (
+            "RUN --mount=type=cache,target=/c,size=1 make",
+            "no option `size`",
+        ),
+        (
+            "RUN --mount=type=secret,id=a$b make",
+            "not a valid secret id",
+        ),
+        (
+            "RUN --mount=type=cache,target=/c,sharing=all make",
+            "shared, locked or private",
+        ),
+        ("RUN --network=bridge make", "default, none or host"),
+        ("RUN --security=root make", "sandbox or insecure"),
+        ("RUN --device=gpu make", "`RUN --device`"),
+        ("RUN <<EOF\nmake\n", "never closed"),
+        ("RUN [ -f /x ] && make", "exec (JSON) form"),
+        ("RUN [\"\"]", "needs a program"),
+    ];
+    for (run, expected) in cases {
+        let text = format!("FROM debian:bookworm-slim\n{run}\n");
+        let errors = Dockerfile::parse(&text).unwrap_err();
+        assert_eq!(errors.errors().len(), 1, "{run}: {errors}");
+        assert_eq!(errors.errors()[0].line, 2, "{run}");
+        let message = errors.to_string();
+        assert!(message.contains(expected), "{run}: {message}");
+    }
+}
+
+/// A heredoc fed to python is not checked as shell; one fed to sh is.
+#[test]
+fn heredoc_bodies_are_checked_as_what_runs_them() {
+    let python = HeredocScript::with_interpreter("python3", Heredoc::new("PY", "pip install x\n"));
+    assert!(RunSpec::new().heredoc(python).is_ok());
+    let shell = HeredocScript::script(Heredoc::new("EOF", "pip install numpy\n"));
+    let error = RunSpec::new().heredoc(shell).unwrap_err();
+    assert!(error.to_string().contains("SCR009"), "{error}");
+    let bash = HeredocScript::with_interpreter("bash", Heredoc::new("EOF", "apk add curl\n"));
+    assert!(RunSpec::new().heredoc(bash).is_err());
+}
+
+/// Text Docker would read as flags or as the exec form is never a shell `RUN`.
+#[test]
+fn shell_text_cannot_pose_as_flags_or_exec_form() {
+    let error = stagecraft::Run::checked("--network=host make").unwrap_err();
+    assert!(error.to_string().contains("reads as a RUN flag"), "{error}");
+    let error = stagecraft::Run::checked("[\"make\"]").unwrap_err();
+    assert!(error.to_string().contains("exec (JSON) form"), "{error}");
+}
+
+/// An exec-form RUN needs no shell, so a distroless stage takes it, with
+/// its mounts; the lint agrees (no SCR022).
+#[test]
+fn a_shell_less_stage_takes_an_exec_run() {
+    let mut df = Dockerfile::builder();
+    let build = df
+        .stage("build", "debian:bookworm-slim")
+        .run(stagecraft::run!("make"))
+        .done();
+    let exec = RunSpec::new()
+        .mount(Mount::bind("/build").from(build.alias()))
+        .exec(["/build/app", "--init"])
+        .unwrap();
+    df.anonymous_stage(distroless("gcr.io/distroless/static-debian12:nonroot"))
+        .run_exec(exec)
+        .entrypoint(["/app"]);
+    let dockerfile = df.build().unwrap();
+    assert!(dockerfile
+        .render()
+        .contains("RUN --mount=type=bind,target=/build,from=build [\"/build/app\", \"--init\"]"));
+    let findings = dockerfile.lint(None);
+    assert!(
+        findings.iter().all(|f| f.rule.id != "SCR022"),
+        "{findings:?}"
+    );
+}

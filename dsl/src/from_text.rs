@@ -9,9 +9,12 @@
 //!   name contains `distroless` [`Base::ShellLess`] (except the `:debug`
 //!   tags, which carry a busybox shell, as the rules read them), any other
 //!   image [`Base::Image`];
-//! * a shell-form `RUN` goes through [`Run::checked`], so it is held to the
-//!   same rules as `run!` (those of a stage that ships); its text keeps the
-//!   line continuations as written, so rendering gives the same lines back;
+//! * a `RUN` becomes a [`RunSpec`]: its `--mount`s typed [`Mount`]s (an
+//!   unknown type or option, a bad value or secret id is an error with its
+//!   line), `--network` and `--security`; then its shell text, exec form or
+//!   heredocs, held to the same rules as `run!` (those of a stage that
+//!   ships, with its cache mounts); shell text keeps the line continuations
+//!   as written, so rendering gives the same lines back;
 //! * `COPY`/`ADD` with their flags, `ENV`, `LABEL`, `ARG` (one model `ARG`
 //!   per name), `WORKDIR`, `USER`, `EXPOSE` (one model `EXPOSE` per port),
 //!   `ENTRYPOINT`, `CMD`, `HEALTHCHECK` (durations in whole seconds),
@@ -20,8 +23,8 @@
 //!   parser directives (the model renders with the default escape `\`);
 //!   they do not change what the image holds.
 //!
-//! What the model has no place for yet (exec-form and heredoc `RUN`s,
-//! `RUN --mount`/`--network`, `VOLUME`, `ONBUILD`, `MAINTAINER`,
+//! What the model has no place for yet (`RUN` flags other than `--mount`,
+//! `--network` and `--security`, `VOLUME`, `ONBUILD`, `MAINTAINER`,
 //! `COPY --from` an image or a stage index, `EXPOSE` ranges, ...) is an error
 //! with its line ([`ParseErrorKind::NotSupported`]), never silently dropped.
 //! The list is [`stagecraft_rules::dockerfile::model_support`], which the
@@ -58,15 +61,16 @@ use stagecraft_rules::dockerfile::model_support::{
 };
 use stagecraft_rules::dockerfile::parse::{
     Command as ParsedCommand, Instruction as ParsedInstruction, InstructionKind,
-    ParseErrorKind as SyntaxErrorKind,
+    Mount as ParsedMount, ParseErrorKind as SyntaxErrorKind, Run as ParsedRun,
 };
 use stagecraft_rules::dockerfile::{is_shell_less_image, parse as parse_text};
 
 use crate::error::{ModelError, Part};
 use crate::image_ref::{ImageRef, ImageRefError};
 use crate::model::{
-    Add, Arg, Base, Command, Copy, Dockerfile, Healthcheck, Instruction, KeyValue, Port, Protocol,
-    Run, Stage, Violations,
+    Add, Arg, Base, Command, Copy, Dockerfile, Healthcheck, Heredoc, HeredocScript, Instruction,
+    KeyValue, Mount, MountError, Network, Port, Protocol, Run, RunError, RunSpec, Security, Stage,
+    Violations,
 };
 
 /// Why Dockerfile text cannot become the model: every problem, in line
@@ -173,8 +177,12 @@ pub enum ParseErrorKind {
         /// How to write it so that the model can hold it.
         fix: &'static str,
     },
-    /// A shell-form `RUN` that [`Run::checked`] refuses.
+    /// A `RUN` that [`Run::checked`] refuses.
     Run(Violations),
+    /// A `RUN` mount, `--network` or `--security` value the model refuses.
+    Mount(MountError),
+    /// A `RUN`'s exec form or heredoc that the model refuses.
+    RunForm(RunError),
     /// A value the model refuses (an alias, a name, a relative destination, ...).
     Invalid {
         /// Which value.
@@ -202,6 +210,8 @@ impl fmt::Display for ParseErrorKind {
                 "the model holds every RUN to the rules of a stage that ships \
                  (`Run::checked`), and refuses this one: {violations}"
             ),
+            ParseErrorKind::Mount(error) => write!(f, "{error}"),
+            ParseErrorKind::RunForm(error) => write!(f, "{error}"),
             ParseErrorKind::Invalid { what, value, rule } => {
                 write!(f, "invalid {what} {value:?}: {rule}")
             }
@@ -251,7 +261,7 @@ impl Dockerfile {
     ///
     /// // Every problem, each with its line.
     /// let errors = Dockerfile::parse(
-    ///     "FROM debian\nRUN [\"make\"]\nRUN pip install numpy\nONBUILD RUN make\n",
+    ///     "FROM debian\nRUN --device=gpu make\nRUN pip install numpy\nONBUILD RUN make\n",
     /// )
     /// .unwrap_err();
     /// let lines: Vec<_> = errors.iter().map(|e| e.line).collect();
@@ -299,6 +309,74 @@ struct Converter<'a> {
 impl Converter<'_> {
     fn error(&mut self, line: usize, kind: ParseErrorKind) {
         self.errors.push(ParseError { line, kind });
+    }
+
+    /// A parsed `RUN` as the model's [`Run`]: its flags become a
+    /// [`RunSpec`], its command the script, checked as `Run::checked` does.
+    // The error is pushed on the converter's list right away, never carried
+    // up a call chain: its size costs nothing here.
+    #[allow(clippy::result_large_err)]
+    fn run_of(
+        &self,
+        instruction: &ParsedInstruction,
+        run: &ParsedRun,
+    ) -> Result<Run, ParseErrorKind> {
+        let mut spec = RunSpec::new();
+        for flag in &instruction.flags {
+            let value = flag.value.as_deref().unwrap_or("");
+            spec = match flag.name.as_str() {
+                "mount" => {
+                    let mount = run
+                        .mounts
+                        .iter()
+                        .find(|mount| mount_text(mount) == mount_fields_text(value))
+                        .map(|mount| {
+                            Mount::from_fields(
+                                mount
+                                    .options
+                                    .iter()
+                                    .map(|(k, v)| (k.as_str(), v.as_deref())),
+                            )
+                        })
+                        .unwrap_or_else(|| Err(MountError::MissingTarget { kind: "bind" }))
+                        .map_err(ParseErrorKind::Mount)?;
+                    spec.mount(mount)
+                }
+                "network" => spec.network(Network::parse(value).map_err(ParseErrorKind::Mount)?),
+                "security" => spec.security(Security::parse(value).map_err(ParseErrorKind::Mount)?),
+                other => {
+                    return Err(ParseErrorKind::NotSupported {
+                        what: format!("`RUN --{other}`"),
+                        fix: "RUN takes --mount, --network and --security: remove the flag",
+                    })
+                }
+            };
+        }
+        let made = match (&run.command, run.heredocs.is_empty()) {
+            (ParsedCommand::Exec(args), _) => spec.exec(args.clone()).map(Run::from),
+            (ParsedCommand::Shell(command), false) => {
+                let heredocs = run
+                    .heredocs
+                    .iter()
+                    .map(|heredoc| Heredoc {
+                        delimiter: heredoc.name.clone(),
+                        strip_tabs: heredoc.chomp,
+                        literal: !heredoc.expand,
+                        body: heredoc.content.clone(),
+                    })
+                    .collect();
+                spec.heredoc(HeredocScript::new(command.trim(), heredocs))
+            }
+            (ParsedCommand::Shell(joined), true) => {
+                let text =
+                    run_body(self.text, self.escape, instruction).unwrap_or_else(|| joined.clone());
+                spec.shell(text)
+            }
+        };
+        made.map_err(|error| match error {
+            RunError::Refused(violations) => ParseErrorKind::Run(violations),
+            other => ParseErrorKind::RunForm(other),
+        })
     }
 
     fn not_supported(&mut self, line: usize, what: impl Into<String>) {
@@ -394,16 +472,10 @@ impl Converter<'_> {
         let flag = |name: &str| instruction.flag(name).map(str::to_owned);
         let seconds = |name: &str| instruction.flag(name).and_then(whole_seconds);
         match &instruction.kind {
-            InstructionKind::Run(_) => match run_text(self.text, self.escape, instruction) {
-                Some(text) => match Run::checked(text) {
-                    Ok(run) => vec![Instruction::Run(run)],
-                    Err(violations) => {
-                        self.error(line, ParseErrorKind::Run(violations));
-                        Vec::new()
-                    }
-                },
-                None => {
-                    self.not_supported(line, "this `RUN`");
+            InstructionKind::Run(run) => match self.run_of(instruction, run) {
+                Ok(run) => vec![Instruction::Run(run)],
+                Err(kind) => {
+                    self.error(line, kind);
                     Vec::new()
                 }
             },
@@ -511,6 +583,106 @@ fn parse_port(port: &str) -> Option<Port> {
     })
 }
 
+/// A parsed mount's fields, as `key=value` joined with `,` (for matching a
+/// `--mount` flag with the mount the parser read from it).
+fn mount_text(mount: &ParsedMount) -> String {
+    mount
+        .options
+        .iter()
+        .map(|(key, value)| match value {
+            Some(value) => format!("{key}={value}"),
+            None => key.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// A `--mount` value as the parser normalises it (see [`mount_text`]).
+fn mount_fields_text(value: &str) -> String {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|field| !field.is_empty())
+        .map(|field| match field.split_once('=') {
+            Some((key, value)) => format!(
+                "{}={}",
+                key.trim().to_ascii_lowercase(),
+                value.trim().trim_matches('"')
+            ),
+            None => field.to_ascii_lowercase(),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The shell text of a `RUN` after its flags, with its line continuations
+/// as written (see [`run_text`]); `None` when the flags cannot be cut off
+/// the source lines word by word (a quoted flag value).
+fn run_body(source: &str, escape: char, instruction: &ParsedInstruction) -> Option<String> {
+    if instruction.flags.is_empty() {
+        return run_text(source, escape, instruction);
+    }
+    if escape != '\\' {
+        return None;
+    }
+    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
+    let lines: Vec<&str> = source
+        .split('\n')
+        .map(|line| line.strip_suffix('\r').unwrap_or(line))
+        .skip(instruction.line.saturating_sub(1))
+        .take(instruction.end_line.saturating_sub(instruction.line) + 1)
+        .collect();
+    let first = lines.first()?.trim_start();
+    let mut rest = first
+        .get(3..)
+        .filter(|_| first[..3].eq_ignore_ascii_case("RUN"))?;
+    let mut next = 1;
+    let mut flags = instruction.flags.len();
+    loop {
+        rest = rest.trim_start();
+        if flags == 0 {
+            break;
+        }
+        if rest.is_empty() || rest.trim_end() == "\\" {
+            // The flags go on after a continuation: skip blank and comment lines.
+            loop {
+                let line = lines.get(next)?;
+                next += 1;
+                if !line.trim().is_empty() && !line.trim_start().starts_with('#') {
+                    rest = line;
+                    break;
+                }
+            }
+            continue;
+        }
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let word = &rest[..end];
+        if !word.starts_with("--") || word.contains(['"', '\'', '\\']) {
+            return None;
+        }
+        rest = &rest[end..];
+        flags -= 1;
+    }
+    // The command starts after a continuation: on the next line that counts.
+    while rest.is_empty() || rest.trim_end() == "\\" {
+        let line = lines.get(next)?;
+        next += 1;
+        if !line.trim().is_empty() && !line.trim_start().starts_with('#') {
+            rest = line.trim_start();
+        }
+    }
+    let mut synthetic = format!("RUN {rest}");
+    for line in &lines[next..] {
+        synthetic.push('\n');
+        synthetic.push_str(line);
+    }
+    let mut stripped = instruction.clone();
+    stripped.flags.clear();
+    stripped.line = 1;
+    stripped.end_line = 1 + lines.len() - next;
+    run_text(&synthetic, escape, &stripped)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -583,7 +755,7 @@ mod tests {
     #[test]
     fn problems_come_with_lines_and_all_at_once() {
         let errors =
-            Dockerfile::parse("FROM a\nMAINTAINER me\nRUN --network=none make\nEXPOSE 1-2\n")
+            Dockerfile::parse("FROM a\nMAINTAINER me\nRUN --device=gpu make\nEXPOSE 1-2\n")
                 .unwrap_err();
         let lines: Vec<_> = errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, [2, 3, 4]);

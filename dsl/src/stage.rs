@@ -614,7 +614,7 @@ impl<S: ShellKind, N> StageBuilder<'_, S, N> {
         self.push(Instruction::Run(run))
     }
 
-    /// An exec-form `RUN ["program", "arg"]` from [`RunSpec::exec`]: it
+    /// An exec-form `RUN ["program", "arg"]` from [`RunSpec::exec`](crate::model::RunSpec::exec): it
     /// needs no shell, so shell-less stages take it too.
     ///
     /// ```
@@ -625,6 +625,24 @@ impl<S: ShellKind, N> StageBuilder<'_, S, N> {
     /// df.anonymous_stage(distroless("gcr.io/distroless/static-debian12:debug-nonroot"))
     ///     .run_exec(RunSpec::new().exec(["/busybox/mkdir", "-p", "/data"]).unwrap());
     /// assert!(df.build().unwrap().render().ends_with("RUN [\"/busybox/mkdir\", \"-p\", \"/data\"]\n"));
+    /// ```
+    ///
+    /// Shell text cannot come in this way, nor a heredoc (both need a shell):
+    ///
+    /// ```compile_fail,E0308
+    /// use stagecraft::{distroless, run, Dockerfile};
+    /// let mut df = Dockerfile::builder();
+    /// df.anonymous_stage(distroless("gcr.io/distroless/cc-debian12:nonroot"))
+    ///     .run_exec(run!("mkdir /data"));
+    /// ```
+    ///
+    /// ```compile_fail,E0277
+    /// use stagecraft::model::{Heredoc, HeredocScript, RunSpec};
+    /// use stagecraft::{distroless, Dockerfile};
+    /// let script = HeredocScript::script(Heredoc::new("EOF", "mkdir /data"));
+    /// let mut df = Dockerfile::builder();
+    /// df.anonymous_stage(distroless("gcr.io/distroless/cc-debian12:nonroot"))
+    ///     .run(RunSpec::new().heredoc(script).unwrap());
     /// ```
     pub fn run_exec(self, run: ExecRun) -> Self {
         self.push(Instruction::Run(run.into()))

@@ -113,7 +113,7 @@ pub enum MountError {
 /// or digit. It has no conversion into a `String`, so a secret cannot be
 /// passed where an `ENV` or `ARG` value is expected:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
 /// use stagecraft::{model::SecretId, Dockerfile};
 /// let mut df = Dockerfile::builder();
 /// df.anonymous_stage("debian:bookworm-slim")

@@ -627,7 +627,8 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
                 }
                 InstructionKind::Shell(shell) => state.shell = shell.clone(),
                 InstructionKind::Run(run) => {
-                    if info.shell_less {
+                    // An exec-form RUN needs no shell: it runs where its program is.
+                    if info.shell_less && matches!(run.command, Command::Shell(_)) {
                         push(
                             &mut out,
                             &SCR022,

@@ -11,8 +11,8 @@
 //! A problem is one of:
 //!
 //! * [`ModelProblemKind::NotSupported`]: a construct the model cannot
-//!   represent yet (exec-form and heredoc `RUN`s, `RUN --mount`/`--network`,
-//!   `VOLUME`, `ONBUILD`, `MAINTAINER`, `COPY --from` an image or a stage
+//!   represent yet (`RUN` flags other than `--mount`, `--network` and
+//!   `--security`, `VOLUME`, `ONBUILD`, `MAINTAINER`, `COPY --from` an image or a stage
 //!   index, `EXPOSE` ranges, `HEALTHCHECK` durations that are not whole
 //!   seconds, ...). Converting it would drop or change something, so it is
 //!   refused instead.
@@ -486,34 +486,19 @@ fn check_in_stage(
         })
     };
     match &instruction.kind {
-        InstructionKind::Run(run) => {
+        InstructionKind::Run(_) => {
+            // The model holds `--mount`, `--network`, `--security`, the exec
+            // form and heredocs (their values are checked when the model is made).
             for flag in &instruction.flags {
-                covered(
-                    not_supported(
-                        format!("`RUN --{}`", flag.name),
-                        "the model has no place for RUN flags yet: drop the flag (and clean up \
-                         caches in the same RUN instead of mounting them)",
-                    ),
-                    None,
-                );
-            }
-            if matches!(run.command, Command::Exec(_)) {
-                covered(
-                    not_supported(
-                        "an exec-form `RUN`",
-                        "write it in shell form: `RUN program arg`",
-                    ),
-                    None,
-                );
-            }
-            if !run.heredocs.is_empty() {
-                covered(
-                    not_supported(
-                        "a heredoc `RUN`",
-                        "write the script as one command, with `&&` and ` \\` continuations",
-                    ),
-                    None,
-                );
+                if !matches!(flag.name.as_str(), "mount" | "network" | "security") {
+                    covered(
+                        not_supported(
+                            format!("`RUN --{}`", flag.name),
+                            "RUN takes --mount, --network and --security: remove the flag",
+                        ),
+                        None,
+                    );
+                }
             }
             // In a stage without a shell, the structure says what is wrong.
             let text = (!info.shell_less)
@@ -591,7 +576,9 @@ fn structure_view(df: &Dockerfile) -> StructureView<'_> {
         for (position, instruction) in stage.instructions.iter().enumerate() {
             let mut item = |item| items.push(ItemView { position, item });
             match &instruction.kind {
-                InstructionKind::Run(_) => item(Item::NeedsShell(ShellUse::Run)),
+                InstructionKind::Run(run) if matches!(run.command, Command::Shell(_)) => {
+                    item(Item::NeedsShell(ShellUse::Run))
+                }
                 InstructionKind::Cmd(Command::Shell(_)) => item(Item::NeedsShell(ShellUse::Cmd)),
                 InstructionKind::Entrypoint(Command::Shell(_)) => {
                     item(Item::NeedsShell(ShellUse::Entrypoint))
@@ -856,15 +843,15 @@ mod tests {
     #[test]
     fn unsupported_constructs_have_lines() {
         let found = problems(
-            "FROM debian\nRUN [\"make\"]\nRUN --mount=type=cache,target=/root/.cache make\n\
-             RUN <<EOF\nmake\nEOF\nVOLUME /data\nMAINTAINER me\nONBUILD RUN make\n\
+            "FROM debian\nRUN --device=gpu make\nRUN --mount=type=cache,target=/c --foo make\n\
+             RUN [\"make\"]\nRUN <<EOF\nmake\nEOF\nVOLUME /data\nMAINTAINER me\nONBUILD RUN make\n\
              COPY --from=nginx:latest /a /a\nCOPY --from=0 /a /a\nEXPOSE 8000-8010\n\
              HEALTHCHECK --interval=500ms CMD true\nADD --link a /a\nCOPY --parents a /a\n",
         );
         let lines: Vec<usize> = found.iter().map(|(line, _)| *line).collect();
         assert_eq!(
             lines,
-            [2, 3, 4, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+            [2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16],
             "{found:#?}"
         );
         assert!(found

@@ -2,8 +2,8 @@
 // rather than dropped.
 fn main() {
     let _ = stagecraft::dockerfile!(r#"FROM debian:bookworm-slim
-RUN --mount=type=cache,target=/root/.cache make
-RUN ["make", "install"]
+RUN --device=gpu make
+RUN --mount=type=cache,target=/root/.cache ["make", "install"]
 VOLUME /data
 "#);
 }

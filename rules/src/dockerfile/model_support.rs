@@ -46,7 +46,7 @@
 //! use stagecraft_rules::dockerfile::model_support::{model_problems, ModelProblemKind};
 //! use stagecraft_rules::dockerfile::parse;
 //!
-//! let text = "FROM debian:bookworm-slim\nVOLUME /data\nRUN [\"make\"]\n";
+//! let text = "FROM debian:bookworm-slim\nVOLUME /data\nEXPOSE 8000-8010\n";
 //! let problems = model_problems(text, &parse(text).unwrap());
 //! let lines: Vec<_> = problems.iter().map(|p| p.line).collect();
 //! assert_eq!(lines, [2, 3]);

@@ -148,31 +148,7 @@ start_daemon() {
             </dev/null >>"$LOG" 2>&1 9>&- &
         started=$!
     fi
-    local t0 deadline
-    t0=$(now_ms)
-    deadline=$(($(date +%s) + TIMEOUT))
-    until answers; do
-        if [[ -n "$started" ]] && ! kill -0 "$started" 2>/dev/null; then
-            die "dockerd exited during startup"
-        fi
-        (($(date +%s) < deadline)) || die "dockerd did not answer on $HOST within ${TIMEOUT}s"
-        sleep 0.5
-    done
-    say "dockerd answers after $(secs_since "$t0")s"
-}
-
-load_base_image() {
-    local want have t0
-    want="$(host image inspect -f '{{.Id}}' "$BASE_IMAGE" 2>/dev/null)" ||
-        die "$BASE_IMAGE is not on the host daemon ($HOST_DAEMON); run scripts/base-images.sh first"
-    have="$(mine image inspect -f '{{.Id}}' "$BASE_IMAGE" 2>/dev/null || true)"
-    if [[ "$have" == "$want" ]]; then
-        say "$BASE_IMAGE already present (${want:7:12})"
-        return 0
-    fi
-    t0=$(now_ms)
-    host save "$BASE_IMAGE" | mine load -q >/dev/null || die "docker save | docker load of $BASE_IMAGE failed"
-    say "loaded $BASE_IMAGE (${want:7:12}) from the host daemon in $(secs_since "$t0")s"
+    wait_for_dockerd "$started"
 }
 
 cmd_up() {
@@ -186,7 +162,7 @@ cmd_up() {
     else
         start_daemon
     fi
-    load_base_image
+    load_base_image_into mine
     say "up in $(secs_since "$t_total")s: $(version_line) at $HOST and $TCP (pid $(the_pid))"
 }
 

@@ -1,5 +1,6 @@
 # Helpers shared by the setup scripts (sourced, not run):
-# timing, "is this pid file's process alive", and the host's Debian mirror.
+# timing, "is this pid file's process alive", the host's Debian mirror, and
+# (for the daemon scripts) waiting for a dockerd and loading the base image.
 # shellcheck shell=bash
 
 now_ms() { date +%s%3N; }
@@ -46,4 +47,39 @@ host_mirror() {
         # one-line: deb [opts] URI suite components...
         sed -E 's/\[[^]]*\]//' "$f" | awk -v want="$want" '$1 == "deb" && ($3 " ") ~ want { print $2 }'
     done
+}
+
+# wait_for_dockerd STARTED_PID: wait until the sourcing daemon script's
+# `answers` succeeds, within $TIMEOUT seconds; fail at once when the dockerd
+# it started (STARTED_PID, empty when it was running already) exits. Uses the
+# script's `say`, `die` and $HOST.
+wait_for_dockerd() {
+    local started="$1" t0 deadline
+    t0=$(now_ms)
+    deadline=$(($(date +%s) + TIMEOUT))
+    until answers; do
+        if [[ -n "$started" ]] && ! kill -0 "$started" 2>/dev/null; then
+            die "dockerd exited during startup"
+        fi
+        (($(date +%s) < deadline)) || die "dockerd did not answer on $HOST within ${TIMEOUT}s"
+        sleep 0.5
+    done
+    say "dockerd answers after $(secs_since "$t0")s"
+}
+
+# load_base_image_into CLIENT: $BASE_IMAGE from the host daemon (the script's
+# `host` client) into the daemon that the function CLIENT talks to, by
+# save/load, unless it already has the same image id.
+load_base_image_into() {
+    local client="$1" want have t0
+    want="$(host image inspect -f '{{.Id}}' "$BASE_IMAGE" 2>/dev/null)" ||
+        die "$BASE_IMAGE is not on the host daemon ($HOST_DAEMON); run scripts/base-images.sh first"
+    have="$("$client" image inspect -f '{{.Id}}' "$BASE_IMAGE" 2>/dev/null || true)"
+    if [[ "$have" == "$want" ]]; then
+        say "$BASE_IMAGE already present (${want:7:12})"
+        return 0
+    fi
+    t0=$(now_ms)
+    host save "$BASE_IMAGE" | "$client" load -q >/dev/null || die "docker save | docker load of $BASE_IMAGE failed"
+    say "loaded $BASE_IMAGE (${want:7:12}) from the host daemon in $(secs_since "$t0")s"
 }

@@ -226,33 +226,10 @@ start_daemon() {
             </dev/null >>"$LOG" 2>&1 9>&- &
         started=$!
     fi
-    local t0 deadline
-    t0=$(now_ms)
-    deadline=$(($(date +%s) + TIMEOUT))
-    until answers; do
-        if [[ -n "$started" ]] && ! kill -0 "$started" 2>/dev/null; then
-            die "dockerd exited during startup"
-        fi
-        (($(date +%s) < deadline)) || die "dockerd did not answer on $HOST within ${TIMEOUT}s"
-        sleep 0.5
-    done
-    say "dockerd answers after $(secs_since "$t0")s"
+    wait_for_dockerd "$started"
 }
 
-# --- 4. The base image, from the host daemon --------------------------------
-load_base_image() {
-    local want have t0
-    want="$(host image inspect -f '{{.Id}}' "$BASE_IMAGE" 2>/dev/null)" ||
-        die "$BASE_IMAGE is not on the host daemon ($HOST_DAEMON); run scripts/base-images.sh first"
-    have="$(modern image inspect -f '{{.Id}}' "$BASE_IMAGE" 2>/dev/null || true)"
-    if [[ "$have" == "$want" ]]; then
-        say "$BASE_IMAGE already present (${want:7:12})"
-        return 0
-    fi
-    t0=$(now_ms)
-    host save "$BASE_IMAGE" | modern load -q >/dev/null || die "docker save | docker load of $BASE_IMAGE failed"
-    say "loaded $BASE_IMAGE (${want:7:12}) from the host daemon in $(secs_since "$t0")s"
-}
+# --- 4. The base image, from the host daemon: lib.sh's load_base_image_into -
 
 # --- 5. buildx in the project's Docker config dir ----------------------------
 link_buildx() {
@@ -283,7 +260,7 @@ cmd_up() {
         start_daemon
         fresh=1
     fi
-    load_base_image
+    load_base_image_into modern
     [[ -z "$fresh" ]] || check_network
     ip link show docker0 >/dev/null 2>&1 || say "warning: the host's docker0 bridge is gone; run scripts/docker-up.sh"
     say "up in $(secs_since "$t_total")s: $(version_line) at $HOST"

@@ -10,13 +10,12 @@ use bollard::container::LogOutput;
 use bollard::exec::StartExecResults;
 use bollard::models::{ContainerCreateBody, ExecConfig, HealthStatusEnum, HostConfig, PortBinding};
 use bollard::query_parameters::LogsOptionsBuilder;
-use bollard::Docker;
 use futures_util::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use super::error::EngineError;
-use super::smoke::SMOKE_LABEL;
+use super::smoke::{ContainerGuard, SMOKE_LABEL};
 use super::{Engine, RUN_LABEL};
 
 /// How often readiness is checked.
@@ -300,42 +299,6 @@ pub enum ServeError {
     },
 }
 
-/// Removes its container when dropped, unless [`RemoveOnDrop::remove`]
-/// already did: on an error, a timeout, a panic or a cancelled future.
-struct RemoveOnDrop {
-    docker: Docker,
-    id: Option<String>,
-}
-
-impl RemoveOnDrop {
-    async fn remove(mut self) -> Result<(), EngineError> {
-        if let Some(id) = self.id.take() {
-            super::remove_container(&self.docker, &id).await?;
-        }
-        Ok(())
-    }
-}
-
-impl Drop for RemoveOnDrop {
-    fn drop(&mut self) {
-        let Some(id) = self.id.take() else {
-            return;
-        };
-        let docker = self.docker.clone();
-        // Maybe inside a runtime that is going away: a thread and a runtime
-        // of its own, waited for.
-        let removal = std::thread::spawn(move || {
-            if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                let _ = runtime.block_on(super::remove_container(&docker, &id));
-            }
-        });
-        let _ = removal.join();
-    }
-}
-
 /// The address published ports are reached at, from the daemon's address:
 /// loopback for a local socket, the host of a `tcp://` one.
 fn probe_address(host: &str) -> String {
@@ -431,7 +394,7 @@ impl Engine {
             .map_err(|e| {
                 EngineError::docker(format!("creating a container of {}", test.image), e)
             })?;
-        let guard = RemoveOnDrop {
+        let guard = ContainerGuard {
             docker: self.docker.clone(),
             id: Some(created.id.clone()),
         };

@@ -329,13 +329,14 @@ pub struct SmokeOutcome {
 
 /// Removes its container when dropped, unless [`ContainerGuard::remove`]
 /// already did: on an error, a timeout, a panic or a cancelled future.
-struct ContainerGuard {
-    docker: Docker,
-    id: Option<String>,
+// Shared with the server tests (`serve.rs`), which start containers the same way.
+pub(super) struct ContainerGuard {
+    pub(super) docker: Docker,
+    pub(super) id: Option<String>,
 }
 
 impl ContainerGuard {
-    async fn remove(mut self) -> Result<(), EngineError> {
+    pub(super) async fn remove(mut self) -> Result<(), EngineError> {
         if let Some(id) = self.id.take() {
             super::remove_container(&self.docker, &id).await?;
         }

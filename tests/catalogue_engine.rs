@@ -6,6 +6,8 @@
 
 mod support;
 
+use support::catalogue::{recorder, runtime, Recorded};
+
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -20,13 +22,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::task::AbortHandle;
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 /// A tag repository unique to this run: `catalogue-<run id>/<name>:1`.
 fn tag(run: &str, name: &str) -> String {
@@ -109,20 +104,6 @@ fn context_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("data.txt"), "data 1\n").unwrap();
     dir
-}
-
-type Recorded = Arc<Mutex<Vec<Progress>>>;
-
-/// Progress, kept for assertions and printed.
-fn recorder() -> (Recorded, RunOptions) {
-    let lines: Recorded = Arc::default();
-    let sink = lines.clone();
-    let start = Instant::now();
-    let options = RunOptions::new().on_progress(move |progress: &Progress| {
-        eprintln!("[{:5.1}s] {progress}", start.elapsed().as_secs_f64());
-        sink.lock().unwrap().push(progress.clone());
-    });
-    (lines, options)
 }
 
 fn statuses(report: &CatalogueReport) -> Vec<String> {

@@ -10,16 +10,17 @@
 
 mod support;
 
+use support::catalogue::{recorder, runtime};
+
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use stagecraft::catalogue::{
     build, registry_reference, to_bake_json, Catalogue, CatalogueImage, CatalogueReport,
-    DockerConfig, Endpoint, ImageStatus, Progress, RunOptions,
+    DockerConfig, Endpoint, ImageStatus, Progress,
 };
 use stagecraft::engine::blocking::Engine;
 use stagecraft::engine::bollard::query_parameters::RemoveImageOptions;
@@ -35,13 +36,6 @@ const DOCKER_CLI: &str = "/opt/stagecraft/modern-docker/root/usr/bin/docker";
 const DOCKER_CONFIG: &str = "/opt/stagecraft/docker-config";
 const OPEN_REGISTRY: &str = "127.0.0.1:5000";
 const AUTH_REGISTRY: &str = "127.0.0.1:5001";
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 fn require() -> bool {
     std::env::var("STAGECRAFT_REQUIRE_DOCKER").as_deref() == Ok("1")
@@ -161,19 +155,6 @@ fn site(run: &str, leaves: usize, sleep: u32) -> Catalogue {
         .tag(tag(run, &format!("leaf{leaf}"))));
     }
     catalogue
-}
-
-type Recorded = Arc<Mutex<Vec<Progress>>>;
-
-fn recorder() -> (Recorded, RunOptions) {
-    let lines: Recorded = Arc::default();
-    let sink = lines.clone();
-    let start = Instant::now();
-    let options = RunOptions::new().on_progress(move |progress: &Progress| {
-        eprintln!("[{:5.1}s] {progress}", start.elapsed().as_secs_f64());
-        sink.lock().unwrap().push(progress.clone());
-    });
-    (lines, options)
 }
 
 /// Brings the spare daemon back with its script when the fault test ends,

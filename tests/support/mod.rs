@@ -8,6 +8,9 @@
 //! holds for the second, modern daemon of `scripts/modern-daemon.sh`
 //! ([`modern_engine_or_skip`]).
 
+#[allow(dead_code)] // Only the catalogue tests use it.
+pub mod catalogue;
+
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -575,7 +575,7 @@ pub fn seed(variant: Variant) -> Option<Result<Dockerfile, Errors>> {
         Variant::Distroless => {
             let build = seed_compile(df.stage(BUILD_STAGE, SEED_BUILD_BASE)).done();
             let stage = df
-                .anonymous_stage(stagecraft::distroless(SEED_DISTROLESS_BASE))
+                .anonymous_stage(stagecraft::shell_less(SEED_DISTROLESS_BASE))
                 .arg("VERSION", None)
                 .copy_from(
                     &build,

@@ -296,7 +296,7 @@ fn seed_with(gpu: bool) -> Result<Dockerfile, Errors> {
             .done()
     });
     let mut last = df
-        .anonymous_stage(stagecraft::distroless(SEED_RUNTIME))
+        .anonymous_stage(stagecraft::shell_less(SEED_RUNTIME))
         .copy_from(&py, SEED_SITE_PACKAGES, DISTROLESS_SITE_PACKAGES);
     if let Some(lib) = &lib {
         const GNU: &str = "/usr/lib/x86_64-linux-gnu/";

@@ -19,7 +19,8 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use stagecraft::lint::{check_dockerfile, parse, Options, CATALOGUE};
+use stagecraft::lint::{Options, CATALOGUE};
+use stagecraft::rules::dockerfile::{check_dockerfile, parse};
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lint")

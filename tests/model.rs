@@ -3,7 +3,7 @@
 use stagecraft::error::{ErrorKind, Part};
 use stagecraft::model::{Command, Instruction};
 use stagecraft::packages::{Apk, Apt, Conda, Dnf, Pip, Zypper};
-use stagecraft::{distroless, scratch, CopySpec, Dockerfile, ImageRefError, Run};
+use stagecraft::{scratch, shell_less, CopySpec, Dockerfile, ImageRefError, Run};
 
 /// The kinds of the errors `build` reports, or a panic if it succeeds.
 fn kinds(df: stagecraft::DockerfileBuilder) -> Vec<ErrorKind> {
@@ -72,7 +72,7 @@ fn aliases_that_shadow_images_or_scratch_are_refused() {
 fn invalid_image_references_say_which_part_is_wrong() {
     let mut df = Dockerfile::builder();
     df.stage("build", "ubuntu:16.04\nRUN rm -rf /");
-    df.anonymous_stage(distroless("gcr.io/Distroless/cc"));
+    df.anonymous_stage(shell_less("gcr.io/Distroless/cc"));
     let errors = df.build().unwrap_err();
     let kinds: Vec<_> = errors.iter().map(|e| &e.kind).collect();
     assert!(

@@ -8,7 +8,7 @@ use expect_test::expect_file;
 use stagecraft::model::{
     Heredoc, HeredocScript, Mount, Network, RunSpec, SecretId, Security, Sharing,
 };
-use stagecraft::{distroless, Dockerfile};
+use stagecraft::{shell_less, Dockerfile};
 
 fn id(name: &str) -> SecretId {
     SecretId::new(name).expect("a valid secret id")
@@ -115,7 +115,7 @@ fn every_run_form() -> Dockerfile {
         .run(shebang)
         .run(several)
         .done();
-    df.anonymous_stage(distroless("gcr.io/distroless/static-debian12:nonroot"))
+    df.anonymous_stage(shell_less("gcr.io/distroless/static-debian12:nonroot"))
         .run_exec(
             RunSpec::new()
                 .mount(Mount::bind("/seed").from("seed"))
@@ -237,7 +237,7 @@ fn a_shell_less_stage_takes_an_exec_run() {
         .mount(Mount::bind("/build").from(build.alias()))
         .exec(["/build/app", "--init"])
         .unwrap();
-    df.anonymous_stage(distroless("gcr.io/distroless/static-debian12:nonroot"))
+    df.anonymous_stage(shell_less("gcr.io/distroless/static-debian12:nonroot"))
         .run_exec(exec)
         .entrypoint(["/app"]);
     let dockerfile = df.build().unwrap();

@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 
 use expect_test::expect_file;
 use stagecraft::engine::{BuildOptions, SmokeTest};
-use stagecraft::lint::{check_dockerfile, parse, Options, Severity};
+use stagecraft::lint::{Options, Severity};
+use stagecraft::rules::dockerfile::{check_dockerfile, parse};
 use stagecraft::Dockerfile;
 use stagecraft_workshop::qiime2::{self, Rendered, Variant};
 

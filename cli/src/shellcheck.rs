@@ -143,7 +143,7 @@ impl ShellState {
 /// Shell-less stages are left out (their `RUN`s are SCR022's), as are
 /// exec-form `RUN`s (no shell runs them).
 pub fn scripts(file: usize, df: &Dockerfile, source: &str, options: &Options) -> Vec<Script> {
-    let infos = stagecraft::lint::stages(df, options);
+    let infos = stagecraft::rules::dockerfile::stages(df, options);
     let pragmas = shell_pragmas(source);
     let mut states: Vec<ShellState> = Vec::with_capacity(df.stages.len());
     let mut out = Vec::new();
@@ -459,7 +459,7 @@ mod tests {
     use super::*;
 
     fn scripts_of(text: &str) -> Vec<Script> {
-        let df = stagecraft::lint::parse(text).unwrap();
+        let df = stagecraft::rules::dockerfile::parse(text).unwrap();
         scripts(0, &df, text, &Options::default())
     }
 

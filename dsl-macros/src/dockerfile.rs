@@ -5,9 +5,10 @@
 //!
 //! 1. **parse** the macro input: one string literal (the text, or the path);
 //! 2. **validate**: parse the Dockerfile with
-//!    `stagecraft_rules::dockerfile::parse`, check it with the stage-aware
-//!    `check_dockerfile` and with `model_support::model_problems` (what the
-//!    typed model cannot hold), and collect *every* problem; findings of
+//!    `stagecraft_rules::dockerfile::parse` and judge it once with
+//!    `model_support::judge` (the stage-aware rules of `stagecraft lint` and
+//!    what the typed model cannot hold, each said once: the very verdict of
+//!    `Dockerfile::parse`), collecting *every* problem; findings of
 //!    severity warning become compiler warnings (see `warning.rs`);
 //! 3. **expand**: to `::stagecraft::__private::dockerfile_from_text(TEXT)`,
 //!    which runs `Dockerfile::parse` (the same functions, so it does not
@@ -25,8 +26,8 @@ use std::path::{Path, PathBuf};
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use stagecraft_rules::dockerfile::model_support::{model_problems, ModelProblemKind};
-use stagecraft_rules::dockerfile::{check_dockerfile, parse, Options};
+use stagecraft_rules::dockerfile::model_support::judge;
+use stagecraft_rules::dockerfile::parse;
 use stagecraft_rules::Severity;
 use syn::parse::ParseStream;
 use syn::LitStr;
@@ -83,83 +84,35 @@ fn parse_input(input: TokenStream, which: Which) -> syn::Result<Input> {
 // 2. Validate: every problem, collected before any is reported.
 // ---------------------------------------------------------------------------
 
-/// Every problem of `text`, each message starting with `{prefix}{line}: `
-/// (`line ` for `dockerfile!`, `path:` for `include_dockerfile!`).
-fn problems(text: &str, prefix: &str) -> Vec<String> {
-    let df = match parse(text) {
-        Ok(df) => df,
-        Err(error) => return vec![format!("{prefix}{}: {}", error.line, error.kind)],
-    };
-    let findings: Vec<_> = check_dockerfile(&df, &Options::default())
-        .into_iter()
-        .filter(|finding| finding.severity == Severity::Error)
-        .collect();
-    let mut messages: Vec<(usize, String)> = findings
-        .iter()
-        .map(|finding| {
-            (
-                finding.line,
-                format!(
-                    "{prefix}{}: {}: {}",
-                    finding.line,
-                    label(finding.rule),
-                    finding.message
-                ),
-            )
-        })
-        .collect();
-    let reported = |line: usize, id: &str| {
-        findings
-            .iter()
-            .any(|seen| seen.line == line && seen.rule.id == id)
-    };
-    for problem in model_problems(text, &df) {
-        let line = problem.line;
-        // Said already by the rule's error on that line.
-        if problem.covered_by.is_some_and(|id| reported(line, id)) {
-            continue;
-        }
-        let message = match &problem.kind {
-            // A RUN the model refuses: its rule findings, minus those the
-            // stage-aware check has already reported as errors on that line.
-            ModelProblemKind::RunRefused(stagecraft_rules::accept::Rejection::Rules(refused)) => {
-                let new: Vec<String> = refused
-                    .iter()
-                    .filter(|finding| !reported(line, finding.rule.id))
-                    .map(|finding| format!("{}: {}", label(finding.rule), finding.message))
-                    .collect();
-                if new.is_empty() {
-                    continue;
-                }
-                format!(
-                    "{prefix}{line}: the model holds every RUN to the rules of a stage that \
-                     ships (`Run::checked`), whatever its stage, so this RUN cannot be held: {}",
-                    new.join("; ")
-                )
-            }
-            // Said already by SCR028, the checker's word for the same thing.
-            ModelProblemKind::RunRefused(stagecraft_rules::accept::Rejection::Shell(_))
-                if reported(line, "SCR028") =>
-            {
-                continue;
-            }
-            kind => format!("{prefix}{line}: {kind}"),
-        };
-        messages.push((line, message));
-    }
-    messages.sort_by_key(|(line, _)| *line);
-    messages.into_iter().map(|(_, message)| message).collect()
+/// The errors and the warnings of `text`, each message starting with
+/// `{prefix}{line}: ` (`line ` for `dockerfile!`, `path:` for
+/// `include_dockerfile!`): the one verdict of `model_support::judge`, the
+/// same `Dockerfile::parse` gives at run time.
+struct Judged {
+    errors: Vec<String>,
+    /// (rule id, message) pairs.
+    warnings: Vec<(&'static str, String)>,
 }
 
-/// The warnings of `text` (rules of severity warning, stage-aware), as
-/// (rule id, message) pairs; empty when the text does not parse (the errors
-/// say why).
-fn warnings(text: &str, prefix: &str) -> Vec<(&'static str, String)> {
-    let Ok(df) = parse(text) else {
-        return Vec::new();
+fn judged(text: &str, prefix: &str) -> Judged {
+    let df = match parse(text) {
+        Ok(df) => df,
+        Err(error) => {
+            return Judged {
+                errors: vec![format!("{prefix}{}: {}", error.line, error.kind)],
+                warnings: Vec::new(),
+            }
+        }
     };
-    check_dockerfile(&df, &Options::default())
-        .into_iter()
+    let verdict = judge(text, &df);
+    let errors = verdict
+        .problems
+        .iter()
+        .map(|problem| format!("{prefix}{}: {}", problem.line, problem.kind))
+        .collect();
+    let warnings = verdict
+        .warnings
+        .iter()
         .filter(|finding| finding.severity == Severity::Warning)
         .map(|finding| {
             let message = format!(
@@ -170,7 +123,8 @@ fn warnings(text: &str, prefix: &str) -> Vec<(&'static str, String)> {
             );
             (finding.rule.id, message)
         })
-        .collect()
+        .collect();
+    Judged { errors, warnings }
 }
 
 /// `SCR003 (DL3009)`, or the id alone when no hadolint rule matches or the
@@ -225,8 +179,9 @@ pub(crate) fn expand_text(input: TokenStream) -> TokenStream {
         Err(error) => return error.to_compile_error(),
     };
     let text = literal.value();
-    let warnings = crate::warning::warnings(literal.span(), warnings(&text, "line "));
-    expand(&literal, &text, &problems(&text, "line "), warnings)
+    let Judged { errors, warnings } = judged(&text, "line ");
+    let warnings = crate::warning::warnings(literal.span(), warnings);
+    expand(&literal, &text, &errors, warnings)
 }
 
 /// `include_dockerfile!("path")`.
@@ -262,8 +217,11 @@ pub(crate) fn expand_file(input: TokenStream) -> TokenStream {
         }
     };
     let prefix = format!("{path}:");
-    let problems = problems(&text, &prefix);
-    let warnings = crate::warning::warnings(literal.span(), warnings(&text, &prefix));
+    let Judged {
+        errors: problems,
+        warnings,
+    } = judged(&text, &prefix);
+    let warnings = crate::warning::warnings(literal.span(), warnings);
     let text_literal = LitStr::new(&text, literal.span());
     let mut extra = track(&file);
     extra.extend(warnings);

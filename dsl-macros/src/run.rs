@@ -43,8 +43,14 @@ pub(crate) fn expand(input: TokenStream) -> TokenStream {
         Err(rejection) => {
             // Several `compile_error!`s are statements, not one expression:
             // wrap them in a block whose value has the type `run!` promises.
+            // A closure's call, not `unreachable!()` itself: a value of type
+            // `!` as an argument (`.run(run!(..))`) would add an "unreachable
+            // call" warning to the user's errors.
             let errors = rejection_errors(&command, rejection).to_compile_error();
-            return quote! {{ #errors ::core::unreachable!() }};
+            return quote! {{
+                #errors
+                (|| -> ::stagecraft::Run { ::core::unreachable!() })()
+            }};
         }
     };
     let warnings = crate::warning::warnings(

@@ -44,7 +44,7 @@
 use crate::error::{ErrorKind, Part};
 use crate::model::{Base, Instruction, Run};
 use crate::stage::{
-    distroless, scratch, DockerfileBuilder, IntoBase, ShellLess, ShellLessImage, StageRef,
+    scratch, shell_less, DockerfileBuilder, IntoBase, ShellLess, ShellLessImage, StageRef,
 };
 
 /// Which distroless image.
@@ -195,7 +195,7 @@ impl DockerfileBuilder {
     /// user and working directory of the upstream image.
     pub fn distroless_base(&mut self, alias: &str, spec: &Distroless) -> DistrolessBase {
         let Some(image) = &spec.assembled_from else {
-            return DistrolessBase::Upstream(distroless(spec.upstream_reference()));
+            return DistrolessBase::Upstream(shell_less(spec.upstream_reference()));
         };
         let script = assembly_script(spec.flavor);
         let rootfs = self

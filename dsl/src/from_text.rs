@@ -12,27 +12,36 @@
 //! * a `RUN` becomes a [`RunSpec`]: its `--mount`s typed [`Mount`]s (an
 //!   unknown type or option, a bad value or secret id is an error with its
 //!   line), `--network` and `--security`; then its shell text, exec form or
-//!   heredocs, held to the same rules as `run!` (those of a stage that
-//!   ships, with its cache mounts); shell text keeps the line continuations
-//!   as written, so rendering gives the same lines back;
+//!   heredocs; shell text keeps the line continuations as written, so
+//!   rendering gives the same lines back; its rules are the file's, judged
+//!   with its stage (below), not [`Run::checked`]'s (which sees one `RUN`
+//!   alone and holds it to the rules of a stage that ships);
 //! * `COPY`/`ADD` with their flags, `ENV`, `LABEL`, `ARG` (one model `ARG`
 //!   per name), `WORKDIR`, `USER`, `EXPOSE` (one model `EXPOSE` per port),
 //!   `ENTRYPOINT`, `CMD`, `HEALTHCHECK` (durations in whole seconds),
 //!   `SHELL` and `STOPSIGNAL` map to their [`Instruction`]s;
 //! * **comments are dropped**, and so are the `# syntax=` and `# escape=`
 //!   parser directives (the model renders with the default escape `\`);
-//!   they do not change what the image holds.
+//!   they do not change what the image holds. Suppression comments
+//!   (`# hadolint ignore=...`, `# stagecraft ignore=...`, their `global`
+//!   forms) are kept, as `# stagecraft ignore=...` comments, so that the
+//!   model's [`Dockerfile::lint`] silences what the text's lint silenced.
 //!
 //! What the model has no place for yet (`RUN` flags other than `--mount`,
 //! `--network` and `--security`, `VOLUME`, `ONBUILD`, `MAINTAINER`,
 //! `COPY --from` an image or a stage index, `EXPOSE` ranges, ...) is an error
-//! with its line ([`ParseErrorKind::NotSupported`]), never silently dropped.
-//! The list is [`stagecraft_rules::dockerfile::model_support`], which the
-//! `dockerfile!` and `include_dockerfile!` macros check at compile time.
-//! Every problem is reported, each with its line; nothing here panics.
+//! with its line ([`ModelProblemKind::NotSupported`]), never silently dropped.
 //!
-//! `parse` does not lint: call [`Dockerfile::validate`] or
-//! [`Dockerfile::lint`] on the result for the stage-aware rules.
+//! **One judge.** Whether the text is accepted is decided once, by
+//! [`model_support::judge`](stagecraft_rules::dockerfile::model_support::judge),
+//! which the `dockerfile!` and `include_dockerfile!` macros call at compile
+//! time too: the errors of the stage-aware rules of `stagecraft lint` (a
+//! build-only stage is held to warnings; `ENV PIP_NO_CACHE_DIR=1` counts; a
+//! `SHELL` that is not POSIX turns the sh analysis off) and what the model
+//! cannot hold. Text that `stagecraft lint` accepts without errors is
+//! refused only for a construct the model lacks. Every problem is reported,
+//! each with its line ([`ParseErrorKind::Refused`]); nothing here panics.
+//! The warnings are [`Dockerfile::lint`]'s.
 //!
 //! ```
 //! use stagecraft::Dockerfile;
@@ -56,9 +65,7 @@
 use std::fmt;
 
 use stagecraft_rules::dockerfile::check::{stages, Base as RulesBase, Options};
-use stagecraft_rules::dockerfile::model_support::{
-    model_problems, run_text, whole_seconds, ModelProblemKind,
-};
+use stagecraft_rules::dockerfile::model_support::{model_problems, run_text, whole_seconds};
 use stagecraft_rules::dockerfile::parse::{
     Command as ParsedCommand, Instruction as ParsedInstruction, InstructionKind,
     Mount as ParsedMount, ParseErrorKind as SyntaxErrorKind, Run as ParsedRun,
@@ -69,9 +76,10 @@ use crate::error::{ModelError, Part};
 use crate::image_ref::{ImageRef, ImageRefError};
 use crate::model::{
     Add, Arg, Base, Command, Copy, Dockerfile, Healthcheck, Heredoc, HeredocScript, Instruction,
-    KeyValue, Mount, MountError, Network, Port, Protocol, Run, RunError, RunSpec, Security, Stage,
-    Violations,
+    KeyValue, Mount, MountError, Network, Port, Protocol, Run, RunError, RunSpec, Script, Security,
+    Stage,
 };
+pub use stagecraft_rules::dockerfile::model_support::ModelProblemKind;
 
 /// Why Dockerfile text cannot become the model: every problem, in line
 /// order (never empty).
@@ -152,7 +160,7 @@ pub struct ParseError {
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            ParseErrorKind::NotSupported { what, fix } => write!(
+            ParseErrorKind::Refused(ModelProblemKind::NotSupported { what, fix }) => write!(
                 f,
                 "{what} is not supported by the model yet (line {}): {fix}",
                 self.line
@@ -170,28 +178,16 @@ impl std::error::Error for ParseError {}
 pub enum ParseErrorKind {
     /// The text is no Dockerfile (unknown instruction, unterminated heredoc, ...).
     Syntax(SyntaxErrorKind),
-    /// A construct the model has no place for yet.
-    NotSupported {
-        /// What it is, e.g. ``"`VOLUME`"``.
-        what: String,
-        /// How to write it so that the model can hold it.
-        fix: &'static str,
-    },
-    /// A `RUN` that [`Run::checked`] refuses.
-    Run(Violations),
+    /// Refused by the one verdict of
+    /// [`model_support::judge`](stagecraft_rules::dockerfile::model_support::judge),
+    /// the same the `dockerfile!` macros give at compile time: an error of
+    /// the stage-aware rules (what `stagecraft lint` reports), a construct
+    /// the model has no place for yet, a value it refuses.
+    Refused(ModelProblemKind),
     /// A `RUN` mount, `--network` or `--security` value the model refuses.
     Mount(MountError),
     /// A `RUN`'s exec form or heredoc that the model refuses.
     RunForm(RunError),
-    /// A value the model refuses (an alias, a name, a relative destination, ...).
-    Invalid {
-        /// Which value.
-        what: &'static str,
-        /// The value as written.
-        value: String,
-        /// What a valid value looks like.
-        rule: String,
-    },
     /// A base image reference the model refuses.
     Image(ImageRefError),
     /// A problem found when the model was validated ([`Dockerfile::from_parts`]).
@@ -202,40 +198,11 @@ impl fmt::Display for ParseErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ParseErrorKind::Syntax(kind) => write!(f, "{kind}"),
-            ParseErrorKind::NotSupported { what, fix } => {
-                write!(f, "{what} is not supported by the model yet: {fix}")
-            }
-            ParseErrorKind::Run(violations) => write!(
-                f,
-                "the model holds every RUN to the rules of a stage that ships \
-                 (`Run::checked`), and refuses this one: {violations}"
-            ),
+            ParseErrorKind::Refused(kind) => write!(f, "{kind}"),
             ParseErrorKind::Mount(error) => write!(f, "{error}"),
             ParseErrorKind::RunForm(error) => write!(f, "{error}"),
-            ParseErrorKind::Invalid { what, value, rule } => {
-                write!(f, "invalid {what} {value:?}: {rule}")
-            }
             ParseErrorKind::Image(error) => write!(f, "{error}"),
             ParseErrorKind::Model(error) => write!(f, "{error}"),
-        }
-    }
-}
-
-impl From<ModelProblemKind> for ParseErrorKind {
-    fn from(kind: ModelProblemKind) -> Self {
-        match kind {
-            ModelProblemKind::NotSupported { what, fix } => {
-                ParseErrorKind::NotSupported { what, fix }
-            }
-            ModelProblemKind::RunRefused(rejection) => ParseErrorKind::Run(rejection),
-            ModelProblemKind::Invalid { what, value, rule } => {
-                ParseErrorKind::Invalid { what, value, rule }
-            }
-            // `ModelProblemKind` is non-exhaustive; describe what we do not know.
-            other => ParseErrorKind::NotSupported {
-                what: other.to_string(),
-                fix: "see stagecraft_rules::dockerfile::model_support",
-            },
         }
     }
 }
@@ -283,7 +250,7 @@ impl Dockerfile {
                     .into_iter()
                     .map(|problem| ParseError {
                         line: problem.line,
-                        kind: problem.kind.into(),
+                        kind: ParseErrorKind::Refused(problem.kind),
                     })
                     .collect(),
             ));
@@ -345,15 +312,17 @@ impl Converter<'_> {
                 "network" => spec.network(Network::parse(value).map_err(ParseErrorKind::Mount)?),
                 "security" => spec.security(Security::parse(value).map_err(ParseErrorKind::Mount)?),
                 other => {
-                    return Err(ParseErrorKind::NotSupported {
+                    return Err(ParseErrorKind::Refused(ModelProblemKind::NotSupported {
                         what: format!("`RUN --{other}`"),
                         fix: "RUN takes --mount, --network and --security: remove the flag",
-                    })
+                    }))
                 }
             };
         }
-        let made = match (&run.command, run.heredocs.is_empty()) {
-            (ParsedCommand::Exec(args), _) => spec.exec(args.clone()).map(Run::from),
+        // The rules were judged with the stage by the file's one verdict:
+        // only the form of the script and its mounts are checked again.
+        let script = match (&run.command, run.heredocs.is_empty()) {
+            (ParsedCommand::Exec(args), _) => Script::Exec(args.clone()),
             (ParsedCommand::Shell(command), false) => {
                 let heredocs = run
                     .heredocs
@@ -365,16 +334,16 @@ impl Converter<'_> {
                         body: heredoc.content.clone(),
                     })
                     .collect();
-                spec.heredoc(HeredocScript::new(command.trim(), heredocs))
+                Script::Heredoc(HeredocScript::new(command.trim(), heredocs))
             }
-            (ParsedCommand::Shell(joined), true) => {
-                let text =
-                    run_body(self.text, self.escape, instruction).unwrap_or_else(|| joined.clone());
-                spec.shell(text)
-            }
+            (ParsedCommand::Shell(joined), true) => Script::Shell(
+                run_body(self.text, self.escape, instruction).unwrap_or_else(|| joined.clone()),
+            ),
         };
-        made.map_err(|error| match error {
-            RunError::Refused(violations) => ParseErrorKind::Run(violations),
+        spec.judged_by_file(script).map_err(|error| match error {
+            RunError::Refused(violations) => {
+                ParseErrorKind::Refused(ModelProblemKind::RunRefused(violations))
+            }
             other => ParseErrorKind::RunForm(other),
         })
     }
@@ -382,10 +351,10 @@ impl Converter<'_> {
     fn not_supported(&mut self, line: usize, what: impl Into<String>) {
         self.error(
             line,
-            ParseErrorKind::NotSupported {
+            ParseErrorKind::Refused(ModelProblemKind::NotSupported {
                 what: what.into(),
                 fix: "see stagecraft_rules::dockerfile::model_support",
-            },
+            }),
         );
     }
 
@@ -422,7 +391,21 @@ impl Converter<'_> {
             };
             let mut instructions = Vec::with_capacity(stage.instructions.len());
             let mut instruction_lines = Vec::with_capacity(stage.instructions.len());
+            // Suppression comments are kept (as `# stagecraft ...`), so that
+            // the model's lint silences what the text's lint silenced.
+            if model_stages.is_empty() && !parsed.global_ignores.is_empty() {
+                let codes = parsed.global_ignores.join(",");
+                instructions.push(Instruction::Comment(format!(
+                    "stagecraft global ignore={codes}"
+                )));
+                instruction_lines.push(stage.line);
+            }
             for instruction in &stage.instructions {
+                if !instruction.ignores.is_empty() {
+                    let codes = instruction.ignores.join(",");
+                    instructions.push(Instruction::Comment(format!("stagecraft ignore={codes}")));
+                    instruction_lines.push(instruction.line);
+                }
                 for converted in self.instruction(instruction) {
                     instructions.push(converted);
                     instruction_lines.push(instruction.line);
@@ -759,21 +742,27 @@ mod tests {
                 .unwrap_err();
         let lines: Vec<_> = errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, [2, 3, 4]);
-        assert!(errors
-            .iter()
-            .all(|e| matches!(e.kind, ParseErrorKind::NotSupported { .. })));
+        // `RUN --device` is an error of the rules (SCR034, a build breaker)
+        // before the model would refuse it: said once, by the rule.
+        assert!(errors.iter().all(|e| match &e.kind {
+            ParseErrorKind::Refused(ModelProblemKind::NotSupported { .. }) => true,
+            ParseErrorKind::Refused(ModelProblemKind::Rule(finding)) => {
+                finding.rule.id == "SCR034"
+            }
+            _ => false,
+        }));
         let error = Dockerfile::parse("FROM a\nBOGUS x\n").unwrap_err();
         assert_eq!(error.to_string(), "line 2: unknown instruction `BOGUS`");
         // What the model's validation would refuse is found first, with its line.
         let error = Dockerfile::parse("FROM a AS x\nFROM b AS X\nRUN make\n").unwrap_err();
         assert_eq!(error.errors()[0].line, 2);
+        // The rule that says it (SCR025), once: the model's own word for it
+        // (an invalid stage alias) is left out.
         assert!(matches!(
-            error.errors()[0].kind,
-            ParseErrorKind::Invalid {
-                what: "stage alias",
-                ..
-            }
+            &error.errors()[0].kind,
+            ParseErrorKind::Refused(ModelProblemKind::Rule(finding)) if finding.rule.id == "SCR025"
         ));
+        assert_eq!(error.len(), 1, "{error}");
     }
 
     #[test]

@@ -62,8 +62,7 @@ pub use crate::image_ref::{ImageRef, ImageRefError};
 pub use crate::model::{Base, Dockerfile, Findings, Instruction, Run, Stage, Violations};
 pub use crate::render::render;
 pub use crate::stage::{
-    distroless, scratch, shell_less, CopySpec, DockerfileBuilder, ShellLess, StageBuilder,
-    StageRef, WithShell,
+    scratch, shell_less, CopySpec, DockerfileBuilder, ShellLess, StageBuilder, StageRef, WithShell,
 };
 /// The rule catalogue and shell analysis (the `stagecraft-rules` crate).
 pub use stagecraft_rules as rules;
@@ -79,6 +78,12 @@ pub use stagecraft_rules as rules;
 /// `apt-get`, a pipe without pipefail, `cd`) are compiler warnings, shown as
 /// the use of a deprecated constant: `#[allow(deprecated)]` silences them,
 /// `#[deny(deprecated)]` makes them errors.
+///
+/// It is stricter than the whole-file checks on purpose: it sees one `RUN`
+/// without its stage, its `ENV` or its `SHELL`, so it holds it to the rules
+/// of a stage that ships and to sh. What it accepts is accepted in any
+/// stage; [`dockerfile!`] and [`Dockerfile::parse`] judge a `RUN` with its
+/// stage, as `stagecraft lint` does.
 ///
 /// ```
 /// use stagecraft::{run, Dockerfile};
@@ -103,15 +108,19 @@ pub use stagecraft_macros::run;
 /// A whole Dockerfile, written as a string literal, checked at compile time
 /// and converted to the typed [`Dockerfile`].
 ///
-/// At compile time the text is parsed, checked with the stage-aware rules of
-/// `stagecraft lint` (see [`rules::dockerfile::check`]: a finding that is an
-/// error where it is, e.g. apt lists left in a stage that ships, `RUN` in a
-/// `scratch` stage, `COPY --from` an unknown stage, a repeated stage name),
-/// and checked for what the model cannot hold
-/// ([`rules::dockerfile::model_support`]). Every problem is its own compile
-/// error pointing at the literal, starting with `line N:`. Warnings do not
-/// stop compilation. The value is what [`Dockerfile::parse`] makes of the
-/// text: comments are dropped.
+/// At compile time the text is parsed and judged once, by
+/// [`rules::dockerfile::model_support::judge`], the very verdict of
+/// [`Dockerfile::parse`] and of `stagecraft lint`: the stage-aware rules (a
+/// finding that is an error where it is, e.g. apt lists left in a stage that
+/// ships, `RUN` in a `scratch` stage, `COPY --from` an unknown stage, a
+/// repeated stage name; a build-only stage is held to warnings) and what the
+/// model cannot hold. Every problem is its own compile error pointing at the
+/// literal, starting with `line N:`. Warnings do not stop compilation. The
+/// value is what [`Dockerfile::parse`] makes of the text: comments are
+/// dropped (suppression comments kept).
+///
+/// [`run!`] is stricter on purpose: it sees one `RUN` without its stage, so
+/// it holds it to the rules of a stage that ships.
 ///
 /// ```
 /// let dockerfile = stagecraft::dockerfile!(r#"
@@ -164,9 +173,9 @@ pub mod __private {
     }
 
     /// The expansion of `dockerfile!` and `include_dockerfile!`: the text
-    /// was parsed and checked at compile time by the same functions
+    /// was parsed and judged at compile time by the same functions
     /// `Dockerfile::parse` calls (`stagecraft_rules::dockerfile::parse` and
-    /// `model_support::model_problems`), so this does not fail.
+    /// `model_support::judge`), so this does not fail.
     pub fn dockerfile_from_text(text: &'static str) -> crate::model::Dockerfile {
         match crate::model::Dockerfile::parse(text) {
             Ok(dockerfile) => dockerfile,

@@ -1,6 +1,7 @@
 //! Linting hand-written Dockerfiles: the library side of `stagecraft lint`.
 //!
-//! The parsing and the rules live in [`stagecraft_rules::dockerfile`] (the
+//! The parsing and the rules live in [`stagecraft_rules::dockerfile`]
+//! (`stagecraft::rules::dockerfile`: the parse tree, `check_dockerfile`, the
 //! same rules `run!` checks at compile time); this module lints a file's text
 //! or bytes into a [`FileReport`]. Showing the findings (the terminal form,
 //! JSON, SARIF, ...) is the command line's business: the `stagecraft-cli`
@@ -32,10 +33,11 @@
 //! ```
 
 pub use stagecraft_rules::catalogue::{by_hadolint, rule, Rule, Severity, CATALOGUE};
-pub use stagecraft_rules::dockerfile::{
-    check_dockerfile, parse, parse_bytes, rule_matches, stages, Dockerfile, DockerfileFinding,
-    Options, ParseError, StageInfo,
-};
+pub use stagecraft_rules::dockerfile::{rule_matches, DockerfileFinding, Options};
+// The parse tree (`Dockerfile`, `ParseError`, `parse`, ...) is the rules
+// crate's, reached one way: `stagecraft::rules::dockerfile`. Re-exported here
+// it made two public `Dockerfile`s and `ParseError`s in this crate.
+use stagecraft_rules::dockerfile::{check_dockerfile, parse, parse_bytes, Dockerfile, ParseError};
 
 /// The findings of one file, with its text (for showing the lines).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,7 +120,8 @@ impl FileReport {
     /// `RUN`s.
     ///
     /// ```
-    /// use stagecraft::lint::{parse, FileReport, Options};
+    /// use stagecraft::lint::{FileReport, Options};
+    /// use stagecraft::rules::dockerfile::parse;
     ///
     /// let text = "FROM debian:bookworm-slim\n# hadolint ignore=DL3042\nRUN pip install x==1.0\n";
     /// let mut df = parse(text).unwrap();

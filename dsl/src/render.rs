@@ -84,7 +84,7 @@ fn render_stage(stage: &Stage, out: &mut String) {
 }
 
 /// One instruction, without its final newline.
-fn instruction_text(instruction: &Instruction) -> String {
+pub(crate) fn instruction_text(instruction: &Instruction) -> String {
     match instruction {
         Instruction::Run(run) => run_text(run),
         Instruction::Copy(copy) => copy_text(copy),

@@ -26,7 +26,7 @@
 //! ```
 //! use stagecraft::packages::Pip;
 //! use stagecraft::site_ca::{self, SiteCa};
-//! use stagecraft::{distroless, Dockerfile};
+//! use stagecraft::{shell_less, Dockerfile};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! // STAGECRAFT_SITE_CA=/etc/ssl/certs/ca-certificates.crt, say; None when unset.
@@ -39,7 +39,7 @@
 //!     .trust_site_ca() // right before the step that fetches
 //!     .install(Pip::install(["requests==2.32.3"]).python("/usr/local/bin/python"))
 //!     .done();
-//! df.anonymous_stage(distroless("gcr.io/distroless/python3-debian12"))
+//! df.anonymous_stage(shell_less("gcr.io/distroless/python3-debian12"))
 //!     .copy_from(&build, "/usr/local/lib/python3.11/site-packages", "/site-packages");
 //! let dockerfile = df.build()?;
 //!

@@ -4,7 +4,7 @@
 //! Two things are refused by the type checker rather than at run time:
 //!
 //! * **`RUN` (and every other shell-needing form) in a shell-less stage.**
-//!   A stage built on [`scratch()`] or [`distroless()`] is a
+//!   A stage built on [`scratch()`] or [`shell_less()`] is a
 //!   `StageBuilder<ShellLess>`; `run`, `install`, `entrypoint_shell`,
 //!   `cmd_shell`, `shell` and `trust_site_ca` need the [`HasShell`] bound,
 //!   which only [`WithShell`] has.
@@ -111,21 +111,19 @@ pub fn scratch() -> Scratch {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShellLessImage(String);
 
-/// A distroless base, e.g. `gcr.io/distroless/cc-debian12`: no shell, no
-/// package manager.
+/// An image without a shell, e.g. a distroless base
+/// (`gcr.io/distroless/cc-debian12`: no shell, no package manager): its
+/// stages get no `RUN`, only exec-form `ENTRYPOINT`/`CMD`. (The one name:
+/// `distroless` is the module of distroless bases built from Debian
+/// packages, [`crate::distroless`].)
 ///
 /// ```
-/// use stagecraft::{distroless, Dockerfile};
+/// use stagecraft::{shell_less, Dockerfile};
 /// let mut df = Dockerfile::builder();
-/// df.anonymous_stage(distroless("gcr.io/distroless/static-debian12:nonroot"))
+/// df.anonymous_stage(shell_less("gcr.io/distroless/static-debian12:nonroot"))
 ///     .entrypoint(["/app"]);
 /// assert!(df.build().unwrap().render().starts_with("FROM gcr.io/distroless/static-debian12:nonroot\n"));
 /// ```
-pub fn distroless(reference: impl Into<String>) -> ShellLessImage {
-    ShellLessImage(reference.into())
-}
-
-/// Any image reference marked as having no shell (same as [`distroless`]).
 pub fn shell_less(reference: impl Into<String>) -> ShellLessImage {
     ShellLessImage(reference.into())
 }
@@ -133,8 +131,8 @@ pub fn shell_less(reference: impl Into<String>) -> ShellLessImage {
 /// What a stage can start from, and whether that gives it a shell.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the base of a stage",
-    label = "not an image reference, `scratch()`, `distroless(..)` or a `&StageRef`",
-    note = "write an image reference such as \"debian:bookworm-slim\", `scratch()`, `distroless(\"gcr.io/distroless/cc-debian12\")`, or `&build` for a stage declared earlier"
+    label = "not an image reference, `scratch()`, `shell_less(..)` or a `&StageRef`",
+    note = "write an image reference such as \"debian:bookworm-slim\", `scratch()`, `shell_less(\"gcr.io/distroless/cc-debian12\")`, or `&build` for a stage declared earlier"
 )]
 pub trait IntoBase {
     /// [`WithShell`] or [`ShellLess`].
@@ -288,7 +286,7 @@ impl DockerfileBuilder {
 
     /// Declares a stage `FROM base AS alias`. The base decides whether the
     /// stage has a shell: an image reference (`"debian:bookworm-slim"`) has,
-    /// [`scratch()`] and [`distroless()`] have not, `&StageRef` inherits.
+    /// [`scratch()`] and [`shell_less()`] have not, `&StageRef` inherits.
     pub fn stage<B: IntoBase>(
         &mut self,
         alias: impl Into<String>,
@@ -453,7 +451,7 @@ impl<S: ShellKind, N> StageBuilder<'_, S, N> {
     /// `COPY --from=stage source destination`: from an earlier stage.
     pub fn copy_from(
         self,
-        stage: &impl StageSource,
+        stage: &(impl StageSource + ?Sized),
         source: impl Into<String>,
         destination: impl Into<String>,
     ) -> Self {
@@ -619,10 +617,10 @@ impl<S: ShellKind, N> StageBuilder<'_, S, N> {
     ///
     /// ```
     /// use stagecraft::model::RunSpec;
-    /// use stagecraft::{distroless, Dockerfile};
+    /// use stagecraft::{shell_less, Dockerfile};
     ///
     /// let mut df = Dockerfile::builder();
-    /// df.anonymous_stage(distroless("gcr.io/distroless/static-debian12:debug-nonroot"))
+    /// df.anonymous_stage(shell_less("gcr.io/distroless/static-debian12:debug-nonroot"))
     ///     .run_exec(RunSpec::new().exec(["/busybox/mkdir", "-p", "/data"]).unwrap());
     /// assert!(df.build().unwrap().render().ends_with("RUN [\"/busybox/mkdir\", \"-p\", \"/data\"]\n"));
     /// ```
@@ -630,18 +628,18 @@ impl<S: ShellKind, N> StageBuilder<'_, S, N> {
     /// Shell text cannot come in this way, nor a heredoc (both need a shell):
     ///
     /// ```compile_fail,E0308
-    /// use stagecraft::{distroless, run, Dockerfile};
+    /// use stagecraft::{shell_less, run, Dockerfile};
     /// let mut df = Dockerfile::builder();
-    /// df.anonymous_stage(distroless("gcr.io/distroless/cc-debian12:nonroot"))
+    /// df.anonymous_stage(shell_less("gcr.io/distroless/cc-debian12:nonroot"))
     ///     .run_exec(run!("mkdir /data"));
     /// ```
     ///
     /// ```compile_fail,E0277
     /// use stagecraft::model::{Heredoc, HeredocScript, RunSpec};
-    /// use stagecraft::{distroless, Dockerfile};
+    /// use stagecraft::{shell_less, Dockerfile};
     /// let script = HeredocScript::script(Heredoc::new("EOF", "mkdir /data"));
     /// let mut df = Dockerfile::builder();
-    /// df.anonymous_stage(distroless("gcr.io/distroless/cc-debian12:nonroot"))
+    /// df.anonymous_stage(shell_less("gcr.io/distroless/cc-debian12:nonroot"))
     ///     .run(RunSpec::new().heredoc(script).unwrap());
     /// ```
     pub fn run_exec(self, run: ExecRun) -> Self {
@@ -808,7 +806,7 @@ impl CopySpec {
     }
 
     /// `--from=stage`: copy out of an earlier stage.
-    pub fn from(mut self, stage: &impl StageSource) -> CopySpec {
+    pub fn from(mut self, stage: &(impl StageSource + ?Sized)) -> CopySpec {
         let (alias, builder) = stage.source();
         self.copy.from = Some(alias.to_string());
         self.builder = Some(builder);

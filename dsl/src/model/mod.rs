@@ -11,6 +11,7 @@ mod instruction;
 mod mount;
 mod run;
 mod validate;
+mod view;
 
 use serde::{Deserialize, Serialize};
 
@@ -129,10 +130,12 @@ impl Dockerfile {
     }
 
     /// Every best-practice finding for this Dockerfile built up to `target`
-    /// (`None`: the last stage), by the same checker as `stagecraft lint`,
-    /// run on the rendered text: stage-aware (a stage only copied from is
-    /// held to warnings), across `RUN`s (a cleanup in a later `RUN` frees
-    /// nothing), and for every `RUN`.
+    /// (`None`: the last stage), by the same checker as `stagecraft lint`:
+    /// stage-aware (a stage only copied from is held to warnings), across
+    /// `RUN`s (a cleanup in a later `RUN` frees nothing), and for every
+    /// `RUN`. The checker reads the model's values (nothing is rendered and
+    /// parsed back); the findings carry the lines of [`render`](Self::render)'s
+    /// text.
     ///
     /// ```
     /// use stagecraft::{run, Dockerfile};
@@ -151,12 +154,10 @@ impl Dockerfile {
             target: target.map(str::to_string),
             ..Default::default()
         };
-        match stagecraft_rules::dockerfile::lint(&self.render(), &options) {
-            Ok(findings) => Findings::from(findings),
-            // The renderer only writes what the parser reads; a failure here
-            // is a bug in one of them, reported as such rather than hidden.
-            Err(error) => panic!("stagecraft cannot parse its own rendering: {error}"),
-        }
+        let tree = view::tree(self);
+        Findings::from(stagecraft_rules::dockerfile::check_dockerfile(
+            &tree, &options,
+        ))
     }
 
     /// [`lint`](Self::lint) for the last stage, as a result: `Err` with every

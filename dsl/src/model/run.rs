@@ -158,6 +158,26 @@ impl RunSpec {
         self.finish(Script::Steps(steps))
     }
 
+    /// A `RUN` of a whole Dockerfile read from text, whose rules (and shell
+    /// syntax, under a POSIX `SHELL`) the file's one verdict has judged
+    /// with its stage
+    /// ([`model_support::judge`](stagecraft_rules::dockerfile::model_support::judge)):
+    /// its mounts and the form of its script are checked again here, not
+    /// the rules of a stage that ships.
+    pub(crate) fn judged_by_file(self, script: Script) -> Result<Run, RunError> {
+        let run = Run {
+            script,
+            mounts: self.mounts,
+            network: self.network,
+            security: self.security,
+        };
+        for mount in &run.mounts {
+            mount.check()?;
+        }
+        run.script.parsed()?;
+        Ok(run)
+    }
+
     fn finish(self, script: Script) -> Result<Run, RunError> {
         let run = Run {
             script,

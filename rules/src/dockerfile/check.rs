@@ -373,7 +373,7 @@ fn cache_rules(manager: Manager) -> [&'static Rule; 2] {
 }
 
 /// Whether `SHELL` arguments are a POSIX shell the analysis understands.
-fn posix_shell(shell: &[String]) -> bool {
+pub(crate) fn posix_shell(shell: &[String]) -> bool {
     shell.first().is_none_or(|program| {
         matches!(
             program_name(program),

@@ -26,6 +26,7 @@ pub mod findings;
 pub(crate) mod instructions;
 pub mod labels;
 pub mod model_support;
+pub mod model_view;
 pub mod parse;
 mod recover;
 pub mod stage_graph;

@@ -16,12 +16,14 @@
 //!   index, `EXPOSE` ranges, `HEALTHCHECK` durations that are not whole
 //!   seconds, ...). Converting it would drop or change something, so it is
 //!   refused instead.
-//! * [`ModelProblemKind::RunRefused`]: a shell-form `RUN` that
-//!   `Run::checked` refuses. The model holds every `RUN` to the rules of a
-//!   stage that ships, whatever its stage, through
-//!   [`accept_run`]: an install that leaves its
-//!   cache behind is refused even in a build-only stage, where
-//!   [`check_dockerfile`](super::check_dockerfile) only warns.
+//! * [`ModelProblemKind::Rule`]: an error of the stage-aware rules, the
+//!   very findings of `stagecraft lint`: the model refuses exactly what the
+//!   linter refuses. A build-only stage is held to warnings, an
+//!   `ENV PIP_NO_CACHE_DIR=1` counts, a cleanup in a later `RUN` does not.
+//! * [`ModelProblemKind::RunRefused`]: a shell-form `RUN` whose text the
+//!   model cannot hold (it cannot follow `RUN `, or, under a POSIX `SHELL`,
+//!   it is not shell the analysis can read). Under another `SHELL`
+//!   (PowerShell, cmd) the text is not parsed as sh.
 //! * [`ModelProblemKind::Invalid`]: a value the model's validation refuses
 //!   (an alias or `ARG` name outside Docker's grammar, a bad image reference,
 //!   a relative `COPY` destination before any `WORKDIR`, ...). The
@@ -32,12 +34,19 @@
 //!   mirror `stagecraft`'s `model/validate.rs` and `ImageRef::parse`, and a
 //!   test in the workspace (`tests/from_text.rs`) holds the two together.
 //!
-//! The list is complete on its own (it does not rely on the rules, which a
-//! `# stagecraft ignore=` comment can silence). Where a rule of
-//! [`check_dockerfile`](super::check_dockerfile) says the same thing (a
-//! `RUN` in a shell-less stage and SCR022, `COPY --from` an unknown stage and
-//! SCR023, ...), [`ModelProblem::covered_by`] names it, so that a caller
-//! reporting both shows it once.
+//! [`judge`] is the one verdict, for `Dockerfile::parse` and the macros
+//! alike: the rules' errors and the model's problems, each said once (a
+//! model problem a rule's error says on the same line, e.g. a `RUN` in a
+//! shell-less stage and SCR022, is left out; [`ModelProblem::covered_by`]
+//! names the rule). A `# stagecraft ignore=` comment silences a rule here as
+//! it does in `stagecraft lint`; it cannot silence what the model cannot
+//! hold.
+//!
+//! The compile-time `run!` and `Run::checked` stay strict: they see one
+//! `RUN` without its stage, its `ENV` or its `SHELL`, so they hold it to the
+//! rules of a stage that ships and a POSIX shell (a command they accept is
+//! accepted in every stage). The whole-file checks see the stage, and judge
+//! with it.
 //!
 //! Comments and the `# syntax=`/`# escape=` parser directives are not part of
 //! the model: the conversion drops them, and they are no problem.
@@ -60,9 +69,12 @@
 
 use std::fmt;
 
-use crate::accept::{accept_run, Rejection};
-use crate::catalogue::{SCR021, SCR022, SCR023, SCR024, SCR025};
-use crate::dockerfile::check::{is_shell_less_image, stages, Options, StageInfo};
+use crate::accept::Rejection;
+use crate::catalogue::{Severity, SCR021, SCR022, SCR023, SCR024, SCR025, SCR028};
+use crate::dockerfile::check::{
+    check_dockerfile, is_shell_less_image, posix_shell, stages, Base as StageBase,
+    DockerfileFinding, Options, StageInfo,
+};
 use crate::dockerfile::parse::{Command, Copy, Dockerfile, Instruction, InstructionKind};
 use crate::dockerfile::structure::{
     check_structure, BaseView, ImageView, Item, ItemView, ProblemKind, ShellUse, StageView,
@@ -79,7 +91,7 @@ pub struct ModelProblem {
     pub line: usize,
     /// What it is.
     pub kind: ModelProblemKind,
-    /// The rule of [`check_dockerfile`](super::check_dockerfile) whose
+    /// The rule of [`check_dockerfile`] whose
     /// error on the same line says the same thing (e.g. `SCR022` for a `RUN`
     /// in a shell-less stage), so that a caller that reports both can show
     /// it once. `None` when no rule covers it.
@@ -97,8 +109,15 @@ pub enum ModelProblemKind {
         /// How to write it so that the model can hold it.
         fix: &'static str,
     },
-    /// A shell-form `RUN` that `Run::checked` refuses.
+    /// A shell-form `RUN` whose text cannot be held: it cannot be placed
+    /// after `RUN ` ([`Rejection::Text`]), or, under a POSIX `SHELL`, its
+    /// shell syntax cannot be analysed ([`Rejection::Shell`]). Its rules are
+    /// judged with its stage, as [`ModelProblemKind::Rule`]s.
     RunRefused(Rejection),
+    /// An error of the stage-aware rules
+    /// ([`check_dockerfile`], what `stagecraft
+    /// lint` reports): the model refuses what the linter refuses.
+    Rule(DockerfileFinding),
     /// A value the model refuses.
     Invalid {
         /// Which value, e.g. `"USER"` or `"stage alias"`.
@@ -116,11 +135,12 @@ impl fmt::Display for ModelProblemKind {
             ModelProblemKind::NotSupported { what, fix } => {
                 write!(f, "{what} is not supported by the model yet: {fix}")
             }
-            ModelProblemKind::RunRefused(rejection) => write!(
-                f,
-                "the model holds every RUN to the rules of a stage that ships \
-                 (`Run::checked`), and refuses this one: {rejection}"
-            ),
+            ModelProblemKind::RunRefused(rejection) => {
+                write!(f, "the model cannot hold this RUN: {rejection}")
+            }
+            ModelProblemKind::Rule(finding) => {
+                write!(f, "{}: {}", rule_label(finding.rule), finding.message)
+            }
             ModelProblemKind::Invalid { what, value, rule } => {
                 write!(f, "invalid {what} {value:?}: {rule}")
             }
@@ -219,8 +239,75 @@ pub fn run_text(source: &str, escape: char, instruction: &Instruction) -> Option
     Some(parts.join("\n"))
 }
 
-/// Everything in `df` (parsed from `source`) that the typed model cannot
-/// hold, in line order. See the [module documentation](self).
+/// The one verdict on a parsed Dockerfile: what `Dockerfile::parse`,
+/// `dockerfile!` and `include_dockerfile!` refuse, and the warnings they
+/// pass on. See [`judge`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Verdict {
+    /// Every reason to refuse the text, in line order: the errors of the
+    /// stage-aware rules ([`ModelProblemKind::Rule`]) and what the model
+    /// cannot hold, each said once.
+    pub problems: Vec<ModelProblem>,
+    /// The findings of severity warning (and info), in line order.
+    pub warnings: Vec<DockerfileFinding>,
+}
+
+/// Judges `df` (parsed from `source`) once, for every caller: the
+/// stage-aware rules of [`check_dockerfile`]
+/// (the very findings of `stagecraft lint`), plus what the typed model
+/// cannot hold. A model problem that a rule's error on the same line
+/// already says ([`ModelProblem::covered_by`]) is left out.
+///
+/// ```
+/// use stagecraft_rules::dockerfile::model_support::{judge, ModelProblemKind};
+/// use stagecraft_rules::dockerfile::parse;
+///
+/// // A build-only stage is held to warnings, as `stagecraft lint` holds it.
+/// let text = "FROM debian:bookworm-slim AS build\n\
+///             RUN apt-get update && apt-get install -y --no-install-recommends gcc=4:12.2.0-3\n\
+///             FROM scratch\n\
+///             COPY --from=build /usr/bin/gcc /gcc\n";
+/// let verdict = judge(text, &parse(text).unwrap());
+/// assert!(verdict.problems.is_empty());
+/// assert_eq!(verdict.warnings[0].rule.id, "SCR003");
+///
+/// // The same RUN in the stage that ships is refused, once, by its rule.
+/// let text = "FROM debian:bookworm-slim\n\
+///             RUN apt-get update && apt-get install -y --no-install-recommends gcc=4:12.2.0-3\n";
+/// let verdict = judge(text, &parse(text).unwrap());
+/// assert_eq!(verdict.problems.len(), 1);
+/// let ModelProblemKind::Rule(finding) = &verdict.problems[0].kind else { panic!() };
+/// assert_eq!((verdict.problems[0].line, finding.rule.id), (2, "SCR003"));
+/// ```
+pub fn judge(source: &str, df: &Dockerfile) -> Verdict {
+    let (errors, warnings): (Vec<_>, Vec<_>) = check_dockerfile(df, &Options::default())
+        .into_iter()
+        .partition(|finding| finding.severity == Severity::Error);
+    let said = |line: usize, id: &str| {
+        errors
+            .iter()
+            .any(|seen| seen.line == line && seen.rule.id == id)
+    };
+    let held: Vec<ModelProblem> = model_limits(source, df)
+        .into_iter()
+        .filter(|problem| !problem.covered_by.is_some_and(|id| said(problem.line, id)))
+        .collect();
+    let mut problems: Vec<ModelProblem> = errors
+        .iter()
+        .map(|finding| ModelProblem {
+            line: finding.line,
+            kind: ModelProblemKind::Rule(finding.clone()),
+            covered_by: None,
+        })
+        .collect();
+    problems.extend(held);
+    // Stable: on one line, the rules' errors first, then the model's.
+    problems.sort_by_key(|problem| problem.line);
+    Verdict { problems, warnings }
+}
+
+/// Every reason to refuse `df` (parsed from `source`): [`judge`]'s
+/// problems. See the [module documentation](self).
 ///
 /// ```
 /// use stagecraft_rules::dockerfile::model_support::model_problems;
@@ -234,11 +321,18 @@ pub fn run_text(source: &str, escape: char, instruction: &Instruction) -> Option
 /// assert!(model_problems(text, &parse(text).unwrap()).is_empty());
 /// ```
 pub fn model_problems(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
+    judge(source, df).problems
+}
+
+/// What the model cannot hold (no rules), in line order.
+fn model_limits(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
     let mut problems = Vec::new();
     for instruction in &df.global_args {
         check_instruction(instruction, &mut problems);
     }
     let infos = stages(df, &Options::default());
+    // Each stage's `SHELL` at its end, for the stages built FROM it.
+    let mut final_shells: Vec<Vec<String>> = Vec::with_capacity(df.stages.len());
     for (stage, info) in df.stages.iter().zip(&infos) {
         let push = |problems: &mut Vec<ModelProblem>, kind| {
             problems.push(ModelProblem {
@@ -260,7 +354,7 @@ pub fn model_problems(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
                 );
             }
         }
-        if let crate::dockerfile::check::Base::Image(image) = &info.base {
+        if let StageBase::Image(image) = &info.base {
             if let Err(error) = ImageRef::parse(image) {
                 push(
                     &mut problems,
@@ -275,10 +369,19 @@ pub fn model_problems(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
                 );
             }
         }
+        let mut shell = match info.base {
+            StageBase::Stage(parent) => final_shells[parent].clone(),
+            _ => Vec::new(),
+        };
         for instruction in &stage.instructions {
+            if let InstructionKind::Shell(words) = &instruction.kind {
+                shell = words.clone();
+            }
             check_instruction(instruction, &mut problems);
-            check_in_stage(source, df, info, instruction, &mut problems);
+            let posix = posix_shell(&shell);
+            check_in_stage(source, df, info, posix, instruction, &mut problems);
         }
+        final_shells.push(shell);
     }
     // The structure after the values: the sort is stable, so on one line
     // the values come first, as each instruction's checks always did.
@@ -290,6 +393,15 @@ pub fn model_problems(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
     );
     problems.sort_by_key(|problem| problem.line);
     problems
+}
+
+/// `SCR003 (DL3009)`, or the id alone when no hadolint rule matches or the
+/// id is the hadolint code (`DL3008`).
+fn rule_label(rule: &crate::Rule) -> String {
+    match rule.hadolint {
+        Some(code) if code != rule.id => format!("{} ({code})", rule.id),
+        _ => rule.id.to_owned(),
+    }
 }
 
 fn not_supported(what: impl Into<String>, fix: &'static str) -> ModelProblemKind {
@@ -474,6 +586,7 @@ fn check_in_stage(
     source: &str,
     df: &Dockerfile,
     info: &StageInfo,
+    posix: bool,
     instruction: &Instruction,
     problems: &mut Vec<ModelProblem>,
 ) {
@@ -496,16 +609,31 @@ fn check_in_stage(
                             format!("`RUN --{}`", flag.name),
                             "RUN takes --mount, --network and --security: remove the flag",
                         ),
-                        None,
+                        // An unknown flag is also a build breaker of the rules.
+                        Some("SCR034"),
                     );
                 }
             }
             // In a stage without a shell, the structure says what is wrong.
+            // The rules are the stage-aware check's (`judge`); here only
+            // what the model needs to hold the text: a text that can follow
+            // `RUN `, and, for a POSIX `SHELL`, shell it can analyse (which
+            // SCR028 says too). Another `SHELL` (PowerShell, cmd) runs text
+            // the sh parser has no say over.
             let text = (!info.shell_less)
                 .then(|| run_text(source, df.escape, instruction))
                 .flatten();
-            if let Some(Err(rejection)) = text.as_deref().map(accept_run) {
-                covered(ModelProblemKind::RunRefused(rejection), None);
+            if let Some(text) = text {
+                if let Err(error) = check_run_text(&text) {
+                    covered(ModelProblemKind::RunRefused(Rejection::Text(error)), None);
+                } else if posix {
+                    if let Err(error) = crate::shell::parse(&text) {
+                        covered(
+                            ModelProblemKind::RunRefused(Rejection::Shell(error)),
+                            Some(SCR028.id),
+                        );
+                    }
+                }
             }
         }
         InstructionKind::Copy(copy) | InstructionKind::Add(copy) => {
@@ -820,7 +948,16 @@ mod tests {
     use super::*;
     use crate::dockerfile::parse;
 
+    /// What the model cannot hold, without the rules.
     fn problems(text: &str) -> Vec<(usize, String)> {
+        model_limits(text, &parse(text).unwrap())
+            .into_iter()
+            .map(|p| (p.line, p.kind.to_string()))
+            .collect()
+    }
+
+    /// The one verdict: the rules' errors and the model's problems.
+    fn judged(text: &str) -> Vec<(usize, String)> {
         model_problems(text, &parse(text).unwrap())
             .into_iter()
             .map(|p| (p.line, p.kind.to_string()))
@@ -860,19 +997,45 @@ mod tests {
     }
 
     #[test]
-    fn runs_are_held_to_shipped_rules_everywhere() {
-        let found = problems(
+    fn runs_are_judged_with_their_stage() {
+        // A build-only stage is held to warnings, as `stagecraft lint` holds it.
+        let found = judged(
             "FROM debian AS build\nRUN apt-get update && apt-get install -y --no-install-recommends gcc\n\
              FROM scratch\nCOPY --from=build /a /a\n",
         );
-        assert_eq!(found.len(), 1);
+        assert!(found.is_empty(), "{found:#?}");
+        // The stage that ships: refused by the rule, once.
+        let found = judged(
+            "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends gcc=1\n",
+        );
+        assert_eq!(found.len(), 1, "{found:#?}");
         assert_eq!(found[0].0, 2);
-        assert!(found[0].1.contains("SCR003"), "{}", found[0].1);
-        // RUN in scratch: SCR022 says the same, and is named.
+        assert!(
+            found[0].1.starts_with("SCR003 (DL3009): "),
+            "{}",
+            found[0].1
+        );
+        // The stage's ENV counts.
+        assert!(judged(
+            "FROM python:3.12-slim\nENV PIP_NO_CACHE_DIR=1\nRUN pip install flask==3.0.3\n"
+        )
+        .is_empty());
+        // RUN in scratch: SCR022 says it, and the model's problem is left out.
         let text = "FROM scratch\nRUN apt-get install x\n";
         let found = model_problems(text, &parse(text).unwrap());
-        assert_eq!(found.len(), 1);
-        assert_eq!(found[0].covered_by, Some("SCR022"));
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(matches!(&found[0].kind, ModelProblemKind::Rule(f) if f.rule.id == "SCR022"));
+        // Not sh: not parsed as sh (and not refused for it).
+        let text = "FROM mcr.microsoft.com/windows/servercore:ltsc2022\n\
+                    SHELL [\"powershell\", \"-Command\"]\nRUN if ($x) { echo 'a' } `\n";
+        assert!(judged(text).is_empty(), "{:#?}", judged(text));
+        let sh = "FROM debian:bookworm-slim\nRUN echo 'open\n";
+        let found = model_problems(sh, &parse(sh).unwrap());
+        assert!(
+            matches!(&found[0].kind, ModelProblemKind::Rule(f) if f.rule.id == "SCR028"),
+            "{found:#?}"
+        );
+        assert_eq!(found.len(), 1, "{found:#?}");
     }
 
     #[test]

@@ -865,7 +865,7 @@ fn directive(line: &str) -> Option<(String, String)> {
 ///
 /// `stagecraft ignore=SCR003,SCR012`, `hadolint ignore=DL3009`,
 /// `hadolint global ignore=DL3006`.
-fn suppression(comment: &str) -> Option<(bool, Vec<String>)> {
+pub(crate) fn suppression(comment: &str) -> Option<(bool, Vec<String>)> {
     let comment = comment.trim();
     let rest = comment
         .strip_prefix("stagecraft")

@@ -1,4 +1,4 @@
-// A stage's base is an image reference, scratch(), distroless(..) or a &StageRef.
+// A stage's base is an image reference, scratch(), shell_less(..) or a &StageRef.
 use stagecraft::Dockerfile;
 
 fn main() {

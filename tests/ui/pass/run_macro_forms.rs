@@ -1,5 +1,5 @@
 // run! accepts continuations, and shell stages keep the shell forms.
-use stagecraft::{distroless, run, Dockerfile};
+use stagecraft::{shell_less, run, Dockerfile};
 
 fn main() {
     let mut df = Dockerfile::builder();
@@ -11,7 +11,7 @@ fn main() {
         .run(run!("set -eux; \\\n    make check"))
         .cmd_shell("make test | tee /tmp/log")
         .done();
-    let base = df.stage("base", distroless("gcr.io/distroless/cc-debian12")).done();
+    let base = df.stage("base", shell_less("gcr.io/distroless/cc-debian12")).done();
     df.anonymous_stage(&base)
         .copy_from(&build, "/usr/local/bin/app", "/app")
         .entrypoint(["/app"]);

@@ -1,0 +1,156 @@
+//! The model as the lint reads it: the rules crate's [`ModelTree`], built
+//! from the model's values, with the line layout of the rendering.
+//!
+//! [`Dockerfile::lint`](super::Dockerfile::lint) checks this tree with the
+//! very checker `stagecraft lint` runs on text; nothing is rendered and
+//! parsed back. The renderer decides only how many lines each instruction
+//! takes (and, for a `RUN`, its text: a recipe's steps are joined as the
+//! rendering joins them), so findings carry the rendered file's lines.
+//!
+//! A new instruction of the model is one arm of [`instruction`]: its rules
+//! [`InstructionKind`] and its flags as the parser would read them from the
+//! rendering (`tests/model_properties.rs` checks that lint of the model and
+//! lint of its rendered text agree).
+
+use stagecraft_rules::dockerfile::model_view::{flag, shell_command, ModelTree};
+use stagecraft_rules::dockerfile::parse::{self, Flag, InstructionKind};
+
+use super::{Command, Dockerfile, Healthcheck, Instruction, KeyValue, Protocol};
+use crate::render::instruction_text;
+
+/// The lint's tree of `dockerfile`.
+pub(super) fn tree(dockerfile: &Dockerfile) -> parse::Dockerfile {
+    let mut tree = ModelTree::new();
+    for arg in dockerfile.args() {
+        tree.global_arg(&arg.name, arg.default.as_deref());
+    }
+    for stage in dockerfile.stages() {
+        tree.stage(
+            &stage.base.to_string(),
+            stage.alias.as_deref(),
+            stage.platform.as_deref(),
+        );
+        for item in &stage.instructions {
+            if let Instruction::Comment(text) = item {
+                tree.comment(text);
+                continue;
+            }
+            let text = instruction_text(item);
+            let lines = text.split('\n').count();
+            let (flags, kind) = instruction(item, &text);
+            tree.instruction(lines, flags, kind);
+        }
+    }
+    tree.finish()
+}
+
+/// The flags and the kind of one instruction (not a comment); `rendered`
+/// is its text, for a `RUN`'s command.
+fn instruction(item: &Instruction, rendered: &str) -> (Vec<Flag>, InstructionKind) {
+    let none = Vec::new();
+    match item {
+        Instruction::Run(_) => {
+            // `RUN ` and the script as rendered, continuations joined.
+            let script = rendered.get(4..).unwrap_or_default();
+            let run = parse::Run {
+                command: shell_command(script),
+                mounts: Vec::new(),
+                network: None,
+                heredocs: Vec::new(),
+            };
+            (none, InstructionKind::Run(run))
+        }
+        Instruction::Copy(copy) => {
+            let mut flags = Vec::new();
+            flags.extend(copy.from.as_deref().map(|from| flag("from", Some(from))));
+            flags.extend(
+                copy.chown
+                    .as_deref()
+                    .map(|owner| flag("chown", Some(owner))),
+            );
+            flags.extend(copy.chmod.as_deref().map(|mode| flag("chmod", Some(mode))));
+            if copy.link {
+                flags.push(flag("link", None));
+            }
+            let kind = InstructionKind::Copy(parse::Copy {
+                sources: copy.sources.clone(),
+                dest: copy.destination.clone(),
+                from: copy.from.clone(),
+                chown: copy.chown.clone(),
+                chmod: copy.chmod.clone(),
+                link: copy.link,
+                heredocs: Vec::new(),
+            });
+            (flags, kind)
+        }
+        Instruction::Add(add) => {
+            let mut flags = Vec::new();
+            flags.extend(add.chown.as_deref().map(|owner| flag("chown", Some(owner))));
+            flags.extend(add.chmod.as_deref().map(|mode| flag("chmod", Some(mode))));
+            let kind = InstructionKind::Add(parse::Copy {
+                sources: add.sources.clone(),
+                dest: add.destination.clone(),
+                from: None,
+                chown: add.chown.clone(),
+                chmod: add.chmod.clone(),
+                link: false,
+                heredocs: Vec::new(),
+            });
+            (flags, kind)
+        }
+        Instruction::Env(pairs) => (none, InstructionKind::Env(pair_values(pairs))),
+        Instruction::Label(pairs) => (none, InstructionKind::Label(pair_values(pairs))),
+        Instruction::Arg(arg) => (
+            none,
+            InstructionKind::Arg(vec![(arg.name.clone(), arg.default.clone())]),
+        ),
+        Instruction::Workdir(path) => (none, InstructionKind::Workdir(path.clone())),
+        Instruction::User(user) => (none, InstructionKind::User(user.clone())),
+        Instruction::Expose(port) => {
+            let port = match port.protocol {
+                Protocol::Tcp => port.number.to_string(),
+                Protocol::Udp => format!("{}/udp", port.number),
+            };
+            (none, InstructionKind::Expose(vec![port]))
+        }
+        Instruction::Entrypoint(command) => (none, InstructionKind::Entrypoint(cmd(command))),
+        Instruction::Cmd(command) => (none, InstructionKind::Cmd(cmd(command))),
+        Instruction::Healthcheck(Healthcheck::None) => (none, InstructionKind::Healthcheck(None)),
+        Instruction::Healthcheck(Healthcheck::Check {
+            command,
+            interval_secs,
+            timeout_secs,
+            start_period_secs,
+            retries,
+        }) => {
+            let options = [
+                ("interval", interval_secs.map(|s| format!("{s}s"))),
+                ("timeout", timeout_secs.map(|s| format!("{s}s"))),
+                ("start-period", start_period_secs.map(|s| format!("{s}s"))),
+                ("retries", retries.map(|r| r.to_string())),
+            ];
+            let flags = options
+                .iter()
+                .filter_map(|(name, value)| value.as_deref().map(|v| flag(name, Some(v))))
+                .collect();
+            (flags, InstructionKind::Healthcheck(Some(cmd(command))))
+        }
+        Instruction::Shell(words) => (none, InstructionKind::Shell(words.clone())),
+        Instruction::StopSignal(signal) => (none, InstructionKind::Stopsignal(signal.clone())),
+        Instruction::Comment(_) => unreachable!("comments are the tree's, not instructions"),
+    }
+}
+
+fn pair_values(pairs: &[KeyValue]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|pair| (pair.key.clone(), pair.value.clone()))
+        .collect()
+}
+
+fn cmd(command: &Command) -> parse::Command {
+    match command {
+        Command::Exec(words) => parse::Command::Exec(words.clone()),
+        Command::Shell(text) => shell_command(text),
+    }
+}

@@ -107,18 +107,34 @@ fn errors_name_their_lines() {
     )
     .unwrap_err();
     let found: Vec<String> = errors.iter().map(ToString::to_string).collect();
-    assert_eq!(found.len(), 2, "{found:#?}");
-    assert!(found[0].starts_with("`VOLUME` is not supported by the model yet (line 3)"));
-    assert!(found[1].starts_with("`RUN --device` is not supported by the model yet (line 4)"));
-    // The mount is read once the model holds everything else; its error has its line.
+    // One verdict (`dockerfile!`'s): the rules' errors too, each said once.
+    // `apt-get update` alone leaves its lists (the mount covers
+    // /var/cache/apt only), and SCR034 says what the model would say of
+    // `--device`, so the model's own word is left out.
+    assert_eq!(found.len(), 3, "{found:#?}");
+    assert!(found[0].starts_with("line 2: SCR002: "), "{found:#?}");
+    assert!(found[1].starts_with("`VOLUME` is not supported by the model yet (line 3)"));
+    assert!(
+        found[2].starts_with("line 4: SCR034: `RUN --device`"),
+        "{found:#?}"
+    );
+    // The mount is read once the model holds everything else; its error has
+    // its line, beside the rule's error on that line.
     let errors = Dockerfile::parse(
         "FROM debian:bookworm-slim\n\
          RUN --mount=type=cache,target=/var/cache/apt,sharing=sometimes apt-get update\n",
     )
     .unwrap_err();
-    assert_eq!(errors.errors()[0].line, 2);
+    let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
+    assert_eq!(lines, [2, 2], "{errors}");
+    assert!(matches!(
+        &errors.errors()[0].kind,
+        ParseErrorKind::Refused(ModelProblemKind::Rule(finding)) if finding.rule.id == "SCR002"
+    ));
     assert!(
-        errors.to_string().contains("shared, locked or private"),
+        errors.errors()[1]
+            .to_string()
+            .contains("shared, locked or private"),
         "{errors}"
     );
 
@@ -233,6 +249,12 @@ const INVALID_VALUES: &[(&str, &str)] = &[
         // WORKDIR. A model is rendered for any base, so it refuses it.
         "tests/lint/dl3045-relative-copy-bad.Dockerfile",
         "a relative COPY destination before any WORKDIR",
+    ),
+    (
+        // BuildKit refuses `AS scratch` and `AS context` (reserved names);
+        // hadolint's DL3063 says so only as a warning.
+        "tests/lint/dl3063-reserved-stage-name-bad.Dockerfile",
+        "a stage named with a name BuildKit reserves",
     ),
     (
         // Docker refuses two stages with one name whatever a comment says;

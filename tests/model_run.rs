@@ -190,7 +190,6 @@ fn bad_run_input_is_refused_with_its_line() {
         ("RUN --security=root make", "sandbox or insecure"),
         ("RUN --device=gpu make", "`RUN --device`"),
         ("RUN <<EOF\nmake\n", "never closed"),
-        ("RUN [ -f /x ] && make", "exec (JSON) form"),
         ("RUN [\"\"]", "needs a program"),
     ];
     for (run, expected) in cases {
@@ -222,6 +221,17 @@ fn shell_text_cannot_pose_as_flags_or_exec_form() {
     assert!(error.to_string().contains("reads as a RUN flag"), "{error}");
     let error = stagecraft::Run::checked("[\"make\"]").unwrap_err();
     assert!(error.to_string().contains("exec (JSON) form"), "{error}");
+}
+
+/// A `[` that is not a JSON array is shell text (`test`), for Docker, the
+/// lint and the model alike: one rule (`check_run_start`).
+#[test]
+fn a_test_bracket_is_shell_text() {
+    assert!(stagecraft::Run::checked("[ -f /x ] && make").is_ok());
+    let text = "FROM debian:bookworm-slim\nRUN [ -f /x ] && make\n";
+    let dockerfile = Dockerfile::parse(text).unwrap();
+    assert_eq!(dockerfile.render(), text);
+    assert!(!dockerfile.lint(None).has_errors());
 }
 
 /// An exec-form RUN needs no shell, so a distroless stage takes it, with

@@ -244,23 +244,44 @@ impl Dockerfile {
             }])
         })?;
         let problems = model_problems(text, &parsed);
-        if !problems.is_empty() {
-            return Err(ParseErrors::new(
-                problems
-                    .into_iter()
-                    .map(|problem| ParseError {
-                        line: problem.line,
-                        kind: ParseErrorKind::Refused(problem.kind),
-                    })
-                    .collect(),
-            ));
+        // Something the model cannot hold: converting would only say it again.
+        let unheld = problems
+            .iter()
+            .any(|problem| !matches!(problem.kind, ModelProblemKind::Rule(_)));
+        let mut errors: Vec<ParseError> = problems
+            .into_iter()
+            .map(|problem| ParseError {
+                line: problem.line,
+                kind: ParseErrorKind::Refused(problem.kind),
+            })
+            .collect();
+        if !unheld {
+            let converted = Converter {
+                text,
+                escape: parsed.escape,
+                errors: Vec::new(),
+            }
+            .run(&parsed);
+            match converted {
+                Ok(dockerfile) if errors.is_empty() => return Ok(dockerfile),
+                Ok(_) => {}
+                // Besides the rules' errors, the values only the conversion
+                // reads (a mount's options, a RUN's form): every problem at
+                // once. The structure and the images were judged already.
+                Err(converted) => {
+                    let judged = !errors.is_empty();
+                    errors.extend(converted.into_iter().filter(|error| {
+                        !judged
+                            || matches!(
+                                error.kind,
+                                ParseErrorKind::Mount(_) | ParseErrorKind::RunForm(_)
+                            )
+                    }));
+                }
+            }
         }
-        Converter {
-            text,
-            escape: parsed.escape,
-            errors: Vec::new(),
-        }
-        .run(&parsed)
+        // Sorted by line, stably: on one line, the verdict's problems first.
+        Err(ParseErrors::new(errors))
     }
 }
 

@@ -152,18 +152,22 @@ fn run_text(run: &Run) -> String {
         text.push_str(&flag);
     }
     text.push(' ');
-    match run.script() {
-        Script::Shell(shell) => text.push_str(shell),
+    text.push_str(&script_text(run.script()));
+    text
+}
+
+/// What follows a `RUN`'s flags: the script as rendered (a recipe's steps
+/// one per line, the exec form as JSON, a heredoc with its bodies).
+pub(crate) fn script_text(script: &Script) -> String {
+    match script {
+        Script::Shell(shell) => shell.clone(),
         Script::Steps(steps) => {
             let steps: Vec<String> = steps.iter().map(step_text).collect();
-            text.push_str(&steps.join(" \\\n && "));
+            steps.join(" \\\n && ")
         }
-        Script::Exec(args) => text.push_str(&json_array(args)),
-        Script::Heredoc(script) => {
-            let _ = write!(text, "{script}");
-        }
+        Script::Exec(args) => json_array(args),
+        Script::Heredoc(script) => script.to_string(),
     }
-    text
 }
 
 /// A step on one line, or with its items one per line when there are several.

@@ -50,30 +50,43 @@ pub enum TextError {
          options as typed values, or start the command with its program"
     )]
     ReadAsFlag,
-    /// Text that Docker would read as the exec form.
+    /// Text that Docker would read as the exec form: a JSON array of strings.
     #[error(
-        "the RUN command starts with `[`, which Docker reads as the exec (JSON) form, \
-         not as shell text: use the exec form's own constructor, or start the command \
-         with its program (e.g. `test -f x` for `[ -f x ]`)"
+        "the RUN command is a JSON array of strings, which Docker reads as the exec (JSON) \
+         form, not as shell text: use the exec form's own constructor, or start the command \
+         with its program"
     )]
     ReadAsExecForm,
 }
 
-/// Checks that shell text placed after `RUN ` is read as shell text: not
-/// as flags (`--...`) nor as the exec form (`[...`).
+/// Checks that shell text placed after `RUN ` is read as shell text, by the
+/// rule Docker's parser (and the lint's, [`crate::dockerfile::parse()`])
+/// applies: not as flags (`--` and a letter) nor as the exec form (the
+/// whole text, continuations joined, a JSON array of strings). A `[` that
+/// starts a test (`[ -f x ] && make`) is shell text, as in Docker.
 ///
 /// ```
 /// use stagecraft_rules::text::{check_run_start, TextError};
 ///
 /// assert_eq!(check_run_start("--network=none make"), Err(TextError::ReadAsFlag));
-/// assert_eq!(check_run_start(" [ -f x ] && make"), Err(TextError::ReadAsExecForm));
+/// assert_eq!(check_run_start(" [\"make\", \"all\"]"), Err(TextError::ReadAsExecForm));
+/// assert_eq!(check_run_start("[\"make\", \\\n \"all\"]"), Err(TextError::ReadAsExecForm));
+/// assert!(check_run_start(" [ -f x ] && make").is_ok());
 /// assert!(check_run_start("make -- [x]").is_ok());
 /// ```
 pub fn check_run_start(text: &str) -> Result<(), TextError> {
     let start = text.trim_start();
-    if start.starts_with("--") {
+    let flag = start
+        .strip_prefix("--")
+        .is_some_and(|after| after.starts_with(|c: char| c.is_ascii_alphabetic()));
+    if flag {
         Err(TextError::ReadAsFlag)
-    } else if start.starts_with('[') {
+    } else if start.starts_with('[')
+        && crate::dockerfile::parse::parse_json_array(
+            &crate::dockerfile::model_view::join_continuations(start),
+        )
+        .is_some()
+    {
         Err(TextError::ReadAsExecForm)
     } else {
         Ok(())

@@ -434,7 +434,7 @@ impl Mount {
     }
 
     /// The `key[=value]` options after `type=`, in canonical order.
-    fn options(&self) -> Vec<(&'static str, Option<String>)> {
+    pub(super) fn options(&self) -> Vec<(&'static str, Option<String>)> {
         let mut options = Vec::new();
         let mut push = |key, value: Option<String>| options.push((key, value));
         let octal = |mode: Option<u32>| mode.map(|m| format!("{m:04o}"));

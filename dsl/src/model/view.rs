@@ -15,8 +15,10 @@
 use stagecraft_rules::dockerfile::model_view::{flag, shell_command, ModelTree};
 use stagecraft_rules::dockerfile::parse::{self, Flag, InstructionKind};
 
-use super::{Command, Dockerfile, Healthcheck, Instruction, KeyValue, Protocol};
-use crate::render::instruction_text;
+use super::{
+    Command, Dockerfile, Healthcheck, Instruction, KeyValue, Mount, Protocol, Run, Script,
+};
+use crate::render::{instruction_text, script_text};
 
 /// The lint's tree of `dockerfile`.
 pub(super) fn tree(dockerfile: &Dockerfile) -> parse::Dockerfile {
@@ -35,31 +37,20 @@ pub(super) fn tree(dockerfile: &Dockerfile) -> parse::Dockerfile {
                 tree.comment(text);
                 continue;
             }
-            let text = instruction_text(item);
-            let lines = text.split('\n').count();
-            let (flags, kind) = instruction(item, &text);
+            let lines = instruction_text(item).split('\n').count();
+            let (flags, kind) = instruction(item, tree.line());
             tree.instruction(lines, flags, kind);
         }
     }
     tree.finish()
 }
 
-/// The flags and the kind of one instruction (not a comment); `rendered`
-/// is its text, for a `RUN`'s command.
-fn instruction(item: &Instruction, rendered: &str) -> (Vec<Flag>, InstructionKind) {
+/// The flags and the kind of one instruction (not a comment) starting on
+/// `line` of the rendering.
+fn instruction(item: &Instruction, line: usize) -> (Vec<Flag>, InstructionKind) {
     let none = Vec::new();
     match item {
-        Instruction::Run(_) => {
-            // `RUN ` and the script as rendered, continuations joined.
-            let script = rendered.get(4..).unwrap_or_default();
-            let run = parse::Run {
-                command: shell_command(script),
-                mounts: Vec::new(),
-                network: None,
-                heredocs: Vec::new(),
-            };
-            (none, InstructionKind::Run(run))
-        }
+        Instruction::Run(run) => run_instruction(run, line),
         Instruction::Copy(copy) => {
             let mut flags = Vec::new();
             flags.extend(copy.from.as_deref().map(|from| flag("from", Some(from))));
@@ -138,6 +129,79 @@ fn instruction(item: &Instruction, rendered: &str) -> (Vec<Flag>, InstructionKin
         Instruction::Shell(words) => (none, InstructionKind::Shell(words.clone())),
         Instruction::StopSignal(signal) => (none, InstructionKind::Stopsignal(signal.clone())),
         Instruction::Comment(_) => unreachable!("comments are the tree's, not instructions"),
+    }
+}
+
+/// A `RUN` as the parser reads its rendering: the flags (mounts, then
+/// `--network`, then `--security`), the typed mounts as the parser's fields
+/// (the rules see the cache mounts), and the script in its form: shell text
+/// and recipe steps with their continuations joined, the exec form's
+/// arguments, a heredoc's command line and bodies (which the rules read as
+/// what runs them).
+fn run_instruction(run: &Run, line: usize) -> (Vec<Flag>, InstructionKind) {
+    let mut flags: Vec<Flag> = run
+        .mounts()
+        .iter()
+        .map(|mount| flag("mount", Some(&mount_fields(mount))))
+        .collect();
+    let network = run.network().map(|network| network.as_str().to_owned());
+    flags.extend(network.as_deref().map(|value| flag("network", Some(value))));
+    flags.extend(
+        run.security()
+            .map(|security| flag("security", Some(security.as_str()))),
+    );
+    let mounts = run.mounts().iter().map(parsed_mount).collect();
+    let (command, heredocs) = match run.script() {
+        Script::Shell(_) | Script::Steps(_) => {
+            (shell_command(&script_text(run.script())), Vec::new())
+        }
+        Script::Exec(args) => (parse::Command::Exec(args.clone()), Vec::new()),
+        Script::Heredoc(script) => match script.check() {
+            Ok(read) => {
+                // `check` reads `FROM scratch\nRUN ...`: the RUN on line 2.
+                let heredocs = read
+                    .heredocs
+                    .into_iter()
+                    .map(|heredoc| parse::Heredoc {
+                        line: heredoc.line + line - 2,
+                        ..heredoc
+                    })
+                    .collect();
+                (read.command, heredocs)
+            }
+            // A `Run` holds only a heredoc that `check` reads (it is checked
+            // when the `Run` is made); were it not, its text is what runs.
+            Err(_) => (shell_command(&script.to_string()), Vec::new()),
+        },
+    };
+    let run = parse::Run {
+        command,
+        mounts,
+        network,
+        heredocs,
+    };
+    (flags, InstructionKind::Run(run))
+}
+
+/// `type=cache,target=...`: a mount's flag value as rendered.
+fn mount_fields(mount: &Mount) -> String {
+    let text = mount.to_string();
+    text.strip_prefix("--mount=").unwrap_or(&text).to_owned()
+}
+
+/// A mount as the parser reads its flag: every field, `type` first.
+fn parsed_mount(mount: &Mount) -> parse::Mount {
+    let mut options = vec![("type".to_owned(), Some(mount.kind().to_owned()))];
+    options.extend(
+        mount
+            .options()
+            .into_iter()
+            .map(|(key, value)| (key.to_owned(), value)),
+    );
+    parse::Mount {
+        kind: mount.kind().to_owned(),
+        target: mount.target().map(str::to_owned),
+        options,
     }
 }
 

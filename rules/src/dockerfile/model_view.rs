@@ -134,6 +134,11 @@ impl ModelTree {
             .push(instruction);
     }
 
+    /// The line the next instruction starts on (the first line is 1).
+    pub fn line(&self) -> usize {
+        self.line
+    }
+
     /// The tree, for [`check_dockerfile`](super::check_dockerfile).
     pub fn finish(self) -> Dockerfile {
         self.df
@@ -179,8 +184,9 @@ pub fn shell_command(text: &str) -> Command {
     Command::Shell(join_continuations(text).trim().to_owned())
 }
 
-/// Docker's join of an instruction's lines (the parser's logical line).
-fn join_continuations(text: &str) -> String {
+/// Docker's join of an instruction's lines (the parser's logical line); also
+/// the rule of [`check_run_start`](crate::text::check_run_start).
+pub(crate) fn join_continuations(text: &str) -> String {
     let continued = |line: &str| -> Option<usize> {
         let trimmed = line.trim_end_matches([' ', '\t']);
         trimmed.strip_suffix('\\').map(str::len)

@@ -397,7 +397,12 @@ fn an_unchanged_image_on_any_daemon_of_the_pool_is_skipped_where_it_is() {
             started.elapsed().as_secs_f64()
         );
         assert!(again.all_ok(), "{}", again.to_table());
-        assert_eq!(again.totals.skipped, catalogue.len(), "{}", again.to_table());
+        assert_eq!(
+            again.totals.skipped,
+            catalogue.len(),
+            "{}",
+            again.to_table()
+        );
         for row in &again.images {
             assert_eq!(row.daemon.as_deref(), Some(THIRD), "{row:?}");
             let built = first.image(&row.name).unwrap();
@@ -411,10 +416,7 @@ fn an_unchanged_image_on_any_daemon_of_the_pool_is_skipped_where_it_is() {
             .iter()
             .map(|d| (d.host.as_str(), d.images, d.transfers))
             .collect();
-        assert_eq!(
-            daemons,
-            [(DEFAULT_HOST, 0, 0), (THIRD, catalogue.len(), 0)]
-        );
+        assert_eq!(daemons, [(DEFAULT_HOST, 0, 0), (THIRD, catalogue.len(), 0)]);
 
         // Two leaves changed: built on either daemon; the rest is skipped on
         // the third, and a leaf built on the local daemon gets the base
@@ -424,10 +426,7 @@ fn an_unchanged_image_on_any_daemon_of_the_pool_is_skipped_where_it_is() {
             let image = match image.name() {
                 "leaf0" | "leaf1" => CatalogueImage::from_text(
                     image.name(),
-                    format!(
-                        "{}RUN echo changed > /changed\n",
-                        image.source().text()
-                    ),
+                    format!("{}RUN echo changed > /changed\n", image.source().text()),
                 )
                 .tags_replaced(image.tags().to_vec()),
                 _ => image.clone(),
@@ -503,7 +502,9 @@ fn a_run_that_pushes_moves_parents_through_the_registry() {
     assert!(!pulled.is_empty(), "no parent was pulled: {events:#?}");
     assert!(transferred(&lines).is_empty(), "{events:#?}");
     assert!(
-        !events.iter().any(|p| matches!(p, Progress::PullFailed { .. })),
+        !events
+            .iter()
+            .any(|p| matches!(p, Progress::PullFailed { .. })),
         "{events:#?}"
     );
     for (image, reference, to) in &pulled {

@@ -234,7 +234,14 @@ fn a_tree_builds_but_the_image_with_lint_errors_and_its_child() {
     );
     let only = stagecraft(
         root,
-        &[".", "--plain", "--run-label", &run, "--only", "tools/hello/1"],
+        &[
+            ".",
+            "--plain",
+            "--run-label",
+            &run,
+            "--only",
+            "tools/hello/1",
+        ],
     );
     let (stdout, stderr) = (text(&only.stdout), text(&only.stderr));
     // 0: every image of the run exists and passed; the broken one is not in it.
@@ -253,7 +260,8 @@ fn a_tree_builds_but_the_image_with_lint_errors_and_its_child() {
     assert_eq!(hello.last(), Some(&"passed"), "{stdout}");
     assert!(!stdout.contains("broken"), "{stdout}");
     assert!(
-        stdout.contains("2 images: 1 built, 0 cached, 1 skipped (unchanged), 0 failed, 0 not built"),
+        stdout
+            .contains("2 images: 1 built, 0 cached, 1 skipped (unchanged), 0 failed, 0 not built"),
         "{stdout}"
     );
 

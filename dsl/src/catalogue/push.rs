@@ -317,7 +317,11 @@ pub(crate) async fn pull_as(
         .map_or(reference, |(repository, _)| repository);
     let by_digest = format!("{repository}@{digest}");
     let mut stream = engine.docker().create_image(
-        Some(CreateImageOptionsBuilder::new().from_image(&by_digest).build()),
+        Some(
+            CreateImageOptionsBuilder::new()
+                .from_image(&by_digest)
+                .build(),
+        ),
         None,
         Some(credentials.cloned().unwrap_or_default()),
     );

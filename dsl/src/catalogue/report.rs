@@ -674,7 +674,9 @@ mod tests {
         );
         let svg = CatalogueReport::new(vec![held], vec![], vec![], 1.0).to_svg();
         assert!(
-            svg.contains("<rect x=\"200.0\" y=\"60.0\" width=\"12.0\" height=\"16.0\" fill=\"none\""),
+            svg.contains(
+                "<rect x=\"200.0\" y=\"60.0\" width=\"12.0\" height=\"16.0\" fill=\"none\""
+            ),
             "{svg}"
         );
         assert!(

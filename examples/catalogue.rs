@@ -1,12 +1,14 @@
-//! Builds the example site's catalogue (`examples/catalogue/`: 12 images,
-//! apt installs, three multi-stage, two chains three deep) and prints the
-//! report; with `--measure`, builds it cold three ways and prints the wall
-//! times side by side, then once more unchanged.
+//! Builds the example site's catalogue (`examples/catalogue/`: apt installs
+//! on a site base, three multi-stage images, two chains three deep, smoke
+//! and server tests; it prints how many images and their order) and prints
+//! the report; with `--measure`, builds it cold three ways and prints the
+//! wall times as ratios of the first, then once more unchanged.
 //!
 //! ```text
 //! cargo run --example catalogue                # build (skipping what is unchanged), report
 //! cargo run --example catalogue -- --bake      # print docker-bake.json and stop
 //! cargo run --example catalogue -- --measure   # 1 daemon/1 job, 1 daemon/2 jobs, N daemons
+//! cargo run --example catalogue -- --measure --prefix me-catalogue --clean
 //! ```
 //!
 //! The pool is `STAGECRAFT_HOSTS` when it names two daemons or more (the
@@ -15,8 +17,14 @@
 //! `STAGECRAFT_HOSTS=local,tcp://127.0.0.1:23761,unix:///run/stagecraft-modern/docker.sock`);
 //! else the second endpoint is a unix-socket proxy in front of the local
 //! socket, which is the same dockerd: that measures the scheduler, not a
-//! second machine. Images are labelled `stagecraft.run=catalogue-example`;
-//! `--clean` removes them afterwards from every daemon of the pool.
+//! second machine.
+//!
+//! `--prefix NAME` builds the tree with its tags' prefix (`stagecraft-example`,
+//! in its `catalogue.toml` and every `FROM`) replaced by NAME, from a copy in
+//! a temporary directory: on a machine others build on too, nobody else
+//! re-tags the images a measurement skips. Images are labelled
+//! `stagecraft.run=<prefix>`; `--clean` removes them afterwards from every
+//! daemon of the pool.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -26,11 +34,29 @@ use stagecraft::catalogue::{
 };
 use stagecraft::engine::{ConnectOptions, Engine};
 
-const RUN: &str = "catalogue-example";
+/// The tags' prefix in `examples/catalogue/catalogue.toml` and the FROMs.
+const PREFIX: &str = "stagecraft-example";
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/catalogue");
+    let tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/catalogue");
+    let prefix = match args.iter().position(|a| a == "--prefix") {
+        Some(at) => args
+            .get(at + 1)
+            .filter(|name| !name.starts_with("--"))
+            .ok_or("--prefix needs a name")?
+            .clone(),
+        None => PREFIX.to_string(),
+    };
+    let copy = tempfile::tempdir()?;
+    let root = if prefix == PREFIX {
+        tree
+    } else {
+        copy_prefixed(&tree, copy.path(), &prefix)?;
+        copy.path().to_path_buf()
+    };
+    let run = prefix.replace('/', "-");
+    let run = run.as_str();
     let catalogue = Catalogue::from_dir(&root)?;
     if args.iter().any(|a| a == "--bake") {
         print!("{}", to_bake_json(&catalogue, &root)?);
@@ -60,7 +86,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         } else {
             "2 endpoints, 1 job each".to_string()
         };
-        let base = RunOptions::new().run_label(RUN);
+        let base = RunOptions::new().run_label(run);
         if args.iter().any(|a| a == "--measure") {
             let cold = base.clone().force(true).no_cache(true);
             let ways = [
@@ -80,8 +106,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             )
             .await?;
             println!(
-                "\nwall time, cold ({HOSTS_ENV} lists {} endpoint(s)):",
-                listed.len()
+                "\n{} images, wall time cold ({HOSTS_ENV} lists {} endpoint(s); the machine's \
+                 {} cores are shared by whatever else runs on it):",
+                catalogue.len(),
+                listed.len(),
+                std::thread::available_parallelism().map_or(0, |n| n.get()),
             );
             for (what, seconds) in &times {
                 println!(
@@ -90,11 +119,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 );
             }
             println!(
-                "  {:<24} {:6.1}s  ({} of {} skipped)",
+                "  {:<24} {:6.1}s  ratio {:.3}  ({} of {} skipped, on {})",
                 "unchanged rebuild",
                 unchanged.totals.wall_seconds,
+                unchanged.totals.wall_seconds / times[0].1,
                 unchanged.totals.skipped,
-                unchanged.totals.images
+                unchanged.totals.images,
+                pool_name
             );
         } else {
             timed("build", build(&catalogue, &pool, &base)).await?;
@@ -105,7 +136,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let Ok(engine) = Engine::connect_with(&options).await else {
                     continue;
                 };
-                let removed = engine.cleanup(RUN).await?;
+                let removed = engine.cleanup(run).await?;
                 println!("removed {} images on {}", removed.images, endpoint.host);
             }
         }
@@ -145,4 +176,24 @@ async fn proxy(path: PathBuf) -> std::io::Result<String> {
         }
     });
     Ok(format!("unix://{}", path.display()))
+}
+
+/// Copies the tree at `from` to `to` with every `stagecraft-example` in its
+/// Dockerfiles and manifest replaced by `prefix` (context files as they are).
+fn copy_prefixed(from: &Path, to: &Path, prefix: &str) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type()?.is_dir() {
+            std::fs::create_dir_all(&target)?;
+            copy_prefixed(&entry.path(), &target, prefix)?;
+        } else if name.starts_with("Dockerfile") || name == stagecraft::catalogue::MANIFEST_NAME {
+            let text = std::fs::read_to_string(entry.path())?;
+            std::fs::write(&target, text.replace(PREFIX, prefix))?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
 }

@@ -336,6 +336,193 @@ fn a_real_daemon_killed_by_its_pid_loses_no_image() {
     assert_eq!(finished, catalogue.len() + rebuilt);
 }
 
+/// [`clean`] when dropped, also on a panic.
+struct CleanOnDrop(String, &'static [&'static str]);
+
+impl Drop for CleanOnDrop {
+    fn drop(&mut self) {
+        clean(&self.0, self.1);
+    }
+}
+
+/// The (image, from, to) of each `Transferred` event of `lines`.
+fn transferred(lines: &support::catalogue::Recorded) -> Vec<(String, String, String)> {
+    lines
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|p| match p {
+            Progress::Transferred {
+                image, from, to, ..
+            } => Some((image.clone(), from.clone(), to.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn an_unchanged_image_on_any_daemon_of_the_pool_is_skipped_where_it_is() {
+    let Some(_third) = daemon_or_skip(THIRD, "bash scripts/extra-daemon.sh third up") else {
+        return;
+    };
+    let Some(_local) = support::engine_or_skip() else {
+        return;
+    };
+    let run = support::run_id("skip");
+    let catalogue = site(&run, 2, 0);
+    let rt = runtime();
+    let _clean = CleanOnDrop(run.clone(), &[THIRD, DEFAULT_HOST]);
+    {
+        // Everything built on the third daemon alone.
+        let (_, options) = recorder();
+        let options = options.run_label(run.clone());
+        let first = rt
+            .block_on(build(&catalogue, &[Endpoint::new(THIRD, 1)], &options))
+            .unwrap();
+        assert!(first.all_ok(), "{}", first.to_table());
+        assert_eq!(first.totals.skipped, 0, "{}", first.to_table());
+
+        // Again over the local daemon (listed first, two workers) and the
+        // third: the local workers look first, find nothing of theirs, and
+        // must find each image on the third, unchanged. Nothing is built
+        // and nothing moved.
+        let (lines, options) = recorder();
+        let options = options.run_label(run.clone());
+        let pool = [Endpoint::new(DEFAULT_HOST, 2), Endpoint::new(THIRD, 1)];
+        let started = Instant::now();
+        let again = rt.block_on(build(&catalogue, &pool, &options)).unwrap();
+        println!("{}", again.to_table());
+        println!(
+            "unchanged over 2 daemons: {:.2}s",
+            started.elapsed().as_secs_f64()
+        );
+        assert!(again.all_ok(), "{}", again.to_table());
+        assert_eq!(
+            again.totals.skipped,
+            catalogue.len(),
+            "{}",
+            again.to_table()
+        );
+        for row in &again.images {
+            assert_eq!(row.daemon.as_deref(), Some(THIRD), "{row:?}");
+            let built = first.image(&row.name).unwrap();
+            assert_eq!(row.image_id, built.image_id, "{row:?}");
+        }
+        let moved = transferred(&lines);
+        assert!(moved.is_empty(), "nothing needs moving: {moved:?}");
+        assert!(again.moves.is_empty(), "{:?}", again.moves);
+        let daemons: Vec<(&str, usize, usize)> = again
+            .daemons
+            .iter()
+            .map(|d| (d.host.as_str(), d.images, d.transfers))
+            .collect();
+        assert_eq!(daemons, [(DEFAULT_HOST, 0, 0), (THIRD, catalogue.len(), 0)]);
+
+        // Two leaves changed: built on either daemon; the rest is skipped on
+        // the third, and a leaf built on the local daemon gets the base
+        // (found unchanged on the third) moved there first.
+        let mut changed = Catalogue::new();
+        for image in catalogue.images() {
+            let image = match image.name() {
+                "leaf0" | "leaf1" => CatalogueImage::from_text(
+                    image.name(),
+                    format!("{}RUN echo changed > /changed\n", image.source().text()),
+                )
+                .tags_replaced(image.tags().to_vec()),
+                _ => image.clone(),
+            };
+            changed.add(image).unwrap();
+        }
+        let (lines, options) = recorder();
+        let options = options.run_label(run.clone());
+        let third = rt.block_on(build(&changed, &pool, &options)).unwrap();
+        println!("{}", third.to_table());
+        assert!(third.all_ok(), "{}", third.to_table());
+        assert_eq!(third.totals.skipped, catalogue.len() - 2);
+        let moved = transferred(&lines);
+        for row in &third.images {
+            if row.name.starts_with("leaf") {
+                assert_eq!(row.status, ImageStatus::Built, "{row:?}");
+                if row.daemon.as_deref() == Some(DEFAULT_HOST) {
+                    assert!(
+                        moved.contains(&("base".into(), THIRD.into(), DEFAULT_HOST.into())),
+                        "{row:?} built on the local daemon without the base moved: {moved:?}"
+                    );
+                }
+            } else {
+                assert_eq!(row.status, ImageStatus::Skipped, "{row:?}");
+                assert_eq!(row.daemon.as_deref(), Some(THIRD), "{row:?}");
+            }
+        }
+        // The base moves once at most, and nothing else does.
+        assert!(
+            moved.iter().all(|(image, ..)| image == "base") && moved.len() <= 1,
+            "{moved:?}"
+        );
+    }
+}
+
+#[test]
+fn a_run_that_pushes_moves_parents_through_the_registry() {
+    let Some(third) = daemon_or_skip(THIRD, "bash scripts/extra-daemon.sh third up") else {
+        return;
+    };
+    let Some(local) = support::engine_or_skip() else {
+        return;
+    };
+    if registry_or_skip(OPEN_REGISTRY, "200", "bash scripts/registry.sh").is_none() {
+        return;
+    }
+    let run = support::run_id("viareg");
+    let _clean = CleanOnDrop(run.clone(), &[THIRD, DEFAULT_HOST]);
+    // base, tool, app, slim and 4 leaves: while one daemon builds the base
+    // the other waits, then takes a child of it.
+    let catalogue = site(&run, 4, 1);
+    let (lines, options) = recorder();
+    let options = options.run_label(run.clone()).push(OPEN_REGISTRY);
+    let pool = [Endpoint::new(DEFAULT_HOST, 1), Endpoint::new(THIRD, 1)];
+    let rt = runtime();
+    let report = rt.block_on(build(&catalogue, &pool, &options)).unwrap();
+    println!("{}", report.to_table());
+    assert!(report.all_ok(), "{}", report.to_table());
+    check_pushed_once(&report, OPEN_REGISTRY);
+    let events = lines.lock().unwrap().clone();
+    let pulled: Vec<(String, String, String)> = events
+        .iter()
+        .filter_map(|p| match p {
+            Progress::Pulled {
+                image,
+                reference,
+                to,
+                ..
+            } => Some((image.clone(), reference.clone(), to.clone())),
+            _ => None,
+        })
+        .collect();
+    assert!(!pulled.is_empty(), "no parent was pulled: {events:#?}");
+    assert!(transferred(&lines).is_empty(), "{events:#?}");
+    assert!(
+        !events
+            .iter()
+            .any(|p| matches!(p, Progress::PullFailed { .. })),
+        "{events:#?}"
+    );
+    for (image, reference, to) in &pulled {
+        let row = report.image(image).unwrap();
+        // What was pulled is what was pushed (by digest), and the pulling
+        // daemon holds the catalogue's tag with the id that was built.
+        let (pushed, digest) = row.pushed.as_deref().unwrap().split_once('@').unwrap();
+        let repository = pushed.rsplit_once(':').unwrap().0;
+        assert_eq!(reference, &format!("{repository}@{digest}"));
+        assert_ne!(row.daemon.as_deref(), Some(to.as_str()));
+        let engine = if to == THIRD { &third } else { &local };
+        let held = engine.inspect(&row.tags[0]).unwrap();
+        assert_eq!(Some(&held.id), row.image_id.as_ref(), "{image} on {to}");
+    }
+    let moved_in: usize = report.daemons.iter().map(|d| d.transfers).sum();
+    assert_eq!(moved_in, pulled.len(), "{:?}", report.daemons);
+}
+
 #[test]
 fn an_image_pushed_from_one_daemon_pulls_on_another_with_the_same_digest() {
     let Some(third) = daemon_or_skip(THIRD, "bash scripts/extra-daemon.sh third up") else {

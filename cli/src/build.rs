@@ -72,6 +72,12 @@ pub struct BuildArgs {
     /// repeat, or separate with commas.
     #[arg(long, value_name = "CODE", value_delimiter = ',')]
     ignore: Vec<String>,
+    /// Build only this image (its name, e.g. tools/jq/1.6, or a tag) and
+    /// the catalogue images it is built from, which are skipped as usual
+    /// when unchanged; repeat, or separate with commas. The report has
+    /// those images only.
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    only: Vec<String>,
     /// Progress as plain timestamped lines even in a terminal.
     #[arg(long)]
     plain: bool,
@@ -81,14 +87,16 @@ const BUILD_AFTER_HELP: &str = "\
 A catalogue is a tree of Dockerfiles: `tools/jq/1.6/Dockerfile` is the image
 `tools/jq:1.6`; a catalogue.toml in the tree sets names, tags, build args,
 targets, contexts, smoke tests (`smoke`) and server tests (`serve`). An image
-built FROM another of the catalogue is built after it; unchanged images are
-skipped.
+built FROM another of the catalogue is built after it; an unchanged image (same
+Dockerfile, context, build args, target and parents) that any daemon of the
+pool holds is skipped. `--only NAME` builds NAME and what it is built from.
 
 Exit status: 0 every image exists (built, cached or unchanged) and passed its
 tests; 1 an image has lint errors, failed, was not built or failed a test;
 2 bad input: a path that is not a catalogue, a manifest or Dockerfile that does
-not parse, a cycle or a missing parent, a bad host list, no daemon answering,
-a report file that cannot be written, or a bad command line.
+not parse, a cycle or a missing parent, an --only name that is no image's, a bad
+host list, no daemon answering, a report file that cannot be written, or a bad
+command line.
 ";
 
 /// Why the build could not start (exit status 2).
@@ -140,7 +148,17 @@ pub fn run(args: &BuildArgs) -> u8 {
 }
 
 fn try_run(args: &BuildArgs) -> Result<CatalogueReport, BuildError> {
-    let catalogue = read_catalogue(&args.paths)?;
+    let mut catalogue = read_catalogue(&args.paths)?;
+    if !args.only.is_empty() {
+        let whole = catalogue.len();
+        catalogue = catalogue.only(&args.only)?;
+        eprintln!(
+            "stagecraft: --only {}: {} of the catalogue's {whole} images (with what they are \
+             built from)",
+            args.only.join(","),
+            catalogue.len()
+        );
+    }
     let graph = catalogue.graph()?;
     let endpoints = match &args.hosts {
         Some(list) => Endpoint::parse_list(list, args.jobs as usize)?,

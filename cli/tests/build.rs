@@ -200,6 +200,16 @@ fn a_tree_builds_but_the_image_with_lint_errors_and_its_child() {
         "{svg}"
     );
     assert!(svg.contains(">tools/hello/1</text>"), "{svg}");
+    // The two held back have a mark each (and one in the legend), and say why.
+    assert_eq!(svg.matches("stroke-dasharray=\"3 2\"").count(), 3, "{svg}");
+    assert!(
+        svg.contains(">not built: lint errors: SCR001 (line 2)</text>"),
+        "{svg}"
+    );
+    assert!(
+        svg.contains(">not built: its parent tools/broken/1 has lint errors</text>"),
+        "{svg}"
+    );
 
     // Again: nothing changed, so nothing is built.
     let second = stagecraft(root, &args);
@@ -210,6 +220,59 @@ fn a_tree_builds_but_the_image_with_lint_errors_and_its_child() {
         row(&stdout, "tools/hello/1")[1],
         "skipped (unchanged)",
         "{stdout}"
+    );
+
+    // --only: the image and its parent, nothing else (the broken one is
+    // neither linted nor in the report), the parent skipped as unchanged.
+    write(
+        root,
+        "tools/hello/1/Dockerfile",
+        &format!(
+            "FROM {run}/base:latest\nRUN echo hello $(cat /etc/site-run) > /etc/hello\n\
+             RUN echo again > /etc/again\nCMD [\"cat\", \"/etc/hello\"]\n"
+        ),
+    );
+    let only = stagecraft(
+        root,
+        &[
+            ".",
+            "--plain",
+            "--run-label",
+            &run,
+            "--only",
+            "tools/hello/1",
+        ],
+    );
+    let (stdout, stderr) = (text(&only.stdout), text(&only.stderr));
+    // 0: every image of the run exists and passed; the broken one is not in it.
+    assert_eq!(only.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains(
+            "stagecraft: --only tools/hello/1: 2 of the catalogue's 4 images (with what they \
+             are built from)"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("SCR001"), "{stderr}");
+    assert_eq!(row(&stdout, "base")[1], "skipped (unchanged)", "{stdout}");
+    let hello = row(&stdout, "tools/hello/1");
+    assert_eq!(hello[1], "built", "{stdout}");
+    assert_eq!(hello.last(), Some(&"passed"), "{stdout}");
+    assert!(!stdout.contains("broken"), "{stdout}");
+    assert!(
+        stdout
+            .contains("2 images: 1 built, 0 cached, 1 skipped (unchanged), 0 failed, 0 not built"),
+        "{stdout}"
+    );
+
+    // A name that is no image's: exit 2, with the names that come close.
+    let unknown = stagecraft(root, &[".", "--only", "hello"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert_eq!(
+        text(&unknown.stderr),
+        "stagecraft: error: no image of the catalogue is named or tagged \"hello\" (did you \
+         mean tools/hello/1?); give an image's name (the report's first column, e.g. \
+         tools/jq/1.6) or one of its tags\n"
     );
 }
 

@@ -100,6 +100,19 @@ pub enum CatalogueError {
         /// The images of the cycle, the first repeated at the end.
         images: Vec<String>,
     },
+    /// A name asked for ([`Catalogue::only`](super::Catalogue::only)) is
+    /// no image's name or tag.
+    #[error(
+        "no image of the catalogue is named or tagged {name:?}{}; give an image's name (the \
+         report's first column, e.g. tools/jq/1.6) or one of its tags",
+        if similar.is_empty() { String::new() } else { format!(" (did you mean {}?)", similar.join(", ")) }
+    )]
+    UnknownImage {
+        /// The name asked for.
+        name: String,
+        /// Names of the catalogue that contain it (at most five).
+        similar: Vec<String>,
+    },
     /// An endpoint address is unusable.
     #[error("daemon endpoint {address:?}: {reason}")]
     Endpoint {

@@ -98,7 +98,22 @@ impl BuildGraph {
         self.bases[index].as_deref()
     }
 
-    /// Image `index` and everything built from it, directly or not.
+    /// The catalogue images image `index` is built from, directly or not
+    /// (not `index` itself).
+    pub fn ancestors(&self, index: usize) -> BTreeSet<usize> {
+        let mut found = BTreeSet::new();
+        let mut todo = vec![index];
+        while let Some(current) = todo.pop() {
+            for &parent in &self.parents[current] {
+                if found.insert(parent) {
+                    todo.push(parent);
+                }
+            }
+        }
+        found
+    }
+
+    /// Everything built from image `index`, directly or not (not `index` itself).
     pub fn descendants(&self, index: usize) -> BTreeSet<usize> {
         let mut found = BTreeSet::new();
         let mut todo = vec![index];

@@ -639,6 +639,71 @@ impl Catalogue {
         BuildGraph::new(self)
     }
 
+    /// The images named in `names` (by name or by one of their tags) and
+    /// every catalogue image they are built from, directly or not, in this
+    /// catalogue's order: what `stagecraft build --only` builds. The parents
+    /// come along so that the build has them; the usual skip applies to them
+    /// (an unchanged parent that a daemon of the pool holds is not built
+    /// again), so they are built only when they changed.
+    ///
+    /// ```
+    /// use stagecraft::catalogue::{Catalogue, CatalogueError, CatalogueImage};
+    ///
+    /// let mut catalogue = Catalogue::new();
+    /// catalogue.add(CatalogueImage::from_text("base", "FROM debian:bookworm-slim\n").tag("site/base:1"))?;
+    /// catalogue.add(CatalogueImage::from_text("jq", "FROM site/base:1\n").tag("site/jq:1.6"))?;
+    /// catalogue.add(CatalogueImage::from_text("xz", "FROM site/base:1\n").tag("site/xz:5.4"))?;
+    /// let only = catalogue.only(["site/jq:1.6"])?;
+    /// let names: Vec<&str> = only.images().iter().map(|image| image.name()).collect();
+    /// assert_eq!(names, ["base", "jq"]);
+    /// let error = catalogue.only(["j"]).unwrap_err();
+    /// assert!(error.to_string().contains("(did you mean jq?)"), "{error}");
+    /// # Ok::<(), CatalogueError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`CatalogueError::UnknownImage`] for a name that is no image's name
+    /// or tag, and the errors of [`Catalogue::graph`].
+    pub fn only<I, S>(&self, names: I) -> Result<Catalogue, CatalogueError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let graph = self.graph()?;
+        let mut wanted = std::collections::BTreeSet::new();
+        for name in names {
+            let name = name.as_ref();
+            let index = self
+                .images
+                .iter()
+                .position(|image| {
+                    image.name == name || image.tags.iter().any(|tag| same_reference(tag, name))
+                })
+                .ok_or_else(|| {
+                    let lower = name.to_lowercase();
+                    CatalogueError::UnknownImage {
+                        name: name.to_string(),
+                        similar: self
+                            .images
+                            .iter()
+                            .filter(|image| image.name.to_lowercase().contains(&lower))
+                            .map(|image| image.name.clone())
+                            .take(5)
+                            .collect(),
+                    }
+                })?;
+            wanted.insert(index);
+            wanted.extend(graph.ancestors(index));
+        }
+        Ok(Catalogue {
+            images: wanted
+                .into_iter()
+                .map(|index| self.images[index].clone())
+                .collect(),
+        })
+    }
+
     /// Reads every `Dockerfile*` under `root`.
     ///
     /// # Reading a tree

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use bollard::auth::DockerCredentials;
-use bollard::query_parameters::{PushImageOptionsBuilder, TagImageOptionsBuilder};
+use bollard::query_parameters::{
+    CreateImageOptionsBuilder, PushImageOptionsBuilder, TagImageOptionsBuilder,
+};
 use futures_util::StreamExt;
 
 use crate::engine::Engine;
@@ -295,6 +297,58 @@ pub(crate) async fn push(
         }
     }
     digest.ok_or_else(|| format!("pushing {reference}: the daemon reported no digest"))
+}
+
+/// Pulls `pushed` (a row's `registry/repo:tag@sha256:...`) on `engine` by
+/// its digest, with `credentials` (none: anonymous), and tags it `tag`;
+/// returns the pulled image's id and what was pulled (`registry/repo@sha256:...`).
+pub(crate) async fn pull_as(
+    engine: &Engine,
+    pushed: &str,
+    tag: &str,
+    credentials: Option<&DockerCredentials>,
+) -> Result<(String, String), String> {
+    let (reference, digest) = pushed
+        .split_once('@')
+        .ok_or_else(|| format!("{pushed}: no digest to pull by"))?;
+    let repository = reference
+        .rsplit_once(':')
+        .filter(|(_, tag)| !tag.contains('/'))
+        .map_or(reference, |(repository, _)| repository);
+    let by_digest = format!("{repository}@{digest}");
+    let mut stream = engine.docker().create_image(
+        Some(
+            CreateImageOptionsBuilder::new()
+                .from_image(&by_digest)
+                .build(),
+        ),
+        None,
+        Some(credentials.cloned().unwrap_or_default()),
+    );
+    while let Some(item) = stream.next().await {
+        item.map_err(|error| format!("pulling {by_digest}: {error}"))?;
+    }
+    let (repo, name) = tag
+        .rsplit_once(':')
+        .filter(|(_, name)| !name.contains('/'))
+        .unwrap_or((tag, "latest"));
+    engine
+        .docker()
+        .tag_image(
+            &by_digest,
+            Some(TagImageOptionsBuilder::new().repo(repo).tag(name).build()),
+        )
+        .await
+        .map_err(|error| format!("tagging {by_digest} as {tag}: {error}"))?;
+    let found = engine
+        .docker()
+        .inspect_image(tag)
+        .await
+        .map_err(|error| format!("inspecting {tag} after the pull: {error}"))?;
+    let id = found
+        .id
+        .ok_or_else(|| format!("{tag}: the daemon gave no id after the pull"))?;
+    Ok((id, by_digest))
 }
 
 /// The message of a failed push, with what to do when the registry

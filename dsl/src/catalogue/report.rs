@@ -14,8 +14,9 @@ pub enum ImageStatus {
     Built,
     /// Built, every step from the daemon's cache.
     Cached,
-    /// Not sent to a builder: the daemon has an image with the same
-    /// fingerprint (Dockerfile, context, build args, parents' image ids).
+    /// Not sent to a builder: a daemon of the pool (the row's) has an image
+    /// with the same tag and fingerprint (Dockerfile, context, build args,
+    /// target, parents' image ids).
     Skipped,
     /// The build (or moving a parent to the daemon) failed.
     Failed {
@@ -156,7 +157,19 @@ fn status_colour(status: &ImageStatus) -> (&'static str, &'static str) {
         ImageStatus::Cached => ("#7fb0e8", "cached"),
         ImageStatus::Skipped => ("#b8b8b8", "skipped"),
         ImageStatus::Failed { .. } => ("#d9473f", "FAILED"),
-        ImageStatus::NotBuilt { .. } => ("#ffffff", "not built"),
+        ImageStatus::NotBuilt { .. } => ("#888888", "not built"),
+    }
+}
+
+/// The chart's shortening of a not-built reason: without the advice in
+/// parentheses that starts with "see", at most 80 characters.
+fn short_reason(reason: &str) -> String {
+    let reason = reason.split(" (see ").next().unwrap_or(reason);
+    if reason.chars().count() <= 80 {
+        reason.to_string()
+    } else {
+        let cut: String = reason.chars().take(79).collect();
+        format!("{cut}…")
     }
 }
 
@@ -403,6 +416,8 @@ impl CatalogueReport {
         const PLOT: f64 = 560.0;
         const ROW: f64 = 24.0;
         const TOP: f64 = 56.0;
+        // The width of a not-built image's mark.
+        const HELD: f64 = 12.0;
         let width = LEFT + PLOT + 340.0;
         let span = self
             .images
@@ -454,7 +469,20 @@ impl CatalogueReport {
             let (colour, word) = status_colour(&image.status);
             let start = x(image.started.unwrap_or(0.0));
             let bar = (image.seconds / span * PLOT).max(2.0);
-            if image.status.is_ok() || matches!(image.status, ImageStatus::Failed { .. }) {
+            let mut label = format!("{word} {:.1}s", image.seconds);
+            if let ImageStatus::NotBuilt { reason } = &image.status {
+                // Held back (a lint error, a failed parent): a dashed mark
+                // where it would have started, and why.
+                let _ = writeln!(
+                    out,
+                    "<rect x=\"{start:.1}\" y=\"{:.1}\" width=\"{HELD:.1}\" height=\"{:.1}\" \
+                     fill=\"none\" stroke=\"{colour}\" stroke-dasharray=\"3 2\"><title>{}</title></rect>",
+                    y + 4.0,
+                    ROW - 8.0,
+                    xml(&format!("{}: not built: {reason}", image.tags.join(", ")))
+                );
+                label = format!("{word}: {}", short_reason(reason));
+            } else {
                 let _ = writeln!(
                     out,
                     "<rect x=\"{start:.1}\" y=\"{:.1}\" width=\"{bar:.1}\" height=\"{:.1}\" \
@@ -464,7 +492,11 @@ impl CatalogueReport {
                     xml(&format!("{}: {word}", image.tags.join(", ")))
                 );
             }
-            let mut label = format!("{word} {:.1}s", image.seconds);
+            let bar = if matches!(image.status, ImageStatus::NotBuilt { .. }) {
+                HELD
+            } else {
+                bar
+            };
             if let Some(daemon) = &image.daemon {
                 let _ = write!(label, " on {daemon}");
             }
@@ -498,11 +530,19 @@ impl CatalogueReport {
             ImageStatus::Failed {
                 error: String::new(),
             },
+            ImageStatus::NotBuilt {
+                reason: String::new(),
+            },
         ] {
             let (colour, word) = status_colour(&status);
+            let paint = if matches!(status, ImageStatus::NotBuilt { .. }) {
+                format!("fill=\"none\" stroke=\"{colour}\" stroke-dasharray=\"3 2\"")
+            } else {
+                format!("fill=\"{colour}\"")
+            };
             let _ = writeln!(
                 out,
-                "<rect x=\"{at:.1}\" y=\"{:.1}\" width=\"12\" height=\"12\" fill=\"{colour}\"/>\
+                "<rect x=\"{at:.1}\" y=\"{:.1}\" width=\"12\" height=\"12\" {paint}/>\
                  <text x=\"{:.1}\" y=\"{legend:.1}\">{word}</text>",
                 legend - 10.0,
                 at + 16.0
@@ -591,19 +631,59 @@ mod tests {
             svg.contains("<rect x=\"480.0\" y=\"84.0\" width=\"280.0\""),
             "{svg}"
         );
-        // Names are escaped; the row says what failed; not built has no bar.
+        // Names are escaped; the row says what failed; a not-built image
+        // has a dashed mark where it would have started, and says why.
         assert!(svg.contains(">web&lt;1&gt;</text>"), "{svg}");
         assert!(
             svg.contains("80.4 MB (parent 74.8 MB), smoke serve FAILED"),
             "{svg}"
         );
-        assert_eq!(svg.matches("fill=\"#ffffff\"").count(), 0, "{svg}");
-        assert!(svg.contains(">not built 0.0s on unix:///a.sock"), "{svg}");
+        assert!(
+            svg.contains(
+                "<rect x=\"760.0\" y=\"108.0\" width=\"12.0\" height=\"16.0\" fill=\"none\" \
+                 stroke=\"#888888\" stroke-dasharray=\"3 2\"><title>site/child:1: not built: its \
+                 parent failed</title></rect>"
+            ),
+            "{svg}"
+        );
+        assert!(
+            svg.contains(">not built: its parent failed on unix:///a.sock, 80.4 MB"),
+            "{svg}"
+        );
+        // The legend has the five statuses, the mark as drawn.
+        assert_eq!(svg.matches("stroke-dasharray").count(), 2, "{svg}");
+        assert!(svg.contains(">not built</text>"), "{svg}");
         // Ticks every 2 s from 0 to 10.
         assert_eq!(svg.matches("fill=\"#666\"").count(), 6, "{svg}");
         assert!(svg.contains(">10s</text>"), "{svg}");
         assert!(svg.contains("1 smoke failures"), "{svg}");
         assert!(svg.trim_end().ends_with("</svg>"));
+    }
+
+    #[test]
+    fn a_held_back_image_s_mark_says_why_in_short() {
+        let held = row(
+            "tools/broken/1",
+            ImageStatus::NotBuilt {
+                reason: "lint errors: SCR001 (line 2) (see `stagecraft lint x/Dockerfile`; fix \
+                         them, or --ignore the rule)"
+                    .into(),
+            },
+            0.0,
+            0.0,
+        );
+        let svg = CatalogueReport::new(vec![held], vec![], vec![], 1.0).to_svg();
+        assert!(
+            svg.contains(
+                "<rect x=\"200.0\" y=\"60.0\" width=\"12.0\" height=\"16.0\" fill=\"none\""
+            ),
+            "{svg}"
+        );
+        assert!(
+            svg.contains(">not built: lint errors: SCR001 (line 2) on unix:///a.sock,"),
+            "{svg}"
+        );
+        assert_eq!(short_reason(&"x".repeat(100)).chars().count(), 80);
     }
 
     #[test]

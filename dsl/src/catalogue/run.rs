@@ -57,6 +57,27 @@ pub enum Progress {
         /// Images in the catalogue.
         total: usize,
     },
+    /// A parent was pulled from the registry the run pushes to, on a daemon
+    /// that lacked it (instead of save/load).
+    Pulled {
+        /// The parent image.
+        image: String,
+        /// What was pulled (`registry/repo@sha256:...`).
+        reference: String,
+        /// The daemon that pulled it.
+        to: String,
+        /// Seconds it took.
+        seconds: f64,
+    },
+    /// Pulling a parent failed; it is moved by save/load instead.
+    PullFailed {
+        /// The parent image.
+        image: String,
+        /// The daemon that tried.
+        to: String,
+        /// Why.
+        error: String,
+    },
     /// A daemon stopped answering; the images it was building go back in the queue.
     DaemonLost {
         /// The daemon.
@@ -111,6 +132,16 @@ impl fmt::Display for Progress {
                 }
                 Ok(())
             }
+            Progress::Pulled {
+                image,
+                reference,
+                to,
+                seconds,
+            } => write!(f, "{image}: pulled {reference} on {to} in {seconds:.1}s"),
+            Progress::PullFailed { image, to, error } => write!(
+                f,
+                "{image}: pull on {to} failed, moving it by save/load instead: {error}"
+            ),
             Progress::DaemonLost { daemon, reason } => {
                 write!(f, "daemon {daemon} lost: {reason}")
             }
@@ -314,6 +345,8 @@ struct State {
     moves: Vec<Move>,
     /// The index in `moves` of an image's move whose destination is not known yet.
     open_move: BTreeMap<usize, usize>,
+    /// (parent, daemon) pairs being moved now.
+    moving: BTreeSet<(usize, usize)>,
     done: usize,
 }
 
@@ -334,7 +367,13 @@ struct Shared<'a> {
 
 /// What one attempt came to.
 enum Attempt {
-    Done(Box<ImageResult>, String),
+    /// The image exists on daemon `at` (built or found there), and on `on`.
+    Done {
+        row: Box<ImageResult>,
+        id: String,
+        at: usize,
+        on: BTreeSet<usize>,
+    },
     Failed(Box<ImageResult>),
     /// Try again: a daemon stopped answering (this one, or a parent's
     /// source: `Some`), or a parent is gone with the daemon that had it.
@@ -347,9 +386,12 @@ enum Attempt {
 /// Builds `catalogue` on `endpoints`: parents first, each image on a daemon
 /// that has (or is given) its parents, `jobs` builds at a time per daemon.
 ///
-/// An image whose daemon already has an image tagged like it with the same
-/// fingerprint ([`FINGERPRINT_LABEL`]: Dockerfile, context, build args,
-/// target, parents' ids) is skipped. A build that fails on a daemon that
+/// An image that a daemon of the pool already has, tagged like it with the
+/// same fingerprint ([`FINGERPRINT_LABEL`]: Dockerfile, context, build args,
+/// target, parents' ids), is skipped: its row names that daemon (the one
+/// whose worker looked, if it has it, else the first that does), its tests
+/// and push run there, and no parent is moved for it; a child built on
+/// another daemon gets it by save/load like any parent. A build that fails on a daemon that
 /// still answers is reported failed and its descendants not built; one
 /// whose daemon does not answer a ping within the liveness timeout moves,
 /// with everything else of that daemon, to the daemons left (at most
@@ -414,6 +456,7 @@ pub async fn build(
         transfers: vec![0; daemons.len()],
         moves: Vec::new(),
         open_move: BTreeMap::new(),
+        moving: BTreeSet::new(),
         done: 0,
     };
     let shared = Shared {
@@ -658,26 +701,14 @@ impl Shared<'_> {
                 attempts,
             )))
         };
-        // An error on this daemon: a failure if it still answers, else lost.
-        let judge = |error: String| async move {
-            match self.answers(daemon).await {
-                Ok(()) => failed(error),
-                Err(why) => Attempt::Again {
-                    lost: Some(daemon),
-                    reason: format!("{why} (after: {})", first_line(&error)),
-                },
-            }
+
+        // The fingerprint needs the parents' ids only, not the parents
+        // here: an image found unchanged elsewhere moves no parent.
+        let parent_ids = match self.parent_ids(image) {
+            Ok(ids) => ids,
+            Err(ParentError::Again { lost, reason }) => return Attempt::Again { lost, reason },
+            Err(ParentError::Failed(error)) => return failed(error),
         };
-
-        let mut parent_ids = Vec::new();
-        for &parent in self.graph.parents(image) {
-            match self.ensure_parent(daemon, parent, &engine).await {
-                Ok(id) => parent_ids.push(id),
-                Err(ParentError::Again { lost, reason }) => return Attempt::Again { lost, reason },
-                Err(ParentError::Failed(error)) => return judge(error).await,
-            }
-        }
-
         let text = entry.source().text();
         let context = match entry.context() {
             Some(dir) => match fingerprint::context_digest(dir) {
@@ -696,43 +727,168 @@ impl Shared<'_> {
         );
         let tag = entry.primary_tag().expect("catalogue images have a tag");
 
-        let mut status = ImageStatus::Built;
-        let mut image_id = None;
         if !self.options.force {
-            if let Ok(found) = engine.docker().inspect_image(tag).await {
+            let holders = self.unchanged(daemon, tag, &print).await;
+            // This daemon if it has it, else the first of the pool that does.
+            let found = holders
+                .iter()
+                .find(|(at, _)| *at == daemon)
+                .or_else(|| holders.first())
+                .cloned();
+            if let Some((at, id)) = found {
+                let on = holders
+                    .iter()
+                    .filter(|(_, other)| *other == id)
+                    .map(|(d, _)| *d)
+                    .collect();
+                return self
+                    .complete(at, image, ImageStatus::Skipped, id, on, started, attempts)
+                    .await;
+            }
+        }
+
+        // An error on this daemon: a failure if it still answers, else lost.
+        let judge = |error: String| async move {
+            match self.answers(daemon).await {
+                Ok(()) => failed(error),
+                Err(why) => Attempt::Again {
+                    lost: Some(daemon),
+                    reason: format!("{why} (after: {})", first_line(&error)),
+                },
+            }
+        };
+        for &parent in self.graph.parents(image) {
+            match self.ensure_parent(daemon, parent, &engine).await {
+                Ok(_) => {}
+                Err(ParentError::Again { lost, reason }) => return Attempt::Again { lost, reason },
+                Err(ParentError::Failed(error)) => return judge(error).await,
+            }
+        }
+        let options = match self.build_options(entry, &print) {
+            Ok(options) => options,
+            Err(error) => return failed(error.to_string()),
+        };
+        let built = match entry.source() {
+            ImageSource::Model(dockerfile) => engine.build(dockerfile, &options).await,
+            ImageSource::Text { text, .. } => engine.build_text(text, &options).await,
+        };
+        match built {
+            Ok(outcome) => {
+                let status = if outcome.fully_cached {
+                    ImageStatus::Cached
+                } else {
+                    ImageStatus::Built
+                };
+                let on = BTreeSet::from([daemon]);
+                self.complete(
+                    daemon,
+                    image,
+                    status,
+                    outcome.image_id,
+                    on,
+                    started,
+                    attempts,
+                )
+                .await
+            }
+            Err(error) => judge(error.to_string()).await,
+        }
+    }
+
+    /// The ids of `image`'s parents, which the scheduler started it after.
+    fn parent_ids(&self, image: usize) -> Result<Vec<String>, ParentError> {
+        let state = self.lock();
+        self.graph
+            .parents(image)
+            .iter()
+            .map(|&parent| match &state.status[parent] {
+                Status::Done { id, .. } => Ok(id.clone()),
+                _ => Err(ParentError::Again {
+                    lost: None,
+                    reason: format!("its parent {} is to be built again", self.name(parent)),
+                }),
+            })
+            .collect()
+    }
+
+    /// Every daemon of the pool that answers and has an image tagged `tag`
+    /// with fingerprint `print`, with that image's id; `daemon` (the one
+    /// asking) first. Another daemon that does not answer the lookup within
+    /// the liveness timeout counts as not having it.
+    async fn unchanged(&self, daemon: usize, tag: &str, print: &str) -> Vec<(usize, String)> {
+        let candidates: Vec<usize> = {
+            let state = self.lock();
+            std::iter::once(daemon)
+                .chain((0..self.daemons.len()).filter(|&d| d != daemon))
+                .filter(|&d| state.alive[d])
+                .collect()
+        };
+        let lookups = candidates.into_iter().filter_map(|at| {
+            let engine = self.daemons[at].engine.as_ref()?;
+            Some(async move {
+                let lookup = engine.docker().inspect_image(tag);
+                let found = match tokio::time::timeout(self.options.liveness_timeout, lookup).await
+                {
+                    Ok(Ok(found)) => found,
+                    _ => return None,
+                };
                 let label = found
                     .config
                     .as_ref()
                     .and_then(|config| config.labels.as_ref())
                     .and_then(|labels| labels.get(FINGERPRINT_LABEL));
-                if label == Some(&print) {
-                    status = ImageStatus::Skipped;
-                    image_id = found.id;
+                if label.map(String::as_str) == Some(print) {
+                    found.id.map(|id| (at, id))
+                } else {
+                    None
                 }
-            }
-        }
-        if image_id.is_none() {
-            let options = match self.build_options(entry, &print) {
-                Ok(options) => options,
-                Err(error) => return failed(error.to_string()),
-            };
-            let built = match entry.source() {
-                ImageSource::Model(dockerfile) => engine.build(dockerfile, &options).await,
-                ImageSource::Text { text, .. } => engine.build_text(text, &options).await,
-            };
-            match built {
-                Ok(outcome) => {
-                    if outcome.fully_cached {
-                        status = ImageStatus::Cached;
-                    }
-                    image_id = Some(outcome.image_id);
-                }
-                Err(error) => return judge(error.to_string()).await,
-            }
-        }
-        let image_id = image_id.unwrap_or_default();
+            })
+        });
+        futures_util::future::join_all(lookups)
+            .await
+            .into_iter()
+            .flatten()
+            .collect()
+    }
 
-        let mut row = self.row(image, status, Some(daemon), 0.0, attempts);
+    /// The rest of an attempt once the image exists on daemon `at` (built
+    /// there, or found unchanged there): its size and its parent's, the
+    /// smoke and server tests, the push.
+    #[allow(clippy::too_many_arguments)]
+    async fn complete(
+        &self,
+        at: usize,
+        image: usize,
+        status: ImageStatus,
+        image_id: String,
+        on: BTreeSet<usize>,
+        started: Instant,
+        attempts: u32,
+    ) -> Attempt {
+        let engine = self.daemons[at]
+            .engine
+            .clone()
+            .expect("only connected daemons hold images");
+        let entry = &self.catalogue.images()[image];
+        let tag = entry.primary_tag().expect("catalogue images have a tag");
+        // An error on `at`: a failure if it still answers, else lost.
+        let judge = |error: String| async move {
+            match self.answers(at).await {
+                Ok(()) => Attempt::Failed(Box::new(self.row(
+                    image,
+                    ImageStatus::Failed { error },
+                    Some(at),
+                    started.elapsed().as_secs_f64(),
+                    attempts,
+                ))),
+                Err(why) => Attempt::Again {
+                    lost: Some(at),
+                    reason: format!("{why} (after: {})", first_line(&error)),
+                },
+            }
+        };
+
+        let mut row = self.row(image, status, Some(at), 0.0, attempts);
         row.image_id = Some(image_id.clone());
         match engine.inspect(&image_id).await {
             Ok(report) => row.size = Some(report.size),
@@ -744,9 +900,9 @@ impl Shared<'_> {
             // A smoke test that failed because its daemon went away says
             // nothing of the image: the image is built again elsewhere.
             if !result.passed {
-                if let Err(why) = self.answers(daemon).await {
+                if let Err(why) = self.answers(at).await {
                     return Attempt::Again {
-                        lost: Some(daemon),
+                        lost: Some(at),
                         reason: format!("{why} (after: {})", first_line(&result.detail)),
                     };
                 }
@@ -756,9 +912,9 @@ impl Shared<'_> {
         if let Some(serve) = entry.serve_test() {
             let result = self.serve(&engine, tag, serve).await;
             if !result.passed {
-                if let Err(why) = self.answers(daemon).await {
+                if let Err(why) = self.answers(at).await {
                     return Attempt::Again {
-                        lost: Some(daemon),
+                        lost: Some(at),
                         reason: format!("{why} (after: {})", first_line(&result.detail)),
                     };
                 }
@@ -778,7 +934,12 @@ impl Shared<'_> {
         }
         row.seconds = started.elapsed().as_secs_f64();
         row.started = Some(started.duration_since(self.start).as_secs_f64());
-        Attempt::Done(Box::new(row), image_id)
+        Attempt::Done {
+            row: Box::new(row),
+            id: image_id,
+            at,
+            on,
+        }
     }
 
     fn build_options(
@@ -874,6 +1035,27 @@ impl Shared<'_> {
         parent: usize,
         engine: &Engine,
     ) -> Result<String, ParentError> {
+        // One move of a parent to a daemon at a time: another worker of that
+        // daemon that needs it too waits, then finds it there.
+        loop {
+            if self.lock().moving.insert((parent, daemon)) {
+                break;
+            }
+            tokio::time::sleep(POLL).await;
+        }
+        let _moving = Moving {
+            shared: self,
+            key: (parent, daemon),
+        };
+        self.ensure_parent_once(daemon, parent, engine).await
+    }
+
+    async fn ensure_parent_once(
+        &self,
+        daemon: usize,
+        parent: usize,
+        engine: &Engine,
+    ) -> Result<String, ParentError> {
         let (id, sources) = {
             let state = self.lock();
             match &state.status[parent] {
@@ -903,6 +1085,38 @@ impl Shared<'_> {
             if found.id.as_deref() == Some(id.as_str()) {
                 self.located(parent, daemon);
                 return Ok(id);
+            }
+        }
+        // A run that pushes moves a pushed parent through the registry: one
+        // push, and each daemon pulls only the layers it lacks.
+        let pushed = self.lock().results[parent]
+            .as_ref()
+            .and_then(|row| row.pushed.clone());
+        if let Some(pushed) = pushed {
+            let started = Instant::now();
+            let credentials = self.options.push_credentials.as_ref();
+            match super::push::pull_as(engine, &pushed, tag, credentials).await {
+                Ok((pulled, reference)) if pulled == id => {
+                    self.located(parent, daemon);
+                    self.lock().transfers[daemon] += 1;
+                    self.emit(Progress::Pulled {
+                        image: self.name(parent).to_string(),
+                        reference,
+                        to: self.daemons[daemon].host.clone(),
+                        seconds: started.elapsed().as_secs_f64(),
+                    });
+                    return Ok(id);
+                }
+                Ok((other, _)) => self.emit(Progress::PullFailed {
+                    image: self.name(parent).to_string(),
+                    to: self.daemons[daemon].host.clone(),
+                    error: format!("it pulled as {other}, not {id}"),
+                }),
+                Err(error) => self.emit(Progress::PullFailed {
+                    image: self.name(parent).to_string(),
+                    to: self.daemons[daemon].host.clone(),
+                    error,
+                }),
             }
         }
         let Some(&source) = sources.first() else {
@@ -954,14 +1168,11 @@ impl Shared<'_> {
         {
             let mut state = self.lock();
             match attempt {
-                Attempt::Done(row, id) => {
-                    state.status[image] = Status::Done {
-                        id,
-                        on: BTreeSet::from([daemon]),
-                    };
-                    state.built_on[daemon] += 1;
+                Attempt::Done { row, id, at, on } => {
+                    state.status[image] = Status::Done { id, on };
+                    state.built_on[at] += 1;
                     state.done += 1;
-                    lines.push(self.finished_line(&state, &row, daemon));
+                    lines.push(self.finished_line(&state, &row, at));
                     state.results[image] = Some(*row);
                 }
                 Attempt::Failed(row) => {
@@ -1135,6 +1346,19 @@ impl Shared<'_> {
             daemons,
             self.start.elapsed().as_secs_f64(),
         )
+    }
+}
+
+/// A parent being moved to a daemon (see [`Shared::ensure_parent`]), until
+/// dropped: also when the attempt is dropped by the heartbeat.
+struct Moving<'s, 'a> {
+    shared: &'s Shared<'a>,
+    key: (usize, usize),
+}
+
+impl Drop for Moving<'_, '_> {
+    fn drop(&mut self) {
+        self.shared.lock().moving.remove(&self.key);
     }
 }
 

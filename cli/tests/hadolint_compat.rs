@@ -197,6 +197,24 @@ fn a_malformed_config_names_the_key_and_line_and_exits_2() {
         "{}",
         stderr(&output)
     );
+    assert!(
+        stderr(&output).contains("at line 1 column 10"),
+        "{}",
+        stderr(&output)
+    );
+    // A wrong type under a nested key: the path to it, and its line.
+    project.write(
+        ".hadolint.yml",
+        "override:\n  error: [DL3009]\n  warning: 7\n",
+    );
+    let output = project.run(&["lint", "Dockerfile"]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = stderr(&output);
+    assert!(
+        text.contains("override.warning: invalid type: integer `7`, expected a sequence at line 3"),
+        "{text}"
+    );
+    assert!(stdout(&output).is_empty());
 }
 
 #[test]

@@ -11,8 +11,10 @@
 //! * **stagecraft (CLI)**, when the `stagecraft` binary is found (built next
 //!   to this example by `cargo build --release -p stagecraft`, or given with
 //!   `--stagecraft PATH`): one process per file, as a user or a pre-commit
-//!   hook runs it; next to it, `true` once per file shows what starting the
-//!   processes costs by itself;
+//!   hook runs it, with `--no-shellcheck` (the rules alone); next to it,
+//!   `true` once per file shows what starting the processes costs by itself;
+//!   and, when `shellcheck` is on `PATH`, the same runs with ShellCheck over
+//!   the RUNs (hadolint always runs ShellCheck, in-process);
 //! * **hadolint**, when `hadolint` is on `PATH` or given with
 //!   `--hadolint PATH`: one process per file (`hadolint --no-fail --format
 //!   json FILE`), and once with all the corpus files on one command line.
@@ -49,6 +51,11 @@ struct Args {
     chain: bool,
     keep: bool,
 }
+
+/// The CLI's arguments for the rows without ShellCheck (the rules alone).
+const NO_SHELLCHECK: [&str; 4] = ["lint", "--no-shellcheck", "--format", "json"];
+/// The CLI's arguments with ShellCheck over the RUNs, as hadolint does.
+const WITH_SHELLCHECK: [&str; 3] = ["lint", "--format", "json"];
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -362,9 +369,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
 
     if let Some(cli) = &stagecraft_cli {
-        let (median, fastest) = time(args.rounds, || {
-            run(cli, &["lint", "--format", "json"], &[&big_path])
-        });
+        let (median, fastest) = time(args.rounds, || run(cli, &NO_SHELLCHECK, &[&big_path]));
         big_rows.push(Row {
             what: "stagecraft CLI".into(),
             median,
@@ -372,7 +377,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
         let (median, fastest) = time(args.rounds, || {
             for path in &corpus_paths {
-                run(cli, &["lint", "--format", "json"], &[path]);
+                run(cli, &NO_SHELLCHECK, &[path]);
             }
         });
         corpus_rows.push(Row {
@@ -381,9 +386,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             fastest,
         });
         let all: Vec<&Path> = corpus_paths.iter().map(PathBuf::as_path).collect();
-        let (median, fastest) = time(args.rounds, || {
-            run(cli, &["lint", "--format", "json"], &all)
-        });
+        let (median, fastest) = time(args.rounds, || run(cli, &NO_SHELLCHECK, &all));
         corpus_rows.push(Row {
             what: "stagecraft CLI, all files in one process".into(),
             median,
@@ -402,6 +405,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 fastest,
             });
         }
+    }
+
+    // ShellCheck on (hadolint always runs it, in-process): our CLI hands
+    // the RUNs to `shellcheck` processes.
+    if let (Some(cli), true) = (&stagecraft_cli, on_path("shellcheck").is_some()) {
+        let (median, fastest) = time(args.rounds, || run(cli, &WITH_SHELLCHECK, &[&big_path]));
+        big_rows.push(Row {
+            what: "stagecraft CLI + ShellCheck".into(),
+            median,
+            fastest,
+        });
+        let (median, fastest) = time(args.rounds, || {
+            for path in &corpus_paths {
+                run(cli, &WITH_SHELLCHECK, &[path]);
+            }
+        });
+        corpus_rows.push(Row {
+            what: "stagecraft CLI + ShellCheck, per file".into(),
+            median,
+            fastest,
+        });
+        let all: Vec<&Path> = corpus_paths.iter().map(PathBuf::as_path).collect();
+        let (median, fastest) = time(args.rounds, || run(cli, &WITH_SHELLCHECK, &all));
+        corpus_rows.push(Row {
+            what: "stagecraft CLI + ShellCheck, one process".into(),
+            median,
+            fastest,
+        });
     }
 
     if let Some(hadolint) = &hadolint {
@@ -488,6 +519,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "hadolint, all files in one process",
             "stagecraft library, all files",
             "corpus, hadolint (one process) / library",
+        ),
+        (
+            &big_rows,
+            "hadolint",
+            "stagecraft CLI + ShellCheck",
+            "ShellCheck on: generated file, hadolint / CLI",
+        ),
+        (
+            &corpus_rows,
+            "hadolint, one process per file",
+            "stagecraft CLI + ShellCheck, per file",
+            "ShellCheck on: per file, hadolint / CLI",
+        ),
+        (
+            &corpus_rows,
+            "hadolint, all files in one process",
+            "stagecraft CLI + ShellCheck, one process",
+            "ShellCheck on: one process, hadolint / CLI",
         ),
     ];
     let mut printed = false;

@@ -90,7 +90,19 @@ for file in tests/lint/*.Dockerfile; do
             trusted+=(--trusted-registry "$registry")
         done <"tests/lint/$name.trusted"
     fi
-    "$hadolint" --no-color --no-fail --format json "${config[@]}" "${trusted[@]}" "$file" \
+    # NAME.enable: rules off by default (DL1001, DL3057) turned on, for both
+    # tools the same way (`--info CODE`, hadolint's override).
+    enable=()
+    if [[ -f "tests/lint/$name.enable" ]]; then
+        for code in $(cat "tests/lint/$name.enable"); do
+            enable+=(--info "$code")
+        done
+    fi
+    if [[ ${#enable[@]} -gt 0 ]]; then
+        "$stagecraft" lint --format json "${enable[@]}" "${target[@]}" "${stagecraft_config[@]}" \
+            "$file" >"$work/$name.stagecraft.json" 2>"$work/$name.stagecraft.err" || true
+    fi
+    "$hadolint" --no-color --no-fail --format json "${config[@]}" "${trusted[@]}" "${enable[@]}" "$file" \
         >"$work/$name.hadolint.json" 2>"$work/$name.hadolint.err" || true
 done
 "$stagecraft" lint --rules >"$work/rules.txt"

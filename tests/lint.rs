@@ -13,7 +13,10 @@
 //! `suppress-`, `error-` and `example-` cases cover stage awareness, parser
 //! features, inline suppressions, parse errors and the Dockerfiles the
 //! workshop examples render. An optional `NAME.trusted` lists the trusted
-//! registries (DL3026), one a line.
+//! registries (DL3026), one a line. An optional `NAME.enable` lists the
+//! rules that are off by default to turn on (DL1001, DL3057; hadolint's
+//! `override:`), one a line: a case about such a rule without it checks that
+//! the rule stays off.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -50,6 +53,9 @@ fn actual(name: &str) -> Vec<String> {
         target: read(name, "target").map(|t| t.trim().to_owned()),
         trusted_registries: read(name, "trusted")
             .map(|t| t.lines().map(str::to_owned).collect())
+            .unwrap_or_default(),
+        enabled: read(name, "enable")
+            .map(|t| t.split_whitespace().map(str::to_owned).collect())
             .unwrap_or_default(),
         ..Options::default()
     };

@@ -233,9 +233,13 @@ fn note(message: &str) {
     eprintln!("stagecraft: note: {message}");
 }
 
+/// The catalogue, one rule a line: id, hadolint code, severities (shipped/
+/// build-only; `off:` before them for a rule that is off unless enabled),
+/// summary.
 fn print_rules() {
     for rule in CATALOGUE {
-        let severities = format!("{}/{}", rule.shipped, rule.build_only);
+        let off = if rule.off_by_default() { "off:" } else { "" };
+        let severities = format!("{off}{}/{}", rule.shipped, rule.build_only);
         println!(
             "{}  {:<7} {:<15}  {}",
             rule.id,
@@ -359,6 +363,10 @@ fn lint(args: &LintArgs) -> u8 {
         trusted_registries: settings.trusted_registries.clone(),
         label_schema,
         strict_labels: settings.strict_labels.unwrap_or(false),
+        // As hadolint: a rule that is off by default (DL1001, DL3057) is
+        // on when `override:` (or --error/--warning/--info/--style) gives it
+        // a severity; `ignored:` still drops it.
+        enabled: overrides.iter().map(|(_, code)| code.clone()).collect(),
     };
 
     let mut reports = Vec::new();

@@ -59,6 +59,14 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// Whether a `shellcheck` binary runs (Debian's package, `scripts/tools.sh`).
+fn shellcheck_installed() -> bool {
+    Command::new("shellcheck")
+        .arg("--version")
+        .output()
+        .is_ok_and(|output| output.status.success())
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -189,6 +197,24 @@ fn a_malformed_config_names_the_key_and_line_and_exits_2() {
         "{}",
         stderr(&output)
     );
+    assert!(
+        stderr(&output).contains("at line 1 column 10"),
+        "{}",
+        stderr(&output)
+    );
+    // A wrong type under a nested key: the path to it, and its line.
+    project.write(
+        ".hadolint.yml",
+        "override:\n  error: [DL3009]\n  warning: 7\n",
+    );
+    let output = project.run(&["lint", "Dockerfile"]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = stderr(&output);
+    assert!(
+        text.contains("override.warning: invalid type: integer `7`, expected a sequence at line 3"),
+        "{text}"
+    );
+    assert!(stdout(&output).is_empty());
 }
 
 #[test]
@@ -252,53 +278,26 @@ fn stage_awareness_can_be_turned_off() {
     assert_eq!(flat.status.code(), Some(1));
 }
 
-/// The official SARIF 2.1.0 schema, as the serde-sarif crate ships it
-/// (the schema's own licence does not let us commit a copy): taken from
-/// cargo's download cache, downloaded there by `cargo info` when missing.
+/// The official SARIF 2.1.0 schema (OASIS Standard with Errata 01), vendored
+/// unmodified in `tests/sarif/` with its notice (`tests/sarif/NOTICE.md`).
 fn sarif_schema() -> serde_json::Value {
-    let cargo_home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cargo"));
-    let find = || -> Option<PathBuf> {
-        let cache = cargo_home.join("registry/cache");
-        std::fs::read_dir(cache).ok()?.flatten().find_map(|index| {
-            let crate_file = index.path().join("serde-sarif-0.8.0.crate");
-            crate_file.is_file().then_some(crate_file)
-        })
-    };
-    let crate_file = find().or_else(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let status = Command::new(cargo)
-            .args(["info", "serde-sarif@0.8.0"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .expect("cargo runs");
-        assert!(
-            status.status.success(),
-            "cargo info serde-sarif: {}",
-            stderr(&status)
-        );
-        find()
-    });
-    let crate_file = crate_file.expect("serde-sarif 0.8.0 is in cargo's cache");
-    let output = Command::new("tar")
-        .args(["-xzOf"])
-        .arg(&crate_file)
-        .arg("serde-sarif-0.8.0/src/schema.json")
-        .output()
-        .expect("tar runs");
-    assert!(output.status.success(), "{}", stderr(&output));
-    let schema: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sarif/sarif-schema-2.1.0.json");
+    let schema: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("the vendored schema is readable"))
+            .unwrap();
     assert_eq!(
-        schema["$id"],
-        "https://raw.githubusercontent.com/oasis-tcs/sarif-spec/master/Schemata/sarif-schema-2.1.0.json"
+        schema["id"],
+        "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
     );
     schema
 }
 
+/// Validates `instance` against the schema, formats (`uri`, `uri-reference`,
+/// `date-time`) asserted too.
 fn validate(schema: &serde_json::Value, instance: &serde_json::Value) -> Result<(), String> {
     let mut schemas = boon::Schemas::new();
     let mut compiler = boon::Compiler::new();
+    compiler.enable_format_assertions();
     compiler
         .add_resource("sarif-schema-2.1.0.json", schema.clone())
         .map_err(|e| e.to_string())?;
@@ -310,38 +309,117 @@ fn validate(schema: &serde_json::Value, instance: &serde_json::Value) -> Result<
         .map_err(|e| format!("{e:#}"))
 }
 
+/// The results of a SARIF log for one file (by the end of its URI), as
+/// `(ruleId, level, startLine)`.
+fn sarif_results<'a>(log: &'a serde_json::Value, uri_end: &str) -> Vec<(&'a str, &'a str, u64)> {
+    log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|result| {
+            result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .ends_with(uri_end)
+        })
+        .map(|result| {
+            let region = &result["locations"][0]["physicalLocation"]["region"];
+            (
+                result["ruleId"].as_str().unwrap(),
+                result["level"].as_str().unwrap(),
+                region["startLine"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn sarif_is_valid_against_the_2_1_0_schema() {
     let schema = sarif_schema();
     let project = Project::new();
-    let file = project.write("docker/my Dockerfile", MIXED);
-    let clean = project.write("clean", "FROM scratch\nCOPY x /x\n");
-    let output = project.run(&["lint", "-f", "sarif", file.to_str().unwrap(), "clean"]);
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    // Findings of our rules (and ShellCheck's, where installed), a file with
+    // one instruction that does not parse (DL1000, the rest linted), a file
+    // that is no Dockerfile at all, and a clean file.
+    let mixed = project.write("docker/my Dockerfile", MIXED);
+    project.write(
+        "broken.Dockerfile",
+        "FROM debian:bookworm-slim\nBOGUS x\nCMD /x --serve\n",
+    );
+    project.write("empty.Dockerfile", "# nothing but a comment\n");
+    project.write("clean", "FROM scratch\nCOPY x /x\n");
+    let files = [
+        mixed.to_str().unwrap(),
+        "broken.Dockerfile",
+        "empty.Dockerfile",
+        "clean",
+    ];
+
+    // Each file alone, then all in one log: every log validates.
+    let mut logs = Vec::new();
+    for file in files {
+        let output = project.run(&["lint", "-f", "sarif", file]);
+        let log = json(&output);
+        validate(&schema, &log).unwrap_or_else(|e| panic!("{file}: {e}\n{log:#}"));
+        logs.push((file, output.status.code(), log));
+    }
+    let mut all = vec!["lint", "-f", "sarif"];
+    all.extend(files);
+    let output = project.run(&all);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     let log = json(&output);
     validate(&schema, &log).unwrap();
     assert_eq!(log["version"], "2.1.0");
-    let results = log["runs"][0]["results"].as_array().unwrap();
-    let ids: Vec<&str> = results
-        .iter()
-        .map(|r| r["ruleId"].as_str().unwrap())
-        .collect();
-    assert!(ids.starts_with(&["DL3009"]), "{ids:?}");
-    assert!(ids.contains(&"DL3025"));
-    assert_eq!(results[0]["level"], "error");
-    let uri = results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-        .as_str()
-        .unwrap();
-    assert!(uri.ends_with("docker/my%20Dockerfile"), "{uri}");
+
+    let mixed_results = sarif_results(&log, "docker/my%20Dockerfile");
     assert_eq!(
-        results[0]["locations"][0]["physicalLocation"]["region"]["startLine"],
-        2
+        mixed_results[0],
+        ("DL3009", "error", 2),
+        "{mixed_results:?}"
     );
-    // The validator does reject a broken log.
-    let mut broken = log.clone();
-    broken["runs"][0]["results"][0]["level"] = "fatal".into();
-    assert!(validate(&schema, &broken).is_err());
-    let _ = clean;
+    assert!(mixed_results.contains(&("DL3025", "warning", 4)));
+    if shellcheck_installed() {
+        assert!(
+            mixed_results.contains(&("SC2086", "note", 3)),
+            "{mixed_results:?}"
+        );
+    }
+    assert_eq!(
+        sarif_results(&log, "broken.Dockerfile"),
+        [("DL1000", "error", 2), ("DL3025", "warning", 3)]
+    );
+    assert_eq!(
+        sarif_results(&log, "empty.Dockerfile"),
+        [("DL1000", "error", 1)]
+    );
+    assert!(sarif_results(&log, "clean").is_empty());
+    // Every result points into the driver's rules, which describe it.
+    let rules = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    for result in log["runs"][0]["results"].as_array().unwrap() {
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[index]["id"], result["ruleId"]);
+    }
+    // The exit codes of the single-file runs: findings 1, parse errors 2, clean 0.
+    let codes: Vec<_> = logs.iter().map(|(_, code, _)| *code).collect();
+    assert_eq!(codes, [Some(1), Some(2), Some(2), Some(0)]);
+    let (_, _, clean) = &logs[3];
+    assert_eq!(clean["runs"][0]["results"], serde_json::json!([]));
+
+    // The validator does reject a broken log: a level SARIF lacks, a
+    // line 0, a result without a message.
+    for (pointer, value) in [
+        ("/runs/0/results/0/level", serde_json::json!("fatal")),
+        (
+            "/runs/0/results/0/locations/0/physicalLocation/region/startLine",
+            serde_json::json!(0),
+        ),
+        ("/runs/0/results/0/message", serde_json::json!({})),
+    ] {
+        let mut broken = log.clone();
+        *broken.pointer_mut(pointer).unwrap() = value;
+        assert!(validate(&schema, &broken).is_err(), "{pointer} accepted");
+    }
 }
 
 #[test]
@@ -497,11 +575,7 @@ fn a_hanging_or_crashing_shellcheck_is_a_note_and_the_results_still_print() {
 /// one line when it is not installed.
 #[test]
 fn shellcheck_findings_at_the_dockerfile_line_with_their_codes() {
-    if Command::new("shellcheck")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
+    if !shellcheck_installed() {
         eprintln!("skipping: shellcheck is not installed (bash scripts/tools.sh)");
         return;
     }
@@ -599,4 +673,58 @@ fn label_schema_and_strict_labels_from_the_config_reach_the_rules() {
         "{}",
         stderr(&output)
     );
+}
+
+/// DL3057 and DL1001 are off unless `override:` (or `--info` & co.) gives
+/// them a severity, as in hadolint; `ignored:` still wins.
+#[test]
+fn rules_off_by_default_are_enabled_by_an_override() {
+    let project = Project::new();
+    project.write(
+        "Dockerfile",
+        "FROM debian:bookworm-slim\n# hadolint ignore=DL3059\nRUN true\nCMD [\"/app\"]\n",
+    );
+    let args = ["lint", "--no-shellcheck", "-f", "json", "Dockerfile"];
+    let found = |output: &Output| -> Vec<(u64, String, String)> {
+        json(output)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["line"].as_u64().unwrap(),
+                    f["rule"].as_str().unwrap().to_owned(),
+                    f["severity"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let quiet = project.run(&args);
+    assert_eq!(found(&quiet), [], "{}", stderr(&quiet));
+    project.write(
+        ".hadolint.yaml",
+        "override:\n  error: [DL3057]\n  style: [dl1001]\n",
+    );
+    let loud = project.run(&args);
+    assert_eq!(
+        found(&loud),
+        [
+            (1, "DL3057".to_owned(), "error".to_owned()),
+            (2, "DL1001".to_owned(), "style".to_owned())
+        ]
+    );
+    assert_eq!(loud.status.code(), Some(1));
+    // The command line's flags enable them too; `ignored:` drops them.
+    project.write(".hadolint.yaml", "ignored: [DL1001]\n");
+    let mut flags = args.to_vec();
+    flags.extend(["--info", "DL3057", "--warning", "DL1001"]);
+    assert_eq!(
+        found(&project.run(&flags)),
+        [(1, "DL3057".to_owned(), "info".to_owned())]
+    );
+    // The catalogue says they are off.
+    let rules = stdout(&project.run(&["lint", "--rules"]));
+    let line = rules.lines().find(|l| l.starts_with("DL3057")).unwrap();
+    assert!(line.contains("off:info/info"), "{line}");
+    assert!(rules.lines().any(|l| l.starts_with("DL3066 ")));
 }

@@ -35,8 +35,8 @@ pub use crate::family::apt::{DL3008, SCR001, SCR002, SCR003, SCR004, SCR005, SCR
 pub use crate::family::commands::{DL3046, DL3047, DL3062};
 pub use crate::family::conda::SCR010;
 pub use crate::family::dockerfile::{
-    DL3044, DL3045, SCR019, SCR020, SCR021, SCR022, SCR023, SCR024, SCR025, SCR026, SCR027, SCR028,
-    SCR029, SCR030, SCR031, SCR033, SCR034,
+    DL1001, DL3044, DL3045, DL3057, DL3066, SCR019, SCR020, SCR021, SCR022, SCR023, SCR024, SCR025,
+    SCR026, SCR027, SCR028, SCR029, SCR030, SCR031, SCR033, SCR034,
 };
 pub use crate::family::gem::DL3028;
 pub use crate::family::layers::SCR008;
@@ -148,6 +148,11 @@ impl Rule {
             || legacy_digits(code).is_some_and(|digits| self.our_digits() == Some(digits))
     }
 
+    /// Whether the rule is off unless enabled ([`OFF_BY_DEFAULT`]).
+    pub fn off_by_default(&self) -> bool {
+        OFF_BY_DEFAULT.iter().any(|rule| rule.id == self.id)
+    }
+
     /// The severity of this rule in a stage of the given kind.
     pub fn severity(&self, stage: StageKind) -> Severity {
         match stage {
@@ -164,12 +169,28 @@ pub static CATALOGUE: &[&Rule] = &[
     &SCR021, &SCR022, &SCR023, &SCR024, &SCR025, &SCR026, &SCR027, &SCR028, &SCR029, &SCR030,
     &SCR031, &SCR032, &SCR033, &SCR034,
     // Parity with hadolint: its rules that no rule of ours covers, by code.
-    &DL3001, &DL3002, &DL3004, &DL3007, &DL3008, &DL3010, &DL3011, &DL3012, &DL3013, &DL3016,
-    &DL3018, &DL3021, &DL3026, &DL3028, &DL3029, &DL3030, &DL3033, &DL3034, &DL3035, &DL3037,
-    &DL3038, &DL3041, &DL3044, &DL3045, &DL3046, &DL3047, &DL3048, &DL3049, &DL3050, &DL3051,
-    &DL3052, &DL3053, &DL3054, &DL3055, &DL3056, &DL3058, &DL3062, &DL3063, &DL3064, &DL3065,
-    &DL3067, &DL4001, &DL4003, &DL4004, &DL4005,
+    &DL1001, &DL3001, &DL3002, &DL3004, &DL3007, &DL3008, &DL3010, &DL3011, &DL3012, &DL3013,
+    &DL3016, &DL3018, &DL3021, &DL3026, &DL3028, &DL3029, &DL3030, &DL3033, &DL3034, &DL3035,
+    &DL3037, &DL3038, &DL3041, &DL3044, &DL3045, &DL3046, &DL3047, &DL3048, &DL3049, &DL3050,
+    &DL3051, &DL3052, &DL3053, &DL3054, &DL3055, &DL3056, &DL3057, &DL3058, &DL3062, &DL3063,
+    &DL3064, &DL3065, &DL3066, &DL3067, &DL4001, &DL4003, &DL4004, &DL4005,
 ];
+
+/// The rules that are off unless a configuration turns them on, as
+/// hadolint's rules of severity `ignore` are (DL1001, DL3057): hadolint
+/// reports them only when `override:` (or `--error`/`--warning`/`--info`/
+/// `--style`) gives them a severity. The checker reports them only when
+/// [`Options::enabled`](crate::dockerfile::Options::enabled) names them,
+/// with their catalogue severity (`info`) unless the caller overrides it.
+///
+/// ```
+/// use stagecraft_rules::catalogue::{rule, OFF_BY_DEFAULT};
+///
+/// assert!(OFF_BY_DEFAULT.contains(&rule("DL3057").unwrap()));
+/// assert!(rule("DL3057").unwrap().off_by_default());
+/// assert!(!rule("SCR003").unwrap().off_by_default());
+/// ```
+pub static OFF_BY_DEFAULT: &[&Rule] = &[&DL1001, &DL3057];
 
 /// hadolint's version-pinning rules (`apt-get install curl=7.88.1-10`,
 /// `pip install flask==3.0.3`, ...). They judge the package names a user

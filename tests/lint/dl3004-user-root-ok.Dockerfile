@@ -1,5 +1,5 @@
-# USER root around the RUN that needs it instead of sudo.
+# USER 0 (root) around the RUN that needs it instead of sudo.
 FROM debian:bookworm-slim
-USER root
+USER 0
 RUN rm -rf /tmp/cache
-USER nobody
+USER 65534

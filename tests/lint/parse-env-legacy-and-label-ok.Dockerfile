@@ -5,5 +5,5 @@ LABEL version="1.0" description="a thing"
 EXPOSE 8080/tcp
 VOLUME ["/data"]
 STOPSIGNAL SIGTERM
-USER nobody:nogroup
+USER 65534:65534
 HEALTHCHECK --interval=30s CMD curl -f http://localhost/ || exit 1

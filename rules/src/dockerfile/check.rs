@@ -127,6 +127,31 @@ pub struct Options {
     /// DL3026): `docker.io`, `*.example.com`, `registry.example.*` or `*`.
     /// Empty (the default) turns the rule off.
     pub trusted_registries: Vec<String>,
+    /// The rules that are off by default ([`OFF_BY_DEFAULT`]: DL1001,
+    /// DL3057) to check, by id or hadolint code (any case); hadolint turns
+    /// them on when `override:` gives them a severity. Empty by default.
+    /// Naming a rule that is on anyway changes nothing.
+    ///
+    /// ```
+    /// use stagecraft_rules::dockerfile::{lint, Options};
+    ///
+    /// let text = "FROM debian:bookworm-slim\nCMD [\"/app\"]\n";
+    /// assert!(lint(text, &Options::default()).unwrap().is_empty());
+    /// let options = Options { enabled: vec!["DL3057".to_owned()], ..Options::default() };
+    /// let findings = lint(text, &options).unwrap();
+    /// assert_eq!((findings[0].line, findings[0].rule.id), (1, "DL3057"));
+    /// ```
+    ///
+    /// [`OFF_BY_DEFAULT`]: crate::catalogue::OFF_BY_DEFAULT
+    pub enabled: Vec<String>,
+}
+
+impl Options {
+    /// Whether findings of `rule` are reported: every rule that is on by
+    /// default, and those of [`Options::enabled`].
+    pub fn reports(&self, rule: &Rule) -> bool {
+        !rule.off_by_default() || self.enabled.iter().any(|code| rule.is_named(code))
+    }
 }
 
 /// One rule violation in a Dockerfile.
@@ -766,6 +791,7 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
         !suppressed(f.rule, ignores, &df.global_ignores)
     });
     findings.append(&mut per_instruction);
+    findings.retain(|f| options.reports(f.rule));
     findings.sort_by(|a, b| a.line.cmp(&b.line).then(a.rule.id.cmp(b.rule.id)));
     findings
 }

@@ -1,6 +1,6 @@
 //! hadolint's rules about instructions and their repetition in a stage
-//! (DL3002, DL3007, DL3010-DL3012, DL3021, DL3026, DL3029, DL3063-DL3065,
-//! DL3067, DL4001, DL4003, DL4004), checked in one pass over each stage by [`check`], which
+//! (DL1001, DL3002, DL3007, DL3010-DL3012, DL3021, DL3026, DL3029, DL3057,
+//! DL3063-DL3067, DL4001, DL4003, DL4004), checked in one pass over each stage by [`check`], which
 //! [`check_dockerfile`](super::check_dockerfile) calls once per file.
 //!
 //! Every rule here keeps a constant amount of state per stage (a flag, a
@@ -12,8 +12,13 @@
 //! so on up; a `USER root` in a build-only stage (which never runs as a
 //! container) or one that a later `USER app` of a descendant stage replaces
 //! is not reported, while a root user inherited from a base stage is.
+//! `HEALTHCHECK` (DL3057, off unless enabled) likewise: the image has one
+//! when its target stage or a stage it is built `FROM` declares one
+//! (`HEALTHCHECK NONE` included); reported once, at the target's `FROM`.
 
-use crate::catalogue::{Rule, Severity};
+use std::collections::HashSet;
+
+use crate::catalogue::{Rule, Severity, DL1001, DL3057, DL3066};
 use crate::dockerfile::check::{Base, DockerfileFinding, Options, StageInfo};
 use crate::dockerfile::parse::{Command, Copy, Dockerfile, Instruction, InstructionKind, Run};
 use crate::image_ref::ImageRef;
@@ -342,6 +347,14 @@ pub(crate) fn check(
     options: &Options,
 ) -> Vec<DockerfileFinding> {
     let mut out = Vec::new();
+    // The ARG names declared so far, in the file (DL3066 accepts a USER
+    // that uses one, as hadolint does).
+    let mut arg_names: HashSet<&str> = HashSet::new();
+    for arg in &df.global_args {
+        if let InstructionKind::Arg(args) = &arg.kind {
+            arg_names.extend(args.iter().map(|(name, _)| name.as_str()));
+        }
+    }
     for (index, stage) in df.stages.iter().enumerate() {
         let Some(info) = infos.get(index) else {
             break;
@@ -402,12 +415,117 @@ pub(crate) fn check(
             }
         }
         for instruction in &stage.instructions {
+            match &instruction.kind {
+                InstructionKind::Arg(args) => {
+                    arg_names.extend(args.iter().map(|(name, _)| name.as_str()));
+                }
+                InstructionKind::User(user) if !numeric_or_arg_user(user, &arg_names) => report(
+                    &DL3066,
+                    instruction.line,
+                    format!(
+                        "`USER {user}` names the user, not its id: the host and orchestrators \
+                         cannot resolve it (Kubernetes' runAsNonRoot refuses it); write the \
+                         numeric id (`USER 10001`, created with `useradd --uid 10001`)"
+                    ),
+                ),
+                _ => {}
+            }
             stage_state.visit(instruction, df, index, options, &mut report);
         }
         stage_state.finish(&mut report);
     }
     check_last_user(df, infos, options, &mut out);
+    if options.reports(&DL3057) {
+        check_healthcheck(df, infos, options, &mut out);
+    }
+    if options.reports(&DL1001) {
+        check_ignore_pragmas(df, infos, &mut out);
+    }
     out
+}
+
+/// DL3066's test, as hadolint's: the user part (before `:`) is digits, or
+/// names a declared `ARG` (`$NAME` or `${NAME}`).
+fn numeric_or_arg_user(user: &str, arg_names: &HashSet<&str>) -> bool {
+    let uid = user.split(':').next().unwrap_or(user);
+    uid.bytes().all(|b| b.is_ascii_digit())
+        || arg_names
+            .iter()
+            .any(|name| uid.contains(&format!("${{{name}}}")) || uid.contains(&format!("${name}")))
+}
+
+/// The index of the target stage (`--target`, by default the last).
+fn target_index(df: &Dockerfile, options: &Options) -> usize {
+    options
+        .target
+        .as_deref()
+        .and_then(|target| df.stage_index(target))
+        .unwrap_or(df.stages.len().saturating_sub(1))
+}
+
+/// DL3057: the image (the target and the stages it is built `FROM`) has no
+/// `HEALTHCHECK`; reported at the target's `FROM`.
+fn check_healthcheck(
+    df: &Dockerfile,
+    infos: &[StageInfo],
+    options: &Options,
+    out: &mut Vec<DockerfileFinding>,
+) {
+    let target = target_index(df, options);
+    let mut index = target;
+    loop {
+        let Some(stage) = df.stages.get(index) else {
+            return;
+        };
+        let declares = stage
+            .instructions
+            .iter()
+            .any(|i| matches!(i.kind, InstructionKind::Healthcheck(_)));
+        if declares {
+            return;
+        }
+        match infos.get(index).map(|info| &info.base) {
+            Some(Base::Stage(parent)) => index = *parent,
+            _ => break,
+        }
+    }
+    let (Some(stage), Some(info)) = (df.stages.get(target), infos.get(target)) else {
+        return;
+    };
+    out.push(DockerfileFinding {
+        rule: &DL3057,
+        severity: DL3057.severity(info.kind),
+        line: stage.line,
+        stage: target,
+        message: "the image has no HEALTHCHECK (neither this stage nor a stage it is built \
+                  FROM declares one): Docker knows only whether the process is alive; add \
+                  `HEALTHCHECK CMD [...]`, or `HEALTHCHECK NONE` to say none is wanted"
+            .to_owned(),
+    });
+}
+
+/// DL1001: every inline ignore pragma, at its own line.
+fn check_ignore_pragmas(df: &Dockerfile, infos: &[StageInfo], out: &mut Vec<DockerfileFinding>) {
+    for &line in &df.ignore_pragma_lines {
+        // The stage the comment is in (the first one for a comment above it).
+        let stage = df
+            .stages
+            .iter()
+            .rposition(|stage| stage.line < line)
+            .unwrap_or(0);
+        let Some(info) = infos.get(stage) else {
+            continue;
+        };
+        out.push(DockerfileFinding {
+            rule: &DL1001,
+            severity: DL1001.severity(info.kind),
+            line,
+            stage,
+            message: "an inline ignore pragma: the exception is hidden in the Dockerfile; fix \
+                      the instruction, or list the code under `ignored:` in .hadolint.yaml"
+                .to_owned(),
+        });
+    }
 }
 
 /// What the per-stage rules remember while walking a stage.
@@ -766,12 +884,7 @@ fn check_last_user(
     options: &Options,
     out: &mut Vec<DockerfileFinding>,
 ) {
-    let last = df.stages.len().saturating_sub(1);
-    let mut index = options
-        .target
-        .as_deref()
-        .and_then(|target| df.stage_index(target))
-        .unwrap_or(last);
+    let mut index = target_index(df, options);
     loop {
         let Some(stage) = df.stages.get(index) else {
             return;
@@ -828,8 +941,8 @@ mod tests {
 
     #[test]
     fn last_user_is_the_targets() {
-        let text = "FROM a AS base\nUSER root\nFROM base AS app\nFROM base\nUSER app\n";
-        // The last stage sets `app`; the target `app` inherits `root`.
+        let text = "FROM a AS base\nUSER 0\nFROM base AS app\nFROM base\nUSER 10001\n";
+        // The last stage sets 10001; the target `app` inherits root (0).
         assert!(found(text, &Options::default()).is_empty());
         let app = Options {
             target: Some("app".to_owned()),
@@ -840,6 +953,27 @@ mod tests {
             found("FROM a\nUSER 0:0\n", &Options::default()),
             [(2, "DL3002")]
         );
+    }
+
+    #[test]
+    fn user_ids_and_the_rules_off_by_default() {
+        let text = "ARG UID\nFROM a:1\n# hadolint ignore=DL3066\nUSER app\nUSER $UID:app\n\
+                    FROM a:1 AS second\nHEALTHCHECK NONE\nFROM a:1 AS last\nUSER ${UID}x\nUSER 1:2\n";
+        // DL3066 (the pragma is applied by `check_dockerfile`, not here).
+        assert_eq!(found(text, &Options::default()), [(4, "DL3066")]);
+        let on = Options {
+            enabled: vec!["dl1001".to_owned(), "DL3057".to_owned()],
+            ..Options::default()
+        };
+        assert_eq!(
+            found(text, &on),
+            [(4, "DL3066"), (8, "DL3057"), (3, "DL1001")]
+        );
+        let second = Options {
+            target: Some("second".to_owned()),
+            ..on
+        };
+        assert_eq!(found(text, &second), [(4, "DL3066"), (3, "DL1001")]);
     }
 
     #[test]

@@ -67,6 +67,9 @@ pub struct Dockerfile {
     pub stages: Vec<Stage>,
     /// Codes from `# stagecraft global ignore=...` / `# hadolint global ignore=...`.
     pub global_ignores: Vec<String>,
+    /// The lines of the inline ignore pragmas (`# hadolint ignore=...`,
+    /// `# stagecraft ignore=...`, not the `global` ones), for DL1001.
+    pub ignore_pragma_lines: Vec<usize>,
 }
 
 impl Dockerfile {
@@ -498,6 +501,7 @@ impl Parser<'_> {
         let mut global_args = Vec::new();
         let mut stages: Vec<Stage> = Vec::new();
         let mut global_ignores = Vec::new();
+        let mut ignore_pragma_lines = Vec::new();
         let mut comments: Vec<String> = Vec::new();
         while self.next < self.lines.len() {
             let index = self.next;
@@ -513,6 +517,7 @@ impl Parser<'_> {
                     if global {
                         global_ignores.extend(codes);
                     } else {
+                        ignore_pragma_lines.push(index + 1);
                         comments.extend(codes);
                     }
                 }
@@ -579,6 +584,7 @@ impl Parser<'_> {
                 global_args,
                 stages,
                 global_ignores,
+                ignore_pragma_lines,
             }),
             errors: self.errors,
         }
@@ -1446,6 +1452,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(df.global_ignores, ["DL3006"]);
+        assert_eq!(df.ignore_pragma_lines, [3, 4, 6]);
         assert_eq!(df.stages[0].instructions[0].ignores, ["SCR003", "DL3009"]);
         assert!(df.stages[0].instructions[1].ignores.is_empty());
     }

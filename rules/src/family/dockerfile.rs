@@ -249,3 +249,50 @@ pub static SCR034: Rule = Rule {
     shipped: Severity::Error,
     build_only: Severity::Error,
 };
+
+/// An inline `# hadolint ignore=` (or `# stagecraft ignore=`) pragma. Off
+/// unless enabled ([`crate::catalogue::OFF_BY_DEFAULT`]).
+pub static DL1001: Rule = Rule {
+    id: "DL1001",
+    summary: "do not use inline ignore pragmas (off unless enabled)",
+    why: "A `# hadolint ignore=` comment silences a rule for one instruction where nobody \
+          reviewing the configuration sees it; a team that wants every exception in one place \
+          (`.hadolint.yaml`'s `ignored:`) turns this rule on to find them.",
+    fix: "Fix the instruction, or move the code to `ignored:` in .hadolint.yaml (or a \
+          `# hadolint global ignore=` at the top) and delete the pragma.",
+    hadolint: Some("DL1001"),
+    shipped: Severity::Info,
+    build_only: Severity::Info,
+};
+
+/// The image has no `HEALTHCHECK` (its target stage and the stages it is
+/// built `FROM`). Off unless enabled ([`crate::catalogue::OFF_BY_DEFAULT`]).
+pub static DL3057: Rule = Rule {
+    id: "DL3057",
+    summary: "the image has no HEALTHCHECK (off unless enabled)",
+    why: "Without a HEALTHCHECK, Docker (and Swarm) only know whether the main process is alive, \
+          not whether it serves: a hung server stays `running` and gets traffic. Many images run \
+          under an orchestrator with its own probes, which is why the rule is off unless a \
+          configuration turns it on.",
+    fix: "Add `HEALTHCHECK CMD [\"/app\", \"--check\"]` (or a probe such as `curl -f \
+          http://localhost:8080/health`) to the shipped stage or a stage it is built FROM; \
+          write `HEALTHCHECK NONE` to say that none is wanted.",
+    hadolint: Some("DL3057"),
+    shipped: Severity::Info,
+    build_only: Severity::Info,
+};
+
+/// `USER name` instead of a numeric id.
+pub static DL3066: Rule = Rule {
+    id: "DL3066",
+    summary: "USER should name a numeric user id",
+    why: "A user name is resolved through the image's /etc/passwd when the container starts; \
+          the host and orchestrators cannot resolve it: Kubernetes' `runAsNonRoot` refuses to \
+          start a container whose USER is a name it cannot prove is not root, and file \
+          ownership on volumes is by number.",
+    fix: "Write the id: `RUN useradd --system --uid 10001 app` and `USER 10001` (or \
+          `USER 10001:10001`); an `ARG` holding the id (`USER ${APP_UID}`) is accepted.",
+    hadolint: Some("DL3066"),
+    shipped: Severity::Info,
+    build_only: Severity::Info,
+};

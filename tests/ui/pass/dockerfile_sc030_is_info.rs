@@ -8,9 +8,9 @@ fn main() {
     let df: Dockerfile = dockerfile!(
         r#"
 FROM debian:bookworm-slim
-RUN useradd --system app
+RUN useradd --system --uid 10001 app
 RUN mkdir -p /srv/app
-USER app
+USER 10001
 ENTRYPOINT ["/bin/true"]
 "#
     );

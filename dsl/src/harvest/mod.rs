@@ -102,8 +102,7 @@ pub enum StepForm {
     /// one statement a line, a comment before each part. It needs a
     /// Dockerfile frontend with heredocs (BuildKit of Docker 23 or later);
     /// the engine refuses it before sending it to an older builder
-    /// ([`EngineError::NeedsBuildKit`](crate::engine::EngineError::NeedsBuildKit),
-    /// feature `engine`).
+    /// (`EngineError::NeedsBuildKit`, feature `engine`).
     Heredoc,
 }
 

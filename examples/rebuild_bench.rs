@@ -27,7 +27,7 @@
 use std::time::Duration;
 
 use stagecraft::engine::blocking::Engine;
-use stagecraft::engine::{BuildOptions, Builder, ConnectOptions};
+use stagecraft::engine::{BuildOptions, Builder, ConnectOptions, ProgressMode};
 use stagecraft::packages::{Apt, CachedRecipe, CachedRun, Pip};
 use stagecraft::{site_ca, Dockerfile};
 
@@ -102,14 +102,45 @@ fn report(what: &str, forms: &[Form; 2]) {
     );
 }
 
+/// Builds `text`; with `STAGECRAFT_BENCH_LOGS=DIR`, the build's plain,
+/// timestamped progress goes to `DIR/<log>.log` (where the time went: apt's
+/// `Get:` lines are downloads, pip's `Using cached` are not).
+fn build_logged(
+    engine: &Engine,
+    text: &str,
+    options: BuildOptions,
+    log: &str,
+) -> Result<(Duration, u64), Box<dyn std::error::Error>> {
+    let options = options.builder(Builder::BuildKit);
+    let (options, sink) = match std::env::var_os("STAGECRAFT_BENCH_LOGS") {
+        Some(dir) => {
+            std::fs::create_dir_all(&dir)?;
+            let sink = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+            let path = std::path::Path::new(&dir).join(format!("{log}.log"));
+            (
+                options
+                    .progress(ProgressMode::Plain)
+                    .progress_writer(sink.clone()),
+                Some((sink, path)),
+            )
+        }
+        None => (options.quiet(), None),
+    };
+    let built = engine.build_text(text, &options);
+    if let Some((sink, path)) = sink {
+        std::fs::write(&path, &*sink.lock().unwrap())?;
+    }
+    let built = built?;
+    let bytes = engine.inspect(&built.image_id)?.size;
+    Ok((built.duration, bytes))
+}
+
 fn build(
     engine: &Engine,
     text: &str,
     options: BuildOptions,
 ) -> Result<(Duration, u64), Box<dyn std::error::Error>> {
-    let built = engine.build_text(text, &options.builder(Builder::BuildKit).quiet())?;
-    let bytes = engine.inspect(&built.image_id)?.size;
-    Ok((built.duration, bytes))
+    build_logged(engine, text, options, "build")
 }
 
 fn cargo(engine: &Engine, run: &str) -> Result<[Form; 2], Box<dyn std::error::Error>> {
@@ -174,9 +205,19 @@ fn apt_pip(engine: &Engine, run: &str) -> Result<[Form; 2], Box<dyn std::error::
                 .run_label(run)
                 .site_ca(&cargo_context::site_ca())
         };
-        let (first, _) = build(engine, &apt_pip_text(cached, &["python3-pip"])?, options())?;
+        let (first, _) = build_logged(
+            engine,
+            &apt_pip_text(cached, &["python3-pip"])?,
+            options(),
+            &format!("apt-pip-{name}-first"),
+        )?;
         let changed = apt_pip_text(cached, &["python3-pip", "jq"])?;
-        let (rebuild, bytes) = build(engine, &changed, options())?;
+        let (rebuild, bytes) = build_logged(
+            engine,
+            &changed,
+            options(),
+            &format!("apt-pip-{name}-rebuild"),
+        )?;
         forms.push(Form {
             name,
             first,

@@ -178,6 +178,46 @@ fn buildkit_failure_names_stage_instruction_and_output() {
     }
 }
 
+/// A `COPY --from` of a path the stage lacks: Docker 20.10's BuildKit names
+/// it under `/var/lib/docker/overlay2/<layer>/merged`, Docker 26's under
+/// `<data root>/tmp/buildkit-mount<n>`; the failure names `/<path>` as the
+/// stage has it, and no daemon directory.
+#[test]
+fn daemon_paths_in_a_failure_are_the_stages_own() {
+    for run in TestRun::each_daemon("bk-paths") {
+        let (engine, id) = (&run.engine, run.id.clone());
+        let missing = format!("/missing-{id}/app");
+        let text = format!(
+            "FROM {BASE} AS build\nRUN echo {id} > /ok\n\n\
+             FROM {BASE}\nCOPY --from=build {missing} /app\n"
+        );
+        let options = BuildOptions::new()
+            .builder(Builder::BuildKit)
+            .run_label(&id)
+            .quiet();
+        let error = engine
+            .build_text(&text, &options)
+            .expect_err("the stage has no such file");
+        let shown = format!("{error:#}");
+        println!("{}: {shown}", engine.host());
+        let failure = error.as_build_failure().expect("a BuildFailure");
+        assert!(
+            failure
+                .message
+                .contains(&format!("lstat /missing-{id}: no such file")),
+            "{}",
+            failure.message
+        );
+        for daemon_path in ["overlay2", "buildkit-mount", "/var/lib/"] {
+            assert!(!shown.contains(daemon_path), "{daemon_path}: {shown}");
+        }
+        assert_eq!(
+            failure.instruction.as_deref(),
+            Some(format!("COPY --from=build {missing} /app").as_str())
+        );
+    }
+}
+
 #[test]
 fn constructs_the_builder_cannot_build_are_refused_before_sending() {
     for run in TestRun::each_daemon("bk-heredoc") {
@@ -701,4 +741,237 @@ fn a_dropped_buildkit_build_is_cancelled() {
     assert_eq!(remaining, 0, "the dropped build's step still runs");
     assert_eq!(labelled_containers(engine, &id), 0);
     assert_eq!(labelled_images(engine, &id), 0);
+}
+
+/// Containers, running or not, with `needle` in their command (the
+/// classic builder's step containers carry no label of the run).
+fn containers_with(engine: &Engine, needle: &str) -> usize {
+    use stagecraft::engine::bollard::query_parameters::ListContainersOptionsBuilder;
+    let options = ListContainersOptionsBuilder::new().all(true).build();
+    engine
+        .block_on(engine.as_async().docker().list_containers(Some(options)))
+        .expect("listing containers")
+        .into_iter()
+        .filter(|c| c.command.as_deref().unwrap_or("").contains(needle))
+        .count()
+}
+
+/// A unix-socket proxy in front of a daemon that the test can cut: every
+/// connection through it shut down and its socket removed, as when the
+/// daemon goes away mid-build (a crash, a restart, an SSH tunnel gone).
+struct CutProxy {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    streams: Arc<Mutex<Vec<std::os::unix::net::UnixStream>>>,
+    cut: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl CutProxy {
+    fn start(upstream: &str) -> CutProxy {
+        use std::os::unix::net::{UnixListener, UnixStream};
+        use std::sync::atomic::Ordering;
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("daemon.sock");
+        let listener = UnixListener::bind(&path).expect("binding the proxy");
+        let streams: Arc<Mutex<Vec<UnixStream>>> = Arc::default();
+        let cut = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (kept, stop, upstream) = (streams.clone(), cut.clone(), upstream.to_string());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if stop.load(Ordering::SeqCst) {
+                    return;
+                }
+                let (Ok(client), Ok(daemon)) = (client, UnixStream::connect(&upstream)) else {
+                    continue;
+                };
+                let mut kept = kept.lock().unwrap();
+                for (from, to) in [(&client, &daemon), (&daemon, &client)] {
+                    let (mut from, mut to) = (from.try_clone().unwrap(), to.try_clone().unwrap());
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Write);
+                    });
+                }
+                kept.extend([client, daemon]);
+            }
+        });
+        CutProxy {
+            _dir: dir,
+            path,
+            streams,
+            cut,
+        }
+    }
+
+    fn host(&self) -> String {
+        format!("unix://{}", self.path.display())
+    }
+
+    /// Shuts every connection down and removes the socket.
+    fn cut(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+        for stream in self.streams.lock().unwrap().drain(..) {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+        // Wake the accept loop so that it sees the flag and ends.
+        let _ = std::os::unix::net::UnixStream::connect(&self.path);
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// The daemon gone mid-`RUN` (here: the proxy the build went through cut,
+/// the session's connection with it): the build ends at once with
+/// `EngineError::ConnectionLost`, on both builders, and the daemon, which
+/// sees its client gone, leaves nothing of it: the step's process ends, no
+/// container and no image of the build stays.
+#[test]
+fn a_daemon_gone_mid_build_is_a_typed_error_and_leaves_nothing() {
+    // Only the host daemon: its step processes are in this machine's /proc.
+    let Some(run) = TestRun::start("bk-lost") else {
+        return;
+    };
+    let (engine, id) = (&run.engine, run.id.clone());
+    let Some(upstream) = engine.host().strip_prefix("unix://") else {
+        eprintln!("skipping: the daemon is not local");
+        return;
+    };
+    for builder in [Builder::BuildKit, Builder::Classic] {
+        let proxy = CutProxy::start(upstream);
+        let through = Engine::connect_with(&ConnectOptions::new().host(proxy.host()))
+            .expect("the daemon answers through the proxy");
+        let marker = format!("marker-{id}-{builder:?}");
+        let text = format!("FROM {BASE}\nRUN echo {marker} && sleep 60\n");
+        let options = BuildOptions::new().builder(builder).run_label(&id).quiet();
+        let started = std::time::Instant::now();
+        let (error, seen) = std::thread::scope(|scope| {
+            let cutter = scope.spawn(|| {
+                for _ in 0..240 {
+                    if processes_with(&marker) > 0 {
+                        proxy.cut();
+                        return true;
+                    }
+                    std::thread::sleep(Duration::from_millis(250));
+                }
+                proxy.cut();
+                false
+            });
+            let result = through.build_text(&text, &options);
+            (result, cutter.join().unwrap())
+        });
+        assert!(
+            seen,
+            "{builder:?}: the step never ran, so this test would prove nothing"
+        );
+        let error = error.expect_err("the connection was cut mid-RUN");
+        println!("{builder:?}: {error}");
+        match &error {
+            EngineError::ConnectionLost {
+                host,
+                daemon_answers,
+                ..
+            } => {
+                assert_eq!(host, &proxy.host());
+                assert!(!daemon_answers, "{error}");
+            }
+            other => panic!("{builder:?}: expected ConnectionLost, got {other:?}"),
+        }
+        assert!(error.to_string().contains("does not answer now"), "{error}");
+        assert!(
+            started.elapsed() < Duration::from_secs(45),
+            "{builder:?}: the build waited for the RUN ({:?})",
+            started.elapsed()
+        );
+        let mut left = (1, 1, 1);
+        for _ in 0..60 {
+            left = (
+                processes_with(&marker),
+                labelled_containers(engine, &id) + containers_with(engine, &marker),
+                labelled_images(engine, &id),
+            );
+            if left == (0, 0, 0) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        assert_eq!(
+            left,
+            (0, 0, 0),
+            "{builder:?}: (step processes, containers, images) of the cut build left"
+        );
+    }
+}
+
+/// fortune's scratch image with the harvest step written as a heredoc
+/// (`StepForm::Heredoc`): the modern daemon builds it and the image runs
+/// as the one-line form's does; Docker 20.10's BuildKit 0.8, whose
+/// frontend has no heredocs, gets it refused before anything is sent.
+#[test]
+fn the_heredoc_harvest_step_builds_where_heredocs_are_read() {
+    use stagecraft::harvest::{Harvest, StepForm};
+    use stagecraft::packages::Apt;
+    let dockerfile = |form: StepForm| {
+        let mut df = stagecraft::Dockerfile::builder();
+        let build = df
+            .stage("build", BASE)
+            .install(Apt::install(["fortune-mod", "fortunes-min"]))
+            .done();
+        let harvest = Harvest::new()
+            .binary("/usr/games/fortune")
+            .package_files("fortunes-min")
+            .step_form(form);
+        let collected = df.harvest("harvest", &build, harvest);
+        df.anonymous_stage(stagecraft::scratch())
+            .copy_harvest(&collected)
+            .entrypoint(["/usr/games/fortune"]);
+        df.build().expect("valid")
+    };
+    let heredoc = dockerfile(StepForm::Heredoc);
+    assert!(heredoc.render().contains("RUN <<'HARVEST'\n"));
+
+    if let Some(run) = TestRun::start("bk-heredoc-old") {
+        let options = run.options().builder(Builder::BuildKit).quiet();
+        match run.engine.build(&heredoc, &options) {
+            Err(error @ EngineError::NeedsBuildKit { .. }) => {
+                let text = error.to_string();
+                assert!(text.contains("heredoc"), "{text}");
+            }
+            Ok(built) if built.builder == Builder::BuildKit => {
+                // A daemon whose BuildKit reads heredocs: nothing to refuse.
+                eprintln!("{} reads heredocs", run.engine.host());
+            }
+            other => panic!("expected NeedsBuildKit, got {other:?}"),
+        }
+    }
+
+    let Some(run) = TestRun::modern("bk-heredoc") else {
+        return;
+    };
+    let (engine, id) = (&run.engine, run.id.clone());
+    let (log, options) = capture();
+    let options = options.builder(Builder::BuildKit).run_label(&id);
+    let built = engine
+        .build(&heredoc, &options)
+        .unwrap_or_else(|e| panic!("{e:#}"));
+    let log = text_of(&log);
+    // The step's own manifest lines came through the heredoc script.
+    assert!(
+        log.contains("stagecraft harvest:") || log.contains("CACHED"),
+        "{log}"
+    );
+    let ran = engine
+        .smoke(&SmokeTest::new(&built.image_id).run_label(&id))
+        .expect("the harvested fortune runs");
+    assert_eq!(ran.exit_code, 0);
+    assert!(!ran.stdout.trim().is_empty(), "{ran:?}");
+    // The same files as the one-line form: the sizes agree to the byte's
+    // metadata (layer tar headers), within 1 %.
+    let one_line = engine
+        .build(&dockerfile(StepForm::Continuations), &options)
+        .expect("the one-line form builds too");
+    let (a, b) = (
+        engine.inspect(&built.image_id).unwrap().size as f64,
+        engine.inspect(&one_line.image_id).unwrap().size as f64,
+    );
+    println!("heredoc step {a} B, one-line step {b} B");
+    assert!((a - b).abs() / b < 0.01, "{a} vs {b}");
 }

@@ -372,4 +372,11 @@ pub enum HarvestError {
         /// The command, its words joined by spaces.
         command: String,
     },
+    /// The step's script cannot be written in the form asked for (its
+    /// heredoc form refused by the model's heredoc checks).
+    #[error("the harvest step cannot be written as a heredoc: {reason}")]
+    Step {
+        /// What the check said.
+        reason: String,
+    },
 }

@@ -943,6 +943,9 @@ impl Engine {
             );
             if !is_daemon_answer {
                 if let Some(error) = error {
+                    if is_transport(&error) {
+                        return Err(self.connection_lost(start, message).await);
+                    }
                     return Err(EngineError::docker("building an image", error));
                 }
             }
@@ -1018,6 +1021,19 @@ impl Engine {
         })
     }
 
+    /// [`EngineError::ConnectionLost`] for a build whose connection broke
+    /// with `cause`, saying whether the daemon answers a ping now.
+    pub(crate) async fn connection_lost(&self, start: Instant, cause: String) -> EngineError {
+        let elapsed = start.elapsed();
+        let ping = tokio::time::timeout(Duration::from_secs(3), self.docker.ping()).await;
+        EngineError::ConnectionLost {
+            host: self.host.clone(),
+            elapsed,
+            cause,
+            daemon_answers: matches!(ping, Ok(Ok(_))),
+        }
+    }
+
     /// Removes the intermediate containers a failed build left. The images
     /// of the steps that succeeded stay: they are the cache that makes a
     /// retry fast (run-labelled builds label them, so `cleanup` finds them).
@@ -1030,6 +1046,20 @@ impl Engine {
         }
         removed
     }
+}
+
+/// The connection itself failed (as opposed to the daemon answering with
+/// an error): the transport's errors and the client's own timeout.
+pub(crate) fn is_transport(error: &bollard::errors::Error) -> bool {
+    use bollard::errors::Error;
+    matches!(
+        error,
+        Error::HyperResponseError { .. }
+            | Error::IOError { .. }
+            | Error::HyperLegacyError { .. }
+            | Error::HttpClientError { .. }
+            | Error::RequestTimeoutError
+    )
 }
 
 /// What a build is sent with, once checked.
@@ -1082,8 +1112,12 @@ fn failure_at(
         step: last.map(|s| (s.number, s.total)),
         stage,
         instruction,
-        message,
-        log_tail: tail.lines(),
+        message: super::daemon_paths::in_stage(&message).into_owned(),
+        log_tail: tail
+            .lines()
+            .iter()
+            .map(|line| super::daemon_paths::in_stage(line).into_owned())
+            .collect(),
         removed,
     }
 }

@@ -17,7 +17,7 @@ use super::error::{BuildFailure, EngineError};
 use super::progress::Display;
 use super::steps::StepKind;
 use super::vertices::VertexTracker;
-use super::{context, Engine};
+use super::{context, daemon_paths, Engine};
 
 /// How many lines of output a [`BuildFailure`] keeps.
 const TAIL_LINES: usize = 20;
@@ -50,6 +50,13 @@ impl Redactor {
         // Longest first, so a value containing another goes whole.
         values.sort_by_key(|v| std::cmp::Reverse(v.len()));
         Redactor { values }
+    }
+
+    /// `text` as the user may see it: secret values replaced, the
+    /// daemon's internal paths put back as the stage's
+    /// ([`daemon_paths::in_stage`]).
+    pub fn clean(&self, text: &str) -> String {
+        self.redact(&daemon_paths::in_stage(text))
     }
 
     pub fn redact(&self, text: &str) -> String {
@@ -127,7 +134,7 @@ impl Engine {
 
         let mut display = Display::stages(options.progress, options.sink.clone());
         let mut tracker = VertexTracker::new(table.clone(), TAIL_LINES);
-        let redact = |text: &str| redactor.redact(text);
+        let redact = |text: &str| redactor.clean(text);
         let mut image_id: Option<String> = None;
         let mut stream_error: Option<String> = None;
         let deadline = options
@@ -172,6 +179,12 @@ impl Engine {
                         bollard::errors::Error::DockerStreamError { error } => error.clone(),
                         bollard::errors::Error::DockerResponseServerError { message, .. } => {
                             message.clone()
+                        }
+                        other if super::build::is_transport(other) => {
+                            drop(stream);
+                            display.finish("connection to the daemon lost");
+                            let cause = redactor.clean(&super::error::cause_chain(other));
+                            return Err(self.connection_lost(start, cause).await);
                         }
                         other => {
                             drop(stream);
@@ -374,13 +387,17 @@ impl Engine {
             }
         };
         if let Err(error) = result {
-            let message = redactor.redact(&super::error::cause_chain(&error));
+            let message = redactor.clean(&super::error::cause_chain(&error));
+            if grpc_transport_failed(&error) {
+                display.finish("connection to the daemon lost");
+                return Err(self.connection_lost(start, message).await);
+            }
             display.finish(&format!(
                 "build failed after {:.1}s",
                 start.elapsed().as_secs_f64()
             ));
             let mut tracker = VertexTracker::new(table.clone(), TAIL_LINES);
-            let redact = |text: &str| redactor.redact(text);
+            let redact = |text: &str| redactor.clean(text);
             return Err(EngineError::BuildFailed(Box::new(self.buildkit_failure(
                 &mut tracker,
                 &table,
@@ -418,6 +435,24 @@ impl Engine {
     }
 }
 
+/// The session's connection broke (as opposed to the solve failing): a
+/// transport error of the client or of gRPC, or a status that says the
+/// channel went (`Unavailable`, `Cancelled`, tonic's "transport error").
+fn grpc_transport_failed(error: &bollard::grpc::error::GrpcError) -> bool {
+    use bollard::grpc::error::GrpcError;
+    match error {
+        GrpcError::DockerError { err } => super::build::is_transport(err),
+        GrpcError::TonicError { .. } => true,
+        GrpcError::TonicStatus { err } => {
+            // gRPC's codes: 1 CANCELLED, 14 UNAVAILABLE.
+            matches!(i32::from(err.code()), 1 | 14)
+                || err.message().contains("transport error")
+                || err.message().contains("h2 protocol error")
+        }
+        _ => false,
+    }
+}
+
 /// The daemon's own message inside a gRPC status ("Grpc response failure:
 /// status = ..., message = ...: code: ..., message: \"<this>\"").
 fn grpc_message(text: &str) -> String {
@@ -443,7 +478,7 @@ fn names_command(message: &str, instruction: &str) -> bool {
 /// A client error with secret values taken out of its text.
 fn redact_error(error: &bollard::errors::Error, redactor: &Redactor) -> bollard::errors::Error {
     bollard::errors::Error::DockerStreamError {
-        error: redactor.redact(&super::error::cause_chain(error)),
+        error: redactor.clean(&super::error::cause_chain(error)),
     }
 }
 

@@ -139,6 +139,29 @@ pub enum EngineError {
         /// Time since the build started.
         elapsed: Duration,
     },
+    /// The connection to the daemon broke while a build was under way (the
+    /// daemon stopped or restarted, a proxy or SSH tunnel in between went,
+    /// the network dropped). A daemon cancels a build whose client has gone:
+    /// its step containers go with it, and no image of it is kept but the
+    /// cache of the steps that had finished.
+    #[error(
+        "the connection to the daemon at {host} broke {elapsed:.1?} into the build ({cause}); {}",
+        if *.daemon_answers {
+            "the daemon answers again: build again"
+        } else {
+            "it does not answer now: check it (`docker info`, its log) and build again once it is back"
+        }
+    )]
+    ConnectionLost {
+        /// The daemon address.
+        host: String,
+        /// Time since the build started.
+        elapsed: Duration,
+        /// The transport's error, with its causes.
+        cause: String,
+        /// Whether a ping right after the loss was answered.
+        daemon_answers: bool,
+    },
     /// A base image of the Dockerfile is not present on the daemon and it
     /// could not be pulled; nothing was built.
     #[error(

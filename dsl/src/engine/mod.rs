@@ -49,6 +49,7 @@ mod build;
 mod builder;
 mod buildkit;
 mod context;
+mod daemon_paths;
 mod error;
 mod progress;
 mod serve;

@@ -59,7 +59,7 @@ pub use self::trace::{
 };
 pub use crate::error::HarvestError;
 use crate::error::{ErrorKind, Part};
-use crate::model::{Base, Instruction, Run, Stage};
+use crate::model::{Base, Heredoc, HeredocScript, Instruction, Run, RunError, RunSpec, Stage};
 use crate::stage::{DockerfileBuilder, Named, ShellKind, StageBuilder, StageRef, WithShell};
 
 /// Where the collected files are gathered in the harvest stage.
@@ -70,6 +70,40 @@ pub const HARVEST_ROOT: &str = "/harvest";
 pub struct Harvest {
     declared: Vec<Declared>,
     except: Vec<String>,
+    form: StepForm,
+}
+
+/// How the self-contained strategy writes its step's script in the `RUN`
+/// ([`Harvest::step_form`]).
+///
+/// ```
+/// use stagecraft::harvest::{Harvest, StepForm};
+/// use stagecraft::Dockerfile;
+///
+/// let mut df = Dockerfile::builder();
+/// let build = df.stage("build", "debian:bookworm-slim").done();
+/// let harvest = Harvest::new().binary("/usr/bin/env").step_form(StepForm::Heredoc);
+/// df.harvest("harvest", &build, harvest);
+/// let text = df.build().unwrap().render();
+/// assert!(text.contains("FROM build AS harvest\nRUN <<'HARVEST'\n# stagecraft harvest"));
+/// assert!(text.contains("\nset -eu\n"));
+/// assert!(text.contains("\nclosure '/usr/bin/env'\n"));
+/// assert!(text.ends_with("\nHARVEST\n"));
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StepForm {
+    /// One shell command line, its statements joined by ` \` continuations:
+    /// every builder reads it (the classic builder and the BuildKit 0.8 of
+    /// Docker 20.10 included). The default.
+    #[default]
+    Continuations,
+    /// A heredoc (`RUN <<'HARVEST'`): the script as `harvest.sh` has it,
+    /// one statement a line, a comment before each part. It needs a
+    /// Dockerfile frontend with heredocs (BuildKit of Docker 23 or later);
+    /// the engine refuses it before sending it to an older builder
+    /// (`EngineError::NeedsBuildKit`, feature `engine`).
+    Heredoc,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -208,6 +242,13 @@ impl Harvest {
         self.declared.push(Declared::Traced(
             command.into_iter().map(Into::into).collect(),
         ));
+        self
+    }
+
+    /// How the self-contained step writes its script (default
+    /// [`StepForm::Continuations`]); the files it collects are the same.
+    pub fn step_form(mut self, form: StepForm) -> Harvest {
+        self.form = form;
         self
     }
 
@@ -427,14 +468,10 @@ impl DockerfileBuilder {
         }
         let run_index = usize::from(as_root);
         let stage = match calls {
-            Ok((calls, except)) => {
-                match Run::checked(script::script(HARVEST_ROOT, &calls, &except)) {
-                    Ok(run) => stage.instruction(Instruction::Run(run)),
-                    Err(error) => {
-                        stage.record(Part::Instruction(run_index, "RUN"), ErrorKind::Run(error))
-                    }
-                }
-            }
+            Ok((calls, except)) => match step(harvest.form, &calls, &except) {
+                Ok(run) => stage.instruction(Instruction::Run(run)),
+                Err(kind) => stage.record(Part::Instruction(run_index, "RUN"), kind),
+            },
             Err(error) => stage.record(
                 Part::Instruction(run_index, "RUN"),
                 ErrorKind::Harvest(error),
@@ -442,6 +479,27 @@ impl DockerfileBuilder {
         };
         HarvestRef {
             stage: stage.done(),
+        }
+    }
+}
+
+/// The self-contained step's `RUN` in `form`.
+fn step(form: StepForm, calls: &[Call], except: &[String]) -> Result<Run, ErrorKind> {
+    match form {
+        StepForm::Continuations => {
+            Run::checked(script::script(HARVEST_ROOT, calls, except)).map_err(ErrorKind::Run)
+        }
+        StepForm::Heredoc => {
+            let body = script::heredoc_body(HARVEST_ROOT, calls, except);
+            let heredoc = Heredoc::new(script::HEREDOC_DELIMITER, body).literal();
+            RunSpec::new()
+                .heredoc(HeredocScript::script(heredoc))
+                .map_err(|error| match error {
+                    RunError::Refused(violations) => ErrorKind::Run(violations),
+                    other => ErrorKind::Harvest(HarvestError::Step {
+                        reason: other.to_string(),
+                    }),
+                })
         }
     }
 }
@@ -530,6 +588,75 @@ mod tests {
         assert!(render(Some("1000")).contains("FROM child AS harvest\nUSER root\nRUN set -eu;"));
         assert!(render(None).contains("FROM child AS harvest\nRUN set -eu;"));
         assert!(render(Some("root")).contains("FROM child AS harvest\nRUN set -eu;"));
+    }
+
+    /// Both forms of the step, every kind of call (all sections of
+    /// `harvest.sh`), as Dockerfiles: the goldens in `harvest/golden/`
+    /// (`UPDATE_EXPECT=1` rewrites them). The heredoc's body is the
+    /// one-line form's statements, one a line: `sh -n` reads it, and the
+    /// model reads its rendering back.
+    #[test]
+    fn both_step_forms_have_their_golden() {
+        let render = |form: StepForm| {
+            let mut df = Dockerfile::builder();
+            let build = df.stage("build", "debian:bookworm-slim").done();
+            let harvest = Harvest::new()
+                .binary("/usr/games/fortune")
+                .path("/etc/ssl/certs")
+                .package(PackageFiles::new("fortune-mod").dependencies(true))
+                .package_files("fortunes-min")
+                .file("/usr/share/zoneinfo/UTC", "/etc/localtime")
+                .except_packages(["libc6"])
+                .step_form(form);
+            let collected = df.harvest("harvest", &build, harvest);
+            df.anonymous_stage(crate::scratch())
+                .copy_harvest(&collected)
+                .entrypoint(["/usr/games/fortune"]);
+            df.build().unwrap()
+        };
+        let classic = render(StepForm::Continuations);
+        let heredoc = render(StepForm::Heredoc);
+        expect_test::expect_file!["golden/continuations.Dockerfile"].assert_eq(&classic.render());
+        expect_test::expect_file!["golden/heredoc.Dockerfile"].assert_eq(&heredoc.render());
+        assert_eq!(
+            Dockerfile::parse(&heredoc.render()).unwrap().render(),
+            heredoc.render()
+        );
+        let Some(Instruction::Run(run)) = heredoc.stages()[1].instructions.last() else {
+            panic!("the harvest stage ends with its RUN");
+        };
+        let crate::model::Script::Heredoc(script) = run.script() else {
+            panic!("a heredoc RUN: {run:?}");
+        };
+        let body = &script.heredocs[0].body;
+        let output = std::process::Command::new("sh")
+            .args(["-n", "-c", body])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        // The same statements: the one-line form's, joined, minus the
+        // comments and the line ends.
+        let statements = |text: &str| -> String {
+            text.lines()
+                .filter(|line| !line.trim_start().starts_with('#'))
+                .map(|line| line.trim().trim_end_matches(" \\").trim_end_matches(';'))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let Some(Instruction::Run(one_line)) = classic.stages()[1].instructions.last() else {
+            panic!("the harvest stage ends with its RUN");
+        };
+        let crate::model::Script::Shell(text) = one_line.script() else {
+            panic!("a shell RUN: {one_line:?}");
+        };
+        assert_eq!(
+            statements(body).replace(';', ""),
+            statements(&text.replace(" \\\n", "\n")).replace(';', "")
+        );
     }
 
     #[test]

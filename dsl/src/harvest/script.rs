@@ -46,22 +46,31 @@
 const HARVEST_SH: &str = include_str!("harvest.sh");
 
 /// The fragments of section `name` of `harvest.sh`, in order: its lines
-/// that do not start with `#`, leading spaces kept, a trailing ` \`
+/// that do not start with `#`, leading spaces kept, a trailing ` \\`
 /// (a line continuation in the file) removed. Each fragment is valid shell
 /// when the fragments are joined by spaces (as Docker joins continuation
 /// lines).
 fn section(name: &str) -> Vec<&'static str> {
+    section_lines(name)
+        .into_iter()
+        .map(|line| line.strip_suffix(" \\").unwrap_or(line))
+        .collect()
+}
+
+/// The lines of section `name` of `harvest.sh` as the file has them
+/// (continuations kept): what the heredoc form writes.
+fn section_lines(name: &str) -> Vec<&'static str> {
     let mut inside = false;
-    let mut fragments = Vec::new();
+    let mut lines = Vec::new();
     for line in HARVEST_SH.lines() {
         if let Some(header) = line.strip_prefix("# @section ") {
             inside = header.split(':').next() == Some(name);
         } else if inside && !line.starts_with('#') && !line.trim().is_empty() {
-            fragments.push(line.strip_suffix(" \\").unwrap_or(line));
+            lines.push(line);
         }
     }
-    debug_assert!(!fragments.is_empty(), "harvest.sh has no section {name}");
-    fragments
+    debug_assert!(!lines.is_empty(), "harvest.sh has no section {name}");
+    lines
 }
 
 /// One call of the script.
@@ -80,75 +89,148 @@ pub(super) enum Call {
     },
 }
 
-/// The whole step: functions, then the calls, then the removal of the
-/// temporary files; `root` is the harvest directory.
+/// The delimiter of the heredoc form's script.
+pub(super) const HEREDOC_DELIMITER: &str = "HARVEST";
+
+/// The whole step as one command line: functions, then the calls, then
+/// the removal of the temporary files, each fragment joined to the next by
+/// a ` \\` continuation; `root` is the harvest directory. Every builder
+/// reads it.
 pub(super) fn script(root: &str, calls: &[Call], except: &[String]) -> String {
-    let dependencies = calls.iter().any(|call| {
-        matches!(
-            call,
-            Call::Package {
-                dependencies: true,
-                ..
-            }
-        )
-    });
-    let reason = section("dependency-reason");
-    let mut lines: Vec<String> = section("functions")
-        .into_iter()
-        .flat_map(|line| {
-            if dependencies && line.trim_start().starts_with("R=\"package $1\"") {
-                reason.clone()
-            } else {
-                vec![line]
-            }
-        })
-        .map(str::to_string)
-        .collect();
-    if dependencies {
-        lines.extend(section("depends").into_iter().map(str::to_string));
-    }
-    if calls.iter().any(|call| matches!(call, Call::Keep(_))) {
-        lines.extend(section("path").into_iter().map(str::to_string));
-    }
-    lines.push(format!(
-        "H={root}; EXCEPT='{}'; mkdir -p \"$H\";",
-        except.join(" ")
-    ));
-    for call in calls {
-        lines.push(match call {
-            Call::Closure(path) => format!("closure {};", quote(path)),
-            Call::Keep(path) => format!("path {};", quote(path)),
-            Call::Package {
-                name,
-                docs,
-                dependencies,
-            } => format!(
-                "{} {name} {};",
-                if *dependencies { "depends" } else { "package" },
-                if *docs { "docs" } else { "nodocs" }
-            ),
-            Call::Place {
-                source,
-                destination,
-            } => {
-                let destination = format!("{root}{destination}");
-                format!(
-                    "mkdir -p \"$(dirname {dst})\"; cp -L {src} {dst}; \
-                     echo \"stagecraft harvest: {src} as {dst} (file)\";",
-                    src = quote(source),
-                    dst = quote(&destination)
-                )
-            }
-        });
-    }
-    lines.push(if dependencies {
-        "rm -f /tmp/stagecraft-ldd /tmp/stagecraft-dpkg /tmp/stagecraft-owner \
-         /tmp/stagecraft-status /tmp/stagecraft-deps"
-            .to_string()
-    } else {
-        "rm -f /tmp/stagecraft-ldd /tmp/stagecraft-dpkg /tmp/stagecraft-owner".to_string()
-    });
+    let parts = Parts::new(root, calls, except, section);
+    let mut lines = parts.functions;
+    lines.extend(parts.setup);
+    lines.extend(parts.calls);
+    lines.push(parts.remove);
     lines.join(" \\\n    ")
+}
+
+/// The same step as a script (the body of a `RUN <<'HARVEST'` heredoc):
+/// one statement a line, as `harvest.sh` has them, with a comment before
+/// each part. Needs a builder whose Dockerfile frontend reads heredocs.
+pub(super) fn heredoc_body(root: &str, calls: &[Call], except: &[String]) -> String {
+    let parts = Parts::new(root, calls, except, section_lines);
+    let mut body = String::from(
+        "# stagecraft harvest (self-contained): collects the declared files into \
+         the harvest directory.\n\
+         # The functions, from stagecraft's harvest.sh.\n",
+    );
+    for line in parts
+        .functions
+        .iter()
+        .chain(std::iter::once(&"# The declared files.".to_string()))
+        .chain(&parts.setup)
+        .chain(&parts.calls)
+        .chain(std::iter::once(
+            &"# The temporary files of ldd and dpkg.".to_string(),
+        ))
+        .chain(std::iter::once(&parts.remove))
+    {
+        // A newline ends a statement: the `;` the one-line form needs goes
+        // (not the `;;` of a `case`).
+        let line = match line.strip_suffix(';') {
+            Some(rest) if !rest.ends_with(';') => rest,
+            _ => line,
+        };
+        body.push_str(line);
+        body.push('\n');
+    }
+    body
+}
+
+/// The step's statements, in the order they run.
+struct Parts {
+    /// The functions (with the dependency walk and `path` when a call needs them).
+    functions: Vec<String>,
+    /// `H=...; EXCEPT=...; mkdir -p "$H"`.
+    setup: Vec<String>,
+    /// One line per declared call.
+    calls: Vec<String>,
+    /// The removal of the temporary files.
+    remove: String,
+}
+
+impl Parts {
+    /// `lines` reads a section of `harvest.sh` (as fragments or as lines).
+    fn new(
+        root: &str,
+        calls: &[Call],
+        except: &[String],
+        lines: fn(&str) -> Vec<&'static str>,
+    ) -> Parts {
+        let dependencies = calls.iter().any(|call| {
+            matches!(
+                call,
+                Call::Package {
+                    dependencies: true,
+                    ..
+                }
+            )
+        });
+        let reason = lines("dependency-reason");
+        let mut functions: Vec<String> = lines("functions")
+            .into_iter()
+            .flat_map(|line| {
+                if dependencies && line.trim_start().starts_with("R=\"package $1\"") {
+                    reason.clone()
+                } else {
+                    vec![line]
+                }
+            })
+            .map(str::to_string)
+            .collect();
+        if dependencies {
+            functions.extend(lines("depends").into_iter().map(str::to_string));
+        }
+        if calls.iter().any(|call| matches!(call, Call::Keep(_))) {
+            functions.extend(lines("path").into_iter().map(str::to_string));
+        }
+        let setup = vec![format!(
+            "H={root}; EXCEPT='{}'; mkdir -p \"$H\";",
+            except.join(" ")
+        )];
+        let calls = calls
+            .iter()
+            .map(|call| match call {
+                Call::Closure(path) => format!("closure {};", quote(path)),
+                Call::Keep(path) => format!("path {};", quote(path)),
+                Call::Package {
+                    name,
+                    docs,
+                    dependencies,
+                } => format!(
+                    "{} {name} {};",
+                    if *dependencies { "depends" } else { "package" },
+                    if *docs { "docs" } else { "nodocs" }
+                ),
+                Call::Place {
+                    source,
+                    destination,
+                } => {
+                    let destination = format!("{root}{destination}");
+                    format!(
+                        "mkdir -p \"$(dirname {dst})\"; cp -L {src} {dst}; \
+                         echo \"stagecraft harvest: {src} as {dst} (file)\";",
+                        src = quote(source),
+                        dst = quote(&destination)
+                    )
+                }
+            })
+            .collect();
+        let remove = if dependencies {
+            "rm -f /tmp/stagecraft-ldd /tmp/stagecraft-dpkg /tmp/stagecraft-owner \
+             /tmp/stagecraft-status /tmp/stagecraft-deps"
+                .to_string()
+        } else {
+            "rm -f /tmp/stagecraft-ldd /tmp/stagecraft-dpkg /tmp/stagecraft-owner".to_string()
+        };
+        Parts {
+            functions,
+            setup,
+            calls,
+            remove,
+        }
+    }
 }
 
 /// Single quotes; the paths were checked to hold no quote.

@@ -231,6 +231,7 @@ fn declared_only(harvest: &Harvest) -> Harvest {
             .cloned()
             .collect(),
         except: harvest.except.clone(),
+        form: harvest.form,
     }
 }
 

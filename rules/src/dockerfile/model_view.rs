@@ -69,6 +69,7 @@ impl ModelTree {
                 global_args: Vec::new(),
                 stages: Vec::new(),
                 global_ignores: Vec::new(),
+                ignore_pragma_lines: Vec::new(),
             },
             line: 1,
             ignores: Vec::new(),
@@ -112,6 +113,9 @@ impl ModelTree {
                 if global {
                     self.df.global_ignores.extend(codes);
                 } else {
+                    // DL1001 (off unless enabled) reads where inline
+                    // pragmas are, as it does in a parsed file.
+                    self.df.ignore_pragma_lines.push(self.line);
                     self.ignores.extend(codes);
                 }
             }

@@ -34,7 +34,7 @@ pub enum EngineError {
         cause: String,
     },
     /// The daemon address has a scheme this build cannot use.
-    #[error("cannot use Docker host {host:?}: {cause} (use unix://, tcp:// or http://)")]
+    #[error("cannot use Docker host {host:?}: {cause} (use unix://, tcp://, http:// or ssh://)")]
     InvalidHost {
         /// The address given.
         host: String,

@@ -4,9 +4,12 @@
 //! [`Engine`] is the async API (tokio, through [`bollard`]);
 //! [`blocking::Engine`] wraps it with a runtime of its own for callers that
 //! have none. Both connect the same way: the `DOCKER_HOST` environment
-//! variable (`unix://`, `tcp://`, `http://`) or an explicit
+//! variable (`unix://`, `tcp://`, `http://`, `ssh://`) or an explicit
 //! [`ConnectOptions::host`], else the local socket, and then always
 //! negotiate the API version (a Debian `docker.io` daemon speaks API 1.41).
+//! An `ssh://[user@]host[:port]` daemon is reached as the docker CLI
+//! reaches it: through `ssh ... docker system dial-stdio` (the user's ssh
+//! and its configuration; the remote host needs the `docker` CLI).
 //!
 //! * [`Engine::build`] sends a tar context holding exactly the rendered
 //!   Dockerfile and the files declared in [`BuildOptions`] to the daemon's
@@ -54,6 +57,7 @@ mod error;
 mod progress;
 mod serve;
 mod smoke;
+pub(crate) mod ssh;
 mod steps;
 mod vertices;
 
@@ -76,6 +80,7 @@ pub use self::builder::{Builder, SecretSource};
 pub use self::error::{BuildFailure, EngineError, SmokeFailure, StageId};
 pub use self::serve::{Probe, Ready, ServeError, ServeOutcome, ServeTest};
 pub use self::smoke::{SmokeOutcome, SmokeTest, SMOKE_OUTPUT_LIMIT};
+pub use self::ssh::SSH_OPTIONS_ENV;
 use crate::report::{Comparison, ImageReport, LayerReport};
 
 /// The label [`BuildOptions::run_label`] and [`SmokeTest::run_label`] put on
@@ -101,6 +106,7 @@ pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
 #[derive(Debug, Clone)]
 pub struct ConnectOptions {
     host: Option<String>,
+    ssh_options: Option<Vec<String>>,
     connect_timeout: Duration,
     request_timeout: Duration,
 }
@@ -109,6 +115,7 @@ impl Default for ConnectOptions {
     fn default() -> Self {
         ConnectOptions {
             host: None,
+            ssh_options: None,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(120),
         }
@@ -122,10 +129,47 @@ impl ConnectOptions {
     }
 
     /// Use this daemon address (`unix:///path`, `tcp://host:port`,
-    /// `http://host:port`) instead of `DOCKER_HOST`.
+    /// `http://host:port`, `ssh://[user@]host[:port][/remote/socket]`)
+    /// instead of `DOCKER_HOST`.
     pub fn host(mut self, host: impl Into<String>) -> Self {
         self.host = Some(host.into());
         self
+    }
+
+    /// Extra arguments for `ssh` when the address is `ssh://` (before the
+    /// destination; e.g. `["-F", "/path/ssh_config"]` or `["-i", key]`).
+    /// Without them, the shell words of `STAGECRAFT_SSH_OPTIONS`
+    /// ([`SSH_OPTIONS_ENV`]) if set, else none: ssh reads `~/.ssh/config`
+    /// as for `docker -H ssh://...`. `BatchMode=yes` is always added, so
+    /// ssh never prompts.
+    ///
+    /// ```
+    /// use stagecraft::engine::ConnectOptions;
+    ///
+    /// let options = ConnectOptions::new()
+    ///     .host("ssh://root@build-box:2222")
+    ///     .ssh_options(["-F", "/etc/stagecraft/ssh_config"]);
+    /// assert_eq!(options.resolved_ssh_options(), ["-F", "/etc/stagecraft/ssh_config"]);
+    /// ```
+    pub fn ssh_options<I, S>(mut self, options: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.ssh_options = Some(options.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The extra `ssh` arguments that will be used (see
+    /// [`ConnectOptions::ssh_options`]).
+    pub fn resolved_ssh_options(&self) -> Vec<String> {
+        match &self.ssh_options {
+            Some(options) => options.clone(),
+            None => std::env::var(SSH_OPTIONS_ENV)
+                .ok()
+                .and_then(|words| shlex::split(&words))
+                .unwrap_or_default(),
+        }
     }
 
     /// How long the daemon has to answer the version negotiation (default 10 s).
@@ -184,6 +228,9 @@ impl Cleanup {
 pub struct Engine {
     docker: Docker,
     host: String,
+    /// The local end of an `ssh://` daemon's connections, kept as long as
+    /// a clone of the engine is.
+    _ssh: Option<std::sync::Arc<ssh::SshBridge>>,
 }
 
 impl Engine {
@@ -207,7 +254,25 @@ impl Engine {
         let host = options.resolved_host();
         let timeout = options.request_timeout.as_secs().max(1);
         let version = bollard::API_DEFAULT_VERSION;
-        let connected = if host.starts_with("unix://") {
+        let bridge = if host.starts_with("ssh://") {
+            let target =
+                ssh::SshTarget::parse(&host).map_err(|cause| EngineError::InvalidHost {
+                    host: host.clone(),
+                    cause,
+                })?;
+            let bridge = ssh::SshBridge::start(&target, &options.resolved_ssh_options()).map_err(
+                |error| EngineError::NoDaemon {
+                    host: host.clone(),
+                    cause: format!("cannot open the local end of the ssh connection: {error}"),
+                },
+            )?;
+            Some(std::sync::Arc::new(bridge))
+        } else {
+            None
+        };
+        let connected = if let Some(bridge) = &bridge {
+            Docker::connect_with_unix(&bridge.uri(), timeout, version)
+        } else if host.starts_with("unix://") {
             Docker::connect_with_unix(&host, timeout, version)
         } else if host.starts_with("tcp://") || host.starts_with("http://") {
             Docker::connect_with_http(&host, timeout, version)
@@ -225,17 +290,26 @@ impl Engine {
                 cause: error::cause_chain(&other),
             },
         })?;
+        // What ssh said is the reason an ssh:// daemon did not answer.
+        let with_ssh = |cause: String| match bridge.as_ref().and_then(|b| b.said()) {
+            Some(said) => format!("{cause}; ssh said: {said}"),
+            None => cause,
+        };
         let negotiated = tokio::time::timeout(options.connect_timeout, docker.negotiate_version())
             .await
             .map_err(|_| EngineError::NoDaemon {
                 host: host.clone(),
-                cause: format!("no answer within {:?}", options.connect_timeout),
+                cause: with_ssh(format!("no answer within {:?}", options.connect_timeout)),
             })?;
         let docker = negotiated.map_err(|error| EngineError::NoDaemon {
             host: host.clone(),
-            cause: error::cause_chain(&error),
+            cause: with_ssh(error::cause_chain(&error)),
         })?;
-        Ok(Engine { docker, host })
+        Ok(Engine {
+            docker,
+            host,
+            _ssh: bridge,
+        })
     }
 
     /// The daemon address this engine talks to.

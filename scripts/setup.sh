@@ -9,6 +9,7 @@
 #                                  and one asking for a password on 127.0.0.1:5001
 #   6. scripts/extra-daemon.sh   - two more dockerds for the catalogue's multi-daemon tests:
 #                                  `third` and `spare` (the one the fault test kills)
+#   7. scripts/sshd.sh           - a loopback sshd on 127.0.0.1:22022 (the engine's ssh:// tests)
 # Every step is idempotent; re-running is cheap once everything is in place.
 #
 # STAGECRAFT_SKIP_MODERN_DAEMON=1 skips steps 3 and 6 (the tests that need them
@@ -35,6 +36,7 @@ if [[ -n "$extra_daemons" ]]; then
     bash "$here/extra-daemon.sh" third up
     bash "$here/extra-daemon.sh" spare up
 fi
+bash "$here/sshd.sh" up
 
 echo "setup: done in $((SECONDS - start))s"
 docker version --format 'setup: docker server {{.Server.Version}}, API {{.Server.APIVersion}} (client {{.Client.Version}})'

@@ -17,12 +17,14 @@ pub const HOSTS_ENV: &str = "STAGECRAFT_HOSTS";
 /// assert_eq!(pool[0], Endpoint::new("unix:///var/run/docker.sock", 2));
 /// assert_eq!(pool[1], Endpoint::new("tcp://10.0.0.2:2375", 4));
 /// assert_eq!(pool[2].jobs, 2);
-/// assert!(Endpoint::parse_list("ssh://builder", 1).unwrap_err().to_string().contains("ssh -L"));
+/// assert_eq!(Endpoint::parse_list("ssh://root@builder:2222*3", 1)?, [Endpoint::new("ssh://root@builder:2222", 3)]);
+/// assert!(Endpoint::parse_list("ssh://builder:0", 1).unwrap_err().to_string().contains("port"));
 /// # Ok::<(), stagecraft::catalogue::CatalogueError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
-    /// The address: `unix:///path`, `tcp://host:port` or `http://host:port`.
+    /// The address: `unix:///path`, `tcp://host:port`, `http://host:port`
+    /// or `ssh://[user@]host[:port]`.
     pub host: String,
     /// Concurrent builds (at least 1).
     pub jobs: usize,
@@ -73,11 +75,10 @@ impl Endpoint {
             let host = if address == "local" {
                 DEFAULT_HOST.to_string()
             } else if address.starts_with("ssh://") {
-                return Err(bad(
-                    "ssh:// needs bollard's ssh support, which this build does not have; forward \
-                     the daemon's socket (`ssh -L /tmp/remote.sock:/var/run/docker.sock host`) and \
-                     use unix:///tmp/remote.sock",
-                ));
+                // Reached through `ssh ... docker system dial-stdio`, as the
+                // docker CLI does (engine/ssh.rs).
+                crate::engine::ssh::SshTarget::parse(address).map_err(|reason| bad(&reason))?;
+                address.to_string()
             } else if ["unix://", "tcp://", "http://"]
                 .iter()
                 .any(|scheme| address.starts_with(scheme))
@@ -85,7 +86,8 @@ impl Endpoint {
                 address.to_string()
             } else {
                 return Err(bad(
-                    "use unix:///path, tcp://host:port, http://host:port or local",
+                    "use unix:///path, tcp://host:port, http://host:port, ssh://[user@]host[:port] \
+                     or local",
                 ));
             };
             endpoints.push(Endpoint::new(host, jobs));

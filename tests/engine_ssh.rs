@@ -1,0 +1,185 @@
+//! The engine on an `ssh://` daemon, against the loopback sshd that
+//! `scripts/sshd.sh` starts (`setup.sh` runs it): 127.0.0.1:22022, its own
+//! host key, and one authorized key, with an `ssh_config` for the client
+//! under `/opt/stagecraft/sshd` (`STAGECRAFT_SSHD_DIR`). Behind it,
+//! `docker system dial-stdio` reaches the host's daemon.
+//!
+//! Without that sshd each test prints one `skipping:` line, unless
+//! `STAGECRAFT_REQUIRE_DOCKER=1` (CI), where it fails.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use stagecraft::engine::blocking::Engine;
+use stagecraft::engine::{
+    Builder, ConnectOptions, EngineError, SmokeTest, DEFAULT_HOST, SSH_OPTIONS_ENV,
+};
+
+mod support;
+use support::TestRun;
+
+const BASE: &str = "debian:bookworm-slim";
+
+/// The sshd's directory and its address.
+fn sshd() -> Option<(PathBuf, String)> {
+    let dir = PathBuf::from(
+        std::env::var("STAGECRAFT_SSHD_DIR").unwrap_or_else(|_| "/opt/stagecraft/sshd".into()),
+    );
+    let port = std::env::var("STAGECRAFT_SSHD_PORT").unwrap_or_else(|_| "22022".into());
+    let config = dir.join("ssh_config");
+    let answers = config.exists()
+        && Command::new("ssh")
+            .args([
+                "-F",
+                &config.display().to_string(),
+                "stagecraft-sshd",
+                "true",
+            ])
+            .status()
+            .is_ok_and(|status| status.success());
+    if answers {
+        return Some((config, format!("ssh://root@127.0.0.1:{port}")));
+    }
+    let why = format!(
+        "no loopback sshd answers with {} (start it with `bash scripts/sshd.sh`)",
+        config.display()
+    );
+    if std::env::var("STAGECRAFT_REQUIRE_DOCKER").as_deref() == Ok("1") {
+        panic!("{why}, and STAGECRAFT_REQUIRE_DOCKER=1");
+    }
+    eprintln!("skipping: {why}");
+    None
+}
+
+/// A build through `ssh://`: the context, the BuildKit session and the
+/// status stream all go through `ssh ... docker system dial-stdio`; the
+/// image runs, and the run's cleanup goes the same way.
+#[test]
+fn a_build_through_ssh_runs_like_a_local_one() {
+    let Some((config, host)) = sshd() else {
+        return;
+    };
+    let options = ConnectOptions::new()
+        .host(&host)
+        .ssh_options(["-F", &config.display().to_string()])
+        .connect_timeout(Duration::from_secs(20));
+    let engine = Engine::connect_with(&options).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(engine.host(), host);
+    println!("{host}: API {}", engine.api_version());
+    let run = TestRun::with(engine, "ssh");
+    let (engine, id) = (&run.engine, run.id.clone());
+    let text = format!("FROM {BASE}\nRUN echo {id} > /id\nCMD [\"cat\", \"/id\"]\n");
+    for builder in [Builder::BuildKit, Builder::Classic] {
+        let built = engine
+            .build_text(&text, &run.options().builder(builder).quiet())
+            .unwrap_or_else(|e| panic!("{builder:?} through {host}: {e:#}"));
+        assert_eq!(built.builder, builder);
+        let ran = engine
+            .smoke(&SmokeTest::new(&built.image_id).run_label(&id))
+            .expect("the image runs");
+        assert_eq!((ran.exit_code, ran.stdout.trim()), (0, id.as_str()));
+    }
+    // The same image as the local daemon sees it: ssh reached the host's.
+    if let Ok(local) = Engine::connect_with(&ConnectOptions::new().host(DEFAULT_HOST)) {
+        let through_ssh = engine.inspect(BASE).expect("inspect over ssh");
+        assert_eq!(local.inspect(BASE).expect("inspect").id, through_ssh.id);
+    }
+}
+
+/// `DOCKER_HOST=ssh://...` (with `STAGECRAFT_SSH_OPTIONS` for the client's
+/// configuration) is what `Engine::connect` uses: this test runs the
+/// ignored one below in a process of its own with those variables set.
+#[test]
+fn docker_host_may_be_an_ssh_address() {
+    let Some((config, host)) = sshd() else {
+        return;
+    };
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "connects_as_docker_host_says",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env("DOCKER_HOST", &host)
+        .env(SSH_OPTIONS_ENV, format!("-F '{}'", config.display()))
+        .env("STAGECRAFT_SSH_CHILD", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains(&format!("connected to {host}, API 1.")),
+        "{stdout}"
+    );
+}
+
+/// Run by [`docker_host_may_be_an_ssh_address`] with `DOCKER_HOST` set.
+#[test]
+#[ignore = "run by docker_host_may_be_an_ssh_address, with DOCKER_HOST set"]
+fn connects_as_docker_host_says() {
+    assert_eq!(std::env::var("STAGECRAFT_SSH_CHILD").as_deref(), Ok("1"));
+    let host = std::env::var("DOCKER_HOST").unwrap();
+    let engine = Engine::connect().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(engine.host(), host);
+    let ran = engine
+        .smoke(&SmokeTest::new(BASE).args(["true"]))
+        .expect("a container runs over ssh");
+    assert_eq!(ran.exit_code, 0);
+    println!("connected to {host}, API {}", engine.api_version());
+}
+
+/// A key the sshd does not know: `NoDaemon`, with what ssh said.
+#[test]
+fn a_refused_key_is_no_daemon_with_what_ssh_said() {
+    let Some((config, host)) = sshd() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("stranger");
+    let made = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&key)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let known_hosts = config.with_file_name("known_hosts");
+    let options = ConnectOptions::new()
+        .host(&host)
+        .ssh_options([
+            "-F".to_string(),
+            "/dev/null".to_string(),
+            "-o".to_string(),
+            format!("UserKnownHostsFile={}", known_hosts.display()),
+            "-o".to_string(),
+            "IdentitiesOnly=yes".to_string(),
+            "-i".to_string(),
+            key.display().to_string(),
+        ])
+        .connect_timeout(Duration::from_secs(20));
+    match Engine::connect_with(&options) {
+        Err(error @ EngineError::NoDaemon { .. }) => {
+            let text = error.to_string();
+            println!("{text}");
+            assert!(
+                text.starts_with(&format!("no Docker daemon at {host}: ")),
+                "{text}"
+            );
+            assert!(text.contains("ssh said: "), "{text}");
+            assert!(text.contains("Permission denied (publickey)"), "{text}");
+        }
+        other => panic!("expected NoDaemon, got {other:?}"),
+    }
+    // An address ssh cannot be given is refused before anything runs.
+    match Engine::connect_with(&ConnectOptions::new().host("ssh://-oProxyCommand=x")) {
+        Err(error @ EngineError::InvalidHost { .. }) => {
+            assert!(error.to_string().contains("no usable host"), "{error}")
+        }
+        other => panic!("expected InvalidHost, got {other:?}"),
+    }
+}

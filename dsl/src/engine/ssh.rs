@@ -247,7 +247,7 @@ fn bridge(
     let mut to_ssh = connection.try_clone()?;
     let mut from_ssh = connection;
     std::thread::spawn(move || {
-        let _ = std::io::copy(&mut to_ssh, &mut stdin);
+        let _ = pump(&mut to_ssh, &mut stdin);
         // Dropping stdin tells the remote side the client has gone.
     });
     let heard = said.clone();
@@ -260,7 +260,7 @@ fn bridge(
     });
     let reaped = child.clone();
     std::thread::spawn(move || {
-        let _ = std::io::copy(&mut stdout, &mut from_ssh);
+        let _ = pump(&mut stdout, &mut from_ssh);
         // What ssh said is kept before the client sees the connection end:
         // it is the reason given for a connection that failed.
         let _ = errors.join();
@@ -276,6 +276,29 @@ fn bridge(
         }
     });
     Ok(child)
+}
+
+/// Copies `from` to `to` until `from` ends, each read passed on at once.
+///
+/// Not `std::io::copy`: on Linux it moves pipe data to a socket with
+/// `splice(2)`, and on this project's machines (kernel 6.18) a `splice` from
+/// ssh's stdout pipe into the client's unix socket never returned although
+/// ssh had written the daemon's whole answer (seen with strace): the client
+/// waited for ever. A plain read/write loop has no such path.
+fn pump(from: &mut impl Read, to: &mut impl Write) -> std::io::Result<u64> {
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut total = 0;
+    loop {
+        let read = match from.read(&mut buffer) {
+            Ok(0) => return Ok(total),
+            Ok(read) => read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        to.write_all(&buffer[..read])?;
+        to.flush()?;
+        total += read as u64;
+    }
 }
 
 #[cfg(test)]

@@ -344,3 +344,104 @@ fn nothing_to_build_and_no_daemon_are_errors_with_the_fix() {
         text(&output.stderr)
     );
 }
+
+/// The loopback sshd of `scripts/sshd.sh`: its client configuration and
+/// the address of the host's daemon through it, or `None` after a
+/// `skipping:` line (a failure under `STAGECRAFT_REQUIRE_DOCKER=1`).
+fn sshd_or_skip() -> Option<(String, String)> {
+    let dir =
+        std::env::var("STAGECRAFT_SSHD_DIR").unwrap_or_else(|_| "/opt/stagecraft/sshd".into());
+    let port = std::env::var("STAGECRAFT_SSHD_PORT").unwrap_or_else(|_| "22022".into());
+    let config = format!("{dir}/ssh_config");
+    let answers = Command::new("ssh")
+        .args(["-F", &config, "stagecraft-sshd", "true"])
+        .status()
+        .is_ok_and(|status| status.success());
+    if answers {
+        return Some((config, format!("ssh://root@127.0.0.1:{port}")));
+    }
+    let why =
+        format!("no loopback sshd answers with {config} (start it with `bash scripts/sshd.sh`)");
+    if std::env::var("STAGECRAFT_REQUIRE_DOCKER").as_deref() == Ok("1") {
+        panic!("STAGECRAFT_REQUIRE_DOCKER=1 but {why}");
+    }
+    eprintln!("skipping: {why}");
+    None
+}
+
+/// `--hosts ssh://...`: the catalogue's builds, smoke test and report go
+/// through `ssh ... docker system dial-stdio` (the client's options from
+/// `STAGECRAFT_SSH_OPTIONS`), and the images are on the daemon behind it.
+#[test]
+fn a_catalogue_builds_on_an_ssh_daemon() {
+    let Some(engine) = engine_or_skip() else {
+        return;
+    };
+    let Some((config, host)) = sshd_or_skip() else {
+        return;
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let run = format!("cli-ssh-{}-{nanos}", std::process::id());
+    let tree = tempfile::tempdir().unwrap();
+    let root = tree.path();
+    write(
+        root,
+        "catalogue.toml",
+        &format!(
+            "prefix = \"{run}\"\n\
+             [images.\"hello/1/Dockerfile\"]\n\
+             smoke = {{ stdout_contains = \"hello {run}\" }}\n"
+        ),
+    );
+    write(
+        root,
+        "base/Dockerfile",
+        &format!("FROM debian:bookworm-slim\nRUN echo {run} > /etc/site-run\n"),
+    );
+    write(
+        root,
+        "hello/1/Dockerfile",
+        &format!(
+            "FROM {run}/base:latest\nRUN echo hello $(cat /etc/site-run) > /etc/hello\n\
+             CMD [\"cat\", \"/etc/hello\"]\n"
+        ),
+    );
+    let json = root.join("report.json");
+    let output = Command::new(BIN)
+        .arg("build")
+        .args([".", "--plain", "--run-label", &run, "--hosts", &host])
+        .args(["--report-json", json.to_str().unwrap()])
+        .current_dir(root)
+        .env_remove("HADOLINT_IGNORE")
+        .env_remove("STAGECRAFT_HOSTS")
+        .env("STAGECRAFT_SSH_OPTIONS", format!("-F '{config}'"))
+        .output()
+        .expect("the binary runs");
+    let _cleanup = Cleanup(engine, run.clone());
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    println!("{stdout}\n{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let images = report["images"].as_array().expect("images in the report");
+    assert_eq!(images.len(), 2, "{report:#}");
+    for image in images {
+        assert_eq!(image["daemon"], host.as_str(), "{image:#}");
+        assert_eq!(image["status"], "built", "{image:#}");
+    }
+    // The sshd reaches the host's daemon: the images are there.
+    let local = Engine::connect().unwrap();
+    for image in images {
+        let id = image["image_id"].as_str().expect("an image id");
+        assert_eq!(
+            local
+                .inspect(id)
+                .expect("built on the daemon behind ssh")
+                .id,
+            id
+        );
+    }
+}

@@ -10,6 +10,11 @@ use stagecraft::engine::blocking::Engine;
 const BIN: &str = env!("CARGO_BIN_EXE_stagecraft");
 
 fn stagecraft(dir: &Path, args: &[&str]) -> Output {
+    stagecraft_with(dir, args, &[])
+}
+
+/// `stagecraft build` with `env` set besides.
+fn stagecraft_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(BIN)
         .arg("build")
         .args(args)
@@ -17,8 +22,45 @@ fn stagecraft(dir: &Path, args: &[&str]) -> Output {
         // A hadolint configuration of the environment stays out of it.
         .env_remove("HADOLINT_IGNORE")
         .env_remove("STAGECRAFT_HOSTS")
+        .envs(env.iter().copied())
         .output()
         .expect("the binary runs")
+}
+
+/// A run id no other test run uses: `cli-<what>-<pid>-<nanos>`.
+fn run_id(what: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!("cli-{what}-{}-{nanos}", std::process::id())
+}
+
+/// A tree of two images prefixed with `run`: `base` and
+/// `tools/hello/1`, built FROM it, whose smoke test expects `hello <run>`.
+fn write_base_and_hello(root: &Path, run: &str) {
+    write(
+        root,
+        "catalogue.toml",
+        &format!(
+            "prefix = \"{run}\"\n\
+             [images.\"tools/hello/1/Dockerfile\"]\n\
+             smoke = {{ stdout_contains = \"hello {run}\" }}\n"
+        ),
+    );
+    write(
+        root,
+        "base/Dockerfile",
+        &format!("FROM debian:bookworm-slim\nRUN echo {run} > /etc/site-run\n"),
+    );
+    write(
+        root,
+        "tools/hello/1/Dockerfile",
+        &format!(
+            "FROM {run}/base:latest\nRUN echo hello $(cat /etc/site-run) > /etc/hello\n\
+             CMD [\"cat\", \"/etc/hello\"]\n"
+        ),
+    );
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -72,36 +114,11 @@ fn a_tree_builds_but_the_image_with_lint_errors_and_its_child() {
     let Some(engine) = engine_or_skip() else {
         return;
     };
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    let run = format!("cli-build-{}-{nanos}", std::process::id());
+    let run = run_id("build");
     let _cleanup = Cleanup(engine, run.clone());
     let tree = tempfile::tempdir().unwrap();
     let root = tree.path();
-    write(
-        root,
-        "catalogue.toml",
-        &format!(
-            "prefix = \"{run}\"\n\
-             [images.\"tools/hello/1/Dockerfile\"]\n\
-             smoke = {{ stdout_contains = \"hello {run}\" }}\n"
-        ),
-    );
-    write(
-        root,
-        "base/Dockerfile",
-        &format!("FROM debian:bookworm-slim\nRUN echo {run} > /etc/site-run\n"),
-    );
-    write(
-        root,
-        "tools/hello/1/Dockerfile",
-        &format!(
-            "FROM {run}/base:latest\nRUN echo hello $(cat /etc/site-run) > /etc/hello\n\
-             CMD [\"cat\", \"/etc/hello\"]\n"
-        ),
-    );
+    write_base_and_hello(root, &run);
     // SCR001: `apt-get install` without `apt-get update`, an error.
     write(
         root,
@@ -380,47 +397,18 @@ fn a_catalogue_builds_on_an_ssh_daemon() {
     let Some((config, host)) = sshd_or_skip() else {
         return;
     };
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    let run = format!("cli-ssh-{}-{nanos}", std::process::id());
+    let run = run_id("ssh");
+    let cleanup = Cleanup(engine, run.clone());
     let tree = tempfile::tempdir().unwrap();
     let root = tree.path();
-    write(
-        root,
-        "catalogue.toml",
-        &format!(
-            "prefix = \"{run}\"\n\
-             [images.\"hello/1/Dockerfile\"]\n\
-             smoke = {{ stdout_contains = \"hello {run}\" }}\n"
-        ),
-    );
-    write(
-        root,
-        "base/Dockerfile",
-        &format!("FROM debian:bookworm-slim\nRUN echo {run} > /etc/site-run\n"),
-    );
-    write(
-        root,
-        "hello/1/Dockerfile",
-        &format!(
-            "FROM {run}/base:latest\nRUN echo hello $(cat /etc/site-run) > /etc/hello\n\
-             CMD [\"cat\", \"/etc/hello\"]\n"
-        ),
-    );
+    write_base_and_hello(root, &run);
     let json = root.join("report.json");
-    let output = Command::new(BIN)
-        .arg("build")
-        .args([".", "--plain", "--run-label", &run, "--hosts", &host])
-        .args(["--report-json", json.to_str().unwrap()])
-        .current_dir(root)
-        .env_remove("HADOLINT_IGNORE")
-        .env_remove("STAGECRAFT_HOSTS")
-        .env("STAGECRAFT_SSH_OPTIONS", format!("-F '{config}'"))
-        .output()
-        .expect("the binary runs");
-    let _cleanup = Cleanup(engine, run.clone());
+    let args = [".", "--plain", "--run-label", &run, "--hosts", &host];
+    let output = stagecraft_with(
+        root,
+        &[&args[..], &["--report-json", json.to_str().unwrap()]].concat(),
+        &[("STAGECRAFT_SSH_OPTIONS", &format!("-F '{config}'"))],
+    );
     let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
     println!("{stdout}\n{stderr}");
     assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
@@ -433,11 +421,11 @@ fn a_catalogue_builds_on_an_ssh_daemon() {
         assert_eq!(image["status"], "built", "{image:#}");
     }
     // The sshd reaches the host's daemon: the images are there.
-    let local = Engine::connect().unwrap();
     for image in images {
         let id = image["image_id"].as_str().expect("an image id");
         assert_eq!(
-            local
+            cleanup
+                .0
                 .inspect(id)
                 .expect("built on the daemon behind ssh")
                 .id,

@@ -646,26 +646,45 @@ impl Engine {
             self.check_base_images(parsed, options).await?;
         }
         let table = steps::step_table(&text);
-        let entries = context_entries(options)?;
-        let archive = context::Context::new(&text, entries);
-        let plan = Plan {
-            text,
-            table,
-            archive,
-            tags,
-            start,
-        };
-        let archiving = plan.archive.failure_slot();
-        let built = if chosen == Builder::Classic {
-            self.build_classic(plan, options).await
-        } else {
-            self.build_buildkit(plan, options).await
-        };
-        // A context that could not be archived ends the upload, and the
-        // daemon's answer to that says less than the reason.
-        match (built, context::Context::failure_of(&archiving)) {
-            (Err(_), Some(reason)) => Err(reason),
-            (built, _) => built,
+        let mut attempts = 0;
+        let mut uncached;
+        let mut options = options;
+        loop {
+            attempts += 1;
+            let entries = context_entries(options)?;
+            let archive = context::Context::new(&text, entries);
+            let plan = Plan {
+                text: text.clone(),
+                table: table.clone(),
+                archive,
+                tags: tags.clone(),
+                start,
+            };
+            let archiving = plan.archive.failure_slot();
+            let built = if chosen == Builder::Classic {
+                self.build_classic(plan, options).await
+            } else {
+                self.build_buildkit(plan, options).await
+            };
+            // A context that could not be archived ends the upload, and the
+            // daemon's answer to that says less than the reason.
+            let built = match (built, context::Context::failure_of(&archiving)) {
+                (Err(_), Some(reason)) => Err(reason),
+                (built, _) => built,
+            };
+            match built {
+                Err(EngineError::BuildFailed(failure))
+                    if attempts < FLIGHTCONTROL_ATTEMPTS && is_flightcontrol_timeout(&failure) =>
+                {
+                    eprintln!(
+                        "stagecraft: BuildKit's cache record of a step is broken \
+                         ({FLIGHTCONTROL_TIMEOUT}); building again without the cache"
+                    );
+                    uncached = options.clone().no_cache(true);
+                    options = &uncached;
+                }
+                built => return built,
+            }
         }
     }
 
@@ -1120,6 +1139,21 @@ fn failure_at(
             .collect(),
         removed,
     }
+}
+
+/// What BuildKit 0.8 (Docker 20.10's) answers for a step whose cache record
+/// it cannot settle: the step did not fail, and every later build of it
+/// fails the same way until the build cache is pruned (seen on this
+/// project's daemons after builds cut or cancelled mid-solve); the same
+/// build without the cache goes through.
+const FLIGHTCONTROL_TIMEOUT: &str = "flightcontrol: exceeded retry timeout";
+
+/// How many times a build that met [`FLIGHTCONTROL_TIMEOUT`] is sent in all
+/// (the second time without the cache).
+const FLIGHTCONTROL_ATTEMPTS: usize = 2;
+
+fn is_flightcontrol_timeout(failure: &BuildFailure) -> bool {
+    failure.message.contains(FLIGHTCONTROL_TIMEOUT)
 }
 
 #[cfg(test)]

@@ -95,8 +95,10 @@ const YUM_CACHE: &[&str] = &["/var/cache/yum"];
 const DNF_CACHE: &[&str] = &["/var/cache/dnf", "/var/cache/yum", "/var/cache/libdnf5"];
 const ZYPPER_CACHE: &[&str] = &["/var/cache/zypp"];
 
-/// Options of yum/dnf/zypper that take a value as the next word.
-const WITH_VALUE: &[&str] = &[
+/// Options of yum/dnf/zypper that take a value as the next word (zypper's
+/// `--from` names a repository). One list for every rule of the family:
+/// `rpm_install.rs` reads its operands with it too.
+pub(super) const WITH_VALUE: &[&str] = &[
     "-c",
     "--config",
     "--installroot",
@@ -109,6 +111,7 @@ const WITH_VALUE: &[&str] = &[
     "--exclude",
     "-r",
     "--root",
+    "--from",
 ];
 
 pub(crate) fn events(command: &SimpleCommand) -> Vec<(Manager, Action)> {

@@ -5,6 +5,7 @@
 //! The cache rules of the same managers are in `rpm.rs`; this file reads the
 //! install's own arguments.
 
+use super::rpm::WITH_VALUE;
 use super::{operands, Analysis};
 use crate::catalogue::{Rule, Severity};
 use crate::run_check::{Finding, RunContext};
@@ -86,23 +87,6 @@ pub static DL3041: Rule = Rule {
     shipped: Severity::Warning,
     build_only: Severity::Warning,
 };
-
-/// Options of yum/dnf/zypper that take a value as the next word.
-const WITH_VALUE: &[&str] = &[
-    "-c",
-    "--config",
-    "--installroot",
-    "--releasever",
-    "--repo",
-    "--enablerepo",
-    "--disablerepo",
-    "--setopt",
-    "-x",
-    "--exclude",
-    "-r",
-    "--root",
-    "--from",
-];
 
 /// Whether a short flag cluster or long flag of `args` is one of `short`
 /// (single letters) or `long` (without `--`).

@@ -54,10 +54,7 @@ ROOTFS="$WORK/rootfs"
 cleanup() {
     # debootstrap mounts /proc and /sys inside the target; if it died halfway
     # they may still be mounted, and rm must never descend into them.
-    local m
-    while read -r m; do
-        umount -l "$m" 2>/dev/null || true
-    done < <(awk -v w="$WORK" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r)
+    unmount_below "$WORK"
     rm -rf --one-file-system "$WORK"
 }
 trap cleanup EXIT

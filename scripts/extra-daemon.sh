@@ -19,11 +19,11 @@
 # Never point a fault test at the host's or the modern daemon.
 #
 # The TCP address is plain HTTP on loopback with no TLS (--tls=false): for
-# tests on this machine only. The network is set up as scripts/modern-daemon.sh
-# does and for the same reasons (read its header): our own bridge made with
-# `ip link`, NAT rules tagged with a comment of our own, --iptables=false so the
-# daemon never flushes the DOCKER chains the host's daemon owns, and never
-# --bridge=none (it deletes docker0).
+# tests on this machine only. The network is lib.sh's setup_network, as for
+# the modern daemon and for the same reasons (read modern-daemon.sh's header):
+# our own bridge made with `ip link`, NAT rules tagged with a comment of our
+# own, --iptables=false so the daemon never flushes the DOCKER chains the
+# host's daemon owns, and never --bridge=none (it deletes docker0).
 #
 # A killed dockerd leaves its containerd running; `up` starts a new dockerd
 # that finds it again (a stale pid file is removed first).
@@ -34,7 +34,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# now_ms, secs_since, pid_alive
+# now_ms, secs_since, pid_alive, wait_for_dockerd, load_base_image_into,
+# setup_network, teardown_network, clear_stale_state, stop_dockerd, unmount_below
 # shellcheck source=scripts/lib.sh
 source "$here/lib.sh"
 
@@ -84,58 +85,13 @@ answers() { [[ -S "$SOCK" && -x "$ROOT/usr/bin/docker" ]] && timeout 15 "$ROOT/u
 version_line() { mine version --format 'docker {{.Server.Version}}, API {{.Server.APIVersion}}' 2>/dev/null || echo "version unknown"; }
 the_pid() { tr -dc '0-9' <"$PIDFILE" 2>/dev/null || true; }
 
-# ipt TABLE CHAIN RULE...: append the rule (tagged) unless it is there.
-ipt() {
-    local table="$1" chain="$2"
-    shift 2
-    local rule=("$@" -m comment --comment "$RULE_TAG")
-    iptables -w -t "$table" -C "$chain" "${rule[@]}" 2>/dev/null ||
-        iptables -w -t "$table" -A "$chain" "${rule[@]}"
-}
-
-setup_network() {
-    if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
-        say "creating bridge $BRIDGE ($SUBNET)"
-        ip link add name "$BRIDGE" type bridge || die "ip link add $BRIDGE type bridge failed"
-    fi
-    ip -4 -o addr show dev "$BRIDGE" | grep -q " inet $SUBNET " || ip addr add "$SUBNET" dev "$BRIDGE"
-    ip link set "$BRIDGE" up
-    local net
-    net="$(ip -4 -o route show dev "$BRIDGE" proto kernel 2>/dev/null | awk '{ print $1; exit }')"
-    [[ -n "$net" ]] || die "no route for $BRIDGE after adding $SUBNET"
-    [[ "$(cat /proc/sys/net/ipv4/ip_forward)" == 1 ]] || sysctl -qw net.ipv4.ip_forward=1
-    command -v iptables >/dev/null 2>&1 || die "iptables is missing (scripts/docker-up.sh installs it with docker.io)"
-    ipt nat POSTROUTING -s "$net" ! -o "$BRIDGE" -j MASQUERADE
-    ipt filter FORWARD -i "$BRIDGE" ! -o "$BRIDGE" -j ACCEPT
-    ipt filter FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT
-    ipt filter FORWARD -o "$BRIDGE" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
-}
-
-remove_nat() {
-    local table line
-    for table in nat filter; do
-        while read -r line; do
-            # shellcheck disable=SC2086 # the rule's words, as iptables -S printed them
-            eval "iptables -w -t $table ${line/#-A/-D}" || true
-        done < <(iptables -w -t "$table" -S 2>/dev/null | grep -- "--comment $RULE_TAG\b" || true)
-    done
-}
-
 start_daemon() {
     local started=
     if pid_alive "$PIDFILE" dockerd; then
         say "dockerd (pid $(the_pid)) is running but not answering yet; waiting for it"
         LOG_OFFSET=0
     else
-        if [[ -e "$PIDFILE" ]]; then
-            say "removing stale $PIDFILE (pid $(the_pid) is not a running dockerd)"
-            rm -f "$PIDFILE"
-        fi
-        local containerd_dir="$EXEC_ROOT/containerd"
-        if ! pid_alive "$containerd_dir/containerd.pid" containerd; then
-            rm -f "$containerd_dir/containerd.pid" "$containerd_dir/containerd.sock" \
-                "$containerd_dir/containerd.sock.ttrpc"
-        fi
+        clear_stale_state
         mkdir -p "$RUN_DIR" "$EXEC_ROOT" "$DATA_ROOT" "$(dirname "$LOG")"
         [[ -s "$CONFIG" ]] || echo '{}' >"$CONFIG"
         LOG_OFFSET=$(stat -c %s "$LOG" 2>/dev/null || echo 0)
@@ -167,42 +123,14 @@ cmd_up() {
 }
 
 cmd_down() {
-    local pid
-    if pid_alive "$PIDFILE" dockerd; then
-        pid="$(the_pid)"
-        say "stopping dockerd (pid $pid)"
-        kill -TERM "$pid"
-        for _ in $(seq 1 60); do
-            pid_alive "$PIDFILE" dockerd || break
-            sleep 0.5
-        done
-        if pid_alive "$PIDFILE" dockerd; then
-            say "dockerd (pid $pid) did not stop in 30s; killing it"
-            kill -KILL "$pid" || true
-        fi
-    else
-        say "dockerd is not running"
-    fi
-    rm -f "$PIDFILE"
-    # The containerd a killed dockerd left behind (a clean stop ends it).
-    local containerd_pid="$EXEC_ROOT/containerd/containerd.pid"
-    if pid_alive "$containerd_pid" containerd; then
-        kill -TERM "$(tr -dc '0-9' <"$containerd_pid")" || true
-    fi
-    remove_nat
-    if ip link show "$BRIDGE" >/dev/null 2>&1; then
-        ip link del "$BRIDGE" && say "removed bridge $BRIDGE"
-    fi
+    stop_dockerd
+    teardown_network
     say "down (images stay in $DATA_ROOT)"
 }
 
 cmd_purge() {
     cmd_down
-    local m
-    while read -r m; do
-        umount -l "$m" 2>/dev/null || true
-    done < <(awk -v d="$DATA_ROOT" -v e="$EXEC_ROOT" \
-        'index($2, d) == 1 || index($2, e) == 1 { print $2 }' /proc/mounts | sort -r)
+    unmount_below "$DATA_ROOT" "$EXEC_ROOT"
     rm -rf --one-file-system "$DATA_ROOT" "$RUN_DIR" "$CONFIG"
     say "purged $DATA_ROOT and $RUN_DIR"
 }

@@ -35,7 +35,8 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# now_ms, secs_since, pid_alive, host_mirror
+# now_ms, secs_since, pid_alive, host_mirror, wait_for_dockerd,
+# load_base_image_into, setup_network, teardown_network, clear_stale_state, stop_dockerd, unmount_below
 # shellcheck source=scripts/lib.sh
 source "$here/lib.sh"
 
@@ -151,48 +152,7 @@ fetch_packages() {
         say "warning: expected docker-buildx $BUILDX_VERSION, got $(grep '^docker-buildx_' "$ROOT/.stagecraft-unpacked")"
 }
 
-# --- 2. Its own bridge and NAT ----------------------------------------------
-# ipt TABLE CHAIN RULE...: append the rule (tagged) unless it is there.
-ipt() {
-    local table="$1" chain="$2"
-    shift 2
-    local rule=("$@" -m comment --comment "$RULE_TAG")
-    iptables -w -t "$table" -C "$chain" "${rule[@]}" 2>/dev/null ||
-        iptables -w -t "$table" -A "$chain" "${rule[@]}"
-}
-
-bridge_subnet() { ip -4 -o route show dev "$BRIDGE" proto kernel 2>/dev/null | awk '{ print $1; exit }'; }
-
-setup_network() {
-    if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
-        say "creating bridge $BRIDGE ($SUBNET)"
-        ip link add name "$BRIDGE" type bridge || die "ip link add $BRIDGE type bridge failed"
-    fi
-    ip -4 -o addr show dev "$BRIDGE" | grep -q " inet $SUBNET " || ip addr add "$SUBNET" dev "$BRIDGE"
-    ip link set "$BRIDGE" up
-    local net
-    net="$(bridge_subnet)"
-    [[ -n "$net" ]] || die "no route for $BRIDGE after adding $SUBNET"
-    [[ "$(cat /proc/sys/net/ipv4/ip_forward)" == 1 ]] || sysctl -qw net.ipv4.ip_forward=1
-    command -v iptables >/dev/null 2>&1 || die "iptables is missing (scripts/docker-up.sh installs it with docker.io)"
-    # What dockerd would add for its bridge, in chains it does not flush:
-    # masquerade outgoing traffic, forward it out and the replies back in.
-    ipt nat POSTROUTING -s "$net" ! -o "$BRIDGE" -j MASQUERADE
-    ipt filter FORWARD -i "$BRIDGE" ! -o "$BRIDGE" -j ACCEPT
-    ipt filter FORWARD -i "$BRIDGE" -o "$BRIDGE" -j ACCEPT
-    ipt filter FORWARD -o "$BRIDGE" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
-}
-
-# Deletes every rule tagged $RULE_TAG (as listed by iptables -S).
-remove_nat() {
-    local table line
-    for table in nat filter; do
-        while read -r line; do
-            # shellcheck disable=SC2086 # the rule's words, as iptables -S printed them
-            eval "iptables -w -t $table ${line/#-A/-D}" || true
-        done < <(iptables -w -t "$table" -S 2>/dev/null | grep -- "--comment $RULE_TAG" || true)
-    done
-}
+# --- 2. Its own bridge and NAT: lib.sh's setup_network ---------------------
 
 # --- 3. dockerd ---------------------------------------------------------------
 start_daemon() {
@@ -201,15 +161,7 @@ start_daemon() {
         started=
         LOG_OFFSET=0
     else
-        if [[ -e "$PIDFILE" ]]; then
-            say "removing stale $PIDFILE (pid $(tr -dc '0-9' <"$PIDFILE" || true) is not a running dockerd)"
-            rm -f "$PIDFILE"
-        fi
-        local containerd_dir="$EXEC_ROOT/containerd"
-        if ! pid_alive "$containerd_dir/containerd.pid" containerd; then
-            rm -f "$containerd_dir/containerd.pid" "$containerd_dir/containerd.sock" \
-                "$containerd_dir/containerd.sock.ttrpc"
-        fi
+        clear_stale_state
         mkdir -p "$RUN_DIR" "$EXEC_ROOT" "$DATA_ROOT" "$(dirname "$LOG")"
         # Its own (empty) config file: /etc/docker/daemon.json is the host daemon's.
         [[ -s "$PREFIX/daemon.json" ]] || echo '{}' >"$PREFIX/daemon.json"
@@ -268,39 +220,14 @@ cmd_up() {
 }
 
 cmd_down() {
-    local pid
-    if pid_alive "$PIDFILE" dockerd; then
-        pid="$(tr -dc '0-9' <"$PIDFILE")"
-        say "stopping dockerd (pid $pid)"
-        kill -TERM "$pid"
-        for _ in $(seq 1 60); do
-            pid_alive "$PIDFILE" dockerd || break
-            sleep 0.5
-        done
-        if pid_alive "$PIDFILE" dockerd; then
-            say "dockerd (pid $pid) did not stop in 30s; killing it"
-            kill -KILL "$pid" || true
-        fi
-    else
-        say "dockerd is not running"
-    fi
-    rm -f "$PIDFILE"
-    remove_nat
-    if ip link show "$BRIDGE" >/dev/null 2>&1; then
-        ip link del "$BRIDGE" && say "removed bridge $BRIDGE"
-    fi
+    stop_dockerd
+    teardown_network
     say "down (images stay in $DATA_ROOT)"
 }
 
 cmd_purge() {
     cmd_down
-    # A killed daemon can leave overlay and netns mounts behind: never let rm
-    # descend into them.
-    local m
-    while read -r m; do
-        umount -l "$m" 2>/dev/null || true
-    done < <(awk -v d="$DATA_ROOT" -v e="$EXEC_ROOT" \
-        'index($2, d) == 1 || index($2, e) == 1 { print $2 }' /proc/mounts | sort -r)
+    unmount_below "$DATA_ROOT" "$EXEC_ROOT"
     rm -rf --one-file-system "$DATA_ROOT" "$RUN_DIR" "$PREFIX"
     rm -f "$DOCKER_CONFIG_DIR/cli-plugins/docker-buildx"
     say "purged $DATA_ROOT, $RUN_DIR and $PREFIX"

@@ -366,13 +366,10 @@ impl Engine {
             frontend = frontend.set_secret(id, &source.to_bollard());
         }
         let mut display = Display::stages(options.progress, options.sink.clone());
-        display.line(
-            &format!(
-                "building with BuildKit (secrets: {})",
-                options.secret_ids().join(", ")
-            ),
-            None,
-        );
+        display.note(&format!(
+            "building with BuildKit (secrets: {})",
+            options.secret_ids().join(", ")
+        ));
         let deadline = options
             .progress_deadline
             .unwrap_or(DEFAULT_PROGRESS_DEADLINE);
@@ -427,10 +424,7 @@ impl Engine {
                     }
                     Some(Update::Status(StatusUpdate::Unavailable(why))) => {
                         if solved.is_none() {
-                            display.line(
-                                &format!("no progress to show: {}", redactor.clean(&why)),
-                                None,
-                            );
+                            display.note(&format!("no progress to show: {}", redactor.clean(&why)));
                         }
                     }
                 }

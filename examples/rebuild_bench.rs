@@ -104,7 +104,8 @@ fn report(what: &str, forms: &[Form; 2]) {
 
 /// Builds `text`; with `STAGECRAFT_BENCH_LOGS=DIR`, the build's plain,
 /// timestamped progress goes to `DIR/<log>.log` (where the time went: apt's
-/// `Get:` lines are downloads, pip's `Using cached` are not).
+/// `Get:` lines are downloads, pip's `Downloading` lines too, its "File was
+/// already downloaded" are not).
 fn build_logged(
     engine: &Engine,
     text: &str,

@@ -11,7 +11,10 @@ use std::process::{Command, Stdio};
 
 use stagecraft::engine::blocking::Engine;
 use stagecraft::engine::bollard::errors::Error::DockerResponseServerError;
-use stagecraft::engine::{BuildOptions, EngineError, SmokeTest, RUN_LABEL};
+use stagecraft::engine::{BuildOptions, EngineError, ProgressMode, SmokeTest, RUN_LABEL};
+use stagecraft::packages::{Apt, CachedRun, Pip, PIP_WHEELHOUSE};
+use stagecraft::site_ca::SiteCa;
+use stagecraft::Dockerfile;
 
 mod support;
 use support::TestRun;
@@ -179,5 +182,72 @@ fn a_run_on_the_modern_daemon_reaches_the_debian_archive() {
     println!(
         "apt-get update on the modern daemon in {:.1}s",
         built.duration.as_secs_f64()
+    );
+}
+
+/// The cached pip recipe's wheels outlive the build: a rebuild of its `RUN`
+/// takes them from the cache mount ("File was already downloaded") instead
+/// of downloading them again, also behind this machine's TLS-intercepting
+/// proxy, whose answers carry no caching headers (pip's HTTP cache keeps
+/// nothing then).
+#[test]
+fn the_cached_pip_recipe_reuses_its_wheels_on_a_rebuild() {
+    let Some(run) = TestRun::modern("modern-pip") else {
+        return;
+    };
+    let (modern, id) = (&run.engine, run.id.clone());
+    let site_ca = SiteCa::from_env()
+        .expect("STAGECRAFT_SITE_CA names a readable bundle")
+        .unwrap_or_else(|| {
+            SiteCa::new("/etc/ssl/certs/ca-certificates.crt").expect("the host's CA bundle")
+        });
+    let mut df = Dockerfile::builder();
+    df.stage("app", "debian:bookworm-slim")
+        .trust_site_ca()
+        .done();
+    let mut text = df.build().expect("a valid stage").render();
+    let apt = CachedRun::new(Apt::install(["python3-pip"]).cached()).expect("apt's cached form");
+    let pip = CachedRun::new(
+        Pip::install(["six==1.16.0"])
+            .break_system_packages()
+            .cached(),
+    )
+    .expect("pip's cached form");
+    // Only the pip RUN runs again: the ARG before it changes.
+    text.push_str(&format!(
+        "{}\nARG REBUILD\n{}\n",
+        apt.instruction(),
+        pip.instruction()
+    ));
+    let build = |rebuild: &str| {
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+        let options = BuildOptions::new()
+            .run_label(&id)
+            .site_ca(&site_ca)
+            .build_arg("REBUILD", format!("{id}-{rebuild}"))
+            .progress(ProgressMode::Plain)
+            .progress_writer(log.clone());
+        modern
+            .build_text(&text, &options)
+            .unwrap_or_else(|error| panic!("the apt+pip build ({rebuild}): {error}"));
+        let shown = String::from_utf8_lossy(&log.lock().unwrap()).into_owned();
+        shown
+    };
+    let first = build("first");
+    assert!(
+        first.contains(&format!("{PIP_WHEELHOUSE}/six-1.16.0-py2.py3-none-any.whl")),
+        "{first}"
+    );
+    let second = build("second");
+    assert!(
+        second.contains(&format!(
+            "File was already downloaded {PIP_WHEELHOUSE}/six-1.16.0-py2.py3-none-any.whl"
+        )),
+        "{second}"
+    );
+    assert!(!second.contains("Downloading six"), "{second}");
+    assert!(
+        second.contains("Successfully installed six-1.16.0"),
+        "{second}"
     );
 }

@@ -1,7 +1,8 @@
 //! `Engine::build` through BuildKit: the daemon's `/build` with a session
 //! (status stream, vertices mapped to stages), or, for secrets and SSH
 //! forwarding, BuildKit's control API through bollard's Moby driver (whose
-//! session serves them; it gives no status stream).
+//! session serves them) with the solve's status stream read beside it
+//! (`control.rs`), mapped the same way.
 
 use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -13,6 +14,7 @@ use super::build::{
     BuildOptions, BuildOutcome, Plan, PullPolicy, StepRecord, DEFAULT_PROGRESS_DEADLINE,
 };
 use super::builder::{Builder, SecretSource};
+use super::control::{self, StatusUpdate};
 use super::error::{BuildFailure, EngineError};
 use super::progress::Display;
 use super::steps::StepKind;
@@ -21,6 +23,11 @@ use super::{context, daemon_paths, Engine};
 
 /// How many lines of output a [`BuildFailure`] keeps.
 const TAIL_LINES: usize = 20;
+
+/// How long the status stream of a secrets build may go on once its solve
+/// has returned (its last vertices come after the answer, or not at all
+/// when the solve ended before the stream was open).
+const STATUS_AFTER_SOLVE: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// Replaces every secret value in the text with `***`.
 pub(crate) struct Redactor {
@@ -233,16 +240,7 @@ impl Engine {
             duration.as_secs_f64(),
             if fully_cached { " (fully cached)" } else { "" }
         ));
-        let steps = tracker
-            .steps()
-            .map(|step| StepRecord {
-                number: step.number,
-                total: step.total,
-                stage: step.stage.clone(),
-                instruction: step.instruction.clone(),
-                cached: step.cached,
-            })
-            .collect();
+        let steps = step_records(&tracker);
         Ok(BuildOutcome {
             builder: Builder::BuildKit,
             stage_images: vec![image_id.clone()],
@@ -315,8 +313,11 @@ impl Engine {
 
     /// Secrets and SSH forwarding: BuildKit asks the client's session for
     /// them, and only bollard's control-API session (the Moby driver)
-    /// serves them. That path reports no progress, so the display shows
-    /// the start and the end; the progress deadline bounds the whole build.
+    /// serves them. The driver only sends the `Solve`; the progress is
+    /// BuildKit's `Status` stream of the same ref, read through a `/grpc`
+    /// connection of our own (`control.rs`) and shown as a plain BuildKit
+    /// build's. Without it (an address that cannot be dialled, a refused
+    /// upgrade) the build goes on with its start and end lines.
     async fn build_with_session_services(
         &self,
         plan: Plan,
@@ -325,6 +326,14 @@ impl Engine {
     ) -> Result<BuildOutcome, EngineError> {
         use bollard::grpc::build::{ImageBuildFrontendOptions, ImageBuildLoadInput};
         use bollard::grpc::driver::{moby::Moby, Build};
+        use bollard::grpc::BuildRef;
+        use futures_util::stream;
+
+        /// What the build's two streams say.
+        enum Update {
+            Status(StatusUpdate),
+            Solved(Result<(), bollard::grpc::error::GrpcError>),
+        }
 
         let Plan {
             text,
@@ -356,37 +365,73 @@ impl Engine {
         for (id, source) in &options.secrets {
             frontend = frontend.set_secret(id, &source.to_bollard());
         }
-        let mut display = Display::new(options.progress, options.sink.clone());
-        display.line(
-            &format!(
-                "building with BuildKit (secrets: {})",
-                options.secret_ids().join(", ")
-            ),
-            None,
-        );
+        let mut display = Display::stages(options.progress, options.sink.clone());
+        display.note(&format!(
+            "building with BuildKit (secrets: {})",
+            options.secret_ids().join(", ")
+        ));
         let deadline = options
             .progress_deadline
             .unwrap_or(DEFAULT_PROGRESS_DEADLINE);
-        let driver = Moby::new(&self.docker);
-        let build = driver.docker_build(
-            &name,
-            frontend.build(),
-            // bollard's session driver takes the context as one buffer.
-            ImageBuildLoadInput::Upload(archive.bytes()?.into()),
-            None,
-            None,
-        );
-        let result = match tokio::time::timeout(deadline, build).await {
-            Ok(result) => result,
-            Err(_) => {
-                display.finish("build stalled");
-                return Err(EngineError::ProgressStalled {
-                    deadline,
-                    elapsed: start.elapsed(),
-                });
+        let build_ref = BuildRef::random();
+        let statuses = control::updates(self.dial(), build_ref.as_ref().to_string());
+        let mut tracker = VertexTracker::new(table.clone(), TAIL_LINES);
+        let redact = |text: &str| redactor.clean(text);
+        // The solve borrows the name: its stream lives in this block.
+        let solved = {
+            let driver = Moby::new(&self.docker);
+            let solve = driver.docker_build(
+                &name,
+                frontend.build(),
+                // bollard's session driver takes the context as one buffer.
+                ImageBuildLoadInput::Upload(archive.bytes()?.into()),
+                None,
+                Some(build_ref),
+            );
+            let updates = stream::select(
+                stream::once(solve).map(Update::Solved),
+                statuses.map(Update::Status),
+            );
+            let mut updates = std::pin::pin!(updates);
+            let mut solved = None;
+            loop {
+                // Once solved, the status stream has a moment to say the rest.
+                let wait = if solved.is_some() {
+                    STATUS_AFTER_SOLVE
+                } else {
+                    deadline
+                };
+                let next = match tokio::time::timeout(wait, updates.next()).await {
+                    Ok(next) => next,
+                    Err(_) if solved.is_some() => break,
+                    Err(_) => {
+                        // Dropping the solve closes its request: the daemon
+                        // cancels it.
+                        display.finish("build stalled");
+                        return Err(EngineError::ProgressStalled {
+                            deadline,
+                            elapsed: start.elapsed(),
+                        });
+                    }
+                };
+                match next {
+                    None => break,
+                    Some(Update::Solved(result)) => solved = Some(result),
+                    Some(Update::Status(StatusUpdate::Status(status))) => {
+                        for event in tracker.status(&status, &redact) {
+                            display.event(&event);
+                        }
+                    }
+                    Some(Update::Status(StatusUpdate::Unavailable(why))) => {
+                        if solved.is_none() {
+                            display.note(&format!("no progress to show: {}", redactor.clean(&why)));
+                        }
+                    }
+                }
             }
+            solved
         };
-        if let Err(error) = result {
+        if let Some(Err(error)) = solved {
             let message = redactor.clean(&super::error::cause_chain(&error));
             if grpc_transport_failed(&error) {
                 display.finish("connection to the daemon lost");
@@ -396,8 +441,6 @@ impl Engine {
                 "build failed after {:.1}s",
                 start.elapsed().as_secs_f64()
             ));
-            let mut tracker = VertexTracker::new(table.clone(), TAIL_LINES);
-            let redact = |text: &str| redactor.clean(text);
             return Err(EngineError::BuildFailed(Box::new(self.buildkit_failure(
                 &mut tracker,
                 &table,
@@ -413,10 +456,12 @@ impl Engine {
             .id
             .unwrap_or_default();
         self.tag_more(&image_id, &tags).await?;
+        let fully_cached = tracker.fully_cached();
         let duration = start.elapsed();
         display.finish(&format!(
-            "built {name} with BuildKit in {:.1}s",
-            duration.as_secs_f64()
+            "built {name} with BuildKit in {:.1}s{}",
+            duration.as_secs_f64(),
+            if fully_cached { " (fully cached)" } else { "" }
         ));
         Ok(BuildOutcome {
             builder: Builder::BuildKit,
@@ -427,12 +472,26 @@ impl Engine {
             } else {
                 options.tags.clone()
             },
-            fully_cached: false,
-            steps: Vec::new(),
+            fully_cached,
+            steps: step_records(&tracker),
             duration,
             dockerfile: text,
         })
     }
+}
+
+/// The steps BuildKit reported, as the outcome lists them.
+fn step_records(tracker: &VertexTracker) -> Vec<StepRecord> {
+    tracker
+        .steps()
+        .map(|step| StepRecord {
+            number: step.number,
+            total: step.total,
+            stage: step.stage.clone(),
+            instruction: step.instruction.clone(),
+            cached: step.cached,
+        })
+        .collect()
 }
 
 /// The session's connection broke (as opposed to the solve failing): a

@@ -52,6 +52,7 @@ mod build;
 mod builder;
 mod buildkit;
 mod context;
+mod control;
 mod daemon_paths;
 mod error;
 mod progress;
@@ -230,7 +231,7 @@ pub struct Engine {
     host: String,
     /// The local end of an `ssh://` daemon's connections, kept as long as
     /// a clone of the engine is.
-    _ssh: Option<std::sync::Arc<ssh::SshBridge>>,
+    ssh_bridge: Option<std::sync::Arc<ssh::SshBridge>>,
 }
 
 impl Engine {
@@ -308,8 +309,17 @@ impl Engine {
         Ok(Engine {
             docker,
             host,
-            _ssh: bridge,
+            ssh_bridge: bridge,
         })
+    }
+
+    /// The daemon's socket as a connection of our own reaches it (the
+    /// local end of the bridge for `ssh://`), if it can be dialled.
+    pub(crate) fn dial(&self) -> Option<control::Dial> {
+        match &self.ssh_bridge {
+            Some(bridge) => control::Dial::of(&bridge.uri()),
+            None => control::Dial::of(&self.host),
+        }
     }
 
     /// The daemon address this engine talks to.

@@ -266,6 +266,19 @@ impl Display {
         }
     }
 
+    /// A line about the build itself (not a step's output), shown in every
+    /// mode but quiet: above the bars in a terminal.
+    pub fn note(&mut self, text: &str) {
+        match self {
+            Display::Quiet => {}
+            Display::Plain { start, sink } => sink.line(&format!("{} {text}", stamp(*start))),
+            Display::Bar { bar, .. } => bar.println(text),
+            Display::Stages { multi, .. } => {
+                let _ = multi.println(text);
+            }
+        }
+    }
+
     /// The end of the build, with a one-line summary.
     pub fn finish(&mut self, summary: &str) {
         match self {

@@ -35,6 +35,40 @@ fn is_from(text: &str) -> bool {
         .is_some_and(|k| k.eq_ignore_ascii_case("FROM "))
 }
 
+/// The image of a `FROM` line or vertex (`FROM --platform=x debian AS b`
+/// → `debian`).
+fn from_image(text: &str) -> Option<&str> {
+    text.split_whitespace()
+        .skip(1)
+        .find(|word| !word.starts_with("--"))
+}
+
+/// An image reference as BuildKit names it: `debian:bookworm-slim` →
+/// `docker.io/library/debian:bookworm-slim`, `:latest` when untagged.
+fn full_image(image: &str) -> String {
+    let (name, digest) = match image.split_once('@') {
+        Some((name, digest)) => (name, Some(digest)),
+        None => (image, None),
+    };
+    let first = name.split('/').next().unwrap_or_default();
+    let has_registry =
+        name.contains('/') && (first.contains('.') || first.contains(':') || first == "localhost");
+    let mut full = match (has_registry, name.contains('/')) {
+        (true, _) => name.to_string(),
+        (false, true) => format!("docker.io/{name}"),
+        (false, false) => format!("docker.io/library/{name}"),
+    };
+    let last = full.rsplit('/').next().unwrap_or_default();
+    if !last.contains(':') && digest.is_none() {
+        full.push_str(":latest");
+    }
+    if let Some(digest) = digest {
+        full.push('@');
+        full.push_str(digest);
+    }
+    full
+}
+
 /// A vertex name for the display: at most 100 characters (a harvest `RUN`
 /// is a whole script on one line); the step records keep the whole text.
 fn shortened(name: &str) -> String {
@@ -156,6 +190,35 @@ impl VertexTracker {
         Some(row)
     }
 
+    /// The one row of any stage a vertex's text is: the stage whose `FROM`
+    /// names the same image, or the one unmatched instruction of that text.
+    /// `None` when no row or several rows fit.
+    fn row_anywhere(&mut self, text: &str) -> Option<(Option<StageId>, usize)> {
+        let fits: Vec<usize> = if is_from(text) {
+            let image = from_image(text).map(full_image)?;
+            (0..self.table.len())
+                .filter(|&i| {
+                    self.table[i].kind == StepKind::From
+                        && from_image(&self.table[i].text).map(full_image).as_ref() == Some(&image)
+                })
+                .collect()
+        } else {
+            let wanted = normalized(text);
+            (0..self.table.len())
+                .filter(|&i| {
+                    self.table[i].kind == StepKind::Instruction
+                        && !self.matched[i]
+                        && normalized(&self.table[i].text) == wanted
+                })
+                .collect()
+        };
+        let [row] = fits[..] else { return None };
+        if !is_from(text) {
+            self.matched[row] = true;
+        }
+        Some((self.table[row].stage.clone(), row))
+    }
+
     fn label(stage: &Option<StageId>) -> String {
         match stage {
             Some(StageId {
@@ -181,8 +244,18 @@ impl VertexTracker {
                 continue;
             };
             if !self.steps.contains_key(&vertex.digest) {
-                let stage = self.stage_of(prefix);
-                let row = self.row_of(&stage, text);
+                let mut stage = self.stage_of(prefix);
+                let mut row = self.row_of(&stage, text);
+                if row.is_none() {
+                    // BuildKit shares a vertex between concurrent builds
+                    // and names it as the build that defined it first (a
+                    // `[1/2] FROM debian` of someone else's one-stage file):
+                    // the step is found by its text in any stage instead.
+                    if let Some((found_stage, found_row)) = self.row_anywhere(text) {
+                        stage = found_stage;
+                        row = Some(found_row);
+                    }
+                }
                 let instruction =
                     row.map_or_else(|| text.to_string(), |r| self.table[r].text.clone());
                 self.order.push(vertex.digest.clone());
@@ -320,6 +393,65 @@ mod tests {
             error: error.into(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn images_are_named_as_buildkit_names_them() {
+        assert_eq!(
+            full_image("debian:bookworm-slim"),
+            "docker.io/library/debian:bookworm-slim"
+        );
+        assert_eq!(full_image("debian"), "docker.io/library/debian:latest");
+        assert_eq!(full_image("user/app:1"), "docker.io/user/app:1");
+        assert_eq!(
+            full_image("127.0.0.1:5000/app"),
+            "127.0.0.1:5000/app:latest"
+        );
+        assert_eq!(
+            full_image("docker.io/library/debian:bookworm-slim"),
+            "docker.io/library/debian:bookworm-slim"
+        );
+        assert_eq!(
+            from_image("FROM --platform=linux/amd64 debian AS b"),
+            Some("debian")
+        );
+    }
+
+    /// A vertex shared with a concurrent build carries that build's name
+    /// (`[1/2] FROM ...` of a one-stage file, `[other 2/3] RUN ...`): it is
+    /// still this build's step, found by its text.
+    #[test]
+    fn vertices_named_by_another_build_are_found_by_their_text() {
+        let text = "FROM debian:bookworm-slim AS build\nRUN make\n\n\
+                    FROM scratch\nCOPY --from=build /x /x\n";
+        let mut tracker = VertexTracker::new(step_table(text), 5);
+        let status = StatusResponse {
+            vertexes: vec![
+                vertex(
+                    "a",
+                    "[1/2] FROM docker.io/library/debian:bookworm-slim",
+                    true,
+                    "",
+                ),
+                vertex("b", "[other 2/3] RUN make", true, ""),
+                vertex("c", "[stage-1 1/1] COPY --from=build /x /x", true, ""),
+            ],
+            ..Default::default()
+        };
+        tracker.status(&status, &|s: &str| s.to_string());
+        let steps: Vec<(Option<usize>, &str)> = tracker
+            .steps()
+            .map(|s| (s.stage.as_ref().map(|s| s.index), s.instruction.as_str()))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                (Some(0), "FROM debian:bookworm-slim AS build"),
+                (Some(0), "RUN make"),
+                (Some(1), "COPY --from=build /x /x"),
+            ]
+        );
+        assert!(tracker.fully_cached());
     }
 
     #[test]

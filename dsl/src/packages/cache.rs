@@ -24,7 +24,8 @@
 //!      && apt-get update \\\n \
 //!      && apt-get install -y --no-install-recommends python3-pip \\\n \
 //!      && mv /etc/apt/docker-clean.off /etc/apt/apt.conf.d/docker-clean \\\n \
-//!      && pip install 'numpy>=1.26'"
+//!      && pip wheel --wheel-dir=/root/.cache/pip/wheelhouse 'numpy>=1.26' \\\n \
+//!      && pip install --no-index --find-links=/root/.cache/pip/wheelhouse 'numpy>=1.26'"
 //! );
 //! ```
 

@@ -60,7 +60,7 @@ pub use self::cache::{CacheMount, Cached, CachedChain, CachedRecipe, CachedRun, 
 pub use self::cargo::Cargo;
 pub use self::conda::{Conda, CondaTool};
 pub use self::node::{Npm, Yarn};
-pub use self::pip::Pip;
+pub use self::pip::{Pip, PIP_WHEELHOUSE};
 pub use self::rpm::{Dnf, DnfTool, Zypper};
 pub use crate::error::RecipeError;
 use crate::model::{Run, Step};

@@ -81,16 +81,26 @@ impl Pip {
         self
     }
 
-    /// The cached form: pip's wheel and HTTP cache stays in a cache mount on
-    /// `/root/.cache/pip` (pip's cache as root), so `--no-cache-dir` is dropped
-    /// and a rebuild reuses downloaded and built wheels.
+    /// The cached form: pip's cache on `/root/.cache/pip` (pip's cache as
+    /// root) is a cache mount, so `--no-cache-dir` is dropped, and the
+    /// wheels are kept there explicitly: `pip wheel` puts every wheel the
+    /// requirements need (downloaded, or built from an sdist) in
+    /// [`PIP_WHEELHOUSE`], and `pip install --no-index` installs from it. pip's
+    /// own HTTP cache keeps a download only when the index's answer carries
+    /// caching headers, and a TLS-intercepting proxy (the site-CA case) strips
+    /// them: pip then downloads every wheel again on each rebuild. `pip wheel`
+    /// skips a file already in the directory ("File was already downloaded"),
+    /// whatever the headers said; it still asks the index which version to
+    /// take.
     ///
     /// ```
     /// use stagecraft::packages::{CachedRun, Pip};
     /// let run = CachedRun::new(Pip::install(["flask==3.0.3"]).cached()).unwrap();
     /// assert_eq!(
     ///     run.instruction(),
-    ///     "RUN --mount=type=cache,target=/root/.cache/pip \\\n    pip install flask==3.0.3"
+    ///     "RUN --mount=type=cache,target=/root/.cache/pip \\\n    \
+    ///      pip wheel --wheel-dir=/root/.cache/pip/wheelhouse flask==3.0.3 \\\n \
+    ///      && pip install --no-index --find-links=/root/.cache/pip/wheelhouse flask==3.0.3"
     /// );
     /// ```
     pub fn cached(self) -> Cached<Pip> {
@@ -108,20 +118,37 @@ impl CachedRecipe for Cached<Pip> {
     }
 
     fn steps(&self) -> Result<Vec<Step>, RecipeError> {
-        self.recipe.render(false)
+        let mut wheel = self.recipe.program()?;
+        wheel.push("wheel".to_string());
+        wheel.push(format!("--wheel-dir={PIP_WHEELHOUSE}"));
+        let mut install = self.recipe.program()?;
+        install.push("install".to_string());
+        install.push("--no-index".to_string());
+        install.push(format!("--find-links={PIP_WHEELHOUSE}"));
+        Ok(vec![
+            self.recipe.step(wheel, false)?,
+            self.recipe.step(install, true)?,
+        ])
     }
 }
 
+/// Where the cached form of [`Pip`] keeps the wheels of its requirements:
+/// inside pip's cache mount, so they are in no layer and outlive the build.
+pub const PIP_WHEELHOUSE: &str = "/root/.cache/pip/wheelhouse";
+
 impl Recipe for Pip {
     fn steps(&self) -> Result<Vec<Step>, RecipeError> {
-        self.render(true)
+        let mut words = self.program()?;
+        words.push("install".to_string());
+        words.push("--no-cache-dir".to_string());
+        Ok(vec![self.step(words, true)?])
     }
 }
 
 impl Pip {
-    /// The install step, with `--no-cache-dir` when `no_cache`.
-    fn render(&self, no_cache: bool) -> Result<Vec<Step>, RecipeError> {
-        let mut words = match &self.python {
+    /// `pip`, or `<python> -m pip`.
+    fn program(&self) -> Result<Vec<String>, RecipeError> {
+        Ok(match &self.python {
             Some(python) => {
                 only(
                     "Python executable",
@@ -138,15 +165,17 @@ impl Pip {
                 vec![python.clone(), "-m".to_string(), "pip".to_string()]
             }
             None => vec!["pip".to_string()],
-        };
-        words.push("install".to_string());
-        if no_cache {
-            words.push("--no-cache-dir".to_string());
-        }
-        if self.upgrade {
+        })
+    }
+
+    /// `words` (the program and its subcommand) with the requirements; with
+    /// the install options (`--upgrade`, `--break-system-packages`) when
+    /// `installs`.
+    fn step(&self, mut words: Vec<String>, installs: bool) -> Result<Step, RecipeError> {
+        if installs && self.upgrade {
             words.push("--upgrade".to_string());
         }
-        if self.break_system_packages {
+        if installs && self.break_system_packages {
             words.push("--break-system-packages".to_string());
         }
         for file in &self.requirement_files {
@@ -178,7 +207,7 @@ impl Pip {
         } else {
             packages_as_words("pip", &self.requirements, self.sorted, check_requirement)?
         };
-        Ok(vec![Step { words, items }])
+        Ok(Step { words, items })
     }
 }
 
@@ -265,6 +294,47 @@ mod tests {
         ] {
             assert!(check_requirement(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_cached_form_keeps_its_wheels_inside_its_mount() {
+        let cached = Pip::install(["numpy==1.26.4"])
+            .python("python3")
+            .upgrade()
+            .break_system_packages()
+            .cached();
+        assert!(cached
+            .mounts()
+            .iter()
+            .any(|mount| PIP_WHEELHOUSE.starts_with(&format!("{}/", mount.target()))));
+        let steps: Vec<String> = cached
+            .steps()
+            .unwrap()
+            .iter()
+            .map(|step| step.to_string())
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                "python3 -m pip wheel --wheel-dir=/root/.cache/pip/wheelhouse numpy==1.26.4",
+                "python3 -m pip install --no-index --find-links=/root/.cache/pip/wheelhouse \
+                 --upgrade --break-system-packages numpy==1.26.4"
+            ]
+        );
+        let steps: Vec<String> = Pip::requirements_file("requirements.txt")
+            .cached()
+            .steps()
+            .unwrap()
+            .iter()
+            .map(|step| step.to_string())
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                "pip wheel --wheel-dir=/root/.cache/pip/wheelhouse -r requirements.txt",
+                "pip install --no-index --find-links=/root/.cache/pip/wheelhouse -r requirements.txt"
+            ]
+        );
     }
 
     #[test]

@@ -174,3 +174,53 @@ fn loops_and_non_elf_libraries_are_named_in_the_stage() {
     );
     assert!(error.to_string().contains("not ELF"), "{error}");
 }
+
+/// Found in review (issue 11, item 5): a harvested file whose name holds
+/// `$` was copied to another path, the `COPY` line reading `$name` as a
+/// variable. The resolved strategy's `COPY --from` lines write real file
+/// names as literal values: `/opt/bin/ca$t` is copied as that name and runs.
+#[test]
+fn a_harvested_file_named_with_a_dollar_keeps_its_name() {
+    let Some(run) = TestRun::start("harvest-dollar") else {
+        return;
+    };
+    let (engine, id) = (&run.engine, run.id.clone());
+    let options = BuildOptions::new().run_label(&id).quiet();
+    let build_stage = |df: &mut DockerfileBuilder| {
+        df.stage("build", BASE)
+            .run(run!(
+                "mkdir -p /opt/bin && cp /bin/cat '/opt/bin/ca$t' && echo fine > '/opt/${HOME}'"
+            ))
+            .done()
+    };
+    let harvest = Harvest::new().binary("/opt/bin/ca$t").path("/opt/${HOME}");
+    let mut df = Dockerfile::builder();
+    build_stage(&mut df);
+    let stages = df.build().expect("valid");
+    let resolution = resolve_blocking(engine, &stages, "build", &harvest, &options)
+        .unwrap_or_else(|error| panic!("resolving: {error}"));
+
+    let mut df = Dockerfile::builder();
+    let build = build_stage(&mut df);
+    df.anonymous_stage(scratch())
+        .copy_resolved(&build, &resolution)
+        .entrypoint(["/opt/bin/ca$t", "/opt/${HOME}"]);
+    let dockerfile = df.build().expect("valid");
+    let text = dockerfile.render();
+    assert!(
+        text.contains(r#"["/opt/bin/ca\\$t", "/opt/bin/"]"#),
+        "{text}"
+    );
+    let built = engine
+        .build(&dockerfile, &options)
+        .unwrap_or_else(|error| panic!("{error}\n{text}"));
+    let outcome = engine
+        .smoke(&stagecraft::engine::SmokeTest::new(&built.image_id).run_label(&id))
+        .expect("runs");
+    assert_eq!(
+        (outcome.exit_code, outcome.stdout.as_str()),
+        (0, "fine\n"),
+        "{}\n{text}",
+        outcome.stderr
+    );
+}

@@ -520,8 +520,15 @@ impl Converter<'_> {
                     })
                 })
                 .collect(),
-            InstructionKind::Workdir(path) => vec![Instruction::Workdir(path.clone())],
-            InstructionKind::User(user) => vec![Instruction::User(user.clone())],
+            // Docker reads both as one word (quotes, escapes): the model holds
+            // what reaches the image (see `model::word`).
+            InstructionKind::Workdir(path) => vec![Instruction::Workdir(
+                stagecraft_rules::word::value(path, self.escape),
+            )],
+            InstructionKind::User(user) => vec![Instruction::User(stagecraft_rules::word::value(
+                user,
+                self.escape,
+            ))],
             InstructionKind::Expose(ports) => {
                 let mut out = Vec::with_capacity(ports.len());
                 for port in ports {

@@ -22,6 +22,8 @@
 
 use std::fmt::Write;
 
+use crate::model::word::json_element_text;
+use crate::model::{quoted_text, word_text};
 use crate::model::{
     Arg, Command, Copy, Dockerfile, Healthcheck, Instruction, KeyValue, Run, Script, Stage, Step,
 };
@@ -94,11 +96,11 @@ pub(crate) fn instruction_text(instruction: &Instruction) -> String {
             flags.extend(add.chmod.as_ref().map(|m| format!("--chmod={m}")));
             paths_text("ADD", &flags, &add.sources, &add.destination)
         }
-        Instruction::Env(pairs) => pairs_text("ENV", pairs, env_value),
-        Instruction::Label(pairs) => pairs_text("LABEL", pairs, quoted),
+        Instruction::Env(pairs) => pairs_text("ENV", pairs, word_text),
+        Instruction::Label(pairs) => pairs_text("LABEL", pairs, quoted_text),
         Instruction::Arg(arg) => arg_line(arg),
-        Instruction::Workdir(path) => format!("WORKDIR {path}"),
-        Instruction::User(user) => format!("USER {user}"),
+        Instruction::Workdir(path) => format!("WORKDIR {}", word_text(path)),
+        Instruction::User(user) => format!("USER {}", word_text(user)),
         Instruction::Expose(port) => match port.protocol {
             crate::model::Protocol::Tcp => format!("EXPOSE {}", port.number),
             crate::model::Protocol::Udp => format!("EXPOSE {}/udp", port.number),
@@ -205,17 +207,18 @@ fn paths_text(keyword: &str, flags: &[String], sources: &[String], destination: 
         .cloned()
         .chain(std::iter::once(destination.to_string()))
         .collect();
-    let plain = paths.iter().all(|path| {
-        !path.starts_with('[')
-            && !path
-                .chars()
-                .any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '\\'))
-    });
+    // Docker word-processes each path, in the JSON form too: bare words
+    // when they are plain, else JSON elements escaped for that processing.
+    // (A path starting with `--` would read as a flag outside JSON.)
+    let plain = paths
+        .iter()
+        .all(|path| word_text(path) == *path && !path.starts_with("--"));
     text.push(' ');
     if plain {
         text.push_str(&paths.join(" "));
     } else {
-        text.push_str(&json_array(&paths));
+        let elements: Vec<String> = paths.iter().map(|path| json_element_text(path)).collect();
+        text.push_str(&json_array(&elements));
     }
     text
 }
@@ -232,7 +235,7 @@ fn pairs_text(keyword: &str, pairs: &[KeyValue], value: impl Fn(&str) -> String)
 
 fn arg_line(arg: &Arg) -> String {
     match &arg.default {
-        Some(default) => format!("ARG {}={}", arg.name, env_value(default)),
+        Some(default) => format!("ARG {}={}", arg.name, word_text(default)),
         None => format!("ARG {}", arg.name),
     }
 }
@@ -253,49 +256,18 @@ fn json_array(words: &[String]) -> String {
     format!("[{}]", elements.join(", "))
 }
 
-/// An `ENV`/`ARG` value: as it is when plain, else double-quoted.
-fn env_value(value: &str) -> String {
-    let plain = !value.is_empty()
-        && value.chars().all(|c| {
-            c.is_ascii_alphanumeric()
-                || matches!(
-                    c,
-                    '$' | '{' | '}' | '/' | ':' | '.' | '_' | '-' | '+' | ',' | '=' | '@' | '%'
-                )
-        });
-    if plain {
-        value.to_string()
-    } else {
-        quoted(value)
-    }
-}
-
-/// A double-quoted Dockerfile word: `\` and `"` are escaped, `$` is kept for expansion.
-fn quoted(value: &str) -> String {
-    let mut text = String::with_capacity(value.len() + 2);
-    text.push('"');
-    for c in value.chars() {
-        if matches!(c, '"' | '\\') {
-            text.push('\\');
-        }
-        text.push(c);
-    }
-    text.push('"');
-    text
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn values_are_quoted_when_needed() {
-        assert_eq!(env_value("/usr/games:${PATH}"), "/usr/games:${PATH}");
-        assert_eq!(env_value("C.UTF-8"), "C.UTF-8");
-        assert_eq!(env_value("a b"), "\"a b\"");
-        assert_eq!(env_value(""), "\"\"");
-        assert_eq!(env_value("ends\\"), "\"ends\\\\\"");
-        assert_eq!(quoted("say \"hi\""), "\"say \\\"hi\\\"\"");
+        assert_eq!(word_text("/usr/games:${PATH}"), "/usr/games:${PATH}");
+        assert_eq!(word_text("C.UTF-8"), "C.UTF-8");
+        assert_eq!(word_text("a b"), "\"a b\"");
+        assert_eq!(word_text(""), "\"\"");
+        assert_eq!(word_text("ends\\"), "\"ends\\\\\"");
+        assert_eq!(quoted_text("say \"hi\""), "\"say \\\"hi\\\"\"");
     }
 
     #[test]
@@ -309,6 +281,11 @@ mod tests {
             "/b c/",
         );
         assert_eq!(spaced, "COPY --from=build [\"my file\", \"/b c/\"]");
+        // Docker word-processes the JSON form's elements too.
+        let quoted = paths_text("COPY", &[], &["it's \"x\"".into(), r"\$5".into()], "/b/");
+        assert_eq!(quoted, r#"COPY ["it\\'s \\\"x\\\"", "\\$5", "/b/"]"#);
+        let flag_like = paths_text("COPY", &[], &["--x".into()], "/b/");
+        assert_eq!(flag_like, r#"COPY ["--x", "/b/"]"#);
     }
 
     #[test]

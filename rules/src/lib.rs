@@ -39,6 +39,7 @@ pub mod names;
 pub mod run_check;
 pub mod shell;
 pub mod text;
+pub mod word;
 
 pub use catalogue::{Rule, Severity, StageKind};
 pub use run_check::{check_run, Finding, RunContext};

@@ -14,7 +14,7 @@ use super::progress::{Display, LineBuffer, Sink, Tail};
 use super::steps::{self, StepKind, Tracker};
 use super::{Engine, RUN_LABEL};
 use crate::image_ref::ImageRef;
-use crate::model::{Instruction, KeyValue};
+use crate::model::{literal, quoted_text, Instruction, KeyValue};
 use crate::site_ca::{self, SiteCa};
 use crate::Dockerfile;
 
@@ -335,7 +335,10 @@ fn text_to_send(dockerfile: &Dockerfile, run_label: Option<&str>) -> Result<Stri
     for stage in &mut stages {
         stage
             .instructions
-            .push(Instruction::Label(vec![KeyValue::new(RUN_LABEL, id)]));
+            .push(Instruction::Label(vec![KeyValue::new(
+                RUN_LABEL,
+                literal(id),
+            )]));
     }
     Dockerfile::from_parts(dockerfile.args().to_vec(), stages)
         .map(|labelled| labelled.render())
@@ -349,7 +352,8 @@ fn labelled_text(
     parsed: &stagecraft_rules::dockerfile::Dockerfile,
     id: &str,
 ) -> String {
-    let label = format!("LABEL {RUN_LABEL}=\"{id}\"\n");
+    // The id as a word Docker reads back unchanged (quotes, `$`, backslashes).
+    let label = format!("LABEL {RUN_LABEL}={}\n", quoted_text(&literal(id)));
     let starts: Vec<usize> = parsed
         .stages
         .iter()

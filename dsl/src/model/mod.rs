@@ -12,6 +12,7 @@ mod mount;
 mod run;
 mod validate;
 mod view;
+pub mod word;
 
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +25,7 @@ pub use self::mount::{
     SshMount, TmpfsMount,
 };
 pub use self::run::{ExecRun, Run, RunError, RunSpec, Script, Step, Violations};
+pub use self::word::{literal, quoted_text, word_text};
 use crate::error::Errors;
 use crate::image_ref::ImageRef;
 pub use stagecraft_rules::dockerfile::Findings;

@@ -279,16 +279,9 @@ fn check_instruction(instruction: &Instruction) -> Vec<ErrorKind> {
                 path,
                 "give a directory, e.g. \"/opt\"",
             ));
+            // Any other character is written so that it reaches the image
+            // (`model::word`): a trailing backslash is quoted, not a continuation.
             kinds.extend(forbidden("WORKDIR", path));
-            // WORKDIR is written as it is: a trailing backslash would continue
-            // the instruction onto the next line.
-            if path.ends_with('\\') {
-                kinds.push(ErrorKind::ForbiddenCharacter {
-                    what: "WORKDIR",
-                    value: path.clone(),
-                    character: "a trailing backslash",
-                });
-            }
         }
         Instruction::User(user) => kinds.extend(check_owner("USER")(user)),
         Instruction::Expose(port) => {
@@ -398,6 +391,15 @@ fn check_paths(sources: &[String], destination: &str, kinds: &mut Vec<ErrorKind>
             "name a file or directory",
         ));
         kinds.extend(forbidden("source path", source));
+        if super::word::source_backslash(source) {
+            kinds.push(ErrorKind::ForbiddenCharacter {
+                what: "source path",
+                value: source.clone(),
+                character: "a backslash (BuildKit matches a source as a pattern, in which a \
+                            backslash escapes the next character, while the classic builder \
+                            takes it as it is: rename the file, or copy its directory)",
+            });
+        }
     }
     kinds.extend(check_nonempty(
         "the destination",

@@ -53,6 +53,8 @@ use std::fmt;
 
 use thiserror::Error;
 
+use crate::word::{unquote, value as word_value};
+
 /// A parsed Dockerfile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dockerfile {
@@ -749,7 +751,7 @@ impl Parser<'_> {
                 split_words(rest, escape)
                     .into_iter()
                     .map(|word| match word.split_once('=') {
-                        Some((name, value)) => (name.to_owned(), Some(unquote(value, escape))),
+                        Some((name, value)) => (name.to_owned(), Some(word_value(value, escape))),
                         None => (word, None),
                     })
                     .collect(),
@@ -780,8 +782,13 @@ impl Parser<'_> {
                 }
             },
             "COPY" | "ADD" => {
-                let mut words = parse_json_array(rest)
-                    .unwrap_or_else(|| split_words(rest, escape).into_iter().collect());
+                // Docker word-processes each path, the JSON form's included
+                // (`COPY a "/etc/app/"` copies to /etc/app/).
+                let mut words: Vec<String> = parse_json_array(rest)
+                    .unwrap_or_else(|| split_words(rest, escape))
+                    .iter()
+                    .map(|word| word_value(word, escape))
+                    .collect();
                 if words.len() < 2 && heredocs.is_empty() {
                     return Err(fail("it needs a source and a destination".to_owned()));
                 }
@@ -996,36 +1003,6 @@ fn split_words(text: &str, escape: char) -> Vec<String> {
     words
 }
 
-/// A word with its quotes removed (`"a b"` gives `a b`; escapes inside
-/// double quotes and outside quotes are resolved).
-fn unquote(word: &str, escape: char) -> String {
-    let mut out = String::with_capacity(word.len());
-    let mut quote: Option<char> = None;
-    let mut chars = word.chars();
-    while let Some(ch) = chars.next() {
-        match quote {
-            Some(q) if ch == q => quote = None,
-            Some('"') if ch == escape => {
-                if let Some(next) = chars.next() {
-                    if !matches!(next, '"' | '$') && next != escape {
-                        out.push(ch);
-                    }
-                    out.push(next);
-                }
-            }
-            Some(_) => out.push(ch),
-            None if ch == '"' || ch == '\'' => quote = Some(ch),
-            None if ch == escape => {
-                if let Some(next) = chars.next() {
-                    out.push(next);
-                }
-            }
-            None => out.push(ch),
-        }
-    }
-    out
-}
-
 /// `ENV`/`LABEL` arguments: `a=1 b="2 3"`, or the legacy `ENV name value...`.
 fn name_values(
     rest: &str,
@@ -1055,7 +1032,7 @@ fn name_values(
         .into_iter()
         .map(|word| match word.split_once('=') {
             Some((name, value)) if !name.is_empty() => {
-                Ok((unquote(name, escape), unquote(value, escape)))
+                Ok((unquote(name, escape), word_value(value, escape)))
             }
             _ => Err(format!(
                 "`{}` is not of the form `name=value`",

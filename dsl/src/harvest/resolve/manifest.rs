@@ -2,6 +2,7 @@
 //! text and JSON) and the `COPY --from` lines it renders.
 
 use super::*;
+use crate::model::literal;
 
 /// What a resolved harvest copies into the runtime stage: the manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -154,12 +155,18 @@ impl Resolution {
     /// one per directory copied whole, one per renamed file.
     ///
     /// `from` must be the build stage the resolution was made in.
+    ///
+    /// The paths are the stage's real file names: each is written as a
+    /// [`literal`] value, so a `$` in a name is not read as a variable.
     pub fn copy_specs(&self, from: &impl StageSource) -> Vec<CopySpec> {
         let mut groups: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let mut copies: Vec<(String, CopySpec)> = Vec::new();
         for dir in &self.whole_directories {
             let dir = format!("{dir}/");
-            copies.push((dir.clone(), CopySpec::new([dir.clone()], dir).from(from)));
+            copies.push((
+                dir.clone(),
+                CopySpec::new([literal(&dir)], literal(&dir)).from(from),
+            ));
         }
         for entry in &self.files {
             if entry.path == entry.source
@@ -182,7 +189,8 @@ impl Resolution {
                     };
                     copies.push((
                         dir(&entry.path),
-                        CopySpec::new([dir(&entry.source)], dir(&entry.path)).from(from),
+                        CopySpec::new([literal(&dir(&entry.source))], literal(&dir(&entry.path)))
+                            .from(from),
                     ));
                 }
                 _ if file_name(&entry.source) == file_name(&entry.path) => {
@@ -192,17 +200,20 @@ impl Resolution {
                     } else {
                         format!("{dir}/")
                     };
-                    groups.entry(dir).or_default().push(entry.source.clone());
+                    groups.entry(dir).or_default().push(literal(&entry.source));
                 }
                 _ => copies.push((
                     entry.path.clone(),
-                    CopySpec::new([entry.source.clone()], entry.path.clone()).from(from),
+                    CopySpec::new([literal(&entry.source)], literal(&entry.path)).from(from),
                 )),
             }
         }
         for (dir, mut sources) in groups {
             sources.sort();
-            copies.push((dir.clone(), CopySpec::new(sources, dir).from(from)));
+            copies.push((
+                dir.clone(),
+                CopySpec::new(sources, literal(&dir)).from(from),
+            ));
         }
         copies.sort_by(|a, b| a.0.cmp(&b.0));
         copies.into_iter().map(|(_, spec)| spec).collect()

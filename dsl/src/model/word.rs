@@ -1,0 +1,214 @@
+//! Values in the slots Docker word-processes, and how they are written.
+//!
+//! Docker reads the arguments of `ENV`, `ARG`, `LABEL`, `WORKDIR`, `USER`
+//! and `COPY`/`ADD` (the JSON form included) as shell-like *words*: quotes
+//! are removed, a backslash escapes the next character, and `$NAME`,
+//! `${NAME}` and `${NAME:-word}` are replaced by the variable's value. A value
+//! written into a Dockerfile as it is can therefore reach the image as
+//! something else (`a"b` does not parse, `it's` opens a quote, `C:\x` loses
+//! its backslash).
+//!
+//! The model's value in such a slot is what should reach the image, with one
+//! convention for variables: **`$` starts a reference that Docker expands**
+//! (as in a Dockerfile: `"/usr/games:${PATH}"`), and **`\$` is a literal
+//! dollar sign**. Every other character, a backslash included, is itself.
+//! [`literal`] turns any text into a value that reaches the image unchanged.
+//! (So a literal backslash right before a reference, `C:\\$DIR` in a
+//! Dockerfile, has no model value; it reads as a literal `$`.)
+//! The renderer ([`render`](crate::render)) writes each value so that the
+//! three builders (the classic builder, BuildKit 0.8, BuildKit of Docker 26)
+//! give back exactly that; `tests/engine_values.rs` builds hostile values and
+//! reads them back from the image.
+//!
+//! ```
+//! use stagecraft::model::literal;
+//! use stagecraft::Dockerfile;
+//!
+//! let mut builder = Dockerfile::builder();
+//! builder
+//!     .stage("app", "debian:bookworm-slim")
+//!     .env("PRICE", literal("$5 \"a pint\""))
+//!     .env("PATH", "/opt/app/bin:${PATH}")
+//!     .done();
+//! let dockerfile = builder.build().unwrap();
+//! assert!(dockerfile
+//!     .render()
+//!     .contains(r#"ENV PRICE="\$5 \"a pint\"""#));
+//! assert!(dockerfile.render().contains("PATH=/opt/app/bin:${PATH}"));
+//! ```
+
+/// `text` as a model value that reaches the image unchanged: each `$` becomes
+/// `\$`, so Docker expands nothing in it.
+///
+/// ```
+/// assert_eq!(stagecraft::model::literal("a$b"), r"a\$b");
+/// assert_eq!(stagecraft::model::literal(r"C:\x"), r"C:\x");
+/// ```
+pub fn literal(text: &str) -> String {
+    text.replace('$', "\\$")
+}
+
+/// The model value's characters, each either a literal character or the
+/// start of a variable reference (`$`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Char {
+    /// A character that reaches the image as it is.
+    Literal(char),
+    /// A `$` that Docker expands.
+    Expand,
+}
+
+fn chars(value: &str) -> impl Iterator<Item = Char> + '_ {
+    let mut rest = value.chars().peekable();
+    std::iter::from_fn(move || {
+        let c = rest.next()?;
+        Some(match c {
+            '\\' if rest.peek() == Some(&'$') => {
+                rest.next();
+                Char::Literal('$')
+            }
+            '$' => Char::Expand,
+            c => Char::Literal(c),
+        })
+    })
+}
+
+/// Whether a value can be written as a bare word: nothing Docker's word
+/// processing would change, nothing the instruction's own splitting would.
+fn bare(value: &str) -> bool {
+    !value.is_empty()
+        && !value.starts_with('[')
+        && value.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(
+                    c,
+                    '$' | '{' | '}' | '/' | ':' | '.' | '_' | '-' | '+' | ',' | '=' | '@' | '%'
+                        // Patterns of COPY sources; Docker's words do not glob.
+                        | '*' | '?' | '[' | ']' | '~'
+                )
+        })
+}
+
+/// A value as one Dockerfile word: bare when nothing in it needs quoting,
+/// else double-quoted with `"`, `\` and literal `$` escaped. Docker's
+/// reading of it ([`stagecraft_rules::word::value`]) gives the value back.
+///
+/// ```
+/// # use stagecraft::model::word_text;
+/// assert_eq!(word_text("C.UTF-8"), "C.UTF-8");
+/// assert_eq!(word_text("/usr/games:${PATH}"), "/usr/games:${PATH}");
+/// assert_eq!(word_text("say \"hi\""), r#""say \"hi\"""#);
+/// assert_eq!(word_text(r"\$5"), r#""\$5""#);
+/// assert_eq!(word_text(""), r#""""#);
+/// ```
+pub fn word_text(value: &str) -> String {
+    if bare(value) {
+        value.to_string()
+    } else {
+        quoted_text(value)
+    }
+}
+
+/// A value as one double-quoted Dockerfile word, however plain (the form
+/// `LABEL` values are rendered in).
+///
+/// ```
+/// # use stagecraft::model::quoted_text;
+/// assert_eq!(quoted_text("1.0"), r#""1.0""#);
+/// assert_eq!(quoted_text(r"a\b \$x ${Y}"), r#""a\\b \$x ${Y}""#);
+/// ```
+pub fn quoted_text(value: &str) -> String {
+    let mut text = String::with_capacity(value.len() + 2);
+    text.push('"');
+    for c in chars(value) {
+        match c {
+            Char::Expand => text.push('$'),
+            Char::Literal(c) => {
+                if matches!(c, '"' | '\\' | '$') {
+                    text.push('\\');
+                }
+                text.push(c);
+            }
+        }
+    }
+    text.push('"');
+    text
+}
+
+/// A value as the text of one element of a JSON-form `COPY`/`ADD` (before
+/// JSON's own escaping): Docker word-processes the element after decoding
+/// it, outside any quotes, so quotes and backslashes are escaped there.
+pub(crate) fn json_element_text(value: &str) -> String {
+    let mut text = String::with_capacity(value.len());
+    for c in chars(value) {
+        match c {
+            Char::Expand => text.push('$'),
+            Char::Literal(c) => {
+                if matches!(c, '"' | '\'' | '\\' | '$') {
+                    text.push('\\');
+                }
+                text.push(c);
+            }
+        }
+    }
+    text
+}
+
+/// Whether a `COPY`/`ADD` source can be written so that every builder finds
+/// it: BuildKit matches sources as patterns, in which a backslash escapes
+/// the next character, while the classic builder takes it literally; no
+/// spelling reaches both, so a source holding a literal backslash is refused.
+pub(crate) fn source_backslash(value: &str) -> bool {
+    chars(value).any(|c| c == Char::Literal('\\'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_reads_back_from_its_text() {
+        for value in [
+            "plain",
+            "a b",
+            r#"a"b"#,
+            "a'b",
+            r"a\b",
+            r"end\",
+            r"\$5",
+            "${HOME}/x",
+            r"a\\$b",
+            "ü✓ tab\tx",
+            "-lead",
+            "#hash",
+            "",
+        ] {
+            let text = word_text(value);
+            assert_eq!(stagecraft_rules::word::value(&text, '\\'), value, "{text}");
+        }
+    }
+
+    #[test]
+    fn literal_values_have_no_reference() {
+        for text in ["a$b", "$$", r"\$", "${X:-y}"] {
+            let value = literal(text);
+            assert!(chars(&value).all(|c| c != Char::Expand), "{value}");
+            let round: String = chars(&value)
+                .map(|c| match c {
+                    Char::Literal(c) => c,
+                    Char::Expand => '$',
+                })
+                .collect();
+            assert_eq!(round, text);
+        }
+    }
+
+    #[test]
+    fn json_elements_escape_what_word_processing_reads() {
+        assert_eq!(json_element_text(r#"a"b"#), r#"a\"b"#);
+        assert_eq!(json_element_text("it's"), r"it\'s");
+        assert_eq!(json_element_text(r"\$x"), r"\$x");
+        assert_eq!(json_element_text("$x"), "$x");
+        assert_eq!(json_element_text("sp ace"), "sp ace");
+    }
+}

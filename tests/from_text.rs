@@ -102,14 +102,15 @@ fn errors_name_their_lines() {
     let errors = Dockerfile::parse(
         "FROM debian:bookworm-slim\n\
          RUN --mount=type=cache,target=/var/cache/apt apt-get update\n\
-         VOLUME /data\n\
+         COPY --from=0 /a /b\n\
          RUN [\"/bin/true\"]\n",
     )
     .unwrap_err();
     let found: Vec<String> = errors.iter().map(ToString::to_string).collect();
     assert_eq!(found.len(), 3, "{found:#?}");
     assert!(found[0].starts_with("`RUN --mount` is not supported by the model yet (line 2)"));
-    assert!(found[1].starts_with("`VOLUME` is not supported by the model yet (line 3)"));
+    assert!(found[1]
+        .starts_with("`COPY --from=0` (a stage index) is not supported by the model yet (line 3)"));
     assert!(found[2].starts_with("an exec-form `RUN` is not supported by the model yet (line 4)"));
 
     let errors = Dockerfile::parse("FROM debian\nRUN pip install numpy\n").unwrap_err();

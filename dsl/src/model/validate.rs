@@ -74,6 +74,7 @@ pub(super) fn structure_view(stages: &[Stage]) -> StructureView<'_> {
             Base::Image(reference) => BaseView::Image(image(true, reference)),
             Base::ShellLess(reference) => BaseView::Image(image(false, reference)),
             Base::Scratch => BaseView::Image(ImageView::scratch()),
+            Base::Arg(base) => BaseView::Image(ImageView::new(true, [], &base.to_string())),
         };
         let mut items = Vec::new();
         for (position, instruction) in stage.instructions.iter().enumerate() {
@@ -92,7 +93,7 @@ pub(super) fn structure_view(stages: &[Stage]) -> StructureView<'_> {
                 Instruction::Copy(Copy {
                     from, destination, ..
                 }) => {
-                    if let Some(from) = from {
+                    if let Some(from) = from.as_ref().and_then(super::CopyFrom::stage) {
                         item(Item::CopyFrom(from));
                     }
                     item(Item::Destination(destination));
@@ -125,7 +126,7 @@ pub(super) fn has_shell(stages: &[Stage], index: usize) -> bool {
     }));
     for j in graph.ancestors(index) {
         match &stages[j].base {
-            Base::Image(_) => return true,
+            Base::Image(_) | Base::Arg(_) => return true,
             Base::ShellLess(_) | Base::Scratch => return false,
             Base::Stage(_) => {}
         }
@@ -318,7 +319,10 @@ fn check_instruction(instruction: &Instruction) -> Vec<ErrorKind> {
             // Newlines are fine: each line becomes its own `# ` line.
             kinds.extend(forbidden("comment", &text.replace('\n', " ")));
         }
+        Instruction::Onbuild(inner) => kinds.extend(check_instruction(inner)),
+        Instruction::Volume(_) | Instruction::ExposeVariable(_) => {}
     }
+    kinds.extend(super::checks::check_instruction(instruction));
     kinds
 }
 

@@ -12,9 +12,9 @@
 //!
 //! * [`ModelProblemKind::NotSupported`]: a construct the model cannot
 //!   represent yet (exec-form and heredoc `RUN`s, `RUN --mount`/`--network`,
-//!   `VOLUME`, `ONBUILD`, `MAINTAINER`, `COPY --from` an image or a stage
-//!   index, `EXPOSE` ranges, `HEALTHCHECK` durations that are not whole
-//!   seconds, ...). Converting it would drop or change something, so it is
+//!   `COPY --from` a stage index, `EXPOSE` ranges, `HEALTHCHECK` durations
+//!   that are not whole seconds, a `FROM` with a variable inside the image,
+//!   ...). Converting it would drop or change something, so it is
 //!   refused instead.
 //! * [`ModelProblemKind::RunRefused`]: a shell-form `RUN` that
 //!   `Run::checked` refuses. The model holds every `RUN` to the rules of a
@@ -39,22 +39,23 @@
 //! SCR023, ...), [`ModelProblem::covered_by`] names it, so that a caller
 //! reporting both shows it once.
 //!
-//! Comments and the `# syntax=`/`# escape=` parser directives are not part of
-//! the model: the conversion drops them, and they are no problem.
+//! Comments and the `# syntax=`/`# escape=`/`# check=` parser directives are
+//! kept by the conversion, and are no problem.
 //!
 //! ```
 //! use stagecraft_rules::dockerfile::model_support::{model_problems, ModelProblemKind};
 //! use stagecraft_rules::dockerfile::parse;
 //!
-//! let text = "FROM debian:bookworm-slim\nVOLUME /data\nRUN [\"make\"]\n";
+//! let text = "FROM debian:bookworm-slim\nCOPY --from=0 /a /b\nRUN [\"make\"]\n";
 //! let problems = model_problems(text, &parse(text).unwrap());
 //! let lines: Vec<_> = problems.iter().map(|p| p.line).collect();
 //! assert_eq!(lines, [2, 3]);
 //! assert!(matches!(problems[0].kind, ModelProblemKind::NotSupported { .. }));
 //! assert_eq!(
 //!     problems[0].to_string(),
-//!     "`VOLUME` is not supported by the model yet (line 2): \
-//!      declare volumes when the container runs (`docker run -v`)"
+//!     "`COPY --from=0` (a stage index) is not supported by the model yet (line 2): \
+//!      copy from the name of an earlier stage (`FROM ... AS build`, then \
+//!      `COPY --from=build`)"
 //! );
 //! ```
 
@@ -262,17 +263,37 @@ pub fn model_problems(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
         }
         if let crate::dockerfile::check::Base::Image(image) = &info.base {
             if let Err(error) = ImageRef::parse(image) {
-                push(
-                    &mut problems,
-                    if image.contains('$') {
-                        not_supported(
+                let declared = |name: &str| {
+                    df.global_args.iter().any(|arg| match &arg.kind {
+                        InstructionKind::Arg(pairs) => pairs.iter().any(|(n, _)| n == name),
+                        _ => false,
+                    })
+                };
+                match whole_variable(image) {
+                    Some(name) if declared(name) => {}
+                    Some(name) => push(
+                        &mut problems,
+                        invalid(
+                            "FROM variable",
+                            image,
+                            &format!(
+                                "`{name}` is no ARG declared before the first FROM: add \
+                                 `ARG {name}=<image>` at the top, or write the image itself"
+                            ),
+                        ),
+                    ),
+                    None => push(
+                        &mut problems,
+                        if image.contains('$') {
+                            not_supported(
                             format!("a FROM with a build variable (`{image}`)"),
                             "write the image reference itself, e.g. `FROM debian:bookworm-slim`",
                         )
-                    } else {
-                        invalid("image reference", image, &error.to_string())
-                    },
-                );
+                        } else {
+                            invalid("image reference", image, &error.to_string())
+                        },
+                    ),
+                }
             }
         }
         for instruction in &stage.instructions {
@@ -290,6 +311,26 @@ pub fn model_problems(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
     );
     problems.sort_by_key(|problem| problem.line);
     problems
+}
+
+/// `NAME` of a base written `$NAME`, `${NAME}` or `${NAME:-image}`: a
+/// reference to a global ARG, which the model holds.
+fn whole_variable(image: &str) -> Option<&str> {
+    let name = match image.strip_prefix("${").and_then(|t| t.strip_suffix('}')) {
+        Some(inner) => match inner.split_once(":-") {
+            Some((name, fallback))
+                if !fallback.is_empty()
+                    && !fallback.contains(['$', '{', '}'])
+                    && !fallback.contains(char::is_whitespace) =>
+            {
+                name
+            }
+            Some(_) => return None,
+            None => inner,
+        },
+        None => image.strip_prefix('$')?,
+    };
+    names::variable_name(name).then_some(name)
 }
 
 fn not_supported(what: impl Into<String>, fix: &'static str) -> ModelProblemKind {
@@ -402,7 +443,13 @@ fn check_instruction(instruction: &Instruction, problems: &mut Vec<ModelProblem>
                 };
                 let protocol_ok = protocol
                     .is_none_or(|p| p.eq_ignore_ascii_case("tcp") || p.eq_ignore_ascii_case("udp"));
+                let variable = number
+                    .strip_prefix("${")
+                    .and_then(|v| v.strip_suffix('}'))
+                    .or_else(|| number.strip_prefix('$'))
+                    .is_some_and(names::variable_name);
                 match number.parse::<u16>() {
+                    _ if variable && protocol_ok => {}
                     Ok(0) => push(invalid("EXPOSE port", port, "a port is 1 to 65535")),
                     Ok(_) if protocol_ok && number.bytes().all(|b| b.is_ascii_digit()) => {}
                     _ => push(not_supported(
@@ -421,15 +468,17 @@ fn check_instruction(instruction: &Instruction, problems: &mut Vec<ModelProblem>
             for flag in &instruction.flags {
                 let value = flag.value.as_deref().unwrap_or("");
                 let fine = match flag.name.as_str() {
-                    "interval" | "timeout" | "start-period" => whole_seconds(value).is_some(),
+                    "interval" | "timeout" | "start-period" | "start-interval" => {
+                        whole_seconds(value).is_some()
+                    }
                     "retries" => value.parse::<u32>().is_ok(),
                     _ => false,
                 };
                 if !fine {
                     push(not_supported(
                         format!("`HEALTHCHECK --{}={value}`", flag.name),
-                        "the model holds --interval, --timeout and --start-period in whole \
-                         seconds (e.g. `30s`, `1m`) and --retries as a number",
+                        "the model holds --interval, --timeout, --start-period and \
+                         --start-interval in whole seconds (e.g. `30s`, `1m`) and --retries as a number",
                     ));
                 }
             }
@@ -453,18 +502,16 @@ fn check_instruction(instruction: &Instruction, problems: &mut Vec<ModelProblem>
                 ));
             }
         }
-        InstructionKind::Volume(_) => push(not_supported(
-            "`VOLUME`",
-            "declare volumes when the container runs (`docker run -v`)",
-        )),
-        InstructionKind::Maintainer(_) => push(not_supported(
-            "`MAINTAINER` (deprecated)",
-            "use `LABEL org.opencontainers.image.authors=\"...\"`",
-        )),
-        InstructionKind::Onbuild(_) => push(not_supported(
-            "`ONBUILD`",
-            "run the instruction in the stages that need it",
-        )),
+        InstructionKind::Volume(paths) => {
+            for path in paths {
+                if let Some(kind) = forbidden("VOLUME path", path) {
+                    push(kind);
+                }
+            }
+        }
+        // Read, and held as `LABEL org.opencontainers.image.authors`.
+        InstructionKind::Maintainer(_) => {}
+        InstructionKind::Onbuild(inner) => check_instruction(inner, problems),
         InstructionKind::Run(_) | InstructionKind::Copy(_) | InstructionKind::Add(_) => {}
     }
 }
@@ -528,17 +575,20 @@ fn check_in_stage(
             let is_copy = instruction.keyword == "COPY";
             for flag in &instruction.flags {
                 let known = match flag.name.as_str() {
-                    "chown" | "chmod" => true,
-                    "from" | "link" => is_copy,
+                    "chown" | "chmod" | "link" | "exclude" => true,
+                    "from" | "parents" => is_copy,
+                    "checksum" | "keep-git-dir" => !is_copy,
                     _ => false,
                 };
                 if !known {
                     push(not_supported(
                         format!("`{} --{}`", instruction.keyword, flag.name),
                         if is_copy {
-                            "the model holds --from, --chown, --chmod and --link"
+                            "the model holds --from, --chown, --chmod, --link, --parents and \
+                             --exclude"
                         } else {
-                            "the model holds --chown and --chmod on ADD"
+                            "the model holds --chown, --chmod, --link, --exclude, --checksum \
+                             and --keep-git-dir on ADD"
                         },
                     ));
                 }
@@ -690,7 +740,8 @@ fn structure_problem(df: &Dockerfile, problem: StructureProblem) -> Option<Model
             };
             (not_a_stage(&from, "a stage index"), rule)
         }
-        ProblemKind::CopyFromImage { from } => (not_a_stage(&from, "an image"), None),
+        // The model holds `COPY --from=<image>` (`CopyFrom::Image`).
+        ProblemKind::CopyFromImage { .. } => return None,
         ProblemKind::CopyFromUnknown { from } => (
             not_a_stage(&from, "no stage of this Dockerfile"),
             Some(SCR023.id),
@@ -854,6 +905,24 @@ mod tests {
     }
 
     #[test]
+    fn modern_instructions_and_flags_are_held() {
+        let text = "ARG BASE=debian:bookworm-slim\nFROM --platform=$BUILDPLATFORM $BASE AS b\n\
+                    VOLUME /data\nMAINTAINER me\nONBUILD RUN make\nLABEL a b\n\
+                    COPY --from=nginx:latest --parents --exclude=*.md /a /a\n\
+                    ADD --link --checksum=sha256:00 --keep-git-dir https://x/r.git /r\n\
+                    EXPOSE $PORT ${P2}/udp\nHEALTHCHECK --start-interval=2s CMD true\n\
+                    FROM ${BASE:-debian:bookworm-slim}\n";
+        assert!(problems(text).is_empty(), "{:#?}", problems(text));
+        let found = problems("ARG OTHER\nFROM $BASE\nFROM ${OTHER:-a$b}\n");
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert_eq!(found[0].0, 2);
+        assert!(found[0]
+            .1
+            .contains("`BASE` is no ARG declared before the first FROM"));
+        assert!(found[1].1.contains("a FROM with a build variable"));
+    }
+
+    #[test]
     fn unsupported_constructs_have_lines() {
         let found = problems(
             "FROM debian\nRUN [\"make\"]\nRUN --mount=type=cache,target=/root/.cache make\n\
@@ -862,11 +931,7 @@ mod tests {
              HEALTHCHECK --interval=500ms CMD true\nADD --link a /a\nCOPY --parents a /a\n",
         );
         let lines: Vec<usize> = found.iter().map(|(line, _)| *line).collect();
-        assert_eq!(
-            lines,
-            [2, 3, 4, 7, 8, 9, 10, 11, 12, 13, 14, 15],
-            "{found:#?}"
-        );
+        assert_eq!(lines, [2, 3, 4, 11, 12, 13], "{found:#?}");
         assert!(found
             .iter()
             .all(|(_, message)| message.contains("not supported by the model yet")));

@@ -4,6 +4,6 @@ fn main() {
     let _ = stagecraft::dockerfile!(r#"FROM debian:bookworm-slim
 RUN --mount=type=cache,target=/root/.cache make
 RUN ["make", "install"]
-VOLUME /data
+COPY --from=0 /a /b
 "#);
 }

@@ -102,7 +102,7 @@ fn errors_name_their_lines() {
     let errors = Dockerfile::parse(
         "FROM debian:bookworm-slim\n\
          RUN --mount=type=cache,target=/var/cache/apt,sharing=sometimes apt-get update\n\
-         VOLUME /data\n\
+         EXPOSE 8000-8010\n\
          RUN --device=gpu [\"/bin/true\"]\n",
     )
     .unwrap_err();
@@ -113,7 +113,7 @@ fn errors_name_their_lines() {
     // `--device`, so the model's own word is left out.
     assert_eq!(found.len(), 3, "{found:#?}");
     assert!(found[0].starts_with("line 2: SCR002: "), "{found:#?}");
-    assert!(found[1].starts_with("`VOLUME` is not supported by the model yet (line 3)"));
+    assert!(found[1].starts_with("`EXPOSE 8000-8010` (only a port number with /tcp or /udp) is not supported by the model yet (line 3)"), "{found:#?}");
     assert!(
         found[2].starts_with("line 4: SCR034: `RUN --device`"),
         "{found:#?}"

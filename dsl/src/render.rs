@@ -54,20 +54,75 @@ const ITEM_INDENT: &str = "        ";
 /// ```
 pub fn render(dockerfile: &Dockerfile) -> String {
     let mut out = String::new();
-    for arg in dockerfile.args() {
-        out.push_str(&arg_line(arg));
+    let directives = dockerfile.directives();
+    for line in directive_lines(directives) {
+        out.push_str(&line);
         out.push('\n');
     }
+    let esc = directives.escape();
+    let global_comments = |before: usize, out: &mut String| {
+        for comment in dockerfile.comments() {
+            if comment.before_arg == before {
+                out.push_str(&comment_text(&comment.text));
+                out.push('\n');
+            }
+        }
+    };
+    for (index, arg) in dockerfile.args().iter().enumerate() {
+        global_comments(index, &mut out);
+        out.push_str(&arg_line(arg, esc));
+        out.push('\n');
+    }
+    // Comments at the end of a stage stand before the next FROM, after the
+    // blank line, where they were read from.
+    let mut trailing: &[Instruction] = &[];
     for (index, stage) in dockerfile.stages().iter().enumerate() {
         if index > 0 || !dockerfile.args().is_empty() {
             out.push('\n');
         }
-        render_stage(stage, &mut out);
+        if index == 0 {
+            global_comments(dockerfile.args().len(), &mut out);
+        }
+        for comment in trailing {
+            out.push_str(&instruction_text(comment, esc));
+            out.push('\n');
+        }
+        let last = index + 1 == dockerfile.stages().len();
+        let (body, after) = stage_body(stage, last);
+        trailing = after;
+        render_stage(stage, body, esc, &mut out);
     }
     out
 }
 
-fn render_stage(stage: &Stage, out: &mut String) {
+/// A stage's instructions as rendered under its `FROM`, and the comments
+/// that end it, which stand before the next `FROM` (after the blank line),
+/// where they were read from. The last stage keeps them all.
+pub(crate) fn stage_body(stage: &Stage, last: bool) -> (&[Instruction], &[Instruction]) {
+    let body_len = if last {
+        stage.instructions.len()
+    } else {
+        stage
+            .instructions
+            .iter()
+            .rposition(|i| !matches!(i, Instruction::Comment(_)))
+            .map_or(0, |position| position + 1)
+    };
+    stage.instructions.split_at(body_len)
+}
+
+/// The parser directive lines (`# syntax=...`, `# escape=...`, `# check=...`).
+pub(crate) fn directive_lines(directives: &crate::model::Directives) -> Vec<String> {
+    let mut lines = Vec::new();
+    lines.extend(directives.syntax.as_ref().map(|s| format!("# syntax={s}")));
+    if directives.escape_backtick {
+        lines.push("# escape=`".to_string());
+    }
+    lines.extend(directives.check.as_ref().map(|c| format!("# check={c}")));
+    lines
+}
+
+fn render_stage(stage: &Stage, instructions: &[Instruction], esc: char, out: &mut String) {
     out.push_str("FROM ");
     if let Some(platform) = &stage.platform {
         let _ = write!(out, "--platform={platform} ");
@@ -77,14 +132,28 @@ fn render_stage(stage: &Stage, out: &mut String) {
         let _ = write!(out, " AS {alias}");
     }
     out.push('\n');
-    for instruction in &stage.instructions {
-        out.push_str(&instruction_text(instruction));
+    for instruction in instructions {
+        out.push_str(&instruction_text(instruction, esc));
         out.push('\n');
     }
 }
 
-/// One instruction, without its final newline.
-pub(crate) fn instruction_text(instruction: &Instruction) -> String {
+/// A comment, one `# ` line per line of text.
+pub(crate) fn comment_text(text: &str) -> String {
+    text.split('\n')
+        .map(|line| {
+            if line.is_empty() {
+                "#".to_string()
+            } else {
+                format!("# {line}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One instruction, without its final newline; `esc` is the escape character.
+pub(crate) fn instruction_text(instruction: &Instruction, esc: char) -> String {
     match instruction {
         Instruction::Run(run) => run_text(run),
         Instruction::Copy(copy) => copy_text(copy),
@@ -92,17 +161,32 @@ pub(crate) fn instruction_text(instruction: &Instruction) -> String {
             let mut flags = Vec::new();
             flags.extend(add.chown.as_ref().map(|o| format!("--chown={o}")));
             flags.extend(add.chmod.as_ref().map(|m| format!("--chmod={m}")));
+            if add.link {
+                flags.push("--link".to_string());
+            }
+            flags.extend(add.exclude.iter().map(|p| format!("--exclude={p}")));
+            flags.extend(add.checksum.as_ref().map(|c| format!("--checksum={c}")));
+            if add.keep_git_dir {
+                flags.push("--keep-git-dir".to_string());
+            }
             paths_text("ADD", &flags, &add.sources, &add.destination)
         }
-        Instruction::Env(pairs) => pairs_text("ENV", pairs, env_value),
-        Instruction::Label(pairs) => pairs_text("LABEL", pairs, quoted),
-        Instruction::Arg(arg) => arg_line(arg),
+        Instruction::Env(pairs) => pairs_text("ENV", pairs, esc, |v| env_value(v, esc)),
+        Instruction::Label(pairs) => pairs_text("LABEL", pairs, esc, |v| quoted(v, esc)),
+        Instruction::Arg(arg) => arg_line(arg, esc),
         Instruction::Workdir(path) => format!("WORKDIR {path}"),
         Instruction::User(user) => format!("USER {user}"),
         Instruction::Expose(port) => match port.protocol {
             crate::model::Protocol::Tcp => format!("EXPOSE {}", port.number),
             crate::model::Protocol::Udp => format!("EXPOSE {}/udp", port.number),
         },
+        Instruction::ExposeVariable(port) => match port.protocol {
+            None => format!("EXPOSE ${{{}}}", port.name),
+            Some(crate::model::Protocol::Tcp) => format!("EXPOSE ${{{}}}/tcp", port.name),
+            Some(crate::model::Protocol::Udp) => format!("EXPOSE ${{{}}}/udp", port.name),
+        },
+        Instruction::Volume(paths) => format!("VOLUME {}", json_array(paths)),
+        Instruction::Onbuild(inner) => format!("ONBUILD {}", instruction_text(inner, esc)),
         Instruction::Entrypoint(command) => format!("ENTRYPOINT {}", command_text(command)),
         Instruction::Cmd(command) => format!("CMD {}", command_text(command)),
         Instruction::Healthcheck(Healthcheck::None) => "HEALTHCHECK NONE".to_string(),
@@ -111,6 +195,7 @@ pub(crate) fn instruction_text(instruction: &Instruction) -> String {
             interval_secs,
             timeout_secs,
             start_period_secs,
+            start_interval_secs,
             retries,
         }) => {
             let mut text = String::from("HEALTHCHECK");
@@ -118,6 +203,10 @@ pub(crate) fn instruction_text(instruction: &Instruction) -> String {
                 ("interval", interval_secs.map(|s| format!("{s}s"))),
                 ("timeout", timeout_secs.map(|s| format!("{s}s"))),
                 ("start-period", start_period_secs.map(|s| format!("{s}s"))),
+                (
+                    "start-interval",
+                    start_interval_secs.map(|s| format!("{s}s")),
+                ),
                 ("retries", retries.map(|r| r.to_string())),
             ];
             for (name, value) in options {
@@ -130,17 +219,7 @@ pub(crate) fn instruction_text(instruction: &Instruction) -> String {
         }
         Instruction::Shell(words) => format!("SHELL {}", json_array(words)),
         Instruction::StopSignal(signal) => format!("STOPSIGNAL {signal}"),
-        Instruction::Comment(text) => text
-            .split('\n')
-            .map(|line| {
-                if line.is_empty() {
-                    "#".to_string()
-                } else {
-                    format!("# {line}")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Instruction::Comment(text) => comment_text(text),
     }
 }
 
@@ -190,6 +269,10 @@ fn copy_text(copy: &Copy) -> String {
     if copy.link {
         flags.push("--link".to_string());
     }
+    if copy.parents {
+        flags.push("--parents".to_string());
+    }
+    flags.extend(copy.exclude.iter().map(|p| format!("--exclude={p}")));
     paths_text("COPY", &flags, &copy.sources, &copy.destination)
 }
 
@@ -221,18 +304,23 @@ fn paths_text(keyword: &str, flags: &[String], sources: &[String], destination: 
 }
 
 /// `KEYWORD k=v`, or one pair per line aligned under the first.
-fn pairs_text(keyword: &str, pairs: &[KeyValue], value: impl Fn(&str) -> String) -> String {
+fn pairs_text(
+    keyword: &str,
+    pairs: &[KeyValue],
+    esc: char,
+    value: impl Fn(&str) -> String,
+) -> String {
     let indent = " ".repeat(keyword.len() + 1);
     let lines: Vec<String> = pairs
         .iter()
         .map(|pair| format!("{}={}", pair.key, value(&pair.value)))
         .collect();
-    format!("{keyword} {}", lines.join(&format!(" \\\n{indent}")))
+    format!("{keyword} {}", lines.join(&format!(" {esc}\n{indent}")))
 }
 
-fn arg_line(arg: &Arg) -> String {
+fn arg_line(arg: &Arg, esc: char) -> String {
     match &arg.default {
-        Some(default) => format!("ARG {}={}", arg.name, env_value(default)),
+        Some(default) => format!("ARG {}={}", arg.name, env_value(default, esc)),
         None => format!("ARG {}", arg.name),
     }
 }
@@ -254,7 +342,7 @@ fn json_array(words: &[String]) -> String {
 }
 
 /// An `ENV`/`ARG` value: as it is when plain, else double-quoted.
-fn env_value(value: &str) -> String {
+fn env_value(value: &str, esc: char) -> String {
     let plain = !value.is_empty()
         && value.chars().all(|c| {
             c.is_ascii_alphanumeric()
@@ -266,17 +354,18 @@ fn env_value(value: &str) -> String {
     if plain {
         value.to_string()
     } else {
-        quoted(value)
+        quoted(value, esc)
     }
 }
 
-/// A double-quoted Dockerfile word: `\` and `"` are escaped, `$` is kept for expansion.
-fn quoted(value: &str) -> String {
+/// A double-quoted Dockerfile word: the escape character (`esc`) and `"` are
+/// escaped, `$` is kept for expansion.
+fn quoted(value: &str, esc: char) -> String {
     let mut text = String::with_capacity(value.len() + 2);
     text.push('"');
     for c in value.chars() {
-        if matches!(c, '"' | '\\') {
-            text.push('\\');
+        if c == '"' || c == esc {
+            text.push(esc);
         }
         text.push(c);
     }
@@ -290,12 +379,13 @@ mod tests {
 
     #[test]
     fn values_are_quoted_when_needed() {
-        assert_eq!(env_value("/usr/games:${PATH}"), "/usr/games:${PATH}");
-        assert_eq!(env_value("C.UTF-8"), "C.UTF-8");
-        assert_eq!(env_value("a b"), "\"a b\"");
-        assert_eq!(env_value(""), "\"\"");
-        assert_eq!(env_value("ends\\"), "\"ends\\\\\"");
-        assert_eq!(quoted("say \"hi\""), "\"say \\\"hi\\\"\"");
+        assert_eq!(env_value("/usr/games:${PATH}", '\\'), "/usr/games:${PATH}");
+        assert_eq!(env_value("C.UTF-8", '\\'), "C.UTF-8");
+        assert_eq!(env_value("a b", '\\'), "\"a b\"");
+        assert_eq!(env_value("", '\\'), "\"\"");
+        assert_eq!(env_value("ends\\", '\\'), "\"ends\\\\\"");
+        assert_eq!(quoted("say \"hi\"", '\\'), "\"say \\\"hi\\\"\"");
+        assert_eq!(quoted("C:\\a \"b\"", '`'), "\"C:\\a `\"b`\"\"");
     }
 
     #[test]

@@ -46,7 +46,7 @@ pub(super) fn validate(args: &[Arg], stages: &[Stage]) -> Vec<ModelError> {
             kind: ErrorKind::NoStages,
         });
     }
-    let mut structure = check_structure(&structure_view(stages))
+    let mut structure = check_structure(&structure_view(args, stages))
         .into_iter()
         .peekable();
     for index in 0..stages.len() {
@@ -62,7 +62,7 @@ pub(super) fn validate(args: &[Arg], stages: &[Stage]) -> Vec<ModelError> {
 }
 
 /// The structure of a model: only a [`Base::Stage`] names another stage.
-pub(super) fn structure_view(stages: &[Stage]) -> StructureView<'_> {
+pub(super) fn structure_view<'a>(args: &'a [Arg], stages: &'a [Stage]) -> StructureView<'a> {
     let stages = stages.iter().map(|stage| {
         let image = |shell, image: &crate::ImageRef| {
             let path = image.path();
@@ -74,6 +74,7 @@ pub(super) fn structure_view(stages: &[Stage]) -> StructureView<'_> {
             Base::Image(reference) => BaseView::Image(image(true, reference)),
             Base::ShellLess(reference) => BaseView::Image(image(false, reference)),
             Base::Scratch => BaseView::Image(ImageView::scratch()),
+            Base::Arg(base) => BaseView::Arg(&base.name),
         };
         let mut items = Vec::new();
         for (position, instruction) in stage.instructions.iter().enumerate() {
@@ -92,7 +93,7 @@ pub(super) fn structure_view(stages: &[Stage]) -> StructureView<'_> {
                 Instruction::Copy(Copy {
                     from, destination, ..
                 }) => {
-                    if let Some(from) = from {
+                    if let Some(from) = from.as_ref().and_then(super::CopyFrom::stage) {
                         item(Item::CopyFrom(from));
                     }
                     item(Item::Destination(destination));
@@ -109,6 +110,7 @@ pub(super) fn structure_view(stages: &[Stage]) -> StructureView<'_> {
         }
     });
     StructureView {
+        global_args: args.iter().map(|arg| arg.name.as_str()).collect(),
         stages: stages.collect(),
     }
 }
@@ -125,7 +127,7 @@ pub(super) fn has_shell(stages: &[Stage], index: usize) -> bool {
     }));
     for j in graph.ancestors(index) {
         match &stages[j].base {
-            Base::Image(_) => return true,
+            Base::Image(_) | Base::Arg(_) => return true,
             Base::ShellLess(_) | Base::Scratch => return false,
             Base::Stage(_) => {}
         }
@@ -174,6 +176,7 @@ impl<I: Iterator<Item = StructureProblem>> StageCheck<'_, I> {
             self.report(Part::From, kind);
         }
         self.check_platform();
+        self.check_arg_base();
         let stages = self.stages;
         for (position, instruction) in stages[self.index].instructions.iter().enumerate() {
             let part = Part::Instruction(position, instruction.keyword());
@@ -181,6 +184,26 @@ impl<I: Iterator<Item = StructureProblem>> StageCheck<'_, I> {
             kinds.extend(self.structure_at(Some(position)));
             for kind in kinds {
                 self.report(part, kind);
+            }
+        }
+    }
+
+    /// A base given by a global `ARG` is one the text reads back as such:
+    /// a variable name, and a fallback that is an image reference.
+    fn check_arg_base(&mut self) {
+        if let Base::Arg(base) = &self.stage().base {
+            let written = base.to_string();
+            if super::ArgBase::parse(&written).as_ref() != Some(base) {
+                self.report(
+                    Part::From,
+                    ErrorKind::InvalidName {
+                        what: "FROM variable",
+                        value: written,
+                        rule: "a base ARG is a variable name (letters, digits and '_', not \
+                               starting with a digit), with an optional fallback image \
+                               reference: \"$BASE\" or \"${BASE:-debian:bookworm-slim}\"",
+                    },
+                );
             }
         }
     }
@@ -220,6 +243,7 @@ fn structure_error(kind: ProblemKind, base: &str) -> ErrorKind {
             instruction: "FROM",
             alias: name,
         },
+        ProblemKind::UndeclaredBaseArg { name } => ErrorKind::UndeclaredBaseArg { name },
         ProblemKind::CopyFromOwnStage { from } => ErrorKind::OwnStage { alias: from },
         ProblemKind::RelativeDestination { destination } => {
             ErrorKind::RelativeDestination { destination }
@@ -318,7 +342,10 @@ fn check_instruction(instruction: &Instruction) -> Vec<ErrorKind> {
             // Newlines are fine: each line becomes its own `# ` line.
             kinds.extend(forbidden("comment", &text.replace('\n', " ")));
         }
+        Instruction::Onbuild(inner) => kinds.extend(check_instruction(inner)),
+        Instruction::Volume(_) | Instruction::ExposeVariable(_) => {}
     }
+    kinds.extend(super::checks::check_instruction(instruction));
     kinds
 }
 

@@ -780,8 +780,14 @@ impl Parser<'_> {
                 }
             },
             "COPY" | "ADD" => {
-                let mut words = parse_json_array(rest)
-                    .unwrap_or_else(|| split_words(rest, escape).into_iter().collect());
+                // Docker removes the quotes of each path when it expands it
+                // (`COPY a "/etc/app/"` copies to /etc/app/).
+                let mut words = parse_json_array(rest).unwrap_or_else(|| {
+                    split_words(rest, escape)
+                        .into_iter()
+                        .map(|word| unquote(&word, escape))
+                        .collect()
+                });
                 if words.len() < 2 && heredocs.is_empty() {
                     return Err(fail("it needs a source and a destination".to_owned()));
                 }
@@ -802,7 +808,8 @@ impl Parser<'_> {
                 }
             }
             "ENV" | "LABEL" => {
-                let pairs = name_values(rest, escape, keyword == "ENV").map_err(fail)?;
+                // `LABEL key value` is legacy, as `ENV key value`: BuildKit reads both.
+                let pairs = name_values(rest, escape, true).map_err(fail)?;
                 if keyword == "ENV" {
                     InstructionKind::Env(pairs)
                 } else {

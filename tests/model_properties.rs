@@ -357,14 +357,14 @@ const KEYWORDS: [&str; 18] = [
 /// The instructions a Dockerfile parser would see: one per line that is not
 /// a continuation of the previous one. As in Docker's parser, a comment line
 /// never continues (its trailing backslash is part of the comment).
-fn instruction_lines(text: &str) -> Vec<&str> {
+fn instruction_lines(text: &str, escape: char) -> Vec<&str> {
     let mut lines = Vec::new();
     let mut continued = false;
     for line in text.lines() {
         if !continued && !line.is_empty() {
             lines.push(line);
         }
-        continued = !line.starts_with('#') && line.ends_with('\\');
+        continued = !line.starts_with('#') && line.ends_with(escape);
     }
     lines
 }
@@ -390,16 +390,19 @@ proptest! {
         directives in (
             proptest::option::of(prop_oneof![Just("docker/dockerfile:1".to_string()), text()]),
             proptest::option::of(prop_oneof![Just("skip=JSONArgsRecommended".to_string()), text()]),
+            prop::bool::weighted(0.2),
         ),
         comments in prop::collection::vec((0usize..3, text()), 0..2),
     ) {
         let args: Vec<Arg> = args.into_iter().map(|(name, default)| Arg { name, default }).collect();
-        let directives = Directives { syntax: directives.0, escape_backtick: false, check: directives.1 };
+        let directives = Directives { syntax: directives.0, escape_backtick: directives.2, check: directives.1 };
         let comments: Vec<GlobalComment> = comments
             .into_iter()
             .map(|(before_arg, text)| GlobalComment { before_arg, text })
             .collect();
-        let directive_lines = usize::from(directives.syntax.is_some()) + usize::from(directives.check.is_some());
+        let directive_lines = usize::from(directives.syntax.is_some())
+            + usize::from(directives.escape_backtick)
+            + usize::from(directives.check.is_some());
         let comment_lines: usize = comments.iter().map(|c| c.text.split('\n').count()).sum();
         let expected: usize = args.len() + directive_lines + comment_lines
             + stages.iter().map(|s| 1 + s.instructions.iter().map(|i| match i {
@@ -423,7 +426,7 @@ proptest! {
                 });
                 // Heredoc bodies are lines of their RUN: the parser's count below says it.
                 if !heredocs {
-                    let lines = instruction_lines(&text);
+                    let lines = instruction_lines(&text, dockerfile.directives().escape());
                     prop_assert_eq!(lines.len(), expected, "{}", text);
                     for line in &lines {
                         let keyword = line.split(' ').next().unwrap();

@@ -284,6 +284,44 @@ fn the_backtick_escape_is_kept_and_used() {
     );
 }
 
+/// Under the backtick escape, a `\` and a newline end the instruction: text
+/// the default escape would continue is refused, never rendered into an
+/// instruction of its own (found by the property test: `ENTRYPOINT a\` then
+/// a newline and `USER root`).
+#[test]
+fn the_backtick_escape_refuses_what_docker_would_read_otherwise() {
+    let backtick = Directives {
+        escape_backtick: true,
+        ..Default::default()
+    };
+    let with = |instruction: Instruction| {
+        let stage = Stage {
+            alias: None,
+            base: Base::Image(ImageRef::parse("debian:bookworm-slim").unwrap()),
+            platform: None,
+            instructions: vec![instruction],
+        };
+        Dockerfile::from_parts(Vec::new(), vec![stage])
+            .unwrap()
+            .with_directives(backtick.clone())
+    };
+    let injected = with(Instruction::Entrypoint(stagecraft::model::Command::Shell(
+        "a\\\nUSER root".into(),
+    )))
+    .unwrap_err();
+    assert_eq!(injected.len(), 1, "{injected}");
+    assert!(
+        injected.to_string().contains("drop the escape directive"),
+        "{injected}"
+    );
+    assert!(with(Instruction::Workdir("C:\\app`".into())).is_err());
+    let plain = with(Instruction::Workdir("C:\\app".into())).unwrap();
+    assert_eq!(
+        plain.render(),
+        "# escape=`\nFROM debian:bookworm-slim\nWORKDIR C:\\app\n"
+    );
+}
+
 #[test]
 fn bad_input_is_refused_with_line_and_fix() {
     let error = Dockerfile::parse(&modern("bad-from-undeclared.Dockerfile")).unwrap_err();

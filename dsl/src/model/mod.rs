@@ -136,6 +136,12 @@ impl Dockerfile {
                 },
             }]));
         }
+        if directives.escape_backtick {
+            let errors = validate::check_backtick_escape(&self.args, &self.stages);
+            if !errors.is_empty() {
+                return Err(Errors::new(errors));
+            }
+        }
         self.directives = directives;
         Ok(self)
     }

@@ -61,6 +61,65 @@ pub(super) fn validate(args: &[Arg], stages: &[Stage]) -> Vec<ModelError> {
     errors
 }
 
+/// Under `# escape=`` ` ``: every instruction whose rendering Docker would
+/// read otherwise. The other checks assume `\` (a value ending in `\`, a
+/// newline after one); with the backtick, a line of an instruction must end
+/// in a backtick exactly when the instruction goes on, so a value ending in
+/// one, a newline in shell text, a recipe's `\` continuations and heredoc
+/// `RUN`s (whose bodies the rules read with `\`) are refused.
+pub(super) fn check_backtick_escape(args: &[Arg], stages: &[Stage]) -> Vec<ModelError> {
+    let continued = |line: &str| line.trim_end_matches([' ', '\t']).ends_with('`');
+    let read_as_written = |instruction: &Instruction| {
+        if matches!(instruction, Instruction::Comment(_)) {
+            return true;
+        }
+        let heredoc = |i: &Instruction| matches!(i, Instruction::Run(run) if matches!(run.script(), super::Script::Heredoc(_)));
+        if heredoc(instruction)
+            || matches!(instruction, Instruction::Onbuild(inner) if heredoc(inner))
+        {
+            return false;
+        }
+        let text = crate::render::instruction_text(instruction, '`');
+        let lines: Vec<&str> = text.split('\n').collect();
+        let (last, body) = lines.split_last().expect("split gives one line at least");
+        body.iter().all(|line| continued(line)) && !continued(last)
+    };
+    let kind = || ErrorKind::NotAllowed {
+        what: "an instruction Docker reads otherwise under `# escape=`` ` ``",
+        fix: "a value may not end in a backtick, shell text may not hold a newline, and \
+              recipes and heredoc RUNs need the default escape `\\`: drop the escape \
+              directive, or write the text on one line",
+    };
+    let mut errors = Vec::new();
+    for arg in args {
+        if !read_as_written(&Instruction::Arg(arg.clone())) {
+            errors.push(ModelError {
+                location: Location {
+                    stage: None,
+                    alias: None,
+                    part: Part::Whole,
+                },
+                kind: kind(),
+            });
+        }
+    }
+    for (index, stage) in stages.iter().enumerate() {
+        for (position, instruction) in stage.instructions.iter().enumerate() {
+            if !read_as_written(instruction) {
+                errors.push(ModelError {
+                    location: Location {
+                        stage: Some(index),
+                        alias: stage.alias.clone(),
+                        part: Part::Instruction(position, instruction.keyword()),
+                    },
+                    kind: kind(),
+                });
+            }
+        }
+    }
+    errors
+}
+
 /// The structure of a model: only a [`Base::Stage`] names another stage.
 pub(super) fn structure_view<'a>(args: &'a [Arg], stages: &'a [Stage]) -> StructureView<'a> {
     let stages = stages.iter().map(|stage| {

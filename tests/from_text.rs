@@ -231,10 +231,11 @@ fn one_verdict_on_every_corpus_file() {
 /// that the model refuses, each kind with its reason. Nothing else may
 /// differ; in particular the model never accepts what lint refuses.
 const DELIBERATE: &[&str] = &[
-    // A construct the typed model has no place for yet (RUN --mount, heredocs,
-    // exec-form RUN, VOLUME, ONBUILD, COPY --from an image, EXPOSE ranges,
-    // MAINTAINER, FROM $VAR, ...): converting it would drop or change it.
-    // The language work of issue 11 item 1 turns these into "both accept".
+    // A construct the typed model has no place for yet (a FROM with a
+    // variable inside the image, a heredoc COPY, COPY --from a stage index,
+    // EXPOSE ranges): converting it would drop or change it. VOLUME, ONBUILD,
+    // COPY --from an image, MAINTAINER, FROM $ARG, RUN --mount, heredoc and
+    // exec-form RUNs are held now (issue 11 item 1): "both accept".
     "not supported",
     // A value the model refuses and lint only warns about or lets a comment
     // silence, listed in INVALID_VALUES.

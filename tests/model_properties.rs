@@ -70,12 +70,14 @@ fn mount() -> BoxedStrategy<Mount> {
                 m.read_only = ro;
                 m.into()
             }),
-        (text(), proptest::option::of(text()), any::<bool>()).prop_map(|(target, from, rw)| {
-            let mut m = Mount::bind(target);
-            m.from = from;
-            m.read_write = rw;
-            m.into()
-        }),
+        (text(), proptest::option::of(copy_from()), any::<bool>()).prop_map(
+            |(target, from, rw)| {
+                let mut m = Mount::bind(target);
+                m.from = from;
+                m.read_write = rw;
+                m.into()
+            }
+        ),
         (text(), proptest::option::of(any::<u64>())).prop_map(|(target, size)| Mount::Tmpfs(
             stagecraft::model::TmpfsMount { target, size }
         )),

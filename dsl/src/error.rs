@@ -125,7 +125,7 @@ pub enum ErrorKind {
          declare it first and use the `StageRef` that declaring it returned"
     )]
     UnknownStage {
-        /// `FROM` or `COPY --from`.
+        /// `FROM`, `COPY --from` or `RUN --mount from=`.
         instruction: &'static str,
         /// The alias.
         alias: String,
@@ -149,8 +149,10 @@ pub enum ErrorKind {
         fix: &'static str,
     },
     /// A stage that copies from itself.
-    #[error("COPY --from names this very stage {alias:?}: copy from an earlier stage")]
+    #[error("{instruction} names this very stage {alias:?}: take the files from an earlier stage")]
     OwnStage {
+        /// `COPY --from` or `RUN --mount from=`.
+        instruction: &'static str,
         /// The alias.
         alias: String,
     },

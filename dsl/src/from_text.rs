@@ -477,7 +477,7 @@ impl Converter<'_> {
                         })
                         .unwrap_or_else(|| Err(MountError::MissingTarget { kind: "bind" }))
                         .map_err(ParseErrorKind::Mount)?;
-                    spec.mount(mount)
+                    spec.mount(self.mount_source(mount))
                 }
                 "network" => spec.network(Network::parse(value).map_err(ParseErrorKind::Mount)?),
                 "security" => spec.security(Security::parse(value).map_err(ParseErrorKind::Mount)?),
@@ -789,6 +789,24 @@ impl Converter<'_> {
                 }
             }
         }
+    }
+
+    /// A mount whose `from=` is a bare name of no earlier stage takes its
+    /// files from the image of that name, as BuildKit pulls it.
+    fn mount_source(&self, mut mount: Mount) -> Mount {
+        let from = match &mut mount {
+            Mount::Cache(m) => &mut m.from,
+            Mount::Bind(m) => &mut m.from,
+            _ => return mount,
+        };
+        if let Some(CopyFrom::Stage(name)) = from {
+            if !self.aliases.iter().any(|a| a.eq_ignore_ascii_case(name)) {
+                if let Ok(image) = ImageRef::parse(name) {
+                    *from = Some(CopyFrom::Image { image });
+                }
+            }
+        }
+        mount
     }
 
     /// `--from=name`: an earlier stage (as written), else an image.

@@ -236,6 +236,13 @@ impl GlobalArg {
     }
 }
 
+impl<S: ShellKind> From<&StageRef<S>> for CopyFrom {
+    /// The stage, for a mount's `from=` (`Mount::bind("/build").from(&build)`).
+    fn from(stage: &StageRef<S>) -> Self {
+        CopyFrom::Stage(stage.alias().to_string())
+    }
+}
+
 /// A declared stage: the only way to name it in `FROM` or `COPY --from`.
 ///
 /// Returned by [`StageBuilder::done`]; its type parameter says whether the

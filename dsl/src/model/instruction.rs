@@ -176,6 +176,13 @@ impl From<String> for CopyFrom {
     }
 }
 
+impl From<ImageRef> for CopyFrom {
+    /// An image, e.g. `COPY --from=ghcr.io/astral-sh/uv:0.5` or a mount's `from=`.
+    fn from(image: ImageRef) -> Self {
+        CopyFrom::Image { image }
+    }
+}
+
 impl std::fmt::Display for CopyFrom {
     /// The value as written after `--from=`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -139,7 +139,17 @@ pub(super) fn structure_view<'a>(args: &'a [Arg], stages: &'a [Stage]) -> Struct
         for (position, instruction) in stage.instructions.iter().enumerate() {
             let mut item = |item| items.push(ItemView { position, item });
             match instruction {
-                Instruction::Run(run) if run.needs_shell() => item(Item::NeedsShell(ShellUse::Run)),
+                Instruction::Run(run) => {
+                    // A mount's `from=` a stage names an earlier one, as `COPY --from` does.
+                    for mount in run.mounts() {
+                        if let Some(from) = mount.files_from().and_then(super::CopyFrom::stage) {
+                            item(Item::CopyFrom(from));
+                        }
+                    }
+                    if run.needs_shell() {
+                        item(Item::NeedsShell(ShellUse::Run));
+                    }
+                }
                 Instruction::Shell(_) => item(Item::NeedsShell(ShellUse::Shell)),
                 Instruction::Entrypoint(Command::Shell(_)) => {
                     item(Item::NeedsShell(ShellUse::Entrypoint))
@@ -220,12 +230,17 @@ impl<I: Iterator<Item = StructureProblem>> StageCheck<'_, I> {
     /// The structural problems of this stage at `position` (`None`: the `FROM`).
     fn structure_at(&mut self, position: Option<usize>) -> Vec<ErrorKind> {
         let base = self.stage().base.to_string();
+        // What names a stage there: a `COPY`, or a `RUN`'s mount.
+        let from = match position.map(|p| &self.stage().instructions[p]) {
+            Some(Instruction::Run(_)) => "RUN --mount from=",
+            _ => "COPY --from",
+        };
         let mut kinds = Vec::new();
         while let Some(problem) = self
             .structure
             .next_if(|p| p.stage == self.index && p.position == position)
         {
-            kinds.push(structure_error(problem.kind, &base));
+            kinds.push(structure_error(problem.kind, &base, from));
         }
         kinds
     }
@@ -287,7 +302,7 @@ impl<I: Iterator<Item = StructureProblem>> StageCheck<'_, I> {
 
 /// A structural problem as the model's error; `base` is the stage's base as
 /// written after `FROM`.
-fn structure_error(kind: ProblemKind, base: &str) -> ErrorKind {
+fn structure_error(kind: ProblemKind, base: &str, from: &'static str) -> ErrorKind {
     match kind {
         ProblemKind::InvalidAlias { alias } => ErrorKind::InvalidAlias { alias },
         ProblemKind::ReservedAlias { alias } => ErrorKind::ReservedAlias { alias },
@@ -303,19 +318,22 @@ fn structure_error(kind: ProblemKind, base: &str) -> ErrorKind {
             alias: name,
         },
         ProblemKind::UndeclaredBaseArg { name } => ErrorKind::UndeclaredBaseArg { name },
-        ProblemKind::CopyFromOwnStage { from } => ErrorKind::OwnStage { alias: from },
+        ProblemKind::CopyFromOwnStage { from: alias } => ErrorKind::OwnStage {
+            instruction: from,
+            alias,
+        },
         ProblemKind::RelativeDestination { destination } => {
             ErrorKind::RelativeDestination { destination }
         }
         ProblemKind::NeedsShell { what } => needs_shell(what, base),
         // A later stage, an index, an image, an unknown name: the model's
         // `--from` is the alias of an earlier stage.
-        ProblemKind::CopyFromLaterStage { from, .. }
-        | ProblemKind::CopyFromIndex { from, .. }
-        | ProblemKind::CopyFromImage { from }
-        | ProblemKind::CopyFromUnknown { from } => ErrorKind::UnknownStage {
-            instruction: "COPY --from",
-            alias: from,
+        ProblemKind::CopyFromLaterStage { from: alias, .. }
+        | ProblemKind::CopyFromIndex { from: alias, .. }
+        | ProblemKind::CopyFromImage { from: alias }
+        | ProblemKind::CopyFromUnknown { from: alias } => ErrorKind::UnknownStage {
+            instruction: from,
+            alias,
         },
     }
 }

@@ -365,7 +365,7 @@ fn a_long_stage_chain_validates_in_one_pass() {
     }];
     for i in 1..64_000 {
         let mut copy = Copy::new("/a", "a");
-        copy.from = Some("s0".to_owned());
+        copy.from = Some("s0".into());
         stages.push(Stage {
             alias: Some(format!("s{i}")),
             base: Base::Stage(format!("S{}", i - 1)),

@@ -4,13 +4,14 @@
 
 use proptest::prelude::*;
 use stagecraft::model::{
-    Add, Arg, Base, Command, Copy, Healthcheck, Heredoc, HeredocScript, Instruction, KeyValue,
-    Mount, Network, Port, Protocol, Run, RunSpec, Script, SecretId, Security, Sharing, Stage,
+    Add, Arg, ArgBase, Base, Command, Copy, CopyFrom, Directives, GlobalComment, Healthcheck,
+    Heredoc, HeredocScript, Instruction, KeyValue, Mount, Network, Port, PortVariable, Protocol,
+    Run, RunSpec, Script, SecretId, Security, Sharing, Stage,
 };
 use stagecraft::{Dockerfile, ImageRef};
 
 /// Strings that are mostly plain, sometimes hostile.
-fn text() -> impl Strategy<Value = String> {
+fn text() -> BoxedStrategy<String> {
     prop_oneof![
         40 => "[a-zA-Z0-9_]{1,12}",
         10 => "/[a-z0-9_./:-]{1,12}",
@@ -21,6 +22,7 @@ fn text() -> impl Strategy<Value = String> {
         1 => "[a-z]{1,4}\u{0}",
         1 => "[a-z]{1,4}\\\\\n[a-z]{1,4}",
     ]
+    .boxed()
 }
 
 fn words() -> impl Strategy<Value = Vec<String>> {
@@ -49,7 +51,7 @@ fn alias() -> impl Strategy<Value = String> {
 }
 
 /// Mounts of every type, with options from [`text`] (hostile ones are refused).
-fn mount() -> impl Strategy<Value = Mount> {
+fn mount() -> BoxedStrategy<Mount> {
     let sharing = prop::sample::select(vec![Sharing::Shared, Sharing::Locked, Sharing::Private]);
     let small = proptest::option::of(0u32..0o7777);
     prop_oneof![
@@ -68,12 +70,14 @@ fn mount() -> impl Strategy<Value = Mount> {
                 m.read_only = ro;
                 m.into()
             }),
-        (text(), proptest::option::of(text()), any::<bool>()).prop_map(|(target, from, rw)| {
-            let mut m = Mount::bind(target);
-            m.from = from;
-            m.read_write = rw;
-            m.into()
-        }),
+        (text(), proptest::option::of(copy_from()), any::<bool>()).prop_map(
+            |(target, from, rw)| {
+                let mut m = Mount::bind(target);
+                m.from = from;
+                m.read_write = rw;
+                m.into()
+            }
+        ),
         (text(), proptest::option::of(any::<u64>())).prop_map(|(target, size)| Mount::Tmpfs(
             stagecraft::model::TmpfsMount { target, size }
         )),
@@ -88,6 +92,7 @@ fn mount() -> impl Strategy<Value = Mount> {
         ),
         Just(Mount::ssh().into()),
     ]
+    .boxed()
 }
 
 /// One heredoc: mostly `EOF`, sometimes a hostile delimiter or body.
@@ -157,35 +162,108 @@ fn run() -> impl Strategy<Value = Run> {
         })
 }
 
-fn instruction() -> impl Strategy<Value = Instruction> {
+/// Where a `COPY --from` copies from: mostly a stage, sometimes an image
+/// or a named context (hostile names are refused).
+fn copy_from() -> impl Strategy<Value = CopyFrom> {
+    let image = prop::sample::select(vec!["ghcr.io/astral-sh/uv:0.5", "nginx:1.27"])
+        .prop_map(|r| ImageRef::parse(r).unwrap());
+    prop_oneof![
+        6 => alias().prop_map(CopyFrom::Stage),
+        2 => image.prop_map(|image| CopyFrom::Image { image }),
+        1 => text().prop_map(|context| CopyFrom::Context { context }),
+    ]
+}
+
+fn checksum() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => Just(format!("sha256:{}", "0a".repeat(32))),
+        1 => text(),
+    ]
+}
+
+/// The instructions `ONBUILD` may hold (and a few it may not).
+fn onbuild_inner() -> impl Strategy<Value = Instruction> {
     prop_oneof![
         text().prop_filter_map("a checked run", |t| Run::checked(t)
             .ok()
             .map(Instruction::Run)),
-        run().prop_map(Instruction::Run),
+        (words(), text()).prop_map(|(sources, destination)| {
+            let mut copy = Copy::new(String::new(), destination);
+            copy.sources = sources;
+            Instruction::Copy(copy)
+        }),
+        pairs().prop_map(Instruction::Env),
+        text().prop_map(Instruction::Workdir),
+        text().prop_map(Instruction::Comment),
+        Just(Instruction::Onbuild(Box::new(Instruction::Workdir(
+            "/a".into()
+        )))),
+    ]
+}
+
+fn instruction() -> BoxedStrategy<Instruction> {
+    prop_oneof![
+        text().prop_filter_map("a checked run", |t| Run::checked(t)
+            .ok()
+            .map(Instruction::Run)),
+        run().prop_map(Instruction::Run).boxed(),
         (
-            proptest::option::of(alias()),
-            words(),
-            text(),
-            proptest::option::of(text()),
-            any::<bool>()
+            (proptest::option::of(copy_from()), words(), text()),
+            (
+                proptest::option::of(text()),
+                any::<bool>(),
+                any::<bool>(),
+                prop::collection::vec(text(), 0..2)
+            ),
         )
             .prop_map(
-                |(from, sources, destination, chown, link)| Instruction::Copy(Copy {
-                    from,
-                    sources,
-                    destination,
-                    chown,
-                    chmod: None,
-                    link,
-                })
+                |((from, sources, destination), (chown, link, parents, exclude))| {
+                    Instruction::Copy(Copy {
+                        from,
+                        sources,
+                        destination,
+                        chown,
+                        chmod: None,
+                        link,
+                        parents,
+                        exclude,
+                    })
+                }
+            )
+            .boxed(),
+        (
+            (words(), text(), any::<bool>()),
+            (
+                prop::collection::vec(text(), 0..2),
+                proptest::option::of(checksum()),
+                any::<bool>()
             ),
-        (words(), text()).prop_map(|(sources, destination)| Instruction::Add(Add {
-            sources,
-            destination,
-            chown: None,
-            chmod: None
-        })),
+        )
+            .prop_map(
+                |((sources, destination, link), (exclude, checksum, keep_git_dir))| {
+                    Instruction::Add(Add {
+                        sources,
+                        destination,
+                        chown: None,
+                        chmod: None,
+                        link,
+                        exclude,
+                        checksum,
+                        keep_git_dir,
+                    })
+                }
+            )
+            .boxed(),
+        words().prop_map(Instruction::Volume),
+        (text(), proptest::option::of(any::<bool>())).prop_map(|(name, udp)| {
+            Instruction::ExposeVariable(PortVariable {
+                name,
+                protocol: udp.map(|udp| if udp { Protocol::Udp } else { Protocol::Tcp }),
+            })
+        }),
+        onbuild_inner()
+            .prop_map(|inner| Instruction::Onbuild(Box::new(inner)))
+            .boxed(),
         pairs().prop_map(Instruction::Env),
         pairs().prop_map(Instruction::Label),
         (text(), proptest::option::of(text()))
@@ -198,20 +276,28 @@ fn instruction() -> impl Strategy<Value = Instruction> {
         })),
         command().prop_map(Instruction::Entrypoint),
         command().prop_map(Instruction::Cmd),
-        (command(), proptest::option::of(0u64..100)).prop_map(|(command, interval_secs)| {
-            Instruction::Healthcheck(Healthcheck::Check {
-                command,
-                interval_secs,
-                timeout_secs: None,
-                start_period_secs: None,
-                retries: Some(3),
+        (
+            command(),
+            proptest::option::of(0u64..100),
+            proptest::option::of(0u64..10)
+        )
+            .prop_map(|(command, interval_secs, start_interval_secs)| {
+                Instruction::Healthcheck(Healthcheck::Check {
+                    command,
+                    interval_secs,
+                    timeout_secs: None,
+                    start_period_secs: None,
+                    start_interval_secs,
+                    retries: Some(3),
+                })
             })
-        }),
+            .boxed(),
         Just(Instruction::Healthcheck(Healthcheck::None)),
         words().prop_map(Instruction::Shell),
         text().prop_map(Instruction::StopSignal),
         text().prop_map(Instruction::Comment),
     ]
+    .boxed()
 }
 
 fn base() -> impl Strategy<Value = Base> {
@@ -226,6 +312,11 @@ fn base() -> impl Strategy<Value = Base> {
         1 => image.prop_map(Base::ShellLess),
         1 => Just(Base::Scratch),
         1 => alias().prop_map(Base::Stage),
+        1 => (
+            prop_oneof![4 => Just("BASE".to_string()), 1 => text()],
+            proptest::option::of(prop_oneof![Just("debian:bookworm-slim".to_string()), text()]),
+        )
+            .prop_map(|(name, fallback)| Base::Arg(ArgBase { name, fallback })),
     ]
 }
 
@@ -244,7 +335,7 @@ fn stage() -> impl Strategy<Value = Stage> {
         })
 }
 
-const KEYWORDS: [&str; 16] = [
+const KEYWORDS: [&str; 18] = [
     "FROM",
     "RUN",
     "COPY",
@@ -260,20 +351,22 @@ const KEYWORDS: [&str; 16] = [
     "HEALTHCHECK",
     "SHELL",
     "STOPSIGNAL",
+    "VOLUME",
+    "ONBUILD",
     "#",
 ];
 
 /// The instructions a Dockerfile parser would see: one per line that is not
 /// a continuation of the previous one. As in Docker's parser, a comment line
 /// never continues (its trailing backslash is part of the comment).
-fn instruction_lines(text: &str) -> Vec<&str> {
+fn instruction_lines(text: &str, escape: char) -> Vec<&str> {
     let mut lines = Vec::new();
     let mut continued = false;
     for line in text.lines() {
         if !continued && !line.is_empty() {
             lines.push(line);
         }
-        continued = !line.starts_with('#') && line.ends_with('\\');
+        continued = !line.starts_with('#') && line.ends_with(escape);
     }
     lines
 }
@@ -291,17 +384,38 @@ proptest! {
 
     #[test]
     fn any_model_validates_renders_and_round_trips(
-        args in prop::collection::vec((text(), proptest::option::of(text())), 0..2),
+        args in prop::collection::vec((
+            prop_oneof![3 => text(), 1 => Just("BASE".to_string())],
+            proptest::option::of(text()),
+        ), 0..2),
         stages in prop::collection::vec(stage(), 0..3),
+        directives in (
+            proptest::option::of(prop_oneof![Just("docker/dockerfile:1".to_string()), text()]),
+            proptest::option::of(prop_oneof![Just("skip=JSONArgsRecommended".to_string()), text()]),
+            prop::bool::weighted(0.2),
+        ),
+        comments in prop::collection::vec((0usize..3, text()), 0..2),
     ) {
         let args: Vec<Arg> = args.into_iter().map(|(name, default)| Arg { name, default }).collect();
-        let expected: usize = args.len()
+        let directives = Directives { syntax: directives.0, escape_backtick: directives.2, check: directives.1 };
+        let comments: Vec<GlobalComment> = comments
+            .into_iter()
+            .map(|(before_arg, text)| GlobalComment { before_arg, text })
+            .collect();
+        let directive_lines = usize::from(directives.syntax.is_some())
+            + usize::from(directives.escape_backtick)
+            + usize::from(directives.check.is_some());
+        let comment_lines: usize = comments.iter().map(|c| c.text.split('\n').count()).sum();
+        let expected: usize = args.len() + directive_lines + comment_lines
             + stages.iter().map(|s| 1 + s.instructions.iter().map(|i| match i {
                 // A comment of n lines renders as n comment lines.
                 Instruction::Comment(text) => text.split('\n').count(),
                 _ => 1,
             }).sum::<usize>()).sum::<usize>();
-        match Dockerfile::from_parts(args, stages) {
+        let made = Dockerfile::from_parts(args, stages)
+            .and_then(|dockerfile| dockerfile.with_directives(directives))
+            .and_then(|dockerfile| dockerfile.with_comments(comments));
+        match made {
             Err(errors) => {
                 prop_assert!(!errors.is_empty());
                 let message = errors.to_string();
@@ -314,7 +428,7 @@ proptest! {
                 });
                 // Heredoc bodies are lines of their RUN: the parser's count below says it.
                 if !heredocs {
-                    let lines = instruction_lines(&text);
+                    let lines = instruction_lines(&text, dockerfile.directives().escape());
                     prop_assert_eq!(lines.len(), expected, "{}", text);
                     for line in &lines {
                         let keyword = line.split(' ').next().unwrap();

@@ -6,9 +6,9 @@
 
 use expect_test::expect_file;
 use stagecraft::model::{
-    Heredoc, HeredocScript, Mount, Network, RunSpec, SecretId, Security, Sharing,
+    CopyFrom, Heredoc, HeredocScript, Mount, Network, RunSpec, SecretId, Security, Sharing,
 };
-use stagecraft::{shell_less, Dockerfile};
+use stagecraft::{shell_less, Dockerfile, ImageRef, Instruction};
 
 fn id(name: &str) -> SecretId {
     SecretId::new(name).expect("a valid secret id")
@@ -32,7 +32,7 @@ fn every_run_form() -> Dockerfile {
             Mount::cache("/root/.cache/pip")
                 .id("pip")
                 .sharing(Sharing::Private)
-                .from("seed")
+                .from(ImageRef::parse("python:3.12-slim").unwrap())
                 .source("/cache")
                 .mode(0o755)
                 .uid(1000)
@@ -43,7 +43,12 @@ fn every_run_form() -> Dockerfile {
         .shell("pip install numpy==2.1.0")
         .unwrap();
     let bind = RunSpec::new()
-        .mount(Mount::bind("/src").source("app").from("seed").read_write())
+        .mount(
+            Mount::bind("/src")
+                .source("app")
+                .from(ImageRef::parse("ghcr.io/example/app:1.0").unwrap())
+                .read_write(),
+        )
         .mount(Mount::bind("/context"))
         .mount(Mount::tmpfs("/scratch").size(64 << 20))
         .network(Network::None)
@@ -259,4 +264,57 @@ fn a_shell_less_stage_takes_an_exec_run() {
         findings.iter().all(|f| f.rule.id != "SCR022"),
         "{findings:?}"
     );
+}
+
+/// A mount's `from=` is typed as `COPY --from` is: a stage must be an
+/// earlier one (the one structural check says so for both), an image is an
+/// `ImageRef`, and text's bare name of no stage is the image BuildKit pulls.
+#[test]
+fn mount_sources_are_stages_or_images() {
+    let mut df = Dockerfile::builder();
+    let tools = df.stage("tools", "debian:bookworm-slim").done();
+    df.stage("app", "debian:bookworm-slim").run(
+        RunSpec::new()
+            .mount(Mount::bind("/tools").from(&tools))
+            .mount(Mount::cache("/seed").from("app"))
+            .shell("cp /tools/a /a")
+            .unwrap(),
+    );
+    let error = df.build().unwrap_err().to_string();
+    assert!(
+        error.contains(
+            "instruction 1 (RUN): RUN --mount from= names this very stage \"app\": take the \
+             files from an earlier stage"
+        ),
+        "{error}"
+    );
+    assert_eq!(error.matches("RUN --mount from=").count(), 1, "{error}");
+
+    let text = "FROM debian:bookworm-slim AS tools\n\
+                \n\
+                FROM debian:bookworm-slim\n\
+                RUN --mount=type=bind,target=/t,from=tools --mount=type=bind,target=/b,from=busybox \
+                --mount=type=cache,target=/c,from=python:3.12-slim cp /t/a /b/b /c/c /\n";
+    let model = Dockerfile::parse(text).unwrap();
+    let Instruction::Run(run) = &model.stages()[1].instructions[0] else {
+        panic!("a RUN")
+    };
+    let sources: Vec<_> = run
+        .mounts()
+        .iter()
+        .map(|m| m.files_from().cloned())
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            Some(CopyFrom::Stage("tools".into())),
+            Some(CopyFrom::Image {
+                image: ImageRef::parse("busybox").unwrap()
+            }),
+            Some(CopyFrom::Image {
+                image: ImageRef::parse("python:3.12-slim").unwrap()
+            }),
+        ]
+    );
+    assert_eq!(model.render(), text);
 }

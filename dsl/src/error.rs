@@ -125,14 +125,34 @@ pub enum ErrorKind {
          declare it first and use the `StageRef` that declaring it returned"
     )]
     UnknownStage {
-        /// `FROM` or `COPY --from`.
+        /// `FROM`, `COPY --from` or `RUN --mount from=`.
         instruction: &'static str,
         /// The alias.
         alias: String,
     },
+    /// `FROM $NAME` where `NAME` is no global `ARG`.
+    #[error(
+        "FROM ${name} names no ARG declared before the first FROM: declare it first \
+         (`ARG {name}=debian:bookworm-slim` at the top, `DockerfileBuilder::global_arg` \
+         in Rust), or write the image itself"
+    )]
+    UndeclaredBaseArg {
+        /// The argument's name.
+        name: String,
+    },
+    /// A value the model refuses where it stands, e.g. `ONBUILD ONBUILD`.
+    #[error("{what} is not allowed: {fix}")]
+    NotAllowed {
+        /// What it is.
+        what: &'static str,
+        /// How to write it instead.
+        fix: &'static str,
+    },
     /// A stage that copies from itself.
-    #[error("COPY --from names this very stage {alias:?}: copy from an earlier stage")]
+    #[error("{instruction} names this very stage {alias:?}: take the files from an earlier stage")]
     OwnStage {
+        /// `COPY --from` or `RUN --mount from=`.
+        instruction: &'static str,
         /// The alias.
         alias: String,
     },

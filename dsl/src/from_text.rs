@@ -16,21 +16,33 @@
 //!   rendering gives the same lines back; its rules are the file's, judged
 //!   with its stage (below), not [`Run::checked`]'s (which sees one `RUN`
 //!   alone and holds it to the rules of a stage that ships);
-//! * `COPY`/`ADD` with their flags, `ENV`, `LABEL`, `ARG` (one model `ARG`
-//!   per name), `WORKDIR`, `USER`, `EXPOSE` (one model `EXPOSE` per port),
-//!   `ENTRYPOINT`, `CMD`, `HEALTHCHECK` (durations in whole seconds),
-//!   `SHELL` and `STOPSIGNAL` map to their [`Instruction`]s;
-//! * **comments are dropped**, and so are the `# syntax=` and `# escape=`
-//!   parser directives (the model renders with the default escape `\`);
-//!   they do not change what the image holds. Suppression comments
-//!   (`# hadolint ignore=...`, `# stagecraft ignore=...`, their `global`
-//!   forms) are kept, as `# stagecraft ignore=...` comments, so that the
-//!   model's [`Dockerfile::lint`] silences what the text's lint silenced.
+//! * `COPY`/`ADD` with every flag (`--from` an earlier stage, an image
+//!   ([`CopyFrom::Image`]); `--chown`, `--chmod`, `--link`, `--parents`,
+//!   `--exclude`, `ADD --checksum`/`--keep-git-dir`), `ENV`, `LABEL`, `ARG`
+//!   (one model `ARG` per name), `WORKDIR`, `USER`, `EXPOSE` (one model
+//!   `EXPOSE` per port; `$PORT` as [`Instruction::ExposeVariable`]),
+//!   `ENTRYPOINT`, `CMD`, `HEALTHCHECK` (durations in whole seconds,
+//!   `--start-interval` included), `SHELL`, `STOPSIGNAL`, `VOLUME` and
+//!   `ONBUILD` map to their [`Instruction`]s;
+//! * `FROM $BASE` / `FROM ${BASE:-image}` of a global `ARG` becomes
+//!   [`Base::Arg`] (an undeclared `ARG` is an error with its line);
+//! * the legacy forms `MAINTAINER`, `ENV key value` and `LABEL key value`
+//!   are read into the modern form, which is what renders;
+//!   [`Dockerfile::parse_with_notes`] reports each with its line and fix;
+//! * **comments are kept** (as [`Instruction::Comment`] where they stand in
+//!   a stage, as [`GlobalComment`]s before the first `FROM`), suppression
+//!   comments (`# hadolint ignore=...`, `# stagecraft ignore=...`, their
+//!   `global` forms) included, so that the model's [`Dockerfile::lint`]
+//!   silences what the text's lint silenced; and so are the `# syntax=`,
+//!   `# escape=` and `# check=` parser directives ([`Directives`]): the
+//!   syntax directive selects the frontend, so dropping it would change
+//!   what the file means. Blank lines are not kept: rendering is canonical.
 //!
 //! What the model has no place for yet (`RUN` flags other than `--mount`,
-//! `--network` and `--security`, `VOLUME`, `ONBUILD`, `MAINTAINER`,
-//! `COPY --from` an image or a stage index, `EXPOSE` ranges, ...) is an error
-//! with its line ([`ModelProblemKind::NotSupported`]), never silently dropped.
+//! `--network` and `--security`, `COPY --from` a stage index, `EXPOSE`
+//! ranges, a `FROM` whose image has a variable inside (`python:${V}-slim`),
+//! ...) is an error with its line ([`ModelProblemKind::NotSupported`]),
+//! never silently dropped.
 //!
 //! **One judge.** Whether the text is accepted is decided once, by
 //! [`model_support::judge`](stagecraft_rules::dockerfile::model_support::judge),
@@ -56,8 +68,9 @@
 //! assert_eq!(dockerfile.stages().len(), 2);
 //! assert_eq!(dockerfile.render(), text);
 //!
-//! let error = Dockerfile::parse("FROM debian\nVOLUME /data\n").unwrap_err();
+//! let error = Dockerfile::parse("FROM debian\nEXPOSE 8000-8010\n").unwrap_err();
 //! assert_eq!(error.errors()[0].line, 2);
+//! assert!(error.to_string().contains("expose each port on its own"));
 //! assert!(error.to_string().contains("not supported by the model yet (line 2)"));
 //! # Ok::<(), stagecraft::from_text::ParseErrors>(())
 //! ```
@@ -75,9 +88,9 @@ use stagecraft_rules::dockerfile::{is_shell_less_image, parse as parse_text};
 use crate::error::{ModelError, Part};
 use crate::image_ref::{ImageRef, ImageRefError};
 use crate::model::{
-    Add, Arg, Base, Command, Copy, Dockerfile, Healthcheck, Heredoc, HeredocScript, Instruction,
-    KeyValue, Mount, MountError, Network, Port, Protocol, Run, RunError, RunSpec, Script, Security,
-    Stage,
+    Add, Arg, ArgBase, Base, Command, Copy, CopyFrom, Directives, Dockerfile, GlobalComment,
+    Healthcheck, Heredoc, HeredocScript, Instruction, KeyValue, Mount, MountError, Network, Port,
+    PortVariable, Protocol, Run, RunError, RunSpec, Script, Security, Stage,
 };
 pub use stagecraft_rules::dockerfile::model_support::ModelProblemKind;
 
@@ -217,18 +230,19 @@ impl Dockerfile {
     ///
     /// let dockerfile = Dockerfile::parse(
     ///     "FROM gcr.io/distroless/static-debian12\n\
-    ///      ## comments are dropped\n\
+    ///      ## comments are kept\n\
     ///      COPY app /app\n\
     ///      ENTRYPOINT [\"/app\"]\n",
     /// )?;
     /// let stage = &dockerfile.stages()[0];
     /// assert!(matches!(stage.base, Base::ShellLess(_)));
-    /// assert!(matches!(stage.instructions[0], Instruction::Copy(_)));
-    /// assert_eq!(stage.instructions.len(), 2);
+    /// assert!(matches!(stage.instructions[0], Instruction::Comment(_)));
+    /// assert!(matches!(stage.instructions[1], Instruction::Copy(_)));
+    /// assert_eq!(stage.instructions.len(), 3);
     ///
     /// // Every problem, each with its line.
     /// let errors = Dockerfile::parse(
-    ///     "FROM debian\nRUN --device=gpu make\nRUN pip install numpy\nONBUILD RUN make\n",
+    ///     "FROM debian\nRUN --device=gpu make\nRUN pip install numpy\nCOPY --from=0 /a /b\n",
     /// )
     /// .unwrap_err();
     /// let lines: Vec<_> = errors.iter().map(|e| e.line).collect();
@@ -237,6 +251,31 @@ impl Dockerfile {
     /// # Ok::<(), stagecraft::from_text::ParseErrors>(())
     /// ```
     pub fn parse(text: &str) -> Result<Dockerfile, ParseErrors> {
+        Dockerfile::parse_with_notes(text).map(|parsed| parsed.dockerfile)
+    }
+
+    /// [`parse`](Self::parse), and the legacy forms the text uses
+    /// (`MAINTAINER`, `ENV key value`, `LABEL key value`), each with its line
+    /// and fix. The model holds them in the modern form, which is what it renders.
+    ///
+    /// ```
+    /// use stagecraft::Dockerfile;
+    ///
+    /// let parsed = Dockerfile::parse_with_notes(
+    ///     "FROM debian:bookworm-slim\nMAINTAINER Jane <jane@example.com>\nENV LANG C.UTF-8\n",
+    /// )?;
+    /// let lines: Vec<_> = parsed.notes.iter().map(|note| note.line).collect();
+    /// assert_eq!(lines, [2, 3]);
+    /// assert!(parsed.notes[0].to_string().contains("LABEL org.opencontainers.image.authors"));
+    /// assert_eq!(
+    ///     parsed.dockerfile.render(),
+    ///     "FROM debian:bookworm-slim\n\
+    ///      LABEL org.opencontainers.image.authors=\"Jane <jane@example.com>\"\n\
+    ///      ENV LANG=C.UTF-8\n"
+    /// );
+    /// # Ok::<(), stagecraft::from_text::ParseErrors>(())
+    /// ```
+    pub fn parse_with_notes(text: &str) -> Result<Parsed, ParseErrors> {
         let parsed = parse_text(text).map_err(|error| {
             ParseErrors::new(vec![ParseError {
                 line: error.line,
@@ -256,14 +295,19 @@ impl Dockerfile {
             })
             .collect();
         if !unheld {
-            let converted = Converter {
+            let mut converter = Converter {
                 text,
                 escape: parsed.escape,
                 errors: Vec::new(),
-            }
-            .run(&parsed);
-            match converted {
-                Ok(dockerfile) if errors.is_empty() => return Ok(dockerfile),
+                notes: Vec::new(),
+                aliases: Vec::new(),
+            };
+            match converter.run(&parsed) {
+                Ok(dockerfile) if errors.is_empty() => {
+                    let mut notes = converter.notes;
+                    notes.sort_by_key(|note| note.line);
+                    return Ok(Parsed { dockerfile, notes });
+                }
                 Ok(_) => {}
                 // Besides the rules' errors, the values only the conversion
                 // reads (a mount's options, a RUN's form): every problem at
@@ -285,6 +329,108 @@ impl Dockerfile {
     }
 }
 
+/// What [`Dockerfile::parse_with_notes`] gives: the model, and the legacy
+/// forms it was written in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    /// The model (in the modern forms).
+    pub dockerfile: Dockerfile,
+    /// The legacy forms, in line order.
+    pub notes: Vec<LegacyNote>,
+}
+
+/// A legacy form BuildKit still reads (with a warning), and its modern form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegacyNote {
+    /// The 1-based line.
+    pub line: usize,
+    /// What it is, e.g. ``"`MAINTAINER` (deprecated)"``.
+    pub what: &'static str,
+    /// The modern form, which the model renders.
+    pub fix: &'static str,
+}
+
+impl fmt::Display for LegacyNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "line {}: {} is legacy: {}",
+            self.line, self.what, self.fix
+        )
+    }
+}
+
+/// The parser directives at the top of `text`, as BuildKit reads them:
+/// `# name=value` lines before anything else; the number of lines they take.
+fn directives(text: &str) -> (Directives, usize) {
+    let mut directives = Directives::default();
+    let mut count = 0;
+    for line in source_lines(text) {
+        let Some(body) = line.trim_start().strip_prefix('#') else {
+            break;
+        };
+        let Some((name, value)) = body.split_once('=') else {
+            break;
+        };
+        let value = value.trim().to_string();
+        match name.trim().to_ascii_lowercase().as_str() {
+            "syntax" => directives.syntax = Some(value),
+            "escape" => directives.escape_backtick = value == "`",
+            "check" => directives.check = Some(value),
+            _ => break,
+        }
+        count += 1;
+    }
+    (directives, count)
+}
+
+/// The lines of `text`, without a BOM and carriage returns.
+fn source_lines(text: &str) -> impl Iterator<Item = &str> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    text.split('\n')
+        .map(|line| line.strip_suffix('\r').unwrap_or(line))
+}
+
+/// Every comment line outside an instruction (and after the directives):
+/// its 1-based line and text without the `#` and one space.
+fn comments(text: &str, parsed: &stagecraft_rules::dockerfile::Dockerfile) -> Vec<(usize, String)> {
+    let (_, directive_lines) = directives(text);
+    let mut covered: Vec<(usize, usize)> = parsed
+        .global_args
+        .iter()
+        .chain(parsed.stages.iter().flat_map(|stage| &stage.instructions))
+        .map(|instruction| (instruction.line, instruction.end_line))
+        .collect();
+    covered.extend(parsed.stages.iter().map(|stage| (stage.line, stage.line)));
+    source_lines(text)
+        .enumerate()
+        .skip(directive_lines)
+        .filter_map(|(index, line)| {
+            let number = index + 1;
+            let body = line.trim_start().strip_prefix('#')?;
+            if covered.iter().any(|&(a, b)| a <= number && number <= b) {
+                return None;
+            }
+            let body = body.trim_end();
+            Some((number, body.strip_prefix(' ').unwrap_or(body).to_string()))
+        })
+        .collect()
+}
+
+/// Whether the instruction's first argument has no `=`: the legacy
+/// `ENV key value` / `LABEL key value` form.
+fn legacy_pairs(text: &str, instruction: &ParsedInstruction) -> bool {
+    let Some(line) = source_lines(text).nth(instruction.line.saturating_sub(1)) else {
+        return false;
+    };
+    let line = line.trim_start();
+    let rest = line.get(instruction.keyword.len()..).unwrap_or("");
+    let first = rest.split_whitespace().next().unwrap_or("");
+    line.len() > instruction.keyword.len()
+        && line[..instruction.keyword.len()].eq_ignore_ascii_case(instruction.keyword)
+        && !first.contains('=')
+}
+
 /// The conversion proper. `model_problems` has already refused what the
 /// model cannot hold; the checks here are the last line of defence and
 /// report rather than panic.
@@ -292,6 +438,9 @@ struct Converter<'a> {
     text: &'a str,
     escape: char,
     errors: Vec<ParseError>,
+    notes: Vec<LegacyNote>,
+    /// The aliases of the stages converted so far (for `COPY --from`).
+    aliases: Vec<String>,
 }
 
 impl Converter<'_> {
@@ -328,7 +477,7 @@ impl Converter<'_> {
                         })
                         .unwrap_or_else(|| Err(MountError::MissingTarget { kind: "bind" }))
                         .map_err(ParseErrorKind::Mount)?;
-                    spec.mount(mount)
+                    spec.mount(self.mount_source(mount))
                 }
                 "network" => spec.network(Network::parse(value).map_err(ParseErrorKind::Mount)?),
                 "security" => spec.security(Security::parse(value).map_err(ParseErrorKind::Mount)?),
@@ -379,10 +528,15 @@ impl Converter<'_> {
         );
     }
 
+    fn note(&mut self, line: usize, what: &'static str, fix: &'static str) {
+        self.notes.push(LegacyNote { line, what, fix });
+    }
+
     fn run(
-        mut self,
+        &mut self,
         parsed: &stagecraft_rules::dockerfile::Dockerfile,
     ) -> Result<Dockerfile, ParseErrors> {
+        let comments = comments(self.text, parsed);
         let mut args = Vec::new();
         let first_arg_line = parsed.global_args.first().map_or(1, |arg| arg.line);
         for instruction in &parsed.global_args {
@@ -393,12 +547,35 @@ impl Converter<'_> {
                 }));
             }
         }
+        let first_from = parsed.stages.first().map_or(usize::MAX, |stage| stage.line);
+        let global_comments: Vec<GlobalComment> = comments
+            .iter()
+            .filter(|(line, _)| *line < first_from)
+            .map(|(line, text)| GlobalComment {
+                before_arg: parsed
+                    .global_args
+                    .iter()
+                    .filter(|arg| arg.line < *line)
+                    .map(|arg| match &arg.kind {
+                        InstructionKind::Arg(pairs) => pairs.len(),
+                        _ => 0,
+                    })
+                    .sum(),
+                text: text.clone(),
+            })
+            .collect();
         let infos = stages(parsed, &Options::default());
         let mut model_stages = Vec::with_capacity(parsed.stages.len());
         // For each stage: the line of its FROM and of each model instruction.
         let mut lines: Vec<(usize, Vec<usize>)> = Vec::with_capacity(parsed.stages.len());
-        for (stage, info) in parsed.stages.iter().zip(&infos) {
+        for (index, (stage, info)) in parsed.stages.iter().zip(&infos).enumerate() {
+            let next_from = parsed.stages.get(index + 1).map_or(usize::MAX, |s| s.line);
+            let arg_base = match &info.base {
+                RulesBase::Image(image) => ArgBase::parse(image),
+                _ => None,
+            };
             let base = match &info.base {
+                _ if arg_base.is_some() => Base::Arg(arg_base.clone().expect("checked")),
                 RulesBase::Stage(_) => Base::Stage(stage.from.image.clone()),
                 RulesBase::Scratch => Base::Scratch,
                 RulesBase::Image(image) => match ImageRef::parse(image) {
@@ -410,27 +587,25 @@ impl Converter<'_> {
                     }
                 },
             };
-            let mut instructions = Vec::with_capacity(stage.instructions.len());
-            let mut instruction_lines = Vec::with_capacity(stage.instructions.len());
-            // Suppression comments are kept (as `# stagecraft ...`), so that
-            // the model's lint silences what the text's lint silenced.
-            if model_stages.is_empty() && !parsed.global_ignores.is_empty() {
-                let codes = parsed.global_ignores.join(",");
-                instructions.push(Instruction::Comment(format!(
-                    "stagecraft global ignore={codes}"
-                )));
-                instruction_lines.push(stage.line);
-            }
+            // Comments, suppressions included, are kept where they stand,
+            // so that the model's lint silences what the text's lint silenced.
+            let mut numbered: Vec<(usize, Instruction)> = Vec::new();
             for instruction in &stage.instructions {
-                if !instruction.ignores.is_empty() {
-                    let codes = instruction.ignores.join(",");
-                    instructions.push(Instruction::Comment(format!("stagecraft ignore={codes}")));
-                    instruction_lines.push(instruction.line);
-                }
                 for converted in self.instruction(instruction) {
-                    instructions.push(converted);
-                    instruction_lines.push(instruction.line);
+                    numbered.push((instruction.line, converted));
                 }
+            }
+            numbered.extend(
+                comments
+                    .iter()
+                    .filter(|(line, _)| stage.line < *line && *line < next_from)
+                    .map(|(line, text)| (*line, Instruction::Comment(text.clone()))),
+            );
+            numbered.sort_by_key(|(line, _)| *line);
+            let (instruction_lines, instructions): (Vec<usize>, Vec<Instruction>) =
+                numbered.into_iter().unzip();
+            if let Some(alias) = &stage.from.alias {
+                self.aliases.push(alias.clone());
             }
             model_stages.push(Stage {
                 alias: stage.from.alias.clone(),
@@ -441,9 +616,21 @@ impl Converter<'_> {
             lines.push((stage.line, instruction_lines));
         }
         if !self.errors.is_empty() {
-            return Err(ParseErrors::new(self.errors));
+            return Err(ParseErrors::new(std::mem::take(&mut self.errors)));
         }
-        Dockerfile::from_parts(args, model_stages).map_err(|errors| {
+        let (directives, _) = directives(self.text);
+        let whole = |errors: crate::Errors| {
+            ParseErrors::new(
+                errors
+                    .iter()
+                    .map(|error| ParseError {
+                        line: 1,
+                        kind: ParseErrorKind::Model(error.clone()),
+                    })
+                    .collect(),
+            )
+        };
+        let dockerfile = Dockerfile::from_parts(args, model_stages).map_err(|errors| {
             ParseErrors::new(
                 errors
                     .iter()
@@ -466,7 +653,11 @@ impl Converter<'_> {
                     })
                     .collect(),
             )
-        })
+        })?;
+        dockerfile
+            .with_directives(directives)
+            .and_then(|dockerfile| dockerfile.with_comments(global_comments))
+            .map_err(whole)
     }
 
     /// The model instructions of one parsed instruction (`ARG a b` and
@@ -488,17 +679,26 @@ impl Converter<'_> {
                     self.not_supported(line, "a heredoc `COPY`");
                     return Vec::new();
                 }
+                let from = match &copy.from {
+                    None => None,
+                    Some(from) => match self.copy_from(line, from) {
+                        Some(from) => Some(from),
+                        None => return Vec::new(),
+                    },
+                };
                 vec![Instruction::Copy(Copy {
-                    from: copy.from.clone(),
+                    from,
                     sources: copy.sources.clone(),
                     destination: copy.dest.clone(),
                     chown: copy.chown.clone(),
                     chmod: copy.chmod.clone(),
                     link: copy.link,
+                    parents: instruction.flags.iter().any(|f| f.name == "parents"),
+                    exclude: excludes(instruction),
                 })]
             }
             InstructionKind::Add(add) => {
-                if !add.heredocs.is_empty() || add.from.is_some() || add.link {
+                if !add.heredocs.is_empty() || add.from.is_some() {
                     self.not_supported(line, "this `ADD`");
                     return Vec::new();
                 }
@@ -507,10 +707,27 @@ impl Converter<'_> {
                     destination: add.dest.clone(),
                     chown: add.chown.clone(),
                     chmod: add.chmod.clone(),
+                    link: add.link,
+                    exclude: excludes(instruction),
+                    checksum: flag("checksum"),
+                    keep_git_dir: instruction
+                        .flags
+                        .iter()
+                        .any(|f| f.name == "keep-git-dir" && f.value.as_deref() != Some("false")),
                 })]
             }
-            InstructionKind::Env(pairs) => vec![Instruction::Env(key_values(pairs))],
-            InstructionKind::Label(pairs) => vec![Instruction::Label(key_values(pairs))],
+            InstructionKind::Env(pairs) => {
+                if legacy_pairs(self.text, instruction) {
+                    self.note(line, "`ENV key value`", "write `ENV key=value`");
+                }
+                vec![Instruction::Env(key_values(pairs))]
+            }
+            InstructionKind::Label(pairs) => {
+                if legacy_pairs(self.text, instruction) {
+                    self.note(line, "`LABEL key value`", "write `LABEL key=\"value\"`");
+                }
+                vec![Instruction::Label(key_values(pairs))]
+            }
             InstructionKind::Arg(pairs) => pairs
                 .iter()
                 .map(|(name, default)| {
@@ -532,9 +749,10 @@ impl Converter<'_> {
             InstructionKind::Expose(ports) => {
                 let mut out = Vec::with_capacity(ports.len());
                 for port in ports {
-                    match parse_port(port) {
-                        Some(port) => out.push(Instruction::Expose(port)),
-                        None => self.not_supported(line, format!("`EXPOSE {port}`")),
+                    match (parse_port(port), parse_port_variable(port)) {
+                        (Some(port), _) => out.push(Instruction::Expose(port)),
+                        (None, Some(port)) => out.push(Instruction::ExposeVariable(port)),
+                        (None, None) => self.not_supported(line, format!("`EXPOSE {port}`")),
                     }
                 }
                 out
@@ -548,19 +766,111 @@ impl Converter<'_> {
                     interval_secs: seconds("interval"),
                     timeout_secs: seconds("timeout"),
                     start_period_secs: seconds("start-period"),
+                    start_interval_secs: seconds("start-interval"),
                     retries: flag("retries").and_then(|r| r.parse().ok()),
                 })]
             }
             InstructionKind::Shell(words) => vec![Instruction::Shell(words.clone())],
             InstructionKind::Stopsignal(signal) => vec![Instruction::StopSignal(signal.clone())],
-            InstructionKind::Volume(_)
-            | InstructionKind::Maintainer(_)
-            | InstructionKind::Onbuild(_) => {
-                self.not_supported(line, format!("`{}`", instruction.keyword));
-                Vec::new()
+            InstructionKind::Volume(paths) => vec![Instruction::Volume(paths.clone())],
+            InstructionKind::Maintainer(name) => {
+                self.note(
+                    line,
+                    "`MAINTAINER` (deprecated)",
+                    "write `LABEL org.opencontainers.image.authors=\"...\"`",
+                );
+                vec![Instruction::Label(vec![KeyValue::new(
+                    "org.opencontainers.image.authors",
+                    name.trim(),
+                )])]
+            }
+            InstructionKind::Onbuild(inner) => {
+                let mut converted = self.instruction(inner);
+                match (converted.pop(), converted.is_empty()) {
+                    (Some(one), true) => vec![Instruction::Onbuild(Box::new(one))],
+                    (None, _) => Vec::new(),
+                    (Some(_), false) => {
+                        self.not_supported(line, "an `ONBUILD` of several model instructions");
+                        Vec::new()
+                    }
+                }
             }
         }
     }
+
+    /// A mount whose `from=` is a bare name of no earlier stage takes its
+    /// files from the image of that name, as BuildKit pulls it.
+    fn mount_source(&self, mut mount: Mount) -> Mount {
+        let from = match &mut mount {
+            Mount::Cache(m) => &mut m.from,
+            Mount::Bind(m) => &mut m.from,
+            _ => return mount,
+        };
+        if let Some(CopyFrom::Stage(name)) = from {
+            if !self.aliases.iter().any(|a| a.eq_ignore_ascii_case(name)) {
+                if let Ok(image) = ImageRef::parse(name) {
+                    *from = Some(CopyFrom::Image { image });
+                }
+            }
+        }
+        mount
+    }
+
+    /// `--from=name`: an earlier stage (as written), else an image.
+    fn copy_from(&mut self, line: usize, from: &str) -> Option<CopyFrom> {
+        if self.aliases.iter().any(|a| a.eq_ignore_ascii_case(from)) {
+            return Some(CopyFrom::Stage(from.to_string()));
+        }
+        if !from.is_empty() && from.bytes().all(|b| b.is_ascii_digit()) {
+            self.error(
+                line,
+                ParseErrorKind::Refused(ModelProblemKind::NotSupported {
+                    what: format!("`COPY --from={from}` (a stage index)"),
+                    fix: "name the stage (`FROM ... AS build`) and copy `--from=build`",
+                }),
+            );
+            return None;
+        }
+        match ImageRef::parse(from) {
+            Ok(image) => Some(CopyFrom::Image { image }),
+            Err(error) => {
+                self.error(line, ParseErrorKind::Image(error));
+                None
+            }
+        }
+    }
+}
+
+/// Every `--exclude=pattern`, in order.
+fn excludes(instruction: &ParsedInstruction) -> Vec<String> {
+    instruction
+        .flags
+        .iter()
+        .filter(|flag| flag.name == "exclude")
+        .filter_map(|flag| flag.value.clone())
+        .collect()
+}
+
+/// `$PORT`, `${PORT}`, `${PORT}/udp`.
+fn parse_port_variable(port: &str) -> Option<PortVariable> {
+    let (variable, protocol) = match port.split_once('/') {
+        Some((variable, protocol)) if protocol.eq_ignore_ascii_case("tcp") => {
+            (variable, Some(Protocol::Tcp))
+        }
+        Some((variable, protocol)) if protocol.eq_ignore_ascii_case("udp") => {
+            (variable, Some(Protocol::Udp))
+        }
+        Some(_) => return None,
+        None => (port, None),
+    };
+    let name = variable
+        .strip_prefix("${")
+        .and_then(|v| v.strip_suffix('}'))
+        .or_else(|| variable.strip_prefix('$'))?;
+    stagecraft_rules::names::variable_name(name).then(|| PortVariable {
+        name: name.to_string(),
+        protocol,
+    })
 }
 
 fn key_values(pairs: &[(String, String)]) -> Vec<KeyValue> {
@@ -749,6 +1059,7 @@ mod tests {
                 interval_secs: Some(60),
                 timeout_secs: Some(5),
                 start_period_secs: None,
+                start_interval_secs: None,
                 retries: Some(3),
             })
         );
@@ -766,19 +1077,22 @@ mod tests {
     #[test]
     fn problems_come_with_lines_and_all_at_once() {
         let errors =
-            Dockerfile::parse("FROM a\nMAINTAINER me\nRUN --device=gpu make\nEXPOSE 1-2\n")
+            Dockerfile::parse("FROM a\nHEALTHCHECK --interval=500ms CMD [\"/t\"]\nRUN --device=gpu make\nEXPOSE 1-2\n")
                 .unwrap_err();
         let lines: Vec<_> = errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, [2, 3, 4]);
         // `RUN --device` is an error of the rules (SCR034, a build breaker)
         // before the model would refuse it: said once, by the rule.
-        assert!(errors.iter().all(|e| match &e.kind {
-            ParseErrorKind::Refused(ModelProblemKind::NotSupported { .. }) => true,
-            ParseErrorKind::Refused(ModelProblemKind::Rule(finding)) => {
-                finding.rule.id == "SCR034"
-            }
-            _ => false,
-        }));
+        assert!(
+            errors.iter().all(|e| match &e.kind {
+                ParseErrorKind::Refused(ModelProblemKind::NotSupported { .. }) => true,
+                ParseErrorKind::Refused(ModelProblemKind::Rule(finding)) => {
+                    finding.rule.id == "SCR034"
+                }
+                _ => false,
+            }),
+            "{errors}"
+        );
         let error = Dockerfile::parse("FROM a\nBOGUS x\n").unwrap_err();
         assert_eq!(error.to_string(), "line 2: unknown instruction `BOGUS`");
         // What the model's validation would refuse is found first, with its line.

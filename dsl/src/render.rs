@@ -11,11 +11,12 @@
 //!   lines after it;
 //! * `RUN`, `ENTRYPOINT`, `CMD`, `SHELL` and `HEALTHCHECK CMD` exec forms are JSON
 //!   arrays, escaped by `serde_json`;
-//! * `COPY`/`ADD` switch to the JSON form when a path has a space, a quote or
-//!   a backslash;
-//! * `ENV` and `ARG` values are double-quoted (with `\` and `"` escaped) when
-//!   they have anything but plain characters; `LABEL` values always are.
-//!   `$VAR` stays as it is: Docker expands it.
+//! * `COPY`/`ADD` switch to the JSON form when a path is not a plain word (or
+//!   starts with `--`), each element escaped for Docker's word processing;
+//! * `ENV`, `ARG`, `WORKDIR` and `USER` values are double-quoted (with `"`, the
+//!   escape character and a literal `\$` escaped) when they have anything but
+//!   plain characters; `LABEL` values always are. `$VAR` stays as it is:
+//!   Docker expands it ([`crate::model::word`]).
 //!
 //! Values that could end an instruction early (newlines, NUL) never get here:
 //! a [`Dockerfile`] is validated when it is made.
@@ -56,20 +57,75 @@ const ITEM_INDENT: &str = "        ";
 /// ```
 pub fn render(dockerfile: &Dockerfile) -> String {
     let mut out = String::new();
-    for arg in dockerfile.args() {
-        out.push_str(&arg_line(arg));
+    let directives = dockerfile.directives();
+    for line in directive_lines(directives) {
+        out.push_str(&line);
         out.push('\n');
     }
+    let esc = directives.escape();
+    let global_comments = |before: usize, out: &mut String| {
+        for comment in dockerfile.comments() {
+            if comment.before_arg == before {
+                out.push_str(&comment_text(&comment.text));
+                out.push('\n');
+            }
+        }
+    };
+    for (index, arg) in dockerfile.args().iter().enumerate() {
+        global_comments(index, &mut out);
+        out.push_str(&arg_line(arg, esc));
+        out.push('\n');
+    }
+    // Comments at the end of a stage stand before the next FROM, after the
+    // blank line, where they were read from.
+    let mut trailing: &[Instruction] = &[];
     for (index, stage) in dockerfile.stages().iter().enumerate() {
         if index > 0 || !dockerfile.args().is_empty() {
             out.push('\n');
         }
-        render_stage(stage, &mut out);
+        if index == 0 {
+            global_comments(dockerfile.args().len(), &mut out);
+        }
+        for comment in trailing {
+            out.push_str(&instruction_text(comment, esc));
+            out.push('\n');
+        }
+        let last = index + 1 == dockerfile.stages().len();
+        let (body, after) = stage_body(stage, last);
+        trailing = after;
+        render_stage(stage, body, esc, &mut out);
     }
     out
 }
 
-fn render_stage(stage: &Stage, out: &mut String) {
+/// A stage's instructions as rendered under its `FROM`, and the comments
+/// that end it, which stand before the next `FROM` (after the blank line),
+/// where they were read from. The last stage keeps them all.
+pub(crate) fn stage_body(stage: &Stage, last: bool) -> (&[Instruction], &[Instruction]) {
+    let body_len = if last {
+        stage.instructions.len()
+    } else {
+        stage
+            .instructions
+            .iter()
+            .rposition(|i| !matches!(i, Instruction::Comment(_)))
+            .map_or(0, |position| position + 1)
+    };
+    stage.instructions.split_at(body_len)
+}
+
+/// The parser directive lines (`# syntax=...`, `# escape=...`, `# check=...`).
+pub(crate) fn directive_lines(directives: &crate::model::Directives) -> Vec<String> {
+    let mut lines = Vec::new();
+    lines.extend(directives.syntax.as_ref().map(|s| format!("# syntax={s}")));
+    if directives.escape_backtick {
+        lines.push("# escape=`".to_string());
+    }
+    lines.extend(directives.check.as_ref().map(|c| format!("# check={c}")));
+    lines
+}
+
+fn render_stage(stage: &Stage, instructions: &[Instruction], esc: char, out: &mut String) {
     out.push_str("FROM ");
     if let Some(platform) = &stage.platform {
         let _ = write!(out, "--platform={platform} ");
@@ -79,32 +135,61 @@ fn render_stage(stage: &Stage, out: &mut String) {
         let _ = write!(out, " AS {alias}");
     }
     out.push('\n');
-    for instruction in &stage.instructions {
-        out.push_str(&instruction_text(instruction));
+    for instruction in instructions {
+        out.push_str(&instruction_text(instruction, esc));
         out.push('\n');
     }
 }
 
-/// One instruction, without its final newline.
-pub(crate) fn instruction_text(instruction: &Instruction) -> String {
+/// A comment, one `# ` line per line of text.
+pub(crate) fn comment_text(text: &str) -> String {
+    text.split('\n')
+        .map(|line| {
+            if line.is_empty() {
+                "#".to_string()
+            } else {
+                format!("# {line}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One instruction, without its final newline; `esc` is the escape character.
+pub(crate) fn instruction_text(instruction: &Instruction, esc: char) -> String {
     match instruction {
         Instruction::Run(run) => run_text(run),
-        Instruction::Copy(copy) => copy_text(copy),
+        Instruction::Copy(copy) => copy_text(copy, esc),
         Instruction::Add(add) => {
             let mut flags = Vec::new();
             flags.extend(add.chown.as_ref().map(|o| format!("--chown={o}")));
             flags.extend(add.chmod.as_ref().map(|m| format!("--chmod={m}")));
-            paths_text("ADD", &flags, &add.sources, &add.destination)
+            if add.link {
+                flags.push("--link".to_string());
+            }
+            flags.extend(add.exclude.iter().map(|p| format!("--exclude={p}")));
+            flags.extend(add.checksum.as_ref().map(|c| format!("--checksum={c}")));
+            if add.keep_git_dir {
+                flags.push("--keep-git-dir".to_string());
+            }
+            paths_text("ADD", &flags, &add.sources, &add.destination, esc)
         }
-        Instruction::Env(pairs) => pairs_text("ENV", pairs, word_text),
-        Instruction::Label(pairs) => pairs_text("LABEL", pairs, quoted_text),
-        Instruction::Arg(arg) => arg_line(arg),
-        Instruction::Workdir(path) => format!("WORKDIR {}", word_text(path)),
-        Instruction::User(user) => format!("USER {}", word_text(user)),
+        Instruction::Env(pairs) => pairs_text("ENV", pairs, esc, |v| word_text(v, esc)),
+        Instruction::Label(pairs) => pairs_text("LABEL", pairs, esc, |v| quoted_text(v, esc)),
+        Instruction::Arg(arg) => arg_line(arg, esc),
+        Instruction::Workdir(path) => format!("WORKDIR {}", word_text(path, esc)),
+        Instruction::User(user) => format!("USER {}", word_text(user, esc)),
         Instruction::Expose(port) => match port.protocol {
             crate::model::Protocol::Tcp => format!("EXPOSE {}", port.number),
             crate::model::Protocol::Udp => format!("EXPOSE {}/udp", port.number),
         },
+        Instruction::ExposeVariable(port) => match port.protocol {
+            None => format!("EXPOSE ${{{}}}", port.name),
+            Some(crate::model::Protocol::Tcp) => format!("EXPOSE ${{{}}}/tcp", port.name),
+            Some(crate::model::Protocol::Udp) => format!("EXPOSE ${{{}}}/udp", port.name),
+        },
+        Instruction::Volume(paths) => format!("VOLUME {}", json_array(paths)),
+        Instruction::Onbuild(inner) => format!("ONBUILD {}", instruction_text(inner, esc)),
         Instruction::Entrypoint(command) => format!("ENTRYPOINT {}", command_text(command)),
         Instruction::Cmd(command) => format!("CMD {}", command_text(command)),
         Instruction::Healthcheck(Healthcheck::None) => "HEALTHCHECK NONE".to_string(),
@@ -113,6 +198,7 @@ pub(crate) fn instruction_text(instruction: &Instruction) -> String {
             interval_secs,
             timeout_secs,
             start_period_secs,
+            start_interval_secs,
             retries,
         }) => {
             let mut text = String::from("HEALTHCHECK");
@@ -120,6 +206,10 @@ pub(crate) fn instruction_text(instruction: &Instruction) -> String {
                 ("interval", interval_secs.map(|s| format!("{s}s"))),
                 ("timeout", timeout_secs.map(|s| format!("{s}s"))),
                 ("start-period", start_period_secs.map(|s| format!("{s}s"))),
+                (
+                    "start-interval",
+                    start_interval_secs.map(|s| format!("{s}s")),
+                ),
                 ("retries", retries.map(|r| r.to_string())),
             ];
             for (name, value) in options {
@@ -132,17 +222,7 @@ pub(crate) fn instruction_text(instruction: &Instruction) -> String {
         }
         Instruction::Shell(words) => format!("SHELL {}", json_array(words)),
         Instruction::StopSignal(signal) => format!("STOPSIGNAL {signal}"),
-        Instruction::Comment(text) => text
-            .split('\n')
-            .map(|line| {
-                if line.is_empty() {
-                    "#".to_string()
-                } else {
-                    format!("# {line}")
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Instruction::Comment(text) => comment_text(text),
     }
 }
 
@@ -184,7 +264,7 @@ fn step_text(step: &Step) -> String {
     text
 }
 
-fn copy_text(copy: &Copy) -> String {
+fn copy_text(copy: &Copy, esc: char) -> String {
     let mut flags = Vec::new();
     flags.extend(copy.from.as_ref().map(|stage| format!("--from={stage}")));
     flags.extend(copy.chown.as_ref().map(|owner| format!("--chown={owner}")));
@@ -192,11 +272,21 @@ fn copy_text(copy: &Copy) -> String {
     if copy.link {
         flags.push("--link".to_string());
     }
-    paths_text("COPY", &flags, &copy.sources, &copy.destination)
+    if copy.parents {
+        flags.push("--parents".to_string());
+    }
+    flags.extend(copy.exclude.iter().map(|p| format!("--exclude={p}")));
+    paths_text("COPY", &flags, &copy.sources, &copy.destination, esc)
 }
 
 /// `KEYWORD [flags] src... dest`, in JSON form when a path needs it.
-fn paths_text(keyword: &str, flags: &[String], sources: &[String], destination: &str) -> String {
+fn paths_text(
+    keyword: &str,
+    flags: &[String],
+    sources: &[String],
+    destination: &str,
+    esc: char,
+) -> String {
     let mut text = String::from(keyword);
     for flag in flags {
         text.push(' ');
@@ -212,30 +302,38 @@ fn paths_text(keyword: &str, flags: &[String], sources: &[String], destination: 
     // (A path starting with `--` would read as a flag outside JSON.)
     let plain = paths
         .iter()
-        .all(|path| word_text(path) == *path && !path.starts_with("--"));
+        .all(|path| word_text(path, esc) == *path && !path.starts_with("--"));
     text.push(' ');
     if plain {
         text.push_str(&paths.join(" "));
     } else {
-        let elements: Vec<String> = paths.iter().map(|path| json_element_text(path)).collect();
+        let elements: Vec<String> = paths
+            .iter()
+            .map(|path| json_element_text(path, esc))
+            .collect();
         text.push_str(&json_array(&elements));
     }
     text
 }
 
 /// `KEYWORD k=v`, or one pair per line aligned under the first.
-fn pairs_text(keyword: &str, pairs: &[KeyValue], value: impl Fn(&str) -> String) -> String {
+fn pairs_text(
+    keyword: &str,
+    pairs: &[KeyValue],
+    esc: char,
+    value: impl Fn(&str) -> String,
+) -> String {
     let indent = " ".repeat(keyword.len() + 1);
     let lines: Vec<String> = pairs
         .iter()
         .map(|pair| format!("{}={}", pair.key, value(&pair.value)))
         .collect();
-    format!("{keyword} {}", lines.join(&format!(" \\\n{indent}")))
+    format!("{keyword} {}", lines.join(&format!(" {esc}\n{indent}")))
 }
 
-fn arg_line(arg: &Arg) -> String {
+fn arg_line(arg: &Arg, esc: char) -> String {
     match &arg.default {
-        Some(default) => format!("ARG {}={}", arg.name, word_text(default)),
+        Some(default) => format!("ARG {}={}", arg.name, word_text(default, esc)),
         None => format!("ARG {}", arg.name),
     }
 }
@@ -262,29 +360,37 @@ mod tests {
 
     #[test]
     fn values_are_quoted_when_needed() {
-        assert_eq!(word_text("/usr/games:${PATH}"), "/usr/games:${PATH}");
-        assert_eq!(word_text("C.UTF-8"), "C.UTF-8");
-        assert_eq!(word_text("a b"), "\"a b\"");
-        assert_eq!(word_text(""), "\"\"");
-        assert_eq!(word_text("ends\\"), "\"ends\\\\\"");
-        assert_eq!(quoted_text("say \"hi\""), "\"say \\\"hi\\\"\"");
+        assert_eq!(word_text("/usr/games:${PATH}", '\\'), "/usr/games:${PATH}");
+        assert_eq!(word_text("C.UTF-8", '\\'), "C.UTF-8");
+        assert_eq!(word_text("a b", '\\'), "\"a b\"");
+        assert_eq!(word_text("", '\\'), "\"\"");
+        assert_eq!(word_text("ends\\", '\\'), "\"ends\\\\\"");
+        assert_eq!(quoted_text("say \"hi\"", '\\'), "\"say \\\"hi\\\"\"");
+        assert_eq!(quoted_text("C:\\a \"b\"", '`'), "\"C:\\a `\"b`\"\"");
     }
 
     #[test]
     fn paths_switch_to_json() {
-        let plain = paths_text("COPY", &[], &["a".into()], "/b/");
+        let plain = paths_text("COPY", &[], &["a".into()], "/b/", '\\');
         assert_eq!(plain, "COPY a /b/");
         let spaced = paths_text(
             "COPY",
             &["--from=build".into()],
             &["my file".into()],
             "/b c/",
+            '\\',
         );
         assert_eq!(spaced, "COPY --from=build [\"my file\", \"/b c/\"]");
         // Docker word-processes the JSON form's elements too.
-        let quoted = paths_text("COPY", &[], &["it's \"x\"".into(), r"\$5".into()], "/b/");
+        let quoted = paths_text(
+            "COPY",
+            &[],
+            &["it's \"x\"".into(), r"\$5".into()],
+            "/b/",
+            '\\',
+        );
         assert_eq!(quoted, r#"COPY ["it\\'s \\\"x\\\"", "\\$5", "/b/"]"#);
-        let flag_like = paths_text("COPY", &[], &["--x".into()], "/b/");
+        let flag_like = paths_text("COPY", &[], &["--x".into()], "/b/", '\\');
         assert_eq!(flag_like, r#"COPY ["--x", "/b/"]"#);
     }
 

@@ -38,8 +38,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::error::{ErrorKind, Errors, Location, ModelError, Part};
 use crate::image_ref::ImageRef;
 use crate::model::{
-    Add, Arg, Base, Command, Copy, Dockerfile, ExecRun, Healthcheck, Instruction, KeyValue, Port,
-    Protocol, Run, Stage,
+    Add, Arg, ArgBase, Base, Command, Copy, CopyFrom, Dockerfile, ExecRun, Healthcheck,
+    Instruction, KeyValue, Platform, Port, PortVariable, Protocol, Run, Stage,
 };
 use crate::packages::Recipe;
 
@@ -184,6 +184,65 @@ impl<S: ShellKind> IntoBase for &StageRef<S> {
     }
 }
 
+impl IntoBase for &GlobalArg {
+    type Shell = WithShell;
+    fn into_base(self, builder: u64) -> Result<Base, ErrorKind> {
+        if self.builder != builder {
+            return Err(ErrorKind::UndeclaredBaseArg {
+                name: self.name.clone(),
+            });
+        }
+        Ok(Base::Arg(ArgBase {
+            name: self.name.clone(),
+            fallback: self.fallback.clone(),
+        }))
+    }
+}
+
+/// A global `ARG` (before the first `FROM`), declared with
+/// [`DockerfileBuilder::global_arg`]: the only way to write `FROM $NAME`,
+/// so the `ARG` always exists. The stage is read as having a shell.
+///
+/// ```
+/// use stagecraft::Dockerfile;
+///
+/// let mut df = Dockerfile::builder();
+/// let base = df.global_arg("BASE", Some("debian:bookworm-slim"));
+/// df.anonymous_stage(&base.or("debian:bookworm-slim")).cmd(["true"]);
+/// assert_eq!(
+///     df.build().unwrap().render(),
+///     "ARG BASE=debian:bookworm-slim\n\nFROM ${BASE:-debian:bookworm-slim}\nCMD [\"true\"]\n"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlobalArg {
+    name: String,
+    fallback: Option<String>,
+    builder: u64,
+}
+
+impl GlobalArg {
+    /// The argument's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// `${NAME:-image}`: this image when the argument is empty or unset.
+    pub fn or(&self, image: impl Into<String>) -> GlobalArg {
+        GlobalArg {
+            fallback: Some(image.into()),
+            ..self.clone()
+        }
+    }
+}
+
+impl<S: ShellKind> From<&StageRef<S>> for CopyFrom {
+    /// The stage, for a mount's `from=` (`Mount::bind("/build").from(&build)`).
+    fn from(stage: &StageRef<S>) -> Self {
+        CopyFrom::Stage(stage.alias().to_string())
+    }
+}
+
 /// A declared stage: the only way to name it in `FROM` or `COPY --from`.
 ///
 /// Returned by [`StageBuilder::done`]; its type parameter says whether the
@@ -282,6 +341,17 @@ impl DockerfileBuilder {
             default: default.map(str::to_string),
         });
         self
+    }
+
+    /// A global `ARG` that a stage can start from: `FROM $NAME` (see [`GlobalArg`]).
+    pub fn global_arg(&mut self, name: impl Into<String>, default: Option<&str>) -> GlobalArg {
+        let name = name.into();
+        self.arg(name.clone(), default);
+        GlobalArg {
+            name,
+            fallback: None,
+            builder: self.id,
+        }
     }
 
     /// Declares a stage `FROM base AS alias`. The base decides whether the
@@ -432,9 +502,20 @@ impl<S: ShellKind, N> StageBuilder<'_, S, N> {
         self
     }
 
-    /// `FROM --platform=...` for this stage, e.g. `"linux/amd64"`.
-    pub fn platform(self, platform: impl Into<String>) -> Self {
-        self.builder.stages[self.index].platform = Some(platform.into());
+    /// `FROM --platform=...` for this stage: `"linux/amd64"`, or an
+    /// automatic platform argument for a cross-compiling stage.
+    ///
+    /// ```
+    /// use stagecraft::model::AutomaticArg;
+    /// use stagecraft::Dockerfile;
+    /// let mut df = Dockerfile::builder();
+    /// df.anonymous_stage("golang:1.23")
+    ///     .platform(AutomaticArg::BuildPlatform)
+    ///     .arg("TARGETARCH", None);
+    /// assert!(df.build().unwrap().render().starts_with("FROM --platform=$BUILDPLATFORM golang:1.23\n"));
+    /// ```
+    pub fn platform(self, platform: impl Into<Platform>) -> Self {
+        self.builder.stages[self.index].platform = Some(platform.into().to_string());
         self
     }
 
@@ -462,7 +543,12 @@ impl<S: ShellKind, N> StageBuilder<'_, S, N> {
     pub fn copy_spec(self, spec: CopySpec) -> Self {
         let this = match spec.builder {
             Some(id) if id != self.builder.id => {
-                let alias = spec.copy.from.clone().unwrap_or_default();
+                let alias = spec
+                    .copy
+                    .from
+                    .as_ref()
+                    .map(|f| f.to_string())
+                    .unwrap_or_default();
                 self.error("COPY", ErrorKind::ForeignStage { alias })
             }
             _ => self,
@@ -473,12 +559,42 @@ impl<S: ShellKind, N> StageBuilder<'_, S, N> {
     /// `ADD source destination`: for remote URLs and local tar archives to
     /// unpack; prefer [`copy`](Self::copy) for everything else.
     pub fn add(self, source: impl Into<String>, destination: impl Into<String>) -> Self {
-        self.push(Instruction::Add(Add {
-            sources: vec![source.into()],
-            destination: destination.into(),
-            chown: None,
-            chmod: None,
+        self.push(Instruction::Add(Add::new(source, destination)))
+    }
+
+    /// `ADD` with every option (see [`AddSpec`]).
+    pub fn add_spec(self, spec: AddSpec) -> Self {
+        self.push(Instruction::Add(spec.add))
+    }
+
+    /// `VOLUME ["/path", ...]`.
+    pub fn volume<I, T>(self, paths: I) -> Self
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<String>,
+    {
+        self.push(Instruction::Volume(
+            paths.into_iter().map(Into::into).collect(),
+        ))
+    }
+
+    /// `ONBUILD instruction`: for the builds that start from this image.
+    /// Not checked against this stage's shell: it runs in theirs.
+    pub fn onbuild(self, instruction: Instruction) -> Self {
+        self.push(Instruction::Onbuild(Box::new(instruction)))
+    }
+
+    /// `EXPOSE ${NAME}`: the port a build argument or variable holds.
+    pub fn expose_variable(self, name: impl Into<String>, protocol: Option<Protocol>) -> Self {
+        self.push(Instruction::ExposeVariable(PortVariable {
+            name: name.into(),
+            protocol,
         }))
+    }
+
+    /// `HEALTHCHECK` with every option (see [`HealthcheckSpec`]).
+    pub fn healthcheck_spec(self, spec: HealthcheckSpec) -> Self {
+        self.push(Instruction::Healthcheck(spec.check))
     }
 
     /// `ENV key=value`.
@@ -584,6 +700,7 @@ impl<S: ShellKind, N> StageBuilder<'_, S, N> {
             interval_secs,
             timeout_secs: None,
             start_period_secs: None,
+            start_interval_secs: None,
             retries: None,
         }))
     }
@@ -800,6 +917,8 @@ impl CopySpec {
                 chown: None,
                 chmod: None,
                 link: false,
+                parents: false,
+                exclude: Vec::new(),
             },
             builder: None,
         }
@@ -808,8 +927,45 @@ impl CopySpec {
     /// `--from=stage`: copy out of an earlier stage.
     pub fn from(mut self, stage: &(impl StageSource + ?Sized)) -> CopySpec {
         let (alias, builder) = stage.source();
-        self.copy.from = Some(alias.to_string());
+        self.copy.from = Some(CopyFrom::Stage(alias.to_string()));
         self.builder = Some(builder);
+        self
+    }
+
+    /// `--from=image`: copy out of an image, e.g. a tool's release image.
+    ///
+    /// ```
+    /// use stagecraft::{CopySpec, Dockerfile, ImageRef};
+    /// let uv = ImageRef::parse("ghcr.io/astral-sh/uv:0.5").unwrap();
+    /// let mut df = Dockerfile::builder();
+    /// df.anonymous_stage("python:3.12-slim")
+    ///     .copy_spec(CopySpec::new(["/uv"], "/bin/").from_image(uv));
+    /// assert!(df.build().unwrap().render().contains("COPY --from=ghcr.io/astral-sh/uv:0.5 /uv /bin/\n"));
+    /// ```
+    pub fn from_image(mut self, image: ImageRef) -> CopySpec {
+        self.copy.from = Some(CopyFrom::Image { image });
+        self.builder = None;
+        self
+    }
+
+    /// `--from=name` of a named build context (`--build-context name=...`).
+    pub fn from_context(mut self, name: impl Into<String>) -> CopySpec {
+        self.copy.from = Some(CopyFrom::Context {
+            context: name.into(),
+        });
+        self.builder = None;
+        self
+    }
+
+    /// `--parents`: keep each source's parent directories.
+    pub fn parents(mut self) -> CopySpec {
+        self.copy.parents = true;
+        self
+    }
+
+    /// `--exclude=pattern` (once per call).
+    pub fn exclude(mut self, pattern: impl Into<String>) -> CopySpec {
+        self.copy.exclude.push(pattern.into());
         self
     }
 
@@ -829,5 +985,158 @@ impl CopySpec {
     pub fn link(mut self) -> CopySpec {
         self.copy.link = true;
         self
+    }
+}
+
+/// The options of an `ADD`, for [`StageBuilder::add_spec`].
+///
+/// ```
+/// use stagecraft::{AddSpec, Dockerfile};
+/// let mut df = Dockerfile::builder();
+/// df.anonymous_stage("debian:bookworm-slim").add_spec(
+///     AddSpec::new(["https://github.com/moby/buildkit.git#v0.13.1"], "/src/buildkit/")
+///         .keep_git_dir()
+///         .link(),
+/// );
+/// assert!(df.build().unwrap().render().contains(
+///     "ADD --link --keep-git-dir https://github.com/moby/buildkit.git#v0.13.1 /src/buildkit/\n"
+/// ));
+/// ```
+#[derive(Debug, Clone)]
+pub struct AddSpec {
+    add: Add,
+}
+
+impl AddSpec {
+    /// Sources (paths, URLs, git URLs) and a destination.
+    pub fn new<I, T>(sources: I, destination: impl Into<String>) -> AddSpec
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<String>,
+    {
+        let mut add = Add::new(String::new(), destination);
+        add.sources = sources.into_iter().map(Into::into).collect();
+        AddSpec { add }
+    }
+
+    /// `--chown=user[:group]`.
+    pub fn chown(mut self, owner: impl Into<String>) -> AddSpec {
+        self.add.chown = Some(owner.into());
+        self
+    }
+
+    /// `--chmod=mode`.
+    pub fn chmod(mut self, mode: impl Into<String>) -> AddSpec {
+        self.add.chmod = Some(mode.into());
+        self
+    }
+
+    /// `--link`.
+    pub fn link(mut self) -> AddSpec {
+        self.add.link = true;
+        self
+    }
+
+    /// `--exclude=pattern` (once per call).
+    pub fn exclude(mut self, pattern: impl Into<String>) -> AddSpec {
+        self.add.exclude.push(pattern.into());
+        self
+    }
+
+    /// `--checksum=sha256:...`: the digest the downloaded content must have.
+    pub fn checksum(mut self, checksum: impl Into<String>) -> AddSpec {
+        self.add.checksum = Some(checksum.into());
+        self
+    }
+
+    /// `--keep-git-dir`: keep `.git` of a git source.
+    pub fn keep_git_dir(mut self) -> AddSpec {
+        self.add.keep_git_dir = true;
+        self
+    }
+}
+
+/// A `HEALTHCHECK` with every option, for [`StageBuilder::healthcheck_spec`];
+/// durations in whole seconds.
+///
+/// ```
+/// use stagecraft::{scratch, Dockerfile, HealthcheckSpec};
+/// let mut df = Dockerfile::builder();
+/// df.anonymous_stage(scratch()).healthcheck_spec(
+///     HealthcheckSpec::exec(["/app", "health"]).interval(30).start_period(10).start_interval(2),
+/// );
+/// assert!(df.build().unwrap().render().contains(
+///     "HEALTHCHECK --interval=30s --start-period=10s --start-interval=2s CMD [\"/app\", \"health\"]\n"
+/// ));
+/// ```
+#[derive(Debug, Clone)]
+pub struct HealthcheckSpec {
+    check: Healthcheck,
+}
+
+impl HealthcheckSpec {
+    /// A check in the exec form.
+    pub fn exec<I, T>(command: I) -> HealthcheckSpec
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<String>,
+    {
+        HealthcheckSpec {
+            check: Healthcheck::Check {
+                command: exec_form(command),
+                interval_secs: None,
+                timeout_secs: None,
+                start_period_secs: None,
+                start_interval_secs: None,
+                retries: None,
+            },
+        }
+    }
+
+    fn set(
+        mut self,
+        f: impl FnOnce(&mut Option<u64>, &mut Option<u32>, [&mut Option<u64>; 3]),
+    ) -> Self {
+        if let Healthcheck::Check {
+            interval_secs,
+            timeout_secs,
+            start_period_secs,
+            start_interval_secs,
+            retries,
+            ..
+        } = &mut self.check
+        {
+            f(
+                interval_secs,
+                retries,
+                [timeout_secs, start_period_secs, start_interval_secs],
+            );
+        }
+        self
+    }
+
+    /// `--interval`.
+    pub fn interval(self, secs: u64) -> Self {
+        self.set(|interval, _, _| *interval = Some(secs))
+    }
+
+    /// `--timeout`.
+    pub fn timeout(self, secs: u64) -> Self {
+        self.set(|_, _, [timeout, _, _]| *timeout = Some(secs))
+    }
+
+    /// `--start-period`.
+    pub fn start_period(self, secs: u64) -> Self {
+        self.set(|_, _, [_, period, _]| *period = Some(secs))
+    }
+
+    /// `--start-interval`.
+    pub fn start_interval(self, secs: u64) -> Self {
+        self.set(|_, _, [_, _, interval]| *interval = Some(secs))
+    }
+
+    /// `--retries`.
+    pub fn retries(self, count: u32) -> Self {
+        self.set(|_, retries, _| *retries = Some(count))
     }
 }

@@ -353,7 +353,10 @@ fn labelled_text(
     id: &str,
 ) -> String {
     // The id as a word Docker reads back unchanged (quotes, `$`, backslashes).
-    let label = format!("LABEL {RUN_LABEL}={}\n", quoted_text(&literal(id)));
+    let label = format!(
+        "LABEL {RUN_LABEL}={}\n",
+        quoted_text(&literal(id), parsed.escape)
+    );
     let starts: Vec<usize> = parsed
         .stages
         .iter()

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::run::Run;
+use crate::image_ref::ImageRef;
 
 /// One Dockerfile instruction inside a stage.
 ///
@@ -30,6 +31,14 @@ pub enum Instruction {
     Label(Vec<KeyValue>),
     /// `EXPOSE port[/protocol]`.
     Expose(Port),
+    /// `EXPOSE $VARIABLE[/protocol]`: a port given by a build argument or
+    /// variable, as in `EXPOSE ${PORT}`.
+    ExposeVariable(PortVariable),
+    /// `VOLUME ["/path", ...]`: mount points for anonymous volumes.
+    Volume(Vec<String>),
+    /// `ONBUILD instruction`: run in the builds that use this image as a base.
+    /// Never another `ONBUILD` (Docker refuses the chain).
+    Onbuild(Box<Instruction>),
     /// `ENTRYPOINT`.
     Entrypoint(Command),
     /// `CMD`.
@@ -61,7 +70,9 @@ impl Instruction {
             Instruction::Workdir(_) => "WORKDIR",
             Instruction::User(_) => "USER",
             Instruction::Label(_) => "LABEL",
-            Instruction::Expose(_) => "EXPOSE",
+            Instruction::Expose(_) | Instruction::ExposeVariable(_) => "EXPOSE",
+            Instruction::Volume(_) => "VOLUME",
+            Instruction::Onbuild(_) => "ONBUILD",
             Instruction::Entrypoint(_) => "ENTRYPOINT",
             Instruction::Cmd(_) => "CMD",
             Instruction::Healthcheck(_) => "HEALTHCHECK",
@@ -106,12 +117,90 @@ pub struct Arg {
     pub default: Option<String>,
 }
 
-/// `COPY [--from=stage] [--chown=..] [--chmod=..] [--link] src... dest`.
+/// Where `COPY --from` copies from.
+///
+/// In JSON a stage is its alias as a string (`"from": "build"`), an image
+/// `{"image": "ghcr.io/astral-sh/uv:0.5"}` and a named build context
+/// `{"context": "docs"}`.
+///
+/// ```
+/// use stagecraft::model::CopyFrom;
+/// let from: CopyFrom = serde_json::from_str(r#"{"image":"ghcr.io/astral-sh/uv:0.5"}"#).unwrap();
+/// assert_eq!(from.to_string(), "ghcr.io/astral-sh/uv:0.5");
+/// assert_eq!(serde_json::to_string(&CopyFrom::Stage("build".into())).unwrap(), r#""build""#);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum CopyFrom {
+    /// An earlier stage of this Dockerfile, by alias.
+    Stage(String),
+    /// An image, pulled for the copy: `COPY --from=ghcr.io/astral-sh/uv:0.5 /uv /bin/`.
+    Image {
+        /// The image.
+        image: ImageRef,
+    },
+    /// A named build context (`docker buildx build --build-context name=...`).
+    Context {
+        /// The context's name.
+        context: String,
+    },
+}
+
+impl CopyFrom {
+    /// The stage alias, when it is a stage.
+    ///
+    /// ```
+    /// use stagecraft::model::CopyFrom;
+    /// assert_eq!(CopyFrom::Stage("build".into()).stage(), Some("build"));
+    /// assert_eq!(CopyFrom::Context { context: "docs".into() }.stage(), None);
+    /// ```
+    pub fn stage(&self) -> Option<&str> {
+        match self {
+            CopyFrom::Stage(alias) => Some(alias),
+            _ => None,
+        }
+    }
+}
+
+impl From<&str> for CopyFrom {
+    /// A stage alias, as `COPY --from` held before images and contexts.
+    fn from(alias: &str) -> Self {
+        CopyFrom::Stage(alias.to_string())
+    }
+}
+
+impl From<String> for CopyFrom {
+    /// A stage alias.
+    fn from(alias: String) -> Self {
+        CopyFrom::Stage(alias)
+    }
+}
+
+impl From<ImageRef> for CopyFrom {
+    /// An image, e.g. `COPY --from=ghcr.io/astral-sh/uv:0.5` or a mount's `from=`.
+    fn from(image: ImageRef) -> Self {
+        CopyFrom::Image { image }
+    }
+}
+
+impl std::fmt::Display for CopyFrom {
+    /// The value as written after `--from=`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CopyFrom::Stage(alias) => f.write_str(alias),
+            CopyFrom::Image { image } => write!(f, "{image}"),
+            CopyFrom::Context { context } => f.write_str(context),
+        }
+    }
+}
+
+/// `COPY [--from=..] [--chown=..] [--chmod=..] [--link] [--parents] [--exclude=..] src... dest`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Copy {
-    /// The alias of the earlier stage to copy from; `None` copies from the build context.
+    /// What to copy from: an earlier stage, an image or a named context;
+    /// `None` copies from the build context.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
+    pub from: Option<CopyFrom>,
     /// Sources: paths in the build context, or in the `from` stage.
     pub sources: Vec<String>,
     /// Destination in this stage. A trailing `/` means "into this directory".
@@ -125,6 +214,12 @@ pub struct Copy {
     /// `--link`: copy into an independent layer (BuildKit).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub link: bool,
+    /// `--parents`: keep the sources' parent directories under the destination.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub parents: bool,
+    /// `--exclude=pattern`, once per pattern: sources not to copy.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
 }
 
 impl Copy {
@@ -142,11 +237,14 @@ impl Copy {
             chown: None,
             chmod: None,
             link: false,
+            parents: false,
+            exclude: Vec::new(),
         }
     }
 }
 
-/// `ADD [--chown=..] [--chmod=..] src... dest`.
+/// `ADD [--chown=..] [--chmod=..] [--link] [--exclude=..] [--checksum=..]
+/// [--keep-git-dir] src... dest`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Add {
     /// Sources: build-context paths (tar archives are unpacked) or URLs.
@@ -159,6 +257,39 @@ pub struct Add {
     /// `--chmod=mode`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chmod: Option<String>,
+    /// `--link`: add into an independent layer (BuildKit).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub link: bool,
+    /// `--exclude=pattern`, once per pattern.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+    /// `--checksum=sha256:...`: the digest a URL's (or a git commit's) content must have.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<String>,
+    /// `--keep-git-dir`: keep the `.git` directory of a git URL source.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub keep_git_dir: bool,
+}
+
+impl Add {
+    /// `ADD source destination`, e.g. a URL.
+    ///
+    /// ```
+    /// let add = stagecraft::model::Add::new("https://example.com/a.tar.gz", "/opt/");
+    /// assert!(!add.keep_git_dir && add.checksum.is_none());
+    /// ```
+    pub fn new(source: impl Into<String>, destination: impl Into<String>) -> Self {
+        Add {
+            sources: vec![source.into()],
+            destination: destination.into(),
+            chown: None,
+            chmod: None,
+            link: false,
+            exclude: Vec::new(),
+            checksum: None,
+            keep_git_dir: false,
+        }
+    }
 }
 
 /// The command of `ENTRYPOINT`, `CMD` or `HEALTHCHECK CMD`.
@@ -179,6 +310,16 @@ pub struct Port {
     /// TCP or UDP.
     #[serde(default)]
     pub protocol: Protocol,
+}
+
+/// A port for `EXPOSE` given by a variable: `EXPOSE ${PORT}/udp`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortVariable {
+    /// The variable's name (a build argument or `ENV` variable), without `$`.
+    pub name: String,
+    /// TCP or UDP; `None` writes no protocol.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<Protocol>,
 }
 
 /// The protocol of an exposed port.
@@ -211,6 +352,9 @@ pub enum Healthcheck {
         /// `--start-period`, in seconds.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         start_period_secs: Option<u64>,
+        /// `--start-interval`, in seconds: how often to check during the start period.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        start_interval_secs: Option<u64>,
         /// `--retries`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         retries: Option<u32>,

@@ -6,6 +6,8 @@
 //! deserializer both go through [`Dockerfile::from_parts`], which checks
 //! everything that rendering relies on. Rendering is then a pure function of it.
 
+mod checks;
+mod from;
 mod heredoc;
 mod instruction;
 mod mount;
@@ -16,9 +18,11 @@ pub mod word;
 
 use serde::{Deserialize, Serialize};
 
+pub use self::from::{ArgBase, AutomaticArg, Directives, GlobalComment, Platform};
 pub use self::heredoc::{Heredoc, HeredocError, HeredocScript};
 pub use self::instruction::{
-    Add, Arg, Command, Copy, Healthcheck, Instruction, KeyValue, Port, Protocol,
+    Add, Arg, Command, Copy, CopyFrom, Healthcheck, Instruction, KeyValue, Port, PortVariable,
+    Protocol,
 };
 pub use self::mount::{
     BindMount, CacheMount, Mount, MountError, Network, SecretId, SecretMount, Security, Sharing,
@@ -50,6 +54,10 @@ pub use stagecraft_rules::dockerfile::Findings;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "Parts")]
 pub struct Dockerfile {
+    #[serde(default, skip_serializing_if = "Directives::is_empty")]
+    directives: Directives,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    comments: Vec<GlobalComment>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     args: Vec<Arg>,
     stages: Vec<Stage>,
@@ -59,6 +67,10 @@ pub struct Dockerfile {
 #[derive(Deserialize)]
 struct Parts {
     #[serde(default)]
+    directives: Directives,
+    #[serde(default)]
+    comments: Vec<GlobalComment>,
+    #[serde(default)]
     args: Vec<Arg>,
     stages: Vec<Stage>,
 }
@@ -66,7 +78,10 @@ struct Parts {
 impl TryFrom<Parts> for Dockerfile {
     type Error = Errors;
     fn try_from(parts: Parts) -> Result<Self, Errors> {
-        Dockerfile::from_parts(parts.args, parts.stages)
+        let dockerfile = Dockerfile::from_parts(parts.args, parts.stages)?;
+        dockerfile
+            .with_directives(parts.directives)?
+            .with_comments(parts.comments)
     }
 }
 
@@ -82,10 +97,89 @@ impl Dockerfile {
     pub fn from_parts(args: Vec<Arg>, stages: Vec<Stage>) -> Result<Dockerfile, Errors> {
         let errors = validate::validate(&args, &stages);
         if errors.is_empty() {
-            Ok(Dockerfile { args, stages })
+            Ok(Dockerfile {
+                directives: Directives::default(),
+                comments: Vec::new(),
+                args,
+                stages,
+            })
         } else {
             Err(Errors::new(errors))
         }
+    }
+
+    /// The same Dockerfile with these parser directives (`# syntax=`, ...).
+    ///
+    /// ```
+    /// use stagecraft::model::Directives;
+    /// use stagecraft::{scratch, Dockerfile};
+    /// let mut df = Dockerfile::builder();
+    /// df.anonymous_stage(scratch()).entrypoint(["/app"]);
+    /// let syntax = Directives { syntax: Some("docker/dockerfile:1".into()), ..Default::default() };
+    /// let dockerfile = df.build().unwrap().with_directives(syntax).unwrap();
+    /// assert!(dockerfile.render().starts_with("# syntax=docker/dockerfile:1\nFROM scratch\n"));
+    /// ```
+    pub fn with_directives(mut self, directives: Directives) -> Result<Dockerfile, Errors> {
+        let whole = crate::error::Location {
+            stage: None,
+            alias: None,
+            part: crate::error::Part::Whole,
+        };
+        let bad = [&directives.syntax, &directives.check]
+            .into_iter()
+            .flatten()
+            .any(|value| value.trim().is_empty() || value.contains(['\n', '\r', '\0']));
+        if bad {
+            return Err(Errors::new(vec![crate::error::ModelError {
+                location: whole,
+                kind: crate::error::ErrorKind::NotAllowed {
+                    what: "an empty directive value or one with a newline",
+                    fix: "write the directive on one line, e.g. `docker/dockerfile:1`",
+                },
+            }]));
+        }
+        if directives.escape_backtick {
+            let errors = validate::check_backtick_escape(&self.args, &self.stages);
+            if !errors.is_empty() {
+                return Err(Errors::new(errors));
+            }
+        }
+        self.directives = directives;
+        Ok(self)
+    }
+
+    /// The same Dockerfile with these comments before the first `FROM`.
+    pub fn with_comments(mut self, comments: Vec<GlobalComment>) -> Result<Dockerfile, Errors> {
+        let errors: Vec<_> = comments
+            .iter()
+            .filter(|c| c.before_arg > self.args.len() || c.text.contains(['\r', '\0']))
+            .map(|_| crate::error::ModelError {
+                location: crate::error::Location {
+                    stage: None,
+                    alias: None,
+                    part: crate::error::Part::Whole,
+                },
+                kind: crate::error::ErrorKind::NotAllowed {
+                    what: "a global comment after the last ARG or with a carriage return or NUL",
+                    fix: "place it before an ARG (`before_arg` at most the number of ARGs)",
+                },
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Err(Errors::new(errors));
+        }
+        self.comments = comments;
+        Ok(self)
+    }
+
+    /// The parser directives, rendered first.
+    pub fn directives(&self) -> &Directives {
+        &self.directives
+    }
+
+    /// The comments before the first `FROM`.
+    pub fn comments(&self) -> &[GlobalComment] {
+        &self.comments
     }
 
     /// The `ARG`s declared before the first `FROM`.
@@ -219,6 +313,9 @@ pub enum Base {
     Scratch,
     /// An earlier stage of this Dockerfile, by alias.
     Stage(String),
+    /// A global `ARG`: `FROM $BASE`, `FROM ${BASE:-debian:bookworm-slim}`.
+    /// Read as an image with a shell.
+    Arg(ArgBase),
 }
 
 impl std::fmt::Display for Base {
@@ -228,6 +325,7 @@ impl std::fmt::Display for Base {
             Base::Image(image) | Base::ShellLess(image) => write!(f, "{image}"),
             Base::Scratch => f.write_str("scratch"),
             Base::Stage(alias) => f.write_str(alias),
+            Base::Arg(base) => write!(f, "{base}"),
         }
     }
 }

@@ -27,6 +27,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use super::CopyFrom;
+
 /// Why a mount, or a value in it, cannot be written in a `RUN --mount`.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
@@ -276,7 +278,7 @@ pub struct CacheMount {
     pub sharing: Option<Sharing>,
     /// `from=`: a stage or image whose files seed the cache.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
+    pub from: Option<CopyFrom>,
     /// `source=`: the path in `from` to seed it from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
@@ -304,7 +306,7 @@ pub struct BindMount {
     pub source: Option<String>,
     /// `from=`: a stage or image to take the files from (default: the build context).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
+    pub from: Option<CopyFrom>,
     /// `rw`: writes are allowed (and discarded after the `RUN`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub read_write: bool,
@@ -422,6 +424,15 @@ impl Mount {
         }
     }
 
+    /// Where a cache or bind mount takes its files from (`from=`), when it says.
+    pub fn files_from(&self) -> Option<&CopyFrom> {
+        match self {
+            Mount::Cache(m) => m.from.as_ref(),
+            Mount::Bind(m) => m.from.as_ref(),
+            Mount::Tmpfs(_) | Mount::Secret(_) | Mount::Ssh(_) => None,
+        }
+    }
+
     /// The `type=` name.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -444,7 +455,7 @@ impl Mount {
                 push("id", m.id.clone());
                 push("target", Some(m.target.clone()));
                 push("sharing", m.sharing.map(|s| s.as_str().to_string()));
-                push("from", m.from.clone());
+                push("from", m.from.as_ref().map(ToString::to_string));
                 push("source", m.source.clone());
                 push("mode", octal(m.mode));
                 push("uid", number(m.uid));
@@ -456,7 +467,7 @@ impl Mount {
             Mount::Bind(m) => {
                 push("target", Some(m.target.clone()));
                 push("source", m.source.clone());
-                push("from", m.from.clone());
+                push("from", m.from.as_ref().map(ToString::to_string));
                 if m.read_write {
                     options.push(("rw", None));
                 }
@@ -626,7 +637,7 @@ impl Mount {
                         }
                     })
                 }
-                "from" => m.from = Some(text()),
+                "from" => m.from = Some(mount_from(&text())),
                 "mode" => m.mode = Some(number("mode", 8)?),
                 "uid" => m.uid = Some(number("uid", 10)?),
                 "gid" => m.gid = Some(number("gid", 10)?),
@@ -641,7 +652,7 @@ impl Mount {
             Mount::Bind(m) => match key {
                 _ if is_target => m.target = text(),
                 _ if is_source => m.source = Some(text()),
-                "from" => m.from = Some(text()),
+                "from" => m.from = Some(mount_from(&text())),
                 "rw" | "readwrite" => m.read_write = flag("rw")?,
                 "ro" | "readonly" => m.read_write = !flag("ro")?,
                 _ => return Err(unknown("target, source, from, rw")),
@@ -758,8 +769,9 @@ impl CacheMount {
         self
     }
 
-    /// `from=`: seed the cache from this stage or image.
-    pub fn from(mut self, stage_or_image: impl Into<String>) -> Self {
+    /// `from=`: seed the cache from this stage (an alias, or a
+    /// [`StageRef`](crate::StageRef)) or image (an [`ImageRef`](crate::ImageRef)).
+    pub fn from(mut self, stage_or_image: impl Into<CopyFrom>) -> Self {
         self.from = Some(stage_or_image.into());
         self
     }
@@ -784,8 +796,20 @@ impl BindMount {
         self
     }
 
-    /// `from=`: take the files from this stage or image.
-    pub fn from(mut self, stage_or_image: impl Into<String>) -> Self {
+    /// `from=`: take the files from this stage (an alias, or a
+    /// [`StageRef`](crate::StageRef)) or image (an [`ImageRef`](crate::ImageRef)).
+    ///
+    /// ```
+    /// use stagecraft::model::{CopyFrom, Mount};
+    /// use stagecraft::ImageRef;
+    ///
+    /// let uv = ImageRef::parse("ghcr.io/astral-sh/uv:0.5").unwrap();
+    /// let mount = Mount::bind("/uv").from(uv);
+    /// assert!(matches!(mount.from, Some(CopyFrom::Image { .. })));
+    /// assert_eq!(Mount::from(mount).to_string(), "--mount=type=bind,target=/uv,from=ghcr.io/astral-sh/uv:0.5");
+    /// assert_eq!(Mount::bind("/b").from("build").from, Some(CopyFrom::Stage("build".into())));
+    /// ```
+    pub fn from(mut self, stage_or_image: impl Into<CopyFrom>) -> Self {
         self.from = Some(stage_or_image.into());
         self
     }
@@ -842,6 +866,17 @@ impl SshMount {
     pub fn required(mut self) -> Self {
         self.required = true;
         self
+    }
+}
+
+/// A mount's `from=` as text writes it: a reference with a registry, a
+/// path, a tag or a digest is an image; a bare name a stage (the text's
+/// reader turns a bare name of no earlier stage into an image, as BuildKit
+/// pulls it).
+pub(crate) fn mount_from(text: &str) -> CopyFrom {
+    match crate::image_ref::ImageRef::parse(text) {
+        Ok(image) if text.contains([':', '/', '@']) => CopyFrom::Image { image },
+        _ => CopyFrom::Stage(text.to_string()),
     }
 }
 

@@ -46,7 +46,7 @@ pub(super) fn validate(args: &[Arg], stages: &[Stage]) -> Vec<ModelError> {
             kind: ErrorKind::NoStages,
         });
     }
-    let mut structure = check_structure(&structure_view(stages))
+    let mut structure = check_structure(&structure_view(args, stages))
         .into_iter()
         .peekable();
     for index in 0..stages.len() {
@@ -61,8 +61,67 @@ pub(super) fn validate(args: &[Arg], stages: &[Stage]) -> Vec<ModelError> {
     errors
 }
 
+/// Under `# escape=`` ` ``: every instruction whose rendering Docker would
+/// read otherwise. The other checks assume `\` (a value ending in `\`, a
+/// newline after one); with the backtick, a line of an instruction must end
+/// in a backtick exactly when the instruction goes on, so a value ending in
+/// one, a newline in shell text, a recipe's `\` continuations and heredoc
+/// `RUN`s (whose bodies the rules read with `\`) are refused.
+pub(super) fn check_backtick_escape(args: &[Arg], stages: &[Stage]) -> Vec<ModelError> {
+    let continued = |line: &str| line.trim_end_matches([' ', '\t']).ends_with('`');
+    let read_as_written = |instruction: &Instruction| {
+        if matches!(instruction, Instruction::Comment(_)) {
+            return true;
+        }
+        let heredoc = |i: &Instruction| matches!(i, Instruction::Run(run) if matches!(run.script(), super::Script::Heredoc(_)));
+        if heredoc(instruction)
+            || matches!(instruction, Instruction::Onbuild(inner) if heredoc(inner))
+        {
+            return false;
+        }
+        let text = crate::render::instruction_text(instruction, '`');
+        let lines: Vec<&str> = text.split('\n').collect();
+        let (last, body) = lines.split_last().expect("split gives one line at least");
+        body.iter().all(|line| continued(line)) && !continued(last)
+    };
+    let kind = || ErrorKind::NotAllowed {
+        what: "an instruction Docker reads otherwise under `# escape=`` ` ``",
+        fix: "a value may not end in a backtick, shell text may not hold a newline, and \
+              recipes and heredoc RUNs need the default escape `\\`: drop the escape \
+              directive, or write the text on one line",
+    };
+    let mut errors = Vec::new();
+    for arg in args {
+        if !read_as_written(&Instruction::Arg(arg.clone())) {
+            errors.push(ModelError {
+                location: Location {
+                    stage: None,
+                    alias: None,
+                    part: Part::Whole,
+                },
+                kind: kind(),
+            });
+        }
+    }
+    for (index, stage) in stages.iter().enumerate() {
+        for (position, instruction) in stage.instructions.iter().enumerate() {
+            if !read_as_written(instruction) {
+                errors.push(ModelError {
+                    location: Location {
+                        stage: Some(index),
+                        alias: stage.alias.clone(),
+                        part: Part::Instruction(position, instruction.keyword()),
+                    },
+                    kind: kind(),
+                });
+            }
+        }
+    }
+    errors
+}
+
 /// The structure of a model: only a [`Base::Stage`] names another stage.
-pub(super) fn structure_view(stages: &[Stage]) -> StructureView<'_> {
+pub(super) fn structure_view<'a>(args: &'a [Arg], stages: &'a [Stage]) -> StructureView<'a> {
     let stages = stages.iter().map(|stage| {
         let image = |shell, image: &crate::ImageRef| {
             let path = image.path();
@@ -74,12 +133,23 @@ pub(super) fn structure_view(stages: &[Stage]) -> StructureView<'_> {
             Base::Image(reference) => BaseView::Image(image(true, reference)),
             Base::ShellLess(reference) => BaseView::Image(image(false, reference)),
             Base::Scratch => BaseView::Image(ImageView::scratch()),
+            Base::Arg(base) => BaseView::Arg(&base.name),
         };
         let mut items = Vec::new();
         for (position, instruction) in stage.instructions.iter().enumerate() {
             let mut item = |item| items.push(ItemView { position, item });
             match instruction {
-                Instruction::Run(run) if run.needs_shell() => item(Item::NeedsShell(ShellUse::Run)),
+                Instruction::Run(run) => {
+                    // A mount's `from=` a stage names an earlier one, as `COPY --from` does.
+                    for mount in run.mounts() {
+                        if let Some(from) = mount.files_from().and_then(super::CopyFrom::stage) {
+                            item(Item::CopyFrom(from));
+                        }
+                    }
+                    if run.needs_shell() {
+                        item(Item::NeedsShell(ShellUse::Run));
+                    }
+                }
                 Instruction::Shell(_) => item(Item::NeedsShell(ShellUse::Shell)),
                 Instruction::Entrypoint(Command::Shell(_)) => {
                     item(Item::NeedsShell(ShellUse::Entrypoint))
@@ -92,7 +162,7 @@ pub(super) fn structure_view(stages: &[Stage]) -> StructureView<'_> {
                 Instruction::Copy(Copy {
                     from, destination, ..
                 }) => {
-                    if let Some(from) = from {
+                    if let Some(from) = from.as_ref().and_then(super::CopyFrom::stage) {
                         item(Item::CopyFrom(from));
                     }
                     item(Item::Destination(destination));
@@ -109,6 +179,7 @@ pub(super) fn structure_view(stages: &[Stage]) -> StructureView<'_> {
         }
     });
     StructureView {
+        global_args: args.iter().map(|arg| arg.name.as_str()).collect(),
         stages: stages.collect(),
     }
 }
@@ -125,7 +196,7 @@ pub(super) fn has_shell(stages: &[Stage], index: usize) -> bool {
     }));
     for j in graph.ancestors(index) {
         match &stages[j].base {
-            Base::Image(_) => return true,
+            Base::Image(_) | Base::Arg(_) => return true,
             Base::ShellLess(_) | Base::Scratch => return false,
             Base::Stage(_) => {}
         }
@@ -159,12 +230,17 @@ impl<I: Iterator<Item = StructureProblem>> StageCheck<'_, I> {
     /// The structural problems of this stage at `position` (`None`: the `FROM`).
     fn structure_at(&mut self, position: Option<usize>) -> Vec<ErrorKind> {
         let base = self.stage().base.to_string();
+        // What names a stage there: a `COPY`, or a `RUN`'s mount.
+        let from = match position.map(|p| &self.stage().instructions[p]) {
+            Some(Instruction::Run(_)) => "RUN --mount from=",
+            _ => "COPY --from",
+        };
         let mut kinds = Vec::new();
         while let Some(problem) = self
             .structure
             .next_if(|p| p.stage == self.index && p.position == position)
         {
-            kinds.push(structure_error(problem.kind, &base));
+            kinds.push(structure_error(problem.kind, &base, from));
         }
         kinds
     }
@@ -174,6 +250,7 @@ impl<I: Iterator<Item = StructureProblem>> StageCheck<'_, I> {
             self.report(Part::From, kind);
         }
         self.check_platform();
+        self.check_arg_base();
         let stages = self.stages;
         for (position, instruction) in stages[self.index].instructions.iter().enumerate() {
             let part = Part::Instruction(position, instruction.keyword());
@@ -181,6 +258,26 @@ impl<I: Iterator<Item = StructureProblem>> StageCheck<'_, I> {
             kinds.extend(self.structure_at(Some(position)));
             for kind in kinds {
                 self.report(part, kind);
+            }
+        }
+    }
+
+    /// A base given by a global `ARG` is one the text reads back as such:
+    /// a variable name, and a fallback that is an image reference.
+    fn check_arg_base(&mut self) {
+        if let Base::Arg(base) = &self.stage().base {
+            let written = base.to_string();
+            if super::ArgBase::parse(&written).as_ref() != Some(base) {
+                self.report(
+                    Part::From,
+                    ErrorKind::InvalidName {
+                        what: "FROM variable",
+                        value: written,
+                        rule: "a base ARG is a variable name (letters, digits and '_', not \
+                               starting with a digit), with an optional fallback image \
+                               reference: \"$BASE\" or \"${BASE:-debian:bookworm-slim}\"",
+                    },
+                );
             }
         }
     }
@@ -205,7 +302,7 @@ impl<I: Iterator<Item = StructureProblem>> StageCheck<'_, I> {
 
 /// A structural problem as the model's error; `base` is the stage's base as
 /// written after `FROM`.
-fn structure_error(kind: ProblemKind, base: &str) -> ErrorKind {
+fn structure_error(kind: ProblemKind, base: &str, from: &'static str) -> ErrorKind {
     match kind {
         ProblemKind::InvalidAlias { alias } => ErrorKind::InvalidAlias { alias },
         ProblemKind::ReservedAlias { alias } => ErrorKind::ReservedAlias { alias },
@@ -220,19 +317,23 @@ fn structure_error(kind: ProblemKind, base: &str) -> ErrorKind {
             instruction: "FROM",
             alias: name,
         },
-        ProblemKind::CopyFromOwnStage { from } => ErrorKind::OwnStage { alias: from },
+        ProblemKind::UndeclaredBaseArg { name } => ErrorKind::UndeclaredBaseArg { name },
+        ProblemKind::CopyFromOwnStage { from: alias } => ErrorKind::OwnStage {
+            instruction: from,
+            alias,
+        },
         ProblemKind::RelativeDestination { destination } => {
             ErrorKind::RelativeDestination { destination }
         }
         ProblemKind::NeedsShell { what } => needs_shell(what, base),
         // A later stage, an index, an image, an unknown name: the model's
         // `--from` is the alias of an earlier stage.
-        ProblemKind::CopyFromLaterStage { from, .. }
-        | ProblemKind::CopyFromIndex { from, .. }
-        | ProblemKind::CopyFromImage { from }
-        | ProblemKind::CopyFromUnknown { from } => ErrorKind::UnknownStage {
-            instruction: "COPY --from",
-            alias: from,
+        ProblemKind::CopyFromLaterStage { from: alias, .. }
+        | ProblemKind::CopyFromIndex { from: alias, .. }
+        | ProblemKind::CopyFromImage { from: alias }
+        | ProblemKind::CopyFromUnknown { from: alias } => ErrorKind::UnknownStage {
+            instruction: from,
+            alias,
         },
     }
 }
@@ -311,7 +412,10 @@ fn check_instruction(instruction: &Instruction) -> Vec<ErrorKind> {
             // Newlines are fine: each line becomes its own `# ` line.
             kinds.extend(forbidden("comment", &text.replace('\n', " ")));
         }
+        Instruction::Onbuild(inner) => kinds.extend(check_instruction(inner)),
+        Instruction::Volume(_) | Instruction::ExposeVariable(_) => {}
     }
+    kinds.extend(super::checks::check_instruction(instruction));
     kinds
 }
 

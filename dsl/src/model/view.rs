@@ -12,33 +12,69 @@
 //! rendering (`tests/model_properties.rs` checks that lint of the model and
 //! lint of its rendered text agree).
 
-use stagecraft_rules::dockerfile::model_view::{flag, shell_command, ModelTree};
+use stagecraft_rules::dockerfile::model_view::{flag, onbuild, shell_command, ModelTree};
 use stagecraft_rules::dockerfile::parse::{self, Flag, InstructionKind};
 
+use super::word::word_text;
 use super::{
     Command, Dockerfile, Healthcheck, Instruction, KeyValue, Mount, Protocol, Run, Script,
 };
-use crate::render::{instruction_text, script_text};
+use crate::render::{directive_lines, instruction_text, script_text, stage_body};
 
-/// The lint's tree of `dockerfile`.
+/// The lint's tree of `dockerfile`, laid out as [`render`](crate::render)
+/// writes it: the directives, the comments before the first `FROM` and the
+/// global `ARG`s, then each stage after a blank line, the comments that end
+/// a stage standing before the next `FROM`.
 pub(super) fn tree(dockerfile: &Dockerfile) -> parse::Dockerfile {
     let mut tree = ModelTree::new();
-    for arg in dockerfile.args() {
+    let directives = dockerfile.directives();
+    tree.directives(
+        directives.syntax.as_deref(),
+        directives.escape(),
+        directive_lines(directives).len(),
+    );
+    let esc = directives.escape();
+    let global_comments = |tree: &mut ModelTree, before: usize| {
+        for comment in dockerfile.comments() {
+            if comment.before_arg == before {
+                tree.comment(&comment.text);
+            }
+        }
+    };
+    for (index, arg) in dockerfile.args().iter().enumerate() {
+        global_comments(&mut tree, index);
         tree.global_arg(&arg.name, arg.default.as_deref());
     }
-    for stage in dockerfile.stages() {
+    let mut trailing: &[Instruction] = &[];
+    let count = dockerfile.stages().len();
+    for (index, stage) in dockerfile.stages().iter().enumerate() {
+        if index == 0 {
+            if !dockerfile.args().is_empty() {
+                tree.blank_line();
+            }
+            global_comments(&mut tree, dockerfile.args().len());
+        } else {
+            tree.blank_line();
+        }
+        for comment in trailing {
+            if let Instruction::Comment(text) = comment {
+                tree.comment(text);
+            }
+        }
+        let (body, after) = stage_body(stage, index + 1 == count);
+        trailing = after;
         tree.stage(
             &stage.base.to_string(),
             stage.alias.as_deref(),
             stage.platform.as_deref(),
         );
-        for item in &stage.instructions {
+        for item in body {
             if let Instruction::Comment(text) = item {
                 tree.comment(text);
                 continue;
             }
-            let lines = instruction_text(item).split('\n').count();
-            let (flags, kind) = instruction(item, tree.line());
+            let lines = instruction_text(item, esc).split('\n').count();
+            let (flags, kind) = instruction(item, tree.line(), esc);
             tree.instruction(lines, flags, kind);
         }
     }
@@ -46,14 +82,15 @@ pub(super) fn tree(dockerfile: &Dockerfile) -> parse::Dockerfile {
 }
 
 /// The flags and the kind of one instruction (not a comment) starting on
-/// `line` of the rendering.
-fn instruction(item: &Instruction, line: usize) -> (Vec<Flag>, InstructionKind) {
+/// `line` of the rendering; `esc` is the escape character.
+fn instruction(item: &Instruction, line: usize, esc: char) -> (Vec<Flag>, InstructionKind) {
     let none = Vec::new();
     match item {
         Instruction::Run(run) => run_instruction(run, line),
         Instruction::Copy(copy) => {
+            let from = copy.from.as_ref().map(ToString::to_string);
             let mut flags = Vec::new();
-            flags.extend(copy.from.as_deref().map(|from| flag("from", Some(from))));
+            flags.extend(from.as_deref().map(|from| flag("from", Some(from))));
             flags.extend(
                 copy.chown
                     .as_deref()
@@ -63,10 +100,14 @@ fn instruction(item: &Instruction, line: usize) -> (Vec<Flag>, InstructionKind) 
             if copy.link {
                 flags.push(flag("link", None));
             }
+            if copy.parents {
+                flags.push(flag("parents", None));
+            }
+            flags.extend(copy.exclude.iter().map(|p| flag("exclude", Some(p))));
             let kind = InstructionKind::Copy(parse::Copy {
                 sources: copy.sources.clone(),
                 dest: copy.destination.clone(),
-                from: copy.from.clone(),
+                from,
                 chown: copy.chown.clone(),
                 chmod: copy.chmod.clone(),
                 link: copy.link,
@@ -78,13 +119,21 @@ fn instruction(item: &Instruction, line: usize) -> (Vec<Flag>, InstructionKind) 
             let mut flags = Vec::new();
             flags.extend(add.chown.as_deref().map(|owner| flag("chown", Some(owner))));
             flags.extend(add.chmod.as_deref().map(|mode| flag("chmod", Some(mode))));
+            if add.link {
+                flags.push(flag("link", None));
+            }
+            flags.extend(add.exclude.iter().map(|p| flag("exclude", Some(p))));
+            flags.extend(add.checksum.as_deref().map(|c| flag("checksum", Some(c))));
+            if add.keep_git_dir {
+                flags.push(flag("keep-git-dir", None));
+            }
             let kind = InstructionKind::Add(parse::Copy {
                 sources: add.sources.clone(),
                 dest: add.destination.clone(),
                 from: None,
                 chown: add.chown.clone(),
                 chmod: add.chmod.clone(),
-                link: false,
+                link: add.link,
                 heredocs: Vec::new(),
             });
             (flags, kind)
@@ -95,14 +144,26 @@ fn instruction(item: &Instruction, line: usize) -> (Vec<Flag>, InstructionKind) 
             none,
             InstructionKind::Arg(vec![(arg.name.clone(), arg.default.clone())]),
         ),
-        Instruction::Workdir(path) => (none, InstructionKind::Workdir(path.clone())),
-        Instruction::User(user) => (none, InstructionKind::User(user.clone())),
+        // As the parser reads the rendering: the word as written (`model::word`).
+        Instruction::Workdir(path) => (none, InstructionKind::Workdir(word_text(path, esc))),
+        Instruction::User(user) => (none, InstructionKind::User(word_text(user, esc))),
         Instruction::Expose(port) => {
             let port = match port.protocol {
                 Protocol::Tcp => port.number.to_string(),
                 Protocol::Udp => format!("{}/udp", port.number),
             };
             (none, InstructionKind::Expose(vec![port]))
+        }
+        Instruction::ExposeVariable(_) => {
+            let text = instruction_text(item, esc);
+            let port = text.strip_prefix("EXPOSE ").unwrap_or(&text).to_owned();
+            (none, InstructionKind::Expose(vec![port]))
+        }
+        Instruction::Volume(paths) => (none, InstructionKind::Volume(paths.clone())),
+        Instruction::Onbuild(inner) => {
+            let lines = instruction_text(inner, esc).split('\n').count();
+            let (flags, kind) = instruction(inner, line, esc);
+            (none, onbuild(line, lines, flags, kind))
         }
         Instruction::Entrypoint(command) => (none, InstructionKind::Entrypoint(cmd(command))),
         Instruction::Cmd(command) => (none, InstructionKind::Cmd(cmd(command))),
@@ -112,12 +173,17 @@ fn instruction(item: &Instruction, line: usize) -> (Vec<Flag>, InstructionKind) 
             interval_secs,
             timeout_secs,
             start_period_secs,
+            start_interval_secs,
             retries,
         }) => {
             let options = [
                 ("interval", interval_secs.map(|s| format!("{s}s"))),
                 ("timeout", timeout_secs.map(|s| format!("{s}s"))),
                 ("start-period", start_period_secs.map(|s| format!("{s}s"))),
+                (
+                    "start-interval",
+                    start_interval_secs.map(|s| format!("{s}s")),
+                ),
                 ("retries", retries.map(|r| r.to_string())),
             ];
             let flags = options

@@ -75,37 +75,46 @@ fn chars(value: &str) -> impl Iterator<Item = Char> + '_ {
 
 /// Whether a value can be written as a bare word: nothing Docker's word
 /// processing would change, nothing the instruction's own splitting would.
-fn bare(value: &str) -> bool {
+fn bare(value: &str, escape: char) -> bool {
     !value.is_empty()
-        && !value.starts_with('[')
+        && !value.starts_with(['[', '#'])
+        // `\$` is a literal dollar, which needs the escape character.
+        && !value.contains("\\$")
         && value.chars().all(|c| {
-            c.is_ascii_alphanumeric()
+            // Under `# escape=`` ` `` a backslash is an ordinary character.
+            (c == '\\' && escape != '\\')
+                || c.is_ascii_alphanumeric()
                 || matches!(
                     c,
                     '$' | '{' | '}' | '/' | ':' | '.' | '_' | '-' | '+' | ',' | '=' | '@' | '%'
                         // Patterns of COPY sources; Docker's words do not glob.
                         | '*' | '?' | '[' | ']' | '~'
+                        // A URL's fragment (`repo.git#v1`); not at the start.
+                        | '#'
                 )
         })
 }
 
 /// A value as one Dockerfile word: bare when nothing in it needs quoting,
-/// else double-quoted with `"`, `\` and literal `$` escaped. Docker's
-/// reading of it ([`stagecraft_rules::word::value`]) gives the value back.
+/// else double-quoted with `"`, the escape character and literal `$`
+/// escaped. `escape` is the file's escape character (`\`, or `` ` `` after
+/// `# escape=`). Docker's reading of it ([`stagecraft_rules::word::value`])
+/// gives the value back.
 ///
 /// ```
 /// # use stagecraft::model::word_text;
-/// assert_eq!(word_text("C.UTF-8"), "C.UTF-8");
-/// assert_eq!(word_text("/usr/games:${PATH}"), "/usr/games:${PATH}");
-/// assert_eq!(word_text("say \"hi\""), r#""say \"hi\"""#);
-/// assert_eq!(word_text(r"\$5"), r#""\$5""#);
-/// assert_eq!(word_text(""), r#""""#);
+/// assert_eq!(word_text("C.UTF-8", '\\'), "C.UTF-8");
+/// assert_eq!(word_text("/usr/games:${PATH}", '\\'), "/usr/games:${PATH}");
+/// assert_eq!(word_text("say \"hi\"", '\\'), r#""say \"hi\"""#);
+/// assert_eq!(word_text(r"\$5", '\\'), r#""\$5""#);
+/// assert_eq!(word_text(r"C:\\$5", '`'), r#""C:\`$5""#);
+/// assert_eq!(word_text("", '\\'), r#""""#);
 /// ```
-pub fn word_text(value: &str) -> String {
-    if bare(value) {
+pub fn word_text(value: &str, escape: char) -> String {
+    if bare(value, escape) {
         value.to_string()
     } else {
-        quoted_text(value)
+        quoted_text(value, escape)
     }
 }
 
@@ -114,18 +123,19 @@ pub fn word_text(value: &str) -> String {
 ///
 /// ```
 /// # use stagecraft::model::quoted_text;
-/// assert_eq!(quoted_text("1.0"), r#""1.0""#);
-/// assert_eq!(quoted_text(r"a\b \$x ${Y}"), r#""a\\b \$x ${Y}""#);
+/// assert_eq!(quoted_text("1.0", '\\'), r#""1.0""#);
+/// assert_eq!(quoted_text(r"a\b \$x ${Y}", '\\'), r#""a\\b \$x ${Y}""#);
+/// assert_eq!(quoted_text(r"a\b \$x", '`'), r#""a\b `$x""#);
 /// ```
-pub fn quoted_text(value: &str) -> String {
+pub fn quoted_text(value: &str, escape: char) -> String {
     let mut text = String::with_capacity(value.len() + 2);
     text.push('"');
     for c in chars(value) {
         match c {
             Char::Expand => text.push('$'),
             Char::Literal(c) => {
-                if matches!(c, '"' | '\\' | '$') {
-                    text.push('\\');
+                if c == '"' || c == '$' || c == escape {
+                    text.push(escape);
                 }
                 text.push(c);
             }
@@ -138,14 +148,14 @@ pub fn quoted_text(value: &str) -> String {
 /// A value as the text of one element of a JSON-form `COPY`/`ADD` (before
 /// JSON's own escaping): Docker word-processes the element after decoding
 /// it, outside any quotes, so quotes and backslashes are escaped there.
-pub(crate) fn json_element_text(value: &str) -> String {
+pub(crate) fn json_element_text(value: &str, escape: char) -> String {
     let mut text = String::with_capacity(value.len());
     for c in chars(value) {
         match c {
             Char::Expand => text.push('$'),
             Char::Literal(c) => {
-                if matches!(c, '"' | '\'' | '\\' | '$') {
-                    text.push('\\');
+                if matches!(c, '"' | '\'' | '$') || c == escape {
+                    text.push(escape);
                 }
                 text.push(c);
             }
@@ -183,8 +193,14 @@ mod tests {
             "#hash",
             "",
         ] {
-            let text = word_text(value);
-            assert_eq!(stagecraft_rules::word::value(&text, '\\'), value, "{text}");
+            for escape in ['\\', '`'] {
+                let text = word_text(value, escape);
+                assert_eq!(
+                    stagecraft_rules::word::value(&text, escape),
+                    value,
+                    "{text}"
+                );
+            }
         }
     }
 
@@ -205,10 +221,10 @@ mod tests {
 
     #[test]
     fn json_elements_escape_what_word_processing_reads() {
-        assert_eq!(json_element_text(r#"a"b"#), r#"a\"b"#);
-        assert_eq!(json_element_text("it's"), r"it\'s");
-        assert_eq!(json_element_text(r"\$x"), r"\$x");
-        assert_eq!(json_element_text("$x"), "$x");
-        assert_eq!(json_element_text("sp ace"), "sp ace");
+        assert_eq!(json_element_text(r#"a"b"#, '\\'), r#"a\"b"#);
+        assert_eq!(json_element_text("it's", '\\'), r"it\'s");
+        assert_eq!(json_element_text(r"\$x", '\\'), r"\$x");
+        assert_eq!(json_element_text("$x", '\\'), "$x");
+        assert_eq!(json_element_text("sp ace", '\\'), "sp ace");
     }
 }

@@ -12,9 +12,9 @@
 //!
 //! * [`ModelProblemKind::NotSupported`]: a construct the model cannot
 //!   represent yet (`RUN` flags other than `--mount`, `--network` and
-//!   `--security`, `VOLUME`, `ONBUILD`, `MAINTAINER`, `COPY --from` an image or a stage
-//!   index, `EXPOSE` ranges, `HEALTHCHECK` durations that are not whole
-//!   seconds, ...). Converting it would drop or change something, so it is
+//!   `--security`, `COPY --from` a stage index, `EXPOSE` ranges,
+//!   `HEALTHCHECK` durations that are not whole seconds, a `FROM` with a
+//!   variable inside the image, ...). Converting it would drop or change something, so it is
 //!   refused instead.
 //! * [`ModelProblemKind::Rule`]: an error of the stage-aware rules, the
 //!   very findings of `stagecraft lint`: the model refuses exactly what the
@@ -48,22 +48,23 @@
 //! accepted in every stage). The whole-file checks see the stage, and judge
 //! with it.
 //!
-//! Comments and the `# syntax=`/`# escape=` parser directives are not part of
-//! the model: the conversion drops them, and they are no problem.
+//! Comments and the `# syntax=`/`# escape=`/`# check=` parser directives are
+//! kept by the conversion, and are no problem.
 //!
 //! ```
 //! use stagecraft_rules::dockerfile::model_support::{model_problems, ModelProblemKind};
 //! use stagecraft_rules::dockerfile::parse;
 //!
-//! let text = "FROM debian:bookworm-slim\nVOLUME /data\nEXPOSE 8000-8010\n";
+//! let text = "FROM debian:bookworm-slim\nEXPOSE 8000-8010\n\
+//!             HEALTHCHECK --interval=500ms CMD [\"/bin/true\"]\n";
 //! let problems = model_problems(text, &parse(text).unwrap());
 //! let lines: Vec<_> = problems.iter().map(|p| p.line).collect();
 //! assert_eq!(lines, [2, 3]);
 //! assert!(matches!(problems[0].kind, ModelProblemKind::NotSupported { .. }));
 //! assert_eq!(
 //!     problems[0].to_string(),
-//!     "`VOLUME` is not supported by the model yet (line 2): \
-//!      declare volumes when the container runs (`docker run -v`)"
+//!     "`EXPOSE 8000-8010` (only a port number with /tcp or /udp) is not supported by the \
+//!      model yet (line 2): expose each port on its own, e.g. `EXPOSE 8080` or `EXPOSE 53/udp`"
 //! );
 //! ```
 
@@ -355,13 +356,17 @@ fn model_limits(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
             }
         }
         if let StageBase::Image(image) = &info.base {
-            if let Err(error) = ImageRef::parse(image) {
+            // A base given by a global ARG is held; the structure says
+            // whether the ARG is declared.
+            if ImageRef::parse(image).is_err() && base_arg(image).is_none() {
+                let error = ImageRef::parse(image).expect_err("checked");
                 push(
                     &mut problems,
                     if image.contains('$') {
                         not_supported(
                             format!("a FROM with a build variable (`{image}`)"),
-                            "write the image reference itself, e.g. `FROM debian:bookworm-slim`",
+                            "write the image reference itself, e.g. `FROM debian:bookworm-slim`, \
+                             or the whole base as a global ARG (`FROM $BASE`)",
                         )
                     } else {
                         invalid("image reference", image, &error.to_string())
@@ -402,6 +407,31 @@ fn rule_label(rule: &crate::Rule) -> String {
         Some(code) if code != rule.id => format!("{} ({code})", rule.id),
         _ => rule.id.to_owned(),
     }
+}
+
+/// The global `ARG` a base written `$NAME`, `${NAME}` or `${NAME:-image}`
+/// names, and its fallback image: the model holds such a base
+/// (`Base::Arg`). `None` for anything else, e.g. `python:${VERSION}` or a
+/// fallback that is no image reference (a variable, a blank).
+///
+/// ```
+/// use stagecraft_rules::dockerfile::model_support::base_arg;
+///
+/// assert_eq!(base_arg("$BASE"), Some(("BASE", None)));
+/// assert_eq!(base_arg("${BASE:-alpine:3.20}"), Some(("BASE", Some("alpine:3.20"))));
+/// assert_eq!(base_arg("python:${VERSION}"), None);
+/// assert_eq!(base_arg("${BASE:-a$b}"), None);
+/// ```
+pub fn base_arg(image: &str) -> Option<(&str, Option<&str>)> {
+    let (name, fallback) = match image.strip_prefix("${").and_then(|t| t.strip_suffix('}')) {
+        Some(inner) => match inner.split_once(":-") {
+            Some((name, fallback)) if ImageRef::parse(fallback).is_ok() => (name, Some(fallback)),
+            Some(_) => return None,
+            None => (inner, None),
+        },
+        None => (image.strip_prefix('$')?, None),
+    };
+    names::variable_name(name).then_some((name, fallback))
 }
 
 fn not_supported(what: impl Into<String>, fix: &'static str) -> ModelProblemKind {
@@ -514,7 +544,13 @@ fn check_instruction(instruction: &Instruction, problems: &mut Vec<ModelProblem>
                 };
                 let protocol_ok = protocol
                     .is_none_or(|p| p.eq_ignore_ascii_case("tcp") || p.eq_ignore_ascii_case("udp"));
+                let variable = number
+                    .strip_prefix("${")
+                    .and_then(|v| v.strip_suffix('}'))
+                    .or_else(|| number.strip_prefix('$'))
+                    .is_some_and(names::variable_name);
                 match number.parse::<u16>() {
+                    _ if variable && protocol_ok => {}
                     Ok(0) => push(invalid("EXPOSE port", port, "a port is 1 to 65535")),
                     Ok(_) if protocol_ok && number.bytes().all(|b| b.is_ascii_digit()) => {}
                     _ => push(not_supported(
@@ -533,15 +569,17 @@ fn check_instruction(instruction: &Instruction, problems: &mut Vec<ModelProblem>
             for flag in &instruction.flags {
                 let value = flag.value.as_deref().unwrap_or("");
                 let fine = match flag.name.as_str() {
-                    "interval" | "timeout" | "start-period" => whole_seconds(value).is_some(),
+                    "interval" | "timeout" | "start-period" | "start-interval" => {
+                        whole_seconds(value).is_some()
+                    }
                     "retries" => value.parse::<u32>().is_ok(),
                     _ => false,
                 };
                 if !fine {
                     push(not_supported(
                         format!("`HEALTHCHECK --{}={value}`", flag.name),
-                        "the model holds --interval, --timeout and --start-period in whole \
-                         seconds (e.g. `30s`, `1m`) and --retries as a number",
+                        "the model holds --interval, --timeout, --start-period and \
+                         --start-interval in whole seconds (e.g. `30s`, `1m`) and --retries as a number",
                     ));
                 }
             }
@@ -565,18 +603,16 @@ fn check_instruction(instruction: &Instruction, problems: &mut Vec<ModelProblem>
                 ));
             }
         }
-        InstructionKind::Volume(_) => push(not_supported(
-            "`VOLUME`",
-            "declare volumes when the container runs (`docker run -v`)",
-        )),
-        InstructionKind::Maintainer(_) => push(not_supported(
-            "`MAINTAINER` (deprecated)",
-            "use `LABEL org.opencontainers.image.authors=\"...\"`",
-        )),
-        InstructionKind::Onbuild(_) => push(not_supported(
-            "`ONBUILD`",
-            "run the instruction in the stages that need it",
-        )),
+        InstructionKind::Volume(paths) => {
+            for path in paths {
+                if let Some(kind) = forbidden("VOLUME path", path) {
+                    push(kind);
+                }
+            }
+        }
+        // Read, and held as `LABEL org.opencontainers.image.authors`.
+        InstructionKind::Maintainer(_) => {}
+        InstructionKind::Onbuild(inner) => check_instruction(inner, problems),
         InstructionKind::Run(_) | InstructionKind::Copy(_) | InstructionKind::Add(_) => {}
     }
 }
@@ -641,17 +677,20 @@ fn check_in_stage(
             let is_copy = instruction.keyword == "COPY";
             for flag in &instruction.flags {
                 let known = match flag.name.as_str() {
-                    "chown" | "chmod" => true,
-                    "from" | "link" => is_copy,
+                    "chown" | "chmod" | "link" | "exclude" => true,
+                    "from" | "parents" => is_copy,
+                    "checksum" | "keep-git-dir" => !is_copy,
                     _ => false,
                 };
                 if !known {
                     push(not_supported(
                         format!("`{} --{}`", instruction.keyword, flag.name),
                         if is_copy {
-                            "the model holds --from, --chown, --chmod and --link"
+                            "the model holds --from, --chown, --chmod, --link, --parents and \
+                             --exclude"
                         } else {
-                            "the model holds --chown and --chmod on ADD"
+                            "the model holds --chown, --chmod, --link, --exclude, --checksum \
+                             and --keep-git-dir on ADD"
                         },
                     ));
                 }
@@ -685,6 +724,14 @@ fn check_in_stage(
 /// The structure of a parsed Dockerfile: every `FROM` name may be an
 /// earlier stage, or else is an image.
 fn structure_view(df: &Dockerfile) -> StructureView<'_> {
+    let global_args = df
+        .global_args
+        .iter()
+        .flat_map(|arg| match &arg.kind {
+            InstructionKind::Arg(pairs) => pairs.iter().map(|(name, _)| name.as_str()).collect(),
+            _ => Vec::new(),
+        })
+        .collect();
     let stages = df.stages.iter().map(|stage| {
         let image = stage.from.image.as_str();
         let names = match image_name_and_path(image) {
@@ -692,14 +739,17 @@ fn structure_view(df: &Dockerfile) -> StructureView<'_> {
             _ => Vec::new(),
         };
         let shown = names.first().cloned().unwrap_or_default();
-        let base = BaseView::StageOr(
-            image,
-            ImageView {
-                shell: !is_shell_less_image(image),
-                names,
-                shown,
-            },
-        );
+        let base = match base_arg(image) {
+            Some((name, _)) => BaseView::Arg(name),
+            None => BaseView::StageOr(
+                image,
+                ImageView {
+                    shell: !is_shell_less_image(image),
+                    names,
+                    shown,
+                },
+            ),
+        };
         let mut items = Vec::new();
         for (position, instruction) in stage.instructions.iter().enumerate() {
             let mut item = |item| items.push(ItemView { position, item });
@@ -732,6 +782,7 @@ fn structure_view(df: &Dockerfile) -> StructureView<'_> {
         }
     });
     StructureView {
+        global_args,
         stages: stages.collect(),
     }
 }
@@ -805,7 +856,8 @@ fn structure_problem(df: &Dockerfile, problem: StructureProblem) -> Option<Model
             };
             (not_a_stage(&from, "a stage index"), rule)
         }
-        ProblemKind::CopyFromImage { from } => (not_a_stage(&from, "an image"), None),
+        // The model holds `COPY --from=<image>` (`CopyFrom::Image`).
+        ProblemKind::CopyFromImage { .. } => return None,
         ProblemKind::CopyFromUnknown { from } => (
             not_a_stage(&from, "no stage of this Dockerfile"),
             Some(SCR023.id),
@@ -835,6 +887,17 @@ fn structure_problem(df: &Dockerfile, problem: StructureProblem) -> Option<Model
                 None,
             ),
         },
+        ProblemKind::UndeclaredBaseArg { name } => (
+            ModelProblemKind::Invalid {
+                what: "FROM variable",
+                value: format!("${name}"),
+                rule: format!(
+                    "`{name}` is no ARG declared before the first FROM: add \
+                     `ARG {name}=<image>` at the top, or write the image itself"
+                ),
+            },
+            None,
+        ),
         // Text reads an unknown `FROM` name as an image.
         ProblemKind::UnknownFromStage { .. } => return None,
     };
@@ -978,6 +1041,24 @@ mod tests {
     }
 
     #[test]
+    fn modern_instructions_and_flags_are_held() {
+        let text = "ARG BASE=debian:bookworm-slim\nFROM --platform=$BUILDPLATFORM $BASE AS b\n\
+                    VOLUME /data\nMAINTAINER me\nONBUILD RUN make\nLABEL a b\n\
+                    COPY --from=nginx:latest --parents --exclude=*.md /a /a\n\
+                    ADD --link --checksum=sha256:00 --keep-git-dir https://x/r.git /r\n\
+                    EXPOSE $PORT ${P2}/udp\nHEALTHCHECK --start-interval=2s CMD true\n\
+                    FROM ${BASE:-debian:bookworm-slim}\n";
+        assert!(problems(text).is_empty(), "{:#?}", problems(text));
+        let found = problems("ARG OTHER\nFROM $BASE\nFROM ${OTHER:-a$b}\n");
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert_eq!(found[0].0, 2);
+        assert!(found[0]
+            .1
+            .contains("`BASE` is no ARG declared before the first FROM"));
+        assert!(found[1].1.contains("a FROM with a build variable"));
+    }
+
+    #[test]
     fn unsupported_constructs_have_lines() {
         let found = problems(
             "FROM debian\nRUN --device=gpu make\nRUN --mount=type=cache,target=/c --foo make\n\
@@ -986,11 +1067,7 @@ mod tests {
              HEALTHCHECK --interval=500ms CMD true\nADD --link a /a\nCOPY --parents a /a\n",
         );
         let lines: Vec<usize> = found.iter().map(|(line, _)| *line).collect();
-        assert_eq!(
-            lines,
-            [2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 16],
-            "{found:#?}"
-        );
+        assert_eq!(lines, [2, 3, 12, 13, 14], "{found:#?}");
         assert!(found
             .iter()
             .all(|(_, message)| message.contains("not supported by the model yet")));

@@ -51,6 +51,8 @@ pub struct ModelTree {
     line: usize,
     /// Suppressions of the comments just before the next instruction.
     ignores: Vec<String>,
+    /// Whether a blank line was put since the last instruction or `FROM`.
+    blank: bool,
 }
 
 impl Default for ModelTree {
@@ -73,7 +75,24 @@ impl ModelTree {
             },
             line: 1,
             ignores: Vec::new(),
+            blank: false,
         }
+    }
+
+    /// The parser directives at the top (`# syntax=`, `# escape=`,
+    /// `# check=`): what they select, and the `lines` they take.
+    pub fn directives(&mut self, syntax: Option<&str>, escape: char, lines: usize) {
+        self.df.syntax = syntax.map(str::to_owned);
+        self.df.escape = escape;
+        self.line += lines;
+    }
+
+    /// A blank line: the parser forgets the suppressions before it. The next
+    /// [`stage`](Self::stage) puts no blank line of its own.
+    pub fn blank_line(&mut self) {
+        self.line += 1;
+        self.ignores.clear();
+        self.blank = true;
     }
 
     /// A global `ARG name[=default]` (one line, before the first stage).
@@ -86,12 +105,16 @@ impl ModelTree {
         self.df.global_args.push(instruction);
     }
 
-    /// A `FROM` line: a blank line before it unless it is the first line.
+    /// A `FROM` line: a blank line before it unless it is the first
+    /// instruction or a [`blank_line`](Self::blank_line) (and comments) came
+    /// just before. The suppressions of the comments just before it are the
+    /// stage's, as the parser attaches them.
     pub fn stage(&mut self, image: &str, alias: Option<&str>, platform: Option<&str>) {
-        if self.line > 1 {
-            self.line += 1;
+        let first = self.df.stages.is_empty() && self.df.global_args.is_empty();
+        if !first && !self.blank {
+            self.blank_line();
         }
-        self.ignores.clear();
+        self.blank = false;
         self.df.stages.push(super::parse::Stage {
             line: self.line,
             from: From {
@@ -99,7 +122,7 @@ impl ModelTree {
                 alias: alias.map(str::to_owned),
                 platform: platform.map(str::to_owned),
             },
-            ignores: Vec::new(),
+            ignores: std::mem::take(&mut self.ignores),
             instructions: Vec::new(),
         });
         self.line += 1;
@@ -152,6 +175,7 @@ impl ModelTree {
         let lines = lines.max(1);
         let line = self.line;
         self.line += lines;
+        self.blank = false;
         Instruction {
             line,
             end_line: line + lines - 1,
@@ -161,6 +185,26 @@ impl ModelTree {
             ignores: std::mem::take(&mut self.ignores),
         }
     }
+}
+
+/// `ONBUILD` of an instruction (its flags and kind, as for
+/// [`ModelTree::instruction`]) that starts on `line` and is `lines` long,
+/// as the parser reads it.
+pub fn onbuild(
+    line: usize,
+    lines: usize,
+    flags: Vec<Flag>,
+    kind: InstructionKind,
+) -> InstructionKind {
+    let lines = lines.max(1);
+    InstructionKind::Onbuild(Box::new(Instruction {
+        line,
+        end_line: line + lines - 1,
+        keyword: keyword(&kind),
+        flags,
+        kind,
+        ignores: Vec::new(),
+    }))
 }
 
 /// A flag as the parser reads it: `--name=value`, or `--name` for `None`.

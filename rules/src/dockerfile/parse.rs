@@ -809,7 +809,8 @@ impl Parser<'_> {
                 }
             }
             "ENV" | "LABEL" => {
-                let pairs = name_values(rest, escape, keyword == "ENV").map_err(fail)?;
+                // `LABEL key value` is legacy, as `ENV key value`: BuildKit reads both.
+                let pairs = name_values(rest, escape, true).map_err(fail)?;
                 if keyword == "ENV" {
                     InstructionKind::Env(pairs)
                 } else {

@@ -23,6 +23,7 @@
 //! // FROM debian AS build / COPY --from=build /a /a
 //! let debian = ImageView::new(true, ["debian", "library/debian"], "debian");
 //! let view = StructureView {
+//!     global_args: Vec::new(),
 //!     stages: vec![StageView {
 //!         alias: Some("build"),
 //!         base: BaseView::StageOr("debian", debian),
@@ -44,6 +45,8 @@ use crate::dockerfile::stage_graph::StageGraph;
 /// The structure of a Dockerfile: its stages, in `FROM` order.
 #[derive(Debug, Clone, Default)]
 pub struct StructureView<'a> {
+    /// The names of the `ARG`s declared before the first `FROM`.
+    pub global_args: Vec<&'a str>,
     /// The stages.
     pub stages: Vec<StageView<'a>>,
 }
@@ -70,6 +73,10 @@ pub enum BaseView<'a> {
     StageOr(&'a str, ImageView),
     /// An image (or `scratch`).
     Image(ImageView),
+    /// A global `ARG` by name (`FROM $BASE`, `FROM ${BASE:-debian}`): an
+    /// image with a shell, chosen when the file is built; a name of no
+    /// global `ARG` is an error.
+    Arg(&'a str),
 }
 
 /// An image a stage is built from.
@@ -187,6 +194,11 @@ pub enum ProblemKind {
         /// The name.
         name: String,
     },
+    /// `FROM $NAME` where `NAME` is no `ARG` declared before the first `FROM`.
+    UndeclaredBaseArg {
+        /// The argument's name.
+        name: String,
+    },
     /// `COPY --from` its own stage.
     CopyFromOwnStage {
         /// The value of `--from`.
@@ -248,7 +260,9 @@ pub const CHECKS: &[Check] = &[
     },
     Check {
         name: "FROM a stage",
-        why: "a base that must be a stage names an earlier one; a later one is not built yet",
+        why: "a base that must be a stage names an earlier one; a later one is not built yet; \
+              a base given by an ARG names one declared before the first FROM (only those \
+              are in scope of a FROM)",
         run: check_from,
     },
     Check {
@@ -291,7 +305,7 @@ impl<'v, 'a> Context<'v, 'a> {
         let graph = StageGraph::new(view.stages.iter().map(|stage| {
             let from = match &stage.base {
                 BaseView::Stage(name) | BaseView::StageOr(name, _) => Some(*name),
-                BaseView::Image(_) => None,
+                BaseView::Image(_) | BaseView::Arg(_) => None,
             };
             (stage.alias, from)
         }));
@@ -305,6 +319,10 @@ impl<'v, 'a> Context<'v, 'a> {
                 }
                 // Reported by `check_from`; assume the common case.
                 (BaseView::Stage(_), None) => {
+                    shell.push(true);
+                    continue;
+                }
+                (BaseView::Arg(_), _) => {
                     shell.push(true);
                     continue;
                 }
@@ -384,17 +402,24 @@ pub fn valid_alias(alias: &str) -> bool {
 
 fn check_from(context: &Context<'_, '_>, problems: &mut Vec<StructureProblem>) {
     for (index, stage) in context.view.stages.iter().enumerate() {
-        if let BaseView::Stage(name) = stage.base {
-            if context.graph.parent(index).is_none() {
-                problems.push(StructureProblem {
-                    stage: index,
-                    position: None,
-                    kind: ProblemKind::UnknownFromStage {
-                        name: name.to_owned(),
-                    },
-                });
+        let kind = match stage.base {
+            BaseView::Stage(name) if context.graph.parent(index).is_none() => {
+                ProblemKind::UnknownFromStage {
+                    name: name.to_owned(),
+                }
             }
-        }
+            BaseView::Arg(name) if !context.view.global_args.contains(&name) => {
+                ProblemKind::UndeclaredBaseArg {
+                    name: name.to_owned(),
+                }
+            }
+            _ => continue,
+        };
+        problems.push(StructureProblem {
+            stage: index,
+            position: None,
+            kind,
+        });
     }
 }
 
@@ -474,6 +499,7 @@ mod tests {
     #[test]
     fn every_check_reports_in_stage_order() {
         let view = StructureView {
+            global_args: vec!["BASE"],
             stages: vec![
                 StageView {
                     alias: Some("debian"),
@@ -504,6 +530,19 @@ mod tests {
                         position: 3,
                         item: Item::NeedsShell(ShellUse::Run),
                     }],
+                },
+                StageView {
+                    alias: None,
+                    base: BaseView::Arg("BASE"),
+                    items: vec![ItemView {
+                        position: 0,
+                        item: Item::NeedsShell(ShellUse::Run),
+                    }],
+                },
+                StageView {
+                    alias: None,
+                    base: BaseView::Arg("OTHER"),
+                    items: Vec::new(),
                 },
             ],
         };
@@ -558,6 +597,13 @@ mod tests {
                     Some(3),
                     ProblemKind::NeedsShell {
                         what: ShellUse::Run
+                    }
+                ),
+                (
+                    4,
+                    None,
+                    ProblemKind::UndeclaredBaseArg {
+                        name: "OTHER".into()
                     }
                 ),
             ]

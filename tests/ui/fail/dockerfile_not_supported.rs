@@ -4,6 +4,6 @@ fn main() {
     let _ = stagecraft::dockerfile!(r#"FROM debian:bookworm-slim
 RUN --device=gpu make
 RUN --mount=type=cache,target=/root/.cache ["make", "install"]
-VOLUME /data
+EXPOSE 8000-8010
 "#);
 }

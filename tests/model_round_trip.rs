@@ -1,0 +1,455 @@
+//! The round trip of issue 11 (item 7): for every golden and lint corpus
+//! file, and the modern cases of `tests/modern/`, text that comes into the
+//! model renders to text that parses to the same model, and rendering is
+//! stable. Text the model refuses is refused with lines, never a panic.
+//!
+//! `STAGECRAFT_CORPUS=/work/corpus` adds every file under that directory
+//! (one level of subdirectories: one per collection), e.g. BuildKit's parser
+//! test files and official images' Dockerfiles fetched for the measurement.
+
+use std::path::{Path, PathBuf};
+
+use stagecraft::model::{
+    ArgBase, AutomaticArg, CopyFrom, Directives, GlobalComment, Healthcheck, PortVariable, Protocol,
+};
+use stagecraft::{scratch, AddSpec, Base, CopySpec, Dockerfile, HealthcheckSpec, ImageRef};
+use stagecraft::{Instruction, Stage};
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            files_under(&path, out);
+        } else if path.is_file() {
+            out.push(path);
+        }
+    }
+}
+
+fn dockerfiles(dir: &str) -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut out = Vec::new();
+    files_under(&root, &mut out);
+    out.retain(|path| {
+        path.extension().is_some_and(|e| e == "Dockerfile")
+            || path.parent().is_some_and(|p| p.ends_with("seed"))
+    });
+    out
+}
+
+/// Parses, renders, parses again: the same model and the same text.
+/// Returns whether the text came into the model.
+fn round_trip(path: &Path, text: &str) -> bool {
+    let Ok(model) = Dockerfile::parse(text) else {
+        return false;
+    };
+    let rendered = model.render();
+    let again = Dockerfile::parse(&rendered).unwrap_or_else(|errors| {
+        panic!(
+            "{}: the rendering does not parse back:\n{errors}\n---\n{rendered}",
+            path.display()
+        )
+    });
+    assert_eq!(
+        again,
+        model,
+        "{}: another model after the round trip",
+        path.display()
+    );
+    assert_eq!(
+        again.render(),
+        rendered,
+        "{}: rendering is not stable",
+        path.display()
+    );
+    true
+}
+
+#[test]
+fn goldens_and_lint_corpus_round_trip() {
+    let mut accepted = 0;
+    let mut files = dockerfiles("tests/golden");
+    files.extend(dockerfiles("tests/lint"));
+    files.extend(dockerfiles("tests/modern"));
+    assert!(files.len() > 40, "the corpus is where it should be");
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap();
+        if round_trip(path, &text) {
+            accepted += 1;
+        }
+    }
+    // Every golden is a rendering of the model, so all of them come in.
+    for path in dockerfiles("tests/golden") {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let model = Dockerfile::parse(&text)
+            .unwrap_or_else(|e| panic!("{}: a golden is refused:\n{e}", path.display()));
+        assert_eq!(
+            model.render(),
+            text,
+            "{}: a golden renders back as it is",
+            path.display()
+        );
+    }
+    assert!(accepted > files.len() / 2, "{accepted} of {}", files.len());
+}
+
+#[test]
+fn corpus_from_the_environment_round_trips_and_never_panics() {
+    let Some(dir) = std::env::var_os("STAGECRAFT_CORPUS") else {
+        eprintln!("STAGECRAFT_CORPUS not set: the fetched corpus is not checked");
+        return;
+    };
+    let mut files = Vec::new();
+    files_under(Path::new(&dir), &mut files);
+    let mut accepted = 0;
+    for path in &files {
+        let Ok(bytes) = std::fs::read(path) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        if round_trip(path, &text) {
+            accepted += 1;
+        }
+    }
+    eprintln!(
+        "{accepted} of {} corpus files come into the model",
+        files.len()
+    );
+}
+
+fn modern(name: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/modern")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// The modern file's model, piece by piece: directives, comments where they
+/// were, the ARG base, the platform ARG, every COPY/ADD flag, VOLUME,
+/// EXPOSE of a variable, HEALTHCHECK --start-interval, ONBUILD.
+#[test]
+fn the_modern_file_is_held_whole() {
+    let text = modern("directives-and-comments.Dockerfile");
+    let model = Dockerfile::parse(&text).unwrap();
+    assert_eq!(
+        model.directives(),
+        &Directives {
+            syntax: Some("docker/dockerfile:1".into()),
+            escape_backtick: false,
+            check: Some("skip=JSONArgsRecommended".into()),
+        }
+    );
+    assert_eq!(
+        model.comments(),
+        [
+            GlobalComment {
+                before_arg: 0,
+                text: "The base is chosen at build time.".into()
+            },
+            GlobalComment {
+                before_arg: 1,
+                text: "A second global argument.".into()
+            },
+            GlobalComment {
+                before_arg: 2,
+                text: "The build stage.".into()
+            },
+        ]
+    );
+    let build = &model.stages()[0];
+    assert_eq!(build.platform.as_deref(), Some("$BUILDPLATFORM"));
+    assert_eq!(
+        build.base,
+        Base::Arg(ArgBase {
+            name: "BASE".into(),
+            fallback: Some("debian:bookworm-slim".into())
+        })
+    );
+    let Instruction::Add(checked) = &build.instructions[2] else {
+        panic!("{:?}", build.instructions[2]);
+    };
+    assert!(checked
+        .checksum
+        .as_deref()
+        .unwrap()
+        .starts_with("sha256:2445"));
+    let Instruction::Add(git) = &build.instructions[3] else {
+        panic!()
+    };
+    assert!(git.keep_git_dir && git.link);
+    let Instruction::Copy(parents) = &build.instructions[5] else {
+        panic!()
+    };
+    assert!(parents.parents);
+    assert_eq!(parents.exclude, ["*.md", "docs/"]);
+    // The comment before the second FROM ends the first stage.
+    assert_eq!(
+        build.instructions.last(),
+        Some(&Instruction::Comment("The runtime.".into()))
+    );
+
+    let runtime = &model.stages()[1];
+    let Instruction::Copy(uv) = &runtime.instructions[0] else {
+        panic!()
+    };
+    assert_eq!(
+        uv.from,
+        Some(CopyFrom::Image {
+            image: ImageRef::parse("ghcr.io/astral-sh/uv:0.5").unwrap()
+        })
+    );
+    let Instruction::Copy(app) = &runtime.instructions[1] else {
+        panic!()
+    };
+    assert_eq!(app.from, Some(CopyFrom::Stage("build".into())));
+    assert_eq!(
+        runtime.instructions[2],
+        Instruction::Volume(vec!["/data".into()])
+    );
+    assert_eq!(
+        runtime.instructions[3],
+        Instruction::ExposeVariable(PortVariable {
+            name: "PORT".into(),
+            protocol: Some(Protocol::Tcp)
+        })
+    );
+    assert!(matches!(
+        runtime.instructions[6],
+        Instruction::Healthcheck(Healthcheck::Check {
+            start_interval_secs: Some(2),
+            retries: Some(3),
+            ..
+        })
+    ));
+    assert!(matches!(
+        &runtime.instructions[7],
+        Instruction::Onbuild(inner) if matches!(inner.as_ref(), Instruction::Copy(_))
+    ));
+    assert_eq!(
+        runtime.instructions.last(),
+        Some(&Instruction::Comment("The end.".into()))
+    );
+    expect_test::expect_file!["modern/directives-and-comments.rendered.Dockerfile"]
+        .assert_eq(&model.render());
+}
+
+#[test]
+fn legacy_forms_are_read_reported_and_rendered_modern() {
+    let parsed = Dockerfile::parse_with_notes(&modern("legacy.Dockerfile")).unwrap();
+    let notes: Vec<String> = parsed.notes.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        notes,
+        [
+            "line 2: `MAINTAINER` (deprecated) is legacy: write \
+             `LABEL org.opencontainers.image.authors=\"...\"`",
+            "line 3: `ENV key value` is legacy: write `ENV key=value`",
+            "line 4: `LABEL key value` is legacy: write `LABEL key=\"value\"`",
+        ]
+    );
+    assert_eq!(
+        parsed.dockerfile.render(),
+        "FROM debian:bookworm-slim\n\
+         LABEL org.opencontainers.image.authors=\"Jane Doe <jane@example.com>\"\n\
+         ENV LANG=C.UTF-8\n\
+         LABEL org.opencontainers.image.title=\"demo\"\n\
+         CMD [\"bash\"]\n"
+    );
+    // The modern rendering has nothing legacy left.
+    let again = Dockerfile::parse_with_notes(&parsed.dockerfile.render()).unwrap();
+    assert!(again.notes.is_empty());
+}
+
+#[test]
+fn the_backtick_escape_is_kept_and_used() {
+    let model = Dockerfile::parse(&modern("escape-backtick.Dockerfile")).unwrap();
+    assert!(model.directives().escape_backtick);
+    let Instruction::Env(pairs) = &model.stages()[0].instructions[0] else {
+        panic!()
+    };
+    assert_eq!(pairs[0].value, "C:\\tools");
+    assert_eq!(pairs[1].value, "say \"hi\"");
+    // A backslash is an ordinary character there: `C:\tools` needs no quotes.
+    assert_eq!(
+        model.render(),
+        "# escape=`\n\
+         FROM mcr.microsoft.com/windows/nanoserver:ltsc2022\n\
+         ENV TOOL_HOME=C:\\tools `\n    TOOL_NAME=\"say `\"hi`\"\"\n\
+         WORKDIR C:\\tools\n\
+         CMD [\"cmd\"]\n"
+    );
+}
+
+/// Under the backtick escape, a `\` and a newline end the instruction: text
+/// the default escape would continue is refused, never rendered into an
+/// instruction of its own (found by the property test: `ENTRYPOINT a\` then
+/// a newline and `USER root`).
+#[test]
+fn the_backtick_escape_refuses_what_docker_would_read_otherwise() {
+    let backtick = Directives {
+        escape_backtick: true,
+        ..Default::default()
+    };
+    let with = |instruction: Instruction| {
+        let stage = Stage {
+            alias: None,
+            base: Base::Image(ImageRef::parse("debian:bookworm-slim").unwrap()),
+            platform: None,
+            instructions: vec![instruction],
+        };
+        Dockerfile::from_parts(Vec::new(), vec![stage])
+            .unwrap()
+            .with_directives(backtick.clone())
+    };
+    let injected = with(Instruction::Entrypoint(stagecraft::model::Command::Shell(
+        "a\\\nUSER root".into(),
+    )))
+    .unwrap_err();
+    assert_eq!(injected.len(), 1, "{injected}");
+    assert!(
+        injected.to_string().contains("drop the escape directive"),
+        "{injected}"
+    );
+    // A value ending in the backtick is quoted (`model::word`), so its line
+    // ends in `"`, not in a continuation, and it reads back.
+    let quoted = with(Instruction::Workdir("C:\\app`".into())).unwrap();
+    assert_eq!(
+        quoted.render(),
+        "# escape=`\nFROM debian:bookworm-slim\nWORKDIR \"C:\\app``\"\n"
+    );
+    assert_eq!(Dockerfile::parse(&quoted.render()).unwrap(), quoted);
+    let plain = with(Instruction::Workdir("C:\\app".into())).unwrap();
+    assert_eq!(
+        plain.render(),
+        "# escape=`\nFROM debian:bookworm-slim\nWORKDIR C:\\app\n"
+    );
+}
+
+#[test]
+fn bad_input_is_refused_with_line_and_fix() {
+    let error = Dockerfile::parse(&modern("bad-from-undeclared.Dockerfile")).unwrap_err();
+    assert_eq!(error.errors()[0].line, 2);
+    let message = error.to_string();
+    assert!(message.contains("`BASE` is no ARG declared"), "{message}");
+    assert!(message.contains("ARG BASE=<image>"), "{message}");
+
+    let error = Dockerfile::parse(&modern("bad-copy-from-index.Dockerfile")).unwrap_err();
+    assert_eq!(error.errors()[0].line, 4);
+    let message = error.to_string();
+    assert!(message.contains("--from=0` (a stage index)"), "{message}");
+    assert!(message.contains("`COPY --from=build`"), "{message}");
+
+    // From JSON, the same refusal of an undeclared ARG.
+    let json = r#"{"stages":[{"base":{"arg":{"name":"BASE"}},"instructions":[]}]}"#;
+    let error = serde_json::from_str::<Dockerfile>(json).unwrap_err();
+    assert!(
+        error.to_string().contains("FROM $BASE names no ARG"),
+        "{error}"
+    );
+    // ONBUILD of ONBUILD.
+    let mut df = Dockerfile::builder();
+    df.anonymous_stage(scratch())
+        .onbuild(Instruction::Onbuild(Box::new(Instruction::Workdir(
+            "/a".into(),
+        ))));
+    assert!(df
+        .build()
+        .unwrap_err()
+        .to_string()
+        .contains("ONBUILD of ONBUILD"));
+    // A bad checksum, --keep-git-dir of no git URL, a bad context name.
+    let mut df = Dockerfile::builder();
+    df.anonymous_stage(scratch())
+        .add_spec(
+            AddSpec::new(["https://e.com/a.tgz"], "/a/")
+                .checksum("md5:1")
+                .keep_git_dir(),
+        )
+        .copy_spec(CopySpec::new(["/x"], "/x").from_context("0bad"));
+    let message = df.build().unwrap_err().to_string();
+    assert!(message.contains("ADD --checksum"), "{message}");
+    assert!(message.contains("--keep-git-dir"), "{message}");
+    assert!(message.contains("build context name"), "{message}");
+}
+
+/// The builders write what the parser reads back, for every new construct.
+#[test]
+fn builders_write_the_modern_constructs() {
+    let mut df = Dockerfile::builder();
+    let base = df.global_arg("BASE", Some("golang:1.23-bookworm"));
+    let build = df
+        .stage("build", &base)
+        .platform(AutomaticArg::BuildPlatform)
+        .arg(AutomaticArg::TargetArch.name(), None)
+        .copy_spec(
+            CopySpec::new(["go.mod", "go.sum"], "/src/")
+                .parents()
+                .exclude("*_test.go"),
+        )
+        .add_spec(
+            AddSpec::new(["https://github.com/moby/buildkit.git#v0.13.1"], "/src/bk/")
+                .keep_git_dir(),
+        )
+        .done();
+    df.stage("runtime", scratch())
+        .copy_spec(CopySpec::new(["/app"], "/app").from(&build).link())
+        .copy_spec(
+            CopySpec::new(["/uv"], "/bin/")
+                .from_image(ImageRef::parse("ghcr.io/astral-sh/uv:0.5").unwrap()),
+        )
+        .copy_spec(CopySpec::new(["/index.html"], "/www/").from_context("docs"))
+        .volume(["/data"])
+        .expose_variable("PORT", Some(Protocol::Udp))
+        .healthcheck_spec(
+            HealthcheckSpec::exec(["/app", "ok"])
+                .start_interval(1)
+                .retries(2),
+        )
+        .onbuild(Instruction::Workdir("/app".into()))
+        .comment("the end")
+        .entrypoint(["/app"]);
+    let model = df.build().unwrap();
+    let text = model.render();
+    expect_test::expect_file!["modern/builders.rendered.Dockerfile"].assert_eq(&text);
+    // In text, `--from=docs` of no stage reads as a typo of a stage name
+    // (SCR023), as `stagecraft lint` says: a named context round-trips
+    // through JSON, not through text.
+    let error = Dockerfile::parse(&text).unwrap_err();
+    assert_eq!(error.errors()[0].line, 11, "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("SCR023 (DL3022): `COPY --from=docs` names no earlier stage"),
+        "{error}"
+    );
+    let json = serde_json::to_string(&model).unwrap();
+    assert!(json.contains(r#"{"context":"docs"}"#), "{json}");
+    assert_eq!(serde_json::from_str::<Dockerfile>(&json).unwrap(), model);
+    // Without it, the text comes back as the same model.
+    let mut stages: Vec<Stage> = model.stages().to_vec();
+    stages[1].instructions.remove(2);
+    let without = Dockerfile::from_parts(model.args().to_vec(), stages).unwrap();
+    let again = Dockerfile::parse(&without.render()).unwrap();
+    assert_eq!(again, without);
+}
+
+/// Docker removes the quotes of `COPY`/`ADD` paths when it expands them, as
+/// the official notebook images rely on (`COPY a.py "/etc/ipython/"`).
+#[test]
+fn quoted_copy_paths_lose_their_quotes() {
+    let model =
+        Dockerfile::parse("FROM debian:bookworm-slim\nCOPY a.py \"/etc/ipython/\"\n").unwrap();
+    let Instruction::Copy(copy) = &model.stages()[0].instructions[0] else {
+        panic!()
+    };
+    assert_eq!(copy.destination, "/etc/ipython/");
+    assert_eq!(
+        model.render(),
+        "FROM debian:bookworm-slim\nCOPY a.py /etc/ipython/\n"
+    );
+}

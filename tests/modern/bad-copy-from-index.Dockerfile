@@ -1,0 +1,4 @@
+FROM debian:bookworm-slim
+RUN true
+FROM scratch
+COPY --from=0 /etc/passwd /etc/passwd

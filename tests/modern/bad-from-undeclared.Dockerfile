@@ -1,0 +1,3 @@
+ARG OTHER=1
+FROM $BASE
+CMD ["true"]

@@ -305,3 +305,32 @@ fn gnu_and_codacy_formats_and_the_file_path_in_the_report() {
     assert_eq!(issue["patternId"], "DL3042");
     assert_eq!(issue["line"], 2);
 }
+
+/// `stagecraft-lint FILE...` is `stagecraft lint FILE...`: the same output,
+/// standard error and exit code, format by format; and it carries no
+/// `build` subcommand (a file named `build` is a file).
+#[test]
+fn stagecraft_lint_is_stagecraft_lint_without_the_engine() {
+    const LINT_BIN: &str = env!("CARGO_BIN_EXE_stagecraft-lint");
+    let files = Files::new();
+    let bad = files.write("bad.Dockerfile", BAD.as_bytes());
+    let warnings = files.write("warn.Dockerfile", WARNINGS_ONLY.as_bytes());
+    for format in ["tty", "json", "sarif", "checkstyle"] {
+        let args = ["--no-shellcheck", "-f", format, &bad, &warnings];
+        let ours = stagecraft(&[&["lint"][..], &args[..]].concat());
+        let lint_only = Command::new(LINT_BIN).args(args).output().unwrap();
+        assert_eq!(lint_only.status.code(), Some(1), "{format}");
+        assert_eq!(lint_only.status.code(), ours.status.code(), "{format}");
+        assert_eq!(stdout(&lint_only), stdout(&ours), "{format}");
+        assert_eq!(stderr(&lint_only), stderr(&ours), "{format}");
+    }
+    let output = Command::new(LINT_BIN).arg("build").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).starts_with("build: error: cannot read the file: "),
+        "{}",
+        stderr(&output)
+    );
+    let output = Command::new(LINT_BIN).arg("--version").output().unwrap();
+    assert_eq!(stdout(&output), "stagecraft-lint 0.1.0\n");
+}

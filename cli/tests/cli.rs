@@ -306,6 +306,56 @@ fn gnu_and_codacy_formats_and_the_file_path_in_the_report() {
     assert_eq!(issue["line"], 2);
 }
 
+/// `-f sonarqube`: SonarQube's generic issues report in hadolint's shape,
+/// each finding's code, severity and type as hadolint maps them (error:
+/// CRITICAL bug, warning: MAJOR code smell, a parse error: BLOCKER bug).
+#[test]
+fn sonarqube_format_as_hadolint_writes_it() {
+    let files = Files::new();
+    let bad = files.write(
+        "bad.Dockerfile",
+        b"FROM debian:12\nRUN pip install numpy==2.1.3\nWORKDIR app\nRUNN x\n",
+    );
+    let output = stagecraft(&["lint", "--no-shellcheck", "-f", "sonarqube", &bad]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let issues: Vec<(&str, u64, &str, &str)> = value["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|issue| {
+            assert_eq!(issue["engineId"], "stagecraft");
+            let location = &issue["primaryLocation"];
+            assert_eq!(location["filePath"], bad.as_str());
+            assert!(!location["message"].as_str().unwrap().is_empty());
+            let range = &location["textRange"];
+            assert_eq!(range["startLine"], range["endLine"]);
+            assert_eq!(
+                (&range["startColumn"], &range["endColumn"]),
+                (&0.into(), &1.into())
+            );
+            (
+                issue["ruleId"].as_str().unwrap(),
+                range["startLine"].as_u64().unwrap(),
+                issue["severity"].as_str().unwrap(),
+                issue["type"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        issues,
+        [
+            ("DL3042", 2, "CRITICAL", "BUG"),
+            ("DL3000", 3, "MAJOR", "CODE_SMELL"),
+            ("DL1000", 4, "BLOCKER", "BUG"),
+        ]
+    );
+    let clean = files.write("clean.Dockerfile", CLEAN.as_bytes());
+    let output = stagecraft(&["lint", "--no-shellcheck", "-f", "sonarqube", &clean]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout(&output), "{\"issues\":[]}\n");
+}
+
 /// `stagecraft-lint FILE...` is `stagecraft lint FILE...`: the same output,
 /// standard error and exit code, format by format; and it carries no
 /// `build` subcommand (a file named `build` is a file).

@@ -24,7 +24,9 @@
 //!   json FILE`), and once with all the corpus files on one command line.
 //!
 //! and prints the median (and the fastest) of each, and hadolint's median over
-//! stagecraft's (target: at least 10x on the corpus).
+//! stagecraft's (target: at least 10x on the corpus), the per-file one also
+//! net of the `true` floor (what each linter costs a file over starting a
+//! process). The figures of the last runs are in `docs/hadolint.md`.
 //!
 //! ```text
 //! cargo build --release -p stagecraft-cli --bins   # optional, for the CLI rows

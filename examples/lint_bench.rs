@@ -8,22 +8,28 @@
 //! * **stagecraft (library)**: [`FileReport::lint`] (parse and check) on the
 //!   5,000-line file, and on every file of the lint corpus (`tests/lint/`,
 //!   read into memory first);
-//! * **stagecraft (CLI)**, when the `stagecraft` binary is found (built next
-//!   to this example by `cargo build --release -p stagecraft`, or given with
-//!   `--stagecraft PATH`): one process per file, as a user or a pre-commit
-//!   hook runs it, with `--no-shellcheck` (the rules alone); next to it,
-//!   `true` once per file shows what starting the processes costs by itself;
-//!   and, when `shellcheck` is on `PATH`, the same runs with ShellCheck over
-//!   the RUNs (hadolint always runs ShellCheck, in-process);
+//! * **stagecraft (CLI)**, when the lint-only `stagecraft-lint` binary is
+//!   found (built next to this example by `cargo build --release -p
+//!   stagecraft-cli --bin stagecraft-lint`, or given with `--stagecraft
+//!   PATH`; a path to the full `stagecraft` binary runs `stagecraft lint`):
+//!   one process per file, as a user or a pre-commit hook runs it, with
+//!   `--no-shellcheck` (the rules alone); next to it, `true` once per file
+//!   shows what starting the processes costs by itself, and, when the full
+//!   `stagecraft` binary is next to `stagecraft-lint`, `stagecraft lint` per
+//!   file (what the engine linked in costs at start-up); and, when
+//!   `shellcheck` is on `PATH`, the same runs with ShellCheck over the RUNs
+//!   (hadolint always runs ShellCheck, in-process);
 //! * **hadolint**, when `hadolint` is on `PATH` or given with
 //!   `--hadolint PATH`: one process per file (`hadolint --no-fail --format
 //!   json FILE`), and once with all the corpus files on one command line.
 //!
 //! and prints the median (and the fastest) of each, and hadolint's median over
-//! stagecraft's (target: at least 10x on the corpus).
+//! stagecraft's (target: at least 10x on the corpus), the per-file one also
+//! net of the `true` floor (what each linter costs a file over starting a
+//! process). The figures of the last runs are in `docs/hadolint.md`.
 //!
 //! ```text
-//! cargo build --release -p stagecraft --bin stagecraft   # optional, for the CLI rows
+//! cargo build --release -p stagecraft-cli --bins   # optional, for the CLI rows
 //! cargo run --release --example lint_bench -- [--rounds N] [--lines N] [--hadolint PATH] [--stagecraft PATH] [--library-only] [--chain] [--keep]
 //! ```
 //!
@@ -53,9 +59,31 @@ struct Args {
 }
 
 /// The CLI's arguments for the rows without ShellCheck (the rules alone).
-const NO_SHELLCHECK: [&str; 4] = ["lint", "--no-shellcheck", "--format", "json"];
+const NO_SHELLCHECK: [&str; 3] = ["--no-shellcheck", "--format", "json"];
 /// The CLI's arguments with ShellCheck over the RUNs, as hadolint does.
-const WITH_SHELLCHECK: [&str; 3] = ["lint", "--format", "json"];
+const WITH_SHELLCHECK: [&str; 2] = ["--format", "json"];
+
+/// A linter binary and the arguments before the options: none for
+/// `stagecraft-lint`, `lint` for the full `stagecraft`.
+struct Cli {
+    path: PathBuf,
+    prefix: &'static [&'static str],
+}
+
+impl Cli {
+    fn new(path: PathBuf) -> Self {
+        let full = path.file_name().is_some_and(|name| name == "stagecraft");
+        Self {
+            path,
+            prefix: if full { &["lint"] } else { &[] },
+        }
+    }
+
+    /// Runs it with `options` over `files`.
+    fn run(&self, options: &[&str], files: &[&Path]) {
+        run(&self.path, &[self.prefix, options].concat(), files);
+    }
+}
 
 fn parse_args() -> Result<Args, String> {
     let mut args = Args {
@@ -296,16 +324,28 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 })
         })
         .flatten();
+    // target/release/examples/lint_bench -> target/release/NAME
+    let next_to_us = |name: &str| {
+        let exe = std::env::current_exe().ok()?;
+        let bin = exe.parent()?.parent()?.join(name);
+        bin.is_file().then_some(bin)
+    };
     let stagecraft_cli = (!args.library_only)
         .then(|| {
-            args.stagecraft.clone().or_else(|| {
-                // target/release/examples/lint_bench -> target/release/stagecraft
-                let exe = std::env::current_exe().ok()?;
-                let bin = exe.parent()?.parent()?.join("stagecraft");
-                bin.is_file().then_some(bin)
-            })
+            args.stagecraft
+                .clone()
+                .or_else(|| next_to_us("stagecraft-lint"))
         })
-        .flatten();
+        .flatten()
+        .map(Cli::new);
+    // The full binary beside the lint-only one, for its start-up cost.
+    let full_cli = stagecraft_cli
+        .as_ref()
+        .filter(|cli| cli.prefix.is_empty())
+        .and_then(|cli| {
+            let full = cli.path.with_file_name("stagecraft");
+            full.is_file().then(|| Cli::new(full))
+        });
 
     println!(
         "inputs: generated Dockerfile of {} lines ({stages} stages, {runs} RUNs, {findings} \
@@ -335,9 +375,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => println!("hadolint: not found (use --hadolint PATH); its rows are skipped"),
     }
     match &stagecraft_cli {
-        Some(path) => println!("stagecraft CLI: {}", path.display()),
+        Some(cli) => println!(
+            "stagecraft CLI: {}{}",
+            cli.path.display(),
+            cli.prefix
+                .iter()
+                .map(|arg| format!(" {arg}"))
+                .collect::<String>()
+        ),
         None => println!(
-            "stagecraft CLI: not found (cargo build --release -p stagecraft --bin stagecraft); \
+            "stagecraft CLI: not found (cargo build --release -p stagecraft-cli --bins); \
              its rows are skipped"
         ),
     }
@@ -369,7 +416,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
 
     if let Some(cli) = &stagecraft_cli {
-        let (median, fastest) = time(args.rounds, || run(cli, &NO_SHELLCHECK, &[&big_path]));
+        let (median, fastest) = time(args.rounds, || cli.run(&NO_SHELLCHECK, &[&big_path]));
         big_rows.push(Row {
             what: "stagecraft CLI".into(),
             median,
@@ -377,7 +424,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
         let (median, fastest) = time(args.rounds, || {
             for path in &corpus_paths {
-                run(cli, &NO_SHELLCHECK, &[path]);
+                cli.run(&NO_SHELLCHECK, &[path]);
             }
         });
         corpus_rows.push(Row {
@@ -386,12 +433,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             fastest,
         });
         let all: Vec<&Path> = corpus_paths.iter().map(PathBuf::as_path).collect();
-        let (median, fastest) = time(args.rounds, || run(cli, &NO_SHELLCHECK, &all));
+        let (median, fastest) = time(args.rounds, || cli.run(&NO_SHELLCHECK, &all));
         corpus_rows.push(Row {
             what: "stagecraft CLI, all files in one process".into(),
             median,
             fastest,
         });
+        if let Some(full) = &full_cli {
+            let (median, fastest) = time(args.rounds, || {
+                for path in &corpus_paths {
+                    full.run(&NO_SHELLCHECK, &[path]);
+                }
+            });
+            corpus_rows.push(Row {
+                what: "(`stagecraft lint`, full binary, per file)".into(),
+                median,
+                fastest,
+            });
+        }
         // What starting a process per file costs by itself.
         if let Some(noop) = on_path("true") {
             let (median, fastest) = time(args.rounds, || {
@@ -410,7 +469,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // ShellCheck on (hadolint always runs it, in-process): our CLI hands
     // the RUNs to `shellcheck` processes.
     if let (Some(cli), true) = (&stagecraft_cli, on_path("shellcheck").is_some()) {
-        let (median, fastest) = time(args.rounds, || run(cli, &WITH_SHELLCHECK, &[&big_path]));
+        let (median, fastest) = time(args.rounds, || cli.run(&WITH_SHELLCHECK, &[&big_path]));
         big_rows.push(Row {
             what: "stagecraft CLI + ShellCheck".into(),
             median,
@@ -418,7 +477,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         });
         let (median, fastest) = time(args.rounds, || {
             for path in &corpus_paths {
-                run(cli, &WITH_SHELLCHECK, &[path]);
+                cli.run(&WITH_SHELLCHECK, &[path]);
             }
         });
         corpus_rows.push(Row {
@@ -427,7 +486,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             fastest,
         });
         let all: Vec<&Path> = corpus_paths.iter().map(PathBuf::as_path).collect();
-        let (median, fastest) = time(args.rounds, || run(cli, &WITH_SHELLCHECK, &all));
+        let (median, fastest) = time(args.rounds, || cli.run(&WITH_SHELLCHECK, &all));
         corpus_rows.push(Row {
             what: "stagecraft CLI + ShellCheck, one process".into(),
             median,
@@ -548,6 +607,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             println!("  {label:<48} {:>8.1}x", theirs / ours.max(1e-9));
         }
+    }
+
+    // The same, net of what starting a process per file costs by itself.
+    if let (Some(floor), Some(theirs), Some(ours)) = (
+        find(&corpus_rows, "(floor: `true` once per file)"),
+        find(&corpus_rows, "hadolint, one process per file"),
+        find(&corpus_rows, "stagecraft CLI, one process per file"),
+    ) {
+        let files = corpus_paths.len() as f64;
+        println!(
+            "  {:<48} {:>8.1}x  (per file over `true`: hadolint {:.2} ms, stagecraft {:.2} ms)",
+            "corpus, per file, net of the floor",
+            (theirs - floor) / (ours - floor).max(1e-9),
+            (theirs - floor) * 1e3 / files,
+            (ours - floor) * 1e3 / files
+        );
     }
 
     if args.keep {

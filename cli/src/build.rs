@@ -30,7 +30,7 @@ use crate::format::Format;
 #[derive(Debug, clap::Args)]
 #[command(after_help = BUILD_AFTER_HELP)]
 pub struct BuildArgs {
-    /// Catalogue trees (every Dockerfile and Dockerfile.<variant> under
+    /// Catalogue trees (every Dockerfile and `Dockerfile.<variant>` under
     /// them) or their catalogue.toml manifests [default: .].
     #[arg(value_name = "DIR|MANIFEST")]
     paths: Vec<PathBuf>,

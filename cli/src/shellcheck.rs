@@ -58,11 +58,19 @@ pub struct Script {
 }
 
 impl Script {
-    /// The text handed to ShellCheck: the `#!` line, the exports, the script.
+    /// The text handed to ShellCheck: the `#!` line, one `export` line for
+    /// the names that can matter to this script, the script.
     fn full_text(&self) -> String {
         let mut text = format!("#!/bin/{}\n", self.dialect);
-        for var in &self.vars {
-            text.push_str(&format!("export {var}=1\n"));
+        let vars = self.relevant_vars();
+        if !vars.is_empty() {
+            text.push_str("export");
+            for var in &vars {
+                text.push(' ');
+                text.push_str(var);
+                text.push_str("=1");
+            }
+            text.push('\n');
         }
         text.push_str(&self.text);
         if !text.ends_with('\n') {
@@ -71,12 +79,81 @@ impl Script {
         text
     }
 
+    /// How many lines [`Script::full_text`] puts before the script.
+    fn header_lines(&self) -> usize {
+        1 + usize::from(!self.relevant_vars().is_empty())
+    }
+
+    /// The exported names ShellCheck's verdict can depend on: those the
+    /// script's text contains, and those close enough to a `$NAME` it
+    /// references to be offered as its spelling (SC2153: at most two edits,
+    /// ignoring case). An exported name the script never mentions changes
+    /// no finding, and each one costs ShellCheck time (hadolint exports
+    /// every name, one `export` command each: the corpus's scripts took
+    /// about twice as long to check).
+    fn relevant_vars(&self) -> Vec<&str> {
+        let references = references(&self.text);
+        self.vars
+            .iter()
+            .map(String::as_str)
+            .filter(|var| {
+                self.text.contains(var)
+                    || references
+                        .iter()
+                        .any(|reference| near_spelling(var, reference))
+            })
+            .collect()
+    }
+
     /// The Dockerfile line of line `line` of [`Script::full_text`].
     fn dockerfile_line(&self, line: usize) -> Option<usize> {
-        let header = 1 + self.vars.len();
-        let index = line.checked_sub(header + 1)?;
+        let index = line.checked_sub(self.header_lines() + 1)?;
         self.lines.get(index).or_else(|| self.lines.last()).copied()
     }
+}
+
+/// The names `text` references as `$NAME` or `${NAME...}`.
+fn references(text: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        rest = &rest[at + 1..];
+        let name = rest.strip_prefix('{').unwrap_or(rest);
+        let end = name
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(name.len());
+        if end > 0 && !name.starts_with(|c: char| c.is_ascii_digit()) {
+            names.push(&name[..end]);
+        }
+    }
+    names
+}
+
+/// Whether ShellCheck could offer `var` as the spelling of `reference`:
+/// within two edits of it, case ignored (its SC2153 takes at most one edit
+/// for names over 3 characters, two for names over 7).
+fn near_spelling(var: &str, reference: &str) -> bool {
+    let (a, b): (Vec<u8>, Vec<u8>) = (
+        var.bytes().map(|c| c.to_ascii_lowercase()).collect(),
+        reference.bytes().map(|c| c.to_ascii_lowercase()).collect(),
+    );
+    if a.len().abs_diff(b.len()) > 2 {
+        return false;
+    }
+    // Levenshtein distance, one row at a time.
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, &ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()] <= 2
 }
 
 /// The ShellCheck dialect of a shell program, `None` for a shell ShellCheck
@@ -332,8 +409,10 @@ pub fn run(binary: &Path, scripts: &[Script], timeout: Duration) -> Outcome {
             return outcome;
         }
     }
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let per_batch = scripts.len().div_ceil(cores).clamp(1, 500);
+    let per_batch = batch_size(
+        scripts.len(),
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+    );
     let indices: Vec<usize> = (0..scripts.len()).collect();
     let results: Vec<Result<Vec<Comment>, String>> = std::thread::scope(|scope| {
         let handles: Vec<_> = indices
@@ -387,6 +466,19 @@ pub fn run(binary: &Path, scripts: &[Script], timeout: Duration) -> Outcome {
     outcome.findings.dedup();
     outcome
 }
+
+/// Scripts per `shellcheck` process: a process costs about as much to
+/// start as checking five scripts, so a few scripts (one file's, as a hook
+/// lints them) go to one process, and only a run with more than
+/// [`MIN_PER_PROCESS`] scripts a core is spread over the cores. A batch may
+/// hold scripts of several dialects: each file's `#!` line names its own.
+fn batch_size(scripts: usize, cores: usize) -> usize {
+    let processes = scripts.div_ceil(MIN_PER_PROCESS).clamp(1, cores.max(1));
+    scripts.div_ceil(processes).clamp(1, 500)
+}
+
+/// Fewest scripts worth a `shellcheck` process of their own.
+const MIN_PER_PROCESS: usize = 32;
 
 /// `7` for `.../7.sh`.
 fn script_index(file: &str) -> Option<usize> {
@@ -476,12 +568,60 @@ mod tests {
         assert!(script.vars.iter().any(|v| v == "HOME_DIR"));
         assert!(script.vars.iter().any(|v| v == "http_proxy"));
         assert_eq!(script.text, "echo $VERSION");
+        // Only the names the script can be judged by are exported.
         let full = script.full_text();
-        assert!(
-            full.starts_with("#!/bin/bash\nexport HTTP_PROXY=1\n"),
-            "{full}"
-        );
+        assert_eq!(full, "#!/bin/bash\nexport VERSION=1\necho $VERSION\n");
         assert_eq!(script.dockerfile_line(full.lines().count()), Some(5));
+    }
+
+    #[test]
+    fn exported_names_are_those_mentioned_or_a_misspelling_away() {
+        let script = |text: &str| Script {
+            file: 0,
+            dialect: "sh",
+            vars: ["http_proxy", "APP_VERSION", "LANG", "PATH"]
+                .map(str::to_owned)
+                .to_vec(),
+            text: text.to_owned(),
+            lines: vec![3],
+            ignores: Vec::new(),
+        };
+        assert_eq!(script("make install").relevant_vars(), Vec::<&str>::new());
+        assert_eq!(
+            script("make install").full_text(),
+            "#!/bin/sh\nmake install\n"
+        );
+        assert_eq!(script("make install").dockerfile_line(2), Some(3));
+        assert_eq!(
+            script("curl --proxy \"$http_proxy\" -O x; echo ${APP_VERSON}").relevant_vars(),
+            ["http_proxy", "APP_VERSION"]
+        );
+        // `PATH=...` mentions PATH; `$lang` is LANG in another case.
+        assert_eq!(
+            script("PATH=/x:$PATH; echo $lang").relevant_vars(),
+            ["LANG", "PATH"]
+        );
+        let with_header = script("echo $PATH");
+        assert_eq!(
+            with_header.full_text(),
+            "#!/bin/sh\nexport PATH=1\necho $PATH\n"
+        );
+        assert_eq!(with_header.dockerfile_line(3), Some(3));
+        assert_eq!(references("a ${B:-x} $1 $_c d$"), ["B", "_c"]);
+        assert!(near_spelling("APP_VERSION", "app_verson"));
+        assert!(near_spelling("VERSION", "VERSOIN"));
+        assert!(!near_spelling("VERSION", "VARIANT"));
+    }
+
+    #[test]
+    fn one_process_for_a_few_scripts_the_cores_for_many() {
+        assert_eq!(batch_size(3, 2), 3);
+        assert_eq!(batch_size(32, 2), 32);
+        assert_eq!(batch_size(33, 2), 17);
+        assert_eq!(batch_size(400, 2), 200);
+        assert_eq!(batch_size(400, 64), 31);
+        assert_eq!(batch_size(5000, 2), 500);
+        assert_eq!(batch_size(1, 0), 1);
     }
 
     #[test]

@@ -305,3 +305,82 @@ fn gnu_and_codacy_formats_and_the_file_path_in_the_report() {
     assert_eq!(issue["patternId"], "DL3042");
     assert_eq!(issue["line"], 2);
 }
+
+/// `-f sonarqube`: SonarQube's generic issues report in hadolint's shape,
+/// each finding's code, severity and type as hadolint maps them (error:
+/// CRITICAL bug, warning: MAJOR code smell, a parse error: BLOCKER bug).
+#[test]
+fn sonarqube_format_as_hadolint_writes_it() {
+    let files = Files::new();
+    let bad = files.write(
+        "bad.Dockerfile",
+        b"FROM debian:12\nRUN pip install numpy==2.1.3\nWORKDIR app\nRUNN x\n",
+    );
+    let output = stagecraft(&["lint", "--no-shellcheck", "-f", "sonarqube", &bad]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let issues: Vec<(&str, u64, &str, &str)> = value["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|issue| {
+            assert_eq!(issue["engineId"], "stagecraft");
+            let location = &issue["primaryLocation"];
+            assert_eq!(location["filePath"], bad.as_str());
+            assert!(!location["message"].as_str().unwrap().is_empty());
+            let range = &location["textRange"];
+            assert_eq!(range["startLine"], range["endLine"]);
+            assert_eq!(
+                (&range["startColumn"], &range["endColumn"]),
+                (&0.into(), &1.into())
+            );
+            (
+                issue["ruleId"].as_str().unwrap(),
+                range["startLine"].as_u64().unwrap(),
+                issue["severity"].as_str().unwrap(),
+                issue["type"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        issues,
+        [
+            ("DL3042", 2, "CRITICAL", "BUG"),
+            ("DL3000", 3, "MAJOR", "CODE_SMELL"),
+            ("DL1000", 4, "BLOCKER", "BUG"),
+        ]
+    );
+    let clean = files.write("clean.Dockerfile", CLEAN.as_bytes());
+    let output = stagecraft(&["lint", "--no-shellcheck", "-f", "sonarqube", &clean]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout(&output), "{\"issues\":[]}\n");
+}
+
+/// `stagecraft-lint FILE...` is `stagecraft lint FILE...`: the same output,
+/// standard error and exit code, format by format; and it carries no
+/// `build` subcommand (a file named `build` is a file).
+#[test]
+fn stagecraft_lint_is_stagecraft_lint_without_the_engine() {
+    const LINT_BIN: &str = env!("CARGO_BIN_EXE_stagecraft-lint");
+    let files = Files::new();
+    let bad = files.write("bad.Dockerfile", BAD.as_bytes());
+    let warnings = files.write("warn.Dockerfile", WARNINGS_ONLY.as_bytes());
+    for format in ["tty", "json", "sarif", "checkstyle"] {
+        let args = ["--no-shellcheck", "-f", format, &bad, &warnings];
+        let ours = stagecraft(&[&["lint"][..], &args[..]].concat());
+        let lint_only = Command::new(LINT_BIN).args(args).output().unwrap();
+        assert_eq!(lint_only.status.code(), Some(1), "{format}");
+        assert_eq!(lint_only.status.code(), ours.status.code(), "{format}");
+        assert_eq!(stdout(&lint_only), stdout(&ours), "{format}");
+        assert_eq!(stderr(&lint_only), stderr(&ours), "{format}");
+    }
+    let output = Command::new(LINT_BIN).arg("build").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).starts_with("build: error: cannot read the file: "),
+        "{}",
+        stderr(&output)
+    );
+    let output = Command::new(LINT_BIN).arg("--version").output().unwrap();
+    assert_eq!(stdout(&output), "stagecraft-lint 0.1.0\n");
+}

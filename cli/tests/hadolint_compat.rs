@@ -640,6 +640,66 @@ fn shellcheck_findings_at_the_dockerfile_line_with_their_codes() {
         .any(|rule| rule.starts_with("SC2")));
 }
 
+/// Many files' scripts in one ShellCheck batch: each keeps its stage's
+/// dialect (a bash stage's `[[` is fine, an sh stage's is SC3010), the names
+/// a script does not mention are not exported (yet a near miss still gets
+/// ShellCheck's "possible misspelling", SC2153, and a stage variable assigned
+/// in a RUN is not "unused"), and every finding lands at its own file and line.
+#[test]
+fn one_batch_keeps_each_scripts_dialect_names_and_line() {
+    if !shellcheck_installed() {
+        eprintln!("skipping: shellcheck is not installed (bash scripts/tools.sh)");
+        return;
+    }
+    let project = Project::new();
+    project.write(
+        "names.Dockerfile",
+        "FROM debian:bookworm-slim\nENV APP_VERSION=1 OTHER=2\n\
+         RUN echo \"$APP_VERSON\"\nRUN OTHER=3 other=1\nRUN [[ -f /x ]] && echo \"$OTHER\"\n",
+    );
+    project.write(
+        "dialects.Dockerfile",
+        "FROM debian:bookworm-slim AS bash\nSHELL [\"/bin/bash\", \"-c\"]\n\
+         RUN [[ -f /x ]] && echo yes\nFROM debian:bookworm-slim\nRUN [[ -f /x ]] && echo yes\n",
+    );
+    let output = project.run(&[
+        "lint",
+        "-f",
+        "json",
+        "names.Dockerfile",
+        "dialects.Dockerfile",
+    ]);
+    let found: Vec<(String, u64, String)> = json(&output)
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|item| {
+            item["hadolint"]
+                .as_str()
+                .is_some_and(|code| code.starts_with("SC"))
+        })
+        .map(|item| {
+            (
+                item["file"].as_str().unwrap().to_owned(),
+                item["line"].as_u64().unwrap(),
+                item["rule"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let at = |file: &str, line: u64, rule: &str| (file.to_owned(), line, rule.to_owned());
+    assert_eq!(
+        found,
+        [
+            at("names.Dockerfile", 3, "SC2153"),
+            at("names.Dockerfile", 4, "SC2034"),
+            at("names.Dockerfile", 5, "SC3010"),
+            at("dialects.Dockerfile", 5, "SC3010"),
+        ],
+        "{}",
+        stderr(&output)
+    );
+}
+
 #[test]
 fn label_schema_and_strict_labels_from_the_config_reach_the_rules() {
     let project = Project::new();

@@ -7,6 +7,7 @@ mod codeclimate;
 mod gnu;
 mod json;
 mod sarif;
+mod sonarqube;
 mod tty;
 
 use crate::finding::Report;
@@ -30,12 +31,14 @@ pub enum Format {
     Gnu,
     /// Codacy's issue objects, one a line.
     Codacy,
+    /// SonarQube's generic external issues report (`{"issues": [...]}`).
+    Sonarqube,
 }
 
 impl Format {
     /// The names, for messages.
     pub const NAMES: &'static str =
-        "tty, json, sarif, checkstyle, gitlab_codeclimate, codeclimate, gnu, codacy";
+        "tty, json, sarif, checkstyle, gitlab_codeclimate, codeclimate, gnu, codacy, sonarqube";
 
     /// A format by its hadolint name (`human` is ours for `tty`).
     pub fn parse(name: &str) -> Option<Self> {
@@ -48,6 +51,7 @@ impl Format {
             "codeclimate" => Self::Codeclimate,
             "gnu" => Self::Gnu,
             "codacy" => Self::Codacy,
+            "sonarqube" => Self::Sonarqube,
             _ => return None,
         })
     }
@@ -63,6 +67,7 @@ impl Format {
             Self::Codeclimate => codeclimate::render(reports),
             Self::Gnu => gnu::render(reports),
             Self::Codacy => codacy::render(reports),
+            Self::Sonarqube => sonarqube::render(reports),
         }
     }
 }

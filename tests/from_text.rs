@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use stagecraft::from_text::{ModelProblemKind, ParseErrorKind};
 use stagecraft::rules::dockerfile::model_support::model_problems;
-use stagecraft::rules::dockerfile::{check_dockerfile, parse, Options};
+use stagecraft::rules::dockerfile::{check_dockerfile, Dockerfile as Parsed, Options};
 use stagecraft::rules::Severity;
 use stagecraft::Dockerfile;
 
@@ -65,7 +65,7 @@ fn the_compile_time_check_predicts_the_conversion() {
         let Ok(text) = fs::read_to_string(&path) else {
             continue; // not UTF-8: the macros refuse it before parsing
         };
-        let Ok(parsed) = parse(&text) else {
+        let Ok(parsed) = Parsed::parse(&text) else {
             assert!(Dockerfile::parse(&text).is_err(), "{}", path.display());
             continue;
         };

@@ -5,7 +5,7 @@
 //!
 //! 1. **parse** the macro input: one string literal (the text, or the path);
 //! 2. **validate**: parse the Dockerfile with
-//!    `stagecraft_rules::dockerfile::parse` and judge it once with
+//!    `stagecraft_rules::dockerfile::Dockerfile::parse` and judge it once with
 //!    `model_support::judge` (the stage-aware rules of `stagecraft lint` and
 //!    what the typed model cannot hold, each said once: the very verdict of
 //!    `Dockerfile::parse`), collecting *every* problem; findings of
@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use proc_macro2::TokenStream;
 use quote::quote;
 use stagecraft_rules::dockerfile::model_support::judge;
-use stagecraft_rules::dockerfile::parse;
+use stagecraft_rules::dockerfile::Dockerfile;
 use stagecraft_rules::Severity;
 use syn::parse::ParseStream;
 use syn::LitStr;
@@ -95,7 +95,7 @@ struct Judged {
 }
 
 fn judged(text: &str, prefix: &str) -> Judged {
-    let df = match parse(text) {
+    let df = match Dockerfile::parse(text) {
         Ok(df) => df,
         Err(error) => {
             return Judged {

@@ -1,7 +1,7 @@
 //! From Dockerfile text to the typed model: [`Dockerfile::parse`].
 //!
 //! The text is read by the same parser as `stagecraft lint`
-//! ([`stagecraft_rules::dockerfile::parse()`]) and converted instruction by
+//! ([`stagecraft_rules::dockerfile::Dockerfile::parse`]) and converted instruction by
 //! instruction:
 //!
 //! * `FROM [--platform=...] base [AS alias]`: an earlier stage's alias
@@ -70,7 +70,7 @@ use stagecraft_rules::dockerfile::parse::{
     Command as ParsedCommand, Instruction as ParsedInstruction, InstructionKind,
     Mount as ParsedMount, ParseErrorKind as SyntaxErrorKind, Run as ParsedRun,
 };
-use stagecraft_rules::dockerfile::{is_shell_less_image, parse as parse_text};
+use stagecraft_rules::dockerfile::{is_shell_less_image, Dockerfile as Parsed};
 
 use crate::error::{ModelError, Part};
 use crate::image_ref::{ImageRef, ImageRefError};
@@ -237,7 +237,7 @@ impl Dockerfile {
     /// # Ok::<(), stagecraft::from_text::ParseErrors>(())
     /// ```
     pub fn parse(text: &str) -> Result<Dockerfile, ParseErrors> {
-        let parsed = parse_text(text).map_err(|error| {
+        let parsed = Parsed::parse(text).map_err(|error| {
             ParseErrors::new(vec![ParseError {
                 line: error.line,
                 kind: ParseErrorKind::Syntax(error.kind),

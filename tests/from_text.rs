@@ -5,8 +5,9 @@
 //! * the compile-time promise of `dockerfile!`/`include_dockerfile!` holds on
 //!   every Dockerfile of the lint corpus (`tests/lint/`): when the text
 //!   parses, has no error-severity finding and no `model_support` problem,
-//!   `Dockerfile::parse` succeeds (so `__private::dockerfile_from_text`
-//!   never panics); and when `model_support` reports a problem,
+//!   `Dockerfile::parse` succeeds, and `__private::dockerfile_from_text`
+//!   (what the macros expand to, which converts without checking again)
+//!   gives the very same model; and when `model_support` reports a problem,
 //!   `Dockerfile::parse` refuses the text on that line.
 
 use std::fs;
@@ -76,12 +77,18 @@ fn the_compile_time_check_predicts_the_conversion() {
         let problems = model_problems(&text, &parsed);
         let result = Dockerfile::parse(&text);
         if errors == 0 && problems.is_empty() {
-            if let Err(errors) = &result {
+            let parsed = result.as_ref().unwrap_or_else(|errors| {
                 panic!(
                     "{}: the macros would accept it, but Dockerfile::parse refuses:\n{errors}",
                     path.display()
-                );
-            }
+                )
+            });
+            assert_eq!(
+                &stagecraft::__private::dockerfile_from_text(&text),
+                parsed,
+                "{}",
+                path.display()
+            );
             converted += 1;
         }
         if !problems.is_empty() {

@@ -11,8 +11,10 @@
 //!    `Dockerfile::parse`), collecting *every* problem; findings of
 //!    severity warning become compiler warnings (see `warning.rs`);
 //! 3. **expand**: to `::stagecraft::__private::dockerfile_from_text(TEXT)`,
-//!    which runs `Dockerfile::parse` (the same functions, so it does not
-//!    fail), or to one `compile_error!` per problem, pointing at the literal.
+//!    which reads the text into the syntax tree and converts it to the model
+//!    without judging it again (no rules, no model limits, no validation:
+//!    this step did them), or to one `compile_error!` per problem, pointing
+//!    at the literal.
 //!
 //! `include_dockerfile!` resolves its path against `CARGO_MANIFEST_DIR`;
 //! when the file is not there, against the nearest directory holding a

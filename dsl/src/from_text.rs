@@ -237,12 +237,7 @@ impl Dockerfile {
     /// # Ok::<(), stagecraft::from_text::ParseErrors>(())
     /// ```
     pub fn parse(text: &str) -> Result<Dockerfile, ParseErrors> {
-        let parsed = Parsed::parse(text).map_err(|error| {
-            ParseErrors::new(vec![ParseError {
-                line: error.line,
-                kind: ParseErrorKind::Syntax(error.kind),
-            }])
-        })?;
+        let parsed = syntax_tree(text)?;
         let problems = model_problems(text, &parsed);
         // Something the model cannot hold: converting would only say it again.
         let unheld = problems
@@ -260,6 +255,7 @@ impl Dockerfile {
                 text,
                 escape: parsed.escape,
                 errors: Vec::new(),
+                judged: false,
             }
             .run(&parsed);
             match converted {
@@ -283,6 +279,36 @@ impl Dockerfile {
         // Sorted by line, stably: on one line, the verdict's problems first.
         Err(ParseErrors::new(errors))
     }
+
+    /// The model of `text` that `dockerfile!`/`include_dockerfile!` parsed
+    /// and judged at compile time (the very verdict of [`Dockerfile::parse`]):
+    /// the text is read into the syntax tree and converted, and nothing is
+    /// checked again (no rules, no model limits, no
+    /// [`Dockerfile::from_parts`] validation, no `RUN` form checks).
+    ///
+    /// `Err` only when the conversion itself cannot go on (it would have
+    /// refused the text at compile time); `tests/from_text.rs` holds it
+    /// equal to [`Dockerfile::parse`] on every file the macros accept.
+    pub(crate) fn from_checked_text(text: &str) -> Result<Dockerfile, ParseErrors> {
+        let parsed = syntax_tree(text)?;
+        Converter {
+            text,
+            escape: parsed.escape,
+            errors: Vec::new(),
+            judged: true,
+        }
+        .run(&parsed)
+    }
+}
+
+/// `text` as the rules' syntax tree, its one syntax error as [`ParseErrors`].
+fn syntax_tree(text: &str) -> Result<Parsed, ParseErrors> {
+    Parsed::parse(text).map_err(|error| {
+        ParseErrors::new(vec![ParseError {
+            line: error.line,
+            kind: ParseErrorKind::Syntax(error.kind),
+        }])
+    })
 }
 
 /// The conversion proper. `model_problems` has already refused what the
@@ -292,6 +318,9 @@ struct Converter<'a> {
     text: &'a str,
     escape: char,
     errors: Vec<ParseError>,
+    /// The text was judged at compile time by the macros: build the model
+    /// without checking it again ([`Dockerfile::from_checked_text`]).
+    judged: bool,
 }
 
 impl Converter<'_> {
@@ -361,6 +390,9 @@ impl Converter<'_> {
                 run_body(self.text, self.escape, instruction).unwrap_or_else(|| joined.clone()),
             ),
         };
+        if self.judged {
+            return Ok(spec.checked_by_macro(script));
+        }
         spec.judged_by_file(script).map_err(|error| match error {
             RunError::Refused(violations) => {
                 ParseErrorKind::Refused(ModelProblemKind::RunRefused(violations))
@@ -442,6 +474,9 @@ impl Converter<'_> {
         }
         if !self.errors.is_empty() {
             return Err(ParseErrors::new(self.errors));
+        }
+        if self.judged {
+            return Ok(Dockerfile::from_checked_parts(args, model_stages));
         }
         Dockerfile::from_parts(args, model_stages).map_err(|errors| {
             ParseErrors::new(

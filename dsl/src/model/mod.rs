@@ -86,6 +86,13 @@ impl Dockerfile {
         }
     }
 
+    /// Global `ARG`s and stages that `dockerfile!`/`include_dockerfile!`
+    /// judged at compile time, as a `Dockerfile`, without validating them
+    /// again ([`Dockerfile::from_parts`] checks what the macros checked).
+    pub(crate) fn from_checked_parts(args: Vec<Arg>, stages: Vec<Stage>) -> Dockerfile {
+        Dockerfile { args, stages }
+    }
+
     /// The `ARG`s declared before the first `FROM`.
     pub fn args(&self) -> &[Arg] {
         &self.args

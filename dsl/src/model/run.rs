@@ -178,6 +178,18 @@ impl RunSpec {
         Ok(run)
     }
 
+    /// A `RUN` of a Dockerfile that `dockerfile!`/`include_dockerfile!`
+    /// judged at compile time, mounts and script included: nothing is
+    /// checked again.
+    pub(crate) fn checked_by_macro(self, script: Script) -> Run {
+        Run {
+            script,
+            mounts: self.mounts,
+            network: self.network,
+            security: self.security,
+        }
+    }
+
     fn finish(self, script: Script) -> Result<Run, RunError> {
         let run = Run {
             script,

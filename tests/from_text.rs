@@ -153,6 +153,53 @@ fn errors_name_their_lines() {
     ));
 }
 
+/// A model read from text reads back from its JSON: the `RUN`s the text
+/// held were judged with their stage (a stage only copied from is held to
+/// warnings, a stage's `ENV` and `SHELL` count), and the JSON holds the same
+/// model, so reading it must judge them the same way, not as `RUN`s alone in
+/// a stage that ships.
+#[test]
+fn json_reads_back_what_the_text_held() {
+    let texts = [
+        // `pip install` keeping its cache: an error in a stage that ships,
+        // a warning in one only copied from.
+        "FROM python:3.12-slim AS build
+         RUN pip install numpy==2.1.0
+         FROM python:3.12-slim
+         COPY --from=build /usr/local/lib/python3.12 /usr/local/lib/python3.12
+",
+        // The stage's ENV turns pip's cache off: no finding at all.
+        "FROM python:3.12-slim
+         ENV PIP_NO_CACHE_DIR=1
+         RUN pip install numpy==2.1.0
+",
+        // The stage's SHELL sets pipefail: the pipe is fine.
+        "FROM debian:bookworm-slim
+         SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]
+         RUN curl -fsS https://example.com/install.sh | sh
+",
+    ];
+    for text in texts {
+        let dockerfile = Dockerfile::parse(text).unwrap_or_else(|errors| panic!("{text}{errors}"));
+        let json = serde_json::to_string(&dockerfile).unwrap();
+        let again: Dockerfile = serde_json::from_str(&json)
+            .unwrap_or_else(|error| panic!("{text}does not read back from {json}: {error}"));
+        assert_eq!(again, dockerfile, "{text}");
+        assert_eq!(again.render(), dockerfile.render(), "{text}");
+    }
+    // The same RUN in the stage that ships, without the ENV, is refused
+    // there, by its rule, with its place.
+    let json = r#"{"stages":[{"base":{"image":"python:3.12-slim"},
+        "instructions":[{"run":{"shell":"pip install numpy==2.1.0"}}]}]}"#;
+    let error = serde_json::from_str::<Dockerfile>(json)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("stage 1, instruction 1 (RUN): SCR009: `pip install numpy==2.1.0`"),
+        "{error}"
+    );
+}
+
 #[test]
 fn bases() {
     let dockerfile = Dockerfile::parse(

@@ -13,7 +13,10 @@ use super::run::Run;
 #[non_exhaustive]
 pub enum Instruction {
     /// `RUN`: only in stages that have a shell.
-    Run(Run),
+    ///
+    /// Read with the checks that need no stage; a [`Dockerfile`](super::Dockerfile)
+    /// read back judges its rules with the stage (`model/json.rs`).
+    Run(#[serde(deserialize_with = "super::run::deserialize_in_stage")] Run),
     /// `COPY`, from the build context or from an earlier stage.
     Copy(Copy),
     /// `ADD`: like `COPY`, but also fetches URLs and unpacks local tar archives.

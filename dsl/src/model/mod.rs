@@ -8,6 +8,7 @@
 
 mod heredoc;
 mod instruction;
+mod json;
 mod mount;
 mod run;
 mod validate;
@@ -63,8 +64,12 @@ struct Parts {
 
 impl TryFrom<Parts> for Dockerfile {
     type Error = Errors;
+    /// [`Dockerfile::from_parts`], then each `RUN`'s rules judged with its
+    /// stage (`model/json.rs`).
     fn try_from(parts: Parts) -> Result<Self, Errors> {
-        Dockerfile::from_parts(parts.args, parts.stages)
+        let dockerfile = Dockerfile::from_parts(parts.args, parts.stages)?;
+        dockerfile.judge_runs_in_their_stages()?;
+        Ok(dockerfile)
     }
 }
 

@@ -184,6 +184,17 @@ pub struct Port {
     pub protocol: Protocol,
 }
 
+impl Port {
+    /// The port as `EXPOSE` writes it (`8080`, `53/udp`): the one spelling
+    /// of the renderer and of the lint's view.
+    pub(crate) fn spelled(&self) -> String {
+        match self.protocol {
+            Protocol::Tcp => self.number.to_string(),
+            Protocol::Udp => format!("{}/udp", self.number),
+        }
+    }
+}
+
 /// The protocol of an exposed port.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -218,4 +229,32 @@ pub enum Healthcheck {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         retries: Option<u32>,
     },
+}
+
+impl Healthcheck {
+    /// The options of a `HEALTHCHECK CMD` that are set, as `(name, value)`
+    /// in the order they are written (`[("interval", "30s"), ("retries",
+    /// "3")]`); none for `HEALTHCHECK NONE`. The one list of the renderer
+    /// and of the lint's view.
+    pub(crate) fn options(&self) -> Vec<(&'static str, String)> {
+        let Healthcheck::Check {
+            interval_secs,
+            timeout_secs,
+            start_period_secs,
+            retries,
+            ..
+        } = self
+        else {
+            return Vec::new();
+        };
+        [
+            ("interval", interval_secs.map(|s| format!("{s}s"))),
+            ("timeout", timeout_secs.map(|s| format!("{s}s"))),
+            ("start-period", start_period_secs.map(|s| format!("{s}s"))),
+            ("retries", retries.map(|r| r.to_string())),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.map(|value| (name, value)))
+        .collect()
+    }
 }

@@ -15,9 +15,7 @@
 use stagecraft_rules::dockerfile::model_view::{flag, shell_command, ModelTree};
 use stagecraft_rules::dockerfile::parse::{self, Flag, InstructionKind};
 
-use super::{
-    Command, Dockerfile, Healthcheck, Instruction, KeyValue, Mount, Protocol, Run, Script,
-};
+use super::{Command, Dockerfile, Healthcheck, Instruction, KeyValue, Mount, Run, Script};
 use crate::render::{instruction_text, script_text};
 
 /// The lint's tree of `dockerfile`.
@@ -97,32 +95,15 @@ fn instruction(item: &Instruction, line: usize) -> (Vec<Flag>, InstructionKind) 
         ),
         Instruction::Workdir(path) => (none, InstructionKind::Workdir(path.clone())),
         Instruction::User(user) => (none, InstructionKind::User(user.clone())),
-        Instruction::Expose(port) => {
-            let port = match port.protocol {
-                Protocol::Tcp => port.number.to_string(),
-                Protocol::Udp => format!("{}/udp", port.number),
-            };
-            (none, InstructionKind::Expose(vec![port]))
-        }
+        Instruction::Expose(port) => (none, InstructionKind::Expose(vec![port.spelled()])),
         Instruction::Entrypoint(command) => (none, InstructionKind::Entrypoint(cmd(command))),
         Instruction::Cmd(command) => (none, InstructionKind::Cmd(cmd(command))),
         Instruction::Healthcheck(Healthcheck::None) => (none, InstructionKind::Healthcheck(None)),
-        Instruction::Healthcheck(Healthcheck::Check {
-            command,
-            interval_secs,
-            timeout_secs,
-            start_period_secs,
-            retries,
-        }) => {
-            let options = [
-                ("interval", interval_secs.map(|s| format!("{s}s"))),
-                ("timeout", timeout_secs.map(|s| format!("{s}s"))),
-                ("start-period", start_period_secs.map(|s| format!("{s}s"))),
-                ("retries", retries.map(|r| r.to_string())),
-            ];
-            let flags = options
+        Instruction::Healthcheck(check @ Healthcheck::Check { command, .. }) => {
+            let flags = check
+                .options()
                 .iter()
-                .filter_map(|(name, value)| value.as_deref().map(|v| flag(name, Some(v))))
+                .map(|(name, value)| flag(name, Some(value)))
                 .collect();
             (flags, InstructionKind::Healthcheck(Some(cmd(command))))
         }

@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use stagecraft::engine::blocking::Engine;
 use stagecraft::engine::{BuildOptions, EngineError, SmokeTest};
-use stagecraft::harvest::{trace_blocking, trace_stage};
+use stagecraft::harvest::trace_stage;
 use stagecraft::Dockerfile;
 use stagecraft_workshop::lightgbm::{self, Variant};
 
@@ -93,14 +93,9 @@ fn offline(variant: Variant) -> Result<Dockerfile, String> {
 fn traced_distroless(engine: &Engine, context: &BuildOptions) -> Result<Dockerfile, String> {
     let build = lightgbm::build_stage().map_err(|errors| errors.to_string())?;
     eprintln!("==> tracing a device=gpu and a device=cpu training run in the build stage");
-    let mut traced = trace_blocking(
-        engine,
-        &build,
-        lightgbm::BUILD_STAGE,
-        &lightgbm::harvest(),
-        context,
-    )
-    .map_err(|error| format!("tracing the training runs: {error}"))?;
+    let mut traced = engine
+        .trace(&build, lightgbm::BUILD_STAGE, &lightgbm::harvest(), context)
+        .map_err(|error| format!("tracing the training runs: {error}"))?;
     traced
         .resolution
         .files

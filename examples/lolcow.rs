@@ -22,7 +22,7 @@ use std::process::ExitCode;
 
 use stagecraft::engine::blocking::Engine;
 use stagecraft::engine::{BuildOptions, SmokeTest};
-use stagecraft::harvest::{trace_blocking, trace_stage};
+use stagecraft::harvest::trace_stage;
 use stagecraft_workshop::lolcow::{self, Variant};
 
 const VARIANTS: &str = "naive|traced";
@@ -127,8 +127,7 @@ fn main() -> ExitCode {
                     }
                 };
                 eprintln!("==> tracing `{}` in the build stage", lolcow::PIPE);
-                let traced = match trace_blocking(
-                    &engine,
+                let traced = match engine.trace(
                     &build,
                     lolcow::BUILD_STAGE,
                     &lolcow::harvest(),

@@ -81,7 +81,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for which in [round % 2, 1 - round % 2] {
             let start = Instant::now();
             if which == 0 {
-                let fs = StageFs::export_blocking(&engine, &built.image_id, "build")?;
+                let fs = engine.export(&built.image_id, "build")?;
                 let exported = start.elapsed();
                 let harvest = python_harvest(&fs);
                 let resolution = fs.resolve(&harvest)?;
@@ -89,12 +89,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 resolutions.push(total - exported);
                 whole = Some((total, fs.len(), fs.file_bytes(), resolution));
             } else {
-                let (fs, harvest) = StageFs::export_with_blocking(
-                    &engine,
-                    &built.image_id,
-                    "build",
-                    python_harvest,
-                )?;
+                let (fs, harvest) = engine.export_with(&built.image_id, "build", python_harvest)?;
                 let resolution = fs.resolve(&harvest)?;
                 let total = start.elapsed();
                 part = Some((total, fs.len(), fs.file_bytes(), fs.fetched(), resolution));

@@ -7,7 +7,6 @@
 //! Without that sshd each test prints one `skipping:` line, unless
 //! `STAGECRAFT_REQUIRE_DOCKER=1` (CI), where it fails.
 
-use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
@@ -17,47 +16,17 @@ use stagecraft::engine::{
 };
 
 mod support;
+use support::sshd::sshd_or_skip;
 use support::TestRun;
 
 const BASE: &str = "debian:bookworm-slim";
-
-/// The sshd's directory and its address.
-fn sshd() -> Option<(PathBuf, String)> {
-    let dir = PathBuf::from(
-        std::env::var("STAGECRAFT_SSHD_DIR").unwrap_or_else(|_| "/opt/stagecraft/sshd".into()),
-    );
-    let port = std::env::var("STAGECRAFT_SSHD_PORT").unwrap_or_else(|_| "22022".into());
-    let config = dir.join("ssh_config");
-    let answers = config.exists()
-        && Command::new("ssh")
-            .args([
-                "-F",
-                &config.display().to_string(),
-                "stagecraft-sshd",
-                "true",
-            ])
-            .status()
-            .is_ok_and(|status| status.success());
-    if answers {
-        return Some((config, format!("ssh://root@127.0.0.1:{port}")));
-    }
-    let why = format!(
-        "no loopback sshd answers with {} (start it with `bash scripts/sshd.sh`)",
-        config.display()
-    );
-    if std::env::var("STAGECRAFT_REQUIRE_DOCKER").as_deref() == Ok("1") {
-        panic!("{why}, and STAGECRAFT_REQUIRE_DOCKER=1");
-    }
-    eprintln!("skipping: {why}");
-    None
-}
 
 /// A build through `ssh://`: the context, the BuildKit session and the
 /// status stream all go through `ssh ... docker system dial-stdio`; the
 /// image runs, and the run's cleanup goes the same way.
 #[test]
 fn a_build_through_ssh_runs_like_a_local_one() {
-    let Some((config, host)) = sshd() else {
+    let Some((config, host)) = sshd_or_skip() else {
         return;
     };
     let options = ConnectOptions::new()
@@ -92,7 +61,7 @@ fn a_build_through_ssh_runs_like_a_local_one() {
 /// ignored one below in a process of its own with those variables set.
 #[test]
 fn docker_host_may_be_an_ssh_address() {
-    let Some((config, host)) = sshd() else {
+    let Some((config, host)) = sshd_or_skip() else {
         return;
     };
     let output = Command::new(std::env::current_exe().unwrap())
@@ -137,7 +106,7 @@ fn connects_as_docker_host_says() {
 /// A key the sshd does not know: `NoDaemon`, with what ssh said.
 #[test]
 fn a_refused_key_is_no_daemon_with_what_ssh_said() {
-    let Some((config, host)) = sshd() else {
+    let Some((config, host)) = sshd_or_skip() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

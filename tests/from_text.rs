@@ -5,8 +5,9 @@
 //! * the compile-time promise of `dockerfile!`/`include_dockerfile!` holds on
 //!   every Dockerfile of the lint corpus (`tests/lint/`): when the text
 //!   parses, has no error-severity finding and no `model_support` problem,
-//!   `Dockerfile::parse` succeeds (so `__private::dockerfile_from_text`
-//!   never panics); and when `model_support` reports a problem,
+//!   `Dockerfile::parse` succeeds, and `__private::dockerfile_from_text`
+//!   (what the macros expand to, which converts without checking again)
+//!   gives the very same model; and when `model_support` reports a problem,
 //!   `Dockerfile::parse` refuses the text on that line.
 
 use std::fs;
@@ -14,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use stagecraft::from_text::{ModelProblemKind, ParseErrorKind};
 use stagecraft::rules::dockerfile::model_support::model_problems;
-use stagecraft::rules::dockerfile::{check_dockerfile, parse, Options};
+use stagecraft::rules::dockerfile::{check_dockerfile, Dockerfile as Parsed, Options};
 use stagecraft::rules::Severity;
 use stagecraft::Dockerfile;
 
@@ -65,7 +66,7 @@ fn the_compile_time_check_predicts_the_conversion() {
         let Ok(text) = fs::read_to_string(&path) else {
             continue; // not UTF-8: the macros refuse it before parsing
         };
-        let Ok(parsed) = parse(&text) else {
+        let Ok(parsed) = Parsed::parse(&text) else {
             assert!(Dockerfile::parse(&text).is_err(), "{}", path.display());
             continue;
         };
@@ -76,12 +77,18 @@ fn the_compile_time_check_predicts_the_conversion() {
         let problems = model_problems(&text, &parsed);
         let result = Dockerfile::parse(&text);
         if errors == 0 && problems.is_empty() {
-            if let Err(errors) = &result {
+            let parsed = result.as_ref().unwrap_or_else(|errors| {
                 panic!(
                     "{}: the macros would accept it, but Dockerfile::parse refuses:\n{errors}",
                     path.display()
-                );
-            }
+                )
+            });
+            assert_eq!(
+                &stagecraft::__private::dockerfile_from_text(&text),
+                parsed,
+                "{}",
+                path.display()
+            );
             converted += 1;
         }
         if !problems.is_empty() {
@@ -144,6 +151,53 @@ fn errors_name_their_lines() {
         &errors.errors()[0].kind,
         ParseErrorKind::Refused(ModelProblemKind::Rule(finding)) if finding.rule.id == "SCR009"
     ));
+}
+
+/// A model read from text reads back from its JSON: the `RUN`s the text
+/// held were judged with their stage (a stage only copied from is held to
+/// warnings, a stage's `ENV` and `SHELL` count), and the JSON holds the same
+/// model, so reading it must judge them the same way, not as `RUN`s alone in
+/// a stage that ships.
+#[test]
+fn json_reads_back_what_the_text_held() {
+    let texts = [
+        // `pip install` keeping its cache: an error in a stage that ships,
+        // a warning in one only copied from.
+        "FROM python:3.12-slim AS build
+         RUN pip install numpy==2.1.0
+         FROM python:3.12-slim
+         COPY --from=build /usr/local/lib/python3.12 /usr/local/lib/python3.12
+",
+        // The stage's ENV turns pip's cache off: no finding at all.
+        "FROM python:3.12-slim
+         ENV PIP_NO_CACHE_DIR=1
+         RUN pip install numpy==2.1.0
+",
+        // The stage's SHELL sets pipefail: the pipe is fine.
+        "FROM debian:bookworm-slim
+         SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]
+         RUN curl -fsS https://example.com/install.sh | sh
+",
+    ];
+    for text in texts {
+        let dockerfile = Dockerfile::parse(text).unwrap_or_else(|errors| panic!("{text}{errors}"));
+        let json = serde_json::to_string(&dockerfile).unwrap();
+        let again: Dockerfile = serde_json::from_str(&json)
+            .unwrap_or_else(|error| panic!("{text}does not read back from {json}: {error}"));
+        assert_eq!(again, dockerfile, "{text}");
+        assert_eq!(again.render(), dockerfile.render(), "{text}");
+    }
+    // The same RUN in the stage that ships, without the ENV, is refused
+    // there, by its rule, with its place.
+    let json = r#"{"stages":[{"base":{"image":"python:3.12-slim"},
+        "instructions":[{"run":{"shell":"pip install numpy==2.1.0"}}]}]}"#;
+    let error = serde_json::from_str::<Dockerfile>(json)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("stage 1, instruction 1 (RUN): SCR009: `pip install numpy==2.1.0`"),
+        "{error}"
+    );
 }
 
 #[test]

@@ -12,7 +12,7 @@
 //! by label at the end, passing or not.
 
 use stagecraft::engine::{BuildOptions, EngineError};
-use stagecraft::harvest::{resolve_blocking, Harvest, ResolveError, StageFs};
+use stagecraft::harvest::{Harvest, ResolveError};
 use stagecraft::{run, scratch, Dockerfile, DockerfileBuilder, StageRef, WithShell};
 
 mod support;
@@ -57,7 +57,7 @@ fn a_non_root_build_stage_is_harvested_as_root() {
     let built = engine
         .build(&dockerfile, &options)
         .unwrap_or_else(|error| panic!("the harvest of a non-root stage: {error}"));
-    let fs = StageFs::export_blocking(engine, &built.image_id, "runtime").expect("export");
+    let fs = engine.export(&built.image_id, "runtime").expect("export");
     assert!(fs
         .files_under("/opt/app/data")
         .any(|(p, _)| p == "/opt/app/data/greeting"));
@@ -78,7 +78,8 @@ fn a_path_through_a_link_to_the_root_is_refused_by_both_strategies() {
     let mut df = Dockerfile::builder();
     build_stage(&mut df);
     let stages = df.build().expect("valid");
-    let error = resolve_blocking(engine, &stages, "build", &harvest, &options)
+    let error = engine
+        .resolve(&stages, "build", &harvest, &options)
         .expect_err("the root is refused");
     assert!(
         matches!(&error, ResolveError::Refused { resolved, .. } if resolved == "/"),
@@ -133,14 +134,9 @@ fn loops_and_non_elf_libraries_are_named_in_the_stage() {
     bad_stage(&mut df);
     let dockerfile = df.build().expect("valid");
     for path in ["/loop/a", "/opt/looped", "/loop/a/x"] {
-        let error = resolve_blocking(
-            engine,
-            &dockerfile,
-            "bad",
-            &Harvest::new().path(path),
-            &options,
-        )
-        .expect_err("a loop");
+        let error = engine
+            .resolve(&dockerfile, "bad", &Harvest::new().path(path), &options)
+            .expect_err("a loop");
         println!("{error}");
         assert!(
             matches!(&error, ResolveError::SymlinkLoop { path: p, stage, .. } if p == path && stage == "bad"),
@@ -149,14 +145,14 @@ fn loops_and_non_elf_libraries_are_named_in_the_stage() {
         assert!(!error.to_string().contains("overlay2"), "{error}");
     }
 
-    let error = resolve_blocking(
-        engine,
-        &dockerfile,
-        "bad",
-        &Harvest::new().binary("/bin/ls"),
-        &options,
-    )
-    .expect_err("libselinux is text");
+    let error = engine
+        .resolve(
+            &dockerfile,
+            "bad",
+            &Harvest::new().binary("/bin/ls"),
+            &options,
+        )
+        .expect_err("libselinux is text");
     println!("{error}");
     let ResolveError::MissingLibraries { missing, .. } = &error else {
         panic!("{error:?}");
@@ -197,7 +193,8 @@ fn a_harvested_file_named_with_a_dollar_keeps_its_name() {
     let mut df = Dockerfile::builder();
     build_stage(&mut df);
     let stages = df.build().expect("valid");
-    let resolution = resolve_blocking(engine, &stages, "build", &harvest, &options)
+    let resolution = engine
+        .resolve(&stages, "build", &harvest, &options)
         .unwrap_or_else(|error| panic!("resolving: {error}"));
 
     let mut df = Dockerfile::builder();

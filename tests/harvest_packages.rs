@@ -15,7 +15,7 @@
 use std::time::Duration;
 
 use stagecraft::engine::{BuildOptions, EngineError, SmokeTest};
-use stagecraft::harvest::{resolve_blocking, Harvest, Reason, Resolution, ResolveError, StageFs};
+use stagecraft::harvest::{Harvest, Reason, Resolution, ResolveError};
 use stagecraft::packages::Apt;
 use stagecraft::{run, scratch, Dockerfile, DockerfileBuilder, StageRef, WithShell};
 
@@ -80,7 +80,8 @@ fn resolved_package_closure_runs_from_scratch() {
     build_stages(&mut df);
     let stages = df.build().expect("valid");
 
-    let resolution = resolve_blocking(engine, &stages, "build", &harvest(), &options)
+    let resolution = engine
+        .resolve(&stages, "build", &harvest(), &options)
         .unwrap_or_else(|error| panic!("resolving fortune-mod's closure: {error}"));
     println!("{}", resolution.to_text());
     assert_eq!(
@@ -145,7 +146,7 @@ fn resolved_package_closure_runs_from_scratch() {
         .build(&dockerfile, &options.clone().target("build"))
         .expect("the build stage")
         .image_id;
-    let fs = StageFs::export_blocking(engine, &build_image, "build").expect("export");
+    let fs = engine.export(&build_image, "build").expect("export");
     let stopped = fs
         .resolve(&harvest().except_packages(["libc6"]))
         .expect("resolves");
@@ -163,7 +164,8 @@ fn resolved_package_closure_runs_from_scratch() {
     );
 
     // Bad input: the declared package, or a dependency, not installed.
-    let bad = resolve_blocking(engine, &stages, "bad", &harvest(), &options)
+    let bad = engine
+        .resolve(&stages, "bad", &harvest(), &options)
         .expect_err("librecode0 is gone");
     println!("{bad}");
     assert!(
@@ -206,7 +208,7 @@ fn self_contained_package_closure_runs_from_scratch() {
     );
 
     // What the image holds: the closure, no documentation.
-    let fs = StageFs::export_blocking(engine, &built.image_id, "runtime").expect("export");
+    let fs = engine.export(&built.image_id, "runtime").expect("export");
     let has = |path: &str| fs.files_under(stagecraft_dir(path)).any(|(p, _)| p == path);
     for path in [
         FORTUNE,
@@ -233,7 +235,7 @@ fn self_contained_package_closure_runs_from_scratch() {
     let stopped = engine
         .build(&df.build().expect("valid"), &options)
         .expect("builds");
-    let fs = StageFs::export_blocking(engine, &stopped.image_id, "runtime").expect("export");
+    let fs = engine.export(&stopped.image_id, "runtime").expect("export");
     assert!(fs.files_under("/usr/share/games/fortunes").count() > 0);
     assert!(fs
         .files_under("/usr/lib/x86_64-linux-gnu")

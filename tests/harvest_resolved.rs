@@ -11,9 +11,7 @@
 use std::time::{Duration, Instant};
 
 use stagecraft::engine::{BuildOptions, SmokeTest};
-use stagecraft::harvest::{
-    resolve_blocking, EntryKind, Harvest, Reason, Resolution, ResolveError, StageFs, EXPORT_LABEL,
-};
+use stagecraft::harvest::{EntryKind, Harvest, Reason, Resolution, ResolveError, EXPORT_LABEL};
 use stagecraft::packages::Apt;
 use stagecraft::{run, scratch, Dockerfile};
 use stagecraft_workshop::fortune::{self, Variant};
@@ -51,14 +49,9 @@ fn fortune_resolved_runs_and_is_no_bigger_than_the_hand_list() {
         .binary("/usr/games/fortune")
         .package_files("fortunes-min");
     let start = Instant::now();
-    let resolution = resolve_blocking(
-        engine,
-        &fortune_dockerfile(None),
-        "build",
-        &harvest,
-        &options,
-    )
-    .unwrap_or_else(|error| panic!("resolving fortune: {error}"));
+    let resolution = engine
+        .resolve(&fortune_dockerfile(None), "build", &harvest, &options)
+        .unwrap_or_else(|error| panic!("resolving fortune: {error}"));
     println!(
         "resolved in {:.2}s (build included)\n{}",
         start.elapsed().as_secs_f64(),
@@ -115,12 +108,14 @@ fn fortune_resolved_runs_and_is_no_bigger_than_the_hand_list() {
     let build = engine
         .build(&fortune_dockerfile(None), &options.clone().target("build"))
         .expect("the build stage, cached");
-    let whole = StageFs::export_blocking(engine, &build.image_id, "build")
+    let whole = engine
+        .export(&build.image_id, "build")
         .expect("export")
         .resolve(&harvest)
         .expect("resolves");
-    let parts =
-        StageFs::export_for_blocking(engine, &build.image_id, "build", &harvest).expect("parts");
+    let parts = engine
+        .export_for(&build.image_id, "build", &harvest)
+        .expect("parts");
     let fetched = parts.fetched().expect("a partial index");
     println!(
         "whole export: {} paths, {} B; parts: {} paths, {} B, {fetched:?}",
@@ -215,14 +210,14 @@ fn bad_input_is_a_typed_error_naming_path_and_stage() {
     let options = BuildOptions::new().run_label(&id).quiet();
 
     // Found before anything but the build stage is built.
-    let error = resolve_blocking(
-        engine,
-        &dockerfile,
-        "bad",
-        &Harvest::new().binary("/usr/games/nope"),
-        &options,
-    )
-    .expect_err("no such binary");
+    let error = engine
+        .resolve(
+            &dockerfile,
+            "bad",
+            &Harvest::new().binary("/usr/games/nope"),
+            &options,
+        )
+        .expect_err("no such binary");
     println!("{error}");
     assert!(
         matches!(&error, ResolveError::NotFound { what: "binary", path, stage, .. } if path == "/usr/games/nope" && stage == "bad"),
@@ -234,7 +229,7 @@ fn bad_input_is_a_typed_error_naming_path_and_stage() {
         .build(&dockerfile, &options.clone().target("bad"))
         .expect("the bad stage builds");
     let start = Instant::now();
-    let fs = StageFs::export_blocking(engine, &built.image_id, "bad").expect("export");
+    let fs = engine.export(&built.image_id, "bad").expect("export");
     println!(
         "exported and indexed {} paths ({} MB of files, {} ELF) in {:.2}s",
         fs.len(),

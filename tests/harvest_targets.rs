@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use stagecraft::distroless::{Distroless, Flavor};
 use stagecraft::engine::{BuildOptions, EngineError, SmokeTest};
-use stagecraft::harvest::{trace_blocking, Harvest};
+use stagecraft::harvest::Harvest;
 use stagecraft::packages::Apt;
 use stagecraft::{run, scratch, Dockerfile};
 
@@ -205,7 +205,8 @@ fn python_script_traced_into_scratch() {
     let harvest = Harvest::new()
         .traced(["python3", "/app/hello.py"])
         .path("/app/hello.py");
-    let traced = trace_blocking(engine, &build_only, "build", &harvest, &options)
+    let traced = engine
+        .trace(&build_only, "build", &harvest, &options)
         .unwrap_or_else(|error| panic!("tracing the script: {error}"));
     println!(
         "traced after {:.1}s\n{}",

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use expect_test::expect_file;
 use stagecraft::engine::blocking::Engine;
 use stagecraft::engine::{BuildOptions, EngineError, SmokeTest};
-use stagecraft::harvest::{trace_blocking, trace_stage, Reason};
+use stagecraft::harvest::{trace_stage, Reason};
 use stagecraft::rules::dockerfile::{lint, Options};
 use stagecraft::rules::Severity;
 use stagecraft::{CopySpec, Dockerfile};
@@ -213,14 +213,14 @@ fn heavy_build_trains_in_every_variant() {
     }
 
     let began = Instant::now();
-    let mut traced = trace_blocking(
-        &engine,
-        &lightgbm::build_stage().expect("valid"),
-        lightgbm::BUILD_STAGE,
-        &lightgbm::harvest(),
-        &options,
-    )
-    .unwrap_or_else(|error| panic!("tracing the training runs: {error}"));
+    let mut traced = engine
+        .trace(
+            &lightgbm::build_stage().expect("valid"),
+            lightgbm::BUILD_STAGE,
+            &lightgbm::harvest(),
+            &options,
+        )
+        .unwrap_or_else(|error| panic!("tracing the training runs: {error}"));
     traced
         .resolution
         .files

@@ -23,7 +23,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use stagecraft::lint::{Options, CATALOGUE};
-use stagecraft::rules::dockerfile::{check_dockerfile, parse};
+use stagecraft::rules::dockerfile::{check_dockerfile, Dockerfile};
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lint")
@@ -71,7 +71,7 @@ fn actual(name: &str) -> Vec<String> {
             _ => {}
         }
     }
-    match parse(&text) {
+    match Dockerfile::parse(&text) {
         Ok(df) => check_dockerfile(&df, &options)
             .iter()
             .map(|f| format!("{} {} {}", f.line, f.rule.id, f.severity))

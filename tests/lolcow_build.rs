@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use stagecraft::engine::blocking::Engine;
 use stagecraft::engine::{BuildOptions, SmokeTest};
-use stagecraft::harvest::{trace_blocking, Reason, TRACE_LABEL};
+use stagecraft::harvest::{Reason, TRACE_LABEL};
 use stagecraft_workshop::lolcow;
 
 mod support;
@@ -75,14 +75,14 @@ fn traced_lolcow_runs_from_scratch_and_is_smaller_than_naive() {
         .unwrap_or_else(|error| panic!("building the naive lolcow: {error}"));
     println!("naive built in {:.1}s", start.elapsed().as_secs_f64());
 
-    let traced = trace_blocking(
-        &engine,
-        &lolcow::build_stage().expect("valid"),
-        lolcow::BUILD_STAGE,
-        &lolcow::harvest(),
-        &options,
-    )
-    .unwrap_or_else(|error| panic!("tracing the pipe: {error}"));
+    let traced = engine
+        .trace(
+            &lolcow::build_stage().expect("valid"),
+            lolcow::BUILD_STAGE,
+            &lolcow::harvest(),
+            &options,
+        )
+        .unwrap_or_else(|error| panic!("tracing the pipe: {error}"));
     println!(
         "traced after {:.1}s\n{}",
         start.elapsed().as_secs_f64(),

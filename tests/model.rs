@@ -376,3 +376,42 @@ fn a_long_stage_chain_validates_in_one_pass() {
     let dockerfile = Dockerfile::from_parts(Vec::new(), stages).unwrap();
     assert!(!dockerfile.stage_has_shell(63_999));
 }
+
+/// `HEALTHCHECK`'s five options and `EXPOSE`'s protocol are spelled once
+/// (`Healthcheck::options`, `Port::spelled`): the rendering writes them in
+/// Docker's order, the text reads back to the same model, and the lint
+/// through the view sees what the lint of the text sees.
+#[test]
+fn healthcheck_options_and_ports_are_spelled_once() {
+    use stagecraft::model::{Healthcheck, Port, Protocol};
+    let mut df = Dockerfile::builder();
+    df.anonymous_stage("debian:bookworm-slim")
+        .instruction(Instruction::Expose(Port {
+            number: 53,
+            protocol: Protocol::Udp,
+        }))
+        .instruction(Instruction::Healthcheck(Healthcheck::Check {
+            command: Command::Exec(vec!["/probe".into()]),
+            interval_secs: Some(30),
+            timeout_secs: Some(5),
+            start_period_secs: Some(10),
+            start_interval_secs: Some(2),
+            retries: Some(3),
+        }));
+    let dockerfile = df.build().unwrap();
+    let text = dockerfile.render();
+    assert_eq!(
+        text,
+        "FROM debian:bookworm-slim\n\
+         EXPOSE 53/udp\n\
+         HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --start-interval=2s \
+         --retries=3 CMD [\"/probe\"]\n"
+    );
+    assert_eq!(Dockerfile::parse(&text).unwrap(), dockerfile);
+    let oracle = stagecraft::rules::dockerfile::lint(
+        &text,
+        &stagecraft::rules::dockerfile::Options::default(),
+    )
+    .unwrap();
+    assert_eq!(dockerfile.lint(None).into_vec(), oracle);
+}

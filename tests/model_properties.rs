@@ -438,7 +438,7 @@ proptest! {
                 prop_assert!(!text.contains('\0'));
                 // The lint parser reads every rendering, with the same stages
                 // (Dockerfile::lint relies on it).
-                let parsed = stagecraft::rules::dockerfile::parse(&text);
+                let parsed = stagecraft::rules::dockerfile::Dockerfile::parse(&text);
                 prop_assert!(parsed.is_ok(), "{:?} in\n{}", parsed.err(), text);
                 let parsed = parsed.unwrap();
                 prop_assert_eq!(parsed.stages.len(), dockerfile.stages().len());

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use expect_test::expect_file;
 use stagecraft::engine::{BuildOptions, SmokeTest};
 use stagecraft::lint::{Options, Severity};
-use stagecraft::rules::dockerfile::{check_dockerfile, parse};
+use stagecraft::rules::dockerfile::{check_dockerfile, Dockerfile as Parsed};
 use stagecraft::Dockerfile;
 use stagecraft_workshop::qiime2::{self, Rendered, Variant};
 
@@ -26,7 +26,7 @@ use support::{engine_or_skip, run_id, Cleanup};
 
 /// `(line, rule, severity)` of every finding of `text`.
 fn findings(text: &str) -> Vec<(usize, &'static str, Severity)> {
-    let parsed = parse(text).expect("the Dockerfile parses");
+    let parsed = Parsed::parse(text).expect("the Dockerfile parses");
     check_dockerfile(&parsed, &Options::default())
         .iter()
         .map(|f| (f.line, f.rule.id, f.severity))

@@ -6,7 +6,8 @@
 //! with the `.hadolint.yaml` and `HADOLINT_*` settings `stagecraft lint`
 //! reads): an image with an error is not built, nor is anything built from
 //! it; the others are. Everything after that is the library's
-//! `stagecraft::catalogue::build`.
+//! `stagecraft::catalogue::build` (through
+//! `stagecraft::engine::blocking::Engine::build_catalogue`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::IsTerminal;
@@ -16,9 +17,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use stagecraft::catalogue::{
-    build_blocking, Catalogue, CatalogueError, CatalogueReport, Endpoint, ImageResult, ImageStatus,
-    Progress, RunOptions, MANIFEST_NAME,
+    Catalogue, CatalogueError, CatalogueReport, Endpoint, ImageResult, ImageStatus, Progress,
+    RunOptions, MANIFEST_NAME,
 };
+use stagecraft::engine::blocking::Engine;
 use stagecraft::lint::{FileReport, Options, Severity};
 
 use crate::config::{self, Partial};
@@ -207,7 +209,7 @@ fn try_run(args: &BuildArgs) -> Result<CatalogueReport, BuildError> {
         if let Some(id) = &args.run_label {
             options = options.run_label(id.clone());
         }
-        let report = build_blocking(&buildable, &endpoints, &options);
+        let report = Engine::build_catalogue(&buildable, &endpoints, &options);
         display.clear();
         match report {
             Ok(report) => report,

@@ -361,7 +361,7 @@ pub fn run(args: &LintArgs) -> u8 {
         // the file is still linted.
         // The errors are DL1000 findings too (as hadolint reports them), so
         // that every machine-readable format carries them.
-        let recovered = stagecraft_rules::dockerfile::parse_bytes_recovering(&bytes);
+        let recovered = Dockerfile::parse_bytes_recovering(&bytes);
         let parse_findings: Vec<Finding> = recovered
             .errors
             .iter()

@@ -551,7 +551,7 @@ mod tests {
     use super::*;
 
     fn scripts_of(text: &str) -> Vec<Script> {
-        let df = stagecraft::rules::dockerfile::parse(text).unwrap();
+        let df = Dockerfile::parse(text).unwrap();
         scripts(0, &df, text, &Options::default())
     }
 

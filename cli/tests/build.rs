@@ -7,6 +7,11 @@ use std::process::{Command, Output};
 
 use stagecraft::engine::blocking::Engine;
 
+// The loopback sshd check, shared with the workspace's tests/engine_ssh.rs.
+#[path = "../../tests/support/sshd.rs"]
+mod sshd;
+use sshd::sshd_or_skip;
+
 const BIN: &str = env!("CARGO_BIN_EXE_stagecraft");
 
 fn stagecraft(dir: &Path, args: &[&str]) -> Output {
@@ -362,30 +367,6 @@ fn nothing_to_build_and_no_daemon_are_errors_with_the_fix() {
     );
 }
 
-/// The loopback sshd of `scripts/sshd.sh`: its client configuration and
-/// the address of the host's daemon through it, or `None` after a
-/// `skipping:` line (a failure under `STAGECRAFT_REQUIRE_DOCKER=1`).
-fn sshd_or_skip() -> Option<(String, String)> {
-    let dir =
-        std::env::var("STAGECRAFT_SSHD_DIR").unwrap_or_else(|_| "/opt/stagecraft/sshd".into());
-    let port = std::env::var("STAGECRAFT_SSHD_PORT").unwrap_or_else(|_| "22022".into());
-    let config = format!("{dir}/ssh_config");
-    let answers = Command::new("ssh")
-        .args(["-F", &config, "stagecraft-sshd", "true"])
-        .status()
-        .is_ok_and(|status| status.success());
-    if answers {
-        return Some((config, format!("ssh://root@127.0.0.1:{port}")));
-    }
-    let why =
-        format!("no loopback sshd answers with {config} (start it with `bash scripts/sshd.sh`)");
-    if std::env::var("STAGECRAFT_REQUIRE_DOCKER").as_deref() == Ok("1") {
-        panic!("STAGECRAFT_REQUIRE_DOCKER=1 but {why}");
-    }
-    eprintln!("skipping: {why}");
-    None
-}
-
 /// `--hosts ssh://...`: the catalogue's builds, smoke test and report go
 /// through `ssh ... docker system dial-stdio` (the client's options from
 /// `STAGECRAFT_SSH_OPTIONS`), and the images are on the daemon behind it.
@@ -407,7 +388,10 @@ fn a_catalogue_builds_on_an_ssh_daemon() {
     let output = stagecraft_with(
         root,
         &[&args[..], &["--report-json", json.to_str().unwrap()]].concat(),
-        &[("STAGECRAFT_SSH_OPTIONS", &format!("-F '{config}'"))],
+        &[(
+            "STAGECRAFT_SSH_OPTIONS",
+            &format!("-F '{}'", config.display()),
+        )],
     );
     let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
     println!("{stdout}\n{stderr}");

@@ -5,14 +5,16 @@
 //!
 //! 1. **parse** the macro input: one string literal (the text, or the path);
 //! 2. **validate**: parse the Dockerfile with
-//!    `stagecraft_rules::dockerfile::parse` and judge it once with
+//!    `stagecraft_rules::dockerfile::Dockerfile::parse` and judge it once with
 //!    `model_support::judge` (the stage-aware rules of `stagecraft lint` and
 //!    what the typed model cannot hold, each said once: the very verdict of
 //!    `Dockerfile::parse`), collecting *every* problem; findings of
 //!    severity warning become compiler warnings (see `warning.rs`);
 //! 3. **expand**: to `::stagecraft::__private::dockerfile_from_text(TEXT)`,
-//!    which runs `Dockerfile::parse` (the same functions, so it does not
-//!    fail), or to one `compile_error!` per problem, pointing at the literal.
+//!    which reads the text into the syntax tree and converts it to the model
+//!    without judging it again (no rules, no model limits, no validation:
+//!    this step did them), or to one `compile_error!` per problem, pointing
+//!    at the literal.
 //!
 //! `include_dockerfile!` resolves its path against `CARGO_MANIFEST_DIR`;
 //! when the file is not there, against the nearest directory holding a
@@ -27,7 +29,7 @@ use std::path::{Path, PathBuf};
 use proc_macro2::TokenStream;
 use quote::quote;
 use stagecraft_rules::dockerfile::model_support::judge;
-use stagecraft_rules::dockerfile::parse;
+use stagecraft_rules::dockerfile::Dockerfile;
 use stagecraft_rules::Severity;
 use syn::parse::ParseStream;
 use syn::LitStr;
@@ -95,7 +97,7 @@ struct Judged {
 }
 
 fn judged(text: &str, prefix: &str) -> Judged {
-    let df = match parse(text) {
+    let df = match Dockerfile::parse(text) {
         Ok(df) => df,
         Err(error) => {
             return Judged {

@@ -1,7 +1,7 @@
 //! From Dockerfile text to the typed model: [`Dockerfile::parse`].
 //!
 //! The text is read by the same parser as `stagecraft lint`
-//! ([`stagecraft_rules::dockerfile::parse()`]) and converted instruction by
+//! ([`stagecraft_rules::dockerfile::Dockerfile::parse`]) and converted instruction by
 //! instruction:
 //!
 //! * `FROM [--platform=...] base [AS alias]`: an earlier stage's alias
@@ -83,7 +83,7 @@ use stagecraft_rules::dockerfile::parse::{
     Command as ParsedCommand, Instruction as ParsedInstruction, InstructionKind,
     Mount as ParsedMount, ParseErrorKind as SyntaxErrorKind, Run as ParsedRun,
 };
-use stagecraft_rules::dockerfile::{is_shell_less_image, parse as parse_text};
+use stagecraft_rules::dockerfile::{is_shell_less_image, Dockerfile as SyntaxTree};
 
 use crate::error::{ModelError, Part};
 use crate::image_ref::{ImageRef, ImageRefError};
@@ -276,12 +276,7 @@ impl Dockerfile {
     /// # Ok::<(), stagecraft::from_text::ParseErrors>(())
     /// ```
     pub fn parse_with_notes(text: &str) -> Result<Parsed, ParseErrors> {
-        let parsed = parse_text(text).map_err(|error| {
-            ParseErrors::new(vec![ParseError {
-                line: error.line,
-                kind: ParseErrorKind::Syntax(error.kind),
-            }])
-        })?;
+        let parsed = syntax_tree(text)?;
         let problems = model_problems(text, &parsed);
         // Something the model cannot hold: converting would only say it again.
         let unheld = problems
@@ -301,6 +296,7 @@ impl Dockerfile {
                 errors: Vec::new(),
                 notes: Vec::new(),
                 aliases: Vec::new(),
+                judged: false,
             };
             match converter.run(&parsed) {
                 Ok(dockerfile) if errors.is_empty() => {
@@ -327,6 +323,38 @@ impl Dockerfile {
         // Sorted by line, stably: on one line, the verdict's problems first.
         Err(ParseErrors::new(errors))
     }
+
+    /// The model of `text` that `dockerfile!`/`include_dockerfile!` parsed
+    /// and judged at compile time (the very verdict of [`Dockerfile::parse`]):
+    /// the text is read into the syntax tree and converted, and nothing is
+    /// checked again (no rules, no model limits, no
+    /// [`Dockerfile::from_parts`] validation, no `RUN` form checks).
+    ///
+    /// `Err` only when the conversion itself cannot go on (it would have
+    /// refused the text at compile time); `tests/from_text.rs` holds it
+    /// equal to [`Dockerfile::parse`] on every file the macros accept.
+    pub(crate) fn from_checked_text(text: &str) -> Result<Dockerfile, ParseErrors> {
+        let parsed = syntax_tree(text)?;
+        Converter {
+            text,
+            escape: parsed.escape,
+            errors: Vec::new(),
+            notes: Vec::new(),
+            aliases: Vec::new(),
+            judged: true,
+        }
+        .run(&parsed)
+    }
+}
+
+/// `text` as the rules' syntax tree, its one syntax error as [`ParseErrors`].
+fn syntax_tree(text: &str) -> Result<SyntaxTree, ParseErrors> {
+    SyntaxTree::parse(text).map_err(|error| {
+        ParseErrors::new(vec![ParseError {
+            line: error.line,
+            kind: ParseErrorKind::Syntax(error.kind),
+        }])
+    })
 }
 
 /// What [`Dockerfile::parse_with_notes`] gives: the model, and the legacy
@@ -441,6 +469,9 @@ struct Converter<'a> {
     notes: Vec<LegacyNote>,
     /// The aliases of the stages converted so far (for `COPY --from`).
     aliases: Vec<String>,
+    /// The text was judged at compile time by the macros: build the model
+    /// without checking it again ([`Dockerfile::from_checked_text`]).
+    judged: bool,
 }
 
 impl Converter<'_> {
@@ -510,6 +541,9 @@ impl Converter<'_> {
                 run_body(self.text, self.escape, instruction).unwrap_or_else(|| joined.clone()),
             ),
         };
+        if self.judged {
+            return Ok(spec.checked_by_macro(script));
+        }
         spec.judged_by_file(script).map_err(|error| match error {
             RunError::Refused(violations) => {
                 ParseErrorKind::Refused(ModelProblemKind::RunRefused(violations))
@@ -630,30 +664,34 @@ impl Converter<'_> {
                     .collect(),
             )
         };
-        let dockerfile = Dockerfile::from_parts(args, model_stages).map_err(|errors| {
-            ParseErrors::new(
-                errors
-                    .iter()
-                    .map(|error| {
-                        let location = &error.location;
-                        let line = match location.stage.and_then(|index| lines.get(index)) {
-                            None => first_arg_line,
-                            Some((from_line, instruction_lines)) => match location.part {
-                                Part::Instruction(position, _) => instruction_lines
-                                    .get(position)
-                                    .copied()
-                                    .unwrap_or(*from_line),
-                                Part::From | Part::Whole => *from_line,
-                            },
-                        };
-                        ParseError {
-                            line,
-                            kind: ParseErrorKind::Model(error.clone()),
-                        }
-                    })
-                    .collect(),
-            )
-        })?;
+        let dockerfile = if self.judged {
+            Dockerfile::from_checked_parts(args, model_stages)
+        } else {
+            Dockerfile::from_parts(args, model_stages).map_err(|errors| {
+                ParseErrors::new(
+                    errors
+                        .iter()
+                        .map(|error| {
+                            let location = &error.location;
+                            let line = match location.stage.and_then(|index| lines.get(index)) {
+                                None => first_arg_line,
+                                Some((from_line, instruction_lines)) => match location.part {
+                                    Part::Instruction(position, _) => instruction_lines
+                                        .get(position)
+                                        .copied()
+                                        .unwrap_or(*from_line),
+                                    Part::From | Part::Whole => *from_line,
+                                },
+                            };
+                            ParseError {
+                                line,
+                                kind: ParseErrorKind::Model(error.clone()),
+                            }
+                        })
+                        .collect(),
+                )
+            })?
+        };
         dockerfile
             .with_directives(directives)
             .and_then(|dockerfile| dockerfile.with_comments(global_comments))

@@ -175,14 +175,15 @@ pub mod __private {
 
     /// The expansion of `dockerfile!` and `include_dockerfile!`: the text
     /// was parsed and judged at compile time by the same functions
-    /// `Dockerfile::parse` calls (`stagecraft_rules::dockerfile::parse` and
-    /// `model_support::judge`), so this does not fail.
-    pub fn dockerfile_from_text(text: &'static str) -> crate::model::Dockerfile {
-        match crate::model::Dockerfile::parse(text) {
+    /// `Dockerfile::parse` calls (`stagecraft_rules::dockerfile::Dockerfile::parse`
+    /// and `model_support::judge`), so it is only converted here, not
+    /// checked again (`Dockerfile::from_checked_text`), and does not fail.
+    pub fn dockerfile_from_text(text: &str) -> crate::model::Dockerfile {
+        match crate::model::Dockerfile::from_checked_text(text) {
             Ok(dockerfile) => dockerfile,
             Err(errors) => unreachable!(
                 "dockerfile!/include_dockerfile! accepted a Dockerfile that \
-                 Dockerfile::parse refuses (a bug in stagecraft's \
+                 stagecraft cannot convert (a bug in stagecraft's \
                  model_support checks; please report it):\n{errors}"
             ),
         }

@@ -34,10 +34,10 @@
 
 pub use stagecraft_rules::catalogue::{by_hadolint, rule, Rule, Severity, CATALOGUE};
 pub use stagecraft_rules::dockerfile::{rule_matches, DockerfileFinding, Options};
-// The parse tree (`Dockerfile`, `ParseError`, `parse`, ...) is the rules
+// The parse tree (`Dockerfile`, `ParseError`, `Dockerfile::parse`, ...) is the rules
 // crate's, reached one way: `stagecraft::rules::dockerfile`. Re-exported here
 // it made two public `Dockerfile`s and `ParseError`s in this crate.
-use stagecraft_rules::dockerfile::{check_dockerfile, parse, parse_bytes, Dockerfile, ParseError};
+use stagecraft_rules::dockerfile::{check_dockerfile, Dockerfile, ParseError};
 
 /// The findings of one file, with its text (for showing the lines).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,7 +92,7 @@ impl FileReport {
         options: &Options,
         ignore: &[String],
     ) -> Result<Self, LintError> {
-        let df = parse(source).map_err(|error| LintError::Parse {
+        let df = Dockerfile::parse(source).map_err(|error| LintError::Parse {
             file: file.to_owned(),
             error,
         })?;
@@ -106,7 +106,7 @@ impl FileReport {
         options: &Options,
         ignore: &[String],
     ) -> Result<Self, LintError> {
-        let df = parse_bytes(bytes).map_err(|error| LintError::Parse {
+        let df = Dockerfile::parse_bytes(bytes).map_err(|error| LintError::Parse {
             file: file.to_owned(),
             error,
         })?;
@@ -121,10 +121,10 @@ impl FileReport {
     ///
     /// ```
     /// use stagecraft::lint::{FileReport, Options};
-    /// use stagecraft::rules::dockerfile::parse;
+    /// use stagecraft::rules::dockerfile::Dockerfile;
     ///
     /// let text = "FROM debian:bookworm-slim\n# hadolint ignore=DL3042\nRUN pip install x==1.0\n";
-    /// let mut df = parse(text).unwrap();
+    /// let mut df = Dockerfile::parse(text).unwrap();
     /// let quiet = FileReport::check("D", text, &df, &Options::default(), &[]).unwrap();
     /// assert!(quiet.findings.is_empty());
     /// df.stages[0].instructions[0].ignores.clear();

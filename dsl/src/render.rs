@@ -179,10 +179,7 @@ pub(crate) fn instruction_text(instruction: &Instruction, esc: char) -> String {
         Instruction::Arg(arg) => arg_line(arg, esc),
         Instruction::Workdir(path) => format!("WORKDIR {}", word_text(path, esc)),
         Instruction::User(user) => format!("USER {}", word_text(user, esc)),
-        Instruction::Expose(port) => match port.protocol {
-            crate::model::Protocol::Tcp => format!("EXPOSE {}", port.number),
-            crate::model::Protocol::Udp => format!("EXPOSE {}/udp", port.number),
-        },
+        Instruction::Expose(port) => format!("EXPOSE {}", port.spelled()),
         Instruction::ExposeVariable(port) => match port.protocol {
             None => format!("EXPOSE ${{{}}}", port.name),
             Some(crate::model::Protocol::Tcp) => format!("EXPOSE ${{{}}}/tcp", port.name),
@@ -193,29 +190,10 @@ pub(crate) fn instruction_text(instruction: &Instruction, esc: char) -> String {
         Instruction::Entrypoint(command) => format!("ENTRYPOINT {}", command_text(command)),
         Instruction::Cmd(command) => format!("CMD {}", command_text(command)),
         Instruction::Healthcheck(Healthcheck::None) => "HEALTHCHECK NONE".to_string(),
-        Instruction::Healthcheck(Healthcheck::Check {
-            command,
-            interval_secs,
-            timeout_secs,
-            start_period_secs,
-            start_interval_secs,
-            retries,
-        }) => {
+        Instruction::Healthcheck(check @ Healthcheck::Check { command, .. }) => {
             let mut text = String::from("HEALTHCHECK");
-            let options = [
-                ("interval", interval_secs.map(|s| format!("{s}s"))),
-                ("timeout", timeout_secs.map(|s| format!("{s}s"))),
-                ("start-period", start_period_secs.map(|s| format!("{s}s"))),
-                (
-                    "start-interval",
-                    start_interval_secs.map(|s| format!("{s}s")),
-                ),
-                ("retries", retries.map(|r| r.to_string())),
-            ];
-            for (name, value) in options {
-                if let Some(value) = value {
-                    let _ = write!(text, " --{name}={value}");
-                }
+            for (name, value) in check.options() {
+                let _ = write!(text, " --{name}={value}");
             }
             let _ = write!(text, " CMD {}", command_text(command));
             text

@@ -3,12 +3,12 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use stagecraft_rules::dockerfile::{check_dockerfile, lint_recovering, parse_bytes, Options};
+use stagecraft_rules::dockerfile::{check_dockerfile, lint_recovering, Dockerfile, Options};
 
 fuzz_target!(|data: &[u8]| {
     // The recovering parser reads past errors: it must not panic either.
     let _ = lint_recovering(data, &Options::default());
-    if let Ok(dockerfile) = parse_bytes(data) {
+    if let Ok(dockerfile) = Dockerfile::parse_bytes(data) {
         let last = Options::default();
         for finding in check_dockerfile(&dockerfile, &last) {
             assert!(finding.line >= 1);

@@ -60,7 +60,7 @@ pub enum TextError {
 }
 
 /// Checks that shell text placed after `RUN ` is read as shell text, by the
-/// rule Docker's parser (and the lint's, [`crate::dockerfile::parse()`])
+/// rule Docker's parser (and the lint's, [`Dockerfile::parse`](crate::dockerfile::Dockerfile::parse))
 /// applies: not as flags (`--` and a letter) nor as the exec form (the
 /// whole text, continuations joined, a JSON array of strings). A `[` that
 /// starts a test (`[ -f x ] && make`) is shell text, as in Docker.

@@ -10,6 +10,8 @@
 
 #[allow(dead_code)] // Only the catalogue tests use it.
 pub mod catalogue;
+#[allow(dead_code)] // Only the ssh tests use it.
+pub mod sshd;
 
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};

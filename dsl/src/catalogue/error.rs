@@ -127,7 +127,8 @@ pub enum CatalogueError {
         /// Each endpoint with its error.
         causes: Vec<String>,
     },
-    /// The blocking entry point could not start its runtime.
+    /// [`Engine::build_catalogue`](crate::engine::blocking::Engine::build_catalogue)
+    /// could not start its runtime.
     #[error("cannot start the catalogue's runtime: {0}")]
     Runtime(#[source] std::io::Error),
 }

@@ -138,11 +138,12 @@ struct References {
 
 fn references(image: &CatalogueImage) -> Result<References, CatalogueError> {
     let text = image.source().text();
-    let parsed = dockerfile::parse(&text).map_err(|error| CatalogueError::Dockerfile {
-        image: image.name().to_string(),
-        line: error.line,
-        message: error.kind.to_string(),
-    })?;
+    let parsed =
+        dockerfile::Dockerfile::parse(&text).map_err(|error| CatalogueError::Dockerfile {
+            image: image.name().to_string(),
+            line: error.line,
+            message: error.kind.to_string(),
+        })?;
     let mut args: BTreeMap<String, String> = BTreeMap::new();
     for instruction in &parsed.global_args {
         if let InstructionKind::Arg(pairs) = &instruction.kind {

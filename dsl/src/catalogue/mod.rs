@@ -66,7 +66,7 @@ pub use self::pool::{Endpoint, HOSTS_ENV};
 #[cfg(feature = "catalogue")]
 pub use self::push::{registry_reference, CredentialsError, DockerConfig};
 #[cfg(feature = "catalogue")]
-pub use self::run::{build, build_blocking, Progress, RunOptions};
+pub use self::run::{build, Progress, RunOptions};
 #[cfg(feature = "catalogue")]
 pub use self::transfer::{transfer_image, TransferError};
 

@@ -479,23 +479,6 @@ pub async fn build(
     Ok(shared.report())
 }
 
-/// [`build`] on its own tokio runtime, for callers without one (the CLI).
-///
-/// # Errors
-///
-/// As [`build`], and [`CatalogueError::Runtime`].
-pub fn build_blocking(
-    catalogue: &Catalogue,
-    endpoints: &[Endpoint],
-    options: &RunOptions,
-) -> Result<CatalogueReport, CatalogueError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(CatalogueError::Runtime)?;
-    runtime.block_on(build(catalogue, endpoints, options))
-}
-
 impl Shared<'_> {
     fn emit(&self, progress: Progress) {
         match &self.options.progress {

@@ -606,7 +606,7 @@ impl Engine {
         options: &BuildOptions,
     ) -> Result<BuildOutcome, EngineError> {
         let start = Instant::now();
-        let parsed = stagecraft_rules::dockerfile::parse(text).map_err(|error| {
+        let parsed = stagecraft_rules::dockerfile::Dockerfile::parse(text).map_err(|error| {
             EngineError::DockerfileText {
                 line: error.line,
                 message: error.kind.to_string(),
@@ -647,7 +647,7 @@ impl Engine {
             .iter()
             .map(|tag| split_tag(tag))
             .collect::<Result<Vec<_>, _>>()?;
-        let parsed = stagecraft_rules::dockerfile::parse(&text).ok();
+        let parsed = stagecraft_rules::dockerfile::Dockerfile::parse(&text).ok();
         let chosen = self.choose_builder(options, parsed.as_ref()).await?;
         if let Some(parsed) = &parsed {
             self.check_base_images(parsed, options).await?;
@@ -1242,7 +1242,7 @@ mod tests {
         assert!(check_site_ca(&dockerfile, &BuildOptions::new().target("build")).is_err());
         // Dockerfile text is checked the same way.
         let text = dockerfile.render();
-        let parsed = stagecraft_rules::dockerfile::parse(&text).unwrap();
+        let parsed = stagecraft_rules::dockerfile::Dockerfile::parse(&text).unwrap();
         assert!(matches!(
             check_site_ca_text(&parsed, &BuildOptions::new()),
             Err(EngineError::SiteCaMissing { stages }) if stages == ["build"]

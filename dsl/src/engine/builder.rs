@@ -222,7 +222,7 @@ mod tests {
 
     #[test]
     fn constructs_that_need_buildkit_are_found() {
-        let parsed = stagecraft_rules::dockerfile::parse(
+        let parsed = stagecraft_rules::dockerfile::Dockerfile::parse(
             "FROM debian:bookworm-slim AS build\n\
              RUN --mount=type=cache,target=/var/cache/apt apt-get update\n\
              COPY --chmod=755 run.sh /run.sh\n\
@@ -249,7 +249,7 @@ mod tests {
 
     #[test]
     fn secret_mounts_are_listed() {
-        let parsed = stagecraft_rules::dockerfile::parse(
+        let parsed = stagecraft_rules::dockerfile::Dockerfile::parse(
             "FROM debian:bookworm-slim\n\
              RUN --mount=type=secret,id=token,required=true cat /run/secrets/token\n\
              RUN --mount=type=secret,target=/root/.npmrc true\n",

@@ -48,14 +48,13 @@ mod trace;
 
 #[cfg(feature = "engine")]
 pub use self::resolve::{
-    resolve, resolve_blocking, EntryKind, Fetched, ManifestEntry, MissingLibrary, Reason,
-    Resolution, ResolveError, StageFs, EXPORT_LABEL,
+    resolve, EntryKind, Fetched, ManifestEntry, MissingLibrary, Reason, Resolution, ResolveError,
+    StageFs, EXPORT_LABEL,
 };
 use self::script::Call;
 #[cfg(feature = "engine")]
 pub use self::trace::{
-    trace, trace_blocking, trace_stage, TraceError, TraceLog, Traced, STRACE_CALLS, TRACE_DIR,
-    TRACE_LABEL,
+    trace, trace_stage, TraceError, TraceLog, Traced, STRACE_CALLS, TRACE_DIR, TRACE_LABEL,
 };
 pub use crate::error::HarvestError;
 use crate::error::{ErrorKind, Part};

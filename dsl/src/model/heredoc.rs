@@ -219,7 +219,8 @@ impl HeredocScript {
             ));
         }
         let text = format!("FROM scratch\nRUN {self}\n");
-        let parsed = parse_text::parse(&text).map_err(|error| unreadable(error.to_string()))?;
+        let parsed =
+            parse_text::Dockerfile::parse(&text).map_err(|error| unreadable(error.to_string()))?;
         let run = match parsed
             .stages
             .first()

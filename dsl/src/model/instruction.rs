@@ -14,7 +14,10 @@ use crate::image_ref::ImageRef;
 #[non_exhaustive]
 pub enum Instruction {
     /// `RUN`: only in stages that have a shell.
-    Run(Run),
+    ///
+    /// Read with the checks that need no stage; a [`Dockerfile`](super::Dockerfile)
+    /// read back judges its rules with the stage (`model/json.rs`).
+    Run(#[serde(deserialize_with = "super::run::deserialize_in_stage")] Run),
     /// `COPY`, from the build context or from an earlier stage.
     Copy(Copy),
     /// `ADD`: like `COPY`, but also fetches URLs and unpacks local tar archives.
@@ -312,6 +315,17 @@ pub struct Port {
     pub protocol: Protocol,
 }
 
+impl Port {
+    /// The port as `EXPOSE` writes it (`8080`, `53/udp`): the one spelling
+    /// of the renderer and of the lint's view.
+    pub(crate) fn spelled(&self) -> String {
+        match self.protocol {
+            Protocol::Tcp => self.number.to_string(),
+            Protocol::Udp => format!("{}/udp", self.number),
+        }
+    }
+}
+
 /// A port for `EXPOSE` given by a variable: `EXPOSE ${PORT}/udp`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PortVariable {
@@ -359,4 +373,37 @@ pub enum Healthcheck {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         retries: Option<u32>,
     },
+}
+
+impl Healthcheck {
+    /// The options of a `HEALTHCHECK CMD` that are set, as `(name, value)`
+    /// in the order they are written (`[("interval", "30s"), ("retries",
+    /// "3")]`); none for `HEALTHCHECK NONE`. The one list of the renderer
+    /// and of the lint's view.
+    pub(crate) fn options(&self) -> Vec<(&'static str, String)> {
+        let Healthcheck::Check {
+            interval_secs,
+            timeout_secs,
+            start_period_secs,
+            start_interval_secs,
+            retries,
+            ..
+        } = self
+        else {
+            return Vec::new();
+        };
+        [
+            ("interval", interval_secs.map(|s| format!("{s}s"))),
+            ("timeout", timeout_secs.map(|s| format!("{s}s"))),
+            ("start-period", start_period_secs.map(|s| format!("{s}s"))),
+            (
+                "start-interval",
+                start_interval_secs.map(|s| format!("{s}s")),
+            ),
+            ("retries", retries.map(|r| r.to_string())),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.map(|value| (name, value)))
+        .collect()
+    }
 }

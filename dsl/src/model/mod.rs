@@ -10,6 +10,7 @@ mod checks;
 mod from;
 mod heredoc;
 mod instruction;
+mod json;
 mod mount;
 mod run;
 mod validate;
@@ -77,11 +78,15 @@ struct Parts {
 
 impl TryFrom<Parts> for Dockerfile {
     type Error = Errors;
+    /// [`Dockerfile::from_parts`], then each `RUN`'s rules judged with its
+    /// stage (`model/json.rs`).
     fn try_from(parts: Parts) -> Result<Self, Errors> {
         let dockerfile = Dockerfile::from_parts(parts.args, parts.stages)?;
-        dockerfile
+        let dockerfile = dockerfile
             .with_directives(parts.directives)?
-            .with_comments(parts.comments)
+            .with_comments(parts.comments)?;
+        dockerfile.judge_runs_in_their_stages()?;
+        Ok(dockerfile)
     }
 }
 
@@ -180,6 +185,18 @@ impl Dockerfile {
     /// The comments before the first `FROM`.
     pub fn comments(&self) -> &[GlobalComment] {
         &self.comments
+    }
+
+    /// Global `ARG`s and stages that `dockerfile!`/`include_dockerfile!`
+    /// judged at compile time, as a `Dockerfile`, without validating them
+    /// again ([`Dockerfile::from_parts`] checks what the macros checked).
+    pub(crate) fn from_checked_parts(args: Vec<Arg>, stages: Vec<Stage>) -> Dockerfile {
+        Dockerfile {
+            directives: Directives::default(),
+            comments: Vec::new(),
+            args,
+            stages,
+        }
     }
 
     /// The `ARG`s declared before the first `FROM`.

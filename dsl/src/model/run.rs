@@ -178,6 +178,18 @@ impl RunSpec {
         Ok(run)
     }
 
+    /// A `RUN` of a Dockerfile that `dockerfile!`/`include_dockerfile!`
+    /// judged at compile time, mounts and script included: nothing is
+    /// checked again.
+    pub(crate) fn checked_by_macro(self, script: Script) -> Run {
+        Run {
+            script,
+            mounts: self.mounts,
+            network: self.network,
+            security: self.security,
+        }
+    }
+
     fn finish(self, script: Script) -> Result<Run, RunError> {
         let run = Run {
             script,
@@ -448,11 +460,8 @@ impl Run {
     /// The checks of [`RunSpec`]: mounts, the script's form, then the rules
     /// for a stage that ships, on the texts `stagecraft lint` analyses for
     /// this `RUN` (a cache mount keeps its caches out of the layer).
-    fn check(&self) -> Result<(), RunError> {
-        for mount in &self.mounts {
-            mount.check()?;
-        }
-        let parsed = self.script.parsed()?;
+    pub(super) fn check(&self) -> Result<(), RunError> {
+        let parsed = self.check_form()?;
         let ctx = RunContext {
             cache_mounts: self
                 .mounts
@@ -477,6 +486,35 @@ impl Run {
             Err(Violations::Rules(errors).into())
         }
     }
+
+    /// The checks that need no stage: the mounts and the script's form.
+    fn check_form(&self) -> Result<parse_text::Run, RunError> {
+        for mount in &self.mounts {
+            mount.check()?;
+        }
+        self.script.parsed()
+    }
+}
+
+/// A [`Run`] read as part of a [`Dockerfile`](super::Dockerfile)'s
+/// instructions (`Instruction::Run`'s serde): only the checks that need no
+/// stage ([`Run::check_form`]); the rules need the stage the `RUN` is in
+/// (one only copied from is held to warnings, its `ENV` and `SHELL` count),
+/// so the Dockerfile judges them once it is read (`model/json.rs`). A `Run`
+/// read alone is held to a stage that ships, as [`Run::checked`] holds it.
+pub(super) fn deserialize_in_stage<'de, D>(deserializer: D) -> Result<Run, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let parts = RunParts::deserialize(deserializer)?;
+    let run = Run {
+        script: parts.script,
+        mounts: parts.mounts,
+        network: parts.network,
+        security: parts.security,
+    };
+    run.check_form().map_err(serde::de::Error::custom)?;
+    Ok(run)
 }
 
 impl TryFrom<RunParts> for Run {

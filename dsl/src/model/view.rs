@@ -16,9 +16,7 @@ use stagecraft_rules::dockerfile::model_view::{flag, onbuild, shell_command, Mod
 use stagecraft_rules::dockerfile::parse::{self, Flag, InstructionKind};
 
 use super::word::word_text;
-use super::{
-    Command, Dockerfile, Healthcheck, Instruction, KeyValue, Mount, Protocol, Run, Script,
-};
+use super::{Command, Dockerfile, Healthcheck, Instruction, KeyValue, Mount, Run, Script};
 use crate::render::{directive_lines, instruction_text, script_text, stage_body};
 
 /// The lint's tree of `dockerfile`, laid out as [`render`](crate::render)
@@ -147,13 +145,7 @@ fn instruction(item: &Instruction, line: usize, esc: char) -> (Vec<Flag>, Instru
         // As the parser reads the rendering: the word as written (`model::word`).
         Instruction::Workdir(path) => (none, InstructionKind::Workdir(word_text(path, esc))),
         Instruction::User(user) => (none, InstructionKind::User(word_text(user, esc))),
-        Instruction::Expose(port) => {
-            let port = match port.protocol {
-                Protocol::Tcp => port.number.to_string(),
-                Protocol::Udp => format!("{}/udp", port.number),
-            };
-            (none, InstructionKind::Expose(vec![port]))
-        }
+        Instruction::Expose(port) => (none, InstructionKind::Expose(vec![port.spelled()])),
         Instruction::ExposeVariable(_) => {
             let text = instruction_text(item, esc);
             let port = text.strip_prefix("EXPOSE ").unwrap_or(&text).to_owned();
@@ -168,27 +160,11 @@ fn instruction(item: &Instruction, line: usize, esc: char) -> (Vec<Flag>, Instru
         Instruction::Entrypoint(command) => (none, InstructionKind::Entrypoint(cmd(command))),
         Instruction::Cmd(command) => (none, InstructionKind::Cmd(cmd(command))),
         Instruction::Healthcheck(Healthcheck::None) => (none, InstructionKind::Healthcheck(None)),
-        Instruction::Healthcheck(Healthcheck::Check {
-            command,
-            interval_secs,
-            timeout_secs,
-            start_period_secs,
-            start_interval_secs,
-            retries,
-        }) => {
-            let options = [
-                ("interval", interval_secs.map(|s| format!("{s}s"))),
-                ("timeout", timeout_secs.map(|s| format!("{s}s"))),
-                ("start-period", start_period_secs.map(|s| format!("{s}s"))),
-                (
-                    "start-interval",
-                    start_interval_secs.map(|s| format!("{s}s")),
-                ),
-                ("retries", retries.map(|r| r.to_string())),
-            ];
-            let flags = options
+        Instruction::Healthcheck(check @ Healthcheck::Check { command, .. }) => {
+            let flags = check
+                .options()
                 .iter()
-                .filter_map(|(name, value)| value.as_deref().map(|v| flag(name, Some(v))))
+                .map(|(name, value)| flag(name, Some(value)))
                 .collect();
             (flags, InstructionKind::Healthcheck(Some(cmd(command))))
         }

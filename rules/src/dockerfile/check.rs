@@ -60,10 +60,10 @@
 //! `# hadolint ignore=DL3009` (or named by a `global ignore`) are dropped.
 //!
 //! ```
-//! use stagecraft_rules::dockerfile::{check_dockerfile, parse, Options};
+//! use stagecraft_rules::dockerfile::{check_dockerfile, Dockerfile, Options};
 //! use stagecraft_rules::{Severity, StageKind};
 //!
-//! let df = parse(
+//! let df = Dockerfile::parse(
 //!     "FROM debian:bookworm-slim AS build\n\
 //!      RUN apt-get update && apt-get install -y --no-install-recommends gcc=4:12.2.0-3\n\
 //!      FROM scratch\n\
@@ -244,10 +244,10 @@ fn split_tag(image: &str) -> (&str, Option<&str>) {
 /// from whom.
 ///
 /// ```
-/// use stagecraft_rules::dockerfile::{parse, stages, Base, Options};
+/// use stagecraft_rules::dockerfile::{stages, Base, Dockerfile, Options};
 /// use stagecraft_rules::StageKind;
 ///
-/// let df = parse(
+/// let df = Dockerfile::parse(
 ///     "FROM debian AS base\nFROM base AS build\nFROM base AS app\nCOPY --from=build /a /a\n",
 /// )
 /// .unwrap();
@@ -490,9 +490,9 @@ pub fn run_texts(run: &Run) -> Vec<String> {
 /// change the severities.
 ///
 /// ```
-/// use stagecraft_rules::dockerfile::{check_dockerfile, parse, Options};
+/// use stagecraft_rules::dockerfile::{check_dockerfile, Dockerfile, Options};
 ///
-/// let df = parse(
+/// let df = Dockerfile::parse(
 ///     "FROM debian:bookworm-slim\n\
 ///      RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8\n\
 ///      RUN rm -rf /var/lib/apt/lists/*\n",
@@ -869,7 +869,7 @@ pub fn lint(
     text: &str,
     options: &Options,
 ) -> Result<Vec<DockerfileFinding>, crate::dockerfile::parse::ParseError> {
-    let df = crate::dockerfile::parse::parse(text)?;
+    let df = Dockerfile::parse(text)?;
     Ok(check_dockerfile(&df, options))
 }
 
@@ -1077,7 +1077,6 @@ fn exec_form_hint(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dockerfile::parse::parse;
 
     fn found(text: &str) -> Vec<(usize, &'static str, Severity)> {
         found_with(text, &Options::default())
@@ -1087,7 +1086,7 @@ mod tests {
     /// on nearly every install; their own tests are in `instructions` and
     /// the lint corpus).
     fn found_with(text: &str, options: &Options) -> Vec<(usize, &'static str, Severity)> {
-        let df = parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let df = Dockerfile::parse(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
         check_dockerfile(&df, options)
             .into_iter()
             .filter(|f| !crate::catalogue::PINNING.contains(&f.rule))

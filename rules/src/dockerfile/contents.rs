@@ -280,7 +280,7 @@ mod tests {
 
     #[test]
     fn onbuild_copy_of_a_credential() {
-        let df = crate::dockerfile::parse("FROM a:1\nONBUILD COPY .netrc /root/\n").unwrap();
+        let df = Dockerfile::parse("FROM a:1\nONBUILD COPY .netrc /root/\n").unwrap();
         let infos = crate::dockerfile::stages(&df, &Default::default());
         let found: Vec<_> = check_contents(&df, &infos)
             .iter()

@@ -10,9 +10,9 @@ use crate::dockerfile::check::DockerfileFinding;
 /// indexing, `iter`), and says whether any finding is an error.
 ///
 /// ```
-/// use stagecraft_rules::dockerfile::{check_dockerfile, parse, Findings, Options};
+/// use stagecraft_rules::dockerfile::{check_dockerfile, Dockerfile, Findings, Options};
 ///
-/// let df = parse("FROM scratch\nRUN make\nCMD make\n").unwrap();
+/// let df = Dockerfile::parse("FROM scratch\nRUN make\nCMD make\n").unwrap();
 /// let findings = Findings::from(check_dockerfile(&df, &Options::default()));
 /// assert!(findings.has_errors());
 /// let ids: Vec<_> = findings.errors().map(|f| f.rule.id).collect();

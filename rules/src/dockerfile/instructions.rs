@@ -931,7 +931,7 @@ mod tests {
     }
 
     fn found(text: &str, options: &Options) -> Vec<(usize, &'static str)> {
-        let df = crate::dockerfile::parse(text).unwrap();
+        let df = Dockerfile::parse(text).unwrap();
         let infos = crate::dockerfile::stages(&df, options);
         check(&df, &infos, options)
             .iter()

@@ -1,6 +1,8 @@
-//! Whole Dockerfiles: [`parse`](parse::parse) them into a small AST with line
-//! numbers, and [`check_dockerfile`] them against the
-//! catalogue with stage awareness (which stages ship, which have a shell).
+//! Whole Dockerfiles: parse them into a small AST with line numbers
+//! ([`Dockerfile::parse`] and its `_bytes`/`_recovering` kin; the tree's
+//! types are in [`parse`], a module only), and [`check_dockerfile`] them
+//! against the catalogue with stage awareness (which stages ship, which have
+//! a shell).
 //!
 //! This is what `stagecraft lint` runs on hand-written Dockerfiles, and what
 //! the `dockerfile!`/`include_dockerfile!` macros can run at compile time.
@@ -38,9 +40,6 @@ pub use check::{
 };
 pub use findings::Findings;
 pub use labels::{LabelType, UnknownLabelType};
-pub use parse::{
-    parse, parse_bytes, parse_bytes_recovering, parse_recovering, Dockerfile, Instruction,
-    InstructionKind, ParseError, Recovered,
-};
+pub use parse::{Dockerfile, Instruction, InstructionKind, ParseError, Recovered};
 pub use recover::{lint_recovering, Linted};
 pub use stage_graph::StageGraph;

@@ -53,11 +53,11 @@
 //!
 //! ```
 //! use stagecraft_rules::dockerfile::model_support::{model_problems, ModelProblemKind};
-//! use stagecraft_rules::dockerfile::parse;
+//! use stagecraft_rules::dockerfile::Dockerfile;
 //!
 //! let text = "FROM debian:bookworm-slim\nEXPOSE 8000-8010\n\
 //!             HEALTHCHECK --interval=500ms CMD [\"/bin/true\"]\n";
-//! let problems = model_problems(text, &parse(text).unwrap());
+//! let problems = model_problems(text, &Dockerfile::parse(text).unwrap());
 //! let lines: Vec<_> = problems.iter().map(|p| p.line).collect();
 //! assert_eq!(lines, [2, 3]);
 //! assert!(matches!(problems[0].kind, ModelProblemKind::NotSupported { .. }));
@@ -177,10 +177,10 @@ impl std::error::Error for ModelProblem {}
 ///
 /// ```
 /// use stagecraft_rules::dockerfile::model_support::run_text;
-/// use stagecraft_rules::dockerfile::parse;
+/// use stagecraft_rules::dockerfile::Dockerfile;
 ///
 /// let text = "FROM a\nRUN make \\  \n# a comment\n && make install\n";
-/// let df = parse(text).unwrap();
+/// let df = Dockerfile::parse(text).unwrap();
 /// let run = &df.stages[0].instructions[0];
 /// assert_eq!(
 ///     run_text(text, df.escape, run).as_deref(),
@@ -261,21 +261,21 @@ pub struct Verdict {
 ///
 /// ```
 /// use stagecraft_rules::dockerfile::model_support::{judge, ModelProblemKind};
-/// use stagecraft_rules::dockerfile::parse;
+/// use stagecraft_rules::dockerfile::Dockerfile;
 ///
 /// // A build-only stage is held to warnings, as `stagecraft lint` holds it.
 /// let text = "FROM debian:bookworm-slim AS build\n\
 ///             RUN apt-get update && apt-get install -y --no-install-recommends gcc=4:12.2.0-3\n\
 ///             FROM scratch\n\
 ///             COPY --from=build /usr/bin/gcc /gcc\n";
-/// let verdict = judge(text, &parse(text).unwrap());
+/// let verdict = judge(text, &Dockerfile::parse(text).unwrap());
 /// assert!(verdict.problems.is_empty());
 /// assert_eq!(verdict.warnings[0].rule.id, "SCR003");
 ///
 /// // The same RUN in the stage that ships is refused, once, by its rule.
 /// let text = "FROM debian:bookworm-slim\n\
 ///             RUN apt-get update && apt-get install -y --no-install-recommends gcc=4:12.2.0-3\n";
-/// let verdict = judge(text, &parse(text).unwrap());
+/// let verdict = judge(text, &Dockerfile::parse(text).unwrap());
 /// assert_eq!(verdict.problems.len(), 1);
 /// let ModelProblemKind::Rule(finding) = &verdict.problems[0].kind else { panic!() };
 /// assert_eq!((verdict.problems[0].line, finding.rule.id), (2, "SCR003"));
@@ -312,14 +312,14 @@ pub fn judge(source: &str, df: &Dockerfile) -> Verdict {
 ///
 /// ```
 /// use stagecraft_rules::dockerfile::model_support::model_problems;
-/// use stagecraft_rules::dockerfile::parse;
+/// use stagecraft_rules::dockerfile::Dockerfile;
 ///
 /// let text = "FROM debian:bookworm-slim AS build\n\
 ///             RUN make\n\
 ///             FROM scratch\n\
 ///             COPY --from=build /app /app\n\
 ///             ENTRYPOINT [\"/app\"]\n";
-/// assert!(model_problems(text, &parse(text).unwrap()).is_empty());
+/// assert!(model_problems(text, &Dockerfile::parse(text).unwrap()).is_empty());
 /// ```
 pub fn model_problems(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
     judge(source, df).problems
@@ -1009,11 +1009,10 @@ fn image_name_and_path(image: &str) -> Option<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dockerfile::parse;
 
     /// What the model cannot hold, without the rules.
     fn problems(text: &str) -> Vec<(usize, String)> {
-        model_limits(text, &parse(text).unwrap())
+        model_limits(text, &Dockerfile::parse(text).unwrap())
             .into_iter()
             .map(|p| (p.line, p.kind.to_string()))
             .collect()
@@ -1021,7 +1020,7 @@ mod tests {
 
     /// The one verdict: the rules' errors and the model's problems.
     fn judged(text: &str) -> Vec<(usize, String)> {
-        model_problems(text, &parse(text).unwrap())
+        model_problems(text, &Dockerfile::parse(text).unwrap())
             .into_iter()
             .map(|p| (p.line, p.kind.to_string()))
             .collect()
@@ -1099,7 +1098,7 @@ mod tests {
         .is_empty());
         // RUN in scratch: SCR022 says it, and the model's problem is left out.
         let text = "FROM scratch\nRUN apt-get install x\n";
-        let found = model_problems(text, &parse(text).unwrap());
+        let found = model_problems(text, &Dockerfile::parse(text).unwrap());
         assert_eq!(found.len(), 1, "{found:#?}");
         assert!(matches!(&found[0].kind, ModelProblemKind::Rule(f) if f.rule.id == "SCR022"));
         // Not sh: not parsed as sh (and not refused for it).
@@ -1107,7 +1106,7 @@ mod tests {
                     SHELL [\"powershell\", \"-Command\"]\nRUN if ($x) { echo 'a' } `\n";
         assert!(judged(text).is_empty(), "{:#?}", judged(text));
         let sh = "FROM debian:bookworm-slim\nRUN echo 'open\n";
-        let found = model_problems(sh, &parse(sh).unwrap());
+        let found = model_problems(sh, &Dockerfile::parse(sh).unwrap());
         assert!(
             matches!(&found[0].kind, ModelProblemKind::Rule(f) if f.rule.id == "SCR028"),
             "{found:#?}"
@@ -1130,7 +1129,7 @@ mod tests {
     #[test]
     fn run_text_keeps_the_layout() {
         let text = "FROM a\nRUN \\\n  make\nrun x\n";
-        let df = parse(text).unwrap();
+        let df = Dockerfile::parse(text).unwrap();
         let texts: Vec<_> = df.stages[0]
             .instructions
             .iter()
@@ -1138,7 +1137,7 @@ mod tests {
             .collect();
         assert_eq!(texts, ["\\\n  make", "x"]);
         let text = "# escape=`\nFROM a\nRUN make `\n  install\n";
-        let df = parse(text).unwrap();
+        let df = Dockerfile::parse(text).unwrap();
         assert_eq!(
             run_text(text, df.escape, &df.stages[0].instructions[0]).unwrap(),
             "make   install"

@@ -2,7 +2,7 @@
 //! typed model of the `stagecraft` crate is linted.
 //!
 //! [`check_dockerfile`](super::check_dockerfile) reads a
-//! [`Dockerfile`] tree. Text gets one from [`parse`](super::parse()); the
+//! [`Dockerfile`] tree. Text gets one from [`Dockerfile::parse`]; the
 //! model gets one from a [`ModelTree`], fed each instruction's values and
 //! the number of lines its rendering takes (so that findings carry the lines
 //! of the rendered file). The tree attaches suppression comments to the next

@@ -26,9 +26,9 @@
 //! unterminated heredoc and bytes that are not UTF-8.
 //!
 //! ```
-//! use stagecraft_rules::dockerfile::parse::{parse, Command, InstructionKind};
+//! use stagecraft_rules::dockerfile::parse::{Command, Dockerfile, InstructionKind};
 //!
-//! let df = parse(
+//! let df = Dockerfile::parse(
 //!     "# syntax=docker/dockerfile:1\n\
 //!      FROM debian:bookworm-slim AS build\n\
 //!      RUN --mount=type=cache,target=/var/cache/apt \\\n\
@@ -78,7 +78,7 @@ impl Dockerfile {
     /// The index of the stage named `name` (case-insensitive, as in Docker).
     ///
     /// ```
-    /// let df = stagecraft_rules::dockerfile::parse("FROM a AS Build\nFROM b\n").unwrap();
+    /// let df = stagecraft_rules::dockerfile::Dockerfile::parse("FROM a AS Build\nFROM b\n").unwrap();
     /// assert_eq!(df.stage_index("build"), Some(0));
     /// assert_eq!(df.stage_index("nope"), None);
     /// ```
@@ -343,30 +343,6 @@ const KEYWORDS: &[&str] = &[
     "WORKDIR",
 ];
 
-/// Parses a Dockerfile's bytes: like [`parse`], after decoding them as UTF-8.
-///
-/// A comment line that is not UTF-8 (a Latin-1 `é` in an author's name) is
-/// read as Latin-1, as Docker and hadolint read it: comments say nothing to
-/// the build. Bytes that are not UTF-8 on any other line are a
-/// [`ParseErrorKind::NotUtf8`] error naming that line (a binary file?).
-///
-/// ```
-/// use stagecraft_rules::dockerfile::parse::{parse_bytes, ParseErrorKind};
-///
-/// let error = parse_bytes(b"FROM a\nRUN \xff\xfe\n").unwrap_err();
-/// assert_eq!((error.line, error.kind), (2, ParseErrorKind::NotUtf8));
-/// let df = parse_bytes(b"# Ren\xe9\nFROM a\n").unwrap();
-/// assert_eq!(df.stages[0].line, 2);
-/// ```
-pub fn parse_bytes(bytes: &[u8]) -> Result<Dockerfile, ParseError> {
-    let recovered = parse_bytes_recovering(bytes);
-    match (recovered.errors.into_iter().next(), recovered.dockerfile) {
-        (Some(error), _) => Err(error),
-        (None, Some(dockerfile)) => Ok(dockerfile),
-        (None, None) => Err(error(1, ParseErrorKind::NoFrom)),
-    }
-}
-
 /// What a parse that goes on after errors found: the Dockerfile without the
 /// instructions that could not be read, and the errors, in line order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -378,44 +354,118 @@ pub struct Recovered {
     pub errors: Vec<ParseError>,
 }
 
-/// Parses a Dockerfile's bytes like [`parse_bytes`], but goes on after an
-/// instruction that cannot be read: the error is reported and the rest of
-/// the file is read, so the rest can still be linted (see
-/// [`lint_recovering`](crate::dockerfile::lint_recovering)). A line that is
-/// not UTF-8 (and no comment) is an error and read as empty.
-///
-/// ```
-/// use stagecraft_rules::dockerfile::parse::{parse_bytes_recovering, ParseErrorKind};
-///
-/// let recovered = parse_bytes_recovering(b"FROM a\nRUNN make\nRUN \xff\nUSER app\n");
-/// let lines: Vec<_> = recovered.errors.iter().map(|e| e.line).collect();
-/// assert_eq!(lines, [2, 3]);
-/// assert_eq!(recovered.errors[1].kind, ParseErrorKind::NotUtf8);
-/// assert_eq!(recovered.dockerfile.unwrap().stages[0].instructions.len(), 1);
-/// ```
-pub fn parse_bytes_recovering(bytes: &[u8]) -> Recovered {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => return parse_recovering(text),
-        Err(_) => decode_lines(bytes),
-    };
-    let mut bad_lines = Vec::new();
-    let mut text_lines = Vec::new();
-    for (index, line) in text.into_iter().enumerate() {
-        match line {
-            Ok(line) => text_lines.push(line),
-            Err(()) => {
-                bad_lines.push(error(index + 1, ParseErrorKind::NotUtf8));
-                text_lines.push(String::new());
-            }
+impl Dockerfile {
+    /// Parses a Dockerfile.
+    ///
+    /// ```
+    /// use stagecraft_rules::dockerfile::parse::{Dockerfile, ParseErrorKind};
+    ///
+    /// assert_eq!(Dockerfile::parse("").unwrap_err().kind, ParseErrorKind::NoFrom);
+    /// let error = Dockerfile::parse("FROM a\nRUNN make\n").unwrap_err();
+    /// assert_eq!(error.line, 2);
+    /// assert_eq!(error.to_string(), "line 2: unknown instruction `RUNN`");
+    /// ```
+    pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
+        let recovered = Dockerfile::parse_recovering(text);
+        match (recovered.errors.into_iter().next(), recovered.dockerfile) {
+            (Some(error), _) => Err(error),
+            (None, Some(dockerfile)) => Ok(dockerfile),
+            (None, None) => Err(error(1, ParseErrorKind::NoFrom)),
         }
     }
-    let mut recovered = parse_recovering(&text_lines.join("\n"));
-    // A line that is not text comes before what its absence causes on the
-    // same line (a binary file is "not UTF-8", not "no FROM").
-    let caused = std::mem::replace(&mut recovered.errors, bad_lines);
-    recovered.errors.extend(caused);
-    recovered.errors.sort_by_key(|e| e.line);
-    recovered
+
+    /// Parses a Dockerfile's bytes: like [`Dockerfile::parse`], after decoding
+    /// them as UTF-8.
+    ///
+    /// A comment line that is not UTF-8 (a Latin-1 `é` in an author's name) is
+    /// read as Latin-1, as Docker and hadolint read it: comments say nothing to
+    /// the build. Bytes that are not UTF-8 on any other line are a
+    /// [`ParseErrorKind::NotUtf8`] error naming that line (a binary file?).
+    ///
+    /// ```
+    /// use stagecraft_rules::dockerfile::parse::{Dockerfile, ParseErrorKind};
+    ///
+    /// let error = Dockerfile::parse_bytes(b"FROM a\nRUN \xff\xfe\n").unwrap_err();
+    /// assert_eq!((error.line, error.kind), (2, ParseErrorKind::NotUtf8));
+    /// let df = Dockerfile::parse_bytes(b"# Ren\xe9\nFROM a\n").unwrap();
+    /// assert_eq!(df.stages[0].line, 2);
+    /// ```
+    pub fn parse_bytes(bytes: &[u8]) -> Result<Dockerfile, ParseError> {
+        let recovered = Dockerfile::parse_bytes_recovering(bytes);
+        match (recovered.errors.into_iter().next(), recovered.dockerfile) {
+            (Some(error), _) => Err(error),
+            (None, Some(dockerfile)) => Ok(dockerfile),
+            (None, None) => Err(error(1, ParseErrorKind::NoFrom)),
+        }
+    }
+
+    /// Parses a Dockerfile like [`Dockerfile::parse`], but goes on after an
+    /// instruction that cannot be read: the error is kept and the instruction
+    /// left out, so the rest of the file can be linted. The first error is the
+    /// one [`Dockerfile::parse`] returns.
+    ///
+    /// ```
+    /// use stagecraft_rules::dockerfile::Dockerfile;
+    ///
+    /// let recovered = Dockerfile::parse_recovering("FROM a\nRUNN make\nRUN pip install x\n");
+    /// assert_eq!(recovered.errors[0].to_string(), "line 2: unknown instruction `RUNN`");
+    /// let df = recovered.dockerfile.unwrap();
+    /// assert_eq!(df.stages[0].instructions[0].line, 3);
+    /// ```
+    pub fn parse_recovering(text: &str) -> Recovered {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let lines: Vec<&str> = text
+            .split('\n')
+            .map(|line| line.strip_suffix('\r').unwrap_or(line))
+            .collect();
+        Parser {
+            lines,
+            next: 0,
+            escape: '\\',
+            errors: Vec::new(),
+        }
+        .run()
+    }
+
+    /// Parses a Dockerfile's bytes like [`Dockerfile::parse_bytes`], but goes on after an
+    /// instruction that cannot be read: the error is reported and the rest of
+    /// the file is read, so the rest can still be linted (see
+    /// [`lint_recovering`](crate::dockerfile::lint_recovering)). A line that is
+    /// not UTF-8 (and no comment) is an error and read as empty.
+    ///
+    /// ```
+    /// use stagecraft_rules::dockerfile::parse::{Dockerfile, ParseErrorKind};
+    ///
+    /// let recovered = Dockerfile::parse_bytes_recovering(b"FROM a\nRUNN make\nRUN \xff\nUSER app\n");
+    /// let lines: Vec<_> = recovered.errors.iter().map(|e| e.line).collect();
+    /// assert_eq!(lines, [2, 3]);
+    /// assert_eq!(recovered.errors[1].kind, ParseErrorKind::NotUtf8);
+    /// assert_eq!(recovered.dockerfile.unwrap().stages[0].instructions.len(), 1);
+    /// ```
+    pub fn parse_bytes_recovering(bytes: &[u8]) -> Recovered {
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => return Dockerfile::parse_recovering(text),
+            Err(_) => decode_lines(bytes),
+        };
+        let mut bad_lines = Vec::new();
+        let mut text_lines = Vec::new();
+        for (index, line) in text.into_iter().enumerate() {
+            match line {
+                Ok(line) => text_lines.push(line),
+                Err(()) => {
+                    bad_lines.push(error(index + 1, ParseErrorKind::NotUtf8));
+                    text_lines.push(String::new());
+                }
+            }
+        }
+        let mut recovered = Dockerfile::parse_recovering(&text_lines.join("\n"));
+        // A line that is not text comes before what its absence causes on the
+        // same line (a binary file is "not UTF-8", not "no FROM").
+        let caused = std::mem::replace(&mut recovered.errors, bad_lines);
+        recovered.errors.extend(caused);
+        recovered.errors.sort_by_key(|e| e.line);
+        recovered
+    }
 }
 
 /// The lines of `bytes`: UTF-8 lines as they are, comment lines that are
@@ -431,53 +481,6 @@ fn decode_lines(bytes: &[u8]) -> Vec<Result<String, ()>> {
             Err(_) => Err(()),
         })
         .collect()
-}
-
-/// Parses a Dockerfile.
-///
-/// ```
-/// use stagecraft_rules::dockerfile::parse::{parse, ParseErrorKind};
-///
-/// assert_eq!(parse("").unwrap_err().kind, ParseErrorKind::NoFrom);
-/// let error = parse("FROM a\nRUNN make\n").unwrap_err();
-/// assert_eq!(error.line, 2);
-/// assert_eq!(error.to_string(), "line 2: unknown instruction `RUNN`");
-/// ```
-pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
-    let recovered = parse_recovering(text);
-    match (recovered.errors.into_iter().next(), recovered.dockerfile) {
-        (Some(error), _) => Err(error),
-        (None, Some(dockerfile)) => Ok(dockerfile),
-        (None, None) => Err(error(1, ParseErrorKind::NoFrom)),
-    }
-}
-
-/// Parses a Dockerfile like [`parse`], but goes on after an instruction that
-/// cannot be read: the error is kept and the instruction left out, so the
-/// rest of the file can be linted. The first error is the one [`parse`]
-/// returns.
-///
-/// ```
-/// use stagecraft_rules::dockerfile::parse::parse_recovering;
-///
-/// let recovered = parse_recovering("FROM a\nRUNN make\nRUN pip install x\n");
-/// assert_eq!(recovered.errors[0].to_string(), "line 2: unknown instruction `RUNN`");
-/// let df = recovered.dockerfile.unwrap();
-/// assert_eq!(df.stages[0].instructions[0].line, 3);
-/// ```
-pub fn parse_recovering(text: &str) -> Recovered {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let lines: Vec<&str> = text
-        .split('\n')
-        .map(|line| line.strip_suffix('\r').unwrap_or(line))
-        .collect();
-    Parser {
-        lines,
-        next: 0,
-        escape: '\\',
-        errors: Vec::new(),
-    }
-    .run()
 }
 
 struct Parser<'a> {
@@ -1251,7 +1254,7 @@ mod tests {
 
     #[test]
     fn continuations_comments_and_empty_lines() {
-        let df = parse(
+        let df = Dockerfile::parse(
             "FROM debian\nRUN apt-get update \\\n# a comment\n\n    && apt-get install -y x \\  \n    && true\nUSER app\n",
         )
         .unwrap();
@@ -1267,7 +1270,7 @@ mod tests {
 
     #[test]
     fn backtick_escape() {
-        let df = parse(
+        let df = Dockerfile::parse(
             "# escape=`\nFROM mcr.microsoft.com/windows/servercore\nRUN dir C:\\ `\n  && echo hi\nWORKDIR C:\\app\n",
         )
         .unwrap();
@@ -1284,26 +1287,29 @@ mod tests {
 
     #[test]
     fn directives_stop_at_first_other_line() {
-        let df = parse("# syntax = docker/dockerfile:1.7\n#escape=\\\nFROM a\n").unwrap();
+        let df =
+            Dockerfile::parse("# syntax = docker/dockerfile:1.7\n#escape=\\\nFROM a\n").unwrap();
         assert_eq!(df.syntax.as_deref(), Some("docker/dockerfile:1.7"));
         // After a comment, `# escape=` is only a comment.
-        let df = parse("# hello\n# escape=`\nFROM a\nRUN a \\\n b\n").unwrap();
+        let df = Dockerfile::parse("# hello\n# escape=`\nFROM a\nRUN a \\\n b\n").unwrap();
         assert_eq!(df.escape, '\\');
         assert_eq!(
-            parse("# escape=x\nFROM a\n").unwrap_err().kind,
+            Dockerfile::parse("# escape=x\nFROM a\n").unwrap_err().kind,
             ParseErrorKind::BadDirective {
                 reason: "escape must be `\\` or `` ` ``, not `x`".to_owned()
             }
         );
         assert_eq!(
-            parse("# syntax=a\n# syntax=b\nFROM a\n").unwrap_err().line,
+            Dockerfile::parse("# syntax=a\n# syntax=b\nFROM a\n")
+                .unwrap_err()
+                .line,
             2
         );
     }
 
     #[test]
     fn heredocs() {
-        let df = parse(
+        let df = Dockerfile::parse(
             "FROM a\nRUN <<EOF\napt-get update\nEOF\nRUN cat <<-'A' >/x && cat <<\"B\" >/y\n\tone $X\n\tA\ntwo\nB\nCOPY <<EOF /etc/conf\nk=v\nEOF\nUSER x\n",
         )
         .unwrap();
@@ -1323,13 +1329,13 @@ mod tests {
         assert_eq!(copy.heredocs[0].content, "k=v\n");
         assert_eq!(df.stages[0].instructions[3].line, 13);
         // A here-string is no heredoc; `<<` inside quotes neither.
-        let df = parse("FROM a\nRUN cat <<<hi && echo '<<EOF'\n").unwrap();
+        let df = Dockerfile::parse("FROM a\nRUN cat <<<hi && echo '<<EOF'\n").unwrap();
         assert!(run_of(&df, 0, 0).heredocs.is_empty());
     }
 
     #[test]
     fn unterminated_heredoc() {
-        let error = parse("FROM a\nRUN <<EOF\necho hi\n").unwrap_err();
+        let error = Dockerfile::parse("FROM a\nRUN <<EOF\necho hi\n").unwrap_err();
         assert_eq!(error.line, 2);
         assert_eq!(
             error.kind,
@@ -1341,7 +1347,7 @@ mod tests {
 
     #[test]
     fn flags_and_mounts() {
-        let df = parse(
+        let df = Dockerfile::parse(
             "FROM --platform=$BUILDPLATFORM golang:1.22 AS build\nRUN --mount=type=cache,target=/root/.cache/go-build,sharing=locked --mount=type=secret,id=tok --network=none go build\nCOPY --from=build --chown=app:app --chmod=0755 --link /out/app /app\n",
         )
         .unwrap();
@@ -1371,7 +1377,7 @@ mod tests {
 
     #[test]
     fn forms_and_arguments() {
-        let df = parse(
+        let df = Dockerfile::parse(
             "ARG BASE=debian\nFROM ${BASE}\nENV A=1 B=\"two words\" C='3'\nENV LEGACY some value\nLABEL a=b\nCMD [\"a\", \"b\"]\nENTRYPOINT exec app\nCMD [not json\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nHEALTHCHECK --interval=5s CMD curl -f localhost\nHEALTHCHECK NONE\nONBUILD RUN make\nEXPOSE 80 443/udp\nVOLUME [\"/data\"]\nSTOPSIGNAL SIGTERM\nMAINTAINER me\nadd a b\n",
         )
         .unwrap();
@@ -1425,7 +1431,7 @@ mod tests {
 
     #[test]
     fn suppressions_attach_to_the_next_instruction() {
-        let df = parse(
+        let df = Dockerfile::parse(
             "# hadolint global ignore=DL3006\nFROM a\n# stagecraft ignore=SCR003, SCR012\n# hadolint ignore=DL3009\nRUN x\n# stagecraft ignore=SCR001\n\nRUN y\n",
         )
         .unwrap();
@@ -1454,11 +1460,13 @@ mod tests {
             ("FROM a\n\u{0}\u{1}\u{2}\n", 2),
         ];
         for (text, line) in cases {
-            let error = parse(text).unwrap_err();
+            let error = Dockerfile::parse(text).unwrap_err();
             assert_eq!(error.line, *line, "{text:?}: {error}");
         }
         assert_eq!(
-            parse("FROM a\n\u{0}x y\n").unwrap_err().to_string(),
+            Dockerfile::parse("FROM a\n\u{0}x y\n")
+                .unwrap_err()
+                .to_string(),
             "line 2: unknown instruction `\\u{0}x`"
         );
     }
@@ -1466,13 +1474,13 @@ mod tests {
     #[test]
     fn big_and_hostile_inputs_do_not_panic() {
         let long = format!("FROM a\nRUN echo {}\n", "x".repeat(1 << 20));
-        assert!(parse(&long).is_ok());
+        assert!(Dockerfile::parse(&long).is_ok());
         let garbage: Vec<u8> = (0..4096u32)
             .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
             .collect();
-        assert!(parse_bytes(&garbage).is_err());
+        assert!(Dockerfile::parse_bytes(&garbage).is_err());
         let lossy = String::from_utf8_lossy(&garbage);
-        let _ = parse(&lossy);
+        let _ = Dockerfile::parse(&lossy);
         for text in [
             "FROM a\nRUN \\",
             "FROM a\nRUN x \\\n",
@@ -1485,7 +1493,7 @@ mod tests {
             "\u{feff}FROM a\r\nRUN x\r\n",
             "FROM a\nRUN [\"a\",]",
         ] {
-            let _ = parse(text);
+            let _ = Dockerfile::parse(text);
         }
     }
 
@@ -1500,29 +1508,30 @@ mod tests {
 
     #[test]
     fn latin1_comments_are_read_other_bad_bytes_are_errors() {
-        let df = parse_bytes(b"# Maintainer: Ren\xe9\nFROM a\n  # caf\xe9\nRUN x\n").unwrap();
+        let df = Dockerfile::parse_bytes(b"# Maintainer: Ren\xe9\nFROM a\n  # caf\xe9\nRUN x\n")
+            .unwrap();
         assert_eq!(df.stages[0].instructions[0].line, 4);
-        let error = parse_bytes(b"FROM a\nLABEL x=caf\xe9\n").unwrap_err();
+        let error = Dockerfile::parse_bytes(b"FROM a\nLABEL x=caf\xe9\n").unwrap_err();
         assert_eq!((error.line, error.kind), (2, ParseErrorKind::NotUtf8));
     }
 
     #[test]
     fn recovery_reports_every_error_and_keeps_the_rest() {
         let text = "# escape=x\nRUN early\nFROM a\nRUNN x\nCOPY one\nRUN <<EOF\nbody\n";
-        let recovered = parse_recovering(text);
+        let recovered = Dockerfile::parse_recovering(text);
         let errors: Vec<_> = recovered.errors.iter().map(|e| e.line).collect();
         assert_eq!(errors, [1, 2, 4, 5, 6]);
         assert_eq!(recovered.dockerfile.unwrap().stages.len(), 1);
-        // The first error is the one parse() returns.
-        assert_eq!(parse(text).unwrap_err().line, 1);
+        // The first error is the one Dockerfile::parse() returns.
+        assert_eq!(Dockerfile::parse(text).unwrap_err().line, 1);
         // Instructions after an error are kept, in their stage.
-        let df = parse_recovering("FROM a\nONBUILD FROM b\nUSER x\nFROM c\nUSER y\n")
+        let df = Dockerfile::parse_recovering("FROM a\nONBUILD FROM b\nUSER x\nFROM c\nUSER y\n")
             .dockerfile
             .unwrap();
         let lines: Vec<_> = df.stages.iter().map(|s| s.instructions[0].line).collect();
         assert_eq!(lines, [3, 5]);
         // Without any FROM there is no Dockerfile, and the error says so.
-        let recovered = parse_recovering("# only a comment\n");
+        let recovered = Dockerfile::parse_recovering("# only a comment\n");
         assert!(recovered.dockerfile.is_none());
         assert_eq!(recovered.errors[0].kind, ParseErrorKind::NoFrom);
     }
@@ -1566,9 +1575,9 @@ mod tests {
             seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
             let mut bytes = text.clone().into_bytes();
             bytes.push(0xe9);
-            let _ = parse_bytes_recovering(&bytes);
-            let recovered = parse_recovering(&text);
-            match parse(&text) {
+            let _ = Dockerfile::parse_bytes_recovering(&bytes);
+            let recovered = Dockerfile::parse_recovering(&text);
+            match Dockerfile::parse(&text) {
                 Ok(df) => {
                     assert!(recovered.errors.is_empty(), "{text:?}");
                     assert_eq!(recovered.dockerfile, Some(df), "{text:?}");

@@ -2,7 +2,7 @@
 //! be parsed still gets the findings of the rest.
 
 use crate::dockerfile::check::{check_dockerfile, DockerfileFinding, Options};
-use crate::dockerfile::parse::{parse_bytes_recovering, ParseError};
+use crate::dockerfile::parse::{Dockerfile, ParseError};
 
 /// The findings of the instructions that could be read, and the parse
 /// errors of those that could not.
@@ -16,7 +16,7 @@ pub struct Linted {
 }
 
 /// Parses `bytes` going on after errors
-/// ([`parse_bytes_recovering`]) and checks what could be read.
+/// ([`Dockerfile::parse_bytes_recovering`]) and checks what could be read.
 ///
 /// ```
 /// use stagecraft_rules::dockerfile::{lint_recovering, Options};
@@ -30,7 +30,7 @@ pub struct Linted {
 /// assert_eq!(found, [(3, "SCR009")]);
 /// ```
 pub fn lint_recovering(bytes: &[u8], options: &Options) -> Linted {
-    let recovered = parse_bytes_recovering(bytes);
+    let recovered = Dockerfile::parse_bytes_recovering(bytes);
     Linted {
         findings: recovered
             .dockerfile

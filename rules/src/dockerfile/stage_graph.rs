@@ -84,9 +84,9 @@ impl StageGraph {
     /// earlier stage.
     ///
     /// ```
-    /// use stagecraft_rules::dockerfile::{parse, stage_graph::StageGraph};
+    /// use stagecraft_rules::dockerfile::{stage_graph::StageGraph, Dockerfile};
     ///
-    /// let df = parse("FROM debian AS base\nFROM base\n").unwrap();
+    /// let df = Dockerfile::parse("FROM debian AS base\nFROM base\n").unwrap();
     /// assert_eq!(StageGraph::of(&df).parent(1), Some(0));
     /// ```
     pub fn of(df: &Dockerfile) -> StageGraph {
@@ -252,7 +252,7 @@ mod tests {
     #[test]
     fn whole_file_checks_build_one_graph() {
         use crate::dockerfile::model_support::model_problems;
-        use crate::dockerfile::{check_dockerfile, parse, Options};
+        use crate::dockerfile::{check_dockerfile, Options};
         use std::fmt::Write as _;
 
         let mut chain = String::from("FROM debian:bookworm-slim AS s0\n");
@@ -265,7 +265,7 @@ mod tests {
         }
         for text in [&chain, &copies] {
             let started = std::time::Instant::now();
-            let df = parse(text).unwrap();
+            let df = Dockerfile::parse(text).unwrap();
             let mut findings = Vec::new();
             assert_eq!(
                 during(|| findings = check_dockerfile(&df, &Options::default())),

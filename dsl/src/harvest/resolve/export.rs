@@ -57,13 +57,4 @@ impl StageFs {
             }),
         }
     }
-
-    /// [`StageFs::export`] for callers without an async runtime.
-    pub fn export_blocking(
-        engine: &crate::engine::blocking::Engine,
-        image: &str,
-        stage: impl Into<String>,
-    ) -> Result<StageFs, ResolveError> {
-        engine.block_on(StageFs::export(engine.as_async(), image, stage))
-    }
 }

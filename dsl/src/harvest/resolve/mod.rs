@@ -106,7 +106,7 @@ const DOC_DIRS: [&str; 4] = [
 ///
 /// ```no_run
 /// use stagecraft::engine::{blocking::Engine, BuildOptions};
-/// use stagecraft::harvest::{resolve_blocking, Harvest};
+/// use stagecraft::harvest::Harvest;
 /// use stagecraft::packages::Apt;
 /// use stagecraft::{scratch, Dockerfile, StageRef, WithShell};
 ///
@@ -128,7 +128,7 @@ const DOC_DIRS: [&str; 4] = [
 ///     .binary("/usr/games/fortune")
 ///     .package_files("fortunes-min");
 /// let engine = Engine::connect()?;
-/// let resolution = resolve_blocking(&engine, &dockerfile(None), "build", &harvest, &BuildOptions::new())?;
+/// let resolution = engine.resolve(&dockerfile(None), "build", &harvest, &BuildOptions::new())?;
 /// print!("{}", resolution.to_text());
 /// print!("{}", dockerfile(Some(&resolution)).render());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -156,23 +156,6 @@ pub async fn resolve(
         })?;
     let fs = StageFs::export_for(engine, &built.image_id, build_stage, harvest).await?;
     fs.resolve(harvest)
-}
-
-/// [`resolve`] for callers without an async runtime.
-pub fn resolve_blocking(
-    engine: &crate::engine::blocking::Engine,
-    dockerfile: &Dockerfile,
-    build_stage: &str,
-    harvest: &Harvest,
-    options: &BuildOptions,
-) -> Result<Resolution, ResolveError> {
-    engine.block_on(resolve(
-        engine.as_async(),
-        dockerfile,
-        build_stage,
-        harvest,
-        options,
-    ))
 }
 
 impl StageFs {

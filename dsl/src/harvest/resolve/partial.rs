@@ -573,7 +573,7 @@ impl StageFs {
     ///
     /// let engine = Engine::connect()?;
     /// let harvest = Harvest::new().binary("/usr/games/fortune");
-    /// let fs = StageFs::export_for_blocking(&engine, "stagecraft-example/fortune:build", "build", &harvest)?;
+    /// let fs = engine.export_for("stagecraft-example/fortune:build", "build", &harvest)?;
     /// print!("{}", fs.resolve(&harvest)?.to_text());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -604,7 +604,7 @@ impl StageFs {
     ///
     /// // python3 and every extension module numpy installed.
     /// let engine = Engine::connect()?;
-    /// let (fs, harvest) = StageFs::export_with_blocking(&engine, "python-numpy:build", "build", |fs| {
+    /// let (fs, harvest) = engine.export_with("python-numpy:build", "build", |fs| {
     ///     fs.files_under("/usr/lib/python3/dist-packages/numpy")
     ///         .filter(|(path, _)| path.ends_with(".so"))
     ///         .fold(Harvest::new().binary("/usr/bin/python3"), |h, (path, _)| h.library(path))
@@ -748,39 +748,6 @@ impl StageFs {
     /// or [`export_with`](Self::export_with).
     pub fn fetched(&self) -> Option<Fetched> {
         self.partial.as_ref().map(|p| p.fetched)
-    }
-
-    /// [`StageFs::export_for`] for callers without an async runtime.
-    pub fn export_for_blocking(
-        engine: &crate::engine::blocking::Engine,
-        image: &str,
-        stage: impl Into<String>,
-        harvest: &Harvest,
-    ) -> Result<StageFs, ResolveError> {
-        engine.block_on(StageFs::export_for(
-            engine.as_async(),
-            image,
-            stage,
-            harvest,
-        ))
-    }
-
-    /// [`StageFs::export_with`] for callers without an async runtime.
-    pub fn export_with_blocking<F>(
-        engine: &crate::engine::blocking::Engine,
-        image: &str,
-        stage: impl Into<String>,
-        harvest: F,
-    ) -> Result<(StageFs, Harvest), ResolveError>
-    where
-        F: FnMut(&StageFs) -> Harvest,
-    {
-        engine.block_on(StageFs::export_with(
-            engine.as_async(),
-            image,
-            stage,
-            harvest,
-        ))
     }
 }
 

@@ -119,7 +119,7 @@ const MAX_INTERPRETERS: usize = 4;
 ///
 /// ```no_run
 /// use stagecraft::engine::{blocking::Engine, BuildOptions};
-/// use stagecraft::harvest::{trace_blocking, Harvest, Traced};
+/// use stagecraft::harvest::{Harvest, Traced};
 /// use stagecraft::packages::Apt;
 /// use stagecraft::{scratch, Dockerfile};
 ///
@@ -139,7 +139,7 @@ const MAX_INTERPRETERS: usize = 4;
 ///
 /// let harvest = Harvest::new().traced(["/usr/games/cowsay", "moo"]);
 /// let engine = Engine::connect()?;
-/// let traced = trace_blocking(&engine, &dockerfile(None), "build", &harvest, &BuildOptions::new())?;
+/// let traced = engine.trace(&dockerfile(None), "build", &harvest, &BuildOptions::new())?;
 /// print!("{}", traced.resolution.to_text());
 /// print!("{}", dockerfile(Some(&traced)).render());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -190,23 +190,6 @@ pub async fn trace(
         cause: format!("removing the trace container {}: {error}", reader.id),
     })?;
     assemble(&fs, harvest, logs, &heads)
-}
-
-/// [`trace`] for callers without an async runtime.
-pub fn trace_blocking(
-    engine: &crate::engine::blocking::Engine,
-    dockerfile: &Dockerfile,
-    build_stage: &str,
-    harvest: &Harvest,
-    options: &BuildOptions,
-) -> Result<Traced, TraceError> {
-    engine.block_on(trace(
-        engine.as_async(),
-        dockerfile,
-        build_stage,
-        harvest,
-        options,
-    ))
 }
 
 /// The traced commands, in declaration order.

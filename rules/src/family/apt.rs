@@ -182,8 +182,9 @@ pub(crate) fn events(command: &SimpleCommand) -> Vec<(Manager, Action)> {
     if let Some(call) = apt_call(command) {
         return match call.subcommand {
             "update" => vec![(Manager::Apt, Action::IndexUpdate { leaves_cache: true })],
-            // `distclean` (apt >= 2.7) removes the lists too.
-            "distclean" => vec![(Manager::Apt, Action::Cleanup)],
+            // `distclean` (apt >= 2.7; `dist-clean` since apt 3.0, as in the
+            // official python images on trixie) removes the lists too.
+            "distclean" | "dist-clean" => vec![(Manager::Apt, Action::Cleanup)],
             sub if installs_packages(sub) => {
                 vec![(Manager::Apt, Action::Install { leaves_cache: true })]
             }

@@ -66,6 +66,10 @@ fn apt_clean_forms() {
     assert_clean(
         "apt-get update && apt-get install -y --no-install-recommends x && apt-get distclean",
     );
+    // apt 3.0's spelling, in the official python images on trixie.
+    assert_clean(
+        "apt-get update && apt-get install -y --no-install-recommends x && apt-get dist-clean",
+    );
 }
 
 #[test]

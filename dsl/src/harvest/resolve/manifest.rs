@@ -4,6 +4,9 @@
 use super::*;
 use crate::model::literal;
 
+/// The most sources one generated `COPY` names (see [`Resolution::copy_specs`]).
+const COPY_SOURCES: usize = 32;
+
 /// What a resolved harvest copies into the runtime stage: the manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Resolution {
@@ -151,7 +154,7 @@ impl Resolution {
     }
 
     /// The `COPY --from=<from>` instructions, sorted by destination: one
-    /// per directory with every file copied into it under its own name,
+    /// per directory (per [`COPY_SOURCES`] files) with every file copied into it under its own name,
     /// one per directory copied whole, one per renamed file.
     ///
     /// `from` must be the build stage the resolution was made in.
@@ -210,10 +213,15 @@ impl Resolution {
         }
         for (dir, mut sources) in groups {
             sources.sort();
-            copies.push((
-                dir.clone(),
-                CopySpec::new(sources, literal(&dir)).from(from),
-            ));
+            // At most COPY_SOURCES a line: BuildKit 0.8 fails a file op of
+            // many actions at random ("flightcontrol: exceeded retry
+            // timeout", moby/buildkit#1822; 260 gconv modules did here).
+            for chunk in sources.chunks(COPY_SOURCES) {
+                copies.push((
+                    dir.clone(),
+                    CopySpec::new(chunk.to_vec(), literal(&dir)).from(from),
+                ));
+            }
         }
         copies.sort_by(|a, b| a.0.cmp(&b.0));
         copies.into_iter().map(|(_, spec)| spec).collect()

@@ -216,6 +216,15 @@ impl Recipe for Conda {
                 value: channel.clone(),
                 reason: "a channel is a name like conda-forge or a URL without spaces or quotes",
             })?;
+            if channel.starts_with('-') {
+                return Err(RecipeError::InvalidArgument {
+                    manager,
+                    what: "channel",
+                    value: channel.clone(),
+                    reason: "a channel starting with '-' is read as an option: \
+                             give the channel's name or URL",
+                });
+            }
             words.push("-c".to_string());
             words.push(channel.clone());
         }
@@ -244,14 +253,37 @@ fn check_path(
             reason: "give a non-empty path without quote or control characters",
         });
     }
+    if path.starts_with('-') {
+        return Err(RecipeError::InvalidArgument {
+            manager,
+            what,
+            value: path.to_string(),
+            reason:
+                "a path starting with '-' is read as an option: write it as ./-name or absolute",
+        });
+    }
     Ok(quote(path))
+}
+
+/// Refuses a word that the tool would read as an option (`-y`, `--force`):
+/// a leading `-` turns a package, channel or path into a flag.
+fn refuse_option(what: &str, word: &str) -> Result<(), String> {
+    if word.starts_with('-') {
+        return Err(format!(
+            "a {what} starting with '-' would be read as an option: \
+             give options through the recipe's methods, not as a {what}"
+        ));
+    }
+    Ok(())
 }
 
 /// A conda match spec: `[channel::]name[ version[ build]]` written without
 /// spaces, e.g. `python=3.11`, `numpy>=1.26,<2`, `conda-forge::tzdata`.
 fn check_match_spec(spec: &str) -> Result<(), String> {
+    refuse_option("package", spec)?;
     let spec_without_channel = match spec.rsplit_once("::") {
         Some((channel, rest)) => {
+            refuse_option("channel", channel)?;
             only(
                 "channel",
                 channel,
@@ -317,6 +349,35 @@ mod tests {
                 "micromamba clean -afy"
             ]
         );
+    }
+
+    #[test]
+    fn leading_dash_is_refused_everywhere() {
+        for bad in ["-y", "--force-reinstall", "-c::numpy", "--offline=1"] {
+            let error = check_match_spec(bad).unwrap_err();
+            assert!(error.contains("read as an option"), "{bad}: {error}");
+        }
+        // Conda's own underscore-led names stay valid.
+        assert_eq!(check_match_spec("_openmp_mutex=4.5"), Ok(()));
+        for tool in [CondaTool::Conda, CondaTool::Mamba, CondaTool::Micromamba] {
+            let error = Conda::install(["numpy", "--yes"])
+                .tool(tool)
+                .steps()
+                .unwrap_err();
+            assert!(error.to_string().contains("\"--yes\""), "{error}");
+            assert!(error.to_string().contains("read as an option"), "{error}");
+        }
+        let error = Conda::install(["numpy"])
+            .channel("--override-channels")
+            .steps()
+            .unwrap_err();
+        assert!(error.to_string().contains("read as an option"), "{error}");
+        let error = Conda::create("-n", ["numpy"]).steps().unwrap_err();
+        assert!(error.to_string().contains("read as an option"), "{error}");
+        let error = Conda::env_create("/opt/env", "--file=x.yml")
+            .steps()
+            .unwrap_err();
+        assert!(error.to_string().contains("read as an option"), "{error}");
     }
 
     #[test]

@@ -1,0 +1,5 @@
+FROM debian:bookworm-slim
+RUN <<-EOF
+	set -eu
+	echo "$PATH" > /path
+	EOF

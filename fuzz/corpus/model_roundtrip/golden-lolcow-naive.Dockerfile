@@ -1,0 +1,10 @@
+FROM debian:bookworm-slim
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+        fortune-mod \
+        fortunes-min \
+        cowsay \
+        lolcat \
+ && rm -rf /var/lib/apt/lists/*
+ENV PATH=/usr/games:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+ENTRYPOINT ["/bin/sh", "-c", "fortune | cowsay | lolcat -f"]

@@ -1,0 +1,3 @@
+# `ps` as an argument (a package name in a message) is not a command.
+FROM debian:bookworm-slim
+RUN echo "no ps, top or kill here"

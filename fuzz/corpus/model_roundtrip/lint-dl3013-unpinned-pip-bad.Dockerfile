@@ -1,0 +1,4 @@
+# `requests` is the newest release of the day.
+FROM python:3.12-slim
+ENV PIP_NO_CACHE_DIR=1
+RUN pip install flask==3.0.3 requests

@@ -1,0 +1,2 @@
+FROM debian:bookworm-slim
+ENV APP=/opt/app BIN=${APP}/bin

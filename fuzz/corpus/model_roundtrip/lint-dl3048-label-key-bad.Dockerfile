@@ -1,0 +1,2 @@
+FROM debian:bookworm-slim
+LABEL Version=1 com.docker.x=1 org..example=1

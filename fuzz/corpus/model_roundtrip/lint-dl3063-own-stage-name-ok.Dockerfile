@@ -1,0 +1,3 @@
+# A stage name of its own.
+FROM debian:bookworm-slim AS base
+FROM base

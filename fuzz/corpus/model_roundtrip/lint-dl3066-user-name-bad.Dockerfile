@@ -1,0 +1,6 @@
+FROM debian:bookworm-slim
+RUN useradd --system app
+USER app
+USER app:app
+USER $UNDECLARED
+CMD ["/app"]

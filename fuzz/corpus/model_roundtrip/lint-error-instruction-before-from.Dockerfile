@@ -1,0 +1,2 @@
+RUN make
+FROM debian:bookworm-slim

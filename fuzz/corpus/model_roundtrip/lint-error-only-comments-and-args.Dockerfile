@@ -1,0 +1,2 @@
+# a comment
+ARG X=1

@@ -1,0 +1,2 @@
+from debian:bookworm-slim
+run apt-get install curl

@@ -1,0 +1,2 @@
+FROM debian:bookworm-slim
+ONBUILD RUN pip install numpy==2.1.3

@@ -1,0 +1,3 @@
+FROM continuumio/miniconda3:24.1.2-0
+RUN conda install -y numpy
+RUN conda clean -afy

@@ -1,0 +1,3 @@
+FROM debian:bookworm-slim
+WORKDIR /usr/src/app
+RUN make

@@ -1,0 +1,3 @@
+FROM node:20-slim
+ENTRYPOINT ["node"]
+CMD ["server.js"]

@@ -1,0 +1,2 @@
+FROM node:20-slim
+CMD [node, server.js]

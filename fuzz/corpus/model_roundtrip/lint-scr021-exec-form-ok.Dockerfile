@@ -1,0 +1,4 @@
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY app /app
+HEALTHCHECK CMD ["/app", "--health"]
+ENTRYPOINT ["/app"]

@@ -1,0 +1,2 @@
+FROM gcr.io/distroless/base-debian12:debug
+RUN ["/busybox/sh", "-c", "echo ready"]

@@ -1,0 +1,3 @@
+FROM scratch
+COPY busybox /bin/busybox
+RUN /bin/busybox --install

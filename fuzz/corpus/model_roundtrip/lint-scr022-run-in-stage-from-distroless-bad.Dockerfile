@@ -1,0 +1,3 @@
+FROM gcr.io/distroless/cc-debian12 AS runtime
+FROM runtime
+RUN /app --init

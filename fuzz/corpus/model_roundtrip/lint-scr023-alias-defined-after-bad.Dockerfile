@@ -1,0 +1,4 @@
+FROM scratch
+COPY --from=build foo /foo
+FROM node:20 AS build
+RUN true

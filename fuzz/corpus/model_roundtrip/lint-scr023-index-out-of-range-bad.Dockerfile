@@ -1,0 +1,3 @@
+FROM scratch AS a
+FROM debian:bookworm-slim
+COPY --from=2 /x /x

@@ -1,0 +1,4 @@
+FROM scratch AS build
+COPY foo /foo
+FROM node:20 AS run
+COPY --from=build foo /foo

@@ -1,0 +1,2 @@
+FROM node:20 AS foo
+COPY --from=foo bar /bar

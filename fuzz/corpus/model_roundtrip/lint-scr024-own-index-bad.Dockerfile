@@ -1,0 +1,2 @@
+FROM node:20
+COPY --from=0 bar /bar

@@ -1,0 +1,3 @@
+FROM debian:bookworm-slim
+COPY --chmode=644 app /app
+RUN --mnt=type=cache,target=/root/.cache echo

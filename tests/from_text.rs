@@ -178,6 +178,9 @@ fn json_reads_back_what_the_text_held() {
          SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]
          RUN curl -fsS https://example.com/install.sh | sh
 ",
+        // A stage whose SHELL is not sh: its RUNs are not read as sh (found by
+        // the model_roundtrip fuzz target, fuzz/corpus/.../seed-json-powershell-stage).
+        include_str!("../fuzz/corpus/model_roundtrip/seed-json-powershell-stage.Dockerfile"),
     ];
     for text in texts {
         let dockerfile = Dockerfile::parse(text).unwrap_or_else(|errors| panic!("{text}{errors}"));

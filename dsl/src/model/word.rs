@@ -15,7 +15,7 @@
 //! [`literal`] turns any text into a value that reaches the image unchanged.
 //! (So a literal backslash right before a reference, `C:\\$DIR` in a
 //! Dockerfile, has no model value; it reads as a literal `$`.)
-//! The renderer ([`render`](crate::render)) writes each value so that the
+//! The renderer ([`render`](mod@crate::render)) writes each value so that the
 //! three builders (the classic builder, BuildKit 0.8, BuildKit of Docker 26)
 //! give back exactly that; `tests/engine_values.rs` builds hostile values and
 //! reads them back from the image.

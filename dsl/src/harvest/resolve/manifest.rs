@@ -154,7 +154,7 @@ impl Resolution {
     }
 
     /// The `COPY --from=<from>` instructions, sorted by destination: one
-    /// per directory (per [`COPY_SOURCES`] files) with every file copied into it under its own name,
+    /// per directory (per 32 files) with every file copied into it under its own name,
     /// one per directory copied whole, one per renamed file.
     ///
     /// `from` must be the build stage the resolution was made in.

@@ -19,27 +19,9 @@ use stagecraft::{run, Dockerfile, Run};
 use stagecraft_workshop::fortune::{self, Variant};
 
 mod support;
-use support::TestRun;
+use support::{labelled_containers, TestRun};
 
 const BASE: &str = fortune::BASE;
-
-fn count_labelled_containers(engine: &Engine, id: &str) -> usize {
-    use stagecraft::engine::bollard::query_parameters::ListContainersOptionsBuilder;
-    use std::collections::HashMap;
-    let filters = HashMap::from([("label", vec![format!("{RUN_LABEL}={id}")])]);
-    let docker = engine.as_async().docker();
-    engine
-        .block_on(
-            docker.list_containers(Some(
-                ListContainersOptionsBuilder::new()
-                    .all(true)
-                    .filters(&filters)
-                    .build(),
-            )),
-        )
-        .expect("listing containers")
-        .len()
-}
 
 #[test]
 fn fortune_scratch_is_tiny_and_runs_like_naive() {
@@ -90,11 +72,7 @@ fn fortune_scratch_is_tiny_and_runs_like_naive() {
         "scratch ({scratch} B) saves only {} % against naive ({naive} B)",
         comparison.rows[1].saved_percent
     );
-    assert_eq!(
-        count_labelled_containers(engine, &id),
-        0,
-        "smoke containers left"
-    );
+    assert_eq!(labelled_containers(engine, &id), 0, "smoke containers left");
 }
 
 #[test]
@@ -343,7 +321,7 @@ fn smoke_maps_exit_codes_stdin_and_timeouts() {
     });
     assert!(cancelled.is_err(), "the outer timeout fires first");
     assert_eq!(
-        count_labelled_containers(engine, &id),
+        labelled_containers(engine, &id),
         0,
         "the cancelled run's container is gone"
     );
@@ -369,11 +347,7 @@ fn smoke_maps_exit_codes_stdin_and_timeouts() {
         "{error:?}"
     );
 
-    assert_eq!(
-        count_labelled_containers(engine, &id),
-        0,
-        "smoke containers left"
-    );
+    assert_eq!(labelled_containers(engine, &id), 0, "smoke containers left");
 
     // A bad target is refused before anything is sent.
     let mut df = Dockerfile::builder();
@@ -557,7 +531,7 @@ fn smoke_files_are_in_the_container_before_it_starts() {
         matches!(&error, EngineError::InvalidSmokeTest(message) if message.contains("relative.txt")),
         "{error}"
     );
-    assert_eq!(count_labelled_containers(engine, &id), 0);
+    assert_eq!(labelled_containers(engine, &id), 0);
 }
 
 /// `trust_site_ca()` with a test bundle (no network needed): the `RUN`s of

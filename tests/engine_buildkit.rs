@@ -23,45 +23,9 @@ use stagecraft::engine::{
 use stagecraft_workshop::fortune::{self, Variant};
 
 mod support;
-use support::TestRun;
+use support::{labelled_containers, labelled_images, TestRun};
 
 const BASE: &str = fortune::BASE;
-
-fn labelled_containers(engine: &Engine, id: &str) -> usize {
-    use stagecraft::engine::bollard::query_parameters::ListContainersOptionsBuilder;
-    use std::collections::HashMap;
-    let filters = HashMap::from([("label", vec![format!("{RUN_LABEL}={id}")])]);
-    let docker = engine.as_async().docker();
-    engine
-        .block_on(
-            docker.list_containers(Some(
-                ListContainersOptionsBuilder::new()
-                    .all(true)
-                    .filters(&filters)
-                    .build(),
-            )),
-        )
-        .expect("listing containers")
-        .len()
-}
-
-fn labelled_images(engine: &Engine, id: &str) -> usize {
-    use stagecraft::engine::bollard::query_parameters::ListImagesOptionsBuilder;
-    use std::collections::HashMap;
-    let filters = HashMap::from([("label", vec![format!("{RUN_LABEL}={id}")])]);
-    let docker = engine.as_async().docker();
-    engine
-        .block_on(
-            docker.list_images(Some(
-                ListImagesOptionsBuilder::new()
-                    .all(true)
-                    .filters(&filters)
-                    .build(),
-            )),
-        )
-        .expect("listing images")
-        .len()
-}
 
 /// A writer the plain progress goes to, and what it got.
 fn capture() -> (Arc<Mutex<Vec<u8>>>, BuildOptions) {

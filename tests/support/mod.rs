@@ -17,7 +17,7 @@ use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use stagecraft::engine::blocking::Engine;
-use stagecraft::engine::{BuildOptions, BuildOutcome, ConnectOptions, EngineError};
+use stagecraft::engine::{BuildOptions, BuildOutcome, ConnectOptions, EngineError, RUN_LABEL};
 use stagecraft::Dockerfile;
 
 /// One test's session with a daemon: its engine, its run id, and the
@@ -200,4 +200,44 @@ impl Drop for Cleanup<'_> {
             Err(error) => eprintln!("cleanup {} failed: {error}", self.id),
         }
     }
+}
+
+/// How many containers, running or not, carry run `id`'s label.
+#[allow(dead_code)] // Not every test binary counts them.
+pub fn labelled_containers(engine: &Engine, id: &str) -> usize {
+    use stagecraft::engine::bollard::query_parameters::ListContainersOptionsBuilder;
+    use std::collections::HashMap;
+    let filters = HashMap::from([("label", vec![format!("{RUN_LABEL}={id}")])]);
+    let docker = engine.as_async().docker();
+    engine
+        .block_on(
+            docker.list_containers(Some(
+                ListContainersOptionsBuilder::new()
+                    .all(true)
+                    .filters(&filters)
+                    .build(),
+            )),
+        )
+        .expect("listing containers")
+        .len()
+}
+
+/// How many images (intermediate ones included) carry run `id`'s label.
+#[allow(dead_code)]
+pub fn labelled_images(engine: &Engine, id: &str) -> usize {
+    use stagecraft::engine::bollard::query_parameters::ListImagesOptionsBuilder;
+    use std::collections::HashMap;
+    let filters = HashMap::from([("label", vec![format!("{RUN_LABEL}={id}")])]);
+    let docker = engine.as_async().docker();
+    engine
+        .block_on(
+            docker.list_images(Some(
+                ListImagesOptionsBuilder::new()
+                    .all(true)
+                    .filters(&filters)
+                    .build(),
+            )),
+        )
+        .expect("listing images")
+        .len()
 }

@@ -16,7 +16,8 @@
 //! registries (DL3026), one a line. An optional `NAME.enable` lists the
 //! rules that are off by default to turn on (DL1001, DL3057; hadolint's
 //! `override:`), one a line: a case about such a rule without it checks that
-//! the rule stays off.
+//! the rule stays off. An optional `NAME.contexts` lists the named build
+//! contexts the build is given (`--build-context NAME`), one a line.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -55,6 +56,9 @@ fn actual(name: &str) -> Vec<String> {
             .map(|t| t.lines().map(str::to_owned).collect())
             .unwrap_or_default(),
         enabled: read(name, "enable")
+            .map(|t| t.split_whitespace().map(str::to_owned).collect())
+            .unwrap_or_default(),
+        contexts: read(name, "contexts")
             .map(|t| t.split_whitespace().map(str::to_owned).collect())
             .unwrap_or_default(),
         ..Options::default()

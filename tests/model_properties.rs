@@ -451,8 +451,10 @@ proptest! {
                 let targets = std::iter::once(None)
                     .chain(dockerfile.stages().iter().filter_map(|s| s.alias.as_deref()).map(Some));
                 for target in targets {
+                    // The build is given the named contexts the model declares.
                     let options = stagecraft::rules::dockerfile::Options {
                         target: target.map(str::to_owned),
+                        contexts: dockerfile.contexts(),
                         ..Default::default()
                     };
                     let oracle = stagecraft::rules::dockerfile::lint(&text, &options).unwrap();

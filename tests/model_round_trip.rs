@@ -414,6 +414,14 @@ fn builders_write_the_modern_constructs() {
         .comment("the end")
         .entrypoint(["/app"]);
     let model = df.build().unwrap();
+    // The model declares the context it copies from: its own lint knows it
+    // (the build is given `--build-context docs=...`).
+    assert_eq!(model.contexts(), ["docs"]);
+    let findings = model.lint(None);
+    assert!(
+        !findings.iter().any(|f| f.rule.id == "SCR023"),
+        "{findings:?}"
+    );
     let text = model.render();
     expect_test::expect_file!["modern/builders.rendered.Dockerfile"].assert_eq(&text);
     // In text, `--from=docs` of no stage reads as a typo of a stage name

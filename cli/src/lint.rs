@@ -83,6 +83,11 @@ pub struct LintArgs {
     /// build-only.
     #[arg(long, value_name = "STAGE")]
     target: Option<String>,
+    /// A named build context the build is given, as `docker buildx build
+    /// --build-context NAME=...` (repeatable, or comma separated): `COPY
+    /// --from=NAME` copies from it, so it is no unknown stage (SCR023).
+    #[arg(long = "build-context", value_name = "NAME", value_delimiter = ',')]
+    build_contexts: Vec<String>,
     /// Treat every stage as shipped (hadolint's view: no build-only stages).
     #[arg(long)]
     no_stage_aware: bool,
@@ -342,6 +347,7 @@ pub fn run(args: &LintArgs) -> u8 {
         // on when `override:` (or --error/--warning/--info/--style) gives it
         // a severity; `ignored:` still drops it.
         enabled: overrides.iter().map(|(_, code)| code.clone()).collect(),
+        contexts: args.build_contexts.clone(),
     };
 
     let mut reports = Vec::new();

@@ -164,6 +164,36 @@ fn target_changes_which_stages_ship() {
 }
 
 #[test]
+fn build_context_names_what_copy_from_may_copy_from() {
+    let files = Files::new();
+    let text = "FROM debian:bookworm-slim\nCOPY --from=docs /index.html /www/\nCOPY --from=assets /app.css /www/\n";
+    let file = files.write("c.Dockerfile", text.as_bytes());
+    let output = stagecraft(&["lint", &file]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(
+        text.contains(&format!("{file}:2: error[SCR023/DL3022]: ")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{file}:3: error[SCR023/DL3022]: ")),
+        "{text}"
+    );
+    // Only the contexts named are known: `assets` is still no stage.
+    let output = stagecraft(&["lint", "--build-context", "docs", &file]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(!text.contains(&format!("{file}:2:")), "{text}");
+    assert!(
+        text.contains(&format!("{file}:3: error[SCR023/DL3022]: ")),
+        "{text}"
+    );
+    let output = stagecraft(&["lint", "--build-context=docs,assets", &file]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert_eq!(stdout(&output), "no findings in 1 file\n");
+}
+
+#[test]
 fn exit_2_when_a_file_cannot_be_read_or_parsed() {
     let files = Files::new();
     let output = stagecraft(&["lint", "/nonexistent/Dockerfile"]);

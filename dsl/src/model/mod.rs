@@ -262,15 +262,62 @@ impl Dockerfile {
     /// assert_eq!(findings[0].rule.id, "SCR017"); // a pipe without pipefail
     /// assert_eq!(findings[0].line, 3);
     /// ```
+    ///
+    /// A `COPY --from` of a named build context the model declares
+    /// ([`CopyFrom::Context`], see [`contexts`](Self::contexts)) is no
+    /// unknown stage: the build is given that context.
     pub fn lint(&self, target: Option<&str>) -> Findings {
         let options = stagecraft_rules::dockerfile::Options {
             target: target.map(str::to_string),
+            contexts: self.contexts(),
             ..Default::default()
         };
         let tree = view::tree(self);
         Findings::from(stagecraft_rules::dockerfile::check_dockerfile(
             &tree, &options,
         ))
+    }
+
+    /// The named build contexts the model copies from
+    /// ([`CopyFrom::Context`], `COPY --from=NAME` in `ONBUILD` too), each
+    /// once, in the order they first appear: the contexts its build must be
+    /// given (`docker buildx build --build-context NAME=...`).
+    ///
+    /// ```
+    /// use stagecraft::{scratch, CopySpec, Dockerfile};
+    ///
+    /// let mut df = Dockerfile::builder();
+    /// df.anonymous_stage(scratch())
+    ///     .copy_spec(CopySpec::new(["/index.html"], "/www/").from_context("docs"))
+    ///     .copy_spec(CopySpec::new(["/app.css"], "/www/").from_context("docs"))
+    ///     .entrypoint(["/app"]);
+    /// let model = df.build().unwrap();
+    /// assert_eq!(model.contexts(), ["docs"]);
+    /// assert!(model.lint(None).is_empty());
+    /// ```
+    pub fn contexts(&self) -> Vec<String> {
+        fn context(instruction: &Instruction) -> Option<&str> {
+            match instruction {
+                Instruction::Copy(Copy {
+                    from: Some(CopyFrom::Context { context }),
+                    ..
+                }) => Some(context),
+                Instruction::Onbuild(inner) => context(inner),
+                _ => None,
+            }
+        }
+        let mut names: Vec<String> = Vec::new();
+        let found = self
+            .stages
+            .iter()
+            .flat_map(|stage| &stage.instructions)
+            .filter_map(context);
+        for name in found {
+            if !names.iter().any(|known| known == name) {
+                names.push(name.to_owned());
+            }
+        }
+        names
     }
 
     /// [`lint`](Self::lint) for the last stage, as a result: `Err` with every

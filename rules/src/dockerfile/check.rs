@@ -48,7 +48,8 @@
 //!   and different mounts look deliberate.
 //! * **References between stages.** `COPY --from=name` must name an earlier
 //!   stage, a stage index lower than its own, or an image (a reference with
-//!   a `:tag`, `@digest` or registry path); a later stage, an unknown bare name
+//!   a `:tag`, `@digest` or registry path), or a named build context the build
+//!   is given ([`Options::contexts`]); a later stage, an unknown bare name
 //!   ([`SCR023`]) or its own stage ([`SCR024`]) is an error. `FROM name` of a
 //!   later or unknown name is an image, as Docker reads it. Names compare
 //!   case-insensitively and must be unique ([`SCR025`]).
@@ -144,6 +145,24 @@ pub struct Options {
     ///
     /// [`OFF_BY_DEFAULT`]: crate::catalogue::OFF_BY_DEFAULT
     pub enabled: Vec<String>,
+    /// The named build contexts the build is given (`docker buildx build
+    /// --build-context NAME=...`): `COPY --from=NAME` of one of them copies
+    /// from that context, so a bare name that is no stage is only an
+    /// unknown name ([`SCR023`]) when it is not here. Names compare
+    /// case-insensitively, like stage names; an earlier stage of the same
+    /// name is still the stage. Empty by default.
+    ///
+    /// ```
+    /// use stagecraft_rules::dockerfile::{lint, Options};
+    ///
+    /// let text = "FROM scratch\nCOPY --from=docs /index.html /www/\nCMD [\"/app\"]\n";
+    /// assert_eq!(lint(text, &Options::default()).unwrap()[0].rule.id, "SCR023");
+    /// let options = Options { contexts: vec!["docs".to_owned()], ..Options::default() };
+    /// assert!(lint(text, &options).unwrap().is_empty());
+    /// ```
+    ///
+    /// [`SCR023`]: crate::catalogue::SCR023
+    pub contexts: Vec<String>,
 }
 
 impl Options {
@@ -734,7 +753,11 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
                 }
                 InstructionKind::Copy(copy) => {
                     if let Some(from) = &copy.from {
-                        check_copy_from(df, &graph, index, from, &mut |rule, message| {
+                        let context = options
+                            .contexts
+                            .iter()
+                            .any(|name| name.eq_ignore_ascii_case(from.trim_matches(['"', '\''])));
+                        check_copy_from(df, &graph, index, from, context, &mut |rule, message| {
                             push(&mut out, rule, line, message)
                         });
                     }
@@ -974,10 +997,13 @@ fn check_copy_from(
     graph: &StageGraph,
     index: usize,
     from: &str,
+    context: bool,
     report: &mut dyn FnMut(&'static Rule, String),
 ) {
     match resolve_copy_from(graph, index, from) {
         CopyFrom::Stage(_) | CopyFrom::Image => {}
+        // A named build context the build is given (`Options::contexts`).
+        CopyFrom::Unknown if context => {}
         CopyFrom::Own => report(
             &SCR024,
             format!(
@@ -1218,6 +1244,30 @@ mod tests {
                 (4, "SCR023", Error),
                 (6, "SCR024", Error),
                 (7, "SCR023", Error)
+            ]
+        );
+    }
+
+    #[test]
+    fn copy_from_a_named_context_the_build_is_given() {
+        let text = "FROM a:1 AS one\nCOPY --from=docs /x /x\nCOPY --from=\"Docs\" /x /x\nCOPY --from=nope /x /x\nCOPY --from=two /x /x\nFROM b:1 AS two\n";
+        let options = Options {
+            contexts: vec!["docs".to_owned(), "two".to_owned()],
+            ..Options::default()
+        };
+        // An undeclared name stays unknown; a later stage stays a later
+        // stage even when a context has its name.
+        assert_eq!(
+            found_with(text, &options),
+            [(4, "SCR023", Error), (5, "SCR023", Error)]
+        );
+        assert_eq!(
+            found(text),
+            [
+                (2, "SCR023", Error),
+                (3, "SCR023", Error),
+                (4, "SCR023", Error),
+                (5, "SCR023", Error)
             ]
         );
     }

@@ -704,27 +704,29 @@ impl Engine {
     ) -> Result<Builder, EngineError> {
         let constructs = parsed.map(builder::buildkit_constructs).unwrap_or_default();
         let wants_session = !options.secrets.is_empty() || options.ssh_agent;
-        let classic_refusal = |reason: &str| -> Result<(), EngineError> {
-            if let Some(construct) = constructs.first() {
-                return Err(builder::unsupported(
-                    construct,
-                    "the classic builder",
-                    &format!(
-                        "{reason}; build it with BuildKit (`BuildOptions::builder(Builder::Auto)` \\
-                         or `Builder::BuildKit`, on a daemon that has it)"
-                    ),
-                ));
-            }
+        let syntax = parsed.and_then(|p| p.syntax.as_deref());
+        let refuse = |chosen: Builder, docker: Option<&str>, why: &str| match builder::refusal(
+            &constructs,
+            chosen,
+            docker,
+            syntax,
+            why,
+        ) {
+            Some(error) => Err(error),
+            None => Ok(()),
+        };
+        let classic_refusal = |reason: &str, docker: Option<&str>| -> Result<(), EngineError> {
+            refuse(Builder::Classic, docker, reason)?;
             if wants_session {
                 return Err(EngineError::InvalidOption(format!(
-                    "secrets and SSH forwarding need BuildKit, but {reason}: use \\
+                    "secrets and SSH forwarding need BuildKit, but {reason}: use \
                      `Builder::Auto` or `Builder::BuildKit` on a daemon that has it"
                 )));
             }
             Ok(())
         };
         if options.builder == Builder::Classic {
-            classic_refusal("the options ask for `Builder::Classic`")?;
+            classic_refusal("the options ask for `Builder::Classic`", None)?;
             return Ok(Builder::Classic);
         }
         let version = self
@@ -735,7 +737,7 @@ impl Engine {
         let api = version.api_version.clone().unwrap_or_default();
         let engine = version.version.clone().unwrap_or_default();
         let os = version.os.clone().unwrap_or_default();
-        let support = BuildKitSupport::from_version(&api, &engine, &os);
+        let support = BuildKitSupport::from_version(&api, &os);
         if !support.available {
             if options.builder == Builder::BuildKit {
                 return Err(EngineError::BuildKitUnavailable {
@@ -749,22 +751,11 @@ impl Engine {
                 "the daemon at {} has no BuildKit (API {api}, Docker {engine}, {os})",
                 self.host
             );
-            classic_refusal(&reason)?;
+            classic_refusal(&reason, Some(&engine))?;
             say_once_why_classic(&reason);
             return Ok(Builder::Classic);
         }
-        if !support.modern_frontend {
-            if let Some(construct) = constructs.iter().find(|c| c.needs_modern_frontend) {
-                return Err(builder::unsupported(
-                    construct,
-                    &format!(
-                        "the BuildKit of Docker {engine} (its Dockerfile frontend predates 1.4)"
-                    ),
-                    "use a daemon of Docker 23 or later, or write it without (a `RUN` per \\
-                     command instead of a heredoc, `COPY` without `--link`)",
-                ));
-            }
-        }
+        refuse(Builder::BuildKit, Some(&engine), "")?;
         if let Some(parsed) = parsed {
             for (line, id, required) in builder::secret_mounts(parsed) {
                 if required && !options.secrets.contains_key(&id) {

@@ -1,6 +1,7 @@
 //! Which builder a build goes to (BuildKit or the classic builder), what
 //! the daemon's BuildKit can build, and the checks made before anything is
-//! sent: constructs only BuildKit builds, secrets the Dockerfile requires.
+//! sent: constructs the builder or the daemon cannot build (one table,
+//! [`REQUIREMENTS`]), secrets the Dockerfile requires.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -80,21 +81,15 @@ impl SecretSource {
 pub(crate) struct BuildKitSupport {
     /// The daemon has BuildKit at all (API 1.39+, Linux).
     pub available: bool,
-    /// Its built-in Dockerfile frontend reads heredocs and `COPY --link`
-    /// (Docker 23 and later; Docker 20.10 embeds BuildKit 0.8, which does not).
-    pub modern_frontend: bool,
 }
 
 impl BuildKitSupport {
-    /// From `GET /version`: the API version, the engine version and the OS.
-    pub fn from_version(api: &str, engine: &str, os: &str) -> BuildKitSupport {
-        let api = parse_version(api);
-        let engine_major = parse_version(engine).0;
-        let available = os.eq_ignore_ascii_case("linux") && api >= (1, 39);
-        BuildKitSupport {
-            available,
-            modern_frontend: available && engine_major >= 23,
-        }
+    /// From `GET /version`: the API version and the OS. What its
+    /// Dockerfile frontend reads, by the engine's version, is
+    /// [`REQUIREMENTS`]'s.
+    pub fn from_version(api: &str, os: &str) -> BuildKitSupport {
+        let available = os.eq_ignore_ascii_case("linux") && parse_version(api) >= (1, 39);
+        BuildKitSupport { available }
     }
 }
 
@@ -103,62 +98,289 @@ fn parse_version(text: &str) -> (u32, u32) {
     (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
 }
 
-/// A construct of a Dockerfile that the classic builder cannot build.
+/// A construct of a Dockerfile that some builder or daemon cannot build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Feature {
+    /// `RUN --mount=type=...`.
+    Mount,
+    /// `RUN --network=...`.
+    RunNetwork,
+    /// `RUN --security=...`.
+    RunSecurity,
+    /// A heredoc in `RUN`, `COPY` or `ADD`.
+    Heredoc,
+    /// `COPY --link` / `ADD --link`.
+    Link,
+    /// `COPY --chmod` / `ADD --chmod`.
+    Chmod,
+    /// `ADD --checksum`.
+    AddChecksum,
+    /// `ADD --keep-git-dir`.
+    KeepGitDir,
+    /// `COPY --parents`.
+    CopyParents,
+    /// `COPY --exclude`.
+    CopyExclude,
+    /// `size=` of a `RUN --mount=type=tmpfs`.
+    TmpfsSize,
+    /// `env=` of a `RUN --mount=type=secret`.
+    SecretEnv,
+    /// `HEALTHCHECK --start-interval`.
+    StartInterval,
+}
+
+/// What a [`Feature`] needs of the builder and the daemon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Requirement {
+    /// The classic builder cannot build it.
+    pub buildkit: bool,
+    /// The oldest Docker (major, minor) whose daemon builds it; `(0, 0)`
+    /// for any. For BuildKit this is the daemon's built-in Dockerfile
+    /// frontend, which a `# syntax=` directive replaces.
+    pub docker: (u32, u32),
+    /// Only the `docker/dockerfile:1-labs` frontend reads it (never a
+    /// daemon's built-in one), so it needs `# syntax=docker/dockerfile:1-labs`.
+    pub labs: bool,
+    /// How to build it without, when the daemon cannot.
+    pub without: &'static str,
+}
+
+/// The one table of what each construct needs, as measured against Docker
+/// 20.10.24 (BuildKit 0.8) and 26.1.5 on both builders: see the engine
+/// section of docs/ARCHITECTURE.md.
+pub(crate) const REQUIREMENTS: &[(Feature, Requirement)] = {
+    const fn needs(docker: (u32, u32), without: &'static str) -> Requirement {
+        Requirement {
+            buildkit: true,
+            docker,
+            labs: false,
+            without,
+        }
+    }
+    const fn labs(without: &'static str) -> Requirement {
+        Requirement {
+            buildkit: true,
+            docker: (0, 0),
+            labs: true,
+            without,
+        }
+    }
+    &[
+        (Feature::Mount, needs((0, 0), "drop the `--mount`")),
+        (
+            Feature::Chmod,
+            needs((0, 0), "drop `--chmod` and `chmod` in a `RUN`"),
+        ),
+        (Feature::RunNetwork, needs((23, 0), "drop `--network`")),
+        (
+            Feature::Heredoc,
+            needs((23, 0), "write a `RUN` per command instead of a heredoc"),
+        ),
+        (Feature::Link, needs((23, 0), "drop `--link`")),
+        (
+            Feature::AddChecksum,
+            needs((23, 0), "drop `--checksum` and check the file in a `RUN`"),
+        ),
+        (Feature::KeepGitDir, needs((23, 0), "drop `--keep-git-dir`")),
+        (
+            Feature::TmpfsSize,
+            needs((23, 0), "drop `size=` from the tmpfs mount"),
+        ),
+        (
+            Feature::StartInterval,
+            Requirement {
+                buildkit: false,
+                docker: (25, 0),
+                labs: false,
+                without: "drop `--start-interval`",
+            },
+        ),
+        (
+            Feature::SecretEnv,
+            needs(
+                (27, 3),
+                "drop `env=` and read the secret from its file under /run/secrets",
+            ),
+        ),
+        (
+            Feature::CopyParents,
+            labs("drop `--parents` and copy each directory on its own"),
+        ),
+        (
+            Feature::CopyExclude,
+            labs("drop `--exclude` and list it in .dockerignore"),
+        ),
+        (Feature::RunSecurity, labs("drop `--security`")),
+    ]
+};
+
+impl Feature {
+    /// Its row of [`REQUIREMENTS`].
+    pub fn requirement(self) -> Requirement {
+        REQUIREMENTS
+            .iter()
+            .find(|(feature, _)| *feature == self)
+            .map(|(_, requirement)| *requirement)
+            .expect("every feature has a row in REQUIREMENTS")
+    }
+}
+
+/// A construct found in a Dockerfile that some builder cannot build.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Construct {
     pub line: usize,
+    /// The stage: its alias, or `#index` for an anonymous one.
+    pub stage: String,
     pub what: String,
-    /// Also beyond BuildKit 0.8's frontend (Docker 20.10).
-    pub needs_modern_frontend: bool,
+    pub feature: Feature,
 }
 
-/// Every construct of `parsed` that needs BuildKit, in line order.
+/// Every construct of `parsed` that needs BuildKit or a newer daemon, in
+/// line order.
 pub(crate) fn buildkit_constructs(parsed: &Parsed) -> Vec<Construct> {
     let mut found = Vec::new();
-    let instructions = parsed
-        .global_args
-        .iter()
-        .chain(parsed.stages.iter().flat_map(|s| s.instructions.iter()));
-    for instruction in instructions {
-        let line = instruction.line;
-        let mut push = |what: String, modern: bool| {
-            found.push(Construct {
-                line,
-                what,
-                needs_modern_frontend: modern,
-            })
-        };
-        match &instruction.kind {
-            InstructionKind::Run(run) => {
-                for mount in &run.mounts {
-                    push(format!("`RUN --mount=type={}`", mount.kind), false);
+    for (index, stage) in parsed.stages.iter().enumerate() {
+        let stage_name = stage
+            .from
+            .alias
+            .clone()
+            .unwrap_or_else(|| format!("#{index}"));
+        for instruction in &stage.instructions {
+            let line = instruction.line;
+            let keyword = instruction.keyword;
+            let flag = |name: &str| instruction.flag(name).is_some();
+            let mut push = |what: String, feature: Feature| {
+                found.push(Construct {
+                    line,
+                    stage: stage_name.clone(),
+                    what,
+                    feature,
+                })
+            };
+            match &instruction.kind {
+                InstructionKind::Run(run) => {
+                    for mount in &run.mounts {
+                        push(format!("`RUN --mount=type={}`", mount.kind), Feature::Mount);
+                        let has = |key: &str| mount.options.iter().any(|(k, _)| k == key);
+                        if mount.kind == "tmpfs" && has("size") {
+                            push("`size=` of a tmpfs mount".to_string(), Feature::TmpfsSize);
+                        }
+                        if mount.kind == "secret" && has("env") {
+                            push("`env=` of a secret mount".to_string(), Feature::SecretEnv);
+                        }
+                    }
+                    if run.network.is_some() {
+                        push("`RUN --network`".to_string(), Feature::RunNetwork);
+                    }
+                    if flag("security") {
+                        push("`RUN --security`".to_string(), Feature::RunSecurity);
+                    }
+                    if !run.heredocs.is_empty() {
+                        push("a heredoc in `RUN`".to_string(), Feature::Heredoc);
+                    }
                 }
-                if run.network.is_some() {
-                    push("`RUN --network`".to_string(), false);
+                InstructionKind::Copy(copy) | InstructionKind::Add(copy) => {
+                    if copy.link {
+                        push(format!("`{keyword} --link`"), Feature::Link);
+                    }
+                    if copy.chmod.is_some() {
+                        push(format!("`{keyword} --chmod`"), Feature::Chmod);
+                    }
+                    if !copy.heredocs.is_empty() {
+                        push(format!("a heredoc in `{keyword}`"), Feature::Heredoc);
+                    }
+                    for (name, feature) in [
+                        ("checksum", Feature::AddChecksum),
+                        ("keep-git-dir", Feature::KeepGitDir),
+                        ("parents", Feature::CopyParents),
+                        ("exclude", Feature::CopyExclude),
+                    ] {
+                        if flag(name) {
+                            push(format!("`{keyword} --{name}`"), feature);
+                        }
+                    }
                 }
-                if !run.heredocs.is_empty() {
-                    push("a heredoc in `RUN`".to_string(), true);
+                _ if keyword == "HEALTHCHECK" && flag("start-interval") => {
+                    push(
+                        "`HEALTHCHECK --start-interval`".to_string(),
+                        Feature::StartInterval,
+                    );
                 }
+                _ => {}
             }
-            InstructionKind::Copy(copy) | InstructionKind::Add(copy) => {
-                let keyword = instruction.keyword;
-                if copy.link {
-                    push(format!("`{keyword} --link`"), true);
-                }
-                if copy.chmod.is_some() {
-                    push(format!("`{keyword} --chmod`"), false);
-                }
-                if !copy.heredocs.is_empty() {
-                    push(format!("a heredoc in `{keyword}`"), true);
-                }
-                if instruction.flag("checksum").is_some() {
-                    push("`ADD --checksum`".to_string(), true);
-                }
-            }
-            _ => {}
         }
     }
     found
+}
+
+/// The first construct of `constructs` that `builder` cannot build on a
+/// daemon of Docker `docker` (`None`: not known, then nothing is refused
+/// for its version), as the error to return before anything is sent.
+/// `syntax` is the Dockerfile's `# syntax=` directive: with one, BuildKit
+/// builds with that frontend, not the daemon's own, so only `--security`
+/// and the other labs flags are judged by it. `why_classic` says why the
+/// classic builder was chosen, for its refusals.
+pub(crate) fn refusal(
+    constructs: &[Construct],
+    builder: Builder,
+    docker: Option<&str>,
+    syntax: Option<&str>,
+    why_classic: &str,
+) -> Option<EngineError> {
+    let version = docker.map(parse_version);
+    let shown = docker.unwrap_or("unknown");
+    for construct in constructs {
+        let needs = construct.feature.requirement();
+        if builder == Builder::Classic && needs.buildkit {
+            return Some(unsupported(
+                construct,
+                "the classic builder",
+                &format!(
+                    "{why_classic}; build it with BuildKit (`BuildOptions::builder(Builder::Auto)` \
+                     or `Builder::BuildKit`, on a daemon that has it), or {}",
+                    needs.without
+                ),
+            ));
+        }
+        if builder == Builder::BuildKit && needs.labs {
+            let labs = syntax.is_some_and(|s| s.contains("labs"));
+            if !labs {
+                return Some(unsupported(
+                    construct,
+                    &format!("the built-in Dockerfile frontend of Docker {shown}"),
+                    &format!(
+                        "only the labs frontend reads it: start the Dockerfile with \
+                         `# syntax=docker/dockerfile:1-labs` (its image is pulled), or {}",
+                        needs.without
+                    ),
+                ));
+            }
+        }
+        let own_frontend = builder == Builder::Classic || syntax.is_none() || !needs.buildkit;
+        if let Some(version) = version {
+            if own_frontend && version < needs.docker {
+                let oldest = match needs.docker {
+                    (major, 0) => major.to_string(),
+                    (major, minor) => format!("{major}.{minor}"),
+                };
+                let builder = match builder {
+                    Builder::Classic => format!("the classic builder of Docker {shown}"),
+                    _ => {
+                        format!("the BuildKit of Docker {shown} (its built-in Dockerfile frontend)")
+                    }
+                };
+                return Some(unsupported(
+                    construct,
+                    &builder,
+                    &format!(
+                        "use a daemon of Docker {oldest} or later, or {}",
+                        needs.without
+                    ),
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// The secret ids the Dockerfile's `RUN --mount=type=secret` ask for, with
@@ -197,9 +419,10 @@ pub(crate) fn secret_mounts(parsed: &Parsed) -> Vec<(usize, String, bool)> {
 }
 
 /// The error for a construct the chosen builder cannot build.
-pub(crate) fn unsupported(construct: &Construct, builder: &str, fix: &str) -> EngineError {
+fn unsupported(construct: &Construct, builder: &str, fix: &str) -> EngineError {
     EngineError::NeedsBuildKit {
         line: construct.line,
+        stage: construct.stage.clone(),
         construct: construct.what.clone(),
         builder: builder.to_string(),
         fix: fix.to_string(),
@@ -212,12 +435,12 @@ mod tests {
 
     #[test]
     fn support_follows_the_daemon_version() {
-        let old = BuildKitSupport::from_version("1.41", "20.10.24+dfsg1", "linux");
-        assert!(old.available && !old.modern_frontend);
-        let modern = BuildKitSupport::from_version("1.45", "26.1.5+dfsg1", "linux");
-        assert!(modern.available && modern.modern_frontend);
-        assert!(!BuildKitSupport::from_version("1.38", "18.06.1", "linux").available);
-        assert!(!BuildKitSupport::from_version("1.41", "20.10.7", "windows").available);
+        let old = BuildKitSupport::from_version("1.41", "linux");
+        assert!(old.available);
+        let modern = BuildKitSupport::from_version("1.45", "linux");
+        assert!(modern.available);
+        assert!(!BuildKitSupport::from_version("1.38", "linux").available);
+        assert!(!BuildKitSupport::from_version("1.41", "windows").available);
     }
 
     #[test]
@@ -232,19 +455,139 @@ mod tests {
         )
         .unwrap();
         let constructs = buildkit_constructs(&parsed);
-        let found: Vec<(usize, &str, bool)> = constructs
+        let found: Vec<(usize, &str, &str, Feature)> = constructs
             .iter()
-            .map(|c| (c.line, c.what.as_str(), c.needs_modern_frontend))
+            .map(|c| (c.line, c.stage.as_str(), c.what.as_str(), c.feature))
             .collect();
         assert_eq!(
             found,
             [
-                (2, "`RUN --mount=type=cache`", false),
-                (3, "`COPY --chmod`", false),
-                (4, "`COPY --link`", true),
-                (5, "a heredoc in `RUN`", true),
+                (2, "build", "`RUN --mount=type=cache`", Feature::Mount),
+                (3, "build", "`COPY --chmod`", Feature::Chmod),
+                (4, "build", "`COPY --link`", Feature::Link),
+                (5, "build", "a heredoc in `RUN`", Feature::Heredoc),
             ]
         );
+    }
+
+    fn constructs_of(text: &str) -> Vec<Construct> {
+        buildkit_constructs(&stagecraft_rules::dockerfile::Dockerfile::parse(text).unwrap())
+    }
+
+    /// The constructs measured on Docker 20.10.24 and 26.1.5, each alone.
+    const MEASURED: &[(&str, Feature)] = &[
+        ("RUN --network=none true", Feature::RunNetwork),
+        (
+            "RUN --mount=type=tmpfs,target=/t,size=1m true",
+            Feature::TmpfsSize,
+        ),
+        (
+            "RUN --mount=type=secret,id=s,env=S true",
+            Feature::SecretEnv,
+        ),
+        ("COPY --link f /f", Feature::Link),
+        ("ADD --checksum=sha256:00 f /f", Feature::AddChecksum),
+        ("ADD --keep-git-dir=true f /f", Feature::KeepGitDir),
+        ("COPY --parents a/g /x/", Feature::CopyParents),
+        ("COPY --exclude=*.txt a /x/", Feature::CopyExclude),
+        (
+            "HEALTHCHECK --start-interval=1s CMD true",
+            Feature::StartInterval,
+        ),
+        ("RUN --security=insecure true", Feature::RunSecurity),
+    ];
+
+    #[test]
+    fn each_measured_construct_is_found_once_with_its_feature() {
+        for (line, feature) in MEASURED {
+            let found = constructs_of(&format!("FROM debian:bookworm-slim\n{line}\n"));
+            let last = found
+                .last()
+                .unwrap_or_else(|| panic!("{line}: nothing found"));
+            assert_eq!(
+                (last.line, &last.stage, last.feature),
+                (2, &"#0".to_string(), *feature),
+                "{line}"
+            );
+            assert_eq!(REQUIREMENTS.iter().filter(|(f, _)| f == feature).count(), 1);
+        }
+    }
+
+    /// Which daemon builds what, on BuildKit, as measured.
+    #[test]
+    fn refusals_follow_the_measured_daemons() {
+        let refused = |line: &str, docker: &str, syntax: Option<&str>| {
+            let found = constructs_of(&format!("FROM debian:bookworm-slim\n{line}\n"));
+            refusal(&found, Builder::BuildKit, Some(docker), syntax, "").map(|e| e.to_string())
+        };
+        for (line, feature) in MEASURED {
+            let on_old = refused(line, "20.10.24+dfsg1", None);
+            assert!(on_old.is_some(), "20.10 builds {line}");
+            let on_modern = refused(line, "26.1.5+dfsg1", None);
+            let modern_builds = !matches!(
+                feature,
+                Feature::SecretEnv
+                    | Feature::CopyParents
+                    | Feature::CopyExclude
+                    | Feature::RunSecurity
+            );
+            assert_eq!(
+                on_modern.is_none(),
+                modern_builds,
+                "26.1.5: {line}: {on_modern:?}"
+            );
+            // The version cannot be known: nothing is refused for it.
+            let found = constructs_of(&format!("FROM debian:bookworm-slim\n{line}\n"));
+            let unknown = refusal(&found, Builder::BuildKit, None, None, "");
+            assert_eq!(unknown.is_none(), !feature.requirement().labs, "{line}");
+        }
+        assert_eq!(
+            refused(
+                "RUN --mount=type=tmpfs,target=/t,size=1m true",
+                "20.10.24+dfsg1",
+                None
+            )
+            .unwrap(),
+            "line 2: `size=` of a tmpfs mount cannot be built by the BuildKit of Docker \
+             20.10.24+dfsg1 (its built-in Dockerfile frontend) (stage #0): use a daemon of \
+             Docker 23 or later, or drop `size=` from the tmpfs mount"
+        );
+        // A `# syntax=` frontend replaces the daemon's own.
+        assert_eq!(
+            refused("COPY --link f /f", "20.10.24", Some("docker/dockerfile:1")),
+            None
+        );
+        assert_eq!(
+            refused(
+                "COPY --parents a/g /x/",
+                "26.1.5",
+                Some("docker/dockerfile:1-labs")
+            ),
+            None
+        );
+        // `--start-interval` is the daemon's, whatever the frontend.
+        assert!(refused(
+            "HEALTHCHECK --start-interval=1s CMD true",
+            "24.0.7",
+            Some("docker/dockerfile:1")
+        )
+        .is_some());
+    }
+
+    #[test]
+    fn the_classic_builder_refuses_what_needs_buildkit() {
+        let found = constructs_of("FROM debian:bookworm-slim AS app\nCOPY --chmod=755 f /f\n");
+        let text = refusal(&found, Builder::Classic, None, None, "asked for")
+            .unwrap()
+            .to_string();
+        assert!(
+            text.starts_with("line 2: `COPY --chmod` cannot be built by the classic builder (stage app): asked for; build it with BuildKit"),
+            "{text}"
+        );
+        let healthcheck =
+            constructs_of("FROM debian:bookworm-slim\nHEALTHCHECK --start-interval=1s CMD true\n");
+        assert!(refusal(&healthcheck, Builder::Classic, Some("26.1.5"), None, "").is_none());
+        assert!(refusal(&healthcheck, Builder::Classic, Some("20.10.24"), None, "").is_some());
     }
 
     #[test]

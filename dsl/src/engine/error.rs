@@ -84,10 +84,12 @@ pub enum EngineError {
     },
     /// The Dockerfile uses a construct the chosen builder cannot build;
     /// nothing was sent.
-    #[error("line {line}: {construct} cannot be built by {builder}: {fix}")]
+    #[error("line {line}: {construct} cannot be built by {builder} (stage {stage}): {fix}")]
     NeedsBuildKit {
         /// The line of the Dockerfile sent.
         line: usize,
+        /// The stage it is in: its alias, or `#index` for an anonymous one.
+        stage: String,
         /// The construct, e.g. `` `RUN --mount=type=cache` ``.
         construct: String,
         /// The builder that would have got it.

@@ -5,6 +5,7 @@
 
 use stagecraft_rules::names;
 
+use super::validate::{check_nonempty, forbidden};
 use super::{CopyFrom, Instruction};
 use crate::error::ErrorKind;
 
@@ -53,12 +54,11 @@ pub(super) fn check_instruction(instruction: &Instruction) -> Vec<ErrorKind> {
                 });
             }
             for path in paths {
-                if path.trim().is_empty() {
-                    kinds.push(ErrorKind::Empty {
-                        what: "VOLUME path",
-                        fix: "give a directory, e.g. \"/data\"",
-                    });
-                }
+                kinds.extend(check_nonempty(
+                    "VOLUME path",
+                    path,
+                    "give a directory, e.g. \"/data\"",
+                ));
                 kinds.extend(forbidden("VOLUME path", path));
             }
         }
@@ -88,12 +88,11 @@ pub(super) fn check_instruction(instruction: &Instruction) -> Vec<ErrorKind> {
 
 fn check_patterns(patterns: &[String], kinds: &mut Vec<ErrorKind>) {
     for pattern in patterns {
-        if pattern.trim().is_empty() {
-            kinds.push(ErrorKind::Empty {
-                what: "--exclude pattern",
-                fix: "give a path pattern, e.g. \"*.md\"",
-            });
-        }
+        kinds.extend(check_nonempty(
+            "--exclude pattern",
+            pattern,
+            "give a path pattern, e.g. \"*.md\"",
+        ));
         kinds.extend(forbidden("--exclude pattern", pattern));
         if pattern.chars().any(char::is_whitespace) {
             kinds.push(ErrorKind::ForbiddenCharacter {
@@ -103,14 +102,6 @@ fn check_patterns(patterns: &[String], kinds: &mut Vec<ErrorKind>) {
             });
         }
     }
-}
-
-fn forbidden(what: &'static str, value: &str) -> Option<ErrorKind> {
-    names::forbidden_character(value).map(|character| ErrorKind::ForbiddenCharacter {
-        what,
-        value: value.to_string(),
-        character,
-    })
 }
 
 /// A named build context, as BuildKit's `--build-context name=...` takes.

@@ -563,7 +563,11 @@ fn check_exec(what: &'static str, words: &[String]) -> Vec<ErrorKind> {
     kinds
 }
 
-fn check_nonempty(what: &'static str, value: &str, fix: &'static str) -> Option<ErrorKind> {
+pub(super) fn check_nonempty(
+    what: &'static str,
+    value: &str,
+    fix: &'static str,
+) -> Option<ErrorKind> {
     value
         .trim()
         .is_empty()
@@ -571,7 +575,7 @@ fn check_nonempty(what: &'static str, value: &str, fix: &'static str) -> Option<
 }
 
 /// A newline, carriage return or NUL in a value that is written on one line.
-fn forbidden(what: &'static str, value: &str) -> Option<ErrorKind> {
+pub(super) fn forbidden(what: &'static str, value: &str) -> Option<ErrorKind> {
     let character = names::forbidden_character(value)?;
     Some(ErrorKind::ForbiddenCharacter {
         what,

@@ -298,6 +298,10 @@ mod tests {
 
     #[test]
     fn the_cached_form_keeps_its_wheels_inside_its_mount() {
+        let step_texts = |cached: &Cached<Pip>| -> Vec<String> {
+            let steps = cached.steps().unwrap();
+            steps.iter().map(|step| step.to_string()).collect()
+        };
         let cached = Pip::install(["numpy==1.26.4"])
             .python("python3")
             .upgrade()
@@ -307,29 +311,16 @@ mod tests {
             .mounts()
             .iter()
             .any(|mount| PIP_WHEELHOUSE.starts_with(&format!("{}/", mount.target()))));
-        let steps: Vec<String> = cached
-            .steps()
-            .unwrap()
-            .iter()
-            .map(|step| step.to_string())
-            .collect();
         assert_eq!(
-            steps,
+            step_texts(&cached),
             [
                 "python3 -m pip wheel --wheel-dir=/root/.cache/pip/wheelhouse numpy==1.26.4",
                 "python3 -m pip install --no-index --find-links=/root/.cache/pip/wheelhouse \
                  --upgrade --break-system-packages numpy==1.26.4"
             ]
         );
-        let steps: Vec<String> = Pip::requirements_file("requirements.txt")
-            .cached()
-            .steps()
-            .unwrap()
-            .iter()
-            .map(|step| step.to_string())
-            .collect();
         assert_eq!(
-            steps,
+            step_texts(&Pip::requirements_file("requirements.txt").cached()),
             [
                 "pip wheel --wheel-dir=/root/.cache/pip/wheelhouse -r requirements.txt",
                 "pip install --no-index --find-links=/root/.cache/pip/wheelhouse -r requirements.txt"

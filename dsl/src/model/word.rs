@@ -128,33 +128,27 @@ pub fn word_text(value: &str, escape: char) -> String {
 /// assert_eq!(quoted_text(r"a\b \$x", '`'), r#""a\b `$x""#);
 /// ```
 pub fn quoted_text(value: &str, escape: char) -> String {
-    let mut text = String::with_capacity(value.len() + 2);
-    text.push('"');
-    for c in chars(value) {
-        match c {
-            Char::Expand => text.push('$'),
-            Char::Literal(c) => {
-                if c == '"' || c == '$' || c == escape {
-                    text.push(escape);
-                }
-                text.push(c);
-            }
-        }
-    }
-    text.push('"');
-    text
+    // Inside double quotes only `"`, `$` and the escape character itself
+    // can be escaped (and need to be).
+    format!("\"{}\"", escaped(value, escape, &['"']))
 }
 
 /// A value as the text of one element of a JSON-form `COPY`/`ADD` (before
 /// JSON's own escaping): Docker word-processes the element after decoding
 /// it, outside any quotes, so quotes and backslashes are escaped there.
 pub(crate) fn json_element_text(value: &str, escape: char) -> String {
-    let mut text = String::with_capacity(value.len());
+    escaped(value, escape, &['"', '\''])
+}
+
+/// `value`'s text with `escape` before each literal `$`, each escape
+/// character and each of `quotes`; references (`$NAME`) stay as they are.
+fn escaped(value: &str, escape: char, quotes: &[char]) -> String {
+    let mut text = String::with_capacity(value.len() + 2);
     for c in chars(value) {
         match c {
             Char::Expand => text.push('$'),
             Char::Literal(c) => {
-                if matches!(c, '"' | '\'' | '$') || c == escape {
+                if c == '$' || c == escape || quotes.contains(&c) {
                     text.push(escape);
                 }
                 text.push(c);

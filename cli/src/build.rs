@@ -17,8 +17,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use stagecraft::catalogue::{
-    Catalogue, CatalogueError, CatalogueReport, Endpoint, ImageResult, ImageStatus, Progress,
-    RunOptions, MANIFEST_NAME,
+    BuildGraph, Catalogue, CatalogueError, CatalogueReport, Endpoint, ImageResult, ImageStatus,
+    Progress, RunOptions, MANIFEST_NAME,
 };
 use stagecraft::engine::blocking::Engine;
 use stagecraft::lint::{FileReport, Options, Severity};
@@ -171,7 +171,7 @@ fn try_run(args: &BuildArgs) -> Result<CatalogueReport, BuildError> {
     let held = if args.no_lint {
         BTreeMap::new()
     } else {
-        lint(&catalogue, &args.ignore)?
+        lint(&catalogue, &graph, &args.ignore)?
     };
     let mut reasons: BTreeMap<usize, String> = BTreeMap::new();
     for (&index, why) in &held {
@@ -313,8 +313,16 @@ fn read_catalogue(paths: &[PathBuf]) -> Result<Catalogue, BuildError> {
 }
 
 /// Lints every image's Dockerfile; the images with errors, and why. The
-/// findings are shown on stderr as `stagecraft lint` shows them.
-fn lint(catalogue: &Catalogue, ignore: &[String]) -> Result<BTreeMap<usize, String>, BuildError> {
+/// findings are shown on stderr as `stagecraft lint` shows them. Each image
+/// is linted with what its build is given: its target, and as named
+/// contexts the catalogue images it copies from (`BuildGraph::contexts`),
+/// so `COPY --from=base` of the catalogue's `base:latest` is no unknown
+/// stage (SCR023) while a name the catalogue does not have still is.
+fn lint(
+    catalogue: &Catalogue,
+    graph: &BuildGraph,
+    ignore: &[String],
+) -> Result<BTreeMap<usize, String>, BuildError> {
     let env = |name: &str| std::env::var(name).ok();
     let mut warnings = Vec::new();
     let from_env = config::from_env(&env, &mut warnings);
@@ -347,6 +355,7 @@ fn lint(catalogue: &Catalogue, ignore: &[String]) -> Result<BTreeMap<usize, Stri
         let options = Options {
             target: image.target_stage().map(str::to_string),
             trusted_registries: settings.trusted_registries.clone(),
+            contexts: graph.contexts(catalogue, index),
             ..Options::default()
         };
         let report = match FileReport::lint(&file, &image.source().text(), &options, &ignored) {

@@ -298,6 +298,92 @@ fn a_tree_builds_but_the_image_with_lint_errors_and_its_child() {
     );
 }
 
+/// `COPY --from=NAME` of a catalogue image named bare (its tag
+/// `NAME:latest`) copies from that image, built first: the lint is given
+/// it as a named context, so no SCR023; a name the catalogue lacks is
+/// still one. No daemon needed: the lint runs before the daemons are asked.
+#[test]
+fn the_lint_knows_the_catalogue_images_a_build_copies_from() {
+    let tree = tempfile::tempdir().unwrap();
+    let root = tree.path();
+    write(
+        root,
+        "base/Dockerfile",
+        "FROM debian:bookworm-slim\nRUN echo base > /etc/site-base\n",
+    );
+    write(
+        root,
+        "app/Dockerfile",
+        "FROM debian:bookworm-slim\nCOPY --from=base /etc/site-base /etc/\n\
+         COPY --from=nosuch /x /x\n",
+    );
+    let missing = root.join("no-daemon.sock");
+    let hosts = format!("unix://{}", missing.display());
+    let output = stagecraft(root, &[".", "--hosts", &hosts, "--plain"]);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let scr023: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.contains("SCR023"))
+        .collect();
+    assert_eq!(scr023.len(), 1, "{stderr}");
+    assert!(
+        scr023[0].starts_with(
+            "./app/Dockerfile:3: error[SCR023/DL3022]: `COPY --from=nosuch` names no earlier stage"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("\n1 error, 0 warnings, 0 infos in 1 file\n"),
+        "{stderr}"
+    );
+}
+
+/// The same on a daemon: the image that copies from a catalogue image
+/// named bare is linted clean, built after it, and holds its file.
+#[test]
+fn an_image_copying_from_a_catalogue_image_named_bare_builds() {
+    let Some(engine) = engine_or_skip() else {
+        return;
+    };
+    let run = run_id("ctx");
+    let _cleanup = Cleanup(engine, run.clone());
+    let tree = tempfile::tempdir().unwrap();
+    let root = tree.path();
+    write(
+        root,
+        "catalogue.toml",
+        &format!(
+            "[images.\"base/Dockerfile\"]\ntags = [\"{run}-base:latest\"]\n\
+             [images.\"app/Dockerfile\"]\ntags = [\"{run}-app:1\"]\n\
+             smoke = {{ args = [\"cat\", \"/etc/site-base\"], stdout_contains = \"base {run}\" }}\n"
+        ),
+    );
+    write(
+        root,
+        "base/Dockerfile",
+        &format!("FROM debian:bookworm-slim\nRUN echo base {run} > /etc/site-base\n"),
+    );
+    // Declared first, so only the graph puts the base before it.
+    write(
+        root,
+        "app/Dockerfile",
+        &format!("FROM debian:bookworm-slim\nCOPY --from={run}-base /etc/site-base /etc/\n"),
+    );
+    let output = stagecraft(root, &[".", "--plain", "--run-label", &run]);
+    let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+    println!("{stdout}\n{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(!stderr.contains("SCR023"), "{stderr}");
+    assert_eq!(row(&stdout, "base")[1], "built", "{stdout}");
+    let app = row(&stdout, "app");
+    assert_eq!(app[1], "built", "{stdout}");
+    assert_eq!(app.last(), Some(&"passed"), "{stdout}");
+    let base_at = stdout.find("\nbase ").expect("a base row");
+    let app_at = stdout.find("\napp ").expect("an app row");
+    assert!(base_at < app_at, "built in order:\n{stdout}");
+}
+
 #[test]
 fn a_bad_manifest_says_where_and_what() {
     let tree = tempfile::tempdir().unwrap();

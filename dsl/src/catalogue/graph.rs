@@ -113,6 +113,49 @@ impl BuildGraph {
         found
     }
 
+    /// The names image `index`'s build is given from the catalogue, for
+    /// the lint's `Options::contexts`: every tag of each of its parents,
+    /// and for a `:latest` tag the bare repository too (`base` for
+    /// `base:latest`, as Docker reads `COPY --from=base`). A `COPY --from`
+    /// of such a name copies from that catalogue image (the engine's build
+    /// finds it on the daemon, built before; the bake file passes it as a
+    /// named context), so it is no unknown stage; any other bare name still
+    /// is one.
+    ///
+    /// ```
+    /// use stagecraft::catalogue::{Catalogue, CatalogueError, CatalogueImage};
+    ///
+    /// let mut catalogue = Catalogue::new();
+    /// catalogue.add(CatalogueImage::from_text("base", "FROM debian:bookworm-slim\n").tag("base:latest"))?;
+    /// catalogue.add(
+    ///     CatalogueImage::from_text("app", "FROM scratch\nCOPY --from=base /etc/os-release /\n")
+    ///         .tag("site/app:1"),
+    /// )?;
+    /// let graph = catalogue.graph()?;
+    /// assert_eq!(graph.parents(1), [0]);
+    /// assert_eq!(graph.contexts(&catalogue, 1), ["base:latest", "base"]);
+    /// assert!(graph.contexts(&catalogue, 0).is_empty());
+    /// # Ok::<(), CatalogueError>(())
+    /// ```
+    pub fn contexts(&self, catalogue: &Catalogue, index: usize) -> Vec<String> {
+        let mut names: Vec<String> = Vec::new();
+        for &parent in &self.parents[index] {
+            for tag in catalogue.images()[parent].tags() {
+                let bare = crate::ImageRef::parse(tag)
+                    .ok()
+                    .filter(|parsed| parsed.digest().is_none())
+                    .filter(|parsed| parsed.tag().is_none_or(|tag| tag == "latest"))
+                    .map(|parsed| parsed.name());
+                for name in std::iter::once(tag.clone()).chain(bare) {
+                    if !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
+            }
+        }
+        names
+    }
+
     /// Everything built from image `index`, directly or not (not `index` itself).
     pub fn descendants(&self, index: usize) -> BTreeSet<usize> {
         let mut found = BTreeSet::new();

@@ -1,17 +1,18 @@
-//! `pip install` and its wheel cache.
+//! `pip install`, `pip wheel`, `pip download` and pip's cache.
 
 use super::{missing_cleanup, operands, removes_any, Action, Analysis, Exported};
 use crate::catalogue::{Rule, Severity};
 use crate::run_check::{Finding, Manager, RunContext};
 use crate::shell::{program_name, SimpleCommand, Word};
 
-/// `pip install` without `--no-cache-dir`.
+/// `pip install`, `pip wheel` or `pip download` without `--no-cache-dir`.
 pub static SCR009: Rule = Rule {
     id: "SCR009",
-    summary: "`pip install` needs `--no-cache-dir`",
-    why: "pip keeps every downloaded wheel and every wheel it built in its cache \
-          (~/.cache/pip, /root/.cache/pip in a RUN): often as many bytes as the installed \
-          packages themselves, written into this layer and shipped.",
+    summary: "`pip install`, `pip wheel` and `pip download` need `--no-cache-dir`",
+    why: "pip keeps every downloaded file (its HTTP cache) and every wheel it built in its \
+          cache (~/.cache/pip, /root/.cache/pip in a RUN), for `pip wheel` and `pip download` \
+          as for `pip install`: often as many bytes as the packages themselves, written into \
+          this layer and shipped.",
     fix: "Add `--no-cache-dir`, set `ENV PIP_NO_CACHE_DIR=1` in the stage, or use a cache mount \
           (`--mount=type=cache,target=/root/.cache/pip`).",
     hadolint: Some("DL3042"),
@@ -178,7 +179,12 @@ pub(crate) fn events(command: &SimpleCommand, exported: &Exported) -> Vec<(Manag
             &["-r", "-c", "-e", "-i", "-t", "--target", "--index-url"],
         );
         return match subcommands.as_slice() {
-            ["install", ..] => {
+            // Every command that fetches or builds packages fills the cache:
+            // `pip wheel` caches the wheels it builds (pip 20.0, news/6852)
+            // and, like `pip download`, every download in its HTTP cache.
+            ["install" | "wheel" | "download", ..]
+                if !args.iter().any(|arg| matches!(arg.text(), "-h" | "--help")) =>
+            {
                 let env_off = command
                     .assignments
                     .iter()
@@ -206,7 +212,8 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
     check_pins(analysis, ctx, out);
 }
 
-/// SCR009 for every `pip install` that leaves the wheel cache.
+/// SCR009 for every `pip install`, `pip wheel` and `pip download` that
+/// leaves pip's cache.
 fn check_cache(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Finding>) {
     if ctx.env_var("PIP_NO_CACHE_DIR").is_some_and(truthy) {
         return;
@@ -235,4 +242,53 @@ fn check_cache(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Finding>
         )
         },
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::run_check::{check_run, RunContext};
+
+    fn scr009(text: &str, ctx: &RunContext) -> usize {
+        check_run(text, ctx)
+            .unwrap_or_else(|error| panic!("{text}: {error}"))
+            .iter()
+            .filter(|finding| finding.rule.id == "SCR009")
+            .count()
+    }
+
+    #[test]
+    fn pip_wheel_and_pip_download_fill_the_cache_as_install_does() {
+        let shipped = RunContext::shipped();
+        for text in [
+            "pip wheel --wheel-dir=/wheels flask==3.0.0",
+            "pip3 wheel -w /wheels -r requirements.txt",
+            "python3 -m pip download --dest /wheels flask==3.0.0",
+            "pip download -d /wheels flask==3.0.0 && pip install --no-cache-dir flask==3.0.0",
+        ] {
+            assert_eq!(scr009(text, &shipped), 1, "{text}");
+        }
+        for text in [
+            "pip wheel --no-cache-dir --wheel-dir=/wheels flask==3.0.0",
+            "pip --no-cache-dir download -d /wheels flask==3.0.0",
+            "pip download --no-cache -d /wheels flask==3.0.0",
+            "PIP_NO_CACHE_DIR=1 pip wheel -w /wheels flask==3.0.0",
+            "pip wheel -w /wheels flask==3.0.0 && pip cache purge",
+            "pip download -d /wheels flask==3.0.0 && rm -rf /root/.cache/pip",
+            // Neither downloads nor builds anything.
+            "pip wheel --help",
+            "pip cache dir",
+        ] {
+            assert_eq!(scr009(text, &shipped), 0, "{text}");
+        }
+        // The wheelhouse recipe's form: the cache lives in a cache mount.
+        let mounted = RunContext::shipped().with_cache_mount("/root/.cache/pip");
+        assert_eq!(
+            scr009(
+                "pip wheel --wheel-dir=/root/.cache/pip/wheelhouse flask==3.0.0 \
+                 && pip install --no-index --find-links=/root/.cache/pip/wheelhouse flask==3.0.0",
+                &mounted
+            ),
+            0
+        );
+    }
 }

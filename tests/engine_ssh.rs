@@ -8,11 +8,13 @@
 //! `STAGECRAFT_REQUIRE_DOCKER=1` (CI), where it fails.
 
 use std::process::Command;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use stagecraft::engine::blocking::Engine;
 use stagecraft::engine::{
-    Builder, ConnectOptions, EngineError, SmokeTest, DEFAULT_HOST, SSH_OPTIONS_ENV,
+    Builder, ConnectOptions, EngineError, ProgressMode, SecretSource, SmokeTest, DEFAULT_HOST,
+    SSH_OPTIONS_ENV,
 };
 
 mod support;
@@ -53,6 +55,101 @@ fn a_build_through_ssh_runs_like_a_local_one() {
     if let Ok(local) = Engine::connect_with(&ConnectOptions::new().host(DEFAULT_HOST)) {
         let through_ssh = engine.inspect(BASE).expect("inspect over ssh");
         assert_eq!(local.inspect(BASE).expect("inspect").id, through_ssh.id);
+    }
+}
+
+/// A secret through `ssh://`: BuildKit asks the client's session for it
+/// while the `RUN` runs, so its value travels back over the same ssh
+/// connection. The `RUN` reads it (its length and digest are in the image),
+/// and it is in no layer, configuration, history or progress line (the
+/// `RUN` prints it; the log shows `***`).
+#[test]
+fn a_secret_build_through_ssh_reads_the_secret_and_keeps_it_out() {
+    let Some((config, host)) = sshd_or_skip() else {
+        return;
+    };
+    let options = ConnectOptions::new()
+        .host(&host)
+        .ssh_options(["-F", &config.display().to_string()])
+        .connect_timeout(Duration::from_secs(20));
+    let engine = Engine::connect_with(&options).unwrap_or_else(|e| panic!("{e}"));
+    let run = TestRun::with(engine, "ssh-secret");
+    let (engine, id) = (&run.engine, run.id.clone());
+    let secret = format!("s3cret-{id}-over-ssh");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("token");
+    std::fs::write(&path, &secret).unwrap();
+    let tag = format!("stagecraft-test/{id}:ssh-secret");
+    let text = format!(
+        "FROM {BASE}\n\
+         RUN --mount=type=secret,id=token,required=true echo {id} > /dev/null \\\n    \
+         && wc -c < /run/secrets/token > /secret.len \\\n    \
+         && sha256sum < /run/secrets/token | cut -d' ' -f1 > /secret.sum \\\n    \
+         && echo \"leak: $(cat /run/secrets/token)\"\n\
+         CMD [\"cat\", \"/secret.len\", \"/secret.sum\"]\n"
+    );
+    let log = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let built = engine
+        .build_text(
+            &text,
+            &run.options()
+                .builder(Builder::BuildKit)
+                .tag(&tag)
+                .no_cache(true)
+                .progress(ProgressMode::Plain)
+                .progress_writer(log.clone())
+                .secret("token", SecretSource::File(path)),
+        )
+        .unwrap_or_else(|e| panic!("a secret build through {host}: {e:#}"));
+    let ran = engine
+        .smoke(&SmokeTest::new(&built.image_id).run_label(&id))
+        .expect("the image runs");
+    let digest = Command::new("sha256sum")
+        .arg(dir.path().join("token"))
+        .output()
+        .unwrap();
+    let digest = String::from_utf8_lossy(&digest.stdout);
+    let digest = digest.split_whitespace().next().unwrap();
+    assert_eq!(
+        ran.stdout,
+        format!("{}\n{digest}\n", secret.len()),
+        "the RUN read the secret"
+    );
+
+    // The progress went through ssh too, the secret masked in it.
+    let log = String::from_utf8(log.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("leak: ***"), "{log}");
+    assert!(!log.contains(&secret), "{log}");
+
+    // Nowhere in the image: its layers (saved from the daemon behind the
+    // sshd, the host's), its configuration, its history.
+    let saved = Command::new("docker")
+        .args(["-H", DEFAULT_HOST, "save", &tag])
+        .output()
+        .expect("docker save");
+    assert!(saved.status.success(), "{saved:?}");
+    assert!(
+        saved.stdout.len() > 1_000_000,
+        "{} bytes saved",
+        saved.stdout.len()
+    );
+    assert!(
+        !saved
+            .stdout
+            .windows(secret.len())
+            .any(|window| window == secret.as_bytes()),
+        "the secret is in the saved image"
+    );
+    let docker = engine.as_async().docker();
+    let inspected = engine
+        .block_on(docker.inspect_image(&tag))
+        .expect("inspect");
+    assert!(!format!("{inspected:?}").contains(&secret));
+    for item in engine
+        .block_on(docker.image_history(&tag))
+        .expect("history")
+    {
+        assert!(!item.created_by.contains(&secret), "{}", item.created_by);
     }
 }
 

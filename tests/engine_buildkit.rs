@@ -1093,3 +1093,110 @@ fn the_heredoc_harvest_step_builds_where_heredocs_are_read() {
     println!("heredoc step {a} B, one-line step {b} B");
     assert!((a - b).abs() / b < 0.01, "{a} vs {b}");
 }
+
+/// The build cache records of the daemon at `socket` whose description is
+/// a sent context's (`GET /system/df`, which lists them with their
+/// descriptions up to API 1.51; bollard reads the later form only): id and
+/// size.
+fn context_records(socket: &str) -> Vec<(String, u64)> {
+    let output = std::process::Command::new("curl")
+        .args(["-s", "--unix-socket", socket, "http://localhost/system/df"])
+        .output()
+        .expect("curl runs");
+    let df: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    df["BuildCache"]
+        .as_array()
+        .expect("the build cache records")
+        .iter()
+        .filter(|record| {
+            let description = record["Description"].as_str().unwrap_or_default();
+            description.starts_with("http url http://build-context-")
+                || description.starts_with("http url http://buildkit-session/")
+        })
+        .map(|record| {
+            (
+                record["ID"].as_str().unwrap().to_string(),
+                record["Size"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// BuildKit keeps the tar of each build's context as a cache record of its
+/// own (under a random URL, so never used again): the engine removes it
+/// after the build, on both routes (the daemon's `/build` body, and the
+/// session upload of a secrets build), and nothing else, on each daemon.
+#[test]
+fn a_buildkit_build_leaves_no_record_of_its_context() {
+    for run in TestRun::each_daemon("context-record") {
+        leaves_no_record_of_its_context(&run);
+    }
+}
+
+fn leaves_no_record_of_its_context(run: &TestRun) {
+    let Some(socket) = run.engine.host().strip_prefix("unix://") else {
+        eprintln!(
+            "skipping {}: the records are read from a unix socket",
+            run.engine.host()
+        );
+        return;
+    };
+    let context_records = || context_records(socket);
+    let (engine, id) = (&run.engine, run.id.clone());
+    // A size no other test's context has: about 3 MB, this process's own.
+    let blob_len = 3_000_000 + (std::process::id() as usize % 9973) * 7;
+    let blob: Vec<u8> = (0..blob_len).map(|i| (i * 31 % 251) as u8).collect();
+    let ours = |size: u64| size >= blob_len as u64 && size < blob_len as u64 + 64 * 1024;
+    let dir = tempfile::tempdir().unwrap();
+    let secret = dir.path().join("token");
+    std::fs::write(&secret, format!("s3cret-{id}")).unwrap();
+    let before = context_records();
+    assert!(!before.iter().any(|(_, size)| ours(*size)), "{before:?}");
+    for with_secret in [false, true] {
+        let text = if with_secret {
+            format!(
+                "FROM {BASE}\nRUN --mount=type=secret,id=token,required=true echo {id} \
+                 > /dev/null && wc -c < /run/secrets/token > /token.len\nCOPY blob /blob\n"
+            )
+        } else {
+            format!("FROM scratch\nCOPY blob /blob\nLABEL run={id}\n")
+        };
+        let mut options = run
+            .options()
+            .builder(Builder::BuildKit)
+            .quiet()
+            .context_data("blob", blob.clone(), 0o644);
+        if with_secret {
+            options = options.secret("token", SecretSource::File(secret.clone()));
+        }
+        let started = std::time::Instant::now();
+        let built = engine
+            .build_text(&text, &options)
+            .unwrap_or_else(|e| panic!("secret {with_secret}: {e:#}"));
+        println!(
+            "{socket}, secret {with_secret}: built {} in {:.1}s",
+            built.image_id,
+            started.elapsed().as_secs_f64()
+        );
+        let after = context_records();
+        let left: Vec<_> = after.iter().filter(|(_, size)| ours(*size)).collect();
+        assert!(left.is_empty(), "secret {with_secret}: {left:?} left");
+        // No other record of a context went.
+        let gone: Vec<_> = before
+            .iter()
+            .filter(|record| !after.contains(record))
+            .collect();
+        assert!(gone.is_empty(), "secret {with_secret}: removed {gone:?}");
+        // The layers' cache does not need the record: the same build
+        // again is fully cached (its context comes under a new URL anyway).
+        let again = engine.build_text(&text, &options).expect("built again");
+        assert!(
+            again.fully_cached,
+            "secret {with_secret}: {:?}",
+            again.steps
+        );
+        assert_eq!(again.image_id, built.image_id);
+        let left = context_records();
+        assert!(!left.iter().any(|(_, size)| ours(*size)), "{left:?}");
+    }
+}

@@ -668,10 +668,13 @@ impl Engine {
                 start,
             };
             let archiving = plan.archive.failure_slot();
+            let length = plan.archive.length_gauge();
             let built = if chosen == Builder::Classic {
                 self.build_classic(plan, options).await
             } else {
-                self.build_buildkit(plan, options).await
+                let built = self.build_buildkit(plan, options).await;
+                self.remove_context_record(length.total()).await;
+                built
             };
             // A context that could not be archived ends the upload, and the
             // daemon's answer to that says less than the reason.

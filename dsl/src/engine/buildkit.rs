@@ -29,6 +29,10 @@ const TAIL_LINES: usize = 20;
 /// when the solve ended before the stream was open).
 const STATUS_AFTER_SOLVE: std::time::Duration = std::time::Duration::from_secs(3);
 
+/// A context smaller than this (1 MiB) leaves its cache record: see
+/// `Engine::remove_context_record`.
+const CONTEXT_RECORD_KEPT_BELOW: u64 = 1 << 20;
+
 /// Replaces every secret value in the text with `***`.
 pub(crate) struct Redactor {
     values: Vec<String>,
@@ -86,6 +90,25 @@ fn session_id() -> String {
 }
 
 impl Engine {
+    /// Removes the cache record BuildKit kept of this build's context, a
+    /// tar of `bytes` ([`control::remove_context_record`]): it is never used
+    /// again, and every BuildKit build left one, the size of its context,
+    /// until `docker builder prune` (300 MB a build of a large context filled
+    /// this machine's disk once). Only for a context of at least
+    /// [`CONTEXT_RECORD_KEPT_BELOW`]: the lookup and prune take 0.5-0.7 s
+    /// (Docker 20.10, 900 records), more than a small record is worth. Best
+    /// effort: a daemon this engine cannot reach over `/grpc` (TLS, a named
+    /// pipe) or an error keeps the record, and the build's outcome is the same.
+    pub(crate) async fn remove_context_record(&self, bytes: u64) {
+        if bytes < CONTEXT_RECORD_KEPT_BELOW {
+            return;
+        }
+        let Some(dial) = self.dial() else {
+            return;
+        };
+        let _ = control::remove_context_record(dial, bytes).await;
+    }
+
     /// Builds `plan` with the daemon's BuildKit.
     pub(crate) async fn build_buildkit(
         &self,

@@ -83,16 +83,24 @@ pub(crate) struct Context {
 pub(crate) struct Gauge {
     buffered: AtomicUsize,
     peak: AtomicUsize,
+    /// Every byte archived, the whole tar once it is done.
+    total: AtomicUsize,
 }
 
 impl Gauge {
     fn add(&self, bytes: usize) {
+        self.total.fetch_add(bytes, Ordering::SeqCst);
         let now = self.buffered.fetch_add(bytes, Ordering::SeqCst) + bytes;
         self.peak.fetch_max(now, Ordering::SeqCst);
     }
 
     fn sub(&self, bytes: usize) {
         self.buffered.fetch_sub(bytes, Ordering::SeqCst);
+    }
+
+    /// The bytes archived so far (the tar's length once it is sent).
+    pub(crate) fn total(&self) -> u64 {
+        self.total.load(Ordering::SeqCst) as u64
     }
 
     /// The most bytes that were buffered at once.
@@ -162,7 +170,16 @@ impl Context {
     /// The whole tar, in memory: for bollard's session driver, which takes
     /// its context as one buffer.
     pub(crate) fn bytes(&self) -> Result<Vec<u8>, EngineError> {
-        archive(&self.dockerfile, &self.entries)
+        let tar = archive(&self.dockerfile, &self.entries)?;
+        self.gauge.total.fetch_add(tar.len(), Ordering::SeqCst);
+        Ok(tar)
+    }
+
+    /// How the length of the tar sent is read once the context has been
+    /// moved into a build: [`Context::body`] or [`Context::bytes`] count
+    /// every byte they archive.
+    pub(crate) fn length_gauge(&self) -> Arc<Gauge> {
+        self.gauge.clone()
     }
 
     /// Where the archiving thread puts its error, for

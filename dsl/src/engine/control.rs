@@ -193,6 +193,76 @@ pub(crate) fn updates(
     })
 }
 
+/// How BuildKit describes the cache record of a context a build was sent
+/// as bytes: the daemon's `/build` body (served to BuildKit under a URL of
+/// its own, `http://build-context-<random id>`) and bollard's session upload
+/// (`http://buildkit-session/<random id>`).
+const CONTEXT_RECORDS: [&str; 2] = [
+    "http url http://build-context-",
+    "http url http://buildkit-session/",
+];
+
+/// Removes the cache record BuildKit kept of a build's context: the newest
+/// record not in use whose description is a sent context's
+/// ([`CONTEXT_RECORDS`]) and whose size is the context's `bytes` (BuildKit
+/// stores the tar as it came, so the size is the tar's length). Such a
+/// record is never used again: the next build's context comes under a new
+/// random URL. Nothing else is touched (the prune names the record's id,
+/// and BuildKit prunes no record in use). The record's id and size, or
+/// `None` when there is none.
+pub(crate) async fn remove_context_record(
+    dial: Dial,
+    bytes: u64,
+) -> Result<Option<(String, u64)>, String> {
+    use bollard::moby::buildkit::v1::{DiskUsageRequest, PruneRequest};
+    let channel = Endpoint::from_static("http://docker.invalid")
+        .connect_with_connector(Connector(dial))
+        .await
+        .map_err(|error| super::error::cause_chain(&error))?;
+    let mut client = ControlClient::new(channel).max_decoding_message_size(MAX_MESSAGE);
+    let records = client
+        .disk_usage(DiskUsageRequest::default())
+        .await
+        .map_err(|status| status.message().to_string())?
+        .into_inner()
+        .record;
+    let created = |record: &bollard::moby::buildkit::v1::UsageRecord| {
+        record.created_at.as_ref().map(|at| (at.seconds, at.nanos))
+    };
+    let ours = records
+        .into_iter()
+        .filter(|record| {
+            !record.in_use
+                && u64::try_from(record.size) == Ok(bytes)
+                && CONTEXT_RECORDS
+                    .iter()
+                    .any(|prefix| record.description.starts_with(prefix))
+        })
+        .max_by_key(|record| created(record));
+    let Some(record) = ours else {
+        return Ok(None);
+    };
+    let mut pruned = client
+        .prune(PruneRequest {
+            filter: vec![format!("id=={}", record.id)],
+            ..PruneRequest::default()
+        })
+        .await
+        .map_err(|status| status.message().to_string())?
+        .into_inner();
+    let mut removed = None;
+    while let Some(gone) = pruned
+        .message()
+        .await
+        .map_err(|status| status.message().to_string())?
+    {
+        if gone.id == record.id {
+            removed = Some((gone.id, bytes));
+        }
+    }
+    Ok(removed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

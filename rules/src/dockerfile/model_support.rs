@@ -73,7 +73,7 @@ use std::fmt;
 use crate::accept::Rejection;
 use crate::catalogue::{Severity, SCR021, SCR022, SCR023, SCR024, SCR025, SCR028};
 use crate::dockerfile::check::{
-    check_dockerfile, is_shell_less_image, posix_shell, stages, Base as StageBase,
+    check_dockerfile, default_shell, is_shell_less_image, posix_shell, stages, Base as StageBase,
     DockerfileFinding, Options, StageInfo,
 };
 use crate::dockerfile::parse::{Command, Copy, Dockerfile, Instruction, InstructionKind};
@@ -376,7 +376,8 @@ fn model_limits(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
         }
         let mut shell = match info.base {
             StageBase::Stage(parent) => final_shells[parent].clone(),
-            _ => Vec::new(),
+            StageBase::Image(ref image) => default_shell(image),
+            StageBase::Scratch => Vec::new(),
         };
         for instruction in &stage.instructions {
             if let InstructionKind::Shell(words) = &instruction.kind {

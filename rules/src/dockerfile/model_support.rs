@@ -329,7 +329,7 @@ pub fn model_problems(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
 fn model_limits(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
     let mut problems = Vec::new();
     for instruction in &df.global_args {
-        check_instruction(instruction, &mut problems);
+        check_instruction(instruction, df.escape, &mut problems);
     }
     let infos = stages(df, &Options::default());
     // Each stage's `SHELL` at its end, for the stages built FROM it.
@@ -383,7 +383,7 @@ fn model_limits(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
             if let InstructionKind::Shell(words) = &instruction.kind {
                 shell = words.clone();
             }
-            check_instruction(instruction, &mut problems);
+            check_instruction(instruction, df.escape, &mut problems);
             let posix = posix_shell(&shell);
             check_in_stage(source, df, info, posix, instruction, &mut problems);
         }
@@ -451,7 +451,7 @@ fn invalid(what: &'static str, value: &str, rule: &str) -> ModelProblemKind {
 }
 
 /// The checks of one instruction that do not depend on its stage.
-fn check_instruction(instruction: &Instruction, problems: &mut Vec<ModelProblem>) {
+fn check_instruction(instruction: &Instruction, escape: char, problems: &mut Vec<ModelProblem>) {
     let line = instruction.line;
     let mut push = |kind| {
         problems.push(ModelProblem {
@@ -533,7 +533,9 @@ fn check_instruction(instruction: &Instruction, problems: &mut Vec<ModelProblem>
             }
         }
         InstructionKind::User(user) => {
-            if let Some(kind) = check_owner("USER", user) {
+            // Docker reads USER as one word, quotes removed (`USER "${NB_UID}"`):
+            // the model holds that value (`from_text`), so it is what is checked.
+            if let Some(kind) = check_owner("USER", &crate::word::value(user, escape)) {
                 push(kind);
             }
         }
@@ -613,7 +615,7 @@ fn check_instruction(instruction: &Instruction, problems: &mut Vec<ModelProblem>
         }
         // Read, and held as `LABEL org.opencontainers.image.authors`.
         InstructionKind::Maintainer(_) => {}
-        InstructionKind::Onbuild(inner) => check_instruction(inner, problems),
+        InstructionKind::Onbuild(inner) => check_instruction(inner, escape, problems),
         InstructionKind::Run(_) | InstructionKind::Copy(_) | InstructionKind::Add(_) => {}
     }
 }
@@ -1113,6 +1115,13 @@ mod tests {
             "{found:#?}"
         );
         assert_eq!(found.len(), 1, "{found:#?}");
+    }
+
+    #[test]
+    fn a_quoted_user_is_the_word_docker_reads() {
+        // jupyter/docker-stacks: `USER "${NB_UID}"` is the user `${NB_UID}`.
+        assert!(problems("FROM debian\nUSER \"${NB_UID}\"\nUSER 'nobody:nogroup'\n").is_empty());
+        assert_eq!(problems("FROM debian\nUSER \"a b\"\n").len(), 1);
     }
 
     #[test]

@@ -201,7 +201,7 @@ fn judge(file: &Path) -> Outcome {
 }
 
 /// A short, countable reason from an error's text: the construct the model
-/// lacks, the rule ids of a refused `RUN`, or the error's first words.
+/// lacks, the rule whose error it is, or the error's first words.
 fn reason(message: &str) -> String {
     if let Some((what, _)) = message.split_once(" is not supported by the model yet") {
         // The construct, without the file's values: `COPY --from=<image>`,
@@ -213,21 +213,17 @@ fn reason(message: &str) -> String {
         };
         return format!("not in the model: {what}");
     }
-    let rules: Vec<&str> = message
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|word| word.len() == 6 && word.starts_with("SCR"))
-        .collect();
-    if !rules.is_empty() {
-        let mut rules = rules;
-        rules.sort_unstable();
-        rules.dedup();
-        return format!("RUN refused by {}", rules.join(", "));
-    }
-    // `line N: ...`: drop the line, keep the first few words.
+    // `line N: ...`: drop the line.
     let text = message
         .split_once(": ")
         .filter(|(head, _)| head.starts_with("line "))
         .map_or(message, |(_, rest)| rest);
+    // A rule's error (`SCR003 (DL3009): ...`, `DL3004: ...`): its id.
+    let id = text.split([':', ' ']).next().unwrap_or("");
+    let digits = id.strip_prefix("SCR").or_else(|| id.strip_prefix("DL"));
+    if digits.is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())) {
+        return format!("lint error {id}");
+    }
     // Up to the value it quotes: `invalid destination "./src"` counts as
     // `invalid destination`.
     let text = text.split(['"', ':']).next().unwrap_or(text);

@@ -20,7 +20,7 @@ use crate::dockerfile::check::{DockerfileFinding, StageInfo};
 use crate::dockerfile::parse::{Command, Dockerfile, Instruction, InstructionKind};
 
 /// The flags BuildKit (dockerfile frontend 1.x) accepts, per keyword.
-fn known_flags(keyword: &str) -> &'static [&'static str] {
+pub(crate) fn known_flags(keyword: &str) -> &'static [&'static str] {
     match keyword {
         "COPY" => &["from", "chown", "chmod", "link", "parents", "exclude"],
         "ADD" => &[

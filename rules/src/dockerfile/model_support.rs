@@ -676,7 +676,6 @@ fn check_in_stage(
             }
         }
         InstructionKind::Copy(copy) | InstructionKind::Add(copy) => {
-            let mut push = |kind| covered(kind, None);
             let is_copy = instruction.keyword == "COPY";
             for flag in &instruction.flags {
                 let known = match flag.name.as_str() {
@@ -685,19 +684,29 @@ fn check_in_stage(
                     "checksum" | "keep-git-dir" => !is_copy,
                     _ => false,
                 };
+                // A flag BuildKit does not know either (`COPY --user`) is a
+                // build breaker of the rules, SCR034, said once; one only the
+                // model lacks (`ADD --unpack`) is the model's to say.
+                let buildkit_refuses =
+                    !crate::dockerfile::buildkit::known_flags(instruction.keyword)
+                        .contains(&flag.name.as_str());
                 if !known {
-                    push(not_supported(
-                        format!("`{} --{}`", instruction.keyword, flag.name),
-                        if is_copy {
-                            "the model holds --from, --chown, --chmod, --link, --parents and \
+                    covered(
+                        not_supported(
+                            format!("`{} --{}`", instruction.keyword, flag.name),
+                            if is_copy {
+                                "the model holds --from, --chown, --chmod, --link, --parents and \
                              --exclude"
-                        } else {
-                            "the model holds --chown, --chmod, --link, --exclude, --checksum \
+                            } else {
+                                "the model holds --chown, --chmod, --link, --exclude, --checksum \
                              and --keep-git-dir on ADD"
-                        },
-                    ));
+                            },
+                        ),
+                        buildkit_refuses.then_some("SCR034"),
+                    );
                 }
             }
+            let mut push = |kind| covered(kind, None);
             if !copy.heredocs.is_empty() {
                 push(not_supported(
                     format!("a heredoc `{}`", instruction.keyword),
@@ -1115,6 +1124,19 @@ mod tests {
             "{found:#?}"
         );
         assert_eq!(found.len(), 1, "{found:#?}");
+    }
+
+    #[test]
+    fn a_flag_buildkit_refuses_is_said_once() {
+        // BuildKit's `flags` parser test: SCR034 alone for `COPY --user`.
+        let found = judged("FROM debian:bookworm-slim\nCOPY --user=me --doit=true a /a\n");
+        let said: Vec<&str> = found.iter().map(|(_, m)| &m[..6]).collect();
+        assert_eq!(said, ["SCR034", "SCR034"], "{found:#?}");
+        // A flag BuildKit takes and the model lacks: the model says it.
+        let found = judged("FROM debian:bookworm-slim\nADD --unpack=true --doit a.tar /a\n");
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(found[0].1.starts_with("SCR034: `ADD --doit`"), "{found:#?}");
+        assert!(found[1].1.contains("`ADD --unpack`"), "{found:#?}");
     }
 
     #[test]

@@ -453,6 +453,19 @@ fn invalid(what: &'static str, value: &str, rule: &str) -> ModelProblemKind {
 /// The checks of one instruction that do not depend on its stage.
 fn check_instruction(instruction: &Instruction, escape: char, problems: &mut Vec<ModelProblem>) {
     let line = instruction.line;
+    let keyword = instruction.keyword;
+    if !matches!(keyword, "RUN" | "COPY" | "ADD" | "HEALTHCHECK") {
+        // BuildKit refuses them too (SCR034 says it), but for `ARG` and
+        // `STOPSIGNAL`, whose flags it ignores.
+        let covered_by = crate::dockerfile::buildkit::known_flags(keyword).map(|_| "SCR034");
+        for flag in &instruction.flags {
+            problems.push(ModelProblem {
+                line,
+                kind: not_supported(format!("`{keyword} --{}`", flag.name), "remove the flag"),
+                covered_by,
+            });
+        }
+    }
     let mut push = |kind| {
         problems.push(ModelProblem {
             line,
@@ -460,15 +473,6 @@ fn check_instruction(instruction: &Instruction, escape: char, problems: &mut Vec
             covered_by: None,
         })
     };
-    let keyword = instruction.keyword;
-    if !matches!(keyword, "RUN" | "COPY" | "ADD" | "HEALTHCHECK") {
-        for flag in &instruction.flags {
-            push(not_supported(
-                format!("`{keyword} --{}`", flag.name),
-                "remove the flag",
-            ));
-        }
-    }
     match &instruction.kind {
         InstructionKind::Arg(args) => {
             for (name, default) in args {
@@ -688,8 +692,8 @@ fn check_in_stage(
                 // build breaker of the rules, SCR034, said once; one only the
                 // model lacks (`ADD --unpack`) is the model's to say.
                 let buildkit_refuses =
-                    !crate::dockerfile::buildkit::known_flags(instruction.keyword)
-                        .contains(&flag.name.as_str());
+                    crate::dockerfile::buildkit::known_flags(instruction.keyword)
+                        .is_some_and(|known| !known.contains(&flag.name.as_str()));
                 if !known {
                     covered(
                         not_supported(
@@ -1137,6 +1141,13 @@ mod tests {
         assert_eq!(found.len(), 2, "{found:#?}");
         assert!(found[0].1.starts_with("SCR034: `ADD --doit`"), "{found:#?}");
         assert!(found[1].1.contains("`ADD --unpack`"), "{found:#?}");
+        // Any other instruction's flag but ARG's and STOPSIGNAL's (BuildKit
+        // ignores those): SCR034 alone.
+        let found =
+            judged("FROM debian:bookworm-slim\nCMD --doit [\"a\"]\nSTOPSIGNAL --x SIGTERM\n");
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(found[0].1.starts_with("SCR034: `CMD --doit`"), "{found:#?}");
+        assert!(found[1].1.contains("`STOPSIGNAL --x`"), "{found:#?}");
     }
 
     #[test]

@@ -68,6 +68,9 @@ fn main() -> ExitCode {
     );
     // Each reason with the files refused for it.
     let mut reasons_all: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    // Files the model accepts though lint finds an error: there must be none
+    // (the one verdict), so any is printed.
+    let mut disagreements: Vec<PathBuf> = Vec::new();
     let mut totals = [0usize; 4];
     for dir in &dirs {
         let files = match files_in(dir) {
@@ -83,6 +86,9 @@ fn main() -> ExitCode {
             counts[1] += usize::from(outcome.lint_reads);
             counts[2] += usize::from(outcome.lint_clean);
             counts[3] += usize::from(outcome.model_refusals.is_empty());
+            if outcome.model_refusals.is_empty() && !outcome.lint_clean {
+                disagreements.push(file.clone());
+            }
             if list && !outcome.model_refusals.is_empty() {
                 println!(
                     "  {}: {}",
@@ -125,6 +131,14 @@ fn main() -> ExitCode {
 
     let mut reasons: Vec<(String, Vec<PathBuf>)> = reasons_all.into_iter().collect();
     reasons.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));
+    println!(
+        "\nthe model accepts {} file(s) lint finds an error in{}",
+        disagreements.len(),
+        if disagreements.is_empty() { "" } else { ":" }
+    );
+    for file in &disagreements {
+        println!("          {}", file.display());
+    }
     println!("\nwhy the model refuses files (files per reason):");
     for (reason, files) in reasons {
         println!("{:>6}  {reason}", files.len());

@@ -171,6 +171,9 @@ impl std::error::Error for ModelProblem {}
 /// empty lines Docker skips inside a continuation, and without the blanks
 /// after a continuation backslash.
 ///
+/// A continuation backslash that the end of the file cuts off is dropped,
+/// as Docker drops it.
+///
 /// With `# escape=`` ` (a continuation the model cannot render) it is the
 /// joined command the parser read. `None` for anything but a shell-form
 /// `RUN` without flags and heredocs.
@@ -237,7 +240,13 @@ pub fn run_text(source: &str, escape: char, instruction: &Instruction) -> Option
             }
         })
         .collect();
-    Some(parts.join("\n"))
+    let mut text = parts.join("\n");
+    // A continuation the end of the file cuts off (`RUN make \` as the last
+    // line) continues into nothing: Docker drops it, and so does the model.
+    if let Some(cut) = text.strip_suffix('\\') {
+        text = cut.trim_end().to_owned();
+    }
+    Some(text)
 }
 
 /// The one verdict on a parsed Dockerfile: what `Dockerfile::parse`,
@@ -1148,6 +1157,23 @@ mod tests {
         assert_eq!(found.len(), 2, "{found:#?}");
         assert!(found[0].1.starts_with("SCR034: `CMD --doit`"), "{found:#?}");
         assert!(found[1].1.contains("`STOPSIGNAL --x`"), "{found:#?}");
+    }
+
+    #[test]
+    fn a_continuation_cut_off_by_the_end_of_the_file_is_dropped() {
+        // BuildKit's `continue-at-eof` parser test: Docker runs `something`.
+        let text = "FROM alpine:3.5\n\nRUN something \\";
+        let df = Dockerfile::parse(text).unwrap();
+        let run = &df.stages[0].instructions[0];
+        assert_eq!(run_text(text, df.escape, run).as_deref(), Some("something"));
+        assert!(judged(text).is_empty(), "{:#?}", judged(text));
+        let text = "FROM alpine:3.5\nRUN make \\\n  install \\\n\n# done\n";
+        let df = Dockerfile::parse(text).unwrap();
+        let run = &df.stages[0].instructions[0];
+        assert_eq!(
+            run_text(text, df.escape, run).as_deref(),
+            Some("make \\\n  install")
+        );
     }
 
     #[test]

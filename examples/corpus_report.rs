@@ -7,6 +7,8 @@
 //! ```text
 //! cargo run --example corpus_report -- DIR...            # one row per directory
 //! cargo run --example corpus_report -- --list DIR...     # and every refusal, file by file
+//! cargo run --example corpus_report -- --messages DIR... # ... with the model's whole messages
+//! cargo run --example corpus_report -- --by-reason DIR...# the files refused for each reason
 //! ```
 //!
 //! Each directory is one collection (e.g. the official images' Dockerfiles,
@@ -30,23 +32,33 @@ struct Outcome {
     lint_clean: bool,
     /// Why the model refuses it: one short reason per problem, deduplicated.
     model_refusals: Vec<String>,
+    /// The model's error messages, whole, in line order.
+    messages: Vec<String>,
 }
 
 fn main() -> ExitCode {
-    let mut list = false;
+    const USAGE: &str =
+        "usage: cargo run --example corpus_report -- [--list] [--messages] [--by-reason] DIR...";
+    let (mut list, mut messages, mut by_reason) = (false, false, false);
     let mut dirs = Vec::new();
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "--list" => list = true,
+            "--messages" => (list, messages) = (true, true),
+            "--by-reason" => by_reason = true,
             "-h" | "--help" => {
-                println!("usage: cargo run --example corpus_report -- [--list] DIR...");
+                println!("{USAGE}");
                 return ExitCode::SUCCESS;
+            }
+            flag if flag.starts_with("--") => {
+                eprintln!("error: unknown option `{flag}`\n{USAGE}");
+                return ExitCode::from(2);
             }
             _ => dirs.push(PathBuf::from(arg)),
         }
     }
     if dirs.is_empty() {
-        eprintln!("usage: cargo run --example corpus_report -- [--list] DIR...");
+        eprintln!("{USAGE}");
         return ExitCode::from(2);
     }
 
@@ -54,7 +66,11 @@ fn main() -> ExitCode {
         "{:<28} {:>6} {:>11} {:>11} {:>13}",
         "collection", "files", "lint reads", "lint clean", "model accepts"
     );
-    let mut reasons_all: BTreeMap<String, usize> = BTreeMap::new();
+    // Each reason with the files refused for it.
+    let mut reasons_all: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    // Files the model accepts though lint finds an error: there must be none
+    // (the one verdict), so any is printed.
+    let mut disagreements: Vec<PathBuf> = Vec::new();
     let mut totals = [0usize; 4];
     for dir in &dirs {
         let files = match files_in(dir) {
@@ -70,15 +86,23 @@ fn main() -> ExitCode {
             counts[1] += usize::from(outcome.lint_reads);
             counts[2] += usize::from(outcome.lint_clean);
             counts[3] += usize::from(outcome.model_refusals.is_empty());
+            if outcome.model_refusals.is_empty() && !outcome.lint_clean {
+                disagreements.push(file.clone());
+            }
             if list && !outcome.model_refusals.is_empty() {
                 println!(
                     "  {}: {}",
                     file.display(),
                     outcome.model_refusals.join("; ")
                 );
+                if messages {
+                    for message in &outcome.messages {
+                        println!("      {message}");
+                    }
+                }
             }
             for reason in outcome.model_refusals {
-                *reasons_all.entry(reason).or_default() += 1;
+                reasons_all.entry(reason).or_default().push(file.clone());
             }
         }
         let name = dir
@@ -105,11 +129,24 @@ fn main() -> ExitCode {
         share(totals[3], totals[0]),
     );
 
-    let mut reasons: Vec<(String, usize)> = reasons_all.into_iter().collect();
-    reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let mut reasons: Vec<(String, Vec<PathBuf>)> = reasons_all.into_iter().collect();
+    reasons.sort_by(|a, b| b.1.len().cmp(&a.1.len()).then_with(|| a.0.cmp(&b.0)));
+    println!(
+        "\nthe model accepts {} file(s) lint finds an error in{}",
+        disagreements.len(),
+        if disagreements.is_empty() { "" } else { ":" }
+    );
+    for file in &disagreements {
+        println!("          {}", file.display());
+    }
     println!("\nwhy the model refuses files (files per reason):");
-    for (reason, count) in reasons {
-        println!("{count:>6}  {reason}");
+    for (reason, files) in reasons {
+        println!("{:>6}  {reason}", files.len());
+        if by_reason {
+            for file in files {
+                println!("          {}", file.display());
+            }
+        }
     }
     ExitCode::SUCCESS
 }
@@ -143,6 +180,7 @@ fn judge(file: &Path) -> Outcome {
                 lint_reads: false,
                 lint_clean: false,
                 model_refusals: vec![format!("unreadable: {error}")],
+                messages: vec![error.to_string()],
             }
         }
     };
@@ -158,30 +196,26 @@ fn judge(file: &Path) -> Outcome {
         ),
         Err(_) => (false, false),
     };
-    let model_refusals = match std::str::from_utf8(&bytes) {
+    let messages: Vec<String> = match std::str::from_utf8(&bytes) {
         Err(_) => vec!["not UTF-8".to_owned()],
         Ok(text) => match Dockerfile::parse(text) {
             Ok(_) => Vec::new(),
-            Err(errors) => {
-                let mut reasons: Vec<String> = errors
-                    .iter()
-                    .map(|error| reason(&error.to_string()))
-                    .collect();
-                reasons.sort();
-                reasons.dedup();
-                reasons
-            }
+            Err(errors) => errors.iter().map(ToString::to_string).collect(),
         },
     };
+    let mut model_refusals: Vec<String> = messages.iter().map(|m| reason(m)).collect();
+    model_refusals.sort();
+    model_refusals.dedup();
     Outcome {
         lint_reads,
         lint_clean,
         model_refusals,
+        messages,
     }
 }
 
 /// A short, countable reason from an error's text: the construct the model
-/// lacks, the rule ids of a refused `RUN`, or the error's first words.
+/// lacks, the rule whose error it is, or the error's first words.
 fn reason(message: &str) -> String {
     if let Some((what, _)) = message.split_once(" is not supported by the model yet") {
         // The construct, without the file's values: `COPY --from=<image>`,
@@ -193,21 +227,17 @@ fn reason(message: &str) -> String {
         };
         return format!("not in the model: {what}");
     }
-    let rules: Vec<&str> = message
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|word| word.len() == 6 && word.starts_with("SCR"))
-        .collect();
-    if !rules.is_empty() {
-        let mut rules = rules;
-        rules.sort_unstable();
-        rules.dedup();
-        return format!("RUN refused by {}", rules.join(", "));
-    }
-    // `line N: ...`: drop the line, keep the first few words.
+    // `line N: ...`: drop the line.
     let text = message
         .split_once(": ")
         .filter(|(head, _)| head.starts_with("line "))
         .map_or(message, |(_, rest)| rest);
+    // A rule's error (`SCR003 (DL3009): ...`, `DL3004: ...`): its id.
+    let id = text.split([':', ' ']).next().unwrap_or("");
+    let digits = id.strip_prefix("SCR").or_else(|| id.strip_prefix("DL"));
+    if digits.is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())) {
+        return format!("lint error {id}");
+    }
     // Up to the value it quotes: `invalid destination "./src"` counts as
     // `invalid destination`.
     let text = text.split(['"', ':']).next().unwrap_or(text);

@@ -19,9 +19,12 @@ use crate::catalogue::{Rule, SCR033, SCR034};
 use crate::dockerfile::check::{DockerfileFinding, StageInfo};
 use crate::dockerfile::parse::{Command, Dockerfile, Instruction, InstructionKind};
 
-/// The flags BuildKit (dockerfile frontend 1.x) accepts, per keyword.
-fn known_flags(keyword: &str) -> &'static [&'static str] {
-    match keyword {
+/// The flags BuildKit (dockerfile frontend 1.x) accepts, per keyword: none
+/// for most (`CMD --doit` is "unknown flag: doit"); `None` for `ARG` and
+/// `STOPSIGNAL`, whose flags BuildKit ignores, and `FROM`, whose flags are
+/// not the instruction's.
+pub(crate) fn known_flags(keyword: &str) -> Option<&'static [&'static str]> {
+    Some(match keyword {
         "COPY" => &["from", "chown", "chmod", "link", "parents", "exclude"],
         "ADD" => &[
             "chown",
@@ -40,8 +43,9 @@ fn known_flags(keyword: &str) -> &'static [&'static str] {
             "start-interval",
             "retries",
         ],
+        "ARG" | "STOPSIGNAL" | "FROM" => return None,
         _ => &[],
-    }
+    })
 }
 
 /// The shell-form text of an instruction that looks like a failed exec form.
@@ -77,18 +81,20 @@ fn check_instruction(instruction: &Instruction, report: &mut dyn FnMut(&'static 
             ),
         );
     }
-    let known = known_flags(keyword);
-    if !known.is_empty() {
+    if let Some(known) = known_flags(keyword) {
         for flag in &instruction.flags {
             if !known.contains(&flag.name.as_str()) {
+                let takes = if known.is_empty() {
+                    format!("{keyword} takes no flags")
+                } else {
+                    format!("{keyword} takes --{}", known.join(", --"))
+                };
                 report(
                     &SCR034,
                     format!(
                         "`{keyword} --{}` is not a flag BuildKit knows: it refuses the file \
-                         (`unknown flag: {}`); {keyword} takes --{}",
-                        flag.name,
-                        flag.name,
-                        known.join(", --")
+                         (`unknown flag: {}`); {takes}",
+                        flag.name, flag.name,
                     ),
                 );
             }

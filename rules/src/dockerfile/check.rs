@@ -246,6 +246,37 @@ pub fn is_shell_less_image(image: &str) -> bool {
     name.contains("distroless") && !tag.is_some_and(|tag| tag.starts_with("debug"))
 }
 
+/// Whether an image is a Windows one (`mcr.microsoft.com/windows/servercore`,
+/// `...:10.0-nanoserver-ltsc2022`, `python:3.13-windowsservercore`), whose
+/// `RUN`s Docker runs with `cmd /S /C`, not `/bin/sh -c`.
+///
+/// ```
+/// use stagecraft_rules::dockerfile::is_windows_image;
+///
+/// assert!(is_windows_image("mcr.microsoft.com/dotnet/aspnet:10.0-windowsservercore-ltsc2022"));
+/// assert!(is_windows_image("mcr.microsoft.com/windows/nanoserver:ltsc2022"));
+/// assert!(!is_windows_image("mcr.microsoft.com/dotnet/aspnet:10.0-noble"));
+/// ```
+pub fn is_windows_image(image: &str) -> bool {
+    let lower = image.to_ascii_lowercase();
+    lower.starts_with("mcr.microsoft.com/windows/")
+        || ["windowsservercore", "nanoserver"]
+            .iter()
+            .any(|word| lower.contains(word))
+}
+
+/// The `SHELL` a stage has before any `SHELL` instruction when it starts
+/// from `image`: Docker's default on Windows, `cmd /S /C`, for a Windows
+/// image (so the POSIX analysis is off, as under a PowerShell `SHELL`),
+/// else none (`/bin/sh -c`).
+pub(crate) fn default_shell(image: &str) -> Vec<String> {
+    if is_windows_image(image) {
+        ["cmd", "/S", "/C"].map(str::to_owned).to_vec()
+    } else {
+        Vec::new()
+    }
+}
+
 /// `name[:tag][@digest]` into the name and the tag.
 fn split_tag(image: &str) -> (&str, Option<&str>) {
     let image = image.split('@').next().unwrap_or(image);
@@ -610,7 +641,11 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
                     inherited[j].clone()
                 }
             }
-            _ => Inherited::default(),
+            Base::Image(ref image) => Inherited {
+                shell: default_shell(image),
+                ..Inherited::default()
+            },
+            Base::Scratch => Inherited::default(),
         };
 
         for instruction in &stage.instructions {

@@ -35,8 +35,8 @@ pub mod stage_graph;
 pub mod structure;
 
 pub use check::{
-    check_dockerfile, is_shell_less_image, lint, rule_matches, stages, Base, DockerfileFinding,
-    Options, StageInfo,
+    check_dockerfile, is_shell_less_image, is_windows_image, lint, rule_matches, stages, Base,
+    DockerfileFinding, Options, StageInfo,
 };
 pub use findings::Findings;
 pub use labels::{LabelType, UnknownLabelType};

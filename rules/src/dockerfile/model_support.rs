@@ -73,7 +73,7 @@ use std::fmt;
 use crate::accept::Rejection;
 use crate::catalogue::{Severity, SCR021, SCR022, SCR023, SCR024, SCR025, SCR028};
 use crate::dockerfile::check::{
-    check_dockerfile, is_shell_less_image, posix_shell, stages, Base as StageBase,
+    check_dockerfile, default_shell, is_shell_less_image, posix_shell, stages, Base as StageBase,
     DockerfileFinding, Options, StageInfo,
 };
 use crate::dockerfile::parse::{Command, Copy, Dockerfile, Instruction, InstructionKind};
@@ -171,6 +171,9 @@ impl std::error::Error for ModelProblem {}
 /// empty lines Docker skips inside a continuation, and without the blanks
 /// after a continuation backslash.
 ///
+/// A continuation backslash that the end of the file cuts off is dropped,
+/// as Docker drops it.
+///
 /// With `# escape=`` ` (a continuation the model cannot render) it is the
 /// joined command the parser read. `None` for anything but a shell-form
 /// `RUN` without flags and heredocs.
@@ -237,7 +240,13 @@ pub fn run_text(source: &str, escape: char, instruction: &Instruction) -> Option
             }
         })
         .collect();
-    Some(parts.join("\n"))
+    let mut text = parts.join("\n");
+    // A continuation the end of the file cuts off (`RUN make \` as the last
+    // line) continues into nothing: Docker drops it, and so does the model.
+    if let Some(cut) = text.strip_suffix('\\') {
+        text = cut.trim_end().to_owned();
+    }
+    Some(text)
 }
 
 /// The one verdict on a parsed Dockerfile: what `Dockerfile::parse`,
@@ -329,7 +338,7 @@ pub fn model_problems(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
 fn model_limits(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
     let mut problems = Vec::new();
     for instruction in &df.global_args {
-        check_instruction(instruction, &mut problems);
+        check_instruction(instruction, df.escape, &mut problems);
     }
     let infos = stages(df, &Options::default());
     // Each stage's `SHELL` at its end, for the stages built FROM it.
@@ -376,13 +385,14 @@ fn model_limits(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
         }
         let mut shell = match info.base {
             StageBase::Stage(parent) => final_shells[parent].clone(),
-            _ => Vec::new(),
+            StageBase::Image(ref image) => default_shell(image),
+            StageBase::Scratch => Vec::new(),
         };
         for instruction in &stage.instructions {
             if let InstructionKind::Shell(words) = &instruction.kind {
                 shell = words.clone();
             }
-            check_instruction(instruction, &mut problems);
+            check_instruction(instruction, df.escape, &mut problems);
             let posix = posix_shell(&shell);
             check_in_stage(source, df, info, posix, instruction, &mut problems);
         }
@@ -450,8 +460,21 @@ fn invalid(what: &'static str, value: &str, rule: &str) -> ModelProblemKind {
 }
 
 /// The checks of one instruction that do not depend on its stage.
-fn check_instruction(instruction: &Instruction, problems: &mut Vec<ModelProblem>) {
+fn check_instruction(instruction: &Instruction, escape: char, problems: &mut Vec<ModelProblem>) {
     let line = instruction.line;
+    let keyword = instruction.keyword;
+    if !matches!(keyword, "RUN" | "COPY" | "ADD" | "HEALTHCHECK") {
+        // BuildKit refuses them too (SCR034 says it), but for `ARG` and
+        // `STOPSIGNAL`, whose flags it ignores.
+        let covered_by = crate::dockerfile::buildkit::known_flags(keyword).map(|_| "SCR034");
+        for flag in &instruction.flags {
+            problems.push(ModelProblem {
+                line,
+                kind: not_supported(format!("`{keyword} --{}`", flag.name), "remove the flag"),
+                covered_by,
+            });
+        }
+    }
     let mut push = |kind| {
         problems.push(ModelProblem {
             line,
@@ -459,15 +482,6 @@ fn check_instruction(instruction: &Instruction, problems: &mut Vec<ModelProblem>
             covered_by: None,
         })
     };
-    let keyword = instruction.keyword;
-    if !matches!(keyword, "RUN" | "COPY" | "ADD" | "HEALTHCHECK") {
-        for flag in &instruction.flags {
-            push(not_supported(
-                format!("`{keyword} --{}`", flag.name),
-                "remove the flag",
-            ));
-        }
-    }
     match &instruction.kind {
         InstructionKind::Arg(args) => {
             for (name, default) in args {
@@ -532,7 +546,9 @@ fn check_instruction(instruction: &Instruction, problems: &mut Vec<ModelProblem>
             }
         }
         InstructionKind::User(user) => {
-            if let Some(kind) = check_owner("USER", user) {
+            // Docker reads USER as one word, quotes removed (`USER "${NB_UID}"`):
+            // the model holds that value (`from_text`), so it is what is checked.
+            if let Some(kind) = check_owner("USER", &crate::word::value(user, escape)) {
                 push(kind);
             }
         }
@@ -612,7 +628,7 @@ fn check_instruction(instruction: &Instruction, problems: &mut Vec<ModelProblem>
         }
         // Read, and held as `LABEL org.opencontainers.image.authors`.
         InstructionKind::Maintainer(_) => {}
-        InstructionKind::Onbuild(inner) => check_instruction(inner, problems),
+        InstructionKind::Onbuild(inner) => check_instruction(inner, escape, problems),
         InstructionKind::Run(_) | InstructionKind::Copy(_) | InstructionKind::Add(_) => {}
     }
 }
@@ -673,7 +689,6 @@ fn check_in_stage(
             }
         }
         InstructionKind::Copy(copy) | InstructionKind::Add(copy) => {
-            let mut push = |kind| covered(kind, None);
             let is_copy = instruction.keyword == "COPY";
             for flag in &instruction.flags {
                 let known = match flag.name.as_str() {
@@ -682,19 +697,29 @@ fn check_in_stage(
                     "checksum" | "keep-git-dir" => !is_copy,
                     _ => false,
                 };
+                // A flag BuildKit does not know either (`COPY --user`) is a
+                // build breaker of the rules, SCR034, said once; one only the
+                // model lacks (`ADD --unpack`) is the model's to say.
+                let buildkit_refuses =
+                    crate::dockerfile::buildkit::known_flags(instruction.keyword)
+                        .is_some_and(|known| !known.contains(&flag.name.as_str()));
                 if !known {
-                    push(not_supported(
-                        format!("`{} --{}`", instruction.keyword, flag.name),
-                        if is_copy {
-                            "the model holds --from, --chown, --chmod, --link, --parents and \
+                    covered(
+                        not_supported(
+                            format!("`{} --{}`", instruction.keyword, flag.name),
+                            if is_copy {
+                                "the model holds --from, --chown, --chmod, --link, --parents and \
                              --exclude"
-                        } else {
-                            "the model holds --chown, --chmod, --link, --exclude, --checksum \
+                            } else {
+                                "the model holds --chown, --chmod, --link, --exclude, --checksum \
                              and --keep-git-dir on ADD"
-                        },
-                    ));
+                            },
+                        ),
+                        buildkit_refuses.then_some("SCR034"),
+                    );
                 }
             }
+            let mut push = |kind| covered(kind, None);
             if !copy.heredocs.is_empty() {
                 push(not_supported(
                     format!("a heredoc `{}`", instruction.keyword),
@@ -1112,6 +1137,50 @@ mod tests {
             "{found:#?}"
         );
         assert_eq!(found.len(), 1, "{found:#?}");
+    }
+
+    #[test]
+    fn a_flag_buildkit_refuses_is_said_once() {
+        // BuildKit's `flags` parser test: SCR034 alone for `COPY --user`.
+        let found = judged("FROM debian:bookworm-slim\nCOPY --user=me --doit=true a /a\n");
+        let said: Vec<&str> = found.iter().map(|(_, m)| &m[..6]).collect();
+        assert_eq!(said, ["SCR034", "SCR034"], "{found:#?}");
+        // A flag BuildKit takes and the model lacks: the model says it.
+        let found = judged("FROM debian:bookworm-slim\nADD --unpack=true --doit a.tar /a\n");
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(found[0].1.starts_with("SCR034: `ADD --doit`"), "{found:#?}");
+        assert!(found[1].1.contains("`ADD --unpack`"), "{found:#?}");
+        // Any other instruction's flag but ARG's and STOPSIGNAL's (BuildKit
+        // ignores those): SCR034 alone.
+        let found =
+            judged("FROM debian:bookworm-slim\nCMD --doit [\"a\"]\nSTOPSIGNAL --x SIGTERM\n");
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(found[0].1.starts_with("SCR034: `CMD --doit`"), "{found:#?}");
+        assert!(found[1].1.contains("`STOPSIGNAL --x`"), "{found:#?}");
+    }
+
+    #[test]
+    fn a_continuation_cut_off_by_the_end_of_the_file_is_dropped() {
+        // BuildKit's `continue-at-eof` parser test: Docker runs `something`.
+        let text = "FROM alpine:3.5\n\nRUN something \\";
+        let df = Dockerfile::parse(text).unwrap();
+        let run = &df.stages[0].instructions[0];
+        assert_eq!(run_text(text, df.escape, run).as_deref(), Some("something"));
+        assert!(judged(text).is_empty(), "{:#?}", judged(text));
+        let text = "FROM alpine:3.5\nRUN make \\\n  install \\\n\n# done\n";
+        let df = Dockerfile::parse(text).unwrap();
+        let run = &df.stages[0].instructions[0];
+        assert_eq!(
+            run_text(text, df.escape, run).as_deref(),
+            Some("make \\\n  install")
+        );
+    }
+
+    #[test]
+    fn a_quoted_user_is_the_word_docker_reads() {
+        // jupyter/docker-stacks: `USER "${NB_UID}"` is the user `${NB_UID}`.
+        assert!(problems("FROM debian\nUSER \"${NB_UID}\"\nUSER 'nobody:nogroup'\n").is_empty());
+        assert_eq!(problems("FROM debian\nUSER \"a b\"\n").len(), 1);
     }
 
     #[test]

@@ -336,10 +336,9 @@ impl<'v, 'a> Context<'v, 'a> {
             }
         }
         let workdir = graph.inherited(|index| {
-            view.stages[index]
-                .items
-                .iter()
-                .any(|item| item.item == Item::Workdir)
+            let stage = &view.stages[index];
+            (graph.parent(index).is_none() && from_scratch(&stage.base))
+                || stage.items.iter().any(|item| item.item == Item::Workdir)
         });
         Context {
             view,
@@ -426,9 +425,10 @@ fn check_from(context: &Context<'_, '_>, problems: &mut Vec<StructureProblem>) {
 fn check_items(context: &Context<'_, '_>, problems: &mut Vec<StructureProblem>) {
     let graph = &context.graph;
     for (index, stage) in context.view.stages.iter().enumerate() {
-        let mut workdir = graph
-            .parent(index)
-            .is_some_and(|parent| context.workdir[parent]);
+        let mut workdir = match graph.parent(index) {
+            Some(parent) => context.workdir[parent],
+            None => from_scratch(&stage.base),
+        };
         for item in &stage.items {
             let kind = match item.item {
                 Item::Workdir => {
@@ -488,9 +488,59 @@ fn copy_from(graph: &StageGraph, index: usize, from: &str) -> Option<ProblemKind
     })
 }
 
+/// Whether a stage is built `FROM scratch` (not a stage of that name): its
+/// configuration is empty, so its working directory is `/` and a relative
+/// destination depends on no base image.
+fn from_scratch(base: &BaseView<'_>) -> bool {
+    match base {
+        BaseView::Image(image) => *image == ImageView::scratch(),
+        BaseView::StageOr(name, _) => name.eq_ignore_ascii_case("scratch"),
+        BaseView::Stage(_) | BaseView::Arg(_) => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_relative_destination_from_scratch_is_under_the_root() {
+        // dotnet-docker's samples: `FROM scratch` + `COPY --from=build /out .`.
+        let stage = |base, alias| StageView {
+            alias,
+            base,
+            items: vec![ItemView {
+                position: 0,
+                item: Item::Destination("."),
+            }],
+        };
+        let view = StructureView {
+            global_args: Vec::new(),
+            stages: vec![
+                stage(BaseView::Image(ImageView::scratch()), Some("model")),
+                stage(
+                    BaseView::StageOr("scratch", ImageView::new(false, [], "")),
+                    Some("text"),
+                ),
+                // A stage FROM one of them inherits its `/`.
+                stage(BaseView::Stage("model"), None),
+                stage(BaseView::Image(image("debian")), None),
+            ],
+        };
+        let found: Vec<_> = check_structure(&view)
+            .into_iter()
+            .map(|p| (p.stage, p.kind))
+            .collect();
+        assert_eq!(
+            found,
+            [(
+                3,
+                ProblemKind::RelativeDestination {
+                    destination: ".".into()
+                }
+            )]
+        );
+    }
 
     fn image(name: &str) -> ImageView {
         ImageView::new(true, [name], name)

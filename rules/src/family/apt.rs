@@ -178,8 +178,25 @@ fn prompts(call: &AptCall<'_>) -> bool {
     }
 }
 
+/// Whether the call only simulates (`-s`, `--simulate`, `--dry-run`, ...):
+/// apt-get prints what it would do, installs nothing and asks nothing. The
+/// official postgres images test for a package with `if apt-get install -s
+/// pkg > /dev/null 2>&1; then ...`.
+fn simulates(args: &[Word]) -> bool {
+    args.iter().any(|arg| {
+        let text = arg.text();
+        matches!(
+            text,
+            "--simulate" | "--just-print" | "--dry-run" | "--recon" | "--no-act"
+        ) || short_flags(text, SHORT_WITH_VALUE).any(|flag| flag == 's')
+    })
+}
+
 pub(crate) fn events(command: &SimpleCommand) -> Vec<(Manager, Action)> {
     if let Some(call) = apt_call(command) {
+        if simulates(call.args) {
+            return Vec::new();
+        }
         return match call.subcommand {
             "update" => vec![(Manager::Apt, Action::IndexUpdate { leaves_cache: true })],
             // `distclean` (apt >= 2.7; `dist-clean` since apt 3.0, as in the
@@ -386,7 +403,8 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
                 ),
             ));
         }
-        if prompts(&call) && !assumes_yes(call.args) {
+        let simulated = simulates(call.args);
+        if prompts(&call) && !simulated && !assumes_yes(call.args) {
             out.push(analysis.finding(
                 &SCR005,
                 ctx,
@@ -418,7 +436,7 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
                 ));
             }
         }
-        if call.subcommand == "install" && !no_recommends(call.args) {
+        if call.subcommand == "install" && !simulated && !no_recommends(call.args) {
             out.push(analysis.finding(
                 &SCR006,
                 ctx,

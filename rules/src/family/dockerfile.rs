@@ -242,9 +242,10 @@ pub static SCR034: Rule = Rule {
           so a misspelt `--chown`, `--from` or `--mount` breaks the whole build; hadolint \
           accepts it.",
     fix: "Fix the spelling; the flags are COPY `--from --chown --chmod --link --parents \
-          --exclude`, ADD `--chown --chmod --link --checksum --keep-git-dir --exclude`, RUN \
+          --exclude`, ADD `--chown --chmod --link --checksum --keep-git-dir --exclude --unpack`, RUN \
           `--mount --network --security`, FROM `--platform`, HEALTHCHECK `--interval --timeout \
-          --start-period --start-interval --retries`.",
+          --start-period --start-interval --retries`; the other instructions take none (ARG and \
+          STOPSIGNAL ignore theirs).",
     hadolint: None,
     shipped: Severity::Error,
     build_only: Severity::Error,

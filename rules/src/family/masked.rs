@@ -47,7 +47,8 @@ fn errexit_before(commands: &[SimpleCommand], index: usize) -> bool {
 /// How the failure of command `index` is masked (`"||"` or `";"`), if it is.
 /// A `SHELL` with `-e` is not known here (the context carries no errexit):
 /// such a stage needs `set -e` in the RUN or a suppression.
-fn masked_by(commands: &[SimpleCommand], index: usize) -> Option<&'static str> {
+fn masked_by(analysis: &Analysis<'_>, index: usize) -> Option<&'static str> {
+    let commands = &analysis.script.commands;
     let install = &commands[index];
     if install
         .nesting
@@ -57,24 +58,54 @@ fn masked_by(commands: &[SimpleCommand], index: usize) -> Option<&'static str> {
         return None;
     }
     let next = commands.get(index + 1)?;
-    if next.scope != install.scope || next.nesting != install.nesting {
+    if next.scope != install.scope
+        || next.nesting != install.nesting
+        || !same_list(analysis.text, install, next)
+    {
         return None;
     }
+    // `install -t backports x || install x`: the fallback is an install
+    // too, and its failure fails the RUN; nothing is hidden.
+    let fallback_installs = analysis
+        .events
+        .iter()
+        .any(|e| e.index == index + 1 && matches!(e.action, Action::Install { .. }));
     match next.connector {
-        Connector::Or if !next.program().is_some_and(|p| STILL_FAILS.contains(&p)) => Some("||"),
+        Connector::Or
+            if !fallback_installs && !next.program().is_some_and(|p| STILL_FAILS.contains(&p)) =>
+        {
+            Some("||")
+        }
         Connector::Seq if !errexit_before(commands, index) => Some(";"),
         _ => None,
     }
 }
 
+/// Whether `next` follows `command` in the same list: only blanks, `;`,
+/// `&`, `|`, line continuations and comments between them. Two branches
+/// of one `if` (`then pip install x; else echo no; fi`) or two loop bodies
+/// have the same nesting but a keyword between them: the second does not
+/// run after the first. (Commands of a `sh -c` string that is not a plain
+/// literal share its span: they are taken as one list.)
+fn same_list(text: &str, command: &SimpleCommand, next: &SimpleCommand) -> bool {
+    let Some(between) = text.get(command.span.1..next.span.0) else {
+        return true;
+    };
+    between.lines().all(|line| {
+        let line = line.trim_start_matches(|c: char| c.is_whitespace() || ";&|".contains(c));
+        let code = if line.starts_with('#') { "" } else { line };
+        code.chars()
+            .all(|c| c.is_whitespace() || ";&|\\".contains(c))
+    })
+}
+
 pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Finding>) {
-    let commands = &analysis.script.commands;
     let mut reported = Vec::new();
     for event in &analysis.events {
         if !matches!(event.action, Action::Install { .. }) || reported.contains(&event.index) {
             continue;
         }
-        let Some(how) = masked_by(commands, event.index) else {
+        let Some(how) = masked_by(analysis, event.index) else {
             continue;
         };
         reported.push(event.index);
@@ -129,6 +160,48 @@ mod tests {
         assert_eq!(
             masked("if pip install --no-cache-dir x; then echo ok; fi"),
             0
+        );
+    }
+
+    #[test]
+    fn a_fallback_install_hides_nothing() {
+        // BioContainers: the backports first, the release's package if not.
+        let fallback = "apt-get update && (apt-get install -t buster-backports -y --no-install-recommends x \
+                        || apt-get install -y --no-install-recommends x) && rm -rf /var/lib/apt/lists/*";
+        assert_eq!(masked(fallback), 0);
+        assert_eq!(
+            masked("pip install --no-cache-dir x || pip install --no-cache-dir y"),
+            0
+        );
+        // A fallback that is no install still hides the failure.
+        assert_eq!(masked("pip install --no-cache-dir x || echo 'no x'"), 1);
+    }
+
+    #[test]
+    fn another_branch_does_not_follow_the_install() {
+        // pangeo-docker-images: the install ends its `elif` branch.
+        let branches = "if test -f a; then echo a & \\\n conda-lock install -n e \\\n\
+                        ; elif test -f b; then echo b & \\\n mamba env create -n e -f b \\\n\
+                        ; else echo none ; mamba create -n e x ; fi";
+        assert_eq!(masked(branches), 0);
+        assert_eq!(
+            masked("for p in a b; do pip install --no-cache-dir $p; done; for q in c; do echo $q; done"),
+            0
+        );
+        // The same branch: still masked.
+        assert_eq!(
+            masked("if test -f a; then pip install --no-cache-dir x; echo done; fi"),
+            1
+        );
+        // A redirection belongs to the install, not between the two.
+        assert_eq!(
+            masked("apt-get install -y --no-install-recommends x > /dev/null; echo done"),
+            1
+        );
+        // A comment line between the two commands changes nothing.
+        assert_eq!(
+            masked("pip install --no-cache-dir x \\\n# why\n; echo done"),
+            1
         );
     }
 }

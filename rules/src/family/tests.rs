@@ -181,6 +181,36 @@ fn sc006_no_install_recommends() {
 }
 
 #[test]
+fn a_simulated_install_installs_and_asks_nothing() {
+    // docker-library/postgres: a test for a package, not an install.
+    assert_clean(
+        "apt-get update && if apt-get install -s \"postgresql-18-jit\" > /dev/null 2>&1; then \
+         apt-get install -y --no-install-recommends postgresql-18-jit; fi \
+         && rm -rf /var/lib/apt/lists/*",
+    );
+    for flag in [
+        "--simulate",
+        "--dry-run",
+        "--just-print",
+        "--recon",
+        "--no-act",
+        "-qs",
+    ] {
+        assert_clean(&format!("apt-get install {flag} x"));
+    }
+    // Only an update and a simulation: the lists stay, and nothing installs.
+    assert_eq!(ids("apt-get update && apt-get install -s x"), ["SCR002"]);
+    // `-o`'s value is not a cluster with `s`.
+    assert_eq!(
+        ids(
+            "apt-get update && apt-get install -o Dpkg::Options::=--force-confold -y x \
+             && rm -rf /var/lib/apt/lists/*"
+        ),
+        ["SCR006"]
+    );
+}
+
+#[test]
 fn sc007_apt_instead_of_apt_get() {
     assert_eq!(
         ids(

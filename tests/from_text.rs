@@ -334,3 +334,104 @@ fn deliberate(kind: &ParseErrorKind) -> &'static str {
         _ => "other",
     }
 }
+
+/// Comment lines inside a `RUN`'s continuations (Docker removes them before
+/// the shell runs the command) are kept in the model's shell text and
+/// rendered in place; the rules read the command without them, in the
+/// model's lint as in the text's, and the DSL writes them the same way.
+#[test]
+fn comments_inside_a_run_are_kept_in_place() {
+    let text = "FROM debian:bookworm-slim\n\
+                RUN apt-get update \\\n    \
+                # the tools we need\n    \
+                && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u12 \\\n  \
+                # stagecraft ignore=SCR003\n    \
+                && rm -rf /var/lib/apt/lists/*\n\
+                RUN --mount=type=cache,target=/root/.cache/pip pip install numpy==2.1.0 \\\n    \
+                # pinned for the ABI\n    \
+                && pip check\n\
+                USER nobody\n";
+    let model = Dockerfile::parse(text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(model.render(), text);
+    // The flags on lines of their own: the same model.
+    let flags_apart = text
+        .replace("pip \\\n    pip install", "pip pip install")
+        .replace(
+            "/root/.cache/pip pip install",
+            "/root/.cache/pip \\\n    pip install",
+        );
+    assert_ne!(flags_apart, text);
+    assert_eq!(Dockerfile::parse(&flags_apart).unwrap(), model);
+    let runs: Vec<&stagecraft::Run> = model.stages()[0]
+        .instructions
+        .iter()
+        .filter_map(|i| match i {
+            stagecraft::model::Instruction::Run(run) => Some(run),
+            _ => None,
+        })
+        .collect();
+    let stagecraft::model::Script::Shell(first) = runs[0].script() else {
+        panic!("{:?}", runs[0].script());
+    };
+    assert_eq!(
+        first,
+        "apt-get update \\\n    # the tools we need\n    && apt-get install -y \
+         --no-install-recommends curl=7.88.1-10+deb12u12 \\\n  # stagecraft ignore=SCR003\n    \
+         && rm -rf /var/lib/apt/lists/*"
+    );
+    assert_eq!(
+        runs[0].script().to_shell(),
+        "apt-get update \\\n    && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u12 \\\n    \
+         && rm -rf /var/lib/apt/lists/*"
+    );
+    // Nothing is left as a comment of its own: the lines are the RUN's.
+    assert!(!model.stages()[0]
+        .instructions
+        .iter()
+        .any(|i| matches!(i, stagecraft::model::Instruction::Comment(_))));
+    // One reading: the model's lint is the text's, lines included.
+    let from_text: Vec<(usize, &str)> =
+        stagecraft::rules::dockerfile::lint(text, &Options::default())
+            .unwrap()
+            .iter()
+            .map(|f| (f.line, f.rule.id))
+            .collect();
+    let from_model: Vec<(usize, &str)> = model
+        .lint(None)
+        .iter()
+        .map(|f| (f.line, f.rule.id))
+        .collect();
+    assert_eq!(from_model, from_text);
+    // `USER nobody` (DL3066: not numeric) on line 10: the comment lines count.
+    assert_eq!(from_text, [(10, "DL3066")]);
+    // The JSON holds the lines too.
+    let json = serde_json::to_string(&model).unwrap();
+    assert_eq!(serde_json::from_str::<Dockerfile>(&json).unwrap(), model);
+
+    // The DSL writes the same text: a comment line inside a continuation.
+    let run = stagecraft::Run::checked(
+        "apt-get update \\\n    # the tools we need\n    && apt-get install -y \
+         --no-install-recommends curl=7.88.1-10+deb12u12 \\\n  # stagecraft ignore=SCR003\n    \
+         && rm -rf /var/lib/apt/lists/*",
+    )
+    .unwrap();
+    assert_eq!(run.script(), runs[0].script());
+    // And so does `run!`, checked at compile time.
+    let macro_run = stagecraft::run!(
+        "apt-get update \\\n    # the tools we need\n    && apt-get install -y \
+         --no-install-recommends curl=7.88.1-10+deb12u12 \\\n  # stagecraft ignore=SCR003\n    \
+         && rm -rf /var/lib/apt/lists/*"
+    );
+    assert_eq!(macro_run, run);
+    // The rules read the command without its comment lines: an apt-get
+    // install without cleanup is still refused behind a comment.
+    let refused = stagecraft::Run::checked(
+        "apt-get update \\\n  # no cleanup\n  && apt-get install -y --no-install-recommends curl",
+    )
+    .unwrap_err();
+    assert!(refused.to_string().contains("SCR003"), "{refused}");
+    // A comment line cannot end the text: Docker would go on into the next
+    // instruction.
+    let refused = stagecraft::Run::checked("make \\\n  # done").unwrap_err();
+    assert!(refused.to_string().contains("comment line"), "{refused}");
+}

@@ -30,7 +30,9 @@
 //!   are read into the modern form, which is what renders;
 //!   [`Dockerfile::parse_with_notes`] reports each with its line and fix;
 //! * **comments are kept** (as [`Instruction::Comment`] where they stand in
-//!   a stage, as [`GlobalComment`]s before the first `FROM`), suppression
+//!   a stage, as [`GlobalComment`]s before the first `FROM`, as lines of a
+//!   shell-form `RUN`'s [`Script::Shell`] text inside its continuations,
+//!   which Docker removes before the shell runs it), suppression
 //!   comments (`# hadolint ignore=...`, `# stagecraft ignore=...`, their
 //!   `global` forms) included, so that the model's [`Dockerfile::lint`]
 //!   silences what the text's lint silenced; and so are the `# syntax=`,
@@ -538,7 +540,9 @@ impl Converter<'_> {
                 Script::Heredoc(HeredocScript::new(command.trim(), heredocs))
             }
             (ParsedCommand::Shell(joined), true) => Script::Shell(
-                run_body(self.text, self.escape, instruction).unwrap_or_else(|| joined.clone()),
+                run_body(self.text, self.escape, instruction)
+                    .map(|body| with_comment_lines(self.text, self.escape, instruction, body))
+                    .unwrap_or_else(|| joined.clone()),
             ),
         };
         if self.judged {
@@ -1040,6 +1044,65 @@ fn run_body(source: &str, escape: char, instruction: &ParsedInstruction) -> Opti
     stripped.line = 1;
     stripped.end_line = 1 + lines.len() - next;
     run_text(&synthetic, escape, &stripped)
+}
+
+/// `body`, a shell-form `RUN`'s text without the comment lines (as
+/// [`run_body`] gives it), with the comment lines inside its continuations
+/// put back where they stand in the source: Docker removes them before the
+/// shell runs the command, the model keeps them and renders them in place
+/// (trailing blanks trimmed). Comment lines among the flags before the
+/// command stay out: the command's text starts after the flags.
+fn with_comment_lines(
+    source: &str,
+    escape: char,
+    instruction: &ParsedInstruction,
+    body: String,
+) -> String {
+    if escape != '\\' {
+        return body;
+    }
+    let lines: Vec<&str> = source_lines(source)
+        .skip(instruction.line.saturating_sub(1))
+        .take(
+            instruction
+                .end_line
+                .saturating_sub(instruction.line)
+                .saturating_add(1),
+        )
+        .collect();
+    let is_comment = |line: &str| line.trim_start().starts_with('#');
+    if !lines.iter().skip(1).any(|line| is_comment(line)) {
+        return body;
+    }
+    let body_lines: Vec<&str> = body.split('\n').collect();
+    // The lines that count; the command's text is the last of them.
+    let code: Vec<usize> = (0..lines.len())
+        .filter(|&index| {
+            let line = lines[index];
+            !line.trim().is_empty() && (index == 0 || !is_comment(line))
+        })
+        .collect();
+    let Some(&first) = code
+        .len()
+        .checked_sub(body_lines.len())
+        .map(|skip| &code[skip])
+    else {
+        return body;
+    };
+    let mut kept = vec![body_lines[0].to_owned()];
+    let mut next = 1;
+    for line in &lines[first + 1..] {
+        if line.trim().is_empty() {
+            continue;
+        }
+        if is_comment(line) {
+            kept.push(line.trim_end().to_owned());
+        } else if let Some(part) = body_lines.get(next) {
+            kept.push((*part).to_owned());
+            next += 1;
+        }
+    }
+    kept.join("\n")
 }
 
 #[cfg(test)]

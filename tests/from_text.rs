@@ -435,3 +435,129 @@ fn comments_inside_a_run_are_kept_in_place() {
     let refused = stagecraft::Run::checked("make \\\n  # done").unwrap_err();
     assert!(refused.to_string().contains("comment line"), "{refused}");
 }
+
+/// The model's lint reports what the text's lint reports, rule for rule, on
+/// every corpus file that comes into the model (its lines may differ: the
+/// model drops blank lines). A suppression comment followed by a blank line
+/// silences nothing in the text (as in hadolint, a pragma is for the line
+/// right after it), so it must silence nothing in the model either.
+#[test]
+fn the_model_lints_as_its_text_on_every_corpus_file() {
+    let mut corpus = Vec::new();
+    for dir in ["tests/lint", "tests/golden", "tests/ui/dockerfiles"] {
+        files(&root().join(dir), ".Dockerfile", &mut corpus);
+    }
+    let mut compared = 0;
+    let mut differ = Vec::new();
+    for path in &corpus {
+        let Ok(text) = fs::read_to_string(path) else {
+            continue;
+        };
+        let Ok(stagecraft::from_text::Parsed {
+            dockerfile: model,
+            notes,
+        }) = Dockerfile::parse_with_notes(&text)
+        else {
+            continue;
+        };
+        if !notes.is_empty() {
+            continue; // a legacy form (SCR027's MAINTAINER) renders modern by design
+        }
+        let mut from_text: Vec<&str> =
+            stagecraft::rules::dockerfile::lint(&text, &Options::default())
+                .unwrap()
+                .iter()
+                .map(|f| f.rule.id)
+                .collect();
+        let mut from_model: Vec<&str> = model.lint(None).iter().map(|f| f.rule.id).collect();
+        from_text.sort();
+        from_model.sort();
+        compared += 1;
+        if from_text != from_model {
+            let name = path.strip_prefix(root()).unwrap().display().to_string();
+            differ.push(format!("{name}: text {from_text:?}, model {from_model:?}"));
+        }
+    }
+    assert!(compared >= 150, "{compared}");
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}
+
+/// A suppression comment followed by a blank line is for no instruction in
+/// the text (as in hadolint, whose pragma is for the next line only): the
+/// model keeps that blank line (the comment's text ends in a newline), so
+/// its lint and its rendering's say what the text's lint says. Without the
+/// blank line the pragma silences its rule in all three.
+#[test]
+fn a_suppression_before_a_blank_line_silences_nothing_in_the_model() {
+    let apt = "RUN apt-get update && apt-get install -y --no-install-recommends curl \
+               && rm -rf /var/lib/apt/lists/*\n";
+    let cases = [
+        (
+            format!("FROM debian:bookworm-slim\n# hadolint ignore=DL3008\n\n{apt}USER 65534\n"),
+            "DL3008",
+            true,
+        ),
+        (
+            format!("FROM debian:bookworm-slim\n# hadolint ignore=DL3008\n{apt}USER 65534\n"),
+            "DL3008",
+            false,
+        ),
+        (
+            "# hadolint ignore=SCR029\n\nFROM debian\nUSER 65534\n".to_owned(),
+            "SCR029",
+            true,
+        ),
+        (
+            "ARG V=1\n\n# hadolint ignore=SCR029\n\nFROM debian\nUSER 65534\n".to_owned(),
+            "SCR029",
+            true,
+        ),
+        (
+            "FROM debian:bookworm-slim AS a\nUSER 65534\n# stagecraft ignore=SCR029\n# why\n\n\
+             FROM debian\nCOPY --from=a /etc/hostname /x\nUSER 65534\n"
+                .to_owned(),
+            "SCR029",
+            true,
+        ),
+        (
+            "FROM debian:bookworm-slim AS a\nUSER 65534\n\n# stagecraft ignore=SCR029\n\
+             FROM debian\nCOPY --from=a /etc/hostname /x\nUSER 65534\n"
+                .to_owned(),
+            "SCR029",
+            false,
+        ),
+    ];
+    for (text, rule, fires) in &cases {
+        let lint = |text: &str| -> Vec<(usize, &'static str)> {
+            stagecraft::rules::dockerfile::lint(text, &Options::default())
+                .unwrap()
+                .iter()
+                .map(|f| (f.line, f.rule.id))
+                .collect()
+        };
+        let from_text = lint(text);
+        assert_eq!(
+            from_text.iter().any(|(_, id)| id == rule),
+            *fires,
+            "{text}{from_text:?}"
+        );
+        let model = Dockerfile::parse(text).unwrap_or_else(|e| panic!("{text}{e}"));
+        let rendered = model.render();
+        assert_eq!(Dockerfile::parse(&rendered).unwrap(), model, "{rendered}");
+        assert_eq!(Dockerfile::parse(&rendered).unwrap().render(), rendered);
+        let from_model: Vec<(usize, &str)> = model
+            .lint(None)
+            .iter()
+            .map(|f| (f.line, f.rule.id))
+            .collect();
+        assert_eq!(from_model, lint(&rendered), "{rendered}");
+        let ids = |found: &[(usize, &'static str)]| {
+            let mut ids: Vec<&str> = found.iter().map(|(_, id)| *id).collect();
+            ids.sort();
+            ids
+        };
+        assert_eq!(ids(&from_model), ids(&from_text), "{text}---\n{rendered}");
+    }
+    // Kept only where it matters: the first file renders as it is written.
+    assert_eq!(Dockerfile::parse(&cases[0].0).unwrap().render(), cases[0].0);
+}

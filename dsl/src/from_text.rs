@@ -38,7 +38,9 @@
 //!   silences what the text's lint silenced; and so are the `# syntax=`,
 //!   `# escape=` and `# check=` parser directives ([`Directives`]): the
 //!   syntax directive selects the frontend, so dropping it would change
-//!   what the file means. Blank lines are not kept: rendering is canonical.
+//!   what the file means. Blank lines are not kept: rendering is canonical;
+//!   but a blank line that ends a pending suppression comment (which then
+//!   silences nothing, as in hadolint) is, as the comment's final newline.
 //!
 //! What the model has no place for yet (`RUN` flags other than `--mount`,
 //! `--network` and `--security`, `COPY --from` a stage index, `EXPOSE`
@@ -82,7 +84,7 @@ use std::fmt;
 use stagecraft_rules::dockerfile::check::{stages, Base as RulesBase, Options};
 use stagecraft_rules::dockerfile::model_support::{model_problems, run_text, whole_seconds};
 use stagecraft_rules::dockerfile::parse::{
-    Command as ParsedCommand, Instruction as ParsedInstruction, InstructionKind,
+    suppression, Command as ParsedCommand, Instruction as ParsedInstruction, InstructionKind,
     Mount as ParsedMount, ParseErrorKind as SyntaxErrorKind, Run as ParsedRun,
 };
 use stagecraft_rules::dockerfile::{is_shell_less_image, Dockerfile as SyntaxTree};
@@ -422,7 +424,11 @@ fn source_lines(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Every comment line outside an instruction (and after the directives):
-/// its 1-based line and text without the `#` and one space.
+/// its 1-based line and text without the `#` and one space. The comment
+/// right before a blank line that ends a pending suppression (one that the
+/// parser attached to nothing) ends in a newline, so that the model renders
+/// that blank line too ([`Instruction::Comment`]): without it the pragma
+/// would silence the next instruction in the model and not in the text.
 fn comments(text: &str, parsed: &stagecraft_rules::dockerfile::Dockerfile) -> Vec<(usize, String)> {
     let (_, directive_lines) = directives(text);
     let mut covered: Vec<(usize, usize)> = parsed
@@ -432,19 +438,34 @@ fn comments(text: &str, parsed: &stagecraft_rules::dockerfile::Dockerfile) -> Ve
         .map(|instruction| (instruction.line, instruction.end_line))
         .collect();
     covered.extend(parsed.stages.iter().map(|stage| (stage.line, stage.line)));
-    source_lines(text)
-        .enumerate()
-        .skip(directive_lines)
-        .filter_map(|(index, line)| {
-            let number = index + 1;
-            let body = line.trim_start().strip_prefix('#')?;
-            if covered.iter().any(|&(a, b)| a <= number && number <= b) {
-                return None;
+    let mut comments: Vec<(usize, String)> = Vec::new();
+    // Whether an inline suppression waits for its instruction.
+    let mut pending = false;
+    for (index, line) in source_lines(text).enumerate().skip(directive_lines) {
+        let number = index + 1;
+        if covered.iter().any(|&(a, b)| a <= number && number <= b) {
+            pending = false;
+            continue;
+        }
+        if line.trim().is_empty() {
+            if pending {
+                if let Some((_, last)) = comments.last_mut() {
+                    last.push('\n');
+                }
             }
-            let body = body.trim_end();
-            Some((number, body.strip_prefix(' ').unwrap_or(body).to_string()))
-        })
-        .collect()
+            pending = false;
+            continue;
+        }
+        let Some(body) = line.trim_start().strip_prefix('#') else {
+            continue;
+        };
+        if let Some((false, _)) = suppression(body) {
+            pending = true;
+        }
+        let body = body.trim_end();
+        comments.push((number, body.strip_prefix(' ').unwrap_or(body).to_string()));
+    }
+    comments
 }
 
 /// Whether the instruction's first argument has no `=`: the legacy

@@ -141,8 +141,17 @@ fn render_stage(stage: &Stage, instructions: &[Instruction], esc: char, out: &mu
     }
 }
 
-/// A comment, one `# ` line per line of text.
+/// A comment, one `# ` line per line of text; a text that ends in a newline
+/// is followed by a blank line (which ends the suppressions before it, as
+/// the parser reads them: [`Instruction::Comment`]).
 pub(crate) fn comment_text(text: &str) -> String {
+    match text.strip_suffix('\n') {
+        Some(lines) => format!("{}\n", comment_lines(lines)),
+        None => comment_lines(text),
+    }
+}
+
+fn comment_lines(text: &str) -> String {
     text.split('\n')
         .map(|line| {
             if line.is_empty() {

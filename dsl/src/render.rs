@@ -14,7 +14,7 @@
 //! * `COPY`/`ADD` switch to the JSON form when a path is not a plain word (or
 //!   starts with `--`), each element escaped for Docker's word processing;
 //! * `ENV`, `ARG`, `WORKDIR` and `USER` values are double-quoted (with `"`, the
-//!   escape character and a literal `\$` escaped) when they have anything but
+//!   escape character and a literal `$` escaped) when they have anything but
 //!   plain characters; `LABEL` values always are. `$VAR` stays as it is:
 //!   Docker expands it ([`crate::model::word`]).
 //!

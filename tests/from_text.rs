@@ -561,3 +561,108 @@ fn a_suppression_before_a_blank_line_silences_nothing_in_the_model() {
     // Kept only where it matters: the first file renders as it is written.
     assert_eq!(Dockerfile::parse(&cases[0].0).unwrap().render(), cases[0].0);
 }
+
+/// A comment line inside the continuation of any other instruction (Docker
+/// removes it) is kept before that instruction, and before the comment
+/// lines right before it: nothing is dropped, and the rendering, its round
+/// trip and the lint say what the text says. A suppression comment there
+/// silences nothing in the text, nor in the model: a blank line follows it
+/// there, and the suppressions right before the instruction stay its own.
+#[test]
+fn comments_inside_other_continuations_go_before_their_instruction() {
+    let text = "FROM debian:bookworm-slim\n\
+                ENV A=1 \\\n    \
+                # B is the second\n    \
+                B=2\n\
+                RUN [\"/bin/echo\", \\\n  \
+                # the argument\n  \
+                \"x\"]\n\
+                ONBUILD RUN echo a \\\n  \
+                # and b\n  \
+                && echo b\n\
+                USER 65534\n";
+    let model = Dockerfile::parse(text).unwrap_or_else(|e| panic!("{e}"));
+    let comments: Vec<(usize, &str)> = model.stages()[0]
+        .instructions
+        .iter()
+        .enumerate()
+        .filter_map(|(index, i)| match i {
+            stagecraft::model::Instruction::Comment(text) => Some((index, text.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        comments,
+        [(0, "B is the second"), (2, "the argument"), (4, "and b")]
+    );
+    let rendered = model.render();
+    assert!(
+        rendered.starts_with("FROM debian:bookworm-slim\n# B is the second\nENV A=1 \\\n    B=2\n"),
+        "{rendered}"
+    );
+    assert_eq!(Dockerfile::parse(&rendered).unwrap(), model);
+    same_findings(text, &model);
+
+    // Among a RUN's flags, before its command: before the RUN.
+    let text = "FROM debian:bookworm-slim\n\
+                RUN --mount=type=cache,target=/root/.cache/pip \\\n  \
+                # the cache stays out of the layer\n  \
+                pip install numpy==2.1.0 \\\n  \
+                # pinned for the ABI\n  \
+                && pip check\n\
+                USER 65534\n";
+    let model = Dockerfile::parse(text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        model.render(),
+        "FROM debian:bookworm-slim\n\
+         # the cache stays out of the layer\n\
+         RUN --mount=type=cache,target=/root/.cache/pip pip install numpy==2.1.0 \\\n  \
+         # pinned for the ABI\n  \
+         && pip check\n\
+         USER 65534\n"
+    );
+    same_findings(text, &model);
+
+    // A suppression inside the continuation silences nothing; the one
+    // right before the instruction silences its rule, in text and model.
+    for text in [
+        "FROM debian:bookworm-slim\nLABEL a=1 \\\n  # hadolint ignore=DL3048\n  Bad_Key=2\nUSER 65534\n",
+        "FROM debian:bookworm-slim\n# hadolint ignore=DL3048\nLABEL a=1 \\\n  \
+         # hadolint ignore=DL3048\n  Bad_Key=2\nUSER 65534\n",
+    ] {
+        let model = Dockerfile::parse(text).unwrap_or_else(|e| panic!("{e}"));
+        let rendered = model.render();
+        assert!(
+            rendered.contains("# hadolint ignore=DL3048\n\n"),
+            "{rendered}"
+        );
+        assert_eq!(Dockerfile::parse(&rendered).unwrap(), model, "{rendered}");
+        same_findings(text, &model);
+    }
+    let fires = |text: &str| {
+        stagecraft::rules::dockerfile::lint(text, &Options::default())
+            .unwrap()
+            .iter()
+            .any(|f| f.rule.id == "DL3048")
+    };
+    assert!(fires(
+        "FROM debian:bookworm-slim\nLABEL a=1 \\\n  # hadolint ignore=DL3048\n  Bad_Key=2\n"
+    ));
+    assert!(!fires(
+        "FROM debian:bookworm-slim\n# hadolint ignore=DL3048\nLABEL a=1 \\\n  Bad_Key=2\n"
+    ));
+}
+
+/// The rules the model's lint and the text's lint report agree (lines
+/// aside: the model drops blank lines).
+fn same_findings(text: &str, model: &Dockerfile) {
+    let mut from_text: Vec<&str> = stagecraft::rules::dockerfile::lint(text, &Options::default())
+        .unwrap()
+        .iter()
+        .map(|f| f.rule.id)
+        .collect();
+    let mut from_model: Vec<&str> = model.lint(None).iter().map(|f| f.rule.id).collect();
+    from_text.sort();
+    from_model.sort();
+    assert_eq!(from_model, from_text, "{text}---\n{}", model.render());
+}

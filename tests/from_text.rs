@@ -334,3 +334,335 @@ fn deliberate(kind: &ParseErrorKind) -> &'static str {
         _ => "other",
     }
 }
+
+/// Comment lines inside a `RUN`'s continuations (Docker removes them before
+/// the shell runs the command) are kept in the model's shell text and
+/// rendered in place; the rules read the command without them, in the
+/// model's lint as in the text's, and the DSL writes them the same way.
+#[test]
+fn comments_inside_a_run_are_kept_in_place() {
+    let text = "FROM debian:bookworm-slim\n\
+                RUN apt-get update \\\n    \
+                # the tools we need\n    \
+                && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u12 \\\n  \
+                # stagecraft ignore=SCR003\n    \
+                && rm -rf /var/lib/apt/lists/*\n\
+                RUN --mount=type=cache,target=/root/.cache/pip pip install numpy==2.1.0 \\\n    \
+                # pinned for the ABI\n    \
+                && pip check\n\
+                USER nobody\n";
+    let model = Dockerfile::parse(text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(model.render(), text);
+    // The flags on lines of their own: the same model.
+    let flags_apart = text
+        .replace("pip \\\n    pip install", "pip pip install")
+        .replace(
+            "/root/.cache/pip pip install",
+            "/root/.cache/pip \\\n    pip install",
+        );
+    assert_ne!(flags_apart, text);
+    assert_eq!(Dockerfile::parse(&flags_apart).unwrap(), model);
+    let runs: Vec<&stagecraft::Run> = model.stages()[0]
+        .instructions
+        .iter()
+        .filter_map(|i| match i {
+            stagecraft::model::Instruction::Run(run) => Some(run),
+            _ => None,
+        })
+        .collect();
+    let stagecraft::model::Script::Shell(first) = runs[0].script() else {
+        panic!("{:?}", runs[0].script());
+    };
+    assert_eq!(
+        first,
+        "apt-get update \\\n    # the tools we need\n    && apt-get install -y \
+         --no-install-recommends curl=7.88.1-10+deb12u12 \\\n  # stagecraft ignore=SCR003\n    \
+         && rm -rf /var/lib/apt/lists/*"
+    );
+    assert_eq!(
+        runs[0].script().to_shell(),
+        "apt-get update \\\n    && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u12 \\\n    \
+         && rm -rf /var/lib/apt/lists/*"
+    );
+    // Nothing is left as a comment of its own: the lines are the RUN's.
+    assert!(!model.stages()[0]
+        .instructions
+        .iter()
+        .any(|i| matches!(i, stagecraft::model::Instruction::Comment(_))));
+    // One reading: the model's lint is the text's, lines included.
+    let from_text: Vec<(usize, &str)> =
+        stagecraft::rules::dockerfile::lint(text, &Options::default())
+            .unwrap()
+            .iter()
+            .map(|f| (f.line, f.rule.id))
+            .collect();
+    let from_model: Vec<(usize, &str)> = model
+        .lint(None)
+        .iter()
+        .map(|f| (f.line, f.rule.id))
+        .collect();
+    assert_eq!(from_model, from_text);
+    // `USER nobody` (DL3066: not numeric) on line 10: the comment lines count.
+    assert_eq!(from_text, [(10, "DL3066")]);
+    // The JSON holds the lines too.
+    let json = serde_json::to_string(&model).unwrap();
+    assert_eq!(serde_json::from_str::<Dockerfile>(&json).unwrap(), model);
+
+    // The DSL writes the same text: a comment line inside a continuation.
+    let run = stagecraft::Run::checked(
+        "apt-get update \\\n    # the tools we need\n    && apt-get install -y \
+         --no-install-recommends curl=7.88.1-10+deb12u12 \\\n  # stagecraft ignore=SCR003\n    \
+         && rm -rf /var/lib/apt/lists/*",
+    )
+    .unwrap();
+    assert_eq!(run.script(), runs[0].script());
+    // And so does `run!`, checked at compile time.
+    let macro_run = stagecraft::run!(
+        "apt-get update \\\n    # the tools we need\n    && apt-get install -y \
+         --no-install-recommends curl=7.88.1-10+deb12u12 \\\n  # stagecraft ignore=SCR003\n    \
+         && rm -rf /var/lib/apt/lists/*"
+    );
+    assert_eq!(macro_run, run);
+    // The rules read the command without its comment lines: an apt-get
+    // install without cleanup is still refused behind a comment.
+    let refused = stagecraft::Run::checked(
+        "apt-get update \\\n  # no cleanup\n  && apt-get install -y --no-install-recommends curl",
+    )
+    .unwrap_err();
+    assert!(refused.to_string().contains("SCR003"), "{refused}");
+    // A comment line cannot end the text: Docker would go on into the next
+    // instruction.
+    let refused = stagecraft::Run::checked("make \\\n  # done").unwrap_err();
+    assert!(refused.to_string().contains("comment line"), "{refused}");
+}
+
+/// The model's lint reports what the text's lint reports, rule for rule, on
+/// every corpus file that comes into the model (its lines may differ: the
+/// model drops blank lines). A suppression comment followed by a blank line
+/// silences nothing in the text (as in hadolint, a pragma is for the line
+/// right after it), so it must silence nothing in the model either.
+#[test]
+fn the_model_lints_as_its_text_on_every_corpus_file() {
+    let mut corpus = Vec::new();
+    for dir in ["tests/lint", "tests/golden", "tests/ui/dockerfiles"] {
+        files(&root().join(dir), ".Dockerfile", &mut corpus);
+    }
+    let mut compared = 0;
+    let mut differ = Vec::new();
+    for path in &corpus {
+        let Ok(text) = fs::read_to_string(path) else {
+            continue;
+        };
+        let Ok(stagecraft::from_text::Parsed {
+            dockerfile: model,
+            notes,
+        }) = Dockerfile::parse_with_notes(&text)
+        else {
+            continue;
+        };
+        if !notes.is_empty() {
+            continue; // a legacy form (SCR027's MAINTAINER) renders modern by design
+        }
+        let mut from_text: Vec<&str> =
+            stagecraft::rules::dockerfile::lint(&text, &Options::default())
+                .unwrap()
+                .iter()
+                .map(|f| f.rule.id)
+                .collect();
+        let mut from_model: Vec<&str> = model.lint(None).iter().map(|f| f.rule.id).collect();
+        from_text.sort();
+        from_model.sort();
+        compared += 1;
+        if from_text != from_model {
+            let name = path.strip_prefix(root()).unwrap().display().to_string();
+            differ.push(format!("{name}: text {from_text:?}, model {from_model:?}"));
+        }
+    }
+    assert!(compared >= 150, "{compared}");
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}
+
+/// A suppression comment followed by a blank line is for no instruction in
+/// the text (as in hadolint, whose pragma is for the next line only): the
+/// model keeps that blank line (the comment's text ends in a newline), so
+/// its lint and its rendering's say what the text's lint says. Without the
+/// blank line the pragma silences its rule in all three.
+#[test]
+fn a_suppression_before_a_blank_line_silences_nothing_in_the_model() {
+    let apt = "RUN apt-get update && apt-get install -y --no-install-recommends curl \
+               && rm -rf /var/lib/apt/lists/*\n";
+    let cases = [
+        (
+            format!("FROM debian:bookworm-slim\n# hadolint ignore=DL3008\n\n{apt}USER 65534\n"),
+            "DL3008",
+            true,
+        ),
+        (
+            format!("FROM debian:bookworm-slim\n# hadolint ignore=DL3008\n{apt}USER 65534\n"),
+            "DL3008",
+            false,
+        ),
+        (
+            "# hadolint ignore=SCR029\n\nFROM debian\nUSER 65534\n".to_owned(),
+            "SCR029",
+            true,
+        ),
+        (
+            "ARG V=1\n\n# hadolint ignore=SCR029\n\nFROM debian\nUSER 65534\n".to_owned(),
+            "SCR029",
+            true,
+        ),
+        (
+            "FROM debian:bookworm-slim AS a\nUSER 65534\n# stagecraft ignore=SCR029\n# why\n\n\
+             FROM debian\nCOPY --from=a /etc/hostname /x\nUSER 65534\n"
+                .to_owned(),
+            "SCR029",
+            true,
+        ),
+        (
+            "FROM debian:bookworm-slim AS a\nUSER 65534\n\n# stagecraft ignore=SCR029\n\
+             FROM debian\nCOPY --from=a /etc/hostname /x\nUSER 65534\n"
+                .to_owned(),
+            "SCR029",
+            false,
+        ),
+    ];
+    for (text, rule, fires) in &cases {
+        let lint = |text: &str| -> Vec<(usize, &'static str)> {
+            stagecraft::rules::dockerfile::lint(text, &Options::default())
+                .unwrap()
+                .iter()
+                .map(|f| (f.line, f.rule.id))
+                .collect()
+        };
+        let from_text = lint(text);
+        assert_eq!(
+            from_text.iter().any(|(_, id)| id == rule),
+            *fires,
+            "{text}{from_text:?}"
+        );
+        let model = Dockerfile::parse(text).unwrap_or_else(|e| panic!("{text}{e}"));
+        let rendered = model.render();
+        assert_eq!(Dockerfile::parse(&rendered).unwrap(), model, "{rendered}");
+        assert_eq!(Dockerfile::parse(&rendered).unwrap().render(), rendered);
+        let from_model: Vec<(usize, &str)> = model
+            .lint(None)
+            .iter()
+            .map(|f| (f.line, f.rule.id))
+            .collect();
+        assert_eq!(from_model, lint(&rendered), "{rendered}");
+        let ids = |found: &[(usize, &'static str)]| {
+            let mut ids: Vec<&str> = found.iter().map(|(_, id)| *id).collect();
+            ids.sort();
+            ids
+        };
+        assert_eq!(ids(&from_model), ids(&from_text), "{text}---\n{rendered}");
+    }
+    // Kept only where it matters: the first file renders as it is written.
+    assert_eq!(Dockerfile::parse(&cases[0].0).unwrap().render(), cases[0].0);
+}
+
+/// A comment line inside the continuation of any other instruction (Docker
+/// removes it) is kept before that instruction, and before the comment
+/// lines right before it: nothing is dropped, and the rendering, its round
+/// trip and the lint say what the text says. A suppression comment there
+/// silences nothing in the text, nor in the model: a blank line follows it
+/// there, and the suppressions right before the instruction stay its own.
+#[test]
+fn comments_inside_other_continuations_go_before_their_instruction() {
+    let text = "FROM debian:bookworm-slim\n\
+                ENV A=1 \\\n    \
+                # B is the second\n    \
+                B=2\n\
+                RUN [\"/bin/echo\", \\\n  \
+                # the argument\n  \
+                \"x\"]\n\
+                ONBUILD RUN echo a \\\n  \
+                # and b\n  \
+                && echo b\n\
+                USER 65534\n";
+    let model = Dockerfile::parse(text).unwrap_or_else(|e| panic!("{e}"));
+    let comments: Vec<(usize, &str)> = model.stages()[0]
+        .instructions
+        .iter()
+        .enumerate()
+        .filter_map(|(index, i)| match i {
+            stagecraft::model::Instruction::Comment(text) => Some((index, text.as_str())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        comments,
+        [(0, "B is the second"), (2, "the argument"), (4, "and b")]
+    );
+    let rendered = model.render();
+    assert!(
+        rendered.starts_with("FROM debian:bookworm-slim\n# B is the second\nENV A=1 \\\n    B=2\n"),
+        "{rendered}"
+    );
+    assert_eq!(Dockerfile::parse(&rendered).unwrap(), model);
+    same_findings(text, &model);
+
+    // Among a RUN's flags, before its command: before the RUN.
+    let text = "FROM debian:bookworm-slim\n\
+                RUN --mount=type=cache,target=/root/.cache/pip \\\n  \
+                # the cache stays out of the layer\n  \
+                pip install numpy==2.1.0 \\\n  \
+                # pinned for the ABI\n  \
+                && pip check\n\
+                USER 65534\n";
+    let model = Dockerfile::parse(text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        model.render(),
+        "FROM debian:bookworm-slim\n\
+         # the cache stays out of the layer\n\
+         RUN --mount=type=cache,target=/root/.cache/pip pip install numpy==2.1.0 \\\n  \
+         # pinned for the ABI\n  \
+         && pip check\n\
+         USER 65534\n"
+    );
+    same_findings(text, &model);
+
+    // A suppression inside the continuation silences nothing; the one
+    // right before the instruction silences its rule, in text and model.
+    for text in [
+        "FROM debian:bookworm-slim\nLABEL a=1 \\\n  # hadolint ignore=DL3048\n  Bad_Key=2\nUSER 65534\n",
+        "FROM debian:bookworm-slim\n# hadolint ignore=DL3048\nLABEL a=1 \\\n  \
+         # hadolint ignore=DL3048\n  Bad_Key=2\nUSER 65534\n",
+    ] {
+        let model = Dockerfile::parse(text).unwrap_or_else(|e| panic!("{e}"));
+        let rendered = model.render();
+        assert!(
+            rendered.contains("# hadolint ignore=DL3048\n\n"),
+            "{rendered}"
+        );
+        assert_eq!(Dockerfile::parse(&rendered).unwrap(), model, "{rendered}");
+        same_findings(text, &model);
+    }
+    let fires = |text: &str| {
+        stagecraft::rules::dockerfile::lint(text, &Options::default())
+            .unwrap()
+            .iter()
+            .any(|f| f.rule.id == "DL3048")
+    };
+    assert!(fires(
+        "FROM debian:bookworm-slim\nLABEL a=1 \\\n  # hadolint ignore=DL3048\n  Bad_Key=2\n"
+    ));
+    assert!(!fires(
+        "FROM debian:bookworm-slim\n# hadolint ignore=DL3048\nLABEL a=1 \\\n  Bad_Key=2\n"
+    ));
+}
+
+/// The rules the model's lint and the text's lint report agree (lines
+/// aside: the model drops blank lines).
+fn same_findings(text: &str, model: &Dockerfile) {
+    let mut from_text: Vec<&str> = stagecraft::rules::dockerfile::lint(text, &Options::default())
+        .unwrap()
+        .iter()
+        .map(|f| f.rule.id)
+        .collect();
+    let mut from_model: Vec<&str> = model.lint(None).iter().map(|f| f.rule.id).collect();
+    from_text.sort();
+    from_model.sort();
+    assert_eq!(from_model, from_text, "{text}---\n{}", model.render());
+}

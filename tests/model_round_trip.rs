@@ -461,3 +461,40 @@ fn quoted_copy_paths_lose_their_quotes() {
         "FROM debian:bookworm-slim\nCOPY a.py /etc/ipython/\n"
     );
 }
+
+/// A literal backslash right before a reference (Docker's `\\$HOME`) is the
+/// model's `\\$HOME`; before a literal `$` (Docker's `\\\$5`) the model's
+/// `\\\$5`. Each slot reads it so and renders it back, under either escape.
+#[test]
+fn a_backslash_before_a_reference_round_trips() {
+    let text = "FROM debian:bookworm-slim\n\
+                ENV ROOT=/opt\n\
+                ENV UNDER=C:\\\\$ROOT LITERAL=\"C:\\\\\\$5\"\n\
+                LABEL under=\"C:\\\\${ROOT}\"\n\
+                WORKDIR /w\\\\$ROOT\n";
+    let model = Dockerfile::parse(text).unwrap_or_else(|e| panic!("{e}"));
+    let instructions = &model.stages()[0].instructions;
+    let Instruction::Env(pairs) = &instructions[1] else {
+        panic!("{instructions:?}")
+    };
+    assert_eq!(pairs[0].value, r"C:\\$ROOT");
+    assert_eq!(pairs[1].value, r"C:\\\$5");
+    let Instruction::Label(pairs) = &instructions[2] else {
+        panic!()
+    };
+    assert_eq!(pairs[0].value, r"C:\\${ROOT}");
+    assert_eq!(instructions[3], Instruction::Workdir(r"/w\\$ROOT".into()));
+    let rendered = model.render();
+    assert!(rendered.contains(r#"ENV UNDER="C:\\$ROOT""#), "{rendered}");
+    assert!(rendered.contains(r#"LITERAL="C:\\\$5""#), "{rendered}");
+    assert_eq!(Dockerfile::parse(&rendered).unwrap(), model);
+    // Under `# escape=`` ` `` a backslash is plain: `C:\$ROOT` is the
+    // backslash then the reference, the same model value.
+    let backtick =
+        Dockerfile::parse("# escape=`\nFROM debian:bookworm-slim\nENV X=\"C:\\$ROOT\"\n").unwrap();
+    let Instruction::Env(pairs) = &backtick.stages()[0].instructions[0] else {
+        panic!()
+    };
+    assert_eq!(pairs[0].value, r"C:\\$ROOT");
+    assert_eq!(Dockerfile::parse(&backtick.render()).unwrap(), backtick);
+}

@@ -30,13 +30,18 @@
 //!   are read into the modern form, which is what renders;
 //!   [`Dockerfile::parse_with_notes`] reports each with its line and fix;
 //! * **comments are kept** (as [`Instruction::Comment`] where they stand in
-//!   a stage, as [`GlobalComment`]s before the first `FROM`), suppression
+//!   a stage, as [`GlobalComment`]s before the first `FROM`, as lines of a
+//!   shell-form `RUN`'s [`Script::Shell`] text inside its continuations,
+//!   which Docker removes before the shell runs it; inside any other
+//!   continuation, before its instruction), suppression
 //!   comments (`# hadolint ignore=...`, `# stagecraft ignore=...`, their
 //!   `global` forms) included, so that the model's [`Dockerfile::lint`]
 //!   silences what the text's lint silenced; and so are the `# syntax=`,
 //!   `# escape=` and `# check=` parser directives ([`Directives`]): the
 //!   syntax directive selects the frontend, so dropping it would change
-//!   what the file means. Blank lines are not kept: rendering is canonical.
+//!   what the file means. Blank lines are not kept: rendering is canonical;
+//!   but a blank line that ends a pending suppression comment (which then
+//!   silences nothing, as in hadolint) is, as the comment's final newline.
 //!
 //! What the model has no place for yet (`RUN` flags other than `--mount`,
 //! `--network` and `--security`, `COPY --from` a stage index, `EXPOSE`
@@ -80,7 +85,7 @@ use std::fmt;
 use stagecraft_rules::dockerfile::check::{stages, Base as RulesBase, Options};
 use stagecraft_rules::dockerfile::model_support::{model_problems, run_text, whole_seconds};
 use stagecraft_rules::dockerfile::parse::{
-    Command as ParsedCommand, Instruction as ParsedInstruction, InstructionKind,
+    suppression, Command as ParsedCommand, Instruction as ParsedInstruction, InstructionKind,
     Mount as ParsedMount, ParseErrorKind as SyntaxErrorKind, Run as ParsedRun,
 };
 use stagecraft_rules::dockerfile::{is_shell_less_image, Dockerfile as SyntaxTree};
@@ -420,29 +425,128 @@ fn source_lines(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Every comment line outside an instruction (and after the directives):
-/// its 1-based line and text without the `#` and one space.
-fn comments(text: &str, parsed: &stagecraft_rules::dockerfile::Dockerfile) -> Vec<(usize, String)> {
+/// its 1-based line and text without the `#` and one space. The comment
+/// right before a blank line that ends a pending suppression (one that the
+/// parser attached to nothing) ends in a newline, so that the model renders
+/// that blank line too ([`Instruction::Comment`]): without it the pragma
+/// would silence the next instruction in the model and not in the text.
+///
+/// A comment line inside the continuation of an instruction other than a
+/// shell-form `RUN` (whose [`Script::Shell`] keeps it in place) is put
+/// before that instruction, and before the comment lines right before it
+/// (whose suppressions stay the instruction's): Docker removes it, so it
+/// says nothing where it stands. A suppression comment among them is for
+/// no instruction, as in the continuation: a blank line follows the moved
+/// comments then (the last one ends in a newline).
+fn comments(
+    text: &str,
+    escape: char,
+    parsed: &stagecraft_rules::dockerfile::Dockerfile,
+) -> Vec<(usize, String)> {
     let (_, directive_lines) = directives(text);
-    let mut covered: Vec<(usize, usize)> = parsed
+    // Each instruction's lines, the last one of its continuation (before
+    // any heredoc body), and the line after which its model keeps the
+    // comment lines in place (a shell-form `RUN`'s, after its flags).
+    let mut covered: Vec<(usize, usize, usize, usize)> = parsed
         .global_args
         .iter()
         .chain(parsed.stages.iter().flat_map(|stage| &stage.instructions))
-        .map(|instruction| (instruction.line, instruction.end_line))
-        .collect();
-    covered.extend(parsed.stages.iter().map(|stage| (stage.line, stage.line)));
-    source_lines(text)
-        .enumerate()
-        .skip(directive_lines)
-        .filter_map(|(index, line)| {
-            let number = index + 1;
-            let body = line.trim_start().strip_prefix('#')?;
-            if covered.iter().any(|&(a, b)| a <= number && number <= b) {
-                return None;
-            }
-            let body = body.trim_end();
-            Some((number, body.strip_prefix(' ').unwrap_or(body).to_string()))
+        .map(|instruction| {
+            let (heredoc, kept_after) = match &instruction.kind {
+                InstructionKind::Run(run) => (
+                    run.heredocs.first().map(|heredoc| heredoc.line),
+                    if matches!(run.command, ParsedCommand::Shell(_)) && run.heredocs.is_empty() {
+                        comments_kept_after(text, escape, instruction)
+                    } else {
+                        None
+                    },
+                ),
+                InstructionKind::Copy(copy) | InstructionKind::Add(copy) => {
+                    (copy.heredocs.first().map(|heredoc| heredoc.line), None)
+                }
+                _ => (None, None),
+            };
+            let continuation_end = heredoc.map_or(instruction.end_line, |line| line - 1);
+            let kept_after = kept_after.unwrap_or(usize::MAX);
+            (
+                instruction.line,
+                instruction.end_line,
+                continuation_end,
+                kept_after,
+            )
         })
-        .collect()
+        .collect();
+    covered.extend(
+        parsed
+            .stages
+            .iter()
+            .map(|stage| (stage.line, stage.line, stage.line, usize::MAX)),
+    );
+    let mut comments: Vec<(usize, String)> = Vec::new();
+    // Whether an inline suppression waits for its instruction.
+    let mut pending = false;
+    // Where the comment lines right before the current line start (their
+    // index in `comments`), if there are any.
+    let mut block: Option<usize> = None;
+    // Where the comments moved out of the current instruction go: before
+    // the comment lines right before it (which keep their suppressions);
+    // how many there are so far; whether one is a suppression.
+    let mut moved: Option<(usize, usize, usize, bool)> = None;
+    for (index, line) in source_lines(text).enumerate().skip(directive_lines) {
+        let number = index + 1;
+        if let Some(&(start, end, continuation_end, kept_after)) = covered
+            .iter()
+            .find(|&&(start, end, _, _)| start <= number && number <= end)
+        {
+            pending = false;
+            if number == start {
+                let at = block.unwrap_or(comments.len());
+                let key = comments.get(at).map_or(start, |(line, _)| *line);
+                moved = Some((at, key, 0, false));
+            }
+            block = None;
+            let inside = start < number && number <= continuation_end && number <= kept_after;
+            if let (Some(body), Some((at, key, count, suppresses))) = (
+                line.trim_start().strip_prefix('#').filter(|_| inside),
+                moved.as_mut(),
+            ) {
+                *suppresses |= suppression(body).is_some();
+                let body = body.trim_end();
+                let text = body.strip_prefix(' ').unwrap_or(body).to_string();
+                comments.insert(*at + *count, (*key, text));
+                *count += 1;
+            }
+            if number == end {
+                // A suppression moved out is for no instruction, as it
+                // was in the continuation: a blank line after the moved
+                // comments ends it.
+                if let Some((at, _, count, true)) = moved.take() {
+                    comments[at + count - 1].1.push('\n');
+                }
+            }
+            continue;
+        }
+        if line.trim().is_empty() {
+            if pending {
+                if let Some((_, last)) = comments.last_mut() {
+                    last.push('\n');
+                }
+            }
+            pending = false;
+            block = None;
+            continue;
+        }
+        let Some(body) = line.trim_start().strip_prefix('#') else {
+            continue;
+        };
+        if let Some((false, _)) = suppression(body) {
+            pending = true;
+        }
+        let body = body.trim_end();
+        block.get_or_insert(comments.len());
+        comments.push((number, body.strip_prefix(' ').unwrap_or(body).to_string()));
+    }
+    comments
 }
 
 /// Whether the instruction's first argument has no `=`: the legacy
@@ -538,7 +642,9 @@ impl Converter<'_> {
                 Script::Heredoc(HeredocScript::new(command.trim(), heredocs))
             }
             (ParsedCommand::Shell(joined), true) => Script::Shell(
-                run_body(self.text, self.escape, instruction).unwrap_or_else(|| joined.clone()),
+                run_body(self.text, self.escape, instruction)
+                    .map(|body| with_comment_lines(self.text, self.escape, instruction, body))
+                    .unwrap_or_else(|| joined.clone()),
             ),
         };
         if self.judged {
@@ -570,7 +676,7 @@ impl Converter<'_> {
         &mut self,
         parsed: &stagecraft_rules::dockerfile::Dockerfile,
     ) -> Result<Dockerfile, ParseErrors> {
-        let comments = comments(self.text, parsed);
+        let comments = comments(self.text, self.escape, parsed);
         let mut args = Vec::new();
         let first_arg_line = parsed.global_args.first().map_or(1, |arg| arg.line);
         for instruction in &parsed.global_args {
@@ -623,18 +729,18 @@ impl Converter<'_> {
             };
             // Comments, suppressions included, are kept where they stand,
             // so that the model's lint silences what the text's lint silenced.
-            let mut numbered: Vec<(usize, Instruction)> = Vec::new();
+            // A comment moved out of a continuation has its instruction's
+            // line and comes first (the sort is stable).
+            let mut numbered: Vec<(usize, Instruction)> = comments
+                .iter()
+                .filter(|(line, _)| stage.line < *line && *line < next_from)
+                .map(|(line, text)| (*line, Instruction::Comment(text.clone())))
+                .collect();
             for instruction in &stage.instructions {
                 for converted in self.instruction(instruction) {
                     numbered.push((instruction.line, converted));
                 }
             }
-            numbered.extend(
-                comments
-                    .iter()
-                    .filter(|(line, _)| stage.line < *line && *line < next_from)
-                    .map(|(line, text)| (*line, Instruction::Comment(text.clone()))),
-            );
             numbered.sort_by_key(|(line, _)| *line);
             let (instruction_lines, instructions): (Vec<usize>, Vec<Instruction>) =
                 numbered.into_iter().unzip();
@@ -1040,6 +1146,95 @@ fn run_body(source: &str, escape: char, instruction: &ParsedInstruction) -> Opti
     stripped.line = 1;
     stripped.end_line = 1 + lines.len() - next;
     run_text(&synthetic, escape, &stripped)
+}
+
+/// `body`, a shell-form `RUN`'s text without the comment lines (as
+/// [`run_body`] gives it), with the comment lines inside its continuations
+/// put back where they stand in the source: Docker removes them before the
+/// shell runs the command, the model keeps them and renders them in place
+/// (trailing blanks trimmed). Comment lines among the flags before the
+/// command go before the `RUN` ([`comments`]): the command's text starts
+/// after the flags.
+/// Of an instruction's source `lines`, the index of the line its shell text
+/// `body` starts on (after the flags): the text's lines are the last lines
+/// that are neither empty nor comments.
+fn command_start(lines: &[&str], body: &str) -> Option<usize> {
+    let is_comment = |line: &str| line.trim_start().starts_with('#');
+    let code: Vec<usize> = (0..lines.len())
+        .filter(|&index| {
+            let line = lines[index];
+            !line.trim().is_empty() && (index == 0 || !is_comment(line))
+        })
+        .collect();
+    let skip = code.len().checked_sub(body.split('\n').count())?;
+    code.get(skip).copied()
+}
+
+/// The line after which a shell-form `RUN`'s comment lines are kept in its
+/// [`Script::Shell`] text ([`with_comment_lines`]): its command's first
+/// line. `None` when none are (a backtick escape, text the model holds
+/// joined).
+fn comments_kept_after(
+    source: &str,
+    escape: char,
+    instruction: &ParsedInstruction,
+) -> Option<usize> {
+    if escape != '\\' {
+        return None;
+    }
+    let body = run_body(source, escape, instruction)?;
+    let lines: Vec<&str> = source_lines(source)
+        .skip(instruction.line.saturating_sub(1))
+        .take(
+            instruction
+                .end_line
+                .saturating_sub(instruction.line)
+                .saturating_add(1),
+        )
+        .collect();
+    command_start(&lines, &body).map(|index| instruction.line + index)
+}
+
+fn with_comment_lines(
+    source: &str,
+    escape: char,
+    instruction: &ParsedInstruction,
+    body: String,
+) -> String {
+    if escape != '\\' {
+        return body;
+    }
+    let lines: Vec<&str> = source_lines(source)
+        .skip(instruction.line.saturating_sub(1))
+        .take(
+            instruction
+                .end_line
+                .saturating_sub(instruction.line)
+                .saturating_add(1),
+        )
+        .collect();
+    let is_comment = |line: &str| line.trim_start().starts_with('#');
+    if !lines.iter().skip(1).any(|line| is_comment(line)) {
+        return body;
+    }
+    let body_lines: Vec<&str> = body.split('\n').collect();
+    let Some(first) = command_start(&lines, &body) else {
+        return body;
+    };
+    let mut kept = vec![body_lines[0].to_owned()];
+    let mut next = 1;
+    for line in &lines[first + 1..] {
+        if line.trim().is_empty() {
+            continue;
+        }
+        if is_comment(line) {
+            kept.push(line.trim_end().to_owned());
+        } else if let Some(part) = body_lines.get(next) {
+            kept.push((*part).to_owned());
+            next += 1;
+        }
+    }
+    kept.join("\n")
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@
 //! * `COPY`/`ADD` switch to the JSON form when a path is not a plain word (or
 //!   starts with `--`), each element escaped for Docker's word processing;
 //! * `ENV`, `ARG`, `WORKDIR` and `USER` values are double-quoted (with `"`, the
-//!   escape character and a literal `\$` escaped) when they have anything but
+//!   escape character and a literal `$` escaped) when they have anything but
 //!   plain characters; `LABEL` values always are. `$VAR` stays as it is:
 //!   Docker expands it ([`crate::model::word`]).
 //!
@@ -141,8 +141,17 @@ fn render_stage(stage: &Stage, instructions: &[Instruction], esc: char, out: &mu
     }
 }
 
-/// A comment, one `# ` line per line of text.
+/// A comment, one `# ` line per line of text; a text that ends in a newline
+/// is followed by a blank line (which ends the suppressions before it, as
+/// the parser reads them: [`Instruction::Comment`]).
 pub(crate) fn comment_text(text: &str) -> String {
+    match text.strip_suffix('\n') {
+        Some(lines) => format!("{}\n", comment_lines(lines)),
+        None => comment_lines(text),
+    }
+}
+
+fn comment_lines(text: &str) -> String {
     text.split('\n')
         .map(|line| {
             if line.is_empty() {

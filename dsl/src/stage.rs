@@ -519,7 +519,9 @@ impl<S: ShellKind, N> StageBuilder<'_, S, N> {
         self
     }
 
-    /// A `# comment` line; a text with newlines becomes several comment lines.
+    /// A `# comment` line; a text with newlines becomes several comment
+    /// lines, and a final newline a blank line after them
+    /// ([`Instruction::Comment`]).
     pub fn comment(self, text: impl Into<String>) -> Self {
         self.push(Instruction::Comment(text.into()))
     }

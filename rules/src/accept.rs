@@ -12,7 +12,7 @@ use thiserror::Error;
 use crate::catalogue::Severity;
 use crate::run_check::{check_run, Finding, RunContext};
 use crate::shell::ShellError;
-use crate::text::{check_run_start, check_run_text, TextError};
+use crate::text::{check_run_start, check_run_text, without_comment_lines, TextError};
 
 /// Why a `RUN` command is refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -53,7 +53,8 @@ fn describe(findings: &[Finding]) -> String {
 pub fn accept_run(text: &str) -> Result<Vec<Finding>, Rejection> {
     check_run_start(text)?;
     check_run_text(text)?;
-    let findings = check_run(text, &RunContext::shipped())?;
+    // The comment lines inside continuations are Docker's to remove.
+    let findings = check_run(&without_comment_lines(text), &RunContext::shipped())?;
     let (errors, warnings): (Vec<Finding>, Vec<Finding>) = findings
         .into_iter()
         .partition(|finding| finding.severity == Severity::Error);

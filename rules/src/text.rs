@@ -37,6 +37,14 @@ pub enum TextError {
         /// 1-based line of the command text on which the bare newline ends.
         line: usize,
     },
+    /// The text ends with a comment line inside a line continuation: Docker
+    /// skips that line and goes on with the next Dockerfile line.
+    #[error(
+        "the RUN command ends with a comment line inside a line continuation: Docker skips \
+         the comment and would continue into the next Dockerfile line; end the command with \
+         a line of shell, or remove the comment"
+    )]
+    TrailingComment,
     /// The text ends with a backslash, which would swallow the next Dockerfile line.
     #[error(
         "the RUN command ends with a backslash: it would continue into the next Dockerfile \
@@ -95,36 +103,87 @@ pub fn check_run_start(text: &str) -> Result<(), TextError> {
 
 /// Checks that `text` can be written after `RUN ` as it is.
 ///
+/// A newline must end a line continuation (a backslash right before it).
+/// A line inside a continuation that starts with `#` is a comment line,
+/// which Docker removes before it reads the instruction (the continuation
+/// goes on after it), so its newline needs no backslash; the text the shell
+/// runs is [`without_comment_lines`].
+///
 /// ```
 /// use stagecraft_rules::text::{check_run_text, TextError};
 ///
 /// assert!(check_run_text("apt-get update \\\n && apt-get install -y curl").is_ok());
+/// assert!(check_run_text("apt-get update \\\n  # the tools\n && apt-get install -y curl").is_ok());
 /// assert_eq!(check_run_text("make\nUSER root"), Err(TextError::BareNewline { line: 1 }));
+/// assert_eq!(check_run_text("make \\\n# done"), Err(TextError::TrailingComment));
 /// assert_eq!(check_run_text("  "), Err(TextError::Empty));
 /// ```
 pub fn check_run_text(text: &str) -> Result<(), TextError> {
     if text.trim().is_empty() {
         return Err(TextError::Empty);
     }
-    let bytes = text.as_bytes();
-    let mut line = 1;
-    for (offset, &byte) in bytes.iter().enumerate() {
+    for (offset, byte) in text.bytes().enumerate() {
         match byte {
             0 => return Err(TextError::Nul { offset }),
             b'\r' => return Err(TextError::CarriageReturn { offset }),
-            b'\n' => {
-                if offset == 0 || bytes[offset - 1] != b'\\' {
-                    return Err(TextError::BareNewline { line });
-                }
-                line += 1;
-            }
             _ => {}
+        }
+    }
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut continued = false;
+    for (index, line) in lines.iter().enumerate() {
+        let last = index + 1 == lines.len();
+        if continued && is_comment_line(line) {
+            if last {
+                return Err(TextError::TrailingComment);
+            }
+            continue;
+        }
+        continued = line.ends_with('\\');
+        if !last && !continued {
+            return Err(TextError::BareNewline { line: index + 1 });
         }
     }
     if text.trim_end().ends_with('\\') {
         return Err(TextError::TrailingBackslash);
     }
     Ok(())
+}
+
+/// Whether `line` is a comment line when it stands inside a continuation.
+fn is_comment_line(line: &str) -> bool {
+    line.trim_start().starts_with('#')
+}
+
+/// The text Docker runs for `text` (a text [`check_run_text`] accepts): its
+/// comment lines inside line continuations removed, the continuations kept.
+///
+/// ```
+/// use stagecraft_rules::text::without_comment_lines;
+///
+/// assert_eq!(
+///     without_comment_lines("apt-get update \\\n  # the tools\n && apt-get install -y curl"),
+///     "apt-get update \\\n && apt-get install -y curl"
+/// );
+/// assert_eq!(without_comment_lines("echo '#' \\\n x"), "echo '#' \\\n x");
+/// ```
+pub fn without_comment_lines(text: &str) -> std::borrow::Cow<'_, str> {
+    let mut continued = false;
+    let mut kept: Vec<&str> = Vec::new();
+    let mut dropped = false;
+    for line in text.split('\n') {
+        if continued && is_comment_line(line) {
+            dropped = true;
+            continue;
+        }
+        continued = line.ends_with('\\');
+        kept.push(line);
+    }
+    if dropped {
+        std::borrow::Cow::Owned(kept.join("\n"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 #[cfg(test)]
@@ -153,5 +212,24 @@ mod tests {
             Err(TextError::BareNewline { line: 1 })
         );
         assert_eq!(check_run_text("make \\"), Err(TextError::TrailingBackslash));
+        // A comment line ends no instruction inside a continuation, and
+        // nowhere else is it one.
+        assert_eq!(check_run_text("a \\\n# c \\\n# d\n && b"), Ok(()));
+        assert_eq!(
+            check_run_text("a\n# c\nb"),
+            Err(TextError::BareNewline { line: 1 })
+        );
+        assert_eq!(
+            check_run_text("a \\\n b\n# c\n && d"),
+            Err(TextError::BareNewline { line: 2 })
+        );
+        assert_eq!(
+            check_run_text("a \\\n  # c"),
+            Err(TextError::TrailingComment)
+        );
+        assert_eq!(
+            without_comment_lines("a \\\n# c \\\n  # d\n && b"),
+            "a \\\n && b"
+        );
     }
 }

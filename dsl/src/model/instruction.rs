@@ -52,7 +52,27 @@ pub enum Instruction {
     Shell(Vec<String>),
     /// `STOPSIGNAL signal`.
     StopSignal(String),
-    /// A `# comment` line (several lines when the text has newlines).
+    /// A `# comment` line (several lines when the text has newlines). A
+    /// text that ends in a newline is followed by a blank line: a
+    /// suppression comment so written (`"hadolint ignore=DL3008\n"`) is for
+    /// no instruction, as a blank line after a pragma ends it in the text
+    /// (and in hadolint). [`Dockerfile::parse`](crate::Dockerfile::parse)
+    /// keeps that blank line so, and only where a suppression is pending.
+    ///
+    /// ```
+    /// use stagecraft::model::Instruction;
+    /// use stagecraft::packages::Apt;
+    /// use stagecraft::Dockerfile;
+    ///
+    /// let mut df = Dockerfile::builder();
+    /// df.anonymous_stage("debian:bookworm-slim")
+    ///     .comment("hadolint ignore=DL3008\n")
+    ///     .install(Apt::install(["curl"]));
+    /// let df = df.build().unwrap();
+    /// assert!(df.render().contains("# hadolint ignore=DL3008\n\nRUN apt-get update"));
+    /// // The pragma silences nothing: the model's lint says what the text's says.
+    /// assert!(df.lint(None).iter().any(|f| f.rule.id == "DL3008"));
+    /// ```
     Comment(String),
 }
 

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use stagecraft_rules::catalogue::Severity;
 use stagecraft_rules::dockerfile::check::run_texts;
 use stagecraft_rules::dockerfile::parse as parse_text;
-use stagecraft_rules::text::{check_run_start, check_run_text, TextError};
+use stagecraft_rules::text::{check_run_start, check_run_text, without_comment_lines, TextError};
 use stagecraft_rules::{check_run, RunContext};
 use thiserror::Error;
 
@@ -223,7 +223,21 @@ impl From<ExecRun> for Run {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Script {
-    /// Shell text, rendered as written (line continuations included).
+    /// Shell text, rendered as written: line continuations included, and
+    /// comment lines inside them (a line starting with `#` after a line
+    /// ending in `\`), which Docker removes before the shell runs the rest.
+    ///
+    /// ```
+    /// use stagecraft::Run;
+    ///
+    /// let run = Run::checked(
+    ///     "apt-get update \\\n    # the tools we need\n    && apt-get install -y --no-install-recommends curl \\\n    && rm -rf /var/lib/apt/lists/*",
+    /// )
+    /// .unwrap();
+    /// let mut df = stagecraft::Dockerfile::builder();
+    /// df.anonymous_stage("debian:bookworm-slim").run(run);
+    /// assert!(df.build().unwrap().render().contains("update \\\n    # the tools we need\n    && apt-get"));
+    /// ```
     Shell(String),
     /// Commands joined with `&&`, each rendered on its own line.
     Steps(Vec<Step>),
@@ -291,17 +305,20 @@ impl std::fmt::Display for Step {
 }
 
 impl Script {
-    /// The script as one line of shell (steps joined with ` && `; exec
-    /// arguments quoted for the shell; a heredoc `RUN` as written).
+    /// The script as the shell runs it (steps joined with ` && `; exec
+    /// arguments quoted for the shell; shell text without the comment lines
+    /// Docker removes from its continuations; a heredoc `RUN` as written).
     ///
     /// ```
     /// use stagecraft::model::{Script, Step};
     /// let script = Script::Steps(vec![Step::new(["make"]), Step::new(["make", "install"])]);
     /// assert_eq!(script.to_shell(), "make && make install");
+    /// let commented = Script::Shell("make \\\n  # then\n && make install".into());
+    /// assert_eq!(commented.to_shell(), "make \\\n && make install");
     /// ```
     pub fn to_shell(&self) -> String {
         match self {
-            Script::Shell(text) => text.clone(),
+            Script::Shell(text) => without_comment_lines(text).into_owned(),
             Script::Steps(steps) => steps
                 .iter()
                 .map(Step::to_string)
@@ -322,7 +339,9 @@ impl Script {
             Script::Shell(text) => {
                 check_run_start(text).map_err(Violations::Text)?;
                 check_run_text(text).map_err(Violations::Text)?;
-                (parse_text::Command::Shell(text.clone()), Vec::new())
+                // The rules read what runs: Docker removes the comment lines.
+                let runs = without_comment_lines(text).into_owned();
+                (parse_text::Command::Shell(runs), Vec::new())
             }
             Script::Steps(steps) => {
                 check_steps(steps).map_err(Violations::Text)?;

@@ -35,7 +35,7 @@ pub(super) fn tree(dockerfile: &Dockerfile) -> parse::Dockerfile {
     let global_comments = |tree: &mut ModelTree, before: usize| {
         for comment in dockerfile.comments() {
             if comment.before_arg == before {
-                tree.comment(&comment.text);
+                comment_lines(tree, &comment.text);
             }
         }
     };
@@ -56,7 +56,7 @@ pub(super) fn tree(dockerfile: &Dockerfile) -> parse::Dockerfile {
         }
         for comment in trailing {
             if let Instruction::Comment(text) = comment {
-                tree.comment(text);
+                comment_lines(&mut tree, text);
             }
         }
         let (body, after) = stage_body(stage, index + 1 == count);
@@ -68,7 +68,7 @@ pub(super) fn tree(dockerfile: &Dockerfile) -> parse::Dockerfile {
         );
         for item in body {
             if let Instruction::Comment(text) = item {
-                tree.comment(text);
+                comment_lines(&mut tree, text);
                 continue;
             }
             let lines = instruction_text(item, esc).split('\n').count();
@@ -77,6 +77,19 @@ pub(super) fn tree(dockerfile: &Dockerfile) -> parse::Dockerfile {
         }
     }
     tree.finish()
+}
+
+/// A comment as [`comment_text`](crate::render::comment_text) renders it:
+/// its lines, then a blank line when the text ends in a newline (the
+/// suppressions before it end there).
+fn comment_lines(tree: &mut ModelTree, text: &str) {
+    match text.strip_suffix('\n') {
+        Some(lines) => {
+            tree.comment(lines);
+            tree.blank_line();
+        }
+        None => tree.comment(text),
+    }
 }
 
 /// The flags and the kind of one instruction (not a comment) starting on

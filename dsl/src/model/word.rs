@@ -11,10 +11,13 @@
 //! The model's value in such a slot is what should reach the image, with one
 //! convention for variables: **`$` starts a reference that Docker expands**
 //! (as in a Dockerfile: `"/usr/games:${PATH}"`), and **`\$` is a literal
-//! dollar sign**. Every other character, a backslash included, is itself.
-//! [`literal`] turns any text into a value that reaches the image unchanged.
-//! (So a literal backslash right before a reference, `C:\\$DIR` in a
-//! Dockerfile, has no model value; it reads as a literal `$`.)
+//! dollar sign**. Right before a `$`, **`\\` is a literal backslash**, as in
+//! a Dockerfile: `C:\\$DIR` is a backslash then the value of `DIR`,
+//! `C:\\\$5` a backslash then a dollar (of a run of backslashes before a
+//! `$`, each pair is one backslash, and an odd one left escapes the `$`).
+//! Every other character, a backslash anywhere else included, is itself
+//! (`C:\x`, `a\\b` as they are). [`literal`] turns any text into a value
+//! that reaches the image unchanged.
 //! The renderer ([`render`](mod@crate::render)) writes each value so that the
 //! three builders (the classic builder, BuildKit 0.8, BuildKit of Docker 26)
 //! give back exactly that; `tests/engine_values.rs` builds hostile values and
@@ -36,21 +39,69 @@
 //!     .contains(r#"ENV PRICE="\$5 \"a pint\"""#));
 //! assert!(dockerfile.render().contains("PATH=/opt/app/bin:${PATH}"));
 //! ```
+//!
+//! A literal backslash right before a reference (a Windows-style path under
+//! a variable), and the same characters taken literally:
+//!
+//! ```
+//! use stagecraft::model::literal;
+//! use stagecraft::Dockerfile;
+//!
+//! let mut builder = Dockerfile::builder();
+//! builder
+//!     .anonymous_stage("debian:bookworm-slim")
+//!     .env("ROOT", "/opt")
+//!     .env("UNDER", r"C:\\${ROOT}")
+//!     .env("AS_WRITTEN", literal(r"C:\${ROOT}"));
+//! let dockerfile = builder.build().unwrap();
+//! let text = dockerfile.render();
+//! // Docker gives `C:\/opt`, then `C:\${ROOT}`.
+//! assert!(text.contains(r#"UNDER="C:\\${ROOT}""#), "{text}");
+//! assert!(text.contains(r#"AS_WRITTEN="C:\\\${ROOT}""#), "{text}");
+//! assert_eq!(literal(r"C:\${ROOT}"), r"C:\\\${ROOT}");
+//! assert_eq!(Dockerfile::parse(&text).unwrap(), dockerfile);
+//! ```
 
 /// `text` as a model value that reaches the image unchanged: each `$` becomes
-/// `\$`, so Docker expands nothing in it.
+/// `\$`, and each backslash right before a `$` `\\`, so Docker expands
+/// nothing in it.
 ///
 /// ```
 /// assert_eq!(stagecraft::model::literal("a$b"), r"a\$b");
 /// assert_eq!(stagecraft::model::literal(r"C:\x"), r"C:\x");
+/// assert_eq!(stagecraft::model::literal(r"C:\$x"), r"C:\\\$x");
 /// ```
 pub fn literal(text: &str) -> String {
-    text.replace('$', "\\$")
+    spelled(text.chars().map(Char::Literal))
+}
+
+/// The model value of `chars`: a literal `$` as `\$`, the backslashes right
+/// before a `$` doubled.
+fn spelled(chars: impl IntoIterator<Item = Char>) -> String {
+    let mut out = String::new();
+    let mut backslashes = 0;
+    for c in chars {
+        let (dollar, text) = match c {
+            Char::Literal('\\') => {
+                backslashes += 1;
+                continue;
+            }
+            Char::Literal('$') => (true, "\\$".to_owned()),
+            Char::Expand => (true, "$".to_owned()),
+            Char::Literal(c) => (false, c.to_string()),
+        };
+        let each = if dollar { 2 } else { 1 };
+        out.extend(std::iter::repeat_n('\\', backslashes * each));
+        backslashes = 0;
+        out.push_str(&text);
+    }
+    out.extend(std::iter::repeat_n('\\', backslashes));
+    out
 }
 
 /// The model value's characters, each either a literal character or the
 /// start of a variable reference (`$`).
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Char {
     /// A character that reaches the image as it is.
     Literal(char),
@@ -58,19 +109,35 @@ enum Char {
     Expand,
 }
 
+/// The characters of a model value: of a run of backslashes right before a
+/// `$`, each pair is one literal backslash and an odd one left makes the
+/// `$` literal; any other backslash is itself.
 fn chars(value: &str) -> impl Iterator<Item = Char> + '_ {
+    let mut out = Vec::with_capacity(value.len());
     let mut rest = value.chars().peekable();
-    std::iter::from_fn(move || {
-        let c = rest.next()?;
-        Some(match c {
-            '\\' if rest.peek() == Some(&'$') => {
-                rest.next();
-                Char::Literal('$')
+    while let Some(c) = rest.next() {
+        match c {
+            '\\' => {
+                let mut run = 1;
+                while rest.peek() == Some(&'\\') {
+                    rest.next();
+                    run += 1;
+                }
+                if rest.peek() == Some(&'$') {
+                    out.extend(std::iter::repeat_n(Char::Literal('\\'), run / 2));
+                    if run % 2 == 1 {
+                        rest.next();
+                        out.push(Char::Literal('$'));
+                    }
+                } else {
+                    out.extend(std::iter::repeat_n(Char::Literal('\\'), run));
+                }
             }
-            '$' => Char::Expand,
-            c => Char::Literal(c),
-        })
-    })
+            '$' => out.push(Char::Expand),
+            c => out.push(Char::Literal(c)),
+        }
+    }
+    out.into_iter()
 }
 
 /// Whether a value can be written as a bare word: nothing Docker's word
@@ -107,7 +174,8 @@ fn bare(value: &str, escape: char) -> bool {
 /// assert_eq!(word_text("/usr/games:${PATH}", '\\'), "/usr/games:${PATH}");
 /// assert_eq!(word_text("say \"hi\"", '\\'), r#""say \"hi\"""#);
 /// assert_eq!(word_text(r"\$5", '\\'), r#""\$5""#);
-/// assert_eq!(word_text(r"C:\\$5", '`'), r#""C:\`$5""#);
+/// assert_eq!(word_text(r"C:\\\$5", '`'), r#""C:\`$5""#);
+/// assert_eq!(word_text(r"C:\\$DIR", '\\'), r#""C:\\$DIR""#);
 /// assert_eq!(word_text("", '\\'), r#""""#);
 /// ```
 pub fn word_text(value: &str, escape: char) -> String {
@@ -182,6 +250,10 @@ mod tests {
             r"\$5",
             "${HOME}/x",
             r"a\\$b",
+            r"a\\\$b",
+            r"\\\\${HOME}",
+            r"a\\b\$c",
+            r"x\\",
             "ü✓ tab\tx",
             "-lead",
             "#hash",
@@ -200,7 +272,7 @@ mod tests {
 
     #[test]
     fn literal_values_have_no_reference() {
-        for text in ["a$b", "$$", r"\$", "${X:-y}"] {
+        for text in ["a$b", "$$", r"\$", r"\\$x", r"a\b", "${X:-y}", r"end\"] {
             let value = literal(text);
             assert!(chars(&value).all(|c| c != Char::Expand), "{value}");
             let round: String = chars(&value)
@@ -211,6 +283,21 @@ mod tests {
                 .collect();
             assert_eq!(round, text);
         }
+    }
+
+    #[test]
+    fn backslashes_before_a_dollar_pair_up() {
+        use Char::{Expand, Literal};
+        let read = |value: &str| chars(value).collect::<Vec<_>>();
+        assert_eq!(read(r"\\$X"), [Literal('\\'), Expand, Literal('X')]);
+        assert_eq!(read(r"\\\$X"), [Literal('\\'), Literal('$'), Literal('X')]);
+        assert_eq!(read(r"\\b"), [Literal('\\'), Literal('\\'), Literal('b')]);
+        for value in [r"\\$X", r"\\\$X", r"\\\\$X", r"a\b\\", r"$\$"] {
+            assert_eq!(spelled(chars(value)), value);
+        }
+        // The rendering gives Docker a backslash, then the reference.
+        assert_eq!(word_text(r"C:\\$DIR", '\\'), r#""C:\\$DIR""#);
+        assert_eq!(word_text(r"C:\\$DIR", '`'), r#""C:\$DIR""#);
     }
 
     #[test]

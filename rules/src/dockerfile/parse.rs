@@ -881,8 +881,21 @@ fn directive(line: &str) -> Option<(String, String)> {
 /// A suppression comment body (after `#`): `(global, codes)`.
 ///
 /// `stagecraft ignore=SCR003,SCR012`, `hadolint ignore=DL3009`,
-/// `hadolint global ignore=DL3006`.
-pub(crate) fn suppression(comment: &str) -> Option<(bool, Vec<String>)> {
+/// `hadolint global ignore=DL3006`. An inline one is for the instruction
+/// after it (only comment lines between them); a blank line in between
+/// ends it, as in hadolint, whose pragma is for the next line only.
+///
+/// ```
+/// use stagecraft_rules::dockerfile::parse::suppression;
+///
+/// assert_eq!(suppression(" hadolint ignore=DL3009"), Some((false, vec!["DL3009".to_owned()])));
+/// assert_eq!(
+///     suppression(" stagecraft global ignore=scr003,SCR012"),
+///     Some((true, vec!["SCR003".to_owned(), "SCR012".to_owned()]))
+/// );
+/// assert_eq!(suppression(" just a comment"), None);
+/// ```
+pub fn suppression(comment: &str) -> Option<(bool, Vec<String>)> {
     let comment = comment.trim();
     let rest = comment
         .strip_prefix("stagecraft")

@@ -179,6 +179,13 @@ fn build_context_names_what_copy_from_may_copy_from() {
         text.contains(&format!("{file}:3: error[SCR023/DL3022]: ")),
         "{text}"
     );
+    // The fix says how to declare a named build context.
+    assert!(
+        text.contains(
+            "is no stage: tell the lint about it with `stagecraft lint --build-context NAME`.\n"
+        ),
+        "{text}"
+    );
     // Only the contexts named are known: `assets` is still no stage.
     let output = stagecraft(&["lint", "--build-context", "docs", &file]);
     assert_eq!(output.status.code(), Some(1));

@@ -75,8 +75,8 @@ pub fn directory(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
 
 impl Cache {
     /// The cache in `dir` for `binary` run with `options`; `None` when the
-    /// binary cannot be identified or tells no version within `timeout`
-    /// (then nothing is cached). The version is asked of the binary once
+    /// binary cannot be identified or tells no version within `timeout`, or
+    /// `dir` cannot be written (then nothing is cached). The version is asked of the binary once
     /// per binary identity and kept in `dir` too.
     pub fn open(dir: PathBuf, binary: &Path, options: &[&str], timeout: Duration) -> Option<Self> {
         let identity = identity(binary)?;
@@ -137,7 +137,8 @@ fn identity(binary: &Path) -> Option<String> {
 }
 
 /// What `binary --version` prints, remembered per identity in `dir` (asked
-/// once, not once per run; `None` if it fails or takes over `timeout`).
+/// once, not once per run; `None` if it fails, takes over `timeout`, or
+/// cannot be remembered).
 fn version(dir: &Path, binary: &Path, identity: &str, timeout: Duration) -> Option<String> {
     let memo = dir.join(format!(
         "version-{}",
@@ -169,7 +170,9 @@ fn version(dir: &Path, binary: &Path, identity: &str, timeout: Duration) -> Opti
     if !status.success() || !text.contains("version") {
         return None;
     }
-    let _ = write_atomically(dir, &memo, text.as_bytes());
+    // A directory that cannot be written would cost a `--version` every
+    // run and hold nothing: no cache then.
+    write_atomically(dir, &memo, text.as_bytes()).ok()?;
     Some(text)
 }
 
@@ -229,6 +232,10 @@ mod tests {
         let binary = fake(&bin, "0.9.0");
         let dir = root.path().join("cache");
         let cache = Cache::open(dir.clone(), &binary, &["--norc"], SECOND).unwrap();
+        // A directory that cannot be made (here: under a file) is no cache.
+        let file = root.path().join("a-file");
+        std::fs::write(&file, "").unwrap();
+        assert!(Cache::open(file.join("cache"), &binary, &["--norc"], SECOND).is_none());
         let comment = Comment {
             line: 2,
             code: 2086,

@@ -8,6 +8,9 @@ const BIN: &str = env!("CARGO_BIN_EXE_stagecraft");
 fn stagecraft(args: &[&str]) -> Output {
     Command::new(BIN)
         .args(args)
+        // No ShellCheck cache in the user's home (tests/hadolint_compat.rs
+        // tests it, in a project of its own).
+        .env("STAGECRAFT_SHELLCHECK_CACHE", "off")
         .output()
         .expect("the binary runs")
 }
@@ -279,6 +282,7 @@ fn parse_errors_are_dl1000_in_the_machine_formats_and_the_rest_is_linted() {
 fn reads_standard_input() {
     let mut child = Command::new(BIN)
         .args(["lint", "--format", "json", "-"])
+        .env("STAGECRAFT_SHELLCHECK_CACHE", "off")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()

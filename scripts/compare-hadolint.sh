@@ -75,6 +75,15 @@ for file in tests/lint/*.Dockerfile; do
     if [[ -f "tests/lint/$name.labels" ]] && [[ -n "$reads_config" ]]; then
         stagecraft_config=(--config "$work/$name.hadolint.yaml")
     fi
+    # NAME.contexts: the named build contexts the build is given, one a line
+    # (`--build-context NAME`; hadolint has no such option).
+    contexts=()
+    if [[ -f "tests/lint/$name.contexts" ]]; then
+        while read -r context; do
+            contexts+=(--build-context "$context")
+        done <"tests/lint/$name.contexts"
+    fi
+    stagecraft_config+=("${contexts[@]}")
     rc=0
     "$stagecraft" lint --format json "${target[@]}" "${stagecraft_config[@]}" "$file" \
         >"$work/$name.stagecraft.json" 2>"$work/$name.stagecraft.err" || rc=$?

@@ -14,3 +14,4 @@ mod finding;
 mod format;
 pub mod lint;
 mod shellcheck;
+mod shellcheck_cache;

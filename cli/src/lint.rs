@@ -18,6 +18,7 @@ use crate::config::{self, Partial};
 use crate::finding::{Finding, Report, Source, Threshold};
 use crate::format::Format;
 use crate::shellcheck;
+use crate::shellcheck_cache::{self, Cache};
 
 /// Check Dockerfiles against stagecraft's rules: stage-aware, and a drop-in
 /// for hadolint (its .hadolint.yaml, pragmas, environment and formats).
@@ -94,6 +95,10 @@ pub struct LintArgs {
     /// Do not run ShellCheck over the RUNs.
     #[arg(long)]
     no_shellcheck: bool,
+    /// Run ShellCheck over every script, even those whose verdict is cached
+    /// (also: STAGECRAFT_SHELLCHECK_CACHE=off).
+    #[arg(long)]
+    no_shellcheck_cache: bool,
     /// List the rules and exit.
     #[arg(long)]
     rules: bool,
@@ -104,6 +109,11 @@ Suppression: `--ignore CODE`, `ignored:` in .hadolint.yaml, HADOLINT_IGNORE, or 
 comment `# hadolint ignore=DL3009,SC2086` (or `# stagecraft ignore=SCR003`) on the
 line(s) right before an instruction; `# hadolint global ignore=...` anywhere for
 the whole file. `# hadolint shell=bash` sets the shell ShellCheck reads RUNs with.
+
+ShellCheck's verdicts are cached per script (keyed by ShellCheck's version, the
+script, its dialect and exported names) in $STAGECRAFT_SHELLCHECK_CACHE, else
+$XDG_CACHE_HOME/stagecraft/shellcheck (~/.cache/); --no-shellcheck-cache or
+STAGECRAFT_SHELLCHECK_CACHE=off checks every script afresh.
 
 Configuration: --config FILE, else the first .hadolint.yaml/.hadolint.yml in the
 working directory or a parent, $XDG_CONFIG_HOME/hadolint.yaml (~/.config/),
@@ -446,7 +456,12 @@ pub fn run(args: &LintArgs) -> u8 {
                     .and_then(|text| text.trim().parse::<f64>().ok())
                     .filter(|seconds| *seconds > 0.0)
                     .unwrap_or(60.0);
-                let outcome = shellcheck::run(&binary, &scripts, Duration::from_secs_f64(seconds));
+                let timeout = Duration::from_secs_f64(seconds);
+                let cache = (!args.no_shellcheck_cache)
+                    .then(|| shellcheck_cache::directory(&env))
+                    .flatten()
+                    .and_then(|dir| Cache::open(dir, &binary, &shellcheck::OPTIONS, timeout));
+                let outcome = shellcheck::run(&binary, &scripts, timeout, cache.as_ref());
                 outcome.notes.iter().for_each(|n| note(n));
                 for (index, finding) in outcome.findings {
                     if !ignored.iter().any(|code| finding.is_named(code)) {

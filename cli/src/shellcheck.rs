@@ -8,7 +8,9 @@
 //! Unlike hadolint, which links ShellCheck in, this runs the `shellcheck`
 //! binary on PATH: all the scripts of a run are written to one temporary
 //! directory and handed to a few `shellcheck` processes (one per core), each
-//! under a time limit.
+//! under a time limit. With a [`Cache`], a script checked before (the same
+//! text, dialect and names, the same ShellCheck) is not handed to it again,
+//! and a run whose scripts were all checked before starts no `shellcheck`.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -22,11 +24,16 @@ use stagecraft_rules::dockerfile::{Dockerfile, InstructionKind};
 use wait_timeout::ChildExt;
 
 use crate::finding::{Finding, Source};
+use crate::shellcheck_cache::{self, Cache};
 
 /// ShellCheck codes left out, as hadolint leaves them out: ash is not
 /// supported (2187), and `source` cannot be followed from a Dockerfile
 /// (1090, 1091).
 const EXCLUDED: &str = "2187,1090,1091";
+
+/// The options every `shellcheck` is run with (before the script files);
+/// part of every [`Cache`] key.
+pub const OPTIONS: [&str; 4] = ["--norc", "--format=json1", "--exclude", EXCLUDED];
 
 /// Variables every stage has (hadolint's `defaultShellOpts`).
 const PROXY_VARS: [&str; 8] = [
@@ -384,80 +391,54 @@ struct Comment {
 }
 
 /// Runs `binary` over `scripts`, in at most one process per core, each
-/// stopped after `timeout`.
-pub fn run(binary: &Path, scripts: &[Script], timeout: Duration) -> Outcome {
+/// stopped after `timeout`; the scripts `cache` holds are not run, and what
+/// the processes find is kept in it.
+pub fn run(binary: &Path, scripts: &[Script], timeout: Duration, cache: Option<&Cache>) -> Outcome {
     let mut outcome = Outcome::default();
     if scripts.is_empty() {
         return outcome;
     }
-    let dir = match tempfile::Builder::new().prefix("stagecraft-sh").tempdir() {
-        Ok(dir) => dir,
-        Err(error) => {
-            outcome.notes.push(format!(
-                "shellcheck was not run: no temporary directory for the scripts: {error}"
-            ));
-            return outcome;
-        }
-    };
-    for (index, script) in scripts.iter().enumerate() {
-        if let Err(error) =
-            std::fs::write(dir.path().join(format!("{index}.sh")), script.full_text())
-        {
-            outcome.notes.push(format!(
-                "shellcheck was not run: cannot write its scripts: {error}"
-            ));
-            return outcome;
+    let texts: Vec<String> = scripts.iter().map(Script::full_text).collect();
+    let mut comments: Vec<(usize, shellcheck_cache::Comment)> = Vec::new();
+    let mut missing: Vec<usize> = Vec::new();
+    for (index, text) in texts.iter().enumerate() {
+        match cache.and_then(|cache| cache.get(text)) {
+            Some(found) => comments.extend(found.into_iter().map(|comment| (index, comment))),
+            None => missing.push(index),
         }
     }
-    let per_batch = batch_size(
-        scripts.len(),
-        std::thread::available_parallelism().map_or(1, |n| n.get()),
-    );
-    let indices: Vec<usize> = (0..scripts.len()).collect();
-    let results: Vec<Result<Vec<Comment>, String>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = indices
-            .chunks(per_batch)
-            .map(|batch| scope.spawn(|| run_batch(binary, dir.path(), batch, timeout)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|_| Err("a shellcheck batch panicked".to_owned()))
-            })
-            .collect()
-    });
-    for result in results {
-        match result {
-            Ok(comments) => {
-                for comment in comments {
-                    let Some(index) = script_index(&comment.file) else {
-                        continue;
-                    };
-                    let Some(script) = scripts.get(index) else {
-                        continue;
-                    };
-                    let Some(line) = script.dockerfile_line(comment.line) else {
-                        continue;
-                    };
-                    let finding = Finding {
-                        line,
-                        source: Source::ShellCheck(comment.code),
-                        severity: match comment.level.as_str() {
-                            "error" => Severity::Error,
-                            "warning" => Severity::Warning,
-                            "info" => Severity::Info,
-                            _ => Severity::Style,
-                        },
-                        message: comment.message,
-                    };
-                    if !script.ignores.iter().any(|code| finding.is_named(code)) {
-                        outcome.findings.push((script.file, finding));
-                    }
-                }
-            }
-            Err(note) => outcome.notes.push(note),
+    if !missing.is_empty() {
+        check(
+            binary,
+            &texts,
+            &missing,
+            timeout,
+            cache,
+            &mut comments,
+            &mut outcome,
+        );
+    }
+    // In script order, each script's in ShellCheck's order: the same
+    // findings in the same order whether they came from the cache or not.
+    comments.sort_by_key(|(index, _)| *index);
+    for (index, comment) in comments {
+        let script = &scripts[index];
+        let Some(line) = script.dockerfile_line(comment.line) else {
+            continue;
+        };
+        let finding = Finding {
+            line,
+            source: Source::ShellCheck(comment.code),
+            severity: match comment.level.as_str() {
+                "error" => Severity::Error,
+                "warning" => Severity::Warning,
+                "info" => Severity::Info,
+                _ => Severity::Style,
+            },
+            message: comment.message,
+        };
+        if !script.ignores.iter().any(|code| finding.is_named(code)) {
+            outcome.findings.push((script.file, finding));
         }
     }
     outcome
@@ -465,6 +446,99 @@ pub fn run(binary: &Path, scripts: &[Script], timeout: Duration) -> Outcome {
         .sort_by_key(|(file, finding)| (*file, finding.line));
     outcome.findings.dedup();
     outcome
+}
+
+/// What one `shellcheck` process gave: its comments, or why there are none.
+type BatchOutcome = Result<Vec<Comment>, String>;
+
+/// Hands the scripts `missing` (indices into `texts`) to `shellcheck`
+/// processes; their comments go to `comments`, and to `cache` for each
+/// batch that finished normally.
+fn check(
+    binary: &Path,
+    texts: &[String],
+    missing: &[usize],
+    timeout: Duration,
+    cache: Option<&Cache>,
+    comments: &mut Vec<(usize, shellcheck_cache::Comment)>,
+    outcome: &mut Outcome,
+) {
+    let dir = match tempfile::Builder::new().prefix("stagecraft-sh").tempdir() {
+        Ok(dir) => dir,
+        Err(error) => {
+            outcome.notes.push(format!(
+                "shellcheck was not run: no temporary directory for the scripts: {error}"
+            ));
+            return;
+        }
+    };
+    for &index in missing {
+        if let Err(error) = std::fs::write(dir.path().join(format!("{index}.sh")), &texts[index]) {
+            outcome.notes.push(format!(
+                "shellcheck was not run: cannot write its scripts: {error}"
+            ));
+            return;
+        }
+    }
+    let per_batch = batch_size(
+        missing.len(),
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+    );
+    let results: Vec<(&[usize], BatchOutcome)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = missing
+            .chunks(per_batch)
+            .map(|batch| {
+                let dir = dir.path();
+                (
+                    batch,
+                    scope.spawn(move || run_batch(binary, dir, batch, timeout)),
+                )
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|(batch, handle)| {
+                let result = handle
+                    .join()
+                    .unwrap_or_else(|_| Err("a shellcheck batch panicked".to_owned()));
+                (batch, result)
+            })
+            .collect()
+    });
+    for (batch, result) in results {
+        match result {
+            Ok(found) => {
+                let mut by_script: Vec<(usize, shellcheck_cache::Comment)> = found
+                    .into_iter()
+                    .filter_map(|comment| {
+                        let index = script_index(&comment.file)?;
+                        batch.contains(&index).then(|| {
+                            let kept = shellcheck_cache::Comment {
+                                line: comment.line,
+                                code: comment.code,
+                                level: comment.level,
+                                message: comment.message,
+                            };
+                            (index, kept)
+                        })
+                    })
+                    .collect();
+                by_script.sort_by_key(|(index, _)| *index);
+                if let Some(cache) = cache {
+                    for &index in batch {
+                        let own: Vec<shellcheck_cache::Comment> = by_script
+                            .iter()
+                            .filter(|(of, _)| *of == index)
+                            .map(|(_, comment)| comment.clone())
+                            .collect();
+                        cache.put(&texts[index], &own);
+                    }
+                }
+                comments.extend(by_script);
+            }
+            Err(note) => outcome.notes.push(note),
+        }
+    }
 }
 
 /// Scripts per `shellcheck` process: a process costs about as much to
@@ -485,17 +559,12 @@ fn script_index(file: &str) -> Option<usize> {
     Path::new(file).file_stem()?.to_str()?.parse().ok()
 }
 
-fn run_batch(
-    binary: &Path,
-    dir: &Path,
-    batch: &[usize],
-    timeout: Duration,
-) -> Result<Vec<Comment>, String> {
+fn run_batch(binary: &Path, dir: &Path, batch: &[usize], timeout: Duration) -> BatchOutcome {
     let first = batch.first().copied().unwrap_or(0);
     let last = batch.last().copied().unwrap_or(0);
     let which = format!("the RUNs of scripts {first}..={last} were not checked");
     let mut child = Command::new(binary)
-        .args(["--norc", "--format=json1", "--exclude", EXCLUDED])
+        .args(OPTIONS)
         .args(batch.iter().map(|index| format!("{index}.sh")))
         .current_dir(dir)
         .stdin(Stdio::null())

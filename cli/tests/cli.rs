@@ -8,6 +8,9 @@ const BIN: &str = env!("CARGO_BIN_EXE_stagecraft");
 fn stagecraft(args: &[&str]) -> Output {
     Command::new(BIN)
         .args(args)
+        // No ShellCheck cache in the user's home (tests/hadolint_compat.rs
+        // tests it, in a project of its own).
+        .env("STAGECRAFT_SHELLCHECK_CACHE", "off")
         .output()
         .expect("the binary runs")
 }
@@ -179,6 +182,13 @@ fn build_context_names_what_copy_from_may_copy_from() {
         text.contains(&format!("{file}:3: error[SCR023/DL3022]: ")),
         "{text}"
     );
+    // The fix says how to declare a named build context.
+    assert!(
+        text.contains(
+            "is no stage: tell the lint about it with `stagecraft lint --build-context NAME`.\n"
+        ),
+        "{text}"
+    );
     // Only the contexts named are known: `assets` is still no stage.
     let output = stagecraft(&["lint", "--build-context", "docs", &file]);
     assert_eq!(output.status.code(), Some(1));
@@ -272,6 +282,7 @@ fn parse_errors_are_dl1000_in_the_machine_formats_and_the_rest_is_linted() {
 fn reads_standard_input() {
     let mut child = Command::new(BIN)
         .args(["lint", "--format", "json", "-"])
+        .env("STAGECRAFT_SHELLCHECK_CACHE", "off")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()

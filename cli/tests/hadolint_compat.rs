@@ -41,9 +41,14 @@ impl Project {
             .args(args)
             .current_dir(self.dir.path())
             .env("HOME", self.dir.path().join("home"))
-            .env("XDG_CONFIG_HOME", self.dir.path().join("home/.config"));
+            .env("XDG_CONFIG_HOME", self.dir.path().join("home/.config"))
+            // ShellCheck's cache under the project's home.
+            .env_remove("XDG_CACHE_HOME");
         for (name, _) in std::env::vars() {
-            if name.starts_with("HADOLINT_") || name == "NO_COLOR" {
+            if name.starts_with("HADOLINT_")
+                || name == "NO_COLOR"
+                || name == "STAGECRAFT_SHELLCHECK_CACHE"
+            {
                 command.env_remove(name);
             }
         }
@@ -569,6 +574,118 @@ fn a_hanging_or_crashing_shellcheck_is_a_note_and_the_results_still_print() {
         1,
         "{text}"
     );
+}
+
+/// A `shellcheck` stand-in that logs each start to `calls` and finds SC2086
+/// on line 2 of the last script it is given.
+fn logging_shellcheck(project: &Project) -> PathBuf {
+    let calls = project.dir.path().join("calls");
+    fake_shellcheck(
+        project,
+        &format!(
+            "echo \"$*\" >> '{}'\n\
+             if [ \"$1\" = --version ]; then echo 'version: 0.9.0-fake'; exit 0; fi\n\
+             for a; do f=$a; done\n\
+             printf '{{\"comments\":[{{\"file\":\"%s\",\"line\":2,\"code\":2086,\
+             \"level\":\"info\",\"message\":\"Double quote it.\"}}]}}' \"$f\"\n\
+             exit 1",
+            calls.display()
+        ),
+    )
+}
+
+#[test]
+fn shellchecks_verdicts_are_cached_per_script_and_the_cache_can_be_bypassed() {
+    let project = Project::new();
+    project.write("Dockerfile", MIXED);
+    let bin = logging_shellcheck(&project);
+    let calls = || {
+        std::fs::read_to_string(project.dir.path().join("calls"))
+            .unwrap_or_default()
+            .lines()
+            .map(|line| line.split(' ').next().unwrap_or("").to_owned())
+            .collect::<Vec<_>>()
+    };
+    let lint = |extra: &[&str]| {
+        let mut args = vec!["lint", "-f", "json"];
+        args.extend_from_slice(extra);
+        args.push("Dockerfile");
+        project
+            .command(&args)
+            .env("PATH", path_with(&bin))
+            .output()
+            .unwrap()
+    };
+    let first = lint(&[]);
+    assert_eq!(rules(&json(&first)), ["SCR003", "SC2086", "SCR020"]);
+    // The version once, then the two scripts in one process.
+    assert_eq!(calls(), ["--version", "--norc"]);
+    let cache = project.dir.path().join("home/.cache/stagecraft/shellcheck");
+    let entries = std::fs::read_dir(&cache)
+        .unwrap()
+        .filter(|entry| {
+            entry
+                .as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|ext| ext == "json")
+        })
+        .count();
+    assert_eq!(entries, 2, "one entry per script");
+
+    // Warm: the same output, byte for byte, and no shellcheck started.
+    let second = lint(&[]);
+    assert_eq!(second.stdout, first.stdout);
+    assert_eq!(calls().len(), 2);
+
+    // A script that changed is checked (alone); the other one is cached.
+    project.write("Dockerfile", &MIXED.replace("echo $1", "echo $2"));
+    let changed = lint(&[]);
+    assert_eq!(rules(&json(&changed)), ["SCR003", "SC2086", "SCR020"]);
+    let log = std::fs::read_to_string(project.dir.path().join("calls")).unwrap();
+    let last = log.lines().last().unwrap();
+    assert_eq!(last.matches(".sh").count(), 1, "{log}");
+    project.write("Dockerfile", MIXED);
+
+    // Bypassed: by the flag and by the variable.
+    let bypassed = lint(&["--no-shellcheck-cache"]);
+    assert_eq!(bypassed.stdout, first.stdout);
+    assert_eq!(calls().len(), 4);
+    let off = project
+        .command(&["lint", "-f", "json", "Dockerfile"])
+        .env("PATH", path_with(&bin))
+        .env("STAGECRAFT_SHELLCHECK_CACHE", "off")
+        .output()
+        .unwrap();
+    assert_eq!(off.stdout, first.stdout);
+    assert_eq!(calls().len(), 5);
+
+    // A failing shellcheck's (non-)verdicts are not kept.
+    let elsewhere = project.dir.path().join("other-cache");
+    let bin = fake_shellcheck(
+        &project,
+        "if [ \"$1\" = --version ]; then echo 'version: 1'; exit 0; fi; exit 3",
+    );
+    let failed = project
+        .command(&["lint", "-f", "json", "Dockerfile"])
+        .env("PATH", path_with(&bin))
+        .env("STAGECRAFT_SHELLCHECK_CACHE", &elsewhere)
+        .output()
+        .unwrap();
+    assert_eq!(rules(&json(&failed)), ["SCR003", "SCR020"]);
+    let kept = std::fs::read_dir(&elsewhere)
+        .unwrap()
+        .filter(|entry| {
+            entry
+                .as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|ext| ext == "json")
+        })
+        .count();
+    assert_eq!(kept, 0);
 }
 
 /// The real ShellCheck (Debian's package, `scripts/tools.sh`); skipped with

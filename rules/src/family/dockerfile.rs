@@ -70,7 +70,9 @@ pub static SCR023: Rule = Rule {
           becomes `pull access denied`, or worse, somebody's image), and a later stage cannot \
           be used because it is not built yet.",
     fix: "Name an earlier stage (`FROM ... AS build` above, then `COPY --from=build`), move the \
-          stage up, or write an image with its tag (`--from=busybox:1.36`).",
+          stage up, or write an image with its tag (`--from=busybox:1.36`). A named build \
+          context the build is given (`docker buildx build --build-context NAME=...`) is no \
+          stage: tell the lint about it with `stagecraft lint --build-context NAME`.",
     hadolint: Some("DL3022"),
     shipped: Severity::Error,
     build_only: Severity::Error,

@@ -76,6 +76,7 @@ use crate::dockerfile::check::{
     check_dockerfile, is_shell_less_image, posix_shell, stages, Base as StageBase,
     DockerfileFinding, Options, StageInfo,
 };
+use crate::dockerfile::mount::{MountError, MountOptions, RunOptions};
 use crate::dockerfile::parse::{Command, Copy, Dockerfile, Instruction, InstructionKind};
 use crate::dockerfile::structure::{
     check_structure, BaseView, ImageView, Item, ItemView, ProblemKind, ShellUse, StageView,
@@ -119,6 +120,10 @@ pub enum ModelProblemKind {
     /// ([`check_dockerfile`], what `stagecraft
     /// lint` reports): the model refuses what the linter refuses.
     Rule(DockerfileFinding),
+    /// A `RUN`'s `--mount` (its type, an option, a value, a secret id),
+    /// `--network` or `--security` value that BuildKit's grammar refuses
+    /// ([`mount`](crate::dockerfile::mount)): one problem per flag.
+    Mount(MountError),
     /// A value the model refuses.
     Invalid {
         /// Which value, e.g. `"USER"` or `"stage alias"`.
@@ -142,6 +147,7 @@ impl fmt::Display for ModelProblemKind {
             ModelProblemKind::Rule(finding) => {
                 write!(f, "{}: {}", rule_label(finding.rule), finding.message)
             }
+            ModelProblemKind::Mount(error) => write!(f, "{error}"),
             ModelProblemKind::Invalid { what, value, rule } => {
                 write!(f, "invalid {what} {value:?}: {rule}")
             }
@@ -327,14 +333,14 @@ pub fn model_problems(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
 
 /// What the model cannot hold (no rules), in line order.
 fn model_limits(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
-    let mut problems = Vec::new();
+    let mut problems = directive_problems(source);
     for instruction in &df.global_args {
         check_instruction(instruction, &mut problems);
     }
     let infos = stages(df, &Options::default());
     // Each stage's `SHELL` at its end, for the stages built FROM it.
     let mut final_shells: Vec<Vec<String>> = Vec::with_capacity(df.stages.len());
-    for (stage, info) in df.stages.iter().zip(&infos) {
+    for (index, (stage, info)) in df.stages.iter().zip(&infos).enumerate() {
         let push = |problems: &mut Vec<ModelProblem>, kind| {
             problems.push(ModelProblem {
                 line: stage.line,
@@ -384,7 +390,13 @@ fn model_limits(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
             }
             check_instruction(instruction, &mut problems);
             let posix = posix_shell(&shell);
-            check_in_stage(source, df, info, posix, instruction, &mut problems);
+            check_in_stage(source, df, index, info, posix, instruction, &mut problems);
+            // The model holds `ONBUILD`'s instruction as it holds the same
+            // instruction in the stage: its flags and values are judged alike.
+            if let InstructionKind::Onbuild(inner) = &instruction.kind {
+                check_in_stage(source, df, index, info, posix, inner, &mut problems);
+                check_onbuild_copy_from(df, index, inner, &mut problems);
+            }
         }
         final_shells.push(shell);
     }
@@ -397,6 +409,33 @@ fn model_limits(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
             .filter_map(|problem| structure_problem(df, problem)),
     );
     problems.sort_by_key(|problem| problem.line);
+    problems
+}
+
+/// The parser directives the model holds (`# syntax=`, `# check=`) need a
+/// value: an empty one is refused, as the model refuses it.
+fn directive_problems(source: &str) -> Vec<ModelProblem> {
+    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
+    let mut problems = Vec::new();
+    for (index, line) in source.split('\n').enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let Some((name, value)) = crate::dockerfile::parse::directive(line) else {
+            break;
+        };
+        match name.as_str() {
+            "syntax" | "check" if value.is_empty() => problems.push(ModelProblem {
+                line: index + 1,
+                kind: invalid(
+                    "parser directive",
+                    line.trim(),
+                    "give it a value, e.g. `# syntax=docker/dockerfile:1`, or remove the line",
+                ),
+                covered_by: None,
+            }),
+            "syntax" | "check" | "escape" => {}
+            _ => break,
+        }
+    }
     problems
 }
 
@@ -612,7 +651,21 @@ fn check_instruction(instruction: &Instruction, problems: &mut Vec<ModelProblem>
         }
         // Read, and held as `LABEL org.opencontainers.image.authors`.
         InstructionKind::Maintainer(_) => {}
-        InstructionKind::Onbuild(inner) => check_instruction(inner, problems),
+        InstructionKind::Onbuild(inner) => {
+            // The model's `ONBUILD` holds one instruction.
+            let several = match &inner.kind {
+                InstructionKind::Arg(pairs) => pairs.len() != 1,
+                InstructionKind::Expose(ports) => ports.len() != 1,
+                _ => false,
+            };
+            if several {
+                push(not_supported(
+                    format!("an `ONBUILD {}` of several values", inner.keyword),
+                    "write one ONBUILD per value, e.g. `ONBUILD ARG A` and `ONBUILD ARG B`",
+                ));
+            }
+            check_instruction(inner, problems)
+        }
         InstructionKind::Run(_) | InstructionKind::Copy(_) | InstructionKind::Add(_) => {}
     }
 }
@@ -621,6 +674,7 @@ fn check_instruction(instruction: &Instruction, problems: &mut Vec<ModelProblem>
 fn check_in_stage(
     source: &str,
     df: &Dockerfile,
+    stage: usize,
     info: &StageInfo,
     posix: bool,
     instruction: &Instruction,
@@ -647,6 +701,58 @@ fn check_in_stage(
                         ),
                         // An unknown flag is also a build breaker of the rules.
                         Some("SCR034"),
+                    );
+                }
+            }
+            // The values of the flags the model holds: one grammar, the
+            // model's (`mount.rs`), so what is judged here converts.
+            if let InstructionKind::Run(run) = &instruction.kind {
+                match RunOptions::read(&instruction.flags, &run.mounts) {
+                    Err(errors) => {
+                        for error in errors {
+                            covered(ModelProblemKind::Mount(error), None);
+                        }
+                    }
+                    // A mount's `from=` is an earlier stage or an image
+                    // (a bare name of no stage is the image BuildKit pulls).
+                    Ok(options) => {
+                        for from in options.mounts.iter().filter_map(MountOptions::files_from) {
+                            if !earlier_stage(df, stage, from) {
+                                if let Err(error) = ImageRef::parse(from) {
+                                    covered(
+                                        invalid(
+                                            "RUN --mount from=",
+                                            from,
+                                            &format!("name an earlier stage or an image ({error})"),
+                                        ),
+                                        None,
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
+                if let Command::Exec(args) = &run.command {
+                    if args.first().is_none_or(String::is_empty) {
+                        covered(
+                            invalid(
+                                "RUN",
+                                &run.command.to_string(),
+                                "an exec-form RUN needs a program: write `[\"program\", \"arg\", ...]`",
+                            ),
+                            None,
+                        );
+                    } else if let Some(arg) = args.iter().find(|arg| arg.contains('\0')) {
+                        covered(invalid("RUN", arg, "remove the NUL byte"), None);
+                    }
+                }
+                if df.escape != '\\' && !run.heredocs.is_empty() {
+                    covered(
+                        not_supported(
+                            "a heredoc `RUN` under the backtick escape directive",
+                            "drop the escape directive, or write the script on one line",
+                        ),
+                        None,
                     );
                 }
             }
@@ -856,8 +962,12 @@ fn structure_problem(df: &Dockerfile, problem: StructureProblem) -> Option<Model
             };
             (not_a_stage(&from, "a stage index"), rule)
         }
-        // The model holds `COPY --from=<image>` (`CopyFrom::Image`).
-        ProblemKind::CopyFromImage { .. } => return None,
+        // The model holds `COPY --from=<image>` (`CopyFrom::Image`), an
+        // image reference it can parse.
+        ProblemKind::CopyFromImage { from } => match ImageRef::parse(&from) {
+            Ok(_) => return None,
+            Err(error) => (copy_from_image(&from, &error.to_string()), None),
+        },
         ProblemKind::CopyFromUnknown { from } => (
             not_a_stage(&from, "no stage of this Dockerfile"),
             Some(SCR023.id),
@@ -906,6 +1016,65 @@ fn structure_problem(df: &Dockerfile, problem: StructureProblem) -> Option<Model
         kind,
         covered_by,
     })
+}
+
+/// `COPY --from=<from>` of something that names no stage and is no image
+/// reference the model can parse.
+fn copy_from_image(from: &str, why: &str) -> ModelProblemKind {
+    if from.contains('$') {
+        not_supported(
+            format!("`COPY --from={from}` (a build variable)"),
+            "write the stage's name or the image reference itself",
+        )
+    } else {
+        invalid("COPY --from image reference", from, why)
+    }
+}
+
+/// Whether a stage before `stage` is named `name` (case-insensitively, as
+/// Docker compares them).
+fn earlier_stage(df: &Dockerfile, stage: usize, name: &str) -> bool {
+    df.stages[..stage].iter().any(|s| {
+        s.from
+            .alias
+            .as_deref()
+            .is_some_and(|alias| alias.eq_ignore_ascii_case(name))
+    })
+}
+
+/// `ONBUILD COPY --from=...`, which the structure (one build's stages) does
+/// not see: the model holds an earlier stage's name or an image reference.
+fn check_onbuild_copy_from(
+    df: &Dockerfile,
+    stage: usize,
+    inner: &Instruction,
+    problems: &mut Vec<ModelProblem>,
+) {
+    let InstructionKind::Copy(Copy {
+        from: Some(from), ..
+    }) = &inner.kind
+    else {
+        return;
+    };
+    if earlier_stage(df, stage, from) {
+        return;
+    }
+    let kind = if !from.is_empty() && from.bytes().all(|b| b.is_ascii_digit()) {
+        not_supported(
+            format!("`COPY --from={from}` (a stage index)"),
+            "name the stage (`FROM ... AS build`) and copy `--from=build`",
+        )
+    } else {
+        match ImageRef::parse(from) {
+            Ok(_) => return,
+            Err(error) => copy_from_image(from, &error.to_string()),
+        }
+    };
+    problems.push(ModelProblem {
+        line: inner.line,
+        kind,
+        covered_by: None,
+    });
 }
 
 fn check_paths(copy: &Copy, push: &mut impl FnMut(ModelProblemKind)) {

@@ -406,6 +406,20 @@ const HOSTILE: &[&str] = &[
     "FROM debian\nEXPOSE +80\n",
     "FROM debian\nEXPOSE 0\n",
     "FROM debian\nUSER \"a b\"\n",
+    // Found by the model_roundtrip fuzz target: a NUL in a comment.
+    "# The archive is in the COPY layer and its contents in the RUN \0ayer.\nFROM debian\n",
+    "FROM debian\n# a \0 b\nRUN true\n",
+    "FROM debian\nRUN true \\\n# a \0 b\n && true\n",
+    "# a \r b\nFROM debian\n",
+    "# syntax=a\0b\nFROM debian\n",
+    // Found by the model_roundtrip fuzz target: a NUL in a heredoc's body.
+    "FROM debian\nRUN <<-EOF\n\tset -\u{1d}\0\0 \"$PATH\" > /path\n\tEOF\n",
+    "FROM debian\nRUN <<EOF\na\rb\nEOF\n",
+    "FROM debian\nRUN <<E-F\ntrue\nE-F\n",
+    "FROM debian\nRUN <<\"E F\"\ntrue\nE F\n",
+    "FROM debian\nRUN cat <<EOF \0 > /x\nbody\nEOF\n",
+    "FROM debian\nRUN cat <<EOF <<EOF\na\nEOF\nb\nEOF\n",
+    "FROM debian\nRUN python3 <<'PY'\nprint(1)\nPY\n",
 ];
 
 /// The macros' promise, on every corpus file and the hostile list: when the

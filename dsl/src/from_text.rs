@@ -199,6 +199,8 @@ pub enum ParseErrorKind {
     /// the model has no place for yet, a value it refuses.
     Refused(ModelProblemKind),
     /// A `RUN` mount, `--network` or `--security` value the model refuses.
+    /// The verdict says it first ([`ModelProblemKind::Mount`], the same
+    /// grammar): this is the conversion's last line of defence.
     Mount(MountError),
     /// A `RUN`'s exec form or heredoc that the model refuses.
     RunForm(RunError),

@@ -24,6 +24,10 @@
 //!   model cannot hold (it cannot follow `RUN `, or, under a POSIX `SHELL`,
 //!   it is not shell the analysis can read). Under another `SHELL`
 //!   (PowerShell, cmd) the text is not parsed as sh.
+//! * [`ModelProblemKind::Mount`]: a `RUN`'s `--mount`, `--network` or
+//!   `--security` value the one grammar ([`mount`](crate::dockerfile::mount),
+//!   which the model builds its typed mounts with) refuses: an unknown type or
+//!   option, a bad value (`sharing=bogus`), a secret id that is no name.
 //! * [`ModelProblemKind::Invalid`]: a value the model's validation refuses
 //!   (an alias or `ARG` name outside Docker's grammar, a bad image reference,
 //!   a relative `COPY` destination before any `WORKDIR`, ...). The
@@ -333,7 +337,7 @@ pub fn model_problems(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
 
 /// What the model cannot hold (no rules), in line order.
 fn model_limits(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
-    let mut problems = directive_problems(source);
+    let mut problems = comment_problems(source);
     for instruction in &df.global_args {
         check_instruction(instruction, &mut problems);
     }
@@ -412,28 +416,45 @@ fn model_limits(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
     problems
 }
 
-/// The parser directives the model holds (`# syntax=`, `# check=`) need a
-/// value: an empty one is refused, as the model refuses it.
-fn directive_problems(source: &str) -> Vec<ModelProblem> {
+/// The comment lines the model keeps (and the parser directives, which are
+/// comments too): a directive it holds (`# syntax=`, `# check=`) needs a
+/// value, and no comment may hold a NUL or a carriage return, which the
+/// model cannot render on one line.
+fn comment_problems(source: &str) -> Vec<ModelProblem> {
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     let mut problems = Vec::new();
+    let mut directives = true;
     for (index, line) in source.split('\n').enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);
-        let Some((name, value)) = crate::dockerfile::parse::directive(line) else {
-            break;
-        };
-        match name.as_str() {
-            "syntax" | "check" if value.is_empty() => problems.push(ModelProblem {
+        let mut push = |kind| {
+            problems.push(ModelProblem {
                 line: index + 1,
-                kind: invalid(
-                    "parser directive",
-                    line.trim(),
-                    "give it a value, e.g. `# syntax=docker/dockerfile:1`, or remove the line",
-                ),
+                kind,
                 covered_by: None,
-            }),
-            "syntax" | "check" | "escape" => {}
-            _ => break,
+            })
+        };
+        if directives {
+            match crate::dockerfile::parse::directive(line) {
+                Some((name, value)) if matches!(name.as_str(), "syntax" | "check") => {
+                    if value.is_empty() {
+                        push(invalid(
+                            "parser directive",
+                            line.trim(),
+                            "give it a value, e.g. `# syntax=docker/dockerfile:1`, or remove \
+                             the line",
+                        ));
+                    }
+                }
+                Some((name, _)) if name == "escape" => {}
+                _ => directives = false,
+            }
+        }
+        if line.trim_start().starts_with('#') && line.contains(['\0', '\r']) {
+            push(invalid(
+                "comment",
+                line,
+                "remove the NUL byte or carriage return from the comment",
+            ));
         }
     }
     problems
@@ -730,6 +751,39 @@ fn check_in_stage(
                                 }
                             }
                         }
+                    }
+                }
+                // What the model's heredoc script holds: a plain delimiter,
+                // a body and a command line without NUL or carriage return.
+                for heredoc in &run.heredocs {
+                    let name = &heredoc.name;
+                    let plain = !name.is_empty()
+                        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    if !plain {
+                        covered(
+                            not_supported(
+                                format!("the heredoc delimiter `{name}`"),
+                                "name it with letters, digits and `_`, e.g. `<<EOF`",
+                            ),
+                            None,
+                        );
+                    } else if heredoc.content.contains(['\0', '\r']) {
+                        covered(
+                            invalid(
+                                "heredoc body",
+                                name,
+                                "remove the NUL byte or carriage return",
+                            ),
+                            None,
+                        );
+                    }
+                }
+                if let Command::Shell(command) = &run.command {
+                    if !run.heredocs.is_empty() && command.contains(['\0', '\r']) {
+                        covered(
+                            invalid("RUN", command, "remove the NUL byte or carriage return"),
+                            None,
+                        );
                     }
                 }
                 if let Command::Exec(args) = &run.command {

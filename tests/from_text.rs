@@ -420,6 +420,10 @@ const HOSTILE: &[&str] = &[
     "FROM debian\nRUN cat <<EOF \0 > /x\nbody\nEOF\n",
     "FROM debian\nRUN cat <<EOF <<EOF\na\nEOF\nb\nEOF\n",
     "FROM debian\nRUN python3 <<'PY'\nprint(1)\nPY\n",
+    // Found by the model_roundtrip fuzz target: a NUL in a RUN with flags.
+    "FROM node:20\nRUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm c\u{e}\0&& true\n",
+    "FROM debian\nRUN --network=none echo 'open\n",
+    "FROM debian\nRUN --network=none \\\n  echo \\\n  done\n",
 ];
 
 /// The macros' promise, on every corpus file and the hostile list: when the

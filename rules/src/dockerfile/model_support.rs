@@ -816,8 +816,17 @@ fn check_in_stage(
             // `RUN `, and, for a POSIX `SHELL`, shell it can analyse (which
             // SCR028 says too). Another `SHELL` (PowerShell, cmd) runs text
             // the sh parser has no say over.
+            // A `RUN` with flags holds its command as the parser joined it
+            // when the flags cannot be cut off its lines: the same words.
+            let joined = match &instruction.kind {
+                InstructionKind::Run(run) if run.heredocs.is_empty() => match &run.command {
+                    Command::Shell(joined) => Some(joined.clone()),
+                    Command::Exec(_) => None,
+                },
+                _ => None,
+            };
             let text = (!info.shell_less)
-                .then(|| run_text(source, df.escape, instruction))
+                .then(|| run_text(source, df.escape, instruction).or(joined))
                 .flatten();
             if let Some(text) = text {
                 if let Err(error) = check_run_text(&text) {

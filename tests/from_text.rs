@@ -424,6 +424,16 @@ const HOSTILE: &[&str] = &[
     "FROM node:20\nRUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm c\u{e}\0&& true\n",
     "FROM debian\nRUN --network=none echo 'open\n",
     "FROM debian\nRUN --network=none \\\n  echo \\\n  done\n",
+    // Found by the model_roundtrip fuzz target: ADD --checksum values.
+    "FROM debian\nADD --checksum=sha https://example.com/a.tar.gz /a\n",
+    "FROM debian\nADD --checksum=sha2500000000000000000000000000000000 https://x/a /a\n",
+    "FROM debian\nADD --keep-git-dir https://example.com/a.tar.gz /a\n",
+    "FROM debian\nADD --keep-git-dir=false https://example.com/a.tar.gz /a\n",
+    "FROM debian\nCOPY --exclude= a /a\n",
+    "FROM debian\nCOPY --exclude=\"a b\" a /a\n",
+    "FROM debian\nCOPY --exclude a /a\n",
+    "FROM debian\nVOLUME []\n",
+    "FROM debian\nVOLUME [\"\"]\n",
 ];
 
 /// The macros' promise, on every corpus file and the hostile list: when the

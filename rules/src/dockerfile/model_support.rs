@@ -664,8 +664,21 @@ fn check_instruction(instruction: &Instruction, problems: &mut Vec<ModelProblem>
             }
         }
         InstructionKind::Volume(paths) => {
+            if paths.is_empty() {
+                push(invalid(
+                    "VOLUME",
+                    "[]",
+                    "name at least one mount point, e.g. \"/data\"",
+                ));
+            }
             for path in paths {
-                if let Some(kind) = forbidden("VOLUME path", path) {
+                if path.trim().is_empty() {
+                    push(invalid(
+                        "VOLUME path",
+                        path,
+                        "give a directory, e.g. \"/data\"",
+                    ));
+                } else if let Some(kind) = forbidden("VOLUME path", path) {
                     push(kind);
                 }
             }
@@ -885,6 +898,47 @@ fn check_in_stage(
                 }
             }
             check_paths(copy, &mut push);
+            // The values of the modern flags, as the model's checks read them.
+            for pattern in instruction
+                .flags
+                .iter()
+                .filter(|flag| flag.name == "exclude")
+                .filter_map(|flag| flag.value.as_deref())
+            {
+                if pattern.trim().is_empty() || pattern.chars().any(char::is_whitespace) {
+                    push(invalid(
+                        "--exclude pattern",
+                        pattern,
+                        "give a path pattern without blanks, e.g. \"*.md\"",
+                    ));
+                } else if let Some(kind) = forbidden("--exclude pattern", pattern) {
+                    push(kind);
+                }
+            }
+            if !is_copy {
+                if let Some(value) = instruction.flag("checksum") {
+                    if !names::checksum(value) {
+                        push(invalid(
+                            "ADD --checksum",
+                            value,
+                            "a checksum is `sha256:` and 64 hex digits (a git source: the \
+                             commit's 40 hex digits)",
+                        ));
+                    }
+                }
+                let keep_git_dir = instruction
+                    .flags
+                    .iter()
+                    .any(|f| f.name == "keep-git-dir" && f.value.as_deref() != Some("false"));
+                if keep_git_dir && !copy.sources.iter().all(|s| names::git_source(s)) {
+                    push(invalid(
+                        "ADD --keep-git-dir",
+                        &copy.sources.join(" "),
+                        "use it with git sources only (`https://github.com/o/r.git#v1`, \
+                         `git@github.com:o/r.git`)",
+                    ));
+                }
+            }
         }
         _ => {}
     }
@@ -1276,7 +1330,7 @@ mod tests {
         let text = "ARG BASE=debian:bookworm-slim\nFROM --platform=$BUILDPLATFORM $BASE AS b\n\
                     VOLUME /data\nMAINTAINER me\nONBUILD RUN make\nLABEL a b\n\
                     COPY --from=nginx:latest --parents --exclude=*.md /a /a\n\
-                    ADD --link --checksum=sha256:00 --keep-git-dir https://x/r.git /r\n\
+                    ADD --link --checksum=0123456789abcdef0123456789abcdef01234567 --keep-git-dir https://x/r.git /r\n\
                     EXPOSE $PORT ${P2}/udp\nHEALTHCHECK --start-interval=2s CMD true\n\
                     FROM ${BASE:-debian:bookworm-slim}\n";
         assert!(problems(text).is_empty(), "{:#?}", problems(text));

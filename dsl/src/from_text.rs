@@ -84,9 +84,10 @@ use std::fmt;
 
 use stagecraft_rules::dockerfile::check::{stages, Base as RulesBase, Options};
 use stagecraft_rules::dockerfile::model_support::{model_problems, run_text, whole_seconds};
+use stagecraft_rules::dockerfile::mount::RunOptions;
 use stagecraft_rules::dockerfile::parse::{
     suppression, Command as ParsedCommand, Instruction as ParsedInstruction, InstructionKind,
-    Mount as ParsedMount, ParseErrorKind as SyntaxErrorKind, Run as ParsedRun,
+    ParseErrorKind as SyntaxErrorKind, Run as ParsedRun,
 };
 use stagecraft_rules::dockerfile::{is_shell_less_image, Dockerfile as SyntaxTree};
 
@@ -94,8 +95,8 @@ use crate::error::{ModelError, Part};
 use crate::image_ref::{ImageRef, ImageRefError};
 use crate::model::{
     Add, Arg, ArgBase, Base, Command, Copy, CopyFrom, Directives, Dockerfile, GlobalComment,
-    Healthcheck, Heredoc, HeredocScript, Instruction, KeyValue, Mount, MountError, Network, Port,
-    PortVariable, Protocol, Run, RunError, RunSpec, Script, Security, Stage,
+    Healthcheck, Heredoc, HeredocScript, Instruction, KeyValue, Mount, MountError, Port,
+    PortVariable, Protocol, Run, RunError, RunSpec, Script, Stage,
 };
 pub use stagecraft_rules::dockerfile::model_support::ModelProblemKind;
 
@@ -203,6 +204,8 @@ pub enum ParseErrorKind {
     /// the model has no place for yet, a value it refuses.
     Refused(ModelProblemKind),
     /// A `RUN` mount, `--network` or `--security` value the model refuses.
+    /// The verdict says it first ([`ModelProblemKind::Mount`], the same
+    /// grammar): this is the conversion's last line of defence.
     Mount(MountError),
     /// A `RUN`'s exec form or heredoc that the model refuses.
     RunForm(RunError),
@@ -593,36 +596,31 @@ impl Converter<'_> {
         instruction: &ParsedInstruction,
         run: &ParsedRun,
     ) -> Result<Run, ParseErrorKind> {
+        // The flags the model holds, read with the one grammar
+        // (`stagecraft_rules::dockerfile::mount`) that `judge` read them with.
+        if let Some(other) = instruction
+            .flags
+            .iter()
+            .find(|flag| !matches!(flag.name.as_str(), "mount" | "network" | "security"))
+        {
+            return Err(ParseErrorKind::Refused(ModelProblemKind::NotSupported {
+                what: format!("`RUN --{}`", other.name),
+                fix: "RUN takes --mount, --network and --security: remove the flag",
+            }));
+        }
+        let options = RunOptions::read(&instruction.flags, &run.mounts).map_err(|errors| {
+            let first = errors.into_iter().next().expect("an Err holds a problem");
+            ParseErrorKind::Mount(first)
+        })?;
         let mut spec = RunSpec::new();
-        for flag in &instruction.flags {
-            let value = flag.value.as_deref().unwrap_or("");
-            spec = match flag.name.as_str() {
-                "mount" => {
-                    let mount = run
-                        .mounts
-                        .iter()
-                        .find(|mount| mount_text(mount) == mount_fields_text(value))
-                        .map(|mount| {
-                            Mount::from_fields(
-                                mount
-                                    .options
-                                    .iter()
-                                    .map(|(k, v)| (k.as_str(), v.as_deref())),
-                            )
-                        })
-                        .unwrap_or_else(|| Err(MountError::MissingTarget { kind: "bind" }))
-                        .map_err(ParseErrorKind::Mount)?;
-                    spec.mount(self.mount_source(mount))
-                }
-                "network" => spec.network(Network::parse(value).map_err(ParseErrorKind::Mount)?),
-                "security" => spec.security(Security::parse(value).map_err(ParseErrorKind::Mount)?),
-                other => {
-                    return Err(ParseErrorKind::Refused(ModelProblemKind::NotSupported {
-                        what: format!("`RUN --{other}`"),
-                        fix: "RUN takes --mount, --network and --security: remove the flag",
-                    }))
-                }
-            };
+        for mount in options.mounts {
+            spec = spec.mount(self.mount_source(Mount::from(mount)));
+        }
+        if let Some(network) = options.network {
+            spec = spec.network(network);
+        }
+        if let Some(security) = options.security {
+            spec = spec.security(security);
         }
         // The rules were judged with the stage by the file's one verdict:
         // only the form of the script and its mounts are checked again.
@@ -1046,38 +1044,6 @@ fn parse_port(port: &str) -> Option<Port> {
         number: number.parse().ok()?,
         protocol,
     })
-}
-
-/// A parsed mount's fields, as `key=value` joined with `,` (for matching a
-/// `--mount` flag with the mount the parser read from it).
-fn mount_text(mount: &ParsedMount) -> String {
-    mount
-        .options
-        .iter()
-        .map(|(key, value)| match value {
-            Some(value) => format!("{key}={value}"),
-            None => key.clone(),
-        })
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// A `--mount` value as the parser normalises it (see [`mount_text`]).
-fn mount_fields_text(value: &str) -> String {
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|field| !field.is_empty())
-        .map(|field| match field.split_once('=') {
-            Some((key, value)) => format!(
-                "{}={}",
-                key.trim().to_ascii_lowercase(),
-                value.trim().trim_matches('"')
-            ),
-            None => field.to_ascii_lowercase(),
-        })
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 /// The shell text of a `RUN` after its flags, with its line continuations

@@ -95,6 +95,45 @@ pub use stagecraft_rules as rules;
 /// assert!(df.build().unwrap().render().contains("RUN make -C /src install\n"));
 /// ```
 ///
+/// **Options** come before the command, as in [`RunSpec`](model::RunSpec):
+/// `mount = "..."` (any number; the text after `--mount=`), `network =
+/// "default"|"none"|"host"` and `security = "sandbox"|"insecure"`. Each is
+/// read at compile time by the grammar the whole-file checks use
+/// ([`rules::dockerfile::mount`]), so a bad type, option or value is a
+/// compile error on its literal; and the command is judged **with** its
+/// mounts, as `stagecraft lint` judges `RUN --mount=... command`: under a
+/// cache (or tmpfs) mount on pip's cache, `pip install` without
+/// `--no-cache-dir` leaves nothing in the layer.
+///
+/// ```
+/// use stagecraft::model::{Mount, Network};
+/// use stagecraft::{run, Dockerfile};
+///
+/// let pip = run!(
+///     mount = "type=cache,target=/root/.cache/pip,sharing=locked",
+///     network = "default",
+///     "pip install numpy==2.1.0"
+/// );
+/// assert!(matches!(pip.mounts(), [Mount::Cache(cache)] if cache.target == "/root/.cache/pip"));
+/// assert_eq!(pip.network(), Some(Network::Default));
+///
+/// let mut df = Dockerfile::builder();
+/// df.anonymous_stage("python:3.12-slim").run(pip);
+/// let text = df.build().unwrap().render();
+/// assert!(text.contains("RUN --mount=type=cache,target=/root/.cache/pip,sharing=locked"));
+/// assert!(text.contains("pip install numpy==2.1.0"));
+/// ```
+///
+/// ```compile_fail
+/// // SCR009: without the cache mount, pip's cache would stay in the layer.
+/// let run = stagecraft::run!("pip install numpy==2.1.0");
+/// ```
+///
+/// ```compile_fail
+/// // `sharing` is shared, locked or private.
+/// let run = stagecraft::run!(mount = "type=cache,target=/c,sharing=bogus", "make");
+/// ```
+///
 /// ```compile_fail
 /// // A bare newline would start a new Dockerfile instruction.
 /// let run = stagecraft::run!("make\nUSER root");
@@ -160,7 +199,7 @@ pub use stagecraft_macros::include_dockerfile;
 
 #[doc(hidden)]
 pub mod __private {
-    use crate::model::Run;
+    use crate::model::{Mount, Network, Run, RunSpec, Security};
 
     /// The expansion of `run!`: the literal was checked at compile time by
     /// the same function `Run::checked` calls, so this cannot fail.
@@ -169,6 +208,38 @@ pub mod __private {
             Ok(run) => run,
             Err(error) => {
                 unreachable!("run! accepted a command that Run::checked refuses: {error}")
+            }
+        }
+    }
+
+    /// The expansion of `run!(mount = ..., network = ..., security = ...,
+    /// "...")`: each option was read at compile time by the grammar
+    /// `Mount::parse`, `Network::parse` and `Security::parse` read it with,
+    /// and the command judged with the mounts by the function `RunSpec`'s
+    /// checks agree with (`accept::accept_run_with`), so this cannot fail.
+    pub fn run_with_options_from_macro(
+        mounts: &[&'static str],
+        network: Option<&'static str>,
+        security: Option<&'static str>,
+        command: &'static str,
+    ) -> Run {
+        let spec = || -> Result<Run, String> {
+            let mut spec = RunSpec::new();
+            for mount in mounts {
+                spec = spec.mount(Mount::parse(mount).map_err(|e| e.to_string())?);
+            }
+            if let Some(network) = network {
+                spec = spec.network(Network::parse(network).map_err(|e| e.to_string())?);
+            }
+            if let Some(security) = security {
+                spec = spec.security(Security::parse(security).map_err(|e| e.to_string())?);
+            }
+            spec.shell(command).map_err(|e| e.to_string())
+        };
+        match spec() {
+            Ok(run) => run,
+            Err(error) => {
+                unreachable!("run! accepted options and a command that RunSpec refuses: {error}")
             }
         }
     }

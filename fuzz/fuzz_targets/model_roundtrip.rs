@@ -6,16 +6,37 @@
 //! it again, as `Dockerfile::from_parts` does) and through the linter. This
 //! covers the RUN syntax of the model (mounts of every type, `--network`,
 //! `--security`, heredocs, exec RUN) and everything else the reader takes.
+//! And the macros' promise: text the one verdict (`judge`) accepts is read
+//! by `Dockerfile::parse`, and `dockerfile!`'s expansion converts it to the
+//! same model (`tests/from_text.rs::what_judge_accepts_converts` holds it on
+//! the corpus and a hostile list).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use stagecraft::Dockerfile;
+use stagecraft_rules::dockerfile::model_support::judge;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(model) = Dockerfile::parse(text) else {
+    // The macros' promise: what the one verdict accepts, the model reads,
+    // and `dockerfile!`'s expansion (which converts without judging again,
+    // and panics on a failure) gives that same model.
+    let judged_clean = stagecraft_rules::dockerfile::Dockerfile::parse(text)
+        .is_ok_and(|parsed| judge(text, &parsed).problems.is_empty());
+    let parsed = Dockerfile::parse(text);
+    if judged_clean {
+        let model = parsed.as_ref().unwrap_or_else(|errors| {
+            panic!("judge accepts, Dockerfile::parse refuses: {errors}\n--- input\n{text}")
+        });
+        assert_eq!(
+            &stagecraft::__private::dockerfile_from_text(text),
+            model,
+            "dockerfile!'s conversion differs from Dockerfile::parse\n--- input\n{text}"
+        );
+    }
+    let Ok(model) = parsed else {
         return;
     };
     let rendered = model.render();

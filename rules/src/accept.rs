@@ -10,6 +10,7 @@
 use thiserror::Error;
 
 use crate::catalogue::Severity;
+use crate::dockerfile::mount::RunOptions;
 use crate::run_check::{check_run, Finding, RunContext};
 use crate::shell::ShellError;
 use crate::text::{check_run_start, check_run_text, without_comment_lines, TextError};
@@ -51,10 +52,35 @@ fn describe(findings: &[Finding]) -> String {
 /// }
 /// ```
 pub fn accept_run(text: &str) -> Result<Vec<Finding>, Rejection> {
+    accept_run_with(text, &RunOptions::default())
+}
+
+/// [`accept_run`] for a `RUN` with BuildKit options, read by the one
+/// grammar of [`mount`](crate::dockerfile::mount): the rules see its mounts
+/// as `stagecraft lint` sees `RUN --mount=...` (a cache or tmpfs mount keeps
+/// what is written under it out of the layer), so `run!(mount = ..., "...")`
+/// and the model's `RunSpec` judge the command with them.
+///
+/// ```
+/// use stagecraft_rules::accept::accept_run_with;
+/// use stagecraft_rules::dockerfile::mount::{MountOptions, RunOptions};
+///
+/// let pip_cache = RunOptions {
+///     mounts: vec![MountOptions::parse("type=cache,target=/root/.cache/pip").unwrap()],
+///     ..RunOptions::default()
+/// };
+/// assert!(accept_run_with("pip install numpy", &pip_cache).is_ok());
+/// assert!(accept_run_with("pip install numpy", &RunOptions::default()).is_err());
+/// ```
+pub fn accept_run_with(text: &str, options: &RunOptions) -> Result<Vec<Finding>, Rejection> {
     check_run_start(text)?;
     check_run_text(text)?;
+    let context = RunContext {
+        cache_mounts: options.layer_free_targets(),
+        ..RunContext::shipped()
+    };
     // The comment lines inside continuations are Docker's to remove.
-    let findings = check_run(&without_comment_lines(text), &RunContext::shipped())?;
+    let findings = check_run(&without_comment_lines(text), &context)?;
     let (errors, warnings): (Vec<Finding>, Vec<Finding>) = findings
         .into_iter()
         .partition(|finding| finding.severity == Severity::Error);

@@ -113,3 +113,34 @@ pub fn forbidden_character(value: &str) -> Option<&'static str> {
         None
     }
 }
+
+/// An `ADD --checksum`: `sha256:` and 64 hex digits, or a git commit's 40
+/// hex digits.
+///
+/// ```
+/// use stagecraft_rules::names::checksum;
+/// assert!(checksum(&format!("sha256:{}", "a".repeat(64))) && checksum(&"0".repeat(40)));
+/// assert!(!checksum("sha256:abc") && !checksum("sha"));
+/// ```
+pub fn checksum(checksum: &str) -> bool {
+    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
+    checksum
+        .strip_prefix("sha256:")
+        .is_some_and(|digest| hex(digest, 64))
+        || hex(checksum, 40)
+}
+
+/// A source BuildKit's `ADD` reads as a git repository.
+///
+/// ```
+/// use stagecraft_rules::names::git_source;
+/// assert!(git_source("https://github.com/o/r.git#v1") && git_source("git@github.com:o/r.git"));
+/// assert!(!git_source("https://example.com/a.tar.gz"));
+/// ```
+pub fn git_source(source: &str) -> bool {
+    let without_fragment = source.split('#').next().unwrap_or(source);
+    source.starts_with("git@")
+        || source.starts_with("git://")
+        || ((source.starts_with("https://") || source.starts_with("http://"))
+            && without_fragment.ends_with(".git"))
+}

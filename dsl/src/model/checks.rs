@@ -111,22 +111,15 @@ pub(crate) fn context_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
-/// `sha256:<64 hex>` (or a 40-hex git commit).
+/// `sha256:<64 hex>` (or a 40-hex git commit): the rules' grammar, which
+/// judges text's `ADD --checksum` too.
 fn checksum_ok(checksum: &str) -> bool {
-    let hex = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_hexdigit());
-    checksum
-        .strip_prefix("sha256:")
-        .is_some_and(|digest| hex(digest, 64))
-        || hex(checksum, 40)
+    names::checksum(checksum)
 }
 
-/// A source BuildKit's `ADD` reads as a git repository.
+/// A source BuildKit's `ADD` reads as a git repository (the rules' grammar).
 pub(crate) fn is_git_source(source: &str) -> bool {
-    let without_fragment = source.split('#').next().unwrap_or(source);
-    source.starts_with("git@")
-        || source.starts_with("git://")
-        || ((source.starts_with("https://") || source.starts_with("http://"))
-            && without_fragment.ends_with(".git"))
+    names::git_source(source)
 }
 
 #[cfg(test)]

@@ -25,89 +25,24 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use thiserror::Error;
+
+use stagecraft_rules::dockerfile::mount::{
+    check_secret_id, check_value, BindOptions, CacheOptions, MountOptions, SecretOptions,
+    SshOptions, TmpfsOptions,
+};
 
 use super::CopyFrom;
 
-/// Why a mount, or a value in it, cannot be written in a `RUN --mount`.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[non_exhaustive]
-pub enum MountError {
-    /// `type=` names no mount type BuildKit knows.
-    #[error(
-        "unknown mount type `{kind}`: use one of bind, cache, tmpfs, secret, ssh \
-         (e.g. `--mount=type=cache,target=/root/.cache`)"
-    )]
-    UnknownType {
-        /// The type as written.
-        kind: String,
-    },
-    /// An option this mount type does not take.
-    #[error("a `{kind}` mount has no option `{option}`: remove it (its options are: {known})")]
-    UnknownOption {
-        /// The mount type.
-        kind: &'static str,
-        /// The option as written.
-        option: String,
-        /// The options the type takes.
-        known: &'static str,
-    },
-    /// An option given a value it cannot take.
-    #[error("the `{option}` of a `{kind}` mount cannot be `{value}`: {fix}")]
-    BadValue {
-        /// The mount type.
-        kind: &'static str,
-        /// The option.
-        option: &'static str,
-        /// The value as written.
-        value: String,
-        /// What it should look like.
-        fix: &'static str,
-    },
-    /// A mount that needs a target and has none.
-    #[error("a `{kind}` mount needs a target: add `target=/path`")]
-    MissingTarget {
-        /// The mount type.
-        kind: &'static str,
-    },
-    /// A secret mount without an id or target.
-    #[error("a secret mount needs an `id` (or a `target` to take it from): add `id=name`")]
-    MissingSecretId,
-    /// A secret id that is not a plain name.
-    #[error(
-        "`{id}` is not a valid secret id: use letters, digits, `.`, `_` and `-`, \
-         starting with a letter or digit (e.g. `npmrc`), the id given to \
-         `docker build --secret id=...`"
-    )]
-    InvalidSecretId {
-        /// The id as written.
-        id: String,
-    },
-    /// A value with a character the `--mount` syntax cannot carry unchanged.
-    #[error(
-        "the `{option}` value `{value}` has a character a `--mount` option cannot carry \
-         unchanged (whitespace, `,`, `\"`, `'`, `\\`, `$` or a control character): \
-         choose a plain path or name"
-    )]
-    UnsafeValue {
-        /// The option.
-        option: &'static str,
-        /// The value.
-        value: String,
-    },
-    /// `--network` with a value BuildKit does not know.
-    #[error("`--network={value}` is not a network mode: use default, none or host")]
-    UnknownNetwork {
-        /// The value as written.
-        value: String,
-    },
-    /// `--security` with a value BuildKit does not know.
-    #[error("`--security={value}` is not a security mode: use sandbox or insecure")]
-    UnknownSecurity {
-        /// The value as written.
-        value: String,
-    },
-}
+/// Why a mount, or a value in it, cannot be written in a `RUN --mount`
+/// (the grammar's error: `stagecraft_rules::dockerfile::mount`, where text's
+/// mounts are judged at compile time too).
+pub use stagecraft_rules::dockerfile::mount::MountError;
+/// `RUN --network=...`.
+pub use stagecraft_rules::dockerfile::mount::Network;
+/// `RUN --security=...`.
+pub use stagecraft_rules::dockerfile::mount::Security;
+/// How concurrent builds share a cache mount (`sharing=`).
+pub use stagecraft_rules::dockerfile::mount::Sharing;
 
 /// The name of a build secret, as given to `docker build --secret id=...`.
 ///
@@ -138,14 +73,8 @@ impl SecretId {
     /// Checks `id` and makes a `SecretId` of it.
     pub fn new(id: impl Into<String>) -> Result<SecretId, MountError> {
         let id = id.into();
-        let mut chars = id.chars();
-        let valid = chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
-            && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-        if valid {
-            Ok(SecretId(id))
-        } else {
-            Err(MountError::InvalidSecretId { id })
-        }
+        check_secret_id(&id)?;
+        Ok(SecretId(id))
     }
 
     /// The id.
@@ -158,94 +87,6 @@ impl TryFrom<String> for SecretId {
     type Error = MountError;
     fn try_from(id: String) -> Result<Self, MountError> {
         SecretId::new(id)
-    }
-}
-
-/// How concurrent builds share a cache mount (`sharing=`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Sharing {
-    /// Every build uses the cache at once (BuildKit's default).
-    Shared,
-    /// One build at a time; the others wait (what apt's lock files need).
-    Locked,
-    /// A build that finds the cache in use gets a fresh one.
-    Private,
-}
-
-impl Sharing {
-    fn as_str(self) -> &'static str {
-        match self {
-            Sharing::Shared => "shared",
-            Sharing::Locked => "locked",
-            Sharing::Private => "private",
-        }
-    }
-}
-
-/// `RUN --network=...`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Network {
-    /// The build's default network.
-    Default,
-    /// No network at all: the command cannot fetch anything.
-    None,
-    /// The host's network (needs the `network.host` entitlement).
-    Host,
-}
-
-impl Network {
-    /// The flag's value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Network::Default => "default",
-            Network::None => "none",
-            Network::Host => "host",
-        }
-    }
-
-    /// Reads a `--network` value.
-    pub fn parse(value: &str) -> Result<Network, MountError> {
-        match value {
-            "default" => Ok(Network::Default),
-            "none" => Ok(Network::None),
-            "host" => Ok(Network::Host),
-            _ => Err(MountError::UnknownNetwork {
-                value: value.to_string(),
-            }),
-        }
-    }
-}
-
-/// `RUN --security=...`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Security {
-    /// The default sandbox.
-    Sandbox,
-    /// A privileged container (needs the `security.insecure` entitlement).
-    Insecure,
-}
-
-impl Security {
-    /// The flag's value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Security::Sandbox => "sandbox",
-            Security::Insecure => "insecure",
-        }
-    }
-
-    /// Reads a `--security` value.
-    pub fn parse(value: &str) -> Result<Security, MountError> {
-        match value {
-            "sandbox" => Ok(Security::Sandbox),
-            "insecure" => Ok(Security::Insecure),
-            _ => Err(MountError::UnknownSecurity {
-                value: value.to_string(),
-            }),
-        }
     }
 }
 
@@ -502,7 +343,8 @@ impl Mount {
         options
     }
 
-    /// Checks that every value can be written in `--mount=` unchanged.
+    /// Checks that every value can be written in `--mount=` unchanged
+    /// (the grammar's [`check_value`](stagecraft_rules::dockerfile::mount::check_value)).
     pub fn check(&self) -> Result<(), MountError> {
         let kind = self.kind();
         if let Some(target) = self.target() {
@@ -511,21 +353,17 @@ impl Mount {
             }
         }
         for (option, value) in self.options() {
-            let Some(value) = value else { continue };
-            let unsafe_char = |c: char| {
-                c.is_whitespace()
-                    || c.is_control()
-                    || matches!(c, ',' | '"' | '\'' | '\\' | '$' | '=')
-            };
-            if value.is_empty() || value.chars().any(unsafe_char) {
-                return Err(MountError::UnsafeValue { option, value });
+            if let Some(value) = value {
+                check_value(option, &value)?;
             }
         }
         Ok(())
     }
 
     /// Reads one `--mount` value from its `key[=value]` fields, as the
-    /// Dockerfile parser split them (`type` among them, default `bind`).
+    /// Dockerfile parser split them (`type` among them, default `bind`),
+    /// with the grammar of
+    /// [`MountOptions::from_fields`](stagecraft_rules::dockerfile::mount::MountOptions::from_fields).
     ///
     /// ```
     /// use stagecraft::model::{Mount, MountError};
@@ -541,161 +379,98 @@ impl Mount {
     pub fn from_fields<'a>(
         fields: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
     ) -> Result<Mount, MountError> {
-        let fields: Vec<(&str, Option<&str>)> = fields.into_iter().collect();
-        let kind = fields
-            .iter()
-            .rev()
-            .find(|(key, _)| *key == "type")
-            .and_then(|(_, value)| *value)
-            .unwrap_or("bind");
-        let mut mount = match kind {
-            "cache" => Mount::Cache(CacheMount::default()),
-            "bind" => Mount::Bind(BindMount::default()),
-            "tmpfs" => Mount::Tmpfs(TmpfsMount::default()),
-            "secret" => Mount::Secret(Mount::secret(SecretId(String::new()))),
-            "ssh" => Mount::Ssh(SshMount::default()),
-            other => {
-                return Err(MountError::UnknownType {
-                    kind: other.to_string(),
-                })
-            }
-        };
-        for (key, value) in fields {
-            if key != "type" {
-                mount.set(key, value)?;
-            }
-        }
-        if let Mount::Secret(secret) = &mut mount {
-            if secret.id.0.is_empty() {
-                // BuildKit takes the id from the target's file name.
-                let name = secret
-                    .target
-                    .as_deref()
-                    .and_then(|t| t.rsplit('/').next())
-                    .filter(|name| !name.is_empty())
-                    .ok_or(MountError::MissingSecretId)?;
-                secret.id = SecretId::new(name)?;
-            }
-        }
-        if mount.target().is_some_and(str::is_empty) {
-            return Err(MountError::MissingTarget { kind: mount.kind() });
-        }
-        mount.check()?;
-        Ok(mount)
+        MountOptions::from_fields(fields).map(Mount::from)
     }
 
-    /// Sets one option read from text.
-    fn set(&mut self, key: &str, value: Option<&str>) -> Result<(), MountError> {
-        let kind = self.kind();
-        let text = || value.unwrap_or("").to_string();
-        let flag = |option: &'static str| match value.map(str::to_ascii_lowercase).as_deref() {
-            None | Some("true") => Ok(true),
-            Some("false") => Ok(false),
-            Some(_) => Err(MountError::BadValue {
-                kind,
-                option,
-                value: text(),
-                fix: "write the option alone, or `=true`/`=false`",
+    /// Reads one `--mount` value, what follows `--mount=`, split into its
+    /// fields as the Dockerfile parser splits it.
+    ///
+    /// ```
+    /// use stagecraft::model::Mount;
+    ///
+    /// let mount = Mount::parse("type=cache,target=/root/.cache/pip,sharing=locked").unwrap();
+    /// assert_eq!(mount.to_string(), "--mount=type=cache,target=/root/.cache/pip,sharing=locked");
+    /// assert!(Mount::parse("type=cache,target=/c,sharing=bogus").is_err());
+    /// ```
+    pub fn parse(value: &str) -> Result<Mount, MountError> {
+        MountOptions::parse(value).map(Mount::from)
+    }
+}
+
+impl From<MountOptions> for Mount {
+    /// The typed mount of what the grammar read (its values were checked
+    /// there); a `from=` is read as text writes it (see [`CopyFrom`]).
+    fn from(options: MountOptions) -> Mount {
+        match options {
+            MountOptions::Cache(CacheOptions {
+                target,
+                id,
+                sharing,
+                from,
+                source,
+                mode,
+                uid,
+                gid,
+                read_only,
+            }) => Mount::Cache(CacheMount {
+                target,
+                id,
+                sharing,
+                from: from.as_deref().map(mount_from),
+                source,
+                mode,
+                uid,
+                gid,
+                read_only,
             }),
-        };
-        let number = |option: &'static str, radix: u32| {
-            u32::from_str_radix(value.unwrap_or(""), radix).map_err(|_| MountError::BadValue {
-                kind,
-                option,
-                value: text(),
-                fix: if radix == 8 {
-                    "write an octal mode, e.g. `0755`"
-                } else {
-                    "write a number, e.g. `1000`"
-                },
-            })
-        };
-        let is_target = matches!(key, "target" | "dst" | "destination");
-        let is_source = matches!(key, "source" | "src");
-        let unknown = |known| MountError::UnknownOption {
-            kind,
-            option: key.to_string(),
-            known,
-        };
-        match self {
-            Mount::Cache(m) => match key {
-                _ if is_target => m.target = text(),
-                _ if is_source => m.source = Some(text()),
-                "id" => m.id = Some(text()),
-                "sharing" => {
-                    m.sharing = Some(match value {
-                        Some("shared") => Sharing::Shared,
-                        Some("locked") => Sharing::Locked,
-                        Some("private") => Sharing::Private,
-                        _ => {
-                            return Err(MountError::BadValue {
-                                kind,
-                                option: "sharing",
-                                value: text(),
-                                fix: "use shared, locked or private",
-                            })
-                        }
-                    })
-                }
-                "from" => m.from = Some(mount_from(&text())),
-                "mode" => m.mode = Some(number("mode", 8)?),
-                "uid" => m.uid = Some(number("uid", 10)?),
-                "gid" => m.gid = Some(number("gid", 10)?),
-                "ro" | "readonly" => m.read_only = flag("ro")?,
-                "rw" | "readwrite" => m.read_only = !flag("rw")?,
-                _ => {
-                    return Err(unknown(
-                        "id, target, sharing, from, source, mode, uid, gid, ro",
-                    ))
-                }
-            },
-            Mount::Bind(m) => match key {
-                _ if is_target => m.target = text(),
-                _ if is_source => m.source = Some(text()),
-                "from" => m.from = Some(mount_from(&text())),
-                "rw" | "readwrite" => m.read_write = flag("rw")?,
-                "ro" | "readonly" => m.read_write = !flag("ro")?,
-                _ => return Err(unknown("target, source, from, rw")),
-            },
-            Mount::Tmpfs(m) => match key {
-                _ if is_target => m.target = text(),
-                "size" => {
-                    m.size =
-                        Some(
-                            value
-                                .unwrap_or("")
-                                .parse()
-                                .map_err(|_| MountError::BadValue {
-                                    kind,
-                                    option: "size",
-                                    value: text(),
-                                    fix: "write the size in bytes, e.g. `size=67108864`",
-                                })?,
-                        )
-                }
-                _ => return Err(unknown("target, size")),
-            },
-            Mount::Secret(m) => match key {
-                _ if is_target => m.target = Some(text()),
-                "id" => m.id = SecretId::new(text())?,
-                "env" => m.env = Some(text()),
-                "required" => m.required = flag("required")?,
-                "mode" => m.mode = Some(number("mode", 8)?),
-                "uid" => m.uid = Some(number("uid", 10)?),
-                "gid" => m.gid = Some(number("gid", 10)?),
-                _ => return Err(unknown("id, target, env, required, mode, uid, gid")),
-            },
-            Mount::Ssh(m) => match key {
-                _ if is_target => m.target = Some(text()),
-                "id" => m.id = Some(SecretId::new(text())?),
-                "required" => m.required = flag("required")?,
-                "mode" => m.mode = Some(number("mode", 8)?),
-                "uid" => m.uid = Some(number("uid", 10)?),
-                "gid" => m.gid = Some(number("gid", 10)?),
-                _ => return Err(unknown("id, target, required, mode, uid, gid")),
-            },
+            MountOptions::Bind(BindOptions {
+                target,
+                source,
+                from,
+                read_write,
+            }) => Mount::Bind(BindMount {
+                target,
+                source,
+                from: from.as_deref().map(mount_from),
+                read_write,
+            }),
+            MountOptions::Tmpfs(TmpfsOptions { target, size }) => {
+                Mount::Tmpfs(TmpfsMount { target, size })
+            }
+            MountOptions::Secret(SecretOptions {
+                id,
+                target,
+                env,
+                required,
+                mode,
+                uid,
+                gid,
+            }) => Mount::Secret(SecretMount {
+                // Checked by the grammar.
+                id: SecretId(id),
+                target,
+                env,
+                required,
+                mode,
+                uid,
+                gid,
+            }),
+            MountOptions::Ssh(SshOptions {
+                id,
+                target,
+                required,
+                mode,
+                uid,
+                gid,
+            }) => Mount::Ssh(SshMount {
+                id: id.map(SecretId),
+                target,
+                required,
+                mode,
+                uid,
+                gid,
+            }),
         }
-        Ok(())
     }
 }
 

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 use stagecraft_rules::catalogue::Severity;
 use stagecraft_rules::dockerfile::check::run_texts;
+use stagecraft_rules::dockerfile::mount::keeps_writes_out_of_the_layer;
 use stagecraft_rules::dockerfile::parse as parse_text;
 use stagecraft_rules::text::{check_run_start, check_run_text, without_comment_lines, TextError};
 use stagecraft_rules::{check_run, RunContext};
@@ -485,7 +486,7 @@ impl Run {
             cache_mounts: self
                 .mounts
                 .iter()
-                .filter(|mount| matches!(mount, Mount::Cache(_) | Mount::Tmpfs(_)))
+                .filter(|mount| keeps_writes_out_of_the_layer(mount.kind()))
                 .filter_map(|mount| mount.target().map(str::to_string))
                 .collect(),
             ..RunContext::shipped()

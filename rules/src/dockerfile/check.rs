@@ -954,7 +954,7 @@ fn check_one_run(
         pipefail: shell_pipefail(&state.shell),
     };
     for mount in &run.mounts {
-        if matches!(mount.kind.as_str(), "cache" | "tmpfs") {
+        if crate::dockerfile::mount::keeps_writes_out_of_the_layer(&mount.kind) {
             if let Some(target) = &mount.target {
                 ctx.cache_mounts.push(target.clone());
             }

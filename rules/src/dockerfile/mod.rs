@@ -29,6 +29,7 @@ pub(crate) mod instructions;
 pub mod labels;
 pub mod model_support;
 pub mod model_view;
+pub mod mount;
 pub mod parse;
 mod recover;
 pub mod stage_graph;

@@ -24,6 +24,10 @@
 //!   model cannot hold (it cannot follow `RUN `, or, under a POSIX `SHELL`,
 //!   it is not shell the analysis can read). Under another `SHELL`
 //!   (PowerShell, cmd) the text is not parsed as sh.
+//! * [`ModelProblemKind::Mount`]: a `RUN`'s `--mount`, `--network` or
+//!   `--security` value the one grammar ([`mount`](crate::dockerfile::mount),
+//!   which the model builds its typed mounts with) refuses: an unknown type or
+//!   option, a bad value (`sharing=bogus`), a secret id that is no name.
 //! * [`ModelProblemKind::Invalid`]: a value the model's validation refuses
 //!   (an alias or `ARG` name outside Docker's grammar, a bad image reference,
 //!   a relative `COPY` destination before any `WORKDIR`, ...). The
@@ -76,6 +80,7 @@ use crate::dockerfile::check::{
     check_dockerfile, default_shell, is_shell_less_image, posix_shell, stages, Base as StageBase,
     DockerfileFinding, Options, StageInfo,
 };
+use crate::dockerfile::mount::{MountError, MountOptions, RunOptions};
 use crate::dockerfile::parse::{Command, Copy, Dockerfile, Instruction, InstructionKind};
 use crate::dockerfile::structure::{
     check_structure, BaseView, ImageView, Item, ItemView, ProblemKind, ShellUse, StageView,
@@ -119,6 +124,10 @@ pub enum ModelProblemKind {
     /// ([`check_dockerfile`], what `stagecraft
     /// lint` reports): the model refuses what the linter refuses.
     Rule(DockerfileFinding),
+    /// A `RUN`'s `--mount` (its type, an option, a value, a secret id),
+    /// `--network` or `--security` value that BuildKit's grammar refuses
+    /// ([`mount`](crate::dockerfile::mount)): one problem per flag.
+    Mount(MountError),
     /// A value the model refuses.
     Invalid {
         /// Which value, e.g. `"USER"` or `"stage alias"`.
@@ -142,6 +151,7 @@ impl fmt::Display for ModelProblemKind {
             ModelProblemKind::Rule(finding) => {
                 write!(f, "{}: {}", rule_label(finding.rule), finding.message)
             }
+            ModelProblemKind::Mount(error) => write!(f, "{error}"),
             ModelProblemKind::Invalid { what, value, rule } => {
                 write!(f, "invalid {what} {value:?}: {rule}")
             }
@@ -336,14 +346,14 @@ pub fn model_problems(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
 
 /// What the model cannot hold (no rules), in line order.
 fn model_limits(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
-    let mut problems = Vec::new();
+    let mut problems = comment_problems(source);
     for instruction in &df.global_args {
         check_instruction(instruction, df.escape, &mut problems);
     }
     let infos = stages(df, &Options::default());
     // Each stage's `SHELL` at its end, for the stages built FROM it.
     let mut final_shells: Vec<Vec<String>> = Vec::with_capacity(df.stages.len());
-    for (stage, info) in df.stages.iter().zip(&infos) {
+    for (index, (stage, info)) in df.stages.iter().zip(&infos).enumerate() {
         let push = |problems: &mut Vec<ModelProblem>, kind| {
             problems.push(ModelProblem {
                 line: stage.line,
@@ -394,7 +404,13 @@ fn model_limits(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
             }
             check_instruction(instruction, df.escape, &mut problems);
             let posix = posix_shell(&shell);
-            check_in_stage(source, df, info, posix, instruction, &mut problems);
+            check_in_stage(source, df, index, info, posix, instruction, &mut problems);
+            // The model holds `ONBUILD`'s instruction as it holds the same
+            // instruction in the stage: its flags and values are judged alike.
+            if let InstructionKind::Onbuild(inner) = &instruction.kind {
+                check_in_stage(source, df, index, info, posix, inner, &mut problems);
+                check_onbuild_copy_from(df, index, inner, &mut problems);
+            }
         }
         final_shells.push(shell);
     }
@@ -407,6 +423,50 @@ fn model_limits(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
             .filter_map(|problem| structure_problem(df, problem)),
     );
     problems.sort_by_key(|problem| problem.line);
+    problems
+}
+
+/// The comment lines the model keeps (and the parser directives, which are
+/// comments too): a directive it holds (`# syntax=`, `# check=`) needs a
+/// value, and no comment may hold a NUL or a carriage return, which the
+/// model cannot render on one line.
+fn comment_problems(source: &str) -> Vec<ModelProblem> {
+    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
+    let mut problems = Vec::new();
+    let mut directives = true;
+    for (index, line) in source.split('\n').enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let mut push = |kind| {
+            problems.push(ModelProblem {
+                line: index + 1,
+                kind,
+                covered_by: None,
+            })
+        };
+        if directives {
+            match crate::dockerfile::parse::directive(line) {
+                Some((name, value)) if matches!(name.as_str(), "syntax" | "check") => {
+                    if value.is_empty() {
+                        push(invalid(
+                            "parser directive",
+                            line.trim(),
+                            "give it a value, e.g. `# syntax=docker/dockerfile:1`, or remove \
+                             the line",
+                        ));
+                    }
+                }
+                Some((name, _)) if name == "escape" => {}
+                _ => directives = false,
+            }
+        }
+        if line.trim_start().starts_with('#') && line.contains(['\0', '\r']) {
+            push(invalid(
+                "comment",
+                line,
+                "remove the NUL byte or carriage return from the comment",
+            ));
+        }
+    }
     problems
 }
 
@@ -620,15 +680,42 @@ fn check_instruction(instruction: &Instruction, escape: char, problems: &mut Vec
             }
         }
         InstructionKind::Volume(paths) => {
+            if paths.is_empty() {
+                push(invalid(
+                    "VOLUME",
+                    "[]",
+                    "name at least one mount point, e.g. \"/data\"",
+                ));
+            }
             for path in paths {
-                if let Some(kind) = forbidden("VOLUME path", path) {
+                if path.trim().is_empty() {
+                    push(invalid(
+                        "VOLUME path",
+                        path,
+                        "give a directory, e.g. \"/data\"",
+                    ));
+                } else if let Some(kind) = forbidden("VOLUME path", path) {
                     push(kind);
                 }
             }
         }
         // Read, and held as `LABEL org.opencontainers.image.authors`.
         InstructionKind::Maintainer(_) => {}
-        InstructionKind::Onbuild(inner) => check_instruction(inner, escape, problems),
+        InstructionKind::Onbuild(inner) => {
+            // The model's `ONBUILD` holds one instruction.
+            let several = match &inner.kind {
+                InstructionKind::Arg(pairs) => pairs.len() != 1,
+                InstructionKind::Expose(ports) => ports.len() != 1,
+                _ => false,
+            };
+            if several {
+                push(not_supported(
+                    format!("an `ONBUILD {}` of several values", inner.keyword),
+                    "write one ONBUILD per value, e.g. `ONBUILD ARG A` and `ONBUILD ARG B`",
+                ));
+            }
+            check_instruction(inner, escape, problems)
+        }
         InstructionKind::Run(_) | InstructionKind::Copy(_) | InstructionKind::Add(_) => {}
     }
 }
@@ -637,6 +724,7 @@ fn check_instruction(instruction: &Instruction, escape: char, problems: &mut Vec
 fn check_in_stage(
     source: &str,
     df: &Dockerfile,
+    stage: usize,
     info: &StageInfo,
     posix: bool,
     instruction: &Instruction,
@@ -666,14 +754,108 @@ fn check_in_stage(
                     );
                 }
             }
+            // The values of the flags the model holds: one grammar, the
+            // model's (`mount.rs`), so what is judged here converts.
+            if let InstructionKind::Run(run) = &instruction.kind {
+                match RunOptions::read(&instruction.flags, &run.mounts) {
+                    Err(errors) => {
+                        for error in errors {
+                            covered(ModelProblemKind::Mount(error), None);
+                        }
+                    }
+                    // A mount's `from=` is an earlier stage or an image
+                    // (a bare name of no stage is the image BuildKit pulls).
+                    Ok(options) => {
+                        for from in options.mounts.iter().filter_map(MountOptions::files_from) {
+                            if !earlier_stage(df, stage, from) {
+                                if let Err(error) = ImageRef::parse(from) {
+                                    covered(
+                                        invalid(
+                                            "RUN --mount from=",
+                                            from,
+                                            &format!("name an earlier stage or an image ({error})"),
+                                        ),
+                                        None,
+                                    );
+                                }
+                            }
+                        }
+                    }
+                }
+                // What the model's heredoc script holds: a plain delimiter,
+                // a body and a command line without NUL or carriage return.
+                for heredoc in &run.heredocs {
+                    let name = &heredoc.name;
+                    let plain = !name.is_empty()
+                        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                    if !plain {
+                        covered(
+                            not_supported(
+                                format!("the heredoc delimiter `{name}`"),
+                                "name it with letters, digits and `_`, e.g. `<<EOF`",
+                            ),
+                            None,
+                        );
+                    } else if heredoc.content.contains(['\0', '\r']) {
+                        covered(
+                            invalid(
+                                "heredoc body",
+                                name,
+                                "remove the NUL byte or carriage return",
+                            ),
+                            None,
+                        );
+                    }
+                }
+                if let Command::Shell(command) = &run.command {
+                    if !run.heredocs.is_empty() && command.contains(['\0', '\r']) {
+                        covered(
+                            invalid("RUN", command, "remove the NUL byte or carriage return"),
+                            None,
+                        );
+                    }
+                }
+                if let Command::Exec(args) = &run.command {
+                    if args.first().is_none_or(String::is_empty) {
+                        covered(
+                            invalid(
+                                "RUN",
+                                &run.command.to_string(),
+                                "an exec-form RUN needs a program: write `[\"program\", \"arg\", ...]`",
+                            ),
+                            None,
+                        );
+                    } else if let Some(arg) = args.iter().find(|arg| arg.contains('\0')) {
+                        covered(invalid("RUN", arg, "remove the NUL byte"), None);
+                    }
+                }
+                if df.escape != '\\' && !run.heredocs.is_empty() {
+                    covered(
+                        not_supported(
+                            "a heredoc `RUN` under the backtick escape directive",
+                            "drop the escape directive, or write the script on one line",
+                        ),
+                        None,
+                    );
+                }
+            }
             // In a stage without a shell, the structure says what is wrong.
             // The rules are the stage-aware check's (`judge`); here only
             // what the model needs to hold the text: a text that can follow
             // `RUN `, and, for a POSIX `SHELL`, shell it can analyse (which
             // SCR028 says too). Another `SHELL` (PowerShell, cmd) runs text
             // the sh parser has no say over.
+            // A `RUN` with flags holds its command as the parser joined it
+            // when the flags cannot be cut off its lines: the same words.
+            let joined = match &instruction.kind {
+                InstructionKind::Run(run) if run.heredocs.is_empty() => match &run.command {
+                    Command::Shell(joined) => Some(joined.clone()),
+                    Command::Exec(_) => None,
+                },
+                _ => None,
+            };
             let text = (!info.shell_less)
-                .then(|| run_text(source, df.escape, instruction))
+                .then(|| run_text(source, df.escape, instruction).or(joined))
                 .flatten();
             if let Some(text) = text {
                 if let Err(error) = check_run_text(&text) {
@@ -741,6 +923,47 @@ fn check_in_stage(
                 }
             }
             check_paths(copy, &mut push);
+            // The values of the modern flags, as the model's checks read them.
+            for pattern in instruction
+                .flags
+                .iter()
+                .filter(|flag| flag.name == "exclude")
+                .filter_map(|flag| flag.value.as_deref())
+            {
+                if pattern.trim().is_empty() || pattern.chars().any(char::is_whitespace) {
+                    push(invalid(
+                        "--exclude pattern",
+                        pattern,
+                        "give a path pattern without blanks, e.g. \"*.md\"",
+                    ));
+                } else if let Some(kind) = forbidden("--exclude pattern", pattern) {
+                    push(kind);
+                }
+            }
+            if !is_copy {
+                if let Some(value) = instruction.flag("checksum") {
+                    if !names::checksum(value) {
+                        push(invalid(
+                            "ADD --checksum",
+                            value,
+                            "a checksum is `sha256:` and 64 hex digits (a git source: the \
+                             commit's 40 hex digits)",
+                        ));
+                    }
+                }
+                let keep_git_dir = instruction
+                    .flags
+                    .iter()
+                    .any(|f| f.name == "keep-git-dir" && f.value.as_deref() != Some("false"));
+                if keep_git_dir && !copy.sources.iter().all(|s| names::git_source(s)) {
+                    push(invalid(
+                        "ADD --keep-git-dir",
+                        &copy.sources.join(" "),
+                        "use it with git sources only (`https://github.com/o/r.git#v1`, \
+                         `git@github.com:o/r.git`)",
+                    ));
+                }
+            }
         }
         _ => {}
     }
@@ -881,8 +1104,12 @@ fn structure_problem(df: &Dockerfile, problem: StructureProblem) -> Option<Model
             };
             (not_a_stage(&from, "a stage index"), rule)
         }
-        // The model holds `COPY --from=<image>` (`CopyFrom::Image`).
-        ProblemKind::CopyFromImage { .. } => return None,
+        // The model holds `COPY --from=<image>` (`CopyFrom::Image`), an
+        // image reference it can parse.
+        ProblemKind::CopyFromImage { from } => match ImageRef::parse(&from) {
+            Ok(_) => return None,
+            Err(error) => (copy_from_image(&from, &error.to_string()), None),
+        },
         ProblemKind::CopyFromUnknown { from } => (
             not_a_stage(&from, "no stage of this Dockerfile"),
             Some(SCR023.id),
@@ -931,6 +1158,65 @@ fn structure_problem(df: &Dockerfile, problem: StructureProblem) -> Option<Model
         kind,
         covered_by,
     })
+}
+
+/// `COPY --from=<from>` of something that names no stage and is no image
+/// reference the model can parse.
+fn copy_from_image(from: &str, why: &str) -> ModelProblemKind {
+    if from.contains('$') {
+        not_supported(
+            format!("`COPY --from={from}` (a build variable)"),
+            "write the stage's name or the image reference itself",
+        )
+    } else {
+        invalid("COPY --from image reference", from, why)
+    }
+}
+
+/// Whether a stage before `stage` is named `name` (case-insensitively, as
+/// Docker compares them).
+fn earlier_stage(df: &Dockerfile, stage: usize, name: &str) -> bool {
+    df.stages[..stage].iter().any(|s| {
+        s.from
+            .alias
+            .as_deref()
+            .is_some_and(|alias| alias.eq_ignore_ascii_case(name))
+    })
+}
+
+/// `ONBUILD COPY --from=...`, which the structure (one build's stages) does
+/// not see: the model holds an earlier stage's name or an image reference.
+fn check_onbuild_copy_from(
+    df: &Dockerfile,
+    stage: usize,
+    inner: &Instruction,
+    problems: &mut Vec<ModelProblem>,
+) {
+    let InstructionKind::Copy(Copy {
+        from: Some(from), ..
+    }) = &inner.kind
+    else {
+        return;
+    };
+    if earlier_stage(df, stage, from) {
+        return;
+    }
+    let kind = if !from.is_empty() && from.bytes().all(|b| b.is_ascii_digit()) {
+        not_supported(
+            format!("`COPY --from={from}` (a stage index)"),
+            "name the stage (`FROM ... AS build`) and copy `--from=build`",
+        )
+    } else {
+        match ImageRef::parse(from) {
+            Ok(_) => return,
+            Err(error) => copy_from_image(from, &error.to_string()),
+        }
+    };
+    problems.push(ModelProblem {
+        line: inner.line,
+        kind,
+        covered_by: None,
+    });
 }
 
 fn check_paths(copy: &Copy, push: &mut impl FnMut(ModelProblemKind)) {
@@ -1069,7 +1355,7 @@ mod tests {
         let text = "ARG BASE=debian:bookworm-slim\nFROM --platform=$BUILDPLATFORM $BASE AS b\n\
                     VOLUME /data\nMAINTAINER me\nONBUILD RUN make\nLABEL a b\n\
                     COPY --from=nginx:latest --parents --exclude=*.md /a /a\n\
-                    ADD --link --checksum=sha256:00 --keep-git-dir https://x/r.git /r\n\
+                    ADD --link --checksum=0123456789abcdef0123456789abcdef01234567 --keep-git-dir https://x/r.git /r\n\
                     EXPOSE $PORT ${P2}/udp\nHEALTHCHECK --start-interval=2s CMD true\n\
                     FROM ${BASE:-debian:bookworm-slim}\n";
         assert!(problems(text).is_empty(), "{:#?}", problems(text));

@@ -868,7 +868,7 @@ impl Parser<'_> {
 }
 
 /// A parser directive line: `# name = value` (name lower-cased).
-fn directive(line: &str) -> Option<(String, String)> {
+pub(crate) fn directive(line: &str) -> Option<(String, String)> {
     let body = line.trim_start().strip_prefix('#')?;
     let (name, value) = body.split_once('=')?;
     let name = name.trim();
@@ -1092,7 +1092,7 @@ fn command(text: &str) -> Command {
 }
 
 /// `type=cache,target=/var/cache/apt,sharing=locked`.
-fn parse_mount(value: &str) -> Mount {
+pub(crate) fn parse_mount(value: &str) -> Mount {
     let mut mount = Mount {
         kind: "bind".to_owned(),
         target: None,

@@ -498,3 +498,19 @@ fn a_backslash_before_a_reference_round_trips() {
     assert_eq!(pairs[0].value, r"C:\\$ROOT");
     assert_eq!(Dockerfile::parse(&backtick.render()).unwrap(), backtick);
 }
+
+/// A `WORKDIR` or `USER` value starting with `--` is quoted: bare, Docker
+/// would read it as a flag of the instruction (found by the `model_roundtrip`
+/// fuzz target: `WORKDIR "--linkrelative/dir"` rendered bare and read back
+/// as "`WORKDIR` needs arguments").
+#[test]
+fn values_that_look_like_flags_are_quoted() {
+    let text = "FROM busybox:1.36\nWORKDIR \"--linkrelative/dir\"\nUSER \"--nobody\"\n";
+    let model = Dockerfile::parse(text).unwrap_or_else(|e| panic!("{e}"));
+    let Instruction::Workdir(path) = &model.stages()[0].instructions[0] else {
+        panic!("{:?}", model.stages()[0].instructions)
+    };
+    assert_eq!(path, "--linkrelative/dir");
+    assert_eq!(model.render(), text);
+    assert_eq!(Dockerfile::parse(&model.render()).unwrap(), model);
+}

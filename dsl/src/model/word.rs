@@ -145,6 +145,8 @@ fn chars(value: &str) -> impl Iterator<Item = Char> + '_ {
 fn bare(value: &str, escape: char) -> bool {
     !value.is_empty()
         && !value.starts_with(['[', '#'])
+        // Bare, the first word of `WORKDIR --x` or `USER --x` reads as a flag.
+        && !value.starts_with("--")
         // `\$` is a literal dollar, which needs the escape character.
         && !value.contains("\\$")
         && value.chars().all(|c| {
@@ -177,6 +179,8 @@ fn bare(value: &str, escape: char) -> bool {
 /// assert_eq!(word_text(r"C:\\\$5", '`'), r#""C:\`$5""#);
 /// assert_eq!(word_text(r"C:\\$DIR", '\\'), r#""C:\\$DIR""#);
 /// assert_eq!(word_text("", '\\'), r#""""#);
+/// // Bare, `WORKDIR --link/dir` would read as a flag: quoted.
+/// assert_eq!(word_text("--link/dir", '\\'), r#""--link/dir""#);
 /// ```
 pub fn word_text(value: &str, escape: char) -> String {
     if bare(value, escape) {

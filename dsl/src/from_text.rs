@@ -1056,13 +1056,7 @@ fn run_body(source: &str, escape: char, instruction: &ParsedInstruction) -> Opti
     if escape != '\\' {
         return None;
     }
-    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
-    let lines: Vec<&str> = source
-        .split('\n')
-        .map(|line| line.strip_suffix('\r').unwrap_or(line))
-        .skip(instruction.line.saturating_sub(1))
-        .take(instruction.end_line.saturating_sub(instruction.line) + 1)
-        .collect();
+    let lines = instruction.source_lines(source);
     let first = lines.first()?.trim_start();
     let mut rest = first
         .get(3..)
@@ -1149,15 +1143,7 @@ fn comments_kept_after(
         return None;
     }
     let body = run_body(source, escape, instruction)?;
-    let lines: Vec<&str> = source_lines(source)
-        .skip(instruction.line.saturating_sub(1))
-        .take(
-            instruction
-                .end_line
-                .saturating_sub(instruction.line)
-                .saturating_add(1),
-        )
-        .collect();
+    let lines = instruction.source_lines(source);
     command_start(&lines, &body).map(|index| instruction.line + index)
 }
 
@@ -1170,15 +1156,7 @@ fn with_comment_lines(
     if escape != '\\' {
         return body;
     }
-    let lines: Vec<&str> = source_lines(source)
-        .skip(instruction.line.saturating_sub(1))
-        .take(
-            instruction
-                .end_line
-                .saturating_sub(instruction.line)
-                .saturating_add(1),
-        )
-        .collect();
+    let lines = instruction.source_lines(source);
     let is_comment = |line: &str| line.trim_start().starts_with('#');
     if !lines.iter().skip(1).any(|line| is_comment(line)) {
         return body;

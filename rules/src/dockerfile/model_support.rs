@@ -213,18 +213,7 @@ pub fn run_text(source: &str, escape: char, instruction: &Instruction) -> Option
     if escape != '\\' {
         return Some(joined.clone());
     }
-    let source = source.strip_prefix('\u{feff}').unwrap_or(source);
-    let lines: Vec<&str> = source
-        .split('\n')
-        .map(|line| line.strip_suffix('\r').unwrap_or(line))
-        .skip(instruction.line.saturating_sub(1))
-        .take(
-            instruction
-                .end_line
-                .saturating_sub(instruction.line)
-                .saturating_add(1),
-        )
-        .collect();
+    let lines = instruction.source_lines(source);
     let Some((first, rest)) = lines.split_first() else {
         return Some(joined.clone());
     };

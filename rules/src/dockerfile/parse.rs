@@ -144,6 +144,28 @@ impl Instruction {
             .find(|flag| flag.name == name)
             .map(|flag| flag.value.as_deref().unwrap_or(""))
     }
+
+    /// The lines of `source` (the text this instruction was parsed from)
+    /// that the instruction spans, its continuations and heredocs included,
+    /// without a byte-order mark or the `\r` of CRLF line ends.
+    ///
+    /// ```
+    /// use stagecraft_rules::dockerfile::Dockerfile;
+    ///
+    /// let text = "FROM debian\r\nRUN true \\\r\n    && false\r\n";
+    /// let df = Dockerfile::parse(text).unwrap();
+    /// let run = &df.stages[0].instructions[0];
+    /// assert_eq!(run.source_lines(text), ["RUN true \\", "    && false"]);
+    /// ```
+    pub fn source_lines<'a>(&self, source: &'a str) -> Vec<&'a str> {
+        let source = source.strip_prefix('\u{feff}').unwrap_or(source);
+        source
+            .split('\n')
+            .map(|line| line.strip_suffix('\r').unwrap_or(line))
+            .skip(self.line.saturating_sub(1))
+            .take(self.end_line.saturating_sub(self.line).saturating_add(1))
+            .collect()
+    }
 }
 
 /// An instruction flag: `--chown=app:app`, `--link`.

@@ -514,3 +514,31 @@ fn values_that_look_like_flags_are_quoted() {
     assert_eq!(model.render(), text);
     assert_eq!(Dockerfile::parse(&model.render()).unwrap(), model);
 }
+
+/// `CMD []` and `ENTRYPOINT []` are valid Docker: they clear what the base
+/// image set (an `ENTRYPOINT` then runs alone; BuildKit's parser test file
+/// `brimstone-docker-consul` has one). An empty exec form stays refused
+/// where a program must be named (`HEALTHCHECK CMD []`, `SHELL []`).
+#[test]
+fn an_empty_cmd_clears_the_inherited_one() {
+    let text = "FROM debian:bookworm-slim\nENTRYPOINT [\"/bin/echo\"]\nCMD []\n";
+    let model = Dockerfile::parse(text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        model.stages()[0].instructions[1],
+        Instruction::Cmd(stagecraft::model::Command::Exec(Vec::new()))
+    );
+    assert_eq!(model.render(), text);
+    assert_eq!(
+        Dockerfile::parse("FROM debian\nENTRYPOINT []\n")
+            .unwrap()
+            .render(),
+        "FROM debian\nENTRYPOINT []\n"
+    );
+    for refused in [
+        "FROM debian\nHEALTHCHECK CMD []\n",
+        "FROM debian\nSHELL []\n",
+    ] {
+        let errors = Dockerfile::parse(refused).unwrap_err().to_string();
+        assert!(errors.contains("line 2"), "{refused}: {errors}");
+    }
+}

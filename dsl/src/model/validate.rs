@@ -534,6 +534,11 @@ fn check_chmod(value: &str) -> Option<ErrorKind> {
 
 fn check_command(what: &'static str, command: &Command) -> Vec<ErrorKind> {
     match command {
+        // `CMD []` / `ENTRYPOINT []` clear what the base image set (an
+        // `ENTRYPOINT` then runs alone): valid Docker, nothing to name.
+        Command::Exec(words) if words.is_empty() && matches!(what, "CMD" | "ENTRYPOINT") => {
+            Vec::new()
+        }
         Command::Exec(words) => check_exec(what, words),
         Command::Shell(text) => match stagecraft_rules::text::check_run_text(text) {
             Ok(()) => Vec::new(),

@@ -1220,6 +1220,8 @@ fn check_paths(copy: &Copy, push: &mut impl FnMut(ModelProblemKind)) {
 
 fn check_command(what: &'static str, command: &Command) -> Option<ModelProblemKind> {
     match command {
+        // `CMD []` / `ENTRYPOINT []` clear what the base image set: valid.
+        Command::Exec(words) if words.is_empty() && matches!(what, "CMD" | "ENTRYPOINT") => None,
         Command::Exec(words) if words.is_empty() => Some(invalid(
             what,
             "[]",

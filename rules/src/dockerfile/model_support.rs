@@ -13,9 +13,10 @@
 //! * [`ModelProblemKind::NotSupported`]: a construct the model cannot
 //!   represent yet (`RUN` flags other than `--mount`, `--network` and
 //!   `--security`, `COPY --from` a stage index, `EXPOSE` ranges,
-//!   `HEALTHCHECK` durations that are not whole seconds, a `FROM` with a
-//!   variable inside the image, ...). Converting it would drop or change something, so it is
-//!   refused instead.
+//!   `HEALTHCHECK` durations that are not whole seconds, a `FROM` image
+//!   with a variable form other than `$V`, `${V}` or `${V:-text}` (those
+//!   the model holds: [`base_arg`], [`base_template`]), ...). Converting it
+//!   would drop or change something, so it is refused instead.
 //! * [`ModelProblemKind::Rule`]: an error of the stage-aware rules, the
 //!   very findings of `stagecraft lint`: the model refuses exactly what the
 //!   linter refuses. A build-only stage is held to warnings, an
@@ -482,7 +483,8 @@ fn rule_label(rule: &crate::Rule) -> String {
 
 /// The global `ARG` a base written `$NAME`, `${NAME}` or `${NAME:-image}`
 /// names, and its fallback image: the model holds such a base
-/// (`Base::Arg`). `None` for anything else, e.g. `python:${VERSION}` or a
+/// (`Base::Arg`). `None` for anything else, e.g. `python:${VERSION}` (a
+/// [`base_template`]) or a
 /// fallback that is no image reference (a variable, a blank).
 ///
 /// ```

@@ -907,6 +907,11 @@ fn the_verdict_refuses_bad_run_options_on_their_line() {
 fn the_verdict_on_from_templates() {
     for (text, says) in [
         ("ARG V=3.12\nFROM python:${V}-slim\nRUN true\n", None),
+        // pangeo-docker-images' notebook images: a tag chosen at build time.
+        (
+            "# The base image's tag.\nARG BASE_TAG=master\nFROM pangeo/base-image:${BASE_TAG}\n",
+            None,
+        ),
         ("ARG V\nFROM a$V\n", None),
         ("ARG V_1=1\nFROM a:$V_1.0\n", None),
         ("ARG V=a\nFROM ${V}${V}\n", None),

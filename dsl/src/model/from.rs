@@ -184,6 +184,13 @@ impl ArgBase {
 /// assert_eq!(template.to_string(), "python:${PYTHON_VERSION}-slim");
 /// assert!(ImageTemplate::parse("debian:bookworm-slim").is_none());
 /// assert!(ImageTemplate::parse("$BASE").is_none(), "a whole base ARG is an ArgBase");
+///
+/// // Text reads it so, and refuses an ARG declared nowhere.
+/// use stagecraft::{Base, Dockerfile};
+/// let df = Dockerfile::parse("ARG SUITE=bookworm\nFROM debian:${SUITE}-slim\n").unwrap();
+/// assert!(matches!(&df.stages()[0].base, Base::Template(t) if t.arg_names().eq(["SUITE"])));
+/// let error = Dockerfile::parse("FROM debian:${SUITE}-slim\n").unwrap_err();
+/// assert!(error.to_string().contains("`SUITE` is no ARG declared before the first FROM"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]

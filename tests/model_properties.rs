@@ -317,9 +317,36 @@ fn base() -> impl Strategy<Value = Base> {
             proptest::option::of(prop_oneof![Just("debian:bookworm-slim".to_string()), text()]),
         )
             .prop_map(|(name, fallback)| Base::Arg(ArgBase { name, fallback })),
-        1 => prop::collection::vec(template_part(), 1..4)
-            .prop_map(|parts| Base::Template(ImageTemplate { parts })),
+        2 => template(),
     ]
+}
+
+/// `FROM debian:${BASE}-slim` (`BASE` is what the args generator
+/// declares), or any sequence of parts.
+fn template() -> impl Strategy<Value = Base> {
+    let text = |valid: &'static [&'static str]| {
+        prop::sample::select(valid).prop_map(|t| TemplatePart::Text(t.to_string()))
+    };
+    let shaped = (
+        text(&[
+            "debian:",
+            "gcr.io/distroless/static-debian",
+            "python:3.12-",
+            "Debian:",
+        ]),
+        template_part(),
+        proptest::option::of(text(&["-slim", ":12", "/x"])),
+    )
+        .prop_map(|(prefix, arg, suffix)| {
+            let mut parts = vec![prefix, arg];
+            parts.extend(suffix);
+            parts
+        });
+    prop_oneof![
+        3 => shaped,
+        1 => prop::collection::vec(template_part(), 1..4),
+    ]
+    .prop_map(|parts| Base::Template(ImageTemplate { parts }))
 }
 
 /// A part of `FROM debian:${SUITE}-slim`: mostly valid text and declared

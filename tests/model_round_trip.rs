@@ -623,6 +623,10 @@ fn a_bad_template_is_refused_with_line_and_fix() {
             r#"{"args":[{"name":"V"}],"stages":[{"base":{"template":[{"text":"a"},{"text":"b"},{"arg":{"name":"V"}}]}}]}"#,
             "adjacent text one part",
         ),
+        (
+            r#"{"stages":[{"base":{"template":[{"text":"debian:bookworm-slim"}]}}]}"#,
+            "without one, write the image itself",
+        ),
     ] {
         let error = serde_json::from_str::<Dockerfile>(json).unwrap_err();
         assert!(error.to_string().contains(says), "{json}: {error}");

@@ -317,7 +317,8 @@ impl<I: Iterator<Item = StructureProblem>> StageCheck<'_, I> {
                     rule: "a template is text of an image reference's characters (letters, \
                            digits, '.', '_', '-', '/', ':', '@') and global ARGs, adjacent \
                            text one part, each ARG a variable name with an optional non-empty \
-                           fallback of the same characters, not one ARG alone (that is \
+                           fallback of the same characters, at least one ARG (without one, \
+                           write the image itself) and not one ARG alone (that is \
                            `Base::Arg`): \"python:${VERSION:-3.12}-slim\"",
                 },
             );

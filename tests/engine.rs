@@ -620,3 +620,60 @@ fn trusted_site_ca_reaches_the_runs_of_its_stage_only() {
         );
     }
 }
+
+/// `FROM debian:${SUITE:-bookworm}-slim` (a `Base::Template`) builds on the
+/// host daemon as the model renders it: Docker expands the global ARG (here
+/// unset, so the fallback) before it reads the reference, and the image is
+/// Debian 12's. With a default and a `--build-arg`, the same.
+#[test]
+fn a_template_base_builds_with_its_arg_expanded() {
+    let Some(run) = TestRun::start("template-base") else {
+        return;
+    };
+    let (engine, id) = (&run.engine, run.id.clone());
+    let fallback = {
+        let mut df = Dockerfile::builder();
+        let suite = df.global_arg("SUITE", None);
+        df.anonymous_stage(
+            stagecraft::template("debian:")
+                .arg(&suite.or("bookworm"))
+                .text("-slim"),
+        )
+        .cmd(["cat", "/etc/debian_version"]);
+        df.build().unwrap()
+    };
+    assert!(fallback
+        .render()
+        .contains("\nFROM debian:${SUITE:-bookworm}-slim\n"));
+    let with_default = {
+        let mut df = Dockerfile::builder();
+        let suite = df.global_arg("SUITE", Some("trixie"));
+        df.anonymous_stage(stagecraft::template("debian:").arg(&suite).text("-slim"))
+            .cmd(["cat", "/etc/debian_version"]);
+        df.build().unwrap()
+    };
+    for (dockerfile, options, what) in [
+        (&fallback, BuildOptions::new(), "the fallback"),
+        (
+            &with_default,
+            BuildOptions::new().build_arg("SUITE", "bookworm"),
+            "a build arg over the default",
+        ),
+    ] {
+        let built = support::build(
+            engine,
+            dockerfile,
+            &options.run_label(&id).quiet(),
+            &format!("debian from a template ({what})"),
+        );
+        engine
+            .smoke(
+                &SmokeTest::new(&built.image_id)
+                    .run_label(&id)
+                    .timeout(Duration::from_secs(30))
+                    .expect_exit(0)
+                    .expect_stdout_contains("12."),
+            )
+            .unwrap_or_else(|error| panic!("running the image of {what}: {error}"));
+    }
+}

@@ -293,11 +293,12 @@ fn one_verdict_on_every_corpus_file() {
 /// that the model refuses, each kind with its reason. Nothing else may
 /// differ; in particular the model never accepts what lint refuses.
 const DELIBERATE: &[&str] = &[
-    // A construct the typed model has no place for yet (a FROM with a
-    // variable inside the image, a heredoc COPY, COPY --from a stage index,
-    // EXPOSE ranges): converting it would drop or change it. VOLUME, ONBUILD,
-    // COPY --from an image, MAINTAINER, FROM $ARG, RUN --mount, heredoc and
-    // exec-form RUNs are held now (issue 11 item 1): "both accept".
+    // A construct the typed model has no place for yet (a FROM image with
+    // a variable form other than `$V`/`${V}`/`${V:-text}`, a heredoc COPY,
+    // COPY --from a stage index, EXPOSE ranges): converting it would drop or
+    // change it. VOLUME, ONBUILD, COPY --from an image, MAINTAINER, FROM
+    // $ARG, FROM python:${VERSION}-slim, RUN --mount, heredoc and exec-form
+    // RUNs are held now (issue 11 item 1): "both accept".
     "not supported",
     // A value the model refuses and lint only warns about or lets a comment
     // silence, listed in INVALID_VALUES.
@@ -734,6 +735,24 @@ const HOSTILE: &[&str] = &[
     "FROM $BASE\n",
     "ARG BASE\nFROM ${BASE:-}\n",
     "ARG BASE=debian\nFROM ${BASE}\n",
+    // Image references with global ARGs inside (Base::Template).
+    "ARG V=3\nFROM python:${V:+x}\n",
+    "ARG V\nFROM python:${V:-}\n",
+    "ARG V=\"3 12\"\nFROM python:$V\n",
+    "FROM python:${V}-slim\n",
+    "ARG V=a\nFROM ${V}${V}\n",
+    "ARG V\nFROM a$V\n",
+    "ARG V_1=1\nFROM a:$V_1.0\n",
+    "ARG V\nFROM a:\\$V\n",
+    "ARG V\nFROM \"a:$V\"\n",
+    "ARG V=Debian\nFROM ${V}:12\n",
+    "ARG V=a ARG W=$V\nFROM x:${W}\n",
+    "ARG V=12\nFROM gcr.io/distroless/static-debian${V}\nRUN true\n",
+    "ARG V=12\nFROM gcr.io/distroless/static-debian${V}\nCMD [\"/app\"]\n",
+    "ARG V=12\nFROM gcr.io/distroless/static-debian${V}:debug\nRUN true\n",
+    "ARG V=1\nFROM mcr.microsoft.com/windows/servercore:${V}\nRUN dir\n",
+    "ARG V=1\nFROM debian:${V} AS python\nFROM python\n",
+    "ARG V=1\nFROM debian:${V}\nWORKDIR app\n",
     "FROM debian\nHEALTHCHECK --retries=x CMD true\n",
     "FROM debian\nEXPOSE +80\n",
     "FROM debian\nEXPOSE 0\n",
@@ -878,5 +897,73 @@ fn the_verdict_refuses_bad_run_options_on_their_line() {
             "{text}{errors}"
         );
         assert!(error.to_string().contains(says), "{text}{errors}");
+    }
+}
+
+/// `FROM image:${TAG}`: which references with ARGs inside the one verdict
+/// holds (then `Dockerfile::parse` gives a `Base::Template`), and what it
+/// says of the others, on their line.
+#[test]
+fn the_verdict_on_from_templates() {
+    for (text, says) in [
+        ("ARG V=3.12\nFROM python:${V}-slim\nRUN true\n", None),
+        // pangeo-docker-images' notebook images: a tag chosen at build time.
+        (
+            "# The base image's tag.\nARG BASE_TAG=master\nFROM pangeo/base-image:${BASE_TAG}\n",
+            None,
+        ),
+        ("ARG V\nFROM a$V\n", None),
+        ("ARG V_1=1\nFROM a:$V_1.0\n", None),
+        ("ARG V=a\nFROM ${V}${V}\n", None),
+        ("ARG V=\nFROM python:${V:-3.12}-slim\n", None),
+        ("ARG V=1\nFROM debian:${V} AS python\nFROM python\n", None),
+        (
+            "ARG V=12\nFROM gcr.io/distroless/static-debian${V}\nCMD [\"/app\"]\n",
+            None,
+        ),
+        (
+            "ARG V=12\nFROM gcr.io/distroless/static-debian${V}\nRUN true\n",
+            Some((3, "SCR022")),
+        ),
+        (
+            "ARG V=3\nFROM python:${V:+x}\n",
+            Some((2, "a FROM with this form of build variable")),
+        ),
+        (
+            "ARG V\nFROM python:${V:-}\n",
+            Some((2, "a FROM with this form of build variable")),
+        ),
+        (
+            "ARG V\nFROM \"a:$V\"\n",
+            Some((2, "a FROM with this form of build variable")),
+        ),
+        (
+            "FROM python:${V}-slim\n",
+            Some((1, "`V` is no ARG declared before the first FROM")),
+        ),
+        (
+            "ARG V=Debian\nFROM ${V}:12\n",
+            Some((
+                2,
+                "invalid FROM image \"Debian:12\": with its ARGs' defaults",
+            )),
+        ),
+    ] {
+        let result = Dockerfile::parse(text);
+        match (says, result) {
+            (None, Ok(model)) => {
+                assert!(
+                    matches!(model.stages()[0].base, stagecraft::Base::Template(_)),
+                    "{text:?}: {:?}",
+                    model.stages()[0].base
+                );
+                assert_eq!(Dockerfile::parse(&model.render()).unwrap(), model);
+            }
+            (Some((line, says)), Err(errors)) => {
+                assert_eq!(errors.errors()[0].line, line, "{text:?}: {errors}");
+                assert!(errors.to_string().contains(says), "{text:?}: {errors}");
+            }
+            (says, result) => panic!("{text:?}: expected {says:?}, got {result:?}"),
+        }
     }
 }

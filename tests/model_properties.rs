@@ -5,8 +5,8 @@
 use proptest::prelude::*;
 use stagecraft::model::{
     Add, Arg, ArgBase, Base, Command, Copy, CopyFrom, Directives, GlobalComment, Healthcheck,
-    Heredoc, HeredocScript, Instruction, KeyValue, Mount, Network, Port, PortVariable, Protocol,
-    Run, RunSpec, Script, SecretId, Security, Sharing, Stage,
+    Heredoc, HeredocScript, ImageTemplate, Instruction, KeyValue, Mount, Network, Port,
+    PortVariable, Protocol, Run, RunSpec, Script, SecretId, Security, Sharing, Stage, TemplatePart,
 };
 use stagecraft::{Dockerfile, ImageRef};
 
@@ -317,6 +317,60 @@ fn base() -> impl Strategy<Value = Base> {
             proptest::option::of(prop_oneof![Just("debian:bookworm-slim".to_string()), text()]),
         )
             .prop_map(|(name, fallback)| Base::Arg(ArgBase { name, fallback })),
+        2 => template(),
+    ]
+}
+
+/// `FROM debian:${BASE}-slim` (`BASE` is what the args generator
+/// declares), or any sequence of parts.
+fn template() -> impl Strategy<Value = Base> {
+    let text = |valid: &'static [&'static str]| {
+        prop::sample::select(valid).prop_map(|t| TemplatePart::Text(t.to_string()))
+    };
+    let shaped = (
+        text(&[
+            "debian:",
+            "gcr.io/distroless/static-debian",
+            "python:3.12-",
+            "Debian:",
+        ]),
+        template_part(),
+        proptest::option::of(text(&["-slim", ":12", "/x"])),
+    )
+        .prop_map(|(prefix, arg, suffix)| {
+            let mut parts = vec![prefix, arg];
+            parts.extend(suffix);
+            parts
+        });
+    prop_oneof![
+        3 => shaped,
+        1 => prop::collection::vec(template_part(), 1..4),
+    ]
+    .prop_map(|parts| Base::Template(ImageTemplate { parts }))
+}
+
+/// A part of `FROM debian:${SUITE}-slim`: mostly valid text and declared
+/// names (`BASE`, which the args generator declares), sometimes anything.
+fn template_part() -> impl Strategy<Value = TemplatePart> {
+    let fragment = |valid: &'static [&'static str]| {
+        prop_oneof![
+            4 => prop::sample::select(valid).prop_map(str::to_string),
+            1 => text(),
+        ]
+    };
+    prop_oneof![
+        fragment(&[
+            "debian:",
+            "-slim",
+            "gcr.io/distroless/static-debian",
+            "Debian:"
+        ])
+        .prop_map(TemplatePart::Text),
+        (
+            prop_oneof![4 => Just("BASE".to_string()), 1 => text()],
+            proptest::option::of(fragment(&["bookworm", "12"])),
+        )
+            .prop_map(|(name, fallback)| TemplatePart::Arg { name, fallback }),
     ]
 }
 

@@ -10,7 +10,8 @@
 use std::path::{Path, PathBuf};
 
 use stagecraft::model::{
-    ArgBase, AutomaticArg, CopyFrom, Directives, GlobalComment, Healthcheck, PortVariable, Protocol,
+    ArgBase, AutomaticArg, CopyFrom, Directives, GlobalComment, Healthcheck, ImageTemplate,
+    PortVariable, Protocol, TemplatePart,
 };
 use stagecraft::{scratch, AddSpec, Base, CopySpec, Dockerfile, HealthcheckSpec, ImageRef};
 use stagecraft::{Instruction, Stage};
@@ -541,4 +542,154 @@ fn an_empty_cmd_clears_the_inherited_one() {
         let errors = Dockerfile::parse(refused).unwrap_err().to_string();
         assert!(errors.contains("line 2"), "{refused}: {errors}");
     }
+}
+
+/// `FROM python:${PYTHON_VERSION}-slim`: an image reference with global
+/// ARGs inside is held as its parts, renders each ARG braced, reads back
+/// the same from its rendering and from JSON.
+#[test]
+fn a_from_with_args_inside_is_held_as_a_template() {
+    let text = modern("from-template.Dockerfile");
+    let model = Dockerfile::parse(&text).unwrap();
+    let arg = |name: &str, fallback: Option<&str>| TemplatePart::Arg {
+        name: name.into(),
+        fallback: fallback.map(Into::into),
+    };
+    let text_part = |text: &str| TemplatePart::Text(text.into());
+    let bases: Vec<&Base> = model.stages().iter().map(|stage| &stage.base).collect();
+    assert_eq!(
+        bases,
+        [
+            &Base::Template(ImageTemplate {
+                parts: vec![
+                    text_part("python:"),
+                    arg("PYTHON_VERSION", None),
+                    text_part("-slim")
+                ]
+            }),
+            &Base::Template(ImageTemplate {
+                parts: vec![
+                    arg("REGISTRY", None),
+                    text_part("/pangeo/base-notebook:"),
+                    arg("TAG", None)
+                ]
+            }),
+            &Base::Template(ImageTemplate {
+                parts: vec![
+                    text_part("debian:"),
+                    arg("SUITE", Some("bookworm")),
+                    text_part("-slim")
+                ]
+            }),
+        ]
+    );
+    let rendered = model.render();
+    expect_test::expect_file!["modern/from-template.rendered.Dockerfile"].assert_eq(&rendered);
+    assert_eq!(Dockerfile::parse(&rendered).unwrap(), model);
+    // The model lints as its text, and as its rendering.
+    let ids = |text: &str| -> Vec<(&'static str, usize)> {
+        stagecraft::rules::dockerfile::lint(text, &Default::default())
+            .unwrap()
+            .iter()
+            .map(|f| (f.rule.id, f.line))
+            .collect()
+    };
+    let from_model: Vec<(&str, usize)> = model
+        .lint(None)
+        .iter()
+        .map(|f| (f.rule.id, f.line))
+        .collect();
+    assert_eq!(from_model, ids(&rendered));
+    let mut text_ids: Vec<&str> = ids(&text).into_iter().map(|(id, _)| id).collect();
+    let mut model_ids: Vec<&str> = from_model.into_iter().map(|(id, _)| id).collect();
+    text_ids.sort();
+    model_ids.sort();
+    assert_eq!(text_ids, model_ids);
+    let json = serde_json::to_string(&model).unwrap();
+    assert!(
+        json.contains(r#"{"template":[{"text":"python:"},{"arg":{"name":"PYTHON_VERSION"}},{"text":"-slim"}]}"#),
+        "{json}"
+    );
+    assert_eq!(serde_json::from_str::<Dockerfile>(&json).unwrap(), model);
+}
+
+#[test]
+fn a_bad_template_is_refused_with_line_and_fix() {
+    let error = Dockerfile::parse(&modern("bad-from-template.Dockerfile")).unwrap_err();
+    let lines: Vec<usize> = error.errors().iter().map(|e| e.line).collect();
+    assert_eq!(lines, [2, 3], "{error}");
+    let message = error.to_string();
+    assert!(
+        message.contains("\"Python:3.12-slim\": with its ARGs' defaults"),
+        "{message}"
+    );
+    assert!(
+        message.contains("`FLAVOUR` is no ARG declared"),
+        "{message}"
+    );
+
+    // From JSON: an undeclared ARG, a default that makes no image, text
+    // that is no part of an image reference, one ARG alone.
+    for (json, says) in [
+        (
+            r#"{"stages":[{"base":{"template":[{"text":"python:"},{"arg":{"name":"V"}}]}}]}"#,
+            "FROM $V names no ARG",
+        ),
+        (
+            r#"{"args":[{"name":"V","default":"3 12"}],"stages":[{"base":{"template":[{"text":"python:"},{"arg":{"name":"V"}}]}}]}"#,
+            "FROM python:${V} reads \"python:3 12\" with its ARGs' defaults",
+        ),
+        (
+            r#"{"args":[{"name":"V"}],"stages":[{"base":{"template":[{"text":"python "},{"arg":{"name":"V"}}]}}]}"#,
+            "invalid FROM image template \"python ${V}\"",
+        ),
+        (
+            r#"{"args":[{"name":"V"}],"stages":[{"base":{"template":[{"arg":{"name":"V"}}]}}]}"#,
+            "not one ARG alone",
+        ),
+        (
+            r#"{"args":[{"name":"V"}],"stages":[{"base":{"template":[{"text":"a"},{"text":"b"},{"arg":{"name":"V"}}]}}]}"#,
+            "adjacent text one part",
+        ),
+        (
+            r#"{"stages":[{"base":{"template":[{"text":"debian:bookworm-slim"}]}}]}"#,
+            "without one, write the image itself",
+        ),
+    ] {
+        let error = serde_json::from_str::<Dockerfile>(json).unwrap_err();
+        assert!(error.to_string().contains(says), "{json}: {error}");
+    }
+
+    // The builder: an ARG of another builder.
+    let mut other = Dockerfile::builder();
+    let foreign = other.global_arg("V", Some("3.12"));
+    let mut df = Dockerfile::builder();
+    df.anonymous_stage(stagecraft::template("python:").arg(&foreign))
+        .cmd(["true"]);
+    let error = df.build().unwrap_err().to_string();
+    assert!(error.contains("FROM $V names no ARG"), "{error}");
+}
+
+/// The builder writes what text reads: `template(..)` of declared ARGs
+/// renders the FROM line, and the text parses back to the same model.
+#[test]
+fn the_template_builder_renders_what_text_reads() {
+    let mut df = Dockerfile::builder();
+    let registry = df.global_arg("REGISTRY", Some("docker.io"));
+    let tag = df.global_arg("TAG", None);
+    df.anonymous_stage(
+        stagecraft::template("")
+            .arg(&registry)
+            .text("/library/")
+            .text("debian:")
+            .arg(&tag.or("bookworm-slim")),
+    )
+    .run(stagecraft::run!("true"));
+    let model = df.build().unwrap();
+    let rendered = model.render();
+    assert!(
+        rendered.contains("\nFROM ${REGISTRY}/library/debian:${TAG:-bookworm-slim}\n"),
+        "{rendered}"
+    );
+    assert_eq!(Dockerfile::parse(&rendered).unwrap(), model);
 }

@@ -140,6 +140,21 @@ pub enum ErrorKind {
         /// The argument's name.
         name: String,
     },
+    /// `FROM python:${VERSION}-slim` whose `ARG` defaults make no image
+    /// reference.
+    #[error(
+        "FROM {template} reads {image:?} with its ARGs' defaults, which is no image reference \
+         ({error}): fix the ARG defaults or the text around the variables, e.g. \
+         `ARG VERSION=3.12` with `FROM python:${{VERSION}}-slim`"
+    )]
+    TemplateImage {
+        /// The base as written.
+        template: String,
+        /// The reference with the defaults in.
+        image: String,
+        /// Why it is no image reference.
+        error: Box<ImageRefError>,
+    },
     /// A value the model refuses where it stands, e.g. `ONBUILD ONBUILD`.
     #[error("{what} is not allowed: {fix}")]
     NotAllowed {

@@ -25,7 +25,10 @@
 //!   `--start-interval` included), `SHELL`, `STOPSIGNAL`, `VOLUME` and
 //!   `ONBUILD` map to their [`Instruction`]s;
 //! * `FROM $BASE` / `FROM ${BASE:-image}` of a global `ARG` becomes
-//!   [`Base::Arg`] (an undeclared `ARG` is an error with its line);
+//!   [`Base::Arg`] (an undeclared `ARG` is an error with its line), and an
+//!   image reference with global `ARG`s inside (`python:${VERSION}-slim`,
+//!   `${REGISTRY}/app:$TAG`) [`Base::Template`] (each `ARG` declared; with
+//!   their defaults, an image reference);
 //! * the legacy forms `MAINTAINER`, `ENV key value` and `LABEL key value`
 //!   are read into the modern form, which is what renders;
 //!   [`Dockerfile::parse_with_notes`] reports each with its line and fix;
@@ -45,8 +48,8 @@
 //!
 //! What the model has no place for yet (`RUN` flags other than `--mount`,
 //! `--network` and `--security`, `COPY --from` a stage index, `EXPOSE`
-//! ranges, a `FROM` whose image has a variable inside (`python:${V}-slim`),
-//! ...) is an error with its line ([`ModelProblemKind::NotSupported`]),
+//! ranges, a `FROM` image with another form of variable (`${V:+x}`,
+//! `${V%.*}`), ...) is an error with its line ([`ModelProblemKind::NotSupported`]),
 //! never silently dropped.
 //!
 //! **One judge.** Whether the text is accepted is decided once, by
@@ -95,8 +98,8 @@ use crate::error::{ModelError, Part};
 use crate::image_ref::{ImageRef, ImageRefError};
 use crate::model::{
     Add, Arg, ArgBase, Base, Command, Copy, CopyFrom, Directives, Dockerfile, GlobalComment,
-    Healthcheck, Heredoc, HeredocScript, Instruction, KeyValue, Mount, MountError, Port,
-    PortVariable, Protocol, Run, RunError, RunSpec, Script, Stage,
+    Healthcheck, Heredoc, HeredocScript, ImageTemplate, Instruction, KeyValue, Mount, MountError,
+    Port, PortVariable, Protocol, Run, RunError, RunSpec, Script, Stage,
 };
 pub use stagecraft_rules::dockerfile::model_support::ModelProblemKind;
 
@@ -717,6 +720,9 @@ impl Converter<'_> {
                 RulesBase::Stage(_) => Base::Stage(stage.from.image.clone()),
                 RulesBase::Scratch => Base::Scratch,
                 RulesBase::Image(image) => match ImageRef::parse(image) {
+                    Err(_) if ImageTemplate::parse(image).is_some() => {
+                        Base::Template(ImageTemplate::parse(image).expect("checked"))
+                    }
                     Ok(reference) if is_shell_less_image(image) => Base::ShellLess(reference),
                     Ok(reference) => Base::Image(reference),
                     Err(error) => {

@@ -62,8 +62,8 @@ pub use crate::image_ref::{ImageRef, ImageRefError};
 pub use crate::model::{Base, Dockerfile, Findings, Instruction, Run, Stage, Violations};
 pub use crate::render::render;
 pub use crate::stage::{
-    scratch, shell_less, AddSpec, CopySpec, DockerfileBuilder, GlobalArg, HealthcheckSpec,
-    ShellLess, StageBuilder, StageRef, WithShell,
+    scratch, shell_less, template, AddSpec, BaseTemplate, CopySpec, DockerfileBuilder, GlobalArg,
+    HealthcheckSpec, ShellLess, StageBuilder, StageRef, WithShell,
 };
 /// The rule catalogue and shell analysis (the `stagecraft-rules` crate).
 pub use stagecraft_rules as rules;

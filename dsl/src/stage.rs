@@ -39,7 +39,8 @@ use crate::error::{ErrorKind, Errors, Location, ModelError, Part};
 use crate::image_ref::ImageRef;
 use crate::model::{
     Add, Arg, ArgBase, Base, Command, Copy, CopyFrom, Dockerfile, ExecRun, Healthcheck,
-    Instruction, KeyValue, Platform, Port, PortVariable, Protocol, Run, Stage,
+    ImageTemplate, Instruction, KeyValue, Platform, Port, PortVariable, Protocol, Run, Stage,
+    TemplatePart,
 };
 use crate::packages::Recipe;
 
@@ -233,6 +234,88 @@ impl GlobalArg {
             fallback: Some(image.into()),
             ..self.clone()
         }
+    }
+}
+
+/// An image reference with global `ARG`s inside, for a stage's base:
+/// `FROM python:${PYTHON_VERSION}-slim`. Begins with `text` (may be empty);
+/// [`BaseTemplate::arg`] adds an `ARG` declared with
+/// [`DockerfileBuilder::global_arg`] (with its [`GlobalArg::or`] fallback,
+/// if any), [`BaseTemplate::text`] more text.
+///
+/// The stage is a [`WithShell`] one (the build picks the image; a template
+/// whose text names a distroless image is read as shell-less, as text is,
+/// and a `RUN` in it is reported by [`DockerfileBuilder::build`]). The text
+/// and, when every `ARG` has a default, the image those defaults give are
+/// checked by `build`.
+///
+/// ```
+/// use stagecraft::{template, Dockerfile};
+///
+/// let mut df = Dockerfile::builder();
+/// let version = df.global_arg("PYTHON_VERSION", Some("3.12"));
+/// df.anonymous_stage(template("python:").arg(&version).text("-slim"))
+///     .cmd(["python3"]);
+/// assert_eq!(
+///     df.build().unwrap().render(),
+///     "ARG PYTHON_VERSION=3.12\n\nFROM python:${PYTHON_VERSION}-slim\nCMD [\"python3\"]\n"
+/// );
+///
+/// // With its defaults the template must name an image.
+/// let mut df = Dockerfile::builder();
+/// let version = df.global_arg("VERSION", Some("3.12 "));
+/// df.anonymous_stage(template("python:").arg(&version)).cmd(["python3"]);
+/// assert!(df.build().unwrap_err().to_string().contains("with its ARGs' defaults"));
+/// ```
+pub fn template(text: impl Into<String>) -> BaseTemplate {
+    BaseTemplate {
+        parts: Vec::new(),
+        args: Vec::new(),
+    }
+    .text(text)
+}
+
+/// An image reference with global `ARG`s inside, being written: see [`template`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseTemplate {
+    parts: Vec<TemplatePart>,
+    /// The `ARG`s used, to check they are this builder's.
+    args: Vec<GlobalArg>,
+}
+
+impl BaseTemplate {
+    /// Appends text (adjacent text is joined; empty text adds nothing).
+    pub fn text(mut self, text: impl Into<String>) -> BaseTemplate {
+        let text = text.into();
+        match self.parts.last_mut() {
+            _ if text.is_empty() => {}
+            Some(TemplatePart::Text(last)) => last.push_str(&text),
+            _ => self.parts.push(TemplatePart::Text(text)),
+        }
+        self
+    }
+
+    /// Appends a global `ARG`: `${NAME}`, or `${NAME:-fallback}` for
+    /// `arg.or(fallback)`.
+    pub fn arg(mut self, arg: &GlobalArg) -> BaseTemplate {
+        self.parts.push(TemplatePart::Arg {
+            name: arg.name.clone(),
+            fallback: arg.fallback.clone(),
+        });
+        self.args.push(arg.clone());
+        self
+    }
+}
+
+impl IntoBase for BaseTemplate {
+    type Shell = WithShell;
+    fn into_base(self, builder: u64) -> Result<Base, ErrorKind> {
+        if let Some(foreign) = self.args.iter().find(|arg| arg.builder != builder) {
+            return Err(ErrorKind::UndeclaredBaseArg {
+                name: foreign.name.clone(),
+            });
+        }
+        Ok(Base::Template(ImageTemplate { parts: self.parts }))
     }
 }
 

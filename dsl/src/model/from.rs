@@ -1,6 +1,7 @@
 //! What a `FROM` line and the top of a Dockerfile say besides the image:
 //! the platform (a literal or one of BuildKit's automatic platform ARGs), a
-//! base given by a global `ARG`, and the parser directives.
+//! base given by a global `ARG` or an image reference with global `ARG`s
+//! inside, and the parser directives.
 
 use serde::{Deserialize, Serialize};
 
@@ -159,6 +160,108 @@ impl ArgBase {
             name: name.to_string(),
             fallback: fallback.map(str::to_string),
         })
+    }
+}
+
+/// A base image reference with global `ARG`s inside:
+/// `FROM python:${PYTHON_VERSION}-slim`, `FROM ${REGISTRY}/app:${TAG:-latest}`.
+/// Docker expands the `ARG`s (declared before the first `FROM`) before it
+/// reads the reference; the model refuses an undeclared one, and, when
+/// every `ARG` has a default (or the part a fallback), a reference that is
+/// no image with those defaults.
+///
+/// It is always an image, never a stage, and is read as an image with a
+/// shell unless its text names a shell-less one as a plain reference would
+/// (`gcr.io/distroless/...` but `:debug`): what the text says is all the
+/// model and the lint can know before the build chooses the values.
+/// Each `ARG` is rendered `${NAME}` (or `${NAME:-fallback}`), so text
+/// around it never extends its name.
+///
+/// ```
+/// use stagecraft::model::{ImageTemplate, TemplatePart};
+/// let template = ImageTemplate::parse("python:$PYTHON_VERSION-slim").unwrap();
+/// assert_eq!(template.parts[1], TemplatePart::Arg { name: "PYTHON_VERSION".into(), fallback: None });
+/// assert_eq!(template.to_string(), "python:${PYTHON_VERSION}-slim");
+/// assert!(ImageTemplate::parse("debian:bookworm-slim").is_none());
+/// assert!(ImageTemplate::parse("$BASE").is_none(), "a whole base ARG is an ArgBase");
+///
+/// // Text reads it so, and refuses an ARG declared nowhere.
+/// use stagecraft::{Base, Dockerfile};
+/// let df = Dockerfile::parse("ARG SUITE=bookworm\nFROM debian:${SUITE}-slim\n").unwrap();
+/// assert!(matches!(&df.stages()[0].base, Base::Template(t) if t.arg_names().eq(["SUITE"])));
+/// let error = Dockerfile::parse("FROM debian:${SUITE}-slim\n").unwrap_err();
+/// assert!(error.to_string().contains("`SUITE` is no ARG declared before the first FROM"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ImageTemplate {
+    /// The text and the `ARG`s, in order; adjacent text is one part.
+    pub parts: Vec<TemplatePart>,
+}
+
+/// One part of an [`ImageTemplate`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TemplatePart {
+    /// Text as written: characters of an image reference (letters, digits,
+    /// `.`, `_`, `-`, `/`, `:`, `@`).
+    Text(String),
+    /// A global `ARG`: its value, or `fallback` when it is empty or unset.
+    Arg {
+        /// The global `ARG`'s name.
+        name: String,
+        /// `${NAME:-fallback}`: the text used when the argument is empty or unset.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fallback: Option<String>,
+    },
+}
+
+impl ImageTemplate {
+    /// Reads an image reference with `$NAME`, `${NAME}` or
+    /// `${NAME:-fallback}` inside; `None` for a reference without a
+    /// variable, a whole base `ARG` (an [`ArgBase`]) or another form of
+    /// expansion (`${NAME:+x}`, quotes, escapes).
+    pub fn parse(text: &str) -> Option<ImageTemplate> {
+        use stagecraft_rules::dockerfile::model_support::{base_template, BaseTemplatePart};
+        let parts = base_template(text)?
+            .into_iter()
+            .map(|part| match part {
+                BaseTemplatePart::Text(text) => TemplatePart::Text(text.to_string()),
+                BaseTemplatePart::Arg { name, fallback } => TemplatePart::Arg {
+                    name: name.to_string(),
+                    fallback: fallback.map(str::to_string),
+                },
+            })
+            .collect();
+        Some(ImageTemplate { parts })
+    }
+
+    /// The names of the `ARG`s it refers to, in order.
+    pub fn arg_names(&self) -> impl Iterator<Item = &str> {
+        self.parts.iter().filter_map(|part| match part {
+            TemplatePart::Arg { name, .. } => Some(name.as_str()),
+            TemplatePart::Text(_) => None,
+        })
+    }
+}
+
+impl std::fmt::Display for ImageTemplate {
+    /// The reference as written after `FROM`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for part in &self.parts {
+            match part {
+                TemplatePart::Text(text) => f.write_str(text)?,
+                TemplatePart::Arg {
+                    name,
+                    fallback: Some(fallback),
+                } => write!(f, "${{{name}:-{fallback}}}")?,
+                TemplatePart::Arg {
+                    name,
+                    fallback: None,
+                } => write!(f, "${{{name}}}")?,
+            }
+        }
+        Ok(())
     }
 }
 

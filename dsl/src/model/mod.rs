@@ -19,7 +19,9 @@ pub mod word;
 
 use serde::{Deserialize, Serialize};
 
-pub use self::from::{ArgBase, AutomaticArg, Directives, GlobalComment, Platform};
+pub use self::from::{
+    ArgBase, AutomaticArg, Directives, GlobalComment, ImageTemplate, Platform, TemplatePart,
+};
 pub use self::heredoc::{Heredoc, HeredocError, HeredocScript};
 pub use self::instruction::{
     Add, Arg, Command, Copy, CopyFrom, Healthcheck, Instruction, KeyValue, Port, PortVariable,
@@ -380,6 +382,11 @@ pub enum Base {
     /// A global `ARG`: `FROM $BASE`, `FROM ${BASE:-debian:bookworm-slim}`.
     /// Read as an image with a shell.
     Arg(ArgBase),
+    /// An image reference with global `ARG`s inside:
+    /// `FROM python:${PYTHON_VERSION}-slim`. Never a stage; read as an image
+    /// with a shell unless its text names a shell-less image (see
+    /// [`ImageTemplate`]).
+    Template(ImageTemplate),
 }
 
 impl std::fmt::Display for Base {
@@ -390,6 +397,7 @@ impl std::fmt::Display for Base {
             Base::Scratch => f.write_str("scratch"),
             Base::Stage(alias) => f.write_str(alias),
             Base::Arg(base) => write!(f, "{base}"),
+            Base::Template(template) => write!(f, "{template}"),
         }
     }
 }

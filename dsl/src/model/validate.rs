@@ -10,11 +10,12 @@
 
 use std::iter::Peekable;
 
+use stagecraft_rules::dockerfile::model_support::{base_template, template_default};
 use stagecraft_rules::dockerfile::structure::{
     check_structure, BaseView, ImageView, Item, ItemView, ProblemKind, ShellUse, StageView,
     StructureProblem, StructureView,
 };
-use stagecraft_rules::dockerfile::StageGraph;
+use stagecraft_rules::dockerfile::{is_shell_less_image, StageGraph};
 use stagecraft_rules::names;
 
 use super::{Arg, Base, Command, Copy, Healthcheck, Instruction, KeyValue, Stage};
@@ -22,6 +23,10 @@ use crate::error::{ErrorKind, Location, ModelError, Part};
 
 /// Collects every problem of a model; empty means valid.
 pub(super) fn validate(args: &[Arg], stages: &[Stage]) -> Vec<ModelError> {
+    let defaults: Vec<(&str, Option<&str>)> = args
+        .iter()
+        .map(|arg| (arg.name.as_str(), arg.default.as_deref()))
+        .collect();
     let mut errors = Vec::new();
     for arg in args {
         let location = Location {
@@ -52,6 +57,7 @@ pub(super) fn validate(args: &[Arg], stages: &[Stage]) -> Vec<ModelError> {
     for index in 0..stages.len() {
         StageCheck {
             stages,
+            defaults: &defaults,
             index,
             structure: &mut structure,
             errors: &mut errors,
@@ -134,6 +140,13 @@ pub(super) fn structure_view<'a>(args: &'a [Arg], stages: &'a [Stage]) -> Struct
             Base::ShellLess(reference) => BaseView::Image(image(false, reference)),
             Base::Scratch => BaseView::Image(ImageView::scratch()),
             Base::Arg(base) => BaseView::Arg(&base.name),
+            Base::Template(template) => {
+                let text = template.to_string();
+                BaseView::Template(
+                    template.arg_names().collect(),
+                    ImageView::new(!is_shell_less_image(&text), [], &text),
+                )
+            }
         };
         let mut items = Vec::new();
         for (position, instruction) in stage.instructions.iter().enumerate() {
@@ -197,6 +210,7 @@ pub(super) fn has_shell(stages: &[Stage], index: usize) -> bool {
     for j in graph.ancestors(index) {
         match &stages[j].base {
             Base::Image(_) | Base::Arg(_) => return true,
+            Base::Template(template) => return !is_shell_less_image(&template.to_string()),
             Base::ShellLess(_) | Base::Scratch => return false,
             Base::Stage(_) => {}
         }
@@ -207,6 +221,8 @@ pub(super) fn has_shell(stages: &[Stage], index: usize) -> bool {
 
 struct StageCheck<'a, I: Iterator<Item = StructureProblem>> {
     stages: &'a [Stage],
+    /// The global `ARG`s and their defaults, in order.
+    defaults: &'a [(&'a str, Option<&'a str>)],
     index: usize,
     /// The structural problems, by stage and position; this stage's next.
     structure: &'a mut Peekable<I>,
@@ -251,6 +267,7 @@ impl<I: Iterator<Item = StructureProblem>> StageCheck<'_, I> {
         }
         self.check_platform();
         self.check_arg_base();
+        self.check_template_base();
         let stages = self.stages;
         for (position, instruction) in stages[self.index].instructions.iter().enumerate() {
             let part = Part::Instruction(position, instruction.keyword());
@@ -276,6 +293,46 @@ impl<I: Iterator<Item = StructureProblem>> StageCheck<'_, I> {
                         rule: "a base ARG is a variable name (letters, digits and '_', not \
                                starting with a digit), with an optional fallback image \
                                reference: \"$BASE\" or \"${BASE:-debian:bookworm-slim}\"",
+                    },
+                );
+            }
+        }
+    }
+
+    /// An image reference with `ARG`s inside is one the text reads back as
+    /// such (names, fallbacks and text of an image reference's characters,
+    /// adjacent text one part, not a whole base `ARG`), and names an image
+    /// with the `ARG`s' defaults, when they all have one.
+    fn check_template_base(&mut self) {
+        let Base::Template(template) = &self.stage().base else {
+            return;
+        };
+        let written = template.to_string();
+        if super::ImageTemplate::parse(&written).as_ref() != Some(template) {
+            self.report(
+                Part::From,
+                ErrorKind::InvalidName {
+                    what: "FROM image template",
+                    value: written,
+                    rule: "a template is text of an image reference's characters (letters, \
+                           digits, '.', '_', '-', '/', ':', '@') and global ARGs, adjacent \
+                           text one part, each ARG a variable name with an optional non-empty \
+                           fallback of the same characters, at least one ARG (without one, \
+                           write the image itself) and not one ARG alone (that is \
+                           `Base::Arg`): \"python:${VERSION:-3.12}-slim\"",
+                },
+            );
+            return;
+        }
+        let parts = base_template(&written).expect("read back above");
+        if let Some(image) = template_default(&parts, self.defaults) {
+            if let Err(error) = crate::ImageRef::parse(&image) {
+                self.report(
+                    Part::From,
+                    ErrorKind::TemplateImage {
+                        template: written,
+                        image,
+                        error: Box::new(error),
                     },
                 );
             }

@@ -13,9 +13,10 @@
 //! * [`ModelProblemKind::NotSupported`]: a construct the model cannot
 //!   represent yet (`RUN` flags other than `--mount`, `--network` and
 //!   `--security`, `COPY --from` a stage index, `EXPOSE` ranges,
-//!   `HEALTHCHECK` durations that are not whole seconds, a `FROM` with a
-//!   variable inside the image, ...). Converting it would drop or change something, so it is
-//!   refused instead.
+//!   `HEALTHCHECK` durations that are not whole seconds, a `FROM` image
+//!   with a variable form other than `$V`, `${V}` or `${V:-text}` (those
+//!   the model holds: [`base_arg`], [`base_template`]), ...). Converting it
+//!   would drop or change something, so it is refused instead.
 //! * [`ModelProblemKind::Rule`]: an error of the stage-aware rules, the
 //!   very findings of `stagecraft lint`: the model refuses exactly what the
 //!   linter refuses. A build-only stage is held to warnings, an
@@ -364,17 +365,29 @@ fn model_limits(source: &str, df: &Dockerfile) -> Vec<ModelProblem> {
             }
         }
         if let StageBase::Image(image) = &info.base {
-            // A base given by a global ARG is held; the structure says
-            // whether the ARG is declared.
-            if ImageRef::parse(image).is_err() && base_arg(image).is_none() {
+            // A base given by a global ARG, or an image reference with
+            // global ARGs inside, is held; the structure says whether the
+            // ARGs are declared.
+            if let Some(parts) = base_template(image) {
+                let args = global_arg_defaults(df);
+                if let Some(default) = template_default(&parts, &args) {
+                    if let Err(error) = ImageRef::parse(&default) {
+                        push(
+                            &mut problems,
+                            invalid("FROM image", &default, &template_default_rule(&error)),
+                        );
+                    }
+                }
+            } else if ImageRef::parse(image).is_err() && base_arg(image).is_none() {
                 let error = ImageRef::parse(image).expect_err("checked");
                 push(
                     &mut problems,
                     if image.contains('$') {
                         not_supported(
-                            format!("a FROM with a build variable (`{image}`)"),
-                            "write the image reference itself, e.g. `FROM debian:bookworm-slim`, \
-                             or the whole base as a global ARG (`FROM $BASE`)",
+                            format!("a FROM with this form of build variable (`{image}`)"),
+                            "write the variables as `$NAME`, `${NAME}` or `${NAME:-text}` \
+                             between the characters of an image reference, e.g. \
+                             `FROM python:${VERSION}-slim`, or write the image itself",
                         )
                     } else {
                         invalid("image reference", image, &error.to_string())
@@ -470,7 +483,8 @@ fn rule_label(rule: &crate::Rule) -> String {
 
 /// The global `ARG` a base written `$NAME`, `${NAME}` or `${NAME:-image}`
 /// names, and its fallback image: the model holds such a base
-/// (`Base::Arg`). `None` for anything else, e.g. `python:${VERSION}` or a
+/// (`Base::Arg`). `None` for anything else, e.g. `python:${VERSION}` (a
+/// [`base_template`]) or a
 /// fallback that is no image reference (a variable, a blank).
 ///
 /// ```
@@ -491,6 +505,179 @@ pub fn base_arg(image: &str) -> Option<(&str, Option<&str>)> {
         None => (image.strip_prefix('$')?, None),
     };
     names::variable_name(name).then_some((name, fallback))
+}
+
+/// One part of a base image reference with global `ARG`s inside
+/// ([`base_template`]): literal text, or a reference to a global `ARG`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BaseTemplatePart<'a> {
+    /// Text as written: only the characters of an image reference
+    /// (letters, digits, `.`, `_`, `-`, `/`, `:`, `@`).
+    Text(&'a str),
+    /// `$NAME`, `${NAME}` or `${NAME:-fallback}`: the `ARG`'s value, or the
+    /// fallback text when the value is empty or unset.
+    Arg {
+        /// The global `ARG`'s name.
+        name: &'a str,
+        /// The text used when the `ARG` is empty or unset.
+        fallback: Option<&'a str>,
+    },
+}
+
+/// Whether `c` may stand in a template's text or fallback: a character of
+/// an image reference.
+fn template_text_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | ':' | '@')
+}
+
+/// The parts of a base image reference with global `ARG`s inside, e.g.
+/// `python:${VERSION}-slim` or `${REGISTRY}/app:$TAG`, as Docker expands
+/// them before the `FROM`: the model holds such a base (`Base::Template`).
+/// `None` when the reference has no variable, is a whole base `ARG`
+/// ([`base_arg`]), or uses another form (`${NAME:+x}`, `${NAME%x}`, quotes,
+/// escapes, an empty fallback).
+///
+/// ```
+/// use stagecraft_rules::dockerfile::model_support::{base_template, BaseTemplatePart};
+///
+/// assert_eq!(
+///     base_template("python:${VERSION:-3.12}-slim"),
+///     Some(vec![
+///         BaseTemplatePart::Text("python:"),
+///         BaseTemplatePart::Arg { name: "VERSION", fallback: Some("3.12") },
+///         BaseTemplatePart::Text("-slim"),
+///     ])
+/// );
+/// assert_eq!(base_template("debian:bookworm"), None);
+/// assert_eq!(base_template("$BASE"), None);
+/// assert_eq!(base_template("alpine:${V:+x}"), None);
+/// ```
+pub fn base_template(image: &str) -> Option<Vec<BaseTemplatePart<'_>>> {
+    if !image.contains('$') || base_arg(image).is_some() {
+        return None;
+    }
+    let mut parts = Vec::new();
+    let mut rest = image;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("${") {
+            let end = after.find('}')?;
+            let inner = &after[..end];
+            let (name, fallback) = match inner.split_once(":-") {
+                Some((name, fallback))
+                    if !fallback.is_empty() && fallback.chars().all(template_text_char) =>
+                {
+                    (name, Some(fallback))
+                }
+                Some(_) => return None,
+                None => (inner, None),
+            };
+            if !names::variable_name(name) {
+                return None;
+            }
+            parts.push(BaseTemplatePart::Arg { name, fallback });
+            rest = &after[end + 1..];
+        } else if let Some(after) = rest.strip_prefix('$') {
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            let name = &after[..end];
+            if !names::variable_name(name) {
+                return None;
+            }
+            parts.push(BaseTemplatePart::Arg {
+                name,
+                fallback: None,
+            });
+            rest = &after[end..];
+        } else {
+            let end = rest.find('$').unwrap_or(rest.len());
+            let text = &rest[..end];
+            if !text.chars().all(template_text_char) {
+                return None;
+            }
+            parts.push(BaseTemplatePart::Text(text));
+            rest = &rest[end..];
+        }
+    }
+    Some(parts)
+}
+
+/// The image a template names when each global `ARG` takes its default
+/// (`args`: the names and defaults in declaration order; a later one wins),
+/// as a build without `--build-arg` reads it. `None` when some `ARG` has no
+/// value and no fallback, or a default refers to another variable: the
+/// image is known only at build time then.
+///
+/// ```
+/// use stagecraft_rules::dockerfile::model_support::{base_template, template_default};
+///
+/// let parts = base_template("debian:${SUITE}-slim").unwrap();
+/// assert_eq!(template_default(&parts, &[("SUITE", Some("bookworm"))]).as_deref(), Some("debian:bookworm-slim"));
+/// assert_eq!(template_default(&parts, &[("SUITE", None)]), None);
+/// ```
+pub fn template_default(
+    parts: &[BaseTemplatePart<'_>],
+    args: &[(&str, Option<&str>)],
+) -> Option<String> {
+    let mut image = String::new();
+    for part in parts {
+        match *part {
+            BaseTemplatePart::Text(text) => image.push_str(text),
+            BaseTemplatePart::Arg { name, fallback } => {
+                let value = args
+                    .iter()
+                    .rev()
+                    .find(|(arg, default)| *arg == name && default.is_some())
+                    .and_then(|(_, default)| *default);
+                let value = match (value, fallback) {
+                    (Some(""), Some(fallback)) => fallback,
+                    (Some(value), _) => value,
+                    (None, Some(fallback)) => fallback,
+                    (None, None) => return None,
+                };
+                if value.contains('$') {
+                    return None;
+                }
+                image.push_str(value);
+            }
+        }
+    }
+    Some(image)
+}
+
+/// The names of the global `ARG`s a template refers to, in order.
+pub fn template_args<'a>(parts: &[BaseTemplatePart<'a>]) -> Vec<&'a str> {
+    parts
+        .iter()
+        .filter_map(|part| match part {
+            BaseTemplatePart::Arg { name, .. } => Some(*name),
+            BaseTemplatePart::Text(_) => None,
+        })
+        .collect()
+}
+
+/// The global `ARG`s of a parsed Dockerfile and their defaults, in order.
+fn global_arg_defaults(df: &Dockerfile) -> Vec<(&str, Option<&str>)> {
+    df.global_args
+        .iter()
+        .flat_map(|arg| match &arg.kind {
+            InstructionKind::Arg(pairs) => pairs
+                .iter()
+                .map(|(name, default)| (name.as_str(), default.as_deref()))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+/// Why a template's default image is no image reference, as the rule of
+/// an `Invalid` problem: the error and the fix.
+pub fn template_default_rule(error: &crate::image_ref::ImageRefError) -> String {
+    format!(
+        "with its ARGs' defaults the FROM reads as this image, which is no image reference \
+         ({error}): fix the ARG defaults or the text around the variables, e.g. \
+         `ARG VERSION=3.12` with `FROM python:${{VERSION}}-slim`"
+    )
 }
 
 fn not_supported(what: impl Into<String>, fix: &'static str) -> ModelProblemKind {
@@ -976,9 +1163,17 @@ fn structure_view(df: &Dockerfile) -> StructureView<'_> {
             _ => Vec::new(),
         };
         let shown = names.first().cloned().unwrap_or_default();
-        let base = match base_arg(image) {
-            Some((name, _)) => BaseView::Arg(name),
-            None => BaseView::StageOr(
+        let base = match (base_arg(image), base_template(image)) {
+            (Some((name, _)), _) => BaseView::Arg(name),
+            (None, Some(parts)) => BaseView::Template(
+                template_args(&parts),
+                ImageView {
+                    shell: !is_shell_less_image(image),
+                    names,
+                    shown,
+                },
+            ),
+            (None, None) => BaseView::StageOr(
                 image,
                 ImageView {
                     shell: !is_shell_less_image(image),
@@ -1342,6 +1537,40 @@ mod tests {
     }
 
     #[test]
+    fn a_from_with_declared_args_inside_is_held() {
+        let text = "ARG PYTHON_VERSION=3.12\nARG REGISTRY=docker.io\nARG TAG\n\
+                    FROM python:${PYTHON_VERSION}-slim AS py\nRUN true\n\
+                    FROM ${REGISTRY}/library/app:$TAG\nFROM debian:${SUITE:-bookworm}-slim\n";
+        assert_eq!(
+            problems(text),
+            vec![(
+                7,
+                "invalid FROM variable \"$SUITE\": `SUITE` is no ARG declared before the \
+                 first FROM: add `ARG SUITE=<image>` at the top, or write the image itself"
+                    .to_owned()
+            )]
+        );
+        let found = problems("ARG V=3.12 X\nFROM Python:${V}-slim\n");
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert_eq!(found[0].0, 2);
+        assert!(
+            found[0]
+                .1
+                .starts_with("invalid FROM image \"Python:3.12-slim\": with its ARGs' defaults"),
+            "{found:#?}"
+        );
+        // The fallback stands in for an empty or unset value.
+        assert!(problems("ARG V=\nFROM python:${V:-3.12}-slim\n").is_empty());
+        let found = problems("ARG V=3\nFROM python:${V:+3}\n");
+        assert!(
+            found[0]
+                .1
+                .contains("a FROM with this form of build variable"),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
     fn modern_instructions_and_flags_are_held() {
         let text = "ARG BASE=debian:bookworm-slim\nFROM --platform=$BUILDPLATFORM $BASE AS b\n\
                     VOLUME /data\nMAINTAINER me\nONBUILD RUN make\nLABEL a b\n\
@@ -1356,7 +1585,9 @@ mod tests {
         assert!(found[0]
             .1
             .contains("`BASE` is no ARG declared before the first FROM"));
-        assert!(found[1].1.contains("a FROM with a build variable"));
+        assert!(found[1]
+            .1
+            .contains("a FROM with this form of build variable"));
     }
 
     #[test]

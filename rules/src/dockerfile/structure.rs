@@ -77,6 +77,10 @@ pub enum BaseView<'a> {
     /// image with a shell, chosen when the file is built; a name of no
     /// global `ARG` is an error.
     Arg(&'a str),
+    /// An image reference with global `ARG`s inside
+    /// (`python:${VERSION}-slim`): the `ARG`s it names, each of which must
+    /// be declared, and the image as its text reads (never a stage).
+    Template(Vec<&'a str>, ImageView),
 }
 
 /// An image a stage is built from.
@@ -305,7 +309,7 @@ impl<'v, 'a> Context<'v, 'a> {
         let graph = StageGraph::new(view.stages.iter().map(|stage| {
             let from = match &stage.base {
                 BaseView::Stage(name) | BaseView::StageOr(name, _) => Some(*name),
-                BaseView::Image(_) | BaseView::Arg(_) => None,
+                BaseView::Image(_) | BaseView::Arg(_) | BaseView::Template(..) => None,
             };
             (stage.alias, from)
         }));
@@ -326,7 +330,12 @@ impl<'v, 'a> Context<'v, 'a> {
                     shell.push(true);
                     continue;
                 }
-                (BaseView::StageOr(_, image) | BaseView::Image(image), _) => image,
+                (
+                    BaseView::StageOr(_, image)
+                    | BaseView::Image(image)
+                    | BaseView::Template(_, image),
+                    _,
+                ) => image,
             };
             shell.push(image.shell);
             for name in &image.names {
@@ -401,6 +410,20 @@ pub fn valid_alias(alias: &str) -> bool {
 
 fn check_from(context: &Context<'_, '_>, problems: &mut Vec<StructureProblem>) {
     for (index, stage) in context.view.stages.iter().enumerate() {
+        if let BaseView::Template(names, _) = &stage.base {
+            for name in names {
+                if !context.view.global_args.contains(name) {
+                    problems.push(StructureProblem {
+                        stage: index,
+                        position: None,
+                        kind: ProblemKind::UndeclaredBaseArg {
+                            name: (*name).to_owned(),
+                        },
+                    });
+                }
+            }
+            continue;
+        }
         let kind = match stage.base {
             BaseView::Stage(name) if context.graph.parent(index).is_none() => {
                 ProblemKind::UnknownFromStage {
@@ -495,7 +518,7 @@ fn from_scratch(base: &BaseView<'_>) -> bool {
     match base {
         BaseView::Image(image) => *image == ImageView::scratch(),
         BaseView::StageOr(name, _) => name.eq_ignore_ascii_case("scratch"),
-        BaseView::Stage(_) | BaseView::Arg(_) => false,
+        BaseView::Stage(_) | BaseView::Arg(_) | BaseView::Template(..) => false,
     }
 }
 

@@ -127,8 +127,8 @@ pub enum CatalogueError {
         /// Each endpoint with its error.
         causes: Vec<String>,
     },
-    /// [`Engine::build_catalogue`](crate::engine::blocking::Engine::build_catalogue)
-    /// could not start its runtime.
+    /// `engine::blocking::Engine::build_catalogue` (feature `engine`) could
+    /// not start its runtime.
     #[error("cannot start the catalogue's runtime: {0}")]
     Runtime(#[source] std::io::Error),
 }

@@ -227,6 +227,7 @@ fn instruction() -> BoxedStrategy<Instruction> {
                         link,
                         parents,
                         exclude,
+                        heredocs: Vec::new(),
                     })
                 }
             )

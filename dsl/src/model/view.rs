@@ -16,7 +16,7 @@ use stagecraft_rules::dockerfile::model_view::{flag, onbuild, shell_command, Mod
 use stagecraft_rules::dockerfile::parse::{self, Flag, InstructionKind};
 
 use super::word::word_text;
-use super::{Command, Dockerfile, Healthcheck, Instruction, KeyValue, Mount, Run, Script};
+use super::{Command, Copy, Dockerfile, Healthcheck, Instruction, KeyValue, Mount, Run, Script};
 use crate::render::{directive_lines, instruction_text, script_text, stage_body};
 
 /// The lint's tree of `dockerfile`, laid out as [`render`](crate::render)
@@ -115,14 +115,15 @@ fn instruction(item: &Instruction, line: usize, esc: char) -> (Vec<Flag>, Instru
                 flags.push(flag("parents", None));
             }
             flags.extend(copy.exclude.iter().map(|p| flag("exclude", Some(p))));
+            let (sources, heredocs) = copy_heredocs(copy, line, esc);
             let kind = InstructionKind::Copy(parse::Copy {
-                sources: copy.sources.clone(),
+                sources,
                 dest: copy.destination.clone(),
                 from,
                 chown: copy.chown.clone(),
                 chmod: copy.chmod.clone(),
                 link: copy.link,
-                heredocs: Vec::new(),
+                heredocs,
             });
             (flags, kind)
         }
@@ -272,4 +273,33 @@ fn cmd(command: &Command) -> parse::Command {
         Command::Exec(words) => parse::Command::Exec(words.clone()),
         Command::Shell(text) => shell_command(text),
     }
+}
+
+/// A `COPY`'s sources and heredocs as the parser reads its rendering (on
+/// `line`): the heredocs' `<<name` words (quotes removed) before the paths,
+/// each body starting on the line after the previous delimiter.
+fn copy_heredocs(copy: &Copy, line: usize, esc: char) -> (Vec<String>, Vec<parse::Heredoc>) {
+    let mut sources: Vec<String> = copy
+        .heredocs
+        .iter()
+        .map(|heredoc| stagecraft_rules::word::value(&heredoc.opener(), esc))
+        .collect();
+    sources.extend(copy.sources.iter().cloned());
+    let mut next = line + 1;
+    let heredocs = copy
+        .heredocs
+        .iter()
+        .map(|heredoc| {
+            let read = parse::Heredoc {
+                name: heredoc.delimiter.clone(),
+                chomp: heredoc.strip_tabs,
+                expand: !heredoc.literal,
+                content: heredoc.body.clone(),
+                line: next,
+            };
+            next += heredoc.body.lines().count() + 1;
+            read
+        })
+        .collect();
+    (sources, heredocs)
 }

@@ -303,3 +303,40 @@ fn copy_heredocs(copy: &Copy, line: usize, esc: char) -> (Vec<String>, Vec<parse
         .collect();
     (sources, heredocs)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The view of a heredoc `COPY` is what the parser reads from its
+    /// rendering: the `<<name` words among the sources, each heredoc with
+    /// its body and the line its body starts on, the lines it spans.
+    #[test]
+    fn a_heredoc_copy_is_viewed_as_its_rendering_is_read() {
+        let text = "FROM debian:bookworm-slim\n\
+                    RUN true\n\
+                    COPY --chmod=0644 <<app.conf /etc/app/\nport=80\nname=${NAME}\napp.conf\n\
+                    COPY --link <<-'run.sh' <<.env README.md /opt/\n\techo \"$HOME\"\nrun.sh\nKEY=v\n.env\n\
+                    USER nobody\n";
+        let model = Dockerfile::parse(text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(model.render(), text);
+        let parsed = parse::Dockerfile::parse(text).unwrap();
+        let viewed = tree(&model);
+        let instructions = |df: &parse::Dockerfile| {
+            df.stages[0]
+                .instructions
+                .iter()
+                .map(|i| (i.line, i.end_line, i.kind.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(instructions(&viewed), instructions(&parsed));
+        let parse::InstructionKind::Copy(copy) = &viewed.stages[0].instructions[2].kind else {
+            panic!("{viewed:?}")
+        };
+        assert_eq!(copy.sources, ["<<-run.sh", "<<.env", "README.md"]);
+        assert_eq!(
+            copy.heredocs.iter().map(|h| h.line).collect::<Vec<_>>(),
+            [8, 10]
+        );
+    }
+}

@@ -666,6 +666,32 @@ fn bad_heredoc_copies_are_refused() {
         )));
     let message = df.build().unwrap_err().to_string();
     assert!(message.contains("inside `ONBUILD`"), "{message}");
+    // Under the backtick escape (the rules read heredoc bodies with `\`).
+    let mut df = Dockerfile::builder();
+    df.anonymous_stage("debian:bookworm-slim")
+        .copy_spec(CopySpec::heredoc(heredoc(), "/etc/"));
+    let backtick = Directives {
+        escape_backtick: true,
+        ..Default::default()
+    };
+    let message = df
+        .build()
+        .unwrap()
+        .with_directives(backtick)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("heredocs need the default escape"),
+        "{message}"
+    );
+    // JSON meets the same checks.
+    let json = r#"{"stages":[{"base":{"image":"debian:bookworm-slim"},"instructions":[
+        {"copy":{"sources":[],"destination":"/etc/","heredocs":[{"delimiter":"a/b","body":"x\n"}]}}]}]}"#;
+    let error = serde_json::from_str::<Dockerfile>(json).unwrap_err();
+    assert!(
+        error.to_string().contains("`a/b` cannot be the file name"),
+        "{error}"
+    );
 
     // In text: unterminated, a bad delimiter, `--from`, under the backtick.
     let parse = |text: &str| Dockerfile::parse(text).unwrap_err();

@@ -1,4 +1,9 @@
-//! Heredoc `RUN`s: `RUN <<EOF` ... `EOF`, one or several per `RUN`.
+//! Heredocs: `RUN <<EOF` ... `EOF`, one or several per `RUN`, and the
+//! heredoc sources of a `COPY` (`COPY <<app.conf /etc/app/`, held in
+//! [`Copy::heredocs`](super::Copy::heredocs)), one grammar for both: a
+//! [`Heredoc`] is a delimiter, a body, tab stripping and expansion. A `COPY`
+//! source's delimiter is the name of the file it writes, so it may hold `.`
+//! and `-` as well.
 //!
 //! A [`HeredocScript`] is the `RUN` line's command (`<<EOF`, `python3 <<EOF`,
 //! `<<A cat > /a && <<B cat > /b`) and the bodies of its heredocs, in order.

@@ -244,9 +244,11 @@ pub struct Copy {
     /// `--exclude=pattern`, once per pattern: sources not to copy.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exclude: Vec<String>,
-    /// Heredoc sources (`COPY <<app.conf /etc/`), after the paths of
-    /// `sources`: each writes a file named by its delimiter, holding its
-    /// body (BuildKit, Docker 23+). Not with `from`.
+    /// Heredoc sources (`COPY <<app.conf /etc/`), rendered before the paths
+    /// of `sources`: each writes a file named by its delimiter, holding its
+    /// body, `$VAR` expanded unless it is literal (BuildKit, Docker 23+). Not
+    /// with `from`; its paths hold no blank (the heredoc form is the shell
+    /// form, which Docker splits at blanks).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub heredocs: Vec<Heredoc>,
 }

@@ -62,6 +62,11 @@ const CONSTRUCTS: &[(&str, &str, bool)] = &[
     ),
     ("RUN --security=insecure true", "`RUN --security`", false),
     ("RUN <<EOF\ntest -d /etc\nEOF", "a heredoc in `RUN`", true),
+    (
+        "COPY <<app.conf /etc/app/\nport=80\napp.conf",
+        "a heredoc in `COPY`",
+        true,
+    ),
 ];
 
 fn dockerfile(line: &str) -> String {

@@ -5,8 +5,9 @@
 //! `target`, `required`) given through [`BuildOptions::secret`] and the
 //! exec form. Only on the modern daemon, whose frontend reads them and
 //! BuildKit 0.8's does not: `--network=none`, tmpfs' `size`, heredocs (a
-//! script, an interpreter's, an unquoted and a quoted delimiter). Each RUN
-//! writes a file under `/out/`; one smoke run prints them all, a second
+//! script, an interpreter's, an unquoted and a quoted delimiter; a heredoc
+//! `COPY` of two files, one expanded, one literal, with `--chmod`). Each RUN
+//! (and the COPY) writes files under `/out/`; one smoke run prints them all, a second
 //! finds no file of a mount in the image, and the secret is in none of the
 //! saved image, its configuration and its history. A secret's `env=` is
 //! read by neither daemon's frontend: its test accepts the engine's refusal
@@ -20,7 +21,7 @@
 
 use stagecraft::engine::{Builder, EngineError, SecretSource, SmokeTest};
 use stagecraft::model::{Heredoc, HeredocScript, Mount, Network, RunSpec, SecretId, Sharing};
-use stagecraft::{Dockerfile, Run};
+use stagecraft::{CopySpec, Dockerfile, Run};
 
 mod support;
 use support::TestRun;
@@ -141,7 +142,22 @@ fn run_forms(run: &str, modern: bool) -> Dockerfile {
                         ],
                     ))
                     .expect("two heredocs"),
-            );
+            )
+            // Heredoc COPYs: files named by their delimiters, `$COPIED`
+            // expanded in one and kept in the other, `--chmod` applied.
+            .env("COPIED", "yes")
+            .copy_spec(
+                CopySpec::heredoc(
+                    Heredoc::new("copy.expanded", format!("copied {run} $COPIED")),
+                    "/out/",
+                )
+                .and_heredoc(Heredoc::new("copy.literal", "literal $COPIED").literal())
+                .chmod("0640"),
+            )
+            .run(shell(
+                RunSpec::new(),
+                "stat -c %a /out/copy.expanded /out/copy.literal | sort -u > /out/copy.mode",
+            ));
     }
     image.cmd([
         "/bin/sh",
@@ -172,6 +188,9 @@ fn expected(run: &str, secret: &str, modern: bool) -> String {
             "network.interfaces: lo".to_string(),
             "tmpfs.size: size=8192k".to_string(),
             format!("heredoc.script: script {run} /root"),
+            format!("copy.expanded: copied {run} yes"),
+            "copy.literal: literal $COPIED".to_string(),
+            "copy.mode: 640".to_string(),
         ]);
     }
     lines.sort();

@@ -108,6 +108,28 @@ fn heredoc() -> impl Strategy<Value = Heredoc> {
     )
 }
 
+/// The heredoc sources of a `COPY`: mostly none, else one or two files
+/// named like files (sometimes a hostile name or body).
+fn copy_heredocs() -> impl Strategy<Value = Vec<Heredoc>> {
+    let file = prop_oneof![
+        4 => "[a-z]{1,6}\\.[a-z]{1,3}",
+        1 => "\\.[a-z_-]{1,4}",
+        1 => text(),
+    ];
+    let one = (file, text(), any::<bool>(), any::<bool>()).prop_map(
+        |(name, body, strip_tabs, literal)| {
+            let mut heredoc = Heredoc::new(name, body);
+            heredoc.strip_tabs = strip_tabs;
+            heredoc.literal = literal;
+            heredoc
+        },
+    );
+    prop_oneof![
+        3 => Just(Vec::new()),
+        1 => prop::collection::vec(one, 1..3),
+    ]
+}
+
 /// Heredoc scripts: a script, an interpreter's input, or two heredocs.
 fn heredoc_script() -> impl Strategy<Value = HeredocScript> {
     prop_oneof![
@@ -215,9 +237,10 @@ fn instruction() -> BoxedStrategy<Instruction> {
                 any::<bool>(),
                 prop::collection::vec(text(), 0..2)
             ),
+            copy_heredocs(),
         )
             .prop_map(
-                |((from, sources, destination), (chown, link, parents, exclude))| {
+                |((from, sources, destination), (chown, link, parents, exclude), heredocs)| {
                     Instruction::Copy(Copy {
                         from,
                         sources,
@@ -227,6 +250,7 @@ fn instruction() -> BoxedStrategy<Instruction> {
                         link,
                         parents,
                         exclude,
+                        heredocs,
                     })
                 }
             )
@@ -479,8 +503,9 @@ proptest! {
                 let text = dockerfile.render();
                 let heredocs = dockerfile.stages().iter().flat_map(|s| &s.instructions).any(|i| {
                     matches!(i, Instruction::Run(run) if matches!(run.script(), Script::Heredoc(_)))
+                        || matches!(i, Instruction::Copy(copy) if !copy.heredocs.is_empty())
                 });
-                // Heredoc bodies are lines of their RUN: the parser's count below says it.
+                // Heredoc bodies are lines of their RUN or COPY: the parser's count below says it.
                 if !heredocs {
                     let lines = instruction_lines(&text, dockerfile.directives().escape());
                     prop_assert_eq!(lines.len(), expected, "{}", text);
@@ -497,8 +522,17 @@ proptest! {
                 let parsed = parsed.unwrap();
                 prop_assert_eq!(parsed.stages.len(), dockerfile.stages().len());
                 for (read, own) in parsed.stages.iter().zip(dockerfile.stages()) {
-                    let held = own.instructions.iter().filter(|i| !matches!(i, Instruction::Comment(_)));
-                    prop_assert_eq!(read.instructions.len(), held.count(), "{}", text);
+                    let held: Vec<&Instruction> = own.instructions.iter().filter(|i| !matches!(i, Instruction::Comment(_))).collect();
+                    prop_assert_eq!(read.instructions.len(), held.len(), "{}", text);
+                    // A heredoc COPY's files come back as the model holds them.
+                    for (read, own) in read.instructions.iter().zip(&held) {
+                        if let (stagecraft::rules::dockerfile::parse::InstructionKind::Copy(read), Instruction::Copy(own)) = (&read.kind, own) {
+                            let files: Vec<(&str, bool, bool, &str)> = read.heredocs.iter().map(|h| (h.name.as_str(), h.chomp, !h.expand, h.content.as_str())).collect();
+                            let held: Vec<(&str, bool, bool, &str)> = own.heredocs.iter().map(|h| (h.delimiter.as_str(), h.strip_tabs, h.literal, h.body.as_str())).collect();
+                            prop_assert_eq!(files, held, "{}", text);
+                            prop_assert_eq!(&read.dest, &own.destination, "{}", text);
+                        }
+                    }
                 }
                 // The model is linted through its values, not its text: the
                 // lint of the rendering is the oracle, for every target.

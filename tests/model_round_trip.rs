@@ -10,8 +10,8 @@
 use std::path::{Path, PathBuf};
 
 use stagecraft::model::{
-    ArgBase, AutomaticArg, CopyFrom, Directives, GlobalComment, Healthcheck, ImageTemplate,
-    PortVariable, Protocol, TemplatePart,
+    ArgBase, AutomaticArg, CopyFrom, Directives, GlobalComment, Healthcheck, Heredoc,
+    ImageTemplate, PortVariable, Protocol, TemplatePart,
 };
 use stagecraft::{scratch, AddSpec, Base, CopySpec, Dockerfile, HealthcheckSpec, ImageRef};
 use stagecraft::{Instruction, Stage};
@@ -692,4 +692,217 @@ fn the_template_builder_renders_what_text_reads() {
         "{rendered}"
     );
     assert_eq!(Dockerfile::parse(&rendered).unwrap(), model);
+}
+
+/// A heredoc `COPY` (BuildKit, Docker 23+) comes into the model as written:
+/// each heredoc a file named by its delimiter, expansion and tab stripping
+/// kept, its flags and paths beside it; it renders back byte for byte,
+/// survives JSON, and the model lints as its text.
+#[test]
+fn heredoc_copies_are_held() {
+    let text = modern("heredoc-copy.Dockerfile");
+    let model = Dockerfile::parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    let instructions = &model.stages()[0].instructions;
+    let Instruction::Copy(conf) = &instructions[0] else {
+        panic!("{instructions:?}")
+    };
+    assert_eq!(
+        conf.heredocs,
+        [Heredoc::new("app.conf", "port=80\nname=${NAME}\n")]
+    );
+    assert!(conf.sources.is_empty());
+    assert_eq!(
+        (conf.destination.as_str(), conf.chmod.as_deref()),
+        ("/etc/app/", Some("0644"))
+    );
+    let Instruction::Copy(two) = &instructions[1] else {
+        panic!("{instructions:?}")
+    };
+    assert_eq!(
+        two.heredocs,
+        [
+            Heredoc::new("run.sh", "\techo \"$HOME\"\n")
+                .strip_tabs()
+                .literal(),
+            Heredoc::new(".env", "KEY=value\n"),
+        ]
+    );
+    assert_eq!(two.sources, ["README.md"]);
+    assert!(two.link && two.chown.as_deref() == Some("65532:65532"));
+    assert_eq!(model.render(), text);
+    let json = serde_json::to_string(&model).unwrap();
+    assert!(
+        json.contains(r#""heredocs":[{"delimiter":"app.conf""#),
+        "{json}"
+    );
+    assert_eq!(serde_json::from_str::<Dockerfile>(&json).unwrap(), model);
+    let findings = |list: Vec<(&'static str, usize)>| {
+        let mut list = list;
+        list.sort();
+        list
+    };
+    let from_text = findings(
+        stagecraft::rules::dockerfile::lint(&text, &Default::default())
+            .unwrap()
+            .iter()
+            .map(|f| (f.rule.id, f.line))
+            .collect(),
+    );
+    let from_model = findings(
+        model
+            .lint(None)
+            .iter()
+            .map(|f| (f.rule.id, f.line))
+            .collect(),
+    );
+    assert_eq!(from_model, from_text);
+}
+
+/// The builder writes the same text: `CopySpec::heredoc`, several heredocs
+/// with `and_heredoc`, the flags that apply.
+#[test]
+fn the_builder_writes_heredoc_copies() {
+    let mut df = Dockerfile::builder();
+    df.anonymous_stage("debian:bookworm-slim")
+        .copy_spec(
+            CopySpec::heredoc(
+                Heredoc::new("app.conf", "port=80\nname=${NAME}"),
+                "/etc/app/",
+            )
+            .chmod("0644"),
+        )
+        .copy_spec(
+            CopySpec::new(["README.md"], "/opt/")
+                .and_heredoc(
+                    Heredoc::new("run.sh", "\techo \"$HOME\"")
+                        .strip_tabs()
+                        .literal(),
+                )
+                .and_heredoc(Heredoc::new(".env", "KEY=value"))
+                .chown("65532:65532")
+                .link(),
+        );
+    let syntax = Directives {
+        syntax: Some("docker/dockerfile:1".into()),
+        ..Default::default()
+    };
+    let model = df.build().unwrap().with_directives(syntax).unwrap();
+    assert_eq!(model.render(), modern("heredoc-copy.Dockerfile"));
+}
+
+/// What a heredoc `COPY` cannot be, in the model and in text: each refused
+/// with its reason and fix, never a panic.
+#[test]
+fn bad_heredoc_copies_are_refused() {
+    let built = |spec: CopySpec| {
+        let mut df = Dockerfile::builder();
+        df.anonymous_stage("debian:bookworm-slim").copy_spec(spec);
+        df.build().map(|_| ()).map_err(|e| e.to_string())
+    };
+    let heredoc = || Heredoc::new("app.conf", "port=80");
+    // `--from` with a heredoc source.
+    let mut df = Dockerfile::builder();
+    let build = df.stage("build", "debian:bookworm-slim").done();
+    df.anonymous_stage("debian:bookworm-slim")
+        .copy_spec(CopySpec::heredoc(heredoc(), "/etc/").from(&build));
+    let message = df.build().unwrap_err().to_string();
+    assert!(
+        message.contains("`COPY --from` cannot take a heredoc source")
+            && message.contains("without `--from`"),
+        "{message}"
+    );
+    // A delimiter that is no file name.
+    for name in ["a/b", "-x", "..", "a b", ""] {
+        let message = built(CopySpec::heredoc(Heredoc::new(name, "x"), "/etc/")).unwrap_err();
+        assert!(
+            message.contains(&format!(
+                "`{name}` cannot be the file name of a heredoc `COPY`"
+            )),
+            "{message}"
+        );
+    }
+    // A body line that would end it early; a body without its final newline.
+    let early = Heredoc::new("app.conf", "a\napp.conf\nUSER root\n");
+    let message = built(CopySpec::heredoc(early, "/etc/")).unwrap_err();
+    assert!(
+        message.contains("line 2 of the heredoc `app.conf`"),
+        "{message}"
+    );
+    let mut unended = heredoc();
+    unended.body = "port=80".into();
+    let message = built(CopySpec::heredoc(unended, "/etc/")).unwrap_err();
+    assert!(message.contains("does not end in a newline"), "{message}");
+    // A blank in a path: the heredoc form splits at it.
+    let message = built(CopySpec::new(["my file"], "/etc/").and_heredoc(heredoc())).unwrap_err();
+    assert!(message.contains("a blank"), "{message}");
+    // Inside ONBUILD Docker reads no heredoc.
+    let mut df = Dockerfile::builder();
+    df.anonymous_stage("debian:bookworm-slim")
+        .onbuild(Instruction::Copy(stagecraft::model::Copy::heredoc(
+            heredoc(),
+            "/etc/",
+        )));
+    let message = df.build().unwrap_err().to_string();
+    assert!(message.contains("inside `ONBUILD`"), "{message}");
+    // Under the backtick escape (the rules read heredoc bodies with `\`).
+    let mut df = Dockerfile::builder();
+    df.anonymous_stage("debian:bookworm-slim")
+        .copy_spec(CopySpec::heredoc(heredoc(), "/etc/"));
+    let backtick = Directives {
+        escape_backtick: true,
+        ..Default::default()
+    };
+    let message = df
+        .build()
+        .unwrap()
+        .with_directives(backtick)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("heredocs need the default escape"),
+        "{message}"
+    );
+    // JSON meets the same checks.
+    let json = r#"{"stages":[{"base":{"image":"debian:bookworm-slim"},"instructions":[
+        {"copy":{"sources":[],"destination":"/etc/","heredocs":[{"delimiter":"a/b","body":"x\n"}]}}]}]}"#;
+    let error = serde_json::from_str::<Dockerfile>(json).unwrap_err();
+    assert!(
+        error.to_string().contains("`a/b` cannot be the file name"),
+        "{error}"
+    );
+
+    // In text: unterminated, a bad delimiter, `--from`, under the backtick.
+    let parse = |text: &str| Dockerfile::parse(text).unwrap_err();
+    let error = parse("FROM debian:bookworm-slim\nCOPY <<app.conf /etc/\nport=80\n");
+    assert_eq!(error.errors()[0].line, 2, "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("heredoc `<<app.conf` is never closed"),
+        "{error}"
+    );
+    let error = parse("FROM debian:bookworm-slim\nCOPY <<a/b /etc/\nx\na/b\n");
+    assert_eq!(error.errors()[0].line, 2, "{error}");
+    assert!(
+        error.to_string().contains("the heredoc file name `a/b`"),
+        "{error}"
+    );
+    let error = parse(
+        "FROM debian:bookworm-slim AS build\nFROM debian:bookworm-slim\n\
+         COPY --from=build <<a.txt /etc/\nx\na.txt\n",
+    );
+    assert_eq!(error.errors()[0].line, 3, "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("a heredoc source is written by the Dockerfile"),
+        "{error}"
+    );
+    let error = parse("# escape=`\nFROM debian:bookworm-slim\nCOPY <<a.txt /etc/\nx\na.txt\n");
+    assert!(
+        error
+            .to_string()
+            .contains("a heredoc `COPY` under the backtick escape"),
+        "{error}"
+    );
 }

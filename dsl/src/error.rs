@@ -6,9 +6,10 @@
 //! instruction), what is wrong with which value, and how to fix it.
 //!
 //! A leaf: the error types are data, and this module imports nothing of the
-//! model, the recipes or the harvest (they import it). [`RecipeError`] and
-//! [`HarvestError`] live here and are re-exported where they are used,
-//! `stagecraft::packages::RecipeError` and `stagecraft::harvest::HarvestError`.
+//! model, the recipes or the harvest (they import it). [`RecipeError`],
+//! [`HarvestError`] and [`HeredocError`] live here and are re-exported where they are used,
+//! `stagecraft::packages::RecipeError`, `stagecraft::harvest::HarvestError` and
+//! `stagecraft::model::HeredocError`.
 
 use std::fmt;
 
@@ -246,6 +247,93 @@ pub enum ErrorKind {
     /// syntax, or a best-practice rule.
     #[error(transparent)]
     Run(#[from] Rejection),
+    /// A heredoc `COPY` source that cannot be written as it is.
+    #[error(transparent)]
+    Heredoc(#[from] HeredocError),
+}
+
+/// Why a heredoc (of a `RUN`, or a `COPY` source) cannot be written as it is.
+///
+/// Re-exported as `stagecraft::model::HeredocError`, where heredocs live.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum HeredocError {
+    /// A delimiter that is not a plain word.
+    #[error(
+        "`{delimiter}` cannot be a heredoc delimiter: use letters, digits and `_` \
+         (e.g. `EOF`)"
+    )]
+    BadDelimiter {
+        /// The delimiter.
+        delimiter: String,
+    },
+    /// A heredoc `COPY` source whose delimiter is no file name.
+    #[error(
+        "`{name}` cannot be the file name of a heredoc `COPY` source (its delimiter is the \
+         name of the file it writes): use letters, digits, `_`, `.` and `-`, not starting \
+         with `-` (e.g. `<<app.conf`)"
+    )]
+    BadFileName {
+        /// The delimiter.
+        name: String,
+    },
+    /// A heredoc `COPY` or `ADD` that also copies `--from` somewhere.
+    #[error(
+        "`{keyword} --from` cannot take a heredoc source: the file's text is in the \
+         Dockerfile, not in the stage, image or context `--from` names; write the \
+         heredoc in its own `{keyword}` without `--from`"
+    )]
+    FromWithHeredoc {
+        /// `COPY`.
+        keyword: &'static str,
+    },
+    /// A body line equal to the delimiter would end the heredoc early.
+    #[error(
+        "line {line} of the heredoc `{delimiter}` is its delimiter and would end it early: \
+         choose another delimiter"
+    )]
+    DelimiterInBody {
+        /// The delimiter.
+        delimiter: String,
+        /// The line of the body (1-based).
+        line: usize,
+    },
+    /// A body whose last line has no newline: the delimiter line would join it.
+    #[error(
+        "the body of the heredoc `{delimiter}` does not end in a newline, so its delimiter \
+         would not stand on a line of its own: end the body with `\\n` (`Heredoc::new` adds it)"
+    )]
+    NoFinalNewline {
+        /// The delimiter.
+        delimiter: String,
+    },
+    /// A body with a byte no Dockerfile can carry.
+    #[error("the heredoc `{delimiter}` has a NUL or a carriage return: remove it")]
+    BadByte {
+        /// The delimiter.
+        delimiter: String,
+    },
+    /// The command does not open exactly these heredocs.
+    #[error(
+        "the command `{command}` does not open the heredocs {expected} in this order \
+         (it opens {found}): write `<<NAME` for each heredoc, in order"
+    )]
+    Mismatch {
+        /// The command line.
+        command: String,
+        /// The delimiters of the heredocs given.
+        expected: String,
+        /// The delimiters the command opens.
+        found: String,
+    },
+    /// The command cannot be read after `RUN`.
+    #[error("the heredoc command `{command}` cannot be read: {reason}")]
+    Unreadable {
+        /// The command line.
+        command: String,
+        /// What the parser said.
+        reason: String,
+    },
 }
 
 /// Every problem found while building or validating a model.

@@ -630,16 +630,7 @@ impl Converter<'_> {
         let script = match (&run.command, run.heredocs.is_empty()) {
             (ParsedCommand::Exec(args), _) => Script::Exec(args.clone()),
             (ParsedCommand::Shell(command), false) => {
-                let heredocs = run
-                    .heredocs
-                    .iter()
-                    .map(|heredoc| Heredoc {
-                        delimiter: heredoc.name.clone(),
-                        strip_tabs: heredoc.chomp,
-                        literal: !heredoc.expand,
-                        body: heredoc.content.clone(),
-                    })
-                    .collect();
+                let heredocs = run.heredocs.iter().map(heredoc_of).collect();
                 Script::Heredoc(HeredocScript::new(command.trim(), heredocs))
             }
             (ParsedCommand::Shell(joined), true) => Script::Shell(
@@ -823,10 +814,6 @@ impl Converter<'_> {
                 }
             },
             InstructionKind::Copy(copy) => {
-                if !copy.heredocs.is_empty() {
-                    self.not_supported(line, "a heredoc `COPY`");
-                    return Vec::new();
-                }
                 let from = match &copy.from {
                     None => None,
                     Some(from) => match self.copy_from(line, from) {
@@ -834,15 +821,29 @@ impl Converter<'_> {
                         None => return Vec::new(),
                     },
                 };
+                // A heredoc source is its `<<name` word among the sources
+                // (the judge holds those words to the heredocs read).
+                let heredoc_word = |word: &String| {
+                    !copy.heredocs.is_empty()
+                        && word
+                            .trim_start_matches(|c: char| c.is_ascii_digit())
+                            .starts_with("<<")
+                };
                 vec![Instruction::Copy(Copy {
                     from,
-                    sources: copy.sources.clone(),
+                    sources: copy
+                        .sources
+                        .iter()
+                        .filter(|word| !heredoc_word(word))
+                        .cloned()
+                        .collect(),
                     destination: copy.dest.clone(),
                     chown: copy.chown.clone(),
                     chmod: copy.chmod.clone(),
                     link: copy.link,
                     parents: instruction.flags.iter().any(|f| f.name == "parents"),
                     exclude: excludes(instruction),
+                    heredocs: copy.heredocs.iter().map(heredoc_of).collect(),
                 })]
             }
             InstructionKind::Add(add) => {
@@ -986,6 +987,16 @@ impl Converter<'_> {
                 None
             }
         }
+    }
+}
+
+/// A heredoc as the model holds it (of a `RUN`, or a `COPY` source).
+fn heredoc_of(heredoc: &stagecraft_rules::dockerfile::parse::Heredoc) -> Heredoc {
+    Heredoc {
+        delimiter: heredoc.name.clone(),
+        strip_tabs: heredoc.chomp,
+        literal: !heredoc.expand,
+        body: heredoc.content.clone(),
     }
 }
 

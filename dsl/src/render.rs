@@ -13,6 +13,8 @@
 //!   arrays, escaped by `serde_json`;
 //! * `COPY`/`ADD` switch to the JSON form when a path is not a plain word (or
 //!   starts with `--`), each element escaped for Docker's word processing;
+//!   a heredoc `COPY` stays in the shell form (`COPY <<app.conf /etc/`), its
+//!   heredocs before its paths, each body and delimiter on the lines after it;
 //! * `ENV`, `ARG`, `WORKDIR` and `USER` values are double-quoted (with `"`, the
 //!   escape character and a literal `$` escaped) when they have anything but
 //!   plain characters; `LABEL` values always are. `$VAR` stays as it is:
@@ -263,7 +265,32 @@ fn copy_text(copy: &Copy, esc: char) -> String {
         flags.push("--parents".to_string());
     }
     flags.extend(copy.exclude.iter().map(|p| format!("--exclude={p}")));
-    paths_text("COPY", &flags, &copy.sources, &copy.destination, esc)
+    if copy.heredocs.is_empty() {
+        return paths_text("COPY", &flags, &copy.sources, &copy.destination, esc);
+    }
+    heredoc_copy_text(&flags, copy, esc)
+}
+
+/// `COPY [flags] <<name... [src...] dest`, then each body and its delimiter
+/// line: the shell form (Docker reads heredocs in no other), each path a
+/// word (the model holds no blank in a heredoc `COPY`'s paths, which Docker
+/// splits that form at).
+fn heredoc_copy_text(flags: &[String], copy: &Copy, esc: char) -> String {
+    let mut text = String::from("COPY");
+    let words = flags
+        .iter()
+        .cloned()
+        .chain(copy.heredocs.iter().map(|heredoc| heredoc.opener()))
+        .chain(copy.sources.iter().map(|path| word_text(path, esc)))
+        .chain(std::iter::once(word_text(&copy.destination, esc)));
+    for word in words {
+        text.push(' ');
+        text.push_str(&word);
+    }
+    for heredoc in &copy.heredocs {
+        let _ = write!(text, "\n{}{}", heredoc.body, heredoc.delimiter);
+    }
+    text
 }
 
 /// `KEYWORD [flags] src... dest`, in JSON form when a path needs it.

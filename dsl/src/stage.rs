@@ -38,7 +38,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::error::{ErrorKind, Errors, Location, ModelError, Part};
 use crate::image_ref::ImageRef;
 use crate::model::{
-    Add, Arg, ArgBase, Base, Command, Copy, CopyFrom, Dockerfile, ExecRun, Healthcheck,
+    Add, Arg, ArgBase, Base, Command, Copy, CopyFrom, Dockerfile, ExecRun, Healthcheck, Heredoc,
     ImageTemplate, Instruction, KeyValue, Platform, Port, PortVariable, Protocol, Run, Stage,
     TemplatePart,
 };
@@ -996,17 +996,46 @@ impl CopySpec {
     {
         CopySpec {
             copy: Copy {
-                from: None,
                 sources: sources.into_iter().map(Into::into).collect(),
-                destination: destination.into(),
-                chown: None,
-                chmod: None,
-                link: false,
-                parents: false,
-                exclude: Vec::new(),
+                ..Copy::new("", destination)
             },
             builder: None,
         }
+    }
+
+    /// A file written from the Dockerfile (`COPY <<app.conf /etc/app/`): its
+    /// name is the heredoc's delimiter, its content the body, `$VAR` expanded
+    /// unless the heredoc is [`literal`](Heredoc::literal). BuildKit only
+    /// (Docker 23+); `--chown`, `--chmod` and `--link` apply, `--from` does
+    /// not (refused: the text is not in another stage).
+    ///
+    /// ```
+    /// use stagecraft::model::Heredoc;
+    /// use stagecraft::{CopySpec, Dockerfile};
+    ///
+    /// let mut df = Dockerfile::builder();
+    /// df.anonymous_stage("nginx:1.27").copy_spec(
+    ///     CopySpec::heredoc(Heredoc::new("robots.txt", "User-agent: *\nDisallow:"), "/usr/share/nginx/html/")
+    ///         .and_heredoc(Heredoc::new("env.sh", "echo \"$HOME\"").literal())
+    ///         .chmod("0644"),
+    /// );
+    /// assert!(df.build().unwrap().render().contains(
+    ///     "COPY --chmod=0644 <<robots.txt <<'env.sh' /usr/share/nginx/html/\n\
+    ///      User-agent: *\nDisallow:\nrobots.txt\n\
+    ///      echo \"$HOME\"\nenv.sh\n"
+    /// ));
+    /// ```
+    pub fn heredoc(heredoc: Heredoc, destination: impl Into<String>) -> CopySpec {
+        CopySpec {
+            copy: Copy::heredoc(heredoc, destination),
+            builder: None,
+        }
+    }
+
+    /// One more heredoc source, after the others (`COPY <<a.txt <<b.txt /dst/`).
+    pub fn and_heredoc(mut self, heredoc: Heredoc) -> CopySpec {
+        self.copy.heredocs.push(heredoc);
+        self
     }
 
     /// `--from=stage`: copy out of an earlier stage.

@@ -94,6 +94,26 @@ pub fn chmod(value: &str) -> bool {
     (3..=4).contains(&value.len()) && value.chars().all(|c| ('0'..='7').contains(&c))
 }
 
+/// The delimiter of a heredoc `COPY` source, which is the name of the file
+/// it writes: letters, digits, `_`, `.` and `-`, not starting with `-` (which
+/// `<<-` would take for its tab stripping), and neither `.` nor `..`.
+///
+/// ```
+/// use stagecraft_rules::names::heredoc_file_name;
+/// assert!(heredoc_file_name("app.conf") && heredoc_file_name(".env") && heredoc_file_name("EOF"));
+/// assert!(!heredoc_file_name("a/b") && !heredoc_file_name("-x") && !heredoc_file_name(".."));
+/// assert!(!heredoc_file_name("") && !heredoc_file_name("a b"));
+/// ```
+pub fn heredoc_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('-')
+        && name != "."
+        && name != ".."
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
 /// The first character that cannot stand in a value written on one line
 /// (NUL, then newline, then carriage return), described for a message.
 ///

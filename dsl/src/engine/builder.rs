@@ -470,6 +470,28 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_heredoc_copy_of_the_model_needs_buildkit() {
+        use crate::model::Heredoc;
+        use crate::CopySpec;
+        let mut df = crate::Dockerfile::builder();
+        df.stage("app", "debian:bookworm-slim")
+            .copy_spec(CopySpec::heredoc(Heredoc::new("app.conf", "port=80"), "/etc/app/").link());
+        let text = df.build().unwrap().render();
+        let found: Vec<(usize, String, Feature)> = constructs_of(&text)
+            .into_iter()
+            .map(|c| (c.line, c.what, c.feature))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (2, "`COPY --link`".to_string(), Feature::Link),
+                (2, "a heredoc in `COPY`".to_string(), Feature::Heredoc),
+            ],
+            "{text}"
+        );
+    }
+
     fn constructs_of(text: &str) -> Vec<Construct> {
         buildkit_constructs(&stagecraft_rules::dockerfile::Dockerfile::parse(text).unwrap())
     }

@@ -1,4 +1,9 @@
-//! Heredoc `RUN`s: `RUN <<EOF` ... `EOF`, one or several per `RUN`.
+//! Heredocs: `RUN <<EOF` ... `EOF`, one or several per `RUN`, and the
+//! heredoc sources of a `COPY` (`COPY <<app.conf /etc/app/`, held in
+//! [`Copy::heredocs`](super::Copy::heredocs)), one grammar for both: a
+//! [`Heredoc`] is a delimiter, a body, tab stripping and expansion. A `COPY`
+//! source's delimiter is the name of the file it writes, so it may hold `.`
+//! and `-` as well.
 //!
 //! A [`HeredocScript`] is the `RUN` line's command (`<<EOF`, `python3 <<EOF`,
 //! `<<A cat > /a && <<B cat > /b`) and the bodies of its heredocs, in order.
@@ -20,60 +25,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use stagecraft_rules::dockerfile::parse as parse_text;
-use thiserror::Error;
 
-/// Why a heredoc `RUN` cannot be written as it is.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[non_exhaustive]
-pub enum HeredocError {
-    /// A delimiter that is not a plain word.
-    #[error(
-        "`{delimiter}` cannot be a heredoc delimiter: use letters, digits and `_` \
-         (e.g. `EOF`)"
-    )]
-    BadDelimiter {
-        /// The delimiter.
-        delimiter: String,
-    },
-    /// A body line equal to the delimiter would end the heredoc early.
-    #[error(
-        "line {line} of the heredoc `{delimiter}` is its delimiter and would end it early: \
-         choose another delimiter"
-    )]
-    DelimiterInBody {
-        /// The delimiter.
-        delimiter: String,
-        /// The line of the body (1-based).
-        line: usize,
-    },
-    /// A body with a byte no Dockerfile can carry.
-    #[error("the heredoc `{delimiter}` has a NUL or a carriage return: remove it")]
-    BadByte {
-        /// The delimiter.
-        delimiter: String,
-    },
-    /// The command does not open exactly these heredocs.
-    #[error(
-        "the command `{command}` does not open the heredocs {expected} in this order \
-         (it opens {found}): write `<<NAME` for each heredoc, in order"
-    )]
-    Mismatch {
-        /// The command line.
-        command: String,
-        /// The delimiters of the heredocs given.
-        expected: String,
-        /// The delimiters the command opens.
-        found: String,
-    },
-    /// The command cannot be read after `RUN`.
-    #[error("the heredoc command `{command}` cannot be read: {reason}")]
-    Unreadable {
-        /// The command line.
-        command: String,
-        /// What the parser said.
-        reason: String,
-    },
-}
+pub use crate::error::HeredocError;
 
 /// One heredoc: `<<EOF` (or `<<-EOF`, `<<'EOF'`), its body, then `EOF`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,6 +95,30 @@ impl Heredoc {
                 .all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !plain {
             return Err(HeredocError::BadDelimiter {
+                delimiter: delimiter.clone(),
+            });
+        }
+        self.check_body()
+    }
+
+    /// Checks a heredoc that is a `COPY` source, whose delimiter names the
+    /// file it writes (`COPY <<app.conf /etc/`): a file name
+    /// ([`heredoc_file_name`](stagecraft_rules::names::heredoc_file_name)),
+    /// and a body that cannot end it early.
+    pub(crate) fn check_as_file(&self) -> Result<(), HeredocError> {
+        if !stagecraft_rules::names::heredoc_file_name(&self.delimiter) {
+            return Err(HeredocError::BadFileName {
+                name: self.delimiter.clone(),
+            });
+        }
+        self.check_body()
+    }
+
+    /// No byte a Dockerfile cannot carry, no body line equal to the delimiter.
+    fn check_body(&self) -> Result<(), HeredocError> {
+        let delimiter = &self.delimiter;
+        if !self.body.is_empty() && !self.body.ends_with('\n') {
+            return Err(HeredocError::NoFinalNewline {
                 delimiter: delimiter.clone(),
             });
         }

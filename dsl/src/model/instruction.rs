@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::heredoc::Heredoc;
 use super::run::Run;
 use crate::image_ref::ImageRef;
 
@@ -243,6 +244,13 @@ pub struct Copy {
     /// `--exclude=pattern`, once per pattern: sources not to copy.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exclude: Vec<String>,
+    /// Heredoc sources (`COPY <<app.conf /etc/`), rendered before the paths
+    /// of `sources`: each writes a file named by its delimiter, holding its
+    /// body, `$VAR` expanded unless it is literal (BuildKit, Docker 23+). Not
+    /// with `from`; its paths hold no blank (the heredoc form is the shell
+    /// form, which Docker splits at blanks).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub heredocs: Vec<Heredoc>,
 }
 
 impl Copy {
@@ -262,6 +270,24 @@ impl Copy {
             link: false,
             parents: false,
             exclude: Vec::new(),
+            heredocs: Vec::new(),
+        }
+    }
+
+    /// `COPY <<name destination`: a file written from the Dockerfile, named
+    /// by the heredoc's delimiter (BuildKit, Docker 23+).
+    ///
+    /// ```
+    /// use stagecraft::model::{Copy, Heredoc};
+    /// let copy = Copy::heredoc(Heredoc::new("app.conf", "port=80"), "/etc/app/");
+    /// assert!(copy.sources.is_empty());
+    /// assert_eq!(copy.heredocs[0].body, "port=80\n");
+    /// ```
+    pub fn heredoc(heredoc: Heredoc, destination: impl Into<String>) -> Self {
+        Copy {
+            sources: Vec::new(),
+            heredocs: vec![heredoc],
+            ..Copy::new("", destination)
         }
     }
 }

@@ -19,7 +19,7 @@ use stagecraft_rules::dockerfile::{is_shell_less_image, StageGraph};
 use stagecraft_rules::names;
 
 use super::{Arg, Base, Command, Copy, Healthcheck, Instruction, KeyValue, Stage};
-use crate::error::{ErrorKind, Location, ModelError, Part};
+use crate::error::{ErrorKind, HeredocError, Location, ModelError, Part};
 
 /// Collects every problem of a model; empty means valid.
 pub(super) fn validate(args: &[Arg], stages: &[Stage]) -> Vec<ModelError> {
@@ -79,7 +79,11 @@ pub(super) fn check_backtick_escape(args: &[Arg], stages: &[Stage]) -> Vec<Model
         if matches!(instruction, Instruction::Comment(_)) {
             return true;
         }
-        let heredoc = |i: &Instruction| matches!(i, Instruction::Run(run) if matches!(run.script(), super::Script::Heredoc(_)));
+        let heredoc = |i: &Instruction| match i {
+            Instruction::Run(run) => matches!(run.script(), super::Script::Heredoc(_)),
+            Instruction::Copy(copy) => !copy.heredocs.is_empty(),
+            _ => false,
+        };
         if heredoc(instruction)
             || matches!(instruction, Instruction::Onbuild(inner) if heredoc(inner))
         {
@@ -93,7 +97,7 @@ pub(super) fn check_backtick_escape(args: &[Arg], stages: &[Stage]) -> Vec<Model
     let kind = || ErrorKind::NotAllowed {
         what: "an instruction Docker reads otherwise under `# escape=`` ` ``",
         fix: "a value may not end in a backtick, shell text may not hold a newline, and \
-              recipes and heredoc RUNs need the default escape `\\`: drop the escape \
+              recipes and heredocs need the default escape `\\`: drop the escape \
               directive, or write the text on one line",
     };
     let mut errors = Vec::new();
@@ -418,6 +422,11 @@ fn check_instruction(instruction: &Instruction) -> Vec<ErrorKind> {
     match instruction {
         // A Run is checked when it is made.
         Instruction::Run(_) => {}
+        Instruction::Copy(copy) if !copy.heredocs.is_empty() => {
+            check_heredoc_copy(copy, &mut kinds);
+            kinds.extend(copy.chown.as_deref().and_then(check_owner("--chown")));
+            kinds.extend(copy.chmod.as_deref().and_then(check_chmod));
+        }
         Instruction::Copy(copy) => {
             check_paths(&copy.sources, &copy.destination, &mut kinds);
             kinds.extend(copy.chown.as_deref().and_then(check_owner("--chown")));
@@ -469,7 +478,16 @@ fn check_instruction(instruction: &Instruction) -> Vec<ErrorKind> {
             // Newlines are fine: each line becomes its own `# ` line.
             kinds.extend(forbidden("comment", &text.replace('\n', " ")));
         }
-        Instruction::Onbuild(inner) => kinds.extend(check_instruction(inner)),
+        Instruction::Onbuild(inner) => {
+            if matches!(&**inner, Instruction::Copy(copy) if !copy.heredocs.is_empty()) {
+                kinds.push(ErrorKind::NotAllowed {
+                    what: "a heredoc `COPY` inside `ONBUILD`",
+                    fix: "Docker reads no heredoc in an ONBUILD instruction: put the file \
+                          in the build context and COPY it",
+                });
+            }
+            kinds.extend(check_instruction(inner));
+        }
         Instruction::Volume(_) | Instruction::ExposeVariable(_) => {}
     }
     kinds.extend(super::checks::check_instruction(instruction));
@@ -538,6 +556,33 @@ fn check_pairs(what: &'static str, pairs: &[KeyValue], kinds: &mut Vec<ErrorKind
     }
 }
 
+/// A `COPY` with heredoc sources: each a file name and a body that cannot
+/// end early, no `--from`, and paths without blanks (the heredoc form is the
+/// shell form, which Docker splits at blanks, quotes or not).
+fn check_heredoc_copy(copy: &Copy, kinds: &mut Vec<ErrorKind>) {
+    for heredoc in &copy.heredocs {
+        if let Err(error) = heredoc.check_as_file() {
+            kinds.push(ErrorKind::Heredoc(error));
+        }
+    }
+    if copy.from.is_some() {
+        kinds.push(ErrorKind::Heredoc(HeredocError::FromWithHeredoc {
+            keyword: "COPY",
+        }));
+    }
+    check_paths_text(&copy.sources, &copy.destination, kinds);
+    for path in copy.sources.iter().chain([&copy.destination]) {
+        if path.chars().any(char::is_whitespace) {
+            kinds.push(ErrorKind::ForbiddenCharacter {
+                what: "path of a heredoc COPY",
+                value: path.clone(),
+                character: "a blank (a heredoc COPY is written in the shell form, which \
+                            Docker splits at blanks: copy that path in a COPY of its own)",
+            });
+        }
+    }
+}
+
 fn check_paths(sources: &[String], destination: &str, kinds: &mut Vec<ErrorKind>) {
     if sources.is_empty() {
         kinds.push(ErrorKind::Empty {
@@ -545,6 +590,11 @@ fn check_paths(sources: &[String], destination: &str, kinds: &mut Vec<ErrorKind>
             fix: "name at least one file or directory to copy",
         });
     }
+    check_paths_text(sources, destination, kinds);
+}
+
+/// Each source and the destination: not empty, nothing that breaks the line.
+fn check_paths_text(sources: &[String], destination: &str, kinds: &mut Vec<ErrorKind>) {
     for source in sources {
         kinds.extend(check_nonempty(
             "a source path",

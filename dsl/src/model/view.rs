@@ -16,7 +16,7 @@ use stagecraft_rules::dockerfile::model_view::{flag, onbuild, shell_command, Mod
 use stagecraft_rules::dockerfile::parse::{self, Flag, InstructionKind};
 
 use super::word::word_text;
-use super::{Command, Dockerfile, Healthcheck, Instruction, KeyValue, Mount, Run, Script};
+use super::{Command, Copy, Dockerfile, Healthcheck, Instruction, KeyValue, Mount, Run, Script};
 use crate::render::{directive_lines, instruction_text, script_text, stage_body};
 
 /// The lint's tree of `dockerfile`, laid out as [`render`](crate::render)
@@ -115,14 +115,15 @@ fn instruction(item: &Instruction, line: usize, esc: char) -> (Vec<Flag>, Instru
                 flags.push(flag("parents", None));
             }
             flags.extend(copy.exclude.iter().map(|p| flag("exclude", Some(p))));
+            let (sources, heredocs) = copy_heredocs(copy, line, esc);
             let kind = InstructionKind::Copy(parse::Copy {
-                sources: copy.sources.clone(),
+                sources,
                 dest: copy.destination.clone(),
                 from,
                 chown: copy.chown.clone(),
                 chmod: copy.chmod.clone(),
                 link: copy.link,
-                heredocs: Vec::new(),
+                heredocs,
             });
             (flags, kind)
         }
@@ -271,5 +272,71 @@ fn cmd(command: &Command) -> parse::Command {
     match command {
         Command::Exec(words) => parse::Command::Exec(words.clone()),
         Command::Shell(text) => shell_command(text),
+    }
+}
+
+/// A `COPY`'s sources and heredocs as the parser reads its rendering (on
+/// `line`): the heredocs' `<<name` words (quotes removed) before the paths,
+/// each body starting on the line after the previous delimiter.
+fn copy_heredocs(copy: &Copy, line: usize, esc: char) -> (Vec<String>, Vec<parse::Heredoc>) {
+    let mut sources: Vec<String> = copy
+        .heredocs
+        .iter()
+        .map(|heredoc| stagecraft_rules::word::value(&heredoc.opener(), esc))
+        .collect();
+    sources.extend(copy.sources.iter().cloned());
+    let mut next = line + 1;
+    let heredocs = copy
+        .heredocs
+        .iter()
+        .map(|heredoc| {
+            let read = parse::Heredoc {
+                name: heredoc.delimiter.clone(),
+                chomp: heredoc.strip_tabs,
+                expand: !heredoc.literal,
+                content: heredoc.body.clone(),
+                line: next,
+            };
+            next += heredoc.body.lines().count() + 1;
+            read
+        })
+        .collect();
+    (sources, heredocs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The view of a heredoc `COPY` is what the parser reads from its
+    /// rendering: the `<<name` words among the sources, each heredoc with
+    /// its body and the line its body starts on, the lines it spans.
+    #[test]
+    fn a_heredoc_copy_is_viewed_as_its_rendering_is_read() {
+        let text = "FROM debian:bookworm-slim\n\
+                    RUN true\n\
+                    COPY --chmod=0644 <<app.conf /etc/app/\nport=80\nname=${NAME}\napp.conf\n\
+                    COPY --link <<-'run.sh' <<.env README.md /opt/\n\techo \"$HOME\"\nrun.sh\nKEY=v\n.env\n\
+                    USER nobody\n";
+        let model = Dockerfile::parse(text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(model.render(), text);
+        let parsed = parse::Dockerfile::parse(text).unwrap();
+        let viewed = tree(&model);
+        let instructions = |df: &parse::Dockerfile| {
+            df.stages[0]
+                .instructions
+                .iter()
+                .map(|i| (i.line, i.end_line, i.kind.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(instructions(&viewed), instructions(&parsed));
+        let parse::InstructionKind::Copy(copy) = &viewed.stages[0].instructions[2].kind else {
+            panic!("{viewed:?}")
+        };
+        assert_eq!(copy.sources, ["<<-run.sh", "<<.env", "README.md"]);
+        assert_eq!(
+            copy.heredocs.iter().map(|h| h.line).collect::<Vec<_>>(),
+            [8, 10]
+        );
     }
 }

@@ -1079,10 +1079,15 @@ fn check_in_stage(
             }
             let mut push = |kind| covered(kind, None);
             if !copy.heredocs.is_empty() {
-                push(not_supported(
-                    format!("a heredoc `{}`", instruction.keyword),
-                    "put the file in the build context and COPY it",
-                ));
+                if is_copy {
+                    check_heredoc_copy(copy, df.escape, &mut push);
+                } else {
+                    push(not_supported(
+                        "a heredoc `ADD`",
+                        "write it as a heredoc `COPY` (an ADD of a file the Dockerfile \
+                         writes fetches and unpacks nothing)",
+                    ));
+                }
             }
             if let Some(owner) = &copy.chown {
                 if let Some(kind) = check_owner("--chown", owner) {
@@ -1401,6 +1406,89 @@ fn check_onbuild_copy_from(
         kind,
         covered_by: None,
     });
+}
+
+/// What the model's heredoc `COPY` holds: each heredoc a file name and a
+/// body without NUL or carriage return, its `<<name` words nothing else (no
+/// file descriptor), no `--from`, paths without blanks (the shell form the
+/// model renders it in splits at them), the default escape.
+fn check_heredoc_copy(copy: &Copy, escape: char, push: &mut impl FnMut(ModelProblemKind)) {
+    for heredoc in &copy.heredocs {
+        let name = &heredoc.name;
+        if !names::heredoc_file_name(name) {
+            push(not_supported(
+                format!("the heredoc file name `{name}`"),
+                "name it with letters, digits, `_`, `.` and `-`, not starting with `-`, \
+                 e.g. `<<app.conf`",
+            ));
+        } else if heredoc.content.contains(['\0', '\r']) {
+            push(invalid(
+                "heredoc body",
+                name,
+                "remove the NUL byte or carriage return",
+            ));
+        }
+    }
+    let opens = |word: &&String| {
+        word.trim_start_matches(|c: char| c.is_ascii_digit())
+            .starts_with("<<")
+    };
+    if opens(&&copy.dest) {
+        push(invalid(
+            "COPY destination",
+            &copy.dest,
+            "a heredoc is a source: name where its file goes after it, e.g. \
+             `COPY <<app.conf /etc/app/`",
+        ));
+        return;
+    }
+    let words: Vec<&String> = copy.sources.iter().filter(opens).collect();
+    let expected: Vec<String> = copy
+        .heredocs
+        .iter()
+        .map(|heredoc| format!("<<{}{}", if heredoc.chomp { "-" } else { "" }, heredoc.name))
+        .collect();
+    if !words
+        .iter()
+        .map(|word| word.as_str())
+        .eq(expected.iter().map(String::as_str))
+    {
+        push(not_supported(
+            format!(
+                "`{}` as the heredoc sources of a COPY",
+                words
+                    .iter()
+                    .map(|word| word.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            "open each heredoc with `<<name` (no file descriptor, no `<<` without a name)",
+        ));
+    }
+    if let Some(from) = &copy.from {
+        push(invalid(
+            "COPY --from",
+            from,
+            "a heredoc source is written by the Dockerfile, not taken from a stage, image \
+             or context: copy the heredoc in a COPY of its own, without --from",
+        ));
+    }
+    for path in copy.sources.iter().chain([&copy.dest]) {
+        if path.chars().any(char::is_whitespace) {
+            push(invalid(
+                "path of a heredoc COPY",
+                path,
+                "Docker splits a heredoc COPY's paths at blanks: copy that path in a COPY \
+                 of its own",
+            ));
+        }
+    }
+    if escape != '\\' {
+        push(not_supported(
+            "a heredoc `COPY` under the backtick escape directive",
+            "drop the escape directive, or put the file in the build context and COPY it",
+        ));
+    }
 }
 
 fn check_paths(copy: &Copy, push: &mut impl FnMut(ModelProblemKind)) {

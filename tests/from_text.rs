@@ -677,6 +677,9 @@ fn same_findings(text: &str, model: &Dockerfile) {
 /// more than the rules do (mount options, flag values, `ONBUILD`, directives,
 /// `COPY --from` values, the backtick escape).
 const HOSTILE: &[&str] = &[
+    // Found by the model_roundtrip fuzz target (issue 11's copyheredoc run).
+    "FROM debian:bookworm-slim\nRUN apt-te \\\n# install the compiler\n    && apt---platform= -y --no-install-recommends gcc \\\n\n    # \n\n    # aR nobody\n",
+    "FROM golang:1.22\nRUN go install gol && go install ./cmd/...FROM busybox:1.36\nMAINTAINER Luk.36\nMAINTAINER Lukas <me@exampas <stall -yle.o\t\0rg>\n\n",
     "FROM debian\nRUN --mount=type=cache,target=/c,sharing=bogus true\n",
     "FROM debian\nRUN --mount=type=volume,target=/v true\n",
     "FROM debian\nRUN --mount=type=Cache,target=/c true\n",

@@ -1185,6 +1185,12 @@ fn with_comment_lines(
     let mut kept = vec![body_lines[0].to_owned()];
     let mut next = 1;
     for line in &lines[first + 1..] {
+        // Comment lines after the command's last line: only a continuation
+        // the end of the file cuts off has them, and Docker runs nothing of
+        // them; kept, they would end the RUN's text.
+        if next >= body_lines.len() {
+            break;
+        }
         if line.trim().is_empty() {
             continue;
         }

@@ -876,7 +876,11 @@ fn check_instruction(instruction: &Instruction, escape: char, problems: &mut Vec
             }
         }
         // Read, and held as `LABEL org.opencontainers.image.authors`.
-        InstructionKind::Maintainer(_) => {}
+        InstructionKind::Maintainer(value) => {
+            if value.contains('\0') {
+                push(invalid("MAINTAINER", value, "remove the NUL byte"));
+            }
+        }
         InstructionKind::Onbuild(inner) => {
             // The model's `ONBUILD` holds one instruction.
             let several = match &inner.kind {

@@ -133,7 +133,7 @@ pub fn shell_less(reference: impl Into<String>) -> ShellLessImage {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be the base of a stage",
     label = "not an image reference, `scratch()`, `shell_less(..)` or a `&StageRef`",
-    note = "write an image reference such as \"debian:bookworm-slim\", `scratch()`, `shell_less(\"gcr.io/distroless/cc-debian12\")`, or `&build` for a stage declared earlier"
+    note = "write an image reference such as \"debian:bookworm-slim\", `scratch()`, `shell_less(\"gcr.io/distroless/cc-debian12\")`, `&base_arg` or `template(\"python:\").arg(&version).text(\"-slim\")` for global ARGs, or `&build` for a stage declared earlier"
 )]
 pub trait IntoBase {
     /// [`WithShell`] or [`ShellLess`].

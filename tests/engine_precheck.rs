@@ -67,6 +67,11 @@ const CONSTRUCTS: &[(&str, &str, bool)] = &[
         "a heredoc in `COPY`",
         true,
     ),
+    (
+        "ADD <<app.conf /etc/app/\nport=80\napp.conf",
+        "a heredoc in `ADD`",
+        true,
+    ),
 ];
 
 fn dockerfile(line: &str) -> String {

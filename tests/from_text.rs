@@ -809,7 +809,23 @@ const HOSTILE: &[&str] = &[
     "FROM debian\nCOPY <<a <<b\nx\na\ny\nb\n",
     "FROM debian\nONBUILD COPY <<a /d/\n",
     "# escape=`\nFROM debian\nCOPY <<a /d/\nx\na\n",
+    // Heredoc ADD sources: as COPY's, and the flags of URL sources.
     "FROM debian\nADD <<a /d/\nx\na\n",
+    "FROM debian\nADD <<a.txt <<-'b.sh' c /d/\nx\na.txt\n\ty\n\tb.sh\n",
+    "FROM debian\nADD <<a/b /d/\nx\na/b\n",
+    "FROM debian\nADD 0<<a /d/\nx\na\n",
+    "FROM debian\nADD <<a \"/d e/\"\nx\na\n",
+    "FROM debian\nADD <<a /d/\nx\0\na\n",
+    "FROM debian\nADD --checksum=sha256:0000000000000000000000000000000000000000000000000000000000000000 <<a /d/\nx\na\n",
+    "FROM debian\nADD --keep-git-dir <<a /d/\nx\na\n",
+    "FROM debian\nADD --keep-git-dir=false <<a /d/\nx\na\n",
+    "FROM debian\nADD --keep-git-dir <<a https://github.com/o/r.git /d/\nx\na\n",
+    "FROM debian\nADD --from=debian <<a /d/\nx\na\n",
+    "FROM debian\nADD --chown=1:1 --chmod=0600 --link --exclude=*.md <<a https://example.com/x /d/\nx\na\n",
+    "FROM debian\nADD [\"<<a\", \"/d/\"]\nx\na\n",
+    "FROM debian\nADD <<a\n\na\n",
+    "FROM debian\nONBUILD ADD <<a /d/\n",
+    "# escape=`\nFROM debian\nADD <<a /d/\nx\na\n",
 ];
 
 /// The macros' promise, on every corpus file and the hostile list: when the

@@ -260,11 +260,12 @@ fn instruction() -> BoxedStrategy<Instruction> {
             (
                 prop::collection::vec(text(), 0..2),
                 proptest::option::of(checksum()),
-                any::<bool>()
+                any::<bool>(),
+                copy_heredocs()
             ),
         )
             .prop_map(
-                |((sources, destination, link), (exclude, checksum, keep_git_dir))| {
+                |((sources, destination, link), (exclude, checksum, keep_git_dir, heredocs))| {
                     Instruction::Add(Add {
                         sources,
                         destination,
@@ -274,6 +275,7 @@ fn instruction() -> BoxedStrategy<Instruction> {
                         exclude,
                         checksum,
                         keep_git_dir,
+                        heredocs,
                     })
                 }
             )
@@ -504,6 +506,7 @@ proptest! {
                 let heredocs = dockerfile.stages().iter().flat_map(|s| &s.instructions).any(|i| {
                     matches!(i, Instruction::Run(run) if matches!(run.script(), Script::Heredoc(_)))
                         || matches!(i, Instruction::Copy(copy) if !copy.heredocs.is_empty())
+                        || matches!(i, Instruction::Add(add) if !add.heredocs.is_empty())
                 });
                 // Heredoc bodies are lines of their RUN or COPY: the parser's count below says it.
                 if !heredocs {
@@ -524,13 +527,19 @@ proptest! {
                 for (read, own) in parsed.stages.iter().zip(dockerfile.stages()) {
                     let held: Vec<&Instruction> = own.instructions.iter().filter(|i| !matches!(i, Instruction::Comment(_))).collect();
                     prop_assert_eq!(read.instructions.len(), held.len(), "{}", text);
-                    // A heredoc COPY's files come back as the model holds them.
+                    // A heredoc COPY's or ADD's files come back as the model holds them.
                     for (read, own) in read.instructions.iter().zip(&held) {
-                        if let (stagecraft::rules::dockerfile::parse::InstructionKind::Copy(read), Instruction::Copy(own)) = (&read.kind, own) {
+                        use stagecraft::rules::dockerfile::parse::InstructionKind as Read;
+                        let pair = match (&read.kind, own) {
+                            (Read::Copy(read), Instruction::Copy(own)) => Some((read, &own.heredocs, &own.destination)),
+                            (Read::Add(read), Instruction::Add(own)) => Some((read, &own.heredocs, &own.destination)),
+                            _ => None,
+                        };
+                        if let Some((read, own_heredocs, own_destination)) = pair {
                             let files: Vec<(&str, bool, bool, &str)> = read.heredocs.iter().map(|h| (h.name.as_str(), h.chomp, !h.expand, h.content.as_str())).collect();
-                            let held: Vec<(&str, bool, bool, &str)> = own.heredocs.iter().map(|h| (h.delimiter.as_str(), h.strip_tabs, h.literal, h.body.as_str())).collect();
+                            let held: Vec<(&str, bool, bool, &str)> = own_heredocs.iter().map(|h| (h.delimiter.as_str(), h.strip_tabs, h.literal, h.body.as_str())).collect();
                             prop_assert_eq!(files, held, "{}", text);
-                            prop_assert_eq!(&read.dest, &own.destination, "{}", text);
+                            prop_assert_eq!(&read.dest, own_destination, "{}", text);
                         }
                     }
                 }

@@ -906,3 +906,167 @@ fn bad_heredoc_copies_are_refused() {
         "{error}"
     );
 }
+
+/// A heredoc `ADD` (BuildKit, Docker 23+) is held as a heredoc `COPY` is:
+/// read from text, rendered back byte for byte, built by `AddSpec::heredoc`,
+/// through JSON, and linted as its text.
+#[test]
+fn heredoc_adds_are_held() {
+    let text = "FROM debian:bookworm-slim\n\
+                ADD --chmod=0644 <<app.conf /etc/app/\nport=80\nname=${NAME}\napp.conf\n\
+                ADD --chown=65532:65532 --link <<-'run.sh' <<.env README.md /opt/\n\
+                \techo \"$HOME\"\nrun.sh\nKEY=value\n.env\n\
+                USER 65532\n";
+    let model = Dockerfile::parse(text).unwrap_or_else(|e| panic!("{e}"));
+    let instructions = &model.stages()[0].instructions;
+    let Instruction::Add(conf) = &instructions[0] else {
+        panic!("{instructions:?}")
+    };
+    assert_eq!(
+        conf.heredocs,
+        [Heredoc::new("app.conf", "port=80\nname=${NAME}\n")]
+    );
+    assert!(conf.sources.is_empty());
+    assert_eq!(
+        (conf.destination.as_str(), conf.chmod.as_deref()),
+        ("/etc/app/", Some("0644"))
+    );
+    let Instruction::Add(two) = &instructions[1] else {
+        panic!("{instructions:?}")
+    };
+    assert_eq!(
+        two.heredocs,
+        [
+            Heredoc::new("run.sh", "\techo \"$HOME\"\n")
+                .strip_tabs()
+                .literal(),
+            Heredoc::new(".env", "KEY=value\n"),
+        ]
+    );
+    assert_eq!(two.sources, ["README.md"]);
+    assert!(two.link && two.chown.as_deref() == Some("65532:65532"));
+    assert_eq!(model.render(), text);
+    let json = serde_json::to_string(&model).unwrap();
+    assert!(
+        json.contains(r#""add":{"sources":[],"destination":"/etc/app/","chmod":"0644","heredocs":[{"delimiter":"app.conf""#),
+        "{json}"
+    );
+    assert_eq!(serde_json::from_str::<Dockerfile>(&json).unwrap(), model);
+
+    let mut df = Dockerfile::builder();
+    df.anonymous_stage("debian:bookworm-slim")
+        .add_spec(
+            AddSpec::heredoc(
+                Heredoc::new("app.conf", "port=80\nname=${NAME}"),
+                "/etc/app/",
+            )
+            .chmod("0644"),
+        )
+        .add_spec(
+            AddSpec::new(["README.md"], "/opt/")
+                .and_heredoc(
+                    Heredoc::new("run.sh", "\techo \"$HOME\"")
+                        .strip_tabs()
+                        .literal(),
+                )
+                .and_heredoc(Heredoc::new(".env", "KEY=value"))
+                .chown("65532:65532")
+                .link(),
+        )
+        .user("65532");
+    assert_eq!(df.build().unwrap().render(), text);
+
+    let findings = |list: Vec<(&'static str, usize)>| {
+        let mut list = list;
+        list.sort();
+        list
+    };
+    let from_text = findings(
+        stagecraft::rules::dockerfile::lint(text, &Default::default())
+            .unwrap()
+            .iter()
+            .map(|f| (f.rule.id, f.line))
+            .collect(),
+    );
+    let from_model = findings(
+        model
+            .lint(None)
+            .iter()
+            .map(|f| (f.rule.id, f.line))
+            .collect(),
+    );
+    assert_eq!(from_model, from_text);
+    // Not vacuous: the same finding on both sides.
+    assert_eq!(from_text, [("SCR019", 6)]);
+}
+
+/// What a heredoc `ADD` cannot be, in the model and in text: the flags of
+/// URL sources (`--checksum`, `--keep-git-dir`), a blank in a path, inside
+/// `ONBUILD`; each refused with its reason.
+#[test]
+fn bad_heredoc_adds_are_refused() {
+    let built = |spec: AddSpec| {
+        let mut df = Dockerfile::builder();
+        df.anonymous_stage("debian:bookworm-slim").add_spec(spec);
+        df.build().map(|_| ()).map_err(|e| e.to_string())
+    };
+    let heredoc = || Heredoc::new("app.conf", "port=80");
+    let sha = format!("sha256:{}", "a".repeat(64));
+    let message = built(AddSpec::heredoc(heredoc(), "/etc/").checksum(&sha)).unwrap_err();
+    assert!(
+        message.contains("`ADD --checksum` cannot take a heredoc source")
+            && message.contains("drop `--checksum`"),
+        "{message}"
+    );
+    let message = built(AddSpec::heredoc(heredoc(), "/etc/").keep_git_dir()).unwrap_err();
+    assert!(
+        message.contains("`ADD --keep-git-dir` cannot take a heredoc source"),
+        "{message}"
+    );
+    assert!(!message.contains("no git URL"), "said once: {message}");
+    let message = built(AddSpec::heredoc(Heredoc::new("a/b", "x"), "/etc/")).unwrap_err();
+    assert!(
+        message.contains("`a/b` cannot be the file name of a heredoc `COPY` or `ADD` source"),
+        "{message}"
+    );
+    let message = built(AddSpec::new(["my file"], "/etc/").and_heredoc(heredoc())).unwrap_err();
+    assert!(message.contains("path of a heredoc ADD"), "{message}");
+    let mut df = Dockerfile::builder();
+    df.anonymous_stage("debian:bookworm-slim")
+        .onbuild(Instruction::Add(stagecraft::model::Add::heredoc(
+            heredoc(),
+            "/etc/",
+        )));
+    let message = df.build().unwrap_err().to_string();
+    assert!(
+        message.contains("a heredoc `ADD` inside `ONBUILD`"),
+        "{message}"
+    );
+
+    let parse = |text: &str| Dockerfile::parse(text).unwrap_err();
+    let error = parse(&format!(
+        "FROM debian:bookworm-slim\nADD --checksum={sha} <<a.txt /etc/\nx\na.txt\n"
+    ));
+    assert_eq!(error.errors()[0].line, 2, "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("--checksum and --keep-git-dir are of URL sources"),
+        "{error}"
+    );
+    let error = parse("FROM debian:bookworm-slim\nADD --keep-git-dir <<a.txt /etc/\nx\na.txt\n");
+    assert_eq!(error.errors().len(), 1, "said once: {error}");
+    assert!(
+        error
+            .to_string()
+            .contains("heredoc source \"--keep-git-dir\""),
+        "{error}"
+    );
+    let error = parse("# escape=`\nFROM debian:bookworm-slim\nADD <<a.txt /etc/\nx\na.txt\n");
+    assert!(
+        error
+            .to_string()
+            .contains("a heredoc `ADD` under the backtick escape"),
+        "{error}"
+    );
+}

@@ -247,7 +247,7 @@ pub enum ErrorKind {
     /// syntax, or a best-practice rule.
     #[error(transparent)]
     Run(#[from] Rejection),
-    /// A heredoc `COPY` source that cannot be written as it is.
+    /// A heredoc `COPY` or `ADD` source that cannot be written as it is.
     #[error(transparent)]
     Heredoc(#[from] HeredocError),
 }
@@ -267,17 +267,17 @@ pub enum HeredocError {
         /// The delimiter.
         delimiter: String,
     },
-    /// A heredoc `COPY` source whose delimiter is no file name.
+    /// A heredoc `COPY` or `ADD` source whose delimiter is no file name.
     #[error(
-        "`{name}` cannot be the file name of a heredoc `COPY` source (its delimiter is the \
-         name of the file it writes): use letters, digits, `_`, `.` and `-`, not starting \
+        "`{name}` cannot be the file name of a heredoc `COPY` or `ADD` source (its \
+         delimiter is the name of the file it writes): use letters, digits, `_`, `.` and `-`, not starting \
          with `-` (e.g. `<<app.conf`)"
     )]
     BadFileName {
         /// The delimiter.
         name: String,
     },
-    /// A heredoc `COPY` or `ADD` that also copies `--from` somewhere.
+    /// A heredoc `COPY` that also copies `--from` somewhere.
     #[error(
         "`{keyword} --from` cannot take a heredoc source: the file's text is in the \
          Dockerfile, not in the stage, image or context `--from` names; write the \
@@ -286,6 +286,16 @@ pub enum HeredocError {
     FromWithHeredoc {
         /// `COPY`.
         keyword: &'static str,
+    },
+    /// A heredoc `ADD` with a flag of URL sources (`--checksum`, `--keep-git-dir`).
+    #[error(
+        "`ADD {flag}` cannot take a heredoc source: the flag is of a URL (a download's \
+         digest, a git repository's `.git`), and a heredoc's file is written by the \
+         Dockerfile; drop `{flag}`, or add the heredoc in an `ADD` of its own"
+    )]
+    UrlFlagWithHeredoc {
+        /// `--checksum` or `--keep-git-dir`.
+        flag: &'static str,
     },
     /// A body line equal to the delimiter would end the heredoc early.
     #[error(

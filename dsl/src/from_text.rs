@@ -821,22 +821,9 @@ impl Converter<'_> {
                         None => return Vec::new(),
                     },
                 };
-                // A heredoc source is its `<<name` word among the sources
-                // (the judge holds those words to the heredocs read).
-                let heredoc_word = |word: &String| {
-                    !copy.heredocs.is_empty()
-                        && word
-                            .trim_start_matches(|c: char| c.is_ascii_digit())
-                            .starts_with("<<")
-                };
                 vec![Instruction::Copy(Copy {
                     from,
-                    sources: copy
-                        .sources
-                        .iter()
-                        .filter(|word| !heredoc_word(word))
-                        .cloned()
-                        .collect(),
+                    sources: path_sources(copy),
                     destination: copy.dest.clone(),
                     chown: copy.chown.clone(),
                     chmod: copy.chmod.clone(),
@@ -847,12 +834,12 @@ impl Converter<'_> {
                 })]
             }
             InstructionKind::Add(add) => {
-                if !add.heredocs.is_empty() || add.from.is_some() {
+                if add.from.is_some() {
                     self.not_supported(line, "this `ADD`");
                     return Vec::new();
                 }
                 vec![Instruction::Add(Add {
-                    sources: add.sources.clone(),
+                    sources: path_sources(add),
                     destination: add.dest.clone(),
                     chown: add.chown.clone(),
                     chmod: add.chmod.clone(),
@@ -863,6 +850,7 @@ impl Converter<'_> {
                         .flags
                         .iter()
                         .any(|f| f.name == "keep-git-dir" && f.value.as_deref() != Some("false")),
+                    heredocs: add.heredocs.iter().map(heredoc_of).collect(),
                 })]
             }
             InstructionKind::Env(pairs) => {
@@ -998,6 +986,22 @@ fn heredoc_of(heredoc: &stagecraft_rules::dockerfile::parse::Heredoc) -> Heredoc
         literal: !heredoc.expand,
         body: heredoc.content.clone(),
     }
+}
+
+/// The paths among a `COPY`'s or `ADD`'s sources: without the `<<name`
+/// words of its heredocs (the judge holds those words to the heredocs read).
+fn path_sources(copy: &stagecraft_rules::dockerfile::parse::Copy) -> Vec<String> {
+    let heredoc_word = |word: &&String| {
+        !copy.heredocs.is_empty()
+            && word
+                .trim_start_matches(|c: char| c.is_ascii_digit())
+                .starts_with("<<")
+    };
+    copy.sources
+        .iter()
+        .filter(|word| !heredoc_word(word))
+        .cloned()
+        .collect()
 }
 
 /// Every `--exclude=pattern`, in order.

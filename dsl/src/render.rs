@@ -13,7 +13,7 @@
 //!   arrays, escaped by `serde_json`;
 //! * `COPY`/`ADD` switch to the JSON form when a path is not a plain word (or
 //!   starts with `--`), each element escaped for Docker's word processing;
-//!   a heredoc `COPY` stays in the shell form (`COPY <<app.conf /etc/`), its
+//!   a heredoc `COPY` or `ADD` stays in the shell form (`COPY <<app.conf /etc/`), its
 //!   heredocs before its paths, each body and delimiter on the lines after it;
 //! * `ENV`, `ARG`, `WORKDIR` and `USER` values are double-quoted (with `"`, the
 //!   escape character and a literal `$` escaped) when they have anything but
@@ -28,7 +28,8 @@ use std::fmt::Write;
 use crate::model::word::json_element_text;
 use crate::model::{quoted_text, word_text};
 use crate::model::{
-    Arg, Command, Copy, Dockerfile, Healthcheck, Instruction, KeyValue, Run, Script, Stage, Step,
+    Arg, Command, Copy, Dockerfile, Healthcheck, Heredoc, Instruction, KeyValue, Run, Script,
+    Stage, Step,
 };
 
 /// Indentation of a step's items (packages), one per line.
@@ -183,7 +184,17 @@ pub(crate) fn instruction_text(instruction: &Instruction, esc: char) -> String {
             if add.keep_git_dir {
                 flags.push("--keep-git-dir".to_string());
             }
-            paths_text("ADD", &flags, &add.sources, &add.destination, esc)
+            if add.heredocs.is_empty() {
+                return paths_text("ADD", &flags, &add.sources, &add.destination, esc);
+            }
+            heredoc_paths_text(
+                "ADD",
+                &flags,
+                &add.heredocs,
+                &add.sources,
+                &add.destination,
+                esc,
+            )
         }
         Instruction::Env(pairs) => pairs_text("ENV", pairs, esc, |v| word_text(v, esc)),
         Instruction::Label(pairs) => pairs_text("LABEL", pairs, esc, |v| quoted_text(v, esc)),
@@ -268,26 +279,40 @@ fn copy_text(copy: &Copy, esc: char) -> String {
     if copy.heredocs.is_empty() {
         return paths_text("COPY", &flags, &copy.sources, &copy.destination, esc);
     }
-    heredoc_copy_text(&flags, copy, esc)
+    heredoc_paths_text(
+        "COPY",
+        &flags,
+        &copy.heredocs,
+        &copy.sources,
+        &copy.destination,
+        esc,
+    )
 }
 
-/// `COPY [flags] <<name... [src...] dest`, then each body and its delimiter
-/// line: the shell form (Docker reads heredocs in no other), each path a
-/// word (the model holds no blank in a heredoc `COPY`'s paths, which Docker
-/// splits that form at).
-fn heredoc_copy_text(flags: &[String], copy: &Copy, esc: char) -> String {
-    let mut text = String::from("COPY");
+/// `COPY|ADD [flags] <<name... [src...] dest`, then each body and its
+/// delimiter line: the shell form (Docker reads heredocs in no other), each
+/// path a word (the model holds no blank in a heredoc `COPY`'s or `ADD`'s
+/// paths, which Docker splits that form at).
+fn heredoc_paths_text(
+    keyword: &str,
+    flags: &[String],
+    heredocs: &[Heredoc],
+    sources: &[String],
+    destination: &str,
+    esc: char,
+) -> String {
+    let mut text = String::from(keyword);
     let words = flags
         .iter()
         .cloned()
-        .chain(copy.heredocs.iter().map(|heredoc| heredoc.opener()))
-        .chain(copy.sources.iter().map(|path| word_text(path, esc)))
-        .chain(std::iter::once(word_text(&copy.destination, esc)));
+        .chain(heredocs.iter().map(|heredoc| heredoc.opener()))
+        .chain(sources.iter().map(|path| word_text(path, esc)))
+        .chain(std::iter::once(word_text(destination, esc)));
     for word in words {
         text.push(' ');
         text.push_str(&word);
     }
-    for heredoc in &copy.heredocs {
+    for heredoc in heredocs {
         let _ = write!(text, "\n{}{}", heredoc.body, heredoc.delimiter);
     }
     text

@@ -1133,6 +1133,38 @@ impl AddSpec {
         AddSpec { add }
     }
 
+    /// A file written from the Dockerfile (`ADD <<app.conf /etc/app/`), as
+    /// [`CopySpec::heredoc`]: BuildKit only (Docker 23+); `--chown`, `--chmod`
+    /// and `--link` apply, `--checksum` and `--keep-git-dir` (of URLs) do not.
+    ///
+    /// ```
+    /// use stagecraft::model::Heredoc;
+    /// use stagecraft::{AddSpec, Dockerfile};
+    ///
+    /// let mut df = Dockerfile::builder();
+    /// df.anonymous_stage("nginx:1.27").add_spec(
+    ///     AddSpec::heredoc(Heredoc::new("robots.txt", "User-agent: *"), "/usr/share/nginx/html/")
+    ///         .and_heredoc(Heredoc::new("env.sh", "echo \"$HOME\"").literal())
+    ///         .chmod("0644"),
+    /// );
+    /// assert!(df.build().unwrap().render().contains(
+    ///     "ADD --chmod=0644 <<robots.txt <<'env.sh' /usr/share/nginx/html/\n\
+    ///      User-agent: *\nrobots.txt\n\
+    ///      echo \"$HOME\"\nenv.sh\n"
+    /// ));
+    /// ```
+    pub fn heredoc(heredoc: Heredoc, destination: impl Into<String>) -> AddSpec {
+        AddSpec {
+            add: Add::heredoc(heredoc, destination),
+        }
+    }
+
+    /// One more heredoc source, after the others (`ADD <<a.txt <<b.txt /dst/`).
+    pub fn and_heredoc(mut self, heredoc: Heredoc) -> AddSpec {
+        self.add.heredocs.push(heredoc);
+        self
+    }
+
     /// `--chown=user[:group]`.
     pub fn chown(mut self, owner: impl Into<String>) -> AddSpec {
         self.add.chown = Some(owner.into());

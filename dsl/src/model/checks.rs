@@ -38,7 +38,10 @@ pub(super) fn check_instruction(instruction: &Instruction) -> Vec<ErrorKind> {
                     });
                 }
             }
-            if add.keep_git_dir && !add.sources.iter().all(|s| is_git_source(s)) {
+            if add.keep_git_dir
+                && add.heredocs.is_empty()
+                && !add.sources.iter().all(|s| is_git_source(s))
+            {
                 kinds.push(ErrorKind::NotAllowed {
                     what: "ADD --keep-git-dir of a source that is no git URL",
                     fix: "use it with git sources only (`https://github.com/o/r.git#v1`, \

@@ -318,6 +318,11 @@ pub struct Add {
     /// `--keep-git-dir`: keep the `.git` directory of a git URL source.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub keep_git_dir: bool,
+    /// Heredoc sources (`ADD <<app.conf /etc/`), after the paths of
+    /// `sources`, as [`Copy::heredocs`] (BuildKit, Docker 23+). Not with
+    /// `checksum` nor `keep_git_dir`, which are of URLs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub heredocs: Vec<Heredoc>,
 }
 
 impl Add {
@@ -337,6 +342,24 @@ impl Add {
             exclude: Vec::new(),
             checksum: None,
             keep_git_dir: false,
+            heredocs: Vec::new(),
+        }
+    }
+
+    /// `ADD <<name destination`: a file written from the Dockerfile, named
+    /// by the heredoc's delimiter, as [`Copy::heredoc`] (BuildKit, Docker 23+).
+    ///
+    /// ```
+    /// use stagecraft::model::{Add, Heredoc};
+    /// let add = Add::heredoc(Heredoc::new("app.conf", "port=80"), "/etc/app/");
+    /// assert!(add.sources.is_empty());
+    /// assert_eq!(add.heredocs[0].body, "port=80\n");
+    /// ```
+    pub fn heredoc(heredoc: Heredoc, destination: impl Into<String>) -> Self {
+        Add {
+            sources: Vec::new(),
+            heredocs: vec![heredoc],
+            ..Add::new("", destination)
         }
     }
 }

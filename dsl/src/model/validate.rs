@@ -18,7 +18,7 @@ use stagecraft_rules::dockerfile::structure::{
 use stagecraft_rules::dockerfile::{is_shell_less_image, StageGraph};
 use stagecraft_rules::names;
 
-use super::{Arg, Base, Command, Copy, Healthcheck, Instruction, KeyValue, Stage};
+use super::{Add, Arg, Base, Command, Copy, Healthcheck, Heredoc, Instruction, KeyValue, Stage};
 use crate::error::{ErrorKind, HeredocError, Location, ModelError, Part};
 
 /// Collects every problem of a model; empty means valid.
@@ -82,6 +82,7 @@ pub(super) fn check_backtick_escape(args: &[Arg], stages: &[Stage]) -> Vec<Model
         let heredoc = |i: &Instruction| match i {
             Instruction::Run(run) => matches!(run.script(), super::Script::Heredoc(_)),
             Instruction::Copy(copy) => !copy.heredocs.is_empty(),
+            Instruction::Add(add) => !add.heredocs.is_empty(),
             _ => false,
         };
         if heredoc(instruction)
@@ -432,6 +433,11 @@ fn check_instruction(instruction: &Instruction) -> Vec<ErrorKind> {
             kinds.extend(copy.chown.as_deref().and_then(check_owner("--chown")));
             kinds.extend(copy.chmod.as_deref().and_then(check_chmod));
         }
+        Instruction::Add(add) if !add.heredocs.is_empty() => {
+            check_heredoc_add(add, &mut kinds);
+            kinds.extend(add.chown.as_deref().and_then(check_owner("--chown")));
+            kinds.extend(add.chmod.as_deref().and_then(check_chmod));
+        }
         Instruction::Add(add) => {
             check_paths(&add.sources, &add.destination, &mut kinds);
             kinds.extend(add.chown.as_deref().and_then(check_owner("--chown")));
@@ -484,6 +490,13 @@ fn check_instruction(instruction: &Instruction) -> Vec<ErrorKind> {
                     what: "a heredoc `COPY` inside `ONBUILD`",
                     fix: "Docker reads no heredoc in an ONBUILD instruction: put the file \
                           in the build context and COPY it",
+                });
+            }
+            if matches!(&**inner, Instruction::Add(add) if !add.heredocs.is_empty()) {
+                kinds.push(ErrorKind::NotAllowed {
+                    what: "a heredoc `ADD` inside `ONBUILD`",
+                    fix: "Docker reads no heredoc in an ONBUILD instruction: put the file \
+                          in the build context and ADD it",
                 });
             }
             kinds.extend(check_instruction(inner));
@@ -556,30 +569,75 @@ fn check_pairs(what: &'static str, pairs: &[KeyValue], kinds: &mut Vec<ErrorKind
     }
 }
 
-/// A `COPY` with heredoc sources: each a file name and a body that cannot
-/// end early, no `--from`, and paths without blanks (the heredoc form is the
-/// shell form, which Docker splits at blanks, quotes or not).
-fn check_heredoc_copy(copy: &Copy, kinds: &mut Vec<ErrorKind>) {
-    for heredoc in &copy.heredocs {
+/// A `COPY` or `ADD` with heredoc sources: each a file name and a body that
+/// cannot end early, no `--from`, and paths without blanks (the heredoc form
+/// is the shell form, which Docker splits at blanks, quotes or not).
+fn check_heredoc_sources(
+    keyword: &'static str,
+    heredocs: &[Heredoc],
+    sources: &[String],
+    destination: &str,
+    kinds: &mut Vec<ErrorKind>,
+) {
+    for heredoc in heredocs {
         if let Err(error) = heredoc.check_as_file() {
             kinds.push(ErrorKind::Heredoc(error));
         }
     }
+    check_paths_text(sources, destination, kinds);
+    let (what, character) = if keyword == "COPY" {
+        (
+            "path of a heredoc COPY",
+            "a blank (a heredoc COPY is written in the shell form, which \
+             Docker splits at blanks: copy that path in a COPY of its own)",
+        )
+    } else {
+        (
+            "path of a heredoc ADD",
+            "a blank (a heredoc ADD is written in the shell form, which \
+             Docker splits at blanks: add that path in an ADD of its own)",
+        )
+    };
+    for path in sources.iter().map(String::as_str).chain([destination]) {
+        if path.chars().any(char::is_whitespace) {
+            kinds.push(ErrorKind::ForbiddenCharacter {
+                what,
+                value: path.to_string(),
+                character,
+            });
+        }
+    }
+}
+
+/// A heredoc `COPY`: its sources, and no `--from`.
+fn check_heredoc_copy(copy: &Copy, kinds: &mut Vec<ErrorKind>) {
+    check_heredoc_sources(
+        "COPY",
+        &copy.heredocs,
+        &copy.sources,
+        &copy.destination,
+        kinds,
+    );
     if copy.from.is_some() {
         kinds.push(ErrorKind::Heredoc(HeredocError::FromWithHeredoc {
             keyword: "COPY",
         }));
     }
-    check_paths_text(&copy.sources, &copy.destination, kinds);
-    for path in copy.sources.iter().chain([&copy.destination]) {
-        if path.chars().any(char::is_whitespace) {
-            kinds.push(ErrorKind::ForbiddenCharacter {
-                what: "path of a heredoc COPY",
-                value: path.clone(),
-                character: "a blank (a heredoc COPY is written in the shell form, which \
-                            Docker splits at blanks: copy that path in a COPY of its own)",
-            });
-        }
+}
+
+/// A heredoc `ADD`: its sources, and neither `--checksum` nor
+/// `--keep-git-dir` (which are of URLs).
+fn check_heredoc_add(add: &Add, kinds: &mut Vec<ErrorKind>) {
+    check_heredoc_sources("ADD", &add.heredocs, &add.sources, &add.destination, kinds);
+    if add.checksum.is_some() {
+        kinds.push(ErrorKind::Heredoc(HeredocError::UrlFlagWithHeredoc {
+            flag: "--checksum",
+        }));
+    }
+    if add.keep_git_dir {
+        kinds.push(ErrorKind::Heredoc(HeredocError::UrlFlagWithHeredoc {
+            flag: "--keep-git-dir",
+        }));
     }
 }
 

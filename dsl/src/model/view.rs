@@ -16,7 +16,7 @@ use stagecraft_rules::dockerfile::model_view::{flag, onbuild, shell_command, Mod
 use stagecraft_rules::dockerfile::parse::{self, Flag, InstructionKind};
 
 use super::word::word_text;
-use super::{Command, Copy, Dockerfile, Healthcheck, Instruction, KeyValue, Mount, Run, Script};
+use super::{Command, Dockerfile, Healthcheck, Heredoc, Instruction, KeyValue, Mount, Run, Script};
 use crate::render::{directive_lines, instruction_text, script_text, stage_body};
 
 /// The lint's tree of `dockerfile`, laid out as [`render`](crate::render)
@@ -115,7 +115,7 @@ fn instruction(item: &Instruction, line: usize, esc: char) -> (Vec<Flag>, Instru
                 flags.push(flag("parents", None));
             }
             flags.extend(copy.exclude.iter().map(|p| flag("exclude", Some(p))));
-            let (sources, heredocs) = copy_heredocs(copy, line, esc);
+            let (sources, heredocs) = heredoc_sources(&copy.heredocs, &copy.sources, line, esc);
             let kind = InstructionKind::Copy(parse::Copy {
                 sources,
                 dest: copy.destination.clone(),
@@ -139,14 +139,15 @@ fn instruction(item: &Instruction, line: usize, esc: char) -> (Vec<Flag>, Instru
             if add.keep_git_dir {
                 flags.push(flag("keep-git-dir", None));
             }
+            let (sources, heredocs) = heredoc_sources(&add.heredocs, &add.sources, line, esc);
             let kind = InstructionKind::Add(parse::Copy {
-                sources: add.sources.clone(),
+                sources,
                 dest: add.destination.clone(),
                 from: None,
                 chown: add.chown.clone(),
                 chmod: add.chmod.clone(),
                 link: add.link,
-                heredocs: Vec::new(),
+                heredocs,
             });
             (flags, kind)
         }
@@ -275,19 +276,23 @@ fn cmd(command: &Command) -> parse::Command {
     }
 }
 
-/// A `COPY`'s sources and heredocs as the parser reads its rendering (on
-/// `line`): the heredocs' `<<name` words (quotes removed) before the paths,
-/// each body starting on the line after the previous delimiter.
-fn copy_heredocs(copy: &Copy, line: usize, esc: char) -> (Vec<String>, Vec<parse::Heredoc>) {
-    let mut sources: Vec<String> = copy
-        .heredocs
+/// A `COPY`'s or `ADD`'s sources and heredocs as the parser reads its
+/// rendering (on `line`): the heredocs' `<<name` words (quotes removed)
+/// before the paths, each body starting on the line after the previous
+/// delimiter.
+fn heredoc_sources(
+    heredocs: &[Heredoc],
+    paths: &[String],
+    line: usize,
+    esc: char,
+) -> (Vec<String>, Vec<parse::Heredoc>) {
+    let mut sources: Vec<String> = heredocs
         .iter()
         .map(|heredoc| stagecraft_rules::word::value(&heredoc.opener(), esc))
         .collect();
-    sources.extend(copy.sources.iter().cloned());
+    sources.extend(paths.iter().cloned());
     let mut next = line + 1;
-    let heredocs = copy
-        .heredocs
+    let heredocs = heredocs
         .iter()
         .map(|heredoc| {
             let read = parse::Heredoc {

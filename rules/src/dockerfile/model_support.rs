@@ -1083,15 +1083,7 @@ fn check_in_stage(
             }
             let mut push = |kind| covered(kind, None);
             if !copy.heredocs.is_empty() {
-                if is_copy {
-                    check_heredoc_copy(copy, df.escape, &mut push);
-                } else {
-                    push(not_supported(
-                        "a heredoc `ADD`",
-                        "write it as a heredoc `COPY` (an ADD of a file the Dockerfile \
-                         writes fetches and unpacks nothing)",
-                    ));
-                }
+                check_heredoc_copy(is_copy, copy, df.escape, &mut push);
             }
             if let Some(owner) = &copy.chown {
                 if let Some(kind) = check_owner("--chown", owner) {
@@ -1125,7 +1117,20 @@ fn check_in_stage(
                     push(kind);
                 }
             }
-            if !is_copy {
+            if !is_copy && !copy.heredocs.is_empty() {
+                // The flags of URL sources say nothing of a file the Dockerfile writes.
+                for flag in ["checksum", "keep-git-dir"] {
+                    if let Some(given) = instruction.flags.iter().find(|f| f.name == flag) {
+                        push(invalid(
+                            "ADD flag of a heredoc source",
+                            &format!("--{}", given.name),
+                            "--checksum and --keep-git-dir are of URL sources (a download's \
+                             digest, a git repository's `.git`), not of a file the Dockerfile \
+                             writes: drop the flag, or add the heredoc in an ADD of its own",
+                        ));
+                    }
+                }
+            } else if !is_copy {
                 if let Some(value) = instruction.flag("checksum") {
                     if !names::checksum(value) {
                         push(invalid(
@@ -1412,11 +1417,17 @@ fn check_onbuild_copy_from(
     });
 }
 
-/// What the model's heredoc `COPY` holds: each heredoc a file name and a
-/// body without NUL or carriage return, its `<<name` words nothing else (no
-/// file descriptor), no `--from`, paths without blanks (the shell form the
-/// model renders it in splits at them), the default escape.
-fn check_heredoc_copy(copy: &Copy, escape: char, push: &mut impl FnMut(ModelProblemKind)) {
+/// What the model's heredoc `COPY` (`is_copy`) or `ADD` holds: each heredoc
+/// a file name and a body without NUL or carriage return, its `<<name` words
+/// nothing else (no file descriptor), no `--from`, paths without blanks (the
+/// shell form the model renders it in splits at them), the default escape.
+fn check_heredoc_copy(
+    is_copy: bool,
+    copy: &Copy,
+    escape: char,
+    push: &mut impl FnMut(ModelProblemKind),
+) {
+    let keyword = if is_copy { "COPY" } else { "ADD" };
     for heredoc in &copy.heredocs {
         let name = &heredoc.name;
         if !names::heredoc_file_name(name) {
@@ -1439,7 +1450,11 @@ fn check_heredoc_copy(copy: &Copy, escape: char, push: &mut impl FnMut(ModelProb
     };
     if opens(&&copy.dest) {
         push(invalid(
-            "COPY destination",
+            if is_copy {
+                "COPY destination"
+            } else {
+                "ADD destination"
+            },
             &copy.dest,
             "a heredoc is a source: name where its file goes after it, e.g. \
              `COPY <<app.conf /etc/app/`",
@@ -1459,7 +1474,7 @@ fn check_heredoc_copy(copy: &Copy, escape: char, push: &mut impl FnMut(ModelProb
     {
         push(not_supported(
             format!(
-                "`{}` as the heredoc sources of a COPY",
+                "`{}` as the heredoc sources of a {keyword}",
                 words
                     .iter()
                     .map(|word| word.as_str())
@@ -1471,7 +1486,7 @@ fn check_heredoc_copy(copy: &Copy, escape: char, push: &mut impl FnMut(ModelProb
     }
     if let Some(from) = &copy.from {
         push(invalid(
-            "COPY --from",
+            if is_copy { "COPY --from" } else { "ADD --from" },
             from,
             "a heredoc source is written by the Dockerfile, not taken from a stage, image \
              or context: copy the heredoc in a COPY of its own, without --from",
@@ -1480,16 +1495,20 @@ fn check_heredoc_copy(copy: &Copy, escape: char, push: &mut impl FnMut(ModelProb
     for path in copy.sources.iter().chain([&copy.dest]) {
         if path.chars().any(char::is_whitespace) {
             push(invalid(
-                "path of a heredoc COPY",
+                if is_copy {
+                    "path of a heredoc COPY"
+                } else {
+                    "path of a heredoc ADD"
+                },
                 path,
-                "Docker splits a heredoc COPY's paths at blanks: copy that path in a COPY \
-                 of its own",
+                "Docker splits a heredoc COPY's or ADD's paths at blanks: copy that path \
+                 in a COPY of its own",
             ));
         }
     }
     if escape != '\\' {
         push(not_supported(
-            "a heredoc `COPY` under the backtick escape directive",
+            format!("a heredoc `{keyword}` under the backtick escape directive"),
             "drop the escape directive, or put the file in the build context and COPY it",
         ));
     }

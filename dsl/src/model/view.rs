@@ -344,4 +344,36 @@ mod tests {
             [8, 10]
         );
     }
+
+    /// A heredoc `ADD` likewise (one layout for both: `heredoc_sources`).
+    #[test]
+    fn a_heredoc_add_is_viewed_as_its_rendering_is_read() {
+        let text = "FROM debian:bookworm-slim\n\
+                    ADD --chmod=0644 <<app.conf /etc/app/\nport=80\napp.conf\n\
+                    ADD --link <<-'run.sh' <<.env https://example.com/a.tar.gz /opt/\n\techo \"$HOME\"\nrun.sh\nKEY=v\n.env\n\
+                    USER nobody\n";
+        let model = Dockerfile::parse(text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(model.render(), text);
+        let parsed = parse::Dockerfile::parse(text).unwrap();
+        let viewed = tree(&model);
+        let instructions = |df: &parse::Dockerfile| {
+            df.stages[0]
+                .instructions
+                .iter()
+                .map(|i| (i.line, i.end_line, i.kind.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(instructions(&viewed), instructions(&parsed));
+        let parse::InstructionKind::Add(add) = &viewed.stages[0].instructions[1].kind else {
+            panic!("{viewed:?}")
+        };
+        assert_eq!(
+            add.sources,
+            ["<<-run.sh", "<<.env", "https://example.com/a.tar.gz"]
+        );
+        assert_eq!(
+            add.heredocs.iter().map(|h| h.line).collect::<Vec<_>>(),
+            [6, 8]
+        );
+    }
 }

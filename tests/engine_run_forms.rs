@@ -6,10 +6,11 @@
 //! exec form. Only on the modern daemon, whose frontend reads them and
 //! BuildKit 0.8's does not: `--network=none`, tmpfs' `size`, heredocs (a
 //! script, an interpreter's, an unquoted and a quoted delimiter; a heredoc
-//! `COPY` of two files, one expanded, one literal, with `--chmod`). Each RUN
-//! (and the COPY) writes files under `/out/`; one smoke run prints them all, a second
-//! finds no file of a mount in the image, and the secret is in none of the
-//! saved image, its configuration and its history. A secret's `env=` is
+//! `COPY` of two files, one expanded, one literal, with `--chmod`; a heredoc
+//! `ADD` with its own). Each RUN (and the COPY and ADD) writes files under
+//! `/out/`; one smoke run prints them all, a second finds no file of a mount
+//! in the image, and the secret is in none of the saved image, its
+//! configuration and its history. A secret's `env=` is
 //! read by neither daemon's frontend: its test accepts the engine's refusal
 //! by name or checks the value reached the RUN.
 //!
@@ -21,7 +22,7 @@
 
 use stagecraft::engine::{Builder, EngineError, SecretSource, SmokeTest};
 use stagecraft::model::{Heredoc, HeredocScript, Mount, Network, RunSpec, SecretId, Sharing};
-use stagecraft::{CopySpec, Dockerfile, Run};
+use stagecraft::{AddSpec, CopySpec, Dockerfile, Run};
 
 mod support;
 use support::TestRun;
@@ -157,6 +158,18 @@ fn run_forms(run: &str, modern: bool) -> Dockerfile {
             .run(shell(
                 RunSpec::new(),
                 "stat -c %a /out/copy.expanded /out/copy.literal | sort -u > /out/copy.mode",
+            ))
+            // A heredoc ADD: the same file, its own `--chmod`.
+            .add_spec(
+                AddSpec::heredoc(
+                    Heredoc::new("add.expanded", format!("added {run} $COPIED")),
+                    "/out/",
+                )
+                .chmod("0600"),
+            )
+            .run(shell(
+                RunSpec::new(),
+                "stat -c %a /out/add.expanded > /out/add.mode",
             ));
     }
     image.cmd([
@@ -191,6 +204,8 @@ fn expected(run: &str, secret: &str, modern: bool) -> String {
             format!("copy.expanded: copied {run} yes"),
             "copy.literal: literal $COPIED".to_string(),
             "copy.mode: 640".to_string(),
+            format!("add.expanded: added {run} yes"),
+            "add.mode: 600".to_string(),
         ]);
     }
     lines.sort();

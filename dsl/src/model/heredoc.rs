@@ -1,8 +1,9 @@
 //! Heredocs: `RUN <<EOF` ... `EOF`, one or several per `RUN`, and the
-//! heredoc sources of a `COPY` (`COPY <<app.conf /etc/app/`, held in
-//! [`Copy::heredocs`](super::Copy::heredocs)), one grammar for both: a
+//! heredoc sources of a `COPY` or `ADD` (`COPY <<app.conf /etc/app/`, held
+//! in [`Copy::heredocs`](super::Copy::heredocs) and
+//! [`Add::heredocs`](super::Add::heredocs)), one grammar for all: a
 //! [`Heredoc`] is a delimiter, a body, tab stripping and expansion. A `COPY`
-//! source's delimiter is the name of the file it writes, so it may hold `.`
+//! or `ADD` source's delimiter is the name of the file it writes, so it may hold `.`
 //! and `-` as well.
 //!
 //! A [`HeredocScript`] is the `RUN` line's command (`<<EOF`, `python3 <<EOF`,
@@ -101,7 +102,7 @@ impl Heredoc {
         self.check_body()
     }
 
-    /// Checks a heredoc that is a `COPY` source, whose delimiter names the
+    /// Checks a heredoc that is a `COPY` or `ADD` source, whose delimiter names the
     /// file it writes (`COPY <<app.conf /etc/`): a file name
     /// ([`heredoc_file_name`](stagecraft_rules::names::heredoc_file_name)),
     /// and a body that cannot end it early.

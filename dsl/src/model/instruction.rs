@@ -318,9 +318,10 @@ pub struct Add {
     /// `--keep-git-dir`: keep the `.git` directory of a git URL source.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub keep_git_dir: bool,
-    /// Heredoc sources (`ADD <<app.conf /etc/`), after the paths of
-    /// `sources`, as [`Copy::heredocs`] (BuildKit, Docker 23+). Not with
-    /// `checksum` nor `keep_git_dir`, which are of URLs.
+    /// Heredoc sources (`ADD <<app.conf /etc/`), rendered before the paths
+    /// of `sources`, as [`Copy::heredocs`] (BuildKit, Docker 23+). Not with
+    /// `checksum` nor `keep_git_dir`, which are of URLs; its paths hold no
+    /// blank.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub heredocs: Vec<Heredoc>,
 }

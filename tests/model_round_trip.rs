@@ -1062,6 +1062,15 @@ fn bad_heredoc_adds_are_refused() {
             .contains("heredoc source \"--keep-git-dir\""),
         "{error}"
     );
+    // `--keep-git-dir=false` keeps nothing: read, and dropped.
+    let model = Dockerfile::parse(
+        "FROM debian:bookworm-slim\nADD --keep-git-dir=false <<a.txt /etc/\nx\na.txt\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        model.render(),
+        "FROM debian:bookworm-slim\nADD <<a.txt /etc/\nx\na.txt\n"
+    );
     let error = parse("# escape=`\nFROM debian:bookworm-slim\nADD <<a.txt /etc/\nx\na.txt\n");
     assert!(
         error

@@ -1119,8 +1119,13 @@ fn check_in_stage(
             }
             if !is_copy && !copy.heredocs.is_empty() {
                 // The flags of URL sources say nothing of a file the Dockerfile writes.
+                // (`--keep-git-dir=false` keeps nothing: the model drops it.)
                 for flag in ["checksum", "keep-git-dir"] {
-                    if let Some(given) = instruction.flags.iter().find(|f| f.name == flag) {
+                    let given = instruction.flags.iter().find(|f| {
+                        f.name == flag
+                            && !(flag == "keep-git-dir" && f.value.as_deref() == Some("false"))
+                    });
+                    if let Some(given) = given {
                         push(invalid(
                             "ADD flag of a heredoc source",
                             &format!("--{}", given.name),

@@ -688,8 +688,13 @@ impl Engine {
                 {
                     eprintln!(
                         "stagecraft: BuildKit's cache record of a step is broken \
-                         ({FLIGHTCONTROL_TIMEOUT}); building again without the cache"
+                         ({FLIGHTCONTROL_TIMEOUT}); building again without the cache \
+                         (attempt {} of {FLIGHTCONTROL_ATTEMPTS})",
+                        attempts + 1
                     );
+                    // The same step of a build running beside this one is
+                    // what BuildKit 0.8 waits on: give it time to finish.
+                    tokio::time::sleep(FLIGHTCONTROL_PAUSE * attempts as u32).await;
                     uncached = options.clone().no_cache(true);
                     options = &uncached;
                 }
@@ -1150,8 +1155,15 @@ fn failure_at(
 const FLIGHTCONTROL_TIMEOUT: &str = "flightcontrol: exceeded retry timeout";
 
 /// How many times a build that met [`FLIGHTCONTROL_TIMEOUT`] is sent in all
-/// (the second time without the cache).
-const FLIGHTCONTROL_ATTEMPTS: usize = 2;
+/// (the later times without the cache): once more without the cache went
+/// through in sessions 5-6, but not always when another build ran the same
+/// steps at the same time (a `.ci/run` of 2026-12-03 failed so on the
+/// second attempt), hence a third one after a pause.
+const FLIGHTCONTROL_ATTEMPTS: usize = 3;
+
+/// The pause before each retry of [`FLIGHTCONTROL_ATTEMPTS`], times the
+/// attempts made.
+const FLIGHTCONTROL_PAUSE: Duration = Duration::from_secs(3);
 
 fn is_flightcontrol_timeout(failure: &BuildFailure) -> bool {
     failure.message.contains(FLIGHTCONTROL_TIMEOUT)

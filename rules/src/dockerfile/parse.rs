@@ -809,7 +809,18 @@ impl Parser<'_> {
             "COPY" | "ADD" => {
                 // Docker word-processes each path, the JSON form's included
                 // (`COPY a "/etc/app/"` copies to /etc/app/).
-                let mut words: Vec<String> = parse_json_array(rest)
+                let json = parse_json_array(rest);
+                if json.is_none() {
+                    let unclosed = split_words(rest, escape)
+                        .last()
+                        .and_then(|word| open_quote(word, escape));
+                    if let Some(quote) = unclosed {
+                        return Err(fail(format!(
+                            "a `{quote}` is never closed: close it, or escape it as                              `{escape}{quote}` for a literal one"
+                        )));
+                    }
+                }
+                let mut words: Vec<String> = json
                     .unwrap_or_else(|| split_words(rest, escape))
                     .iter()
                     .map(|word| word_value(word, escape))
@@ -1005,6 +1016,29 @@ fn split_flags(rest: &str, escape: char) -> (Vec<Flag>, &str) {
         rest = rest[end..].trim_start();
     }
     (flags, rest)
+}
+
+/// The quote a word leaves open (`ADD \conf\\" /.znc` reads as one word
+/// whose `"` is never closed: BuildKit fails on it with "unexpected end of
+/// statement while looking for matching double-quote").
+fn open_quote(word: &str, escape: char) -> Option<char> {
+    let mut quote: Option<char> = None;
+    let mut chars = word.chars();
+    while let Some(ch) = chars.next() {
+        match quote {
+            Some(q) if ch == q => quote = None,
+            Some('"') if ch == escape => {
+                chars.next();
+            }
+            Some(_) => {}
+            None if ch == '"' || ch == '\'' => quote = Some(ch),
+            None if ch == escape => {
+                chars.next();
+            }
+            None => {}
+        }
+    }
+    quote
 }
 
 /// The end (byte offset) of the word starting at the beginning of `text`,
@@ -1474,6 +1508,27 @@ mod tests {
         assert_eq!(df.ignore_pragma_lines, [3, 4, 6]);
         assert_eq!(df.stages[0].instructions[0].ignores, ["SCR003", "DL3009"]);
         assert!(df.stages[0].instructions[1].ignores.is_empty());
+    }
+
+    /// BuildKit's `escapes` parser test file: `ADD \conf\\" /.znc` is one
+    /// word whose `"` is never closed, not a COPY without a destination.
+    #[test]
+    fn an_unclosed_quote_in_copy_paths_is_said() {
+        for (text, quote) in [
+            ("FROM a\nADD \\conf\\\\\" /.znc\n", '"'),
+            ("FROM a\nCOPY 'a b /dst/\n", '\''),
+        ] {
+            let error = Dockerfile::parse(text).unwrap_err();
+            assert_eq!(error.line, 2, "{text}");
+            let message = error.to_string();
+            assert!(
+                message.contains(&format!("a `{quote}` is never closed")),
+                "{text}: {message}"
+            );
+        }
+        // Closed, or escaped: no such error.
+        assert!(Dockerfile::parse("FROM a\nCOPY \"a b\" /dst/\n").is_ok());
+        assert!(Dockerfile::parse("FROM a\nCOPY a\\\" /dst/\n").is_ok());
     }
 
     #[test]

@@ -773,17 +773,24 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
                     );
                 }
                 InstructionKind::Add(copy) => {
-                    if let Some(source) = local_non_archive(copy) {
-                        push(
-                            &mut out,
-                            &SCR019,
-                            line,
+                    let message = if let Some(source) = local_non_archive(copy) {
+                        Some(format!(
+                            "`ADD {source}` copies a local file or folder, which is what COPY \
+                             does without ADD's hidden behaviours (unpacking archives, \
+                             fetching URLs); write `COPY` instead of `ADD`"
+                        ))
+                    } else {
+                        copy.heredocs.first().map(|heredoc| {
                             format!(
-                                "`ADD {source}` copies a local file or folder, which is what COPY \
-                                 does without ADD's hidden behaviours (unpacking archives, \
-                                 fetching URLs); write `COPY` instead of `ADD`"
-                            ),
-                        );
+                                "`ADD <<{name}` writes a file from the Dockerfile's own text, \
+                                 which is what `COPY <<{name}` does without ADD's hidden \
+                                 behaviours; write `COPY` instead of `ADD`",
+                                name = heredoc.name
+                            )
+                        })
+                    };
+                    if let Some(message) = message {
+                        push(&mut out, &SCR019, line, message);
                     }
                 }
                 InstructionKind::Copy(copy) => {

@@ -237,7 +237,14 @@ pub fn scripts(file: usize, df: &Dockerfile, source: &str, options: &Options) ->
             .stage_index(&stage.from.image)
             .filter(|&earlier| earlier < index)
             .and_then(|earlier| states.get(earlier).cloned())
-            .unwrap_or_default();
+            .unwrap_or_else(|| {
+                // A Windows image runs `RUN` with cmd, no shell ShellCheck reads.
+                let windows = stagecraft::rules::dockerfile::is_windows_image(&stage.from.image);
+                ShellState {
+                    dialect: if windows { None } else { Some("sh") },
+                    ..ShellState::default()
+                }
+            });
         let end = df
             .stages
             .get(index + 1)
@@ -641,6 +648,24 @@ mod tests {
         let full = script.full_text();
         assert_eq!(full, "#!/bin/bash\nexport VERSION=1\necho $VERSION\n");
         assert_eq!(script.dockerfile_line(full.lines().count()), Some(5));
+    }
+
+    /// A Windows image's `RUN`s are cmd's (the rules' default shell for it):
+    /// ShellCheck is given none of them, unless a `SHELL` names a POSIX shell.
+    #[test]
+    fn a_windows_stage_has_no_script_for_shellcheck() {
+        let found = scripts_of(
+            "FROM mcr.microsoft.com/windows/servercore:ltsc2022
+RUN dir C:\\ && echo %PATH%
+             FROM mcr.microsoft.com/windows/servercore:ltsc2022
+SHELL [\"bash\", \"-c\"]
+RUN echo $PATH
+             FROM debian:bookworm-slim
+RUN echo $PATH
+",
+        );
+        let shown: Vec<_> = found.iter().map(|s| (s.dialect, s.text.as_str())).collect();
+        assert_eq!(shown, [("bash", "echo $PATH"), ("sh", "echo $PATH")]);
     }
 
     #[test]

@@ -122,8 +122,9 @@ impl Context {
 
     /// The context as a request body: a thread writes the tar into chunks
     /// of [`CHUNK_BYTES`], at most [`CHUNKS_IN_FLIGHT`] of them waiting
-    /// for the connection, so memory stays under about 1.25 MiB whatever
-    /// the files weigh. An error of the archiving ends the body (the
+    /// for the connection, so memory stays under about 1.5 MiB whatever
+    /// the files weigh (those, the one being sent and the one the
+    /// connection holds). An error of the archiving ends the body (the
     /// daemon's request fails) and is kept for [`Context::failure`].
     /// (Generic over the chunk type: bollard does not export its body
     /// type, so `bollard::body_try_stream(context.body())` names it.)
@@ -458,9 +459,13 @@ mod tests {
         assert!(error.is_none(), "{error:?}");
         // Two headers, the Dockerfile's block, the file, the end of archive.
         assert_eq!(total, 512 + 512 + 512 + (1 << 30) + 1024);
+        // At most the chunks waiting in the channel, the one the writer is
+        // sending and the one the reader took but has not counted off yet
+        // (the channel frees its slot before `poll_recv` returns: a CI run
+        // under load saw exactly that, 6 chunks).
         let peak = context.gauge().peak();
         assert!(
-            peak <= CHUNK_BYTES * (CHUNKS_IN_FLIGHT + 1),
+            peak <= CHUNK_BYTES * (CHUNKS_IN_FLIGHT + 2),
             "{peak} bytes buffered"
         );
         assert!(peak >= CHUNK_BYTES, "{peak}: the stream was not used");

@@ -1008,3 +1008,50 @@ fn the_verdict_on_from_templates() {
         }
     }
 }
+
+/// A bad value gets the same words whichever way it comes in: from text
+/// (`Dockerfile::parse`, the macros' judge) and from JSON (the model's
+/// validation), both through `rules::values`. Each case is a file that
+/// converts and the same file with one value made bad; the JSON of the good
+/// model gets the same value swapped in.
+#[test]
+fn a_bad_value_is_said_alike_from_text_and_from_json() {
+    let cases: [(&str, &str, &str); 8] = [
+        ("FROM a:1\nSTOPSIGNAL SIGTERM\n", "SIGTERM", "TERM"),
+        ("FROM a:1\nARG VERSION=1\n", "VERSION", "9VERSION"),
+        ("FROM a:1\nLABEL org.title=x\n", "org.title", "org:title"),
+        ("FROM a:1\nENV GOOD=1\n", "GOOD", "GO-OD"),
+        ("FROM a:1\nCOPY --chmod=0755 a /b/\n", "0755", "0788"),
+        ("FROM a:1\nCOPY --chown=app a /b/\n", "app", "a:b:c"),
+        ("FROM a:1\nCOPY --exclude=x.md a /b/\n", "x.md", ""),
+        (
+            "FROM a:1\nADD --checksum=sha256:0000000000000000000000000000000000000000000000000000000000000000 https://example.com/a.tgz /b/\n",
+            "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+            "sha256:abc",
+        ),
+    ];
+    for (good, value, bad) in cases {
+        let model = Dockerfile::parse(good).unwrap_or_else(|errors| panic!("{good}{errors}"));
+        let json = serde_json::to_string(&model).unwrap();
+        assert!(json.contains(&format!("\"{value}\"")), "{json}");
+        let bad_json = json.replace(&format!("\"{value}\""), &format!("\"{bad}\""));
+        let from_json = serde_json::from_str::<Dockerfile>(&bad_json)
+            .expect_err(&bad_json)
+            .to_string();
+        let text = good.replace(value, bad);
+        let from_text = Dockerfile::parse(&text).unwrap_err().to_string();
+        // `line 2: <problem>` from text, `stage 1, instruction 1 (...): <problem>`
+        // from JSON: the problem's words are one.
+        let said = from_text
+            .strip_prefix("line 2: ")
+            .unwrap_or_else(|| panic!("{text}: {from_text}"));
+        assert!(
+            from_json.ends_with(said),
+            "{text}\n  from text: {from_text}\n  from JSON: {from_json}"
+        );
+        assert!(
+            said.contains(&format!("{bad:?}")) || bad.is_empty() && said.contains("is empty"),
+            "{said}"
+        );
+    }
+}

@@ -16,6 +16,7 @@ use std::fmt;
 use thiserror::Error;
 
 use stagecraft_rules::accept::Rejection;
+use stagecraft_rules::values::{ValueProblem, ValueProblemKind};
 
 use crate::image_ref::ImageRefError;
 
@@ -362,6 +363,24 @@ pub enum HeredocError {
 /// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct Errors(Vec<ModelError>);
+
+/// A value refused in its slot by the rules crate's one set of value checks
+/// ([`values`](stagecraft_rules::values)), said with this crate's kinds.
+impl From<ValueProblem> for ErrorKind {
+    fn from(problem: ValueProblem) -> ErrorKind {
+        let ValueProblem { what, value, kind } = problem;
+        match kind {
+            ValueProblemKind::Empty { fix } => ErrorKind::Empty { what, fix },
+            ValueProblemKind::Character { character } => ErrorKind::ForbiddenCharacter {
+                what,
+                value,
+                character,
+            },
+            ValueProblemKind::Grammar { rule } => ErrorKind::InvalidName { what, value, rule },
+            ValueProblemKind::NotAllowed { fix } => ErrorKind::NotAllowed { what, fix },
+        }
+    }
+}
 
 impl fmt::Debug for Errors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -11,6 +11,8 @@
 //!   are joined.
 //! * [`image_ref`]: Docker's image reference grammar, for the model's
 //!   bases and for the Dockerfile macros' compile-time checks.
+//! * [`values`]: the checks of one value in its slot (an `ENV` key, a `COPY`
+//!   path, a `--chmod` mode), for the model's validation and the text's judge.
 //! * [`catalogue`]: every rule, with its id, why, fix, hadolint code and
 //!   severity per stage kind.
 //! * [`accept::accept_run`]: the checks a `RUN` gets when it is made (by
@@ -39,6 +41,7 @@ pub mod names;
 pub mod run_check;
 pub mod shell;
 pub mod text;
+pub mod values;
 pub mod word;
 
 pub use catalogue::{Rule, Severity, StageKind};

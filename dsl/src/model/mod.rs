@@ -6,7 +6,6 @@
 //! deserializer both go through [`Dockerfile::from_parts`], which checks
 //! everything that rendering relies on. Rendering is then a pure function of it.
 
-mod checks;
 mod from;
 mod heredoc;
 mod instruction;

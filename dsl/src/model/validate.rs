@@ -17,8 +17,9 @@ use stagecraft_rules::dockerfile::structure::{
 };
 use stagecraft_rules::dockerfile::{is_shell_less_image, StageGraph};
 use stagecraft_rules::names;
+use stagecraft_rules::values::{self, ValueProblem};
 
-use super::{Add, Arg, Base, Command, Copy, Healthcheck, Heredoc, Instruction, KeyValue, Stage};
+use super::{Add, Arg, Base, Command, Copy, CopyFrom, Healthcheck, Heredoc, Instruction, Stage};
 use crate::error::{ErrorKind, HeredocError, Location, ModelError, Part};
 
 /// Collects every problem of a model; empty means valid.
@@ -417,74 +418,92 @@ fn needs_shell(what: ShellUse, base: &str) -> ErrorKind {
     }
 }
 
-/// Checks of one instruction on its own.
+/// Checks of one instruction on its own: the values of each slot, by the
+/// rules crate's [`values`] (the text's judge calls the same checks).
 fn check_instruction(instruction: &Instruction) -> Vec<ErrorKind> {
+    let mut out = Vec::new();
     let mut kinds = Vec::new();
     match instruction {
         // A Run is checked when it is made.
         Instruction::Run(_) => {}
-        Instruction::Copy(copy) if !copy.heredocs.is_empty() => {
-            check_heredoc_copy(copy, &mut kinds);
-            kinds.extend(copy.chown.as_deref().and_then(check_owner("--chown")));
-            kinds.extend(copy.chmod.as_deref().and_then(check_chmod));
-        }
         Instruction::Copy(copy) => {
-            check_paths(&copy.sources, &copy.destination, &mut kinds);
-            kinds.extend(copy.chown.as_deref().and_then(check_owner("--chown")));
-            kinds.extend(copy.chmod.as_deref().and_then(check_chmod));
-        }
-        Instruction::Add(add) if !add.heredocs.is_empty() => {
-            check_heredoc_add(add, &mut kinds);
-            kinds.extend(add.chown.as_deref().and_then(check_owner("--chown")));
-            kinds.extend(add.chmod.as_deref().and_then(check_chmod));
+            if copy.heredocs.is_empty() {
+                check_paths(&copy.sources, &copy.destination, &mut out, &mut kinds);
+            } else {
+                check_heredoc_copy(copy, &mut out, &mut kinds);
+            }
+            check_owner_mode(copy.chown.as_deref(), copy.chmod.as_deref(), &mut out);
+            if let Some(CopyFrom::Context { context }) = &copy.from {
+                values::context_name(context, &mut out);
+            }
+            copy.exclude
+                .iter()
+                .for_each(|pattern| values::exclude_pattern(pattern, &mut out));
         }
         Instruction::Add(add) => {
-            check_paths(&add.sources, &add.destination, &mut kinds);
-            kinds.extend(add.chown.as_deref().and_then(check_owner("--chown")));
-            kinds.extend(add.chmod.as_deref().and_then(check_chmod));
+            if add.heredocs.is_empty() {
+                check_paths(&add.sources, &add.destination, &mut out, &mut kinds);
+                if let Some(checksum) = &add.checksum {
+                    values::checksum(checksum, &mut out);
+                }
+                if add.keep_git_dir {
+                    values::keep_git_dir(&add.sources, &mut out);
+                }
+            } else {
+                check_heredoc_add(add, &mut out, &mut kinds);
+            }
+            check_owner_mode(add.chown.as_deref(), add.chmod.as_deref(), &mut out);
+            add.exclude
+                .iter()
+                .for_each(|pattern| values::exclude_pattern(pattern, &mut out));
         }
-        Instruction::Env(pairs) => check_pairs("ENV", pairs, &mut kinds),
-        Instruction::Label(pairs) => check_pairs("LABEL", pairs, &mut kinds),
+        Instruction::Env(pairs) | Instruction::Label(pairs) => {
+            let env = matches!(instruction, Instruction::Env(_));
+            if pairs.is_empty() {
+                kinds.push(ErrorKind::Empty {
+                    what: if env { "ENV" } else { "LABEL" },
+                    fix: "give at least one key and value",
+                });
+            }
+            for pair in pairs {
+                if env {
+                    values::env_pair(&pair.key, &pair.value, &mut out);
+                } else {
+                    values::label_pair(&pair.key, &pair.value, &mut out);
+                }
+            }
+        }
         Instruction::Arg(arg) => kinds.extend(check_arg(arg)),
-        Instruction::Workdir(path) => {
-            kinds.extend(check_nonempty(
-                "WORKDIR",
-                path,
-                "give a directory, e.g. \"/opt\"",
-            ));
-            // Any other character is written so that it reaches the image
-            // (`model::word`): a trailing backslash is quoted, not a continuation.
-            kinds.extend(forbidden("WORKDIR", path));
-        }
-        Instruction::User(user) => kinds.extend(check_owner("USER")(user)),
+        // Any character but these is written so that it reaches the image
+        // (`model::word`): a trailing backslash is quoted, not a continuation.
+        Instruction::Workdir(path) => values::workdir(path, &mut out),
+        Instruction::User(user) => values::owner("USER", user, &mut out),
         Instruction::Expose(port) => {
             if port.number == 0 {
                 kinds.push(ErrorKind::PortZero);
             }
         }
+        Instruction::ExposeVariable(port) => values::expose_variable(&port.name, &mut out),
         Instruction::Entrypoint(command) => kinds.extend(check_command("ENTRYPOINT", command)),
         Instruction::Cmd(command) => kinds.extend(check_command("CMD", command)),
         Instruction::Healthcheck(Healthcheck::None) => {}
         Instruction::Healthcheck(Healthcheck::Check { command, .. }) => {
             kinds.extend(check_command("HEALTHCHECK CMD", command));
         }
-        Instruction::Shell(words) => {
-            kinds.extend(check_exec("SHELL", words));
-        }
-        Instruction::StopSignal(signal) => {
-            if !names::stop_signal(signal) {
-                kinds.push(ErrorKind::InvalidName {
-                    what: "STOPSIGNAL",
-                    value: signal.clone(),
-                    rule: "a signal is a name like \"SIGTERM\" or \"SIGRTMIN+3\", or a number",
-                });
-            }
-        }
+        Instruction::Shell(words) => values::exec("SHELL", words, &mut out),
+        Instruction::StopSignal(signal) => values::stop_signal(signal, &mut out),
+        Instruction::Volume(paths) => values::volume(paths, &mut out),
+        // Newlines are fine: each line becomes its own `# ` line.
         Instruction::Comment(text) => {
-            // Newlines are fine: each line becomes its own `# ` line.
-            kinds.extend(forbidden("comment", &text.replace('\n', " ")));
+            values::one_line("comment", &text.replace('\n', " "), &mut out)
         }
         Instruction::Onbuild(inner) => {
+            if matches!(&**inner, Instruction::Onbuild(_) | Instruction::Comment(_)) {
+                kinds.push(ErrorKind::NotAllowed {
+                    what: "ONBUILD of ONBUILD or of a comment",
+                    fix: "give ONBUILD one instruction other than ONBUILD (Docker refuses chains)",
+                });
+            }
             if matches!(&**inner, Instruction::Copy(copy) if !copy.heredocs.is_empty()) {
                 kinds.push(ErrorKind::NotAllowed {
                     what: "a heredoc `COPY` inside `ONBUILD`",
@@ -501,123 +520,31 @@ fn check_instruction(instruction: &Instruction) -> Vec<ErrorKind> {
             }
             kinds.extend(check_instruction(inner));
         }
-        Instruction::Volume(_) | Instruction::ExposeVariable(_) => {}
     }
-    kinds.extend(super::checks::check_instruction(instruction));
+    kinds.extend(out.into_iter().map(ErrorKind::from));
     kinds
 }
 
 fn check_arg(arg: &Arg) -> Vec<ErrorKind> {
-    let mut kinds = Vec::new();
-    if !names::variable_name(&arg.name) {
-        kinds.push(ErrorKind::InvalidName {
-            what: "ARG name",
-            value: arg.name.clone(),
-            rule: "a name starts with a letter or '_' and holds only letters, digits and '_' \
-                   (e.g. \"VERSION\"); the default value goes in its own field, not after '='",
-        });
-    }
-    if let Some(default) = &arg.default {
-        kinds.extend(forbidden("ARG default", default));
-    }
-    kinds
+    let mut out = Vec::new();
+    values::arg(&arg.name, arg.default.as_deref(), &mut out);
+    out.into_iter().map(ErrorKind::from).collect()
 }
 
-fn check_pairs(what: &'static str, pairs: &[KeyValue], kinds: &mut Vec<ErrorKind>) {
-    if pairs.is_empty() {
-        kinds.push(ErrorKind::Empty {
-            what,
-            fix: "give at least one key and value",
-        });
+fn check_owner_mode(chown: Option<&str>, chmod: Option<&str>, out: &mut Vec<ValueProblem>) {
+    if let Some(owner) = chown {
+        values::owner("--chown", owner, out);
     }
-    for pair in pairs {
-        let (valid, field, rule) = if what == "ENV" {
-            (
-                names::variable_name(&pair.key),
-                "ENV key",
-                "a variable name starts with a letter or '_' and holds only letters, digits \
-                 and '_' (e.g. \"LD_LIBRARY_PATH\"); put the value in its own field, not \
-                 after '='",
-            )
-        } else {
-            (
-                !pair.key.is_empty()
-                    && pair
-                        .key
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/')),
-                "LABEL key",
-                "a label key holds only letters, digits, '.', '_', '-' and '/' \
-                 (e.g. \"org.opencontainers.image.title\")",
-            )
-        };
-        if !valid {
-            kinds.push(ErrorKind::InvalidName {
-                what: field,
-                value: pair.key.clone(),
-                rule,
-            });
-        }
-        kinds.extend(forbidden(
-            if what == "ENV" {
-                "ENV value"
-            } else {
-                "LABEL value"
-            },
-            &pair.value,
-        ));
+    if let Some(mode) = chmod {
+        values::chmod(mode, out);
     }
 }
 
-/// A `COPY` or `ADD` with heredoc sources: each a file name and a body that
-/// cannot end early, no `--from`, and paths without blanks (the heredoc form
-/// is the shell form, which Docker splits at blanks, quotes or not).
-fn check_heredoc_sources(
-    keyword: &'static str,
-    heredocs: &[Heredoc],
-    sources: &[String],
-    destination: &str,
-    kinds: &mut Vec<ErrorKind>,
-) {
-    for heredoc in heredocs {
-        if let Err(error) = heredoc.check_as_file() {
-            kinds.push(ErrorKind::Heredoc(error));
-        }
-    }
-    check_paths_text(sources, destination, kinds);
-    let (what, character) = if keyword == "COPY" {
-        (
-            "path of a heredoc COPY",
-            "a blank (a heredoc COPY is written in the shell form, which \
-             Docker splits at blanks: copy that path in a COPY of its own)",
-        )
-    } else {
-        (
-            "path of a heredoc ADD",
-            "a blank (a heredoc ADD is written in the shell form, which \
-             Docker splits at blanks: add that path in an ADD of its own)",
-        )
-    };
-    for path in sources.iter().map(String::as_str).chain([destination]) {
-        if path.chars().any(char::is_whitespace) {
-            kinds.push(ErrorKind::ForbiddenCharacter {
-                what,
-                value: path.to_string(),
-                character,
-            });
-        }
-    }
-}
-
-/// A heredoc `COPY`: its sources, and no `--from`.
-fn check_heredoc_copy(copy: &Copy, kinds: &mut Vec<ErrorKind>) {
-    check_heredoc_sources(
-        "COPY",
-        &copy.heredocs,
-        &copy.sources,
-        &copy.destination,
-        kinds,
-    );
+/// A heredoc `COPY`: each heredoc a file, its paths, and no `--from`.
+fn check_heredoc_copy(copy: &Copy, out: &mut Vec<ValueProblem>, kinds: &mut Vec<ErrorKind>) {
+    check_heredoc_files(&copy.heredocs, kinds);
+    check_path_values(&copy.sources, &copy.destination, out, kinds);
+    values::heredoc_paths("COPY", &copy.sources, &copy.destination, out);
     if copy.from.is_some() {
         kinds.push(ErrorKind::Heredoc(HeredocError::FromWithHeredoc {
             keyword: "COPY",
@@ -625,10 +552,12 @@ fn check_heredoc_copy(copy: &Copy, kinds: &mut Vec<ErrorKind>) {
     }
 }
 
-/// A heredoc `ADD`: its sources, and neither `--checksum` nor
-/// `--keep-git-dir` (which are of URLs).
-fn check_heredoc_add(add: &Add, kinds: &mut Vec<ErrorKind>) {
-    check_heredoc_sources("ADD", &add.heredocs, &add.sources, &add.destination, kinds);
+/// A heredoc `ADD`: each heredoc a file, its paths, and neither
+/// `--checksum` nor `--keep-git-dir` (which are of URLs).
+fn check_heredoc_add(add: &Add, out: &mut Vec<ValueProblem>, kinds: &mut Vec<ErrorKind>) {
+    check_heredoc_files(&add.heredocs, kinds);
+    check_path_values(&add.sources, &add.destination, out, kinds);
+    values::heredoc_paths("ADD", &add.sources, &add.destination, out);
     if add.checksum.is_some() {
         kinds.push(ErrorKind::Heredoc(HeredocError::UrlFlagWithHeredoc {
             flag: "--checksum",
@@ -641,25 +570,41 @@ fn check_heredoc_add(add: &Add, kinds: &mut Vec<ErrorKind>) {
     }
 }
 
-fn check_paths(sources: &[String], destination: &str, kinds: &mut Vec<ErrorKind>) {
+/// Each heredoc a file name and a body that cannot end early.
+fn check_heredoc_files(heredocs: &[Heredoc], kinds: &mut Vec<ErrorKind>) {
+    for heredoc in heredocs {
+        if let Err(error) = heredoc.check_as_file() {
+            kinds.push(ErrorKind::Heredoc(error));
+        }
+    }
+}
+
+/// The paths of a `COPY`/`ADD` with path sources: at least one source.
+fn check_paths(
+    sources: &[String],
+    destination: &str,
+    out: &mut Vec<ValueProblem>,
+    kinds: &mut Vec<ErrorKind>,
+) {
     if sources.is_empty() {
         kinds.push(ErrorKind::Empty {
             what: "the list of sources",
             fix: "name at least one file or directory to copy",
         });
     }
-    check_paths_text(sources, destination, kinds);
+    check_path_values(sources, destination, out, kinds);
 }
 
-/// Each source and the destination: not empty, nothing that breaks the line.
-fn check_paths_text(sources: &[String], destination: &str, kinds: &mut Vec<ErrorKind>) {
+/// Each source and the destination ([`values::paths`]), and no source a
+/// backslash: the model's own convention for writing values.
+fn check_path_values(
+    sources: &[String],
+    destination: &str,
+    out: &mut Vec<ValueProblem>,
+    kinds: &mut Vec<ErrorKind>,
+) {
+    values::paths(sources, destination, out);
     for source in sources {
-        kinds.extend(check_nonempty(
-            "a source path",
-            source,
-            "name a file or directory",
-        ));
-        kinds.extend(forbidden("source path", source));
         if super::word::source_backslash(source) {
             kinds.push(ErrorKind::ForbiddenCharacter {
                 what: "source path",
@@ -670,86 +615,18 @@ fn check_paths_text(sources: &[String], destination: &str, kinds: &mut Vec<Error
             });
         }
     }
-    kinds.extend(check_nonempty(
-        "the destination",
-        destination,
-        "give a path, e.g. \"/usr/local/bin/\"",
-    ));
-    kinds.extend(forbidden("destination", destination));
-}
-
-fn check_owner(what: &'static str) -> impl Fn(&str) -> Option<ErrorKind> {
-    move |value: &str| {
-        (!names::owner(value)).then(|| ErrorKind::InvalidName {
-            what,
-            value: value.to_string(),
-            rule: "a user is a name or id, optionally with ':group' (e.g. \"65532:65532\" or \
-                   \"nonroot\")",
-        })
-    }
-}
-
-fn check_chmod(value: &str) -> Option<ErrorKind> {
-    (!names::chmod(value)).then(|| ErrorKind::InvalidName {
-        what: "--chmod mode",
-        value: value.to_string(),
-        rule: "a mode is 3 or 4 octal digits, e.g. \"0755\"",
-    })
 }
 
 fn check_command(what: &'static str, command: &Command) -> Vec<ErrorKind> {
     match command {
-        // `CMD []` / `ENTRYPOINT []` clear what the base image set (an
-        // `ENTRYPOINT` then runs alone): valid Docker, nothing to name.
-        Command::Exec(words) if words.is_empty() && matches!(what, "CMD" | "ENTRYPOINT") => {
-            Vec::new()
+        Command::Exec(words) => {
+            let mut out = Vec::new();
+            values::exec(what, words, &mut out);
+            out.into_iter().map(ErrorKind::from).collect()
         }
-        Command::Exec(words) => check_exec(what, words),
         Command::Shell(text) => match stagecraft_rules::text::check_run_text(text) {
             Ok(()) => Vec::new(),
             Err(error) => vec![ErrorKind::Run(error.into())],
         },
     }
-}
-
-/// An exec-form array: JSON escaping makes any text safe but NUL.
-fn check_exec(what: &'static str, words: &[String]) -> Vec<ErrorKind> {
-    let mut kinds = Vec::new();
-    if words.is_empty() {
-        kinds.push(ErrorKind::Empty {
-            what,
-            fix: "name the program to run, e.g. [\"fortune\"]",
-        });
-    }
-    for word in words {
-        if word.contains('\0') {
-            kinds.push(ErrorKind::ForbiddenCharacter {
-                what,
-                value: word.clone(),
-                character: "a NUL byte",
-            });
-        }
-    }
-    kinds
-}
-
-pub(super) fn check_nonempty(
-    what: &'static str,
-    value: &str,
-    fix: &'static str,
-) -> Option<ErrorKind> {
-    value
-        .trim()
-        .is_empty()
-        .then_some(ErrorKind::Empty { what, fix })
-}
-
-/// A newline, carriage return or NUL in a value that is written on one line.
-pub(super) fn forbidden(what: &'static str, value: &str) -> Option<ErrorKind> {
-    let character = names::forbidden_character(value)?;
-    Some(ErrorKind::ForbiddenCharacter {
-        what,
-        value: value.to_string(),
-        character,
-    })
 }

@@ -90,6 +90,7 @@ use crate::dockerfile::structure::{
 use crate::image_ref::ImageRef;
 use crate::names;
 use crate::text::check_run_text;
+use crate::values::{self, ValueProblem};
 
 /// One thing the typed model cannot hold, with its line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,6 +130,9 @@ pub enum ModelProblemKind {
     /// `--network` or `--security` value that BuildKit's grammar refuses
     /// ([`mount`](crate::dockerfile::mount)): one problem per flag.
     Mount(MountError),
+    /// A value refused in its slot by the one set of value checks
+    /// ([`values`](crate::values)) that the model's validation runs too.
+    Value(ValueProblem),
     /// A value the model refuses.
     Invalid {
         /// Which value, e.g. `"USER"` or `"stage alias"`.
@@ -153,6 +157,7 @@ impl fmt::Display for ModelProblemKind {
                 write!(f, "{}: {}", rule_label(finding.rule), finding.message)
             }
             ModelProblemKind::Mount(error) => write!(f, "{error}"),
+            ModelProblemKind::Value(problem) => write!(f, "{problem}"),
             ModelProblemKind::Invalid { what, value, rule } => {
                 write!(f, "invalid {what} {value:?}: {rule}")
             }
@@ -711,6 +716,7 @@ fn check_instruction(instruction: &Instruction, escape: char, problems: &mut Vec
             });
         }
     }
+    let mut out = Vec::new();
     let mut push = |kind| {
         problems.push(ModelProblem {
             line,
@@ -721,59 +727,21 @@ fn check_instruction(instruction: &Instruction, escape: char, problems: &mut Vec
     match &instruction.kind {
         InstructionKind::Arg(args) => {
             for (name, default) in args {
-                if !names::variable_name(name) {
-                    push(invalid(
-                        "ARG name",
-                        name,
-                        "a name starts with a letter or '_' and holds only letters, digits \
-                         and '_' (e.g. \"VERSION\")",
-                    ));
-                }
-                if let Some(default) = default {
-                    if let Some(kind) = forbidden("ARG default", default) {
-                        push(kind);
-                    }
-                }
+                values::arg(name, default.as_deref(), &mut out);
             }
         }
         InstructionKind::Env(pairs) | InstructionKind::Label(pairs) => {
-            let env = keyword == "ENV";
             for (key, value) in pairs {
-                let valid = if env {
-                    names::variable_name(key)
+                if keyword == "ENV" {
+                    values::env_pair(key, value, &mut out);
                 } else {
-                    !key.is_empty()
-                        && key.chars().all(|c| {
-                            c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/')
-                        })
-                };
-                if !valid {
-                    push(if env {
-                        invalid(
-                            "ENV key",
-                            key,
-                            "a variable name starts with a letter or '_' and holds only \
-                             letters, digits and '_'",
-                        )
-                    } else {
-                        invalid(
-                            "LABEL key",
-                            key,
-                            "a label key holds only letters, digits, '.', '_', '-' and '/' \
-                             (e.g. \"org.opencontainers.image.title\")",
-                        )
-                    });
-                }
-                if let Some(kind) = forbidden(if env { "ENV value" } else { "LABEL value" }, value)
-                {
-                    push(kind);
+                    values::label_pair(key, value, &mut out);
                 }
             }
         }
         InstructionKind::Workdir(path) => {
-            if let Some(kind) = forbidden("WORKDIR", path) {
-                push(kind);
-            } else if path.ends_with('\\') {
+            values::workdir(path, &mut out);
+            if out.is_empty() && path.ends_with('\\') {
                 push(invalid(
                     "WORKDIR",
                     path,
@@ -781,12 +749,10 @@ fn check_instruction(instruction: &Instruction, escape: char, problems: &mut Vec
                 ));
             }
         }
+        // Docker reads USER as one word, quotes removed (`USER "${NB_UID}"`):
+        // the model holds that value (`from_text`), so it is what is checked.
         InstructionKind::User(user) => {
-            // Docker reads USER as one word, quotes removed (`USER "${NB_UID}"`):
-            // the model holds that value (`from_text`), so it is what is checked.
-            if let Some(kind) = check_owner("USER", &crate::word::value(user, escape)) {
-                push(kind);
-            }
+            values::owner("USER", &crate::word::value(user, escape), &mut out)
         }
         InstructionKind::Expose(ports) => {
             for port in ports {
@@ -813,9 +779,7 @@ fn check_instruction(instruction: &Instruction, escape: char, problems: &mut Vec
             }
         }
         InstructionKind::Entrypoint(command) | InstructionKind::Cmd(command) => {
-            if let Some(kind) = check_command(keyword, command) {
-                push(kind);
-            }
+            check_command(keyword, command, &mut out, &mut push);
         }
         InstructionKind::Healthcheck(check) => {
             for flag in &instruction.flags {
@@ -836,45 +800,12 @@ fn check_instruction(instruction: &Instruction, escape: char, problems: &mut Vec
                 }
             }
             if let Some(command) = check {
-                if let Some(kind) = check_command("HEALTHCHECK CMD", command) {
-                    push(kind);
-                }
+                check_command("HEALTHCHECK CMD", command, &mut out, &mut push);
             }
         }
-        InstructionKind::Shell(words) => {
-            if words.iter().any(|w| w.contains('\0')) {
-                push(invalid("SHELL", &words.join(" "), "remove the NUL byte"));
-            }
-        }
-        InstructionKind::Stopsignal(signal) => {
-            if !names::stop_signal(signal) {
-                push(invalid(
-                    "STOPSIGNAL",
-                    signal,
-                    "a signal is a name like \"SIGTERM\" or \"SIGRTMIN+3\", or a number",
-                ));
-            }
-        }
-        InstructionKind::Volume(paths) => {
-            if paths.is_empty() {
-                push(invalid(
-                    "VOLUME",
-                    "[]",
-                    "name at least one mount point, e.g. \"/data\"",
-                ));
-            }
-            for path in paths {
-                if path.trim().is_empty() {
-                    push(invalid(
-                        "VOLUME path",
-                        path,
-                        "give a directory, e.g. \"/data\"",
-                    ));
-                } else if let Some(kind) = forbidden("VOLUME path", path) {
-                    push(kind);
-                }
-            }
-        }
+        InstructionKind::Shell(words) => values::exec("SHELL", words, &mut out),
+        InstructionKind::Stopsignal(signal) => values::stop_signal(signal, &mut out),
+        InstructionKind::Volume(paths) => values::volume(paths, &mut out),
         // Read, and held as `LABEL org.opencontainers.image.authors`.
         InstructionKind::Maintainer(value) => {
             if value.contains('\0') {
@@ -898,6 +829,11 @@ fn check_instruction(instruction: &Instruction, escape: char, problems: &mut Vec
         }
         InstructionKind::Run(_) | InstructionKind::Copy(_) | InstructionKind::Add(_) => {}
     }
+    problems.extend(out.into_iter().map(|problem| ModelProblem {
+        line,
+        kind: ModelProblemKind::Value(problem),
+        covered_by: None,
+    }));
 }
 
 /// The checks of one instruction that depend on its stage.
@@ -1081,41 +1017,25 @@ fn check_in_stage(
                     );
                 }
             }
+            let mut out = Vec::new();
             let mut push = |kind| covered(kind, None);
             if !copy.heredocs.is_empty() {
-                check_heredoc_copy(is_copy, copy, df.escape, &mut push);
+                check_heredoc_copy(is_copy, copy, df.escape, &mut out, &mut push);
             }
             if let Some(owner) = &copy.chown {
-                if let Some(kind) = check_owner("--chown", owner) {
-                    push(kind);
-                }
+                values::owner("--chown", owner, &mut out);
             }
             if let Some(mode) = &copy.chmod {
-                if !names::chmod(mode) {
-                    push(invalid(
-                        "--chmod mode",
-                        mode,
-                        "a mode is 3 or 4 octal digits, e.g. \"0755\"",
-                    ));
-                }
+                values::chmod(mode, &mut out);
             }
-            check_paths(copy, &mut push);
-            // The values of the modern flags, as the model's checks read them.
+            values::paths(&copy.sources, &copy.dest, &mut out);
             for pattern in instruction
                 .flags
                 .iter()
                 .filter(|flag| flag.name == "exclude")
                 .filter_map(|flag| flag.value.as_deref())
             {
-                if pattern.trim().is_empty() || pattern.chars().any(char::is_whitespace) {
-                    push(invalid(
-                        "--exclude pattern",
-                        pattern,
-                        "give a path pattern without blanks, e.g. \"*.md\"",
-                    ));
-                } else if let Some(kind) = forbidden("--exclude pattern", pattern) {
-                    push(kind);
-                }
+                values::exclude_pattern(pattern, &mut out);
             }
             if !is_copy && !copy.heredocs.is_empty() {
                 // The flags of URL sources say nothing of a file the Dockerfile writes.
@@ -1137,27 +1057,18 @@ fn check_in_stage(
                 }
             } else if !is_copy {
                 if let Some(value) = instruction.flag("checksum") {
-                    if !names::checksum(value) {
-                        push(invalid(
-                            "ADD --checksum",
-                            value,
-                            "a checksum is `sha256:` and 64 hex digits (a git source: the \
-                             commit's 40 hex digits)",
-                        ));
-                    }
+                    values::checksum(value, &mut out);
                 }
                 let keep_git_dir = instruction
                     .flags
                     .iter()
                     .any(|f| f.name == "keep-git-dir" && f.value.as_deref() != Some("false"));
-                if keep_git_dir && !copy.sources.iter().all(|s| names::git_source(s)) {
-                    push(invalid(
-                        "ADD --keep-git-dir",
-                        &copy.sources.join(" "),
-                        "use it with git sources only (`https://github.com/o/r.git#v1`, \
-                         `git@github.com:o/r.git`)",
-                    ));
+                if keep_git_dir {
+                    values::keep_git_dir(&copy.sources, &mut out);
                 }
+            }
+            for problem in out {
+                push(ModelProblemKind::Value(problem));
             }
         }
         _ => {}
@@ -1430,6 +1341,7 @@ fn check_heredoc_copy(
     is_copy: bool,
     copy: &Copy,
     escape: char,
+    out: &mut Vec<ValueProblem>,
     push: &mut impl FnMut(ModelProblemKind),
 ) {
     let keyword = if is_copy { "COPY" } else { "ADD" };
@@ -1497,20 +1409,7 @@ fn check_heredoc_copy(
              or context: copy the heredoc in a COPY of its own, without --from",
         ));
     }
-    for path in copy.sources.iter().chain([&copy.dest]) {
-        if path.chars().any(char::is_whitespace) {
-            push(invalid(
-                if is_copy {
-                    "path of a heredoc COPY"
-                } else {
-                    "path of a heredoc ADD"
-                },
-                path,
-                "Docker splits a heredoc COPY's or ADD's paths at blanks: copy that path \
-                 in a COPY of its own",
-            ));
-        }
-    }
+    values::heredoc_paths(keyword, &copy.sources, &copy.dest, out);
     if escape != '\\' {
         push(not_supported(
             format!("a heredoc `{keyword}` under the backtick escape directive"),
@@ -1519,50 +1418,22 @@ fn check_heredoc_copy(
     }
 }
 
-fn check_paths(copy: &Copy, push: &mut impl FnMut(ModelProblemKind)) {
-    for path in copy.sources.iter().chain(std::iter::once(&copy.dest)) {
-        if path.trim().is_empty() {
-            push(invalid("path", path, "name a file or directory"));
-        } else if let Some(kind) = forbidden("path", path) {
-            push(kind);
+/// An exec form's words ([`values::exec`]), or a shell form's text that can
+/// follow the keyword.
+fn check_command(
+    what: &'static str,
+    command: &Command,
+    out: &mut Vec<ValueProblem>,
+    push: &mut impl FnMut(ModelProblemKind),
+) {
+    match command {
+        Command::Exec(words) => values::exec(what, words, out),
+        Command::Shell(text) => {
+            if let Err(error) = check_run_text(text) {
+                push(invalid(what, text, &error.to_string()));
+            }
         }
     }
-}
-
-fn check_command(what: &'static str, command: &Command) -> Option<ModelProblemKind> {
-    match command {
-        // `CMD []` / `ENTRYPOINT []` clear what the base image set: valid.
-        Command::Exec(words) if words.is_empty() && matches!(what, "CMD" | "ENTRYPOINT") => None,
-        Command::Exec(words) if words.is_empty() => Some(invalid(
-            what,
-            "[]",
-            "name the program to run, e.g. [\"fortune\"]",
-        )),
-        Command::Exec(words) => words
-            .iter()
-            .find(|w| w.contains('\0'))
-            .map(|w| invalid(what, w, "remove the NUL byte")),
-        Command::Shell(text) => check_run_text(text)
-            .err()
-            .map(|error| invalid(what, text, &error.to_string())),
-    }
-}
-
-fn check_owner(what: &'static str, value: &str) -> Option<ModelProblemKind> {
-    (!names::owner(value)).then(|| {
-        invalid(
-            what,
-            value,
-            "a user is a name or id, optionally with ':group' (e.g. \"65532:65532\" or \
-             \"nonroot\")",
-        )
-    })
-}
-
-/// A newline, carriage return or NUL in a value written on one line.
-fn forbidden(what: &'static str, value: &str) -> Option<ModelProblemKind> {
-    let character = names::forbidden_character(value)?;
-    Some(invalid(what, value, &format!("remove {character}")))
 }
 
 /// A Go duration (`30s`, `1m30s`, `2h`) in whole seconds; `None` for

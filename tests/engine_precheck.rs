@@ -72,6 +72,18 @@ const CONSTRUCTS: &[(&str, &str, bool)] = &[
         "a heredoc in `ADD`",
         true,
     ),
+    // BuildKit 0.8 reads the body as instructions ("unknown instruction:
+    // TEST"); Docker 26 keeps it in the trigger (moby/buildkit#2209).
+    (
+        "ONBUILD RUN <<EOF\ntest -d /etc\nEOF",
+        "a heredoc in `ONBUILD RUN`",
+        true,
+    ),
+    (
+        "ONBUILD COPY <<app.conf /etc/app/\nport=80\napp.conf",
+        "a heredoc in `ONBUILD COPY`",
+        true,
+    ),
 ];
 
 fn dockerfile(line: &str) -> String {

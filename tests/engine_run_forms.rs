@@ -383,3 +383,67 @@ fn a_secret_mount_as_an_environment_variable() {
         }
     }
 }
+
+/// `ONBUILD RUN <<EOF` and `ONBUILD COPY <<file`, read from text into the
+/// model, build into a base image whose triggers keep their bodies; a build
+/// `FROM` it runs them (BuildKit reads heredocs in `ONBUILD` since
+/// moby/buildkit#2209; BuildKit 0.8 reads the bodies as instructions, and
+/// the engine refuses them there before sending: `tests/engine_precheck.rs`).
+#[test]
+fn onbuild_heredocs_run_in_the_build_from_the_image() {
+    let Some(run) = TestRun::modern("onbuild-heredocs") else {
+        return;
+    };
+    let (engine, id) = (&run.engine, run.id.as_str());
+    let text = format!(
+        "FROM {BASE}\n\
+         ONBUILD COPY <<greeting.txt /srv/\nhello from {id}\ngreeting.txt\n\
+         ONBUILD RUN <<EOF\nset -eu\necho \"trigger of {id}\" > /srv/ran\nEOF\n"
+    );
+    let parent = Dockerfile::parse(&text).unwrap_or_else(|errors| panic!("{text}{errors}"));
+    assert_eq!(
+        parent.render(),
+        text,
+        "the model renders the triggers as written"
+    );
+    let tag = format!("stagecraft-test/{id}:onbuild-parent");
+    let options = run.options().builder(Builder::BuildKit).tag(&tag).quiet();
+    engine
+        .build(&parent, &options)
+        .unwrap_or_else(|error| panic!("{}: {error}\n{text}", engine.host()));
+    let docker = engine.as_async().docker();
+    let inspected = engine
+        .block_on(docker.inspect_image(&tag))
+        .expect("inspect the base");
+    let triggers = inspected
+        .config
+        .and_then(|c| c.on_build)
+        .unwrap_or_default();
+    assert_eq!(
+        triggers,
+        [
+            format!("COPY <<greeting.txt /srv/\nhello from {id}\ngreeting.txt"),
+            format!("RUN <<EOF\nset -eu\necho \"trigger of {id}\" > /srv/ran\nEOF"),
+        ],
+        "the triggers keep their heredoc bodies"
+    );
+    let child = Dockerfile::parse(&format!(
+        "FROM {tag}\nCMD [\"cat\", \"/srv/greeting.txt\", \"/srv/ran\"]\n"
+    ))
+    .expect("the child converts");
+    let built = engine
+        .build(&child, &run.options().builder(Builder::BuildKit).quiet())
+        .unwrap_or_else(|error| panic!("{}: {error}", engine.host()));
+    let outcome = engine
+        .smoke(
+            &SmokeTest::new(&built.image_id)
+                .run_label(id)
+                .without_network(),
+        )
+        .expect("the child runs");
+    assert_eq!(outcome.exit_code, 0, "{outcome:?}");
+    assert_eq!(
+        outcome.stdout,
+        format!("hello from {id}\ntrigger of {id}\n")
+    );
+}

@@ -7,7 +7,7 @@
 //! ([`model_support`](crate::dockerfile::model_support), for
 //! `Dockerfile::parse` and the `dockerfile!` macros), so that the same value
 //! gets the same verdict and the same words whichever way it came in.
-//! [`names`](crate::names) holds the grammars; this module says which slot
+//! [`names`] holds the grammars; this module says which slot
 //! a value is refused in, and how to fix it.
 //!
 //! ```

@@ -300,6 +300,24 @@ pub(crate) fn buildkit_constructs(parsed: &Parsed) -> Vec<Construct> {
                         }
                     }
                 }
+                // The trigger's flags are read in the build FROM this image,
+                // but its heredocs by this build's parser (BuildKit keeps the
+                // bodies in the trigger), which an older frontend cannot read.
+                InstructionKind::Onbuild(inner) => {
+                    let heredoc = match &inner.kind {
+                        InstructionKind::Run(run) => !run.heredocs.is_empty(),
+                        InstructionKind::Copy(copy) | InstructionKind::Add(copy) => {
+                            !copy.heredocs.is_empty()
+                        }
+                        _ => false,
+                    };
+                    if heredoc {
+                        push(
+                            format!("a heredoc in `ONBUILD {}`", inner.keyword),
+                            Feature::Heredoc,
+                        );
+                    }
+                }
                 _ if keyword == "HEALTHCHECK" && flag("start-interval") => {
                     push(
                         "`HEALTHCHECK --start-interval`".to_string(),
@@ -494,6 +512,24 @@ mod tests {
 
     fn constructs_of(text: &str) -> Vec<Construct> {
         buildkit_constructs(&stagecraft_rules::dockerfile::Dockerfile::parse(text).unwrap())
+    }
+
+    /// An `ONBUILD` heredoc is read by this build's parser: found; the
+    /// trigger's flags are the child build's, not this one's.
+    #[test]
+    fn an_onbuild_heredoc_needs_buildkit_and_its_flags_do_not() {
+        let found = constructs_of(
+            "FROM debian:bookworm-slim\nONBUILD COPY <<a.txt /srv/\nhi\na.txt\n\
+             ONBUILD RUN --network=none true\n",
+        );
+        let found: Vec<_> = found
+            .iter()
+            .map(|c| (c.line, c.what.as_str(), c.feature))
+            .collect();
+        assert_eq!(
+            found,
+            [(2, "a heredoc in `ONBUILD COPY`", Feature::Heredoc)]
+        );
     }
 
     /// The constructs measured on Docker 20.10.24 and 26.1.5, each alone.

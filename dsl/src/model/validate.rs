@@ -504,20 +504,6 @@ fn check_instruction(instruction: &Instruction) -> Vec<ErrorKind> {
                     fix: "give ONBUILD one instruction other than ONBUILD (Docker refuses chains)",
                 });
             }
-            if matches!(&**inner, Instruction::Copy(copy) if !copy.heredocs.is_empty()) {
-                kinds.push(ErrorKind::NotAllowed {
-                    what: "a heredoc `COPY` inside `ONBUILD`",
-                    fix: "Docker reads no heredoc in an ONBUILD instruction: put the file \
-                          in the build context and COPY it",
-                });
-            }
-            if matches!(&**inner, Instruction::Add(add) if !add.heredocs.is_empty()) {
-                kinds.push(ErrorKind::NotAllowed {
-                    what: "a heredoc `ADD` inside `ONBUILD`",
-                    fix: "Docker reads no heredoc in an ONBUILD instruction: put the file \
-                          in the build context and ADD it",
-                });
-            }
             kinds.extend(check_instruction(inner));
         }
     }

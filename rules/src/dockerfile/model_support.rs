@@ -131,7 +131,7 @@ pub enum ModelProblemKind {
     /// ([`mount`](crate::dockerfile::mount)): one problem per flag.
     Mount(MountError),
     /// A value refused in its slot by the one set of value checks
-    /// ([`values`](crate::values)) that the model's validation runs too.
+    /// ([`values`]) that the model's validation runs too.
     Value(ValueProblem),
     /// A value the model refuses.
     Invalid {

@@ -8,8 +8,9 @@
 //! * **line continuations**: a line ending in the escape character (trailing
 //!   spaces and tabs allowed) continues on the next; comment lines and empty
 //!   lines inside a continuation are skipped, as Docker skips them;
-//! * **heredocs** for `RUN`, `COPY` and `ADD` (`<<EOF`, `<<-EOF`, quoted
-//!   delimiters `<<"EOF"`, several on one line, read in order);
+//! * **heredocs** for `RUN`, `COPY` and `ADD`, in `ONBUILD` too (`<<EOF`,
+//!   `<<-EOF`, quoted delimiters `<<"EOF"`, several on one line, read in
+//!   order), never in the JSON form;
 //! * the **exec (JSON) form** and the **shell form** of `RUN`, `CMD`,
 //!   `ENTRYPOINT` and `HEALTHCHECK CMD`; a `[` that is not valid JSON is the
 //!   shell form, as in Docker;
@@ -580,7 +581,7 @@ impl Parser<'_> {
                 });
                 continue;
             }
-            let mut instruction = match self.instruction(keyword, rest, start, true) {
+            let mut instruction = match self.instruction(keyword, rest, start) {
                 Ok(instruction) => instruction,
                 Err(problem) => {
                     self.errors.push(problem);
@@ -749,7 +750,6 @@ impl Parser<'_> {
         keyword: &'static str,
         rest: &str,
         line: usize,
-        heredocs_allowed: bool,
     ) -> Result<Instruction, ParseError> {
         let escape = self.escape;
         let (flags, rest) = split_flags(rest, escape);
@@ -758,11 +758,13 @@ impl Parser<'_> {
         if rest.is_empty() {
             return Err(error(line, ParseErrorKind::MissingArguments { keyword }));
         }
-        let heredoc_specs = if heredocs_allowed && matches!(keyword, "RUN" | "COPY" | "ADD") {
-            heredoc_specs(rest, escape)
-        } else {
-            Vec::new()
-        };
+        // The JSON form opens no heredoc (BuildKit: `canContainHeredoc`).
+        let heredoc_specs =
+            if matches!(keyword, "RUN" | "COPY" | "ADD") && parse_json_array(rest).is_none() {
+                heredoc_specs(rest, escape)
+            } else {
+                Vec::new()
+            };
         let heredocs = self.read_heredocs(heredoc_specs, line)?;
         let flag = |name: &str| {
             flags
@@ -884,7 +886,10 @@ impl Parser<'_> {
                 if matches!(inner, "ONBUILD" | "FROM" | "MAINTAINER") {
                     return Err(fail(format!("`ONBUILD {inner}` is not allowed")));
                 }
-                let inner = self.instruction(inner, after, line, false)?;
+                // BuildKit reads the heredocs of `ONBUILD RUN/COPY/ADD` as the
+                // inner instruction's (its `heredocCompoundDirectives`), and
+                // keeps their bodies in the trigger.
+                let inner = self.instruction(inner, after, line)?;
                 InstructionKind::Onbuild(Box::new(inner))
             }
             _ => return Err(error(line, ParseErrorKind::MissingArguments { keyword })),
@@ -1400,6 +1405,37 @@ mod tests {
         // A here-string is no heredoc; `<<` inside quotes neither.
         let df = Dockerfile::parse("FROM a\nRUN cat <<<hi && echo '<<EOF'\n").unwrap();
         assert!(run_of(&df, 0, 0).heredocs.is_empty());
+    }
+
+    /// `ONBUILD RUN <<EOF` and `ONBUILD COPY <<file` read their bodies as
+    /// BuildKit does (moby/buildkit#2209), and the JSON form opens none.
+    #[test]
+    fn heredocs_of_onbuild_and_none_in_json() {
+        let df = Dockerfile::parse(
+            "FROM a\nONBUILD RUN <<EOF\necho hi\nEOF\nONBUILD COPY <<hello.txt /srv/\nhello\nhello.txt\nUSER x\n",
+        )
+        .unwrap();
+        let instructions = &df.stages[0].instructions;
+        let InstructionKind::Onbuild(inner) = &instructions[0].kind else {
+            panic!("{:?}", instructions[0])
+        };
+        let InstructionKind::Run(run) = &inner.kind else {
+            panic!("{inner:?}")
+        };
+        assert_eq!(run.heredocs[0].content, "echo hi\n");
+        assert_eq!(instructions[0].end_line, 4);
+        let InstructionKind::Onbuild(inner) = &instructions[1].kind else {
+            panic!("{:?}", instructions[1])
+        };
+        let InstructionKind::Copy(copy) = &inner.kind else {
+            panic!("{inner:?}")
+        };
+        assert_eq!(copy.heredocs[0].name, "hello.txt");
+        assert_eq!(copy.heredocs[0].content, "hello\n");
+        assert_eq!(instructions[2].line, 8);
+        let df = Dockerfile::parse("FROM a\nRUN [\"cat\", \"<<EOF\"]\nUSER x\n").unwrap();
+        assert!(run_of(&df, 0, 0).heredocs.is_empty());
+        assert_eq!(df.stages[0].instructions[1].line, 3);
     }
 
     #[test]

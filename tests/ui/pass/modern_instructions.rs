@@ -1,6 +1,6 @@
 // The modern language through the builders and the macro: a base from a
 // global ARG has a shell (RUN compiles), a platform ARG, COPY --from an
-// image, VOLUME, ONBUILD, directives and comments.
+// image, VOLUME, ONBUILD (with a heredoc), directives and comments.
 use stagecraft::model::AutomaticArg;
 use stagecraft::{run, CopySpec, Dockerfile, ImageRef};
 
@@ -25,8 +25,14 @@ FROM --platform=$BUILDPLATFORM ${BASE:-debian:bookworm-slim}
 COPY --from=ghcr.io/astral-sh/uv:0.5 /uv /bin/
 VOLUME /data
 ONBUILD COPY . /app/
+ONBUILD COPY <<app.conf /etc/app/
+port=80
+app.conf
 EXPOSE $PORT
 "#
     );
     assert!(model.render().starts_with("# syntax=docker/dockerfile:1\n"));
+    assert!(model
+        .render()
+        .contains("ONBUILD COPY <<app.conf /etc/app/\nport=80\napp.conf\n"));
 }

@@ -107,8 +107,9 @@ pub struct LintArgs {
 const LINT_AFTER_HELP: &str = "\
 Suppression: `--ignore CODE`, `ignored:` in .hadolint.yaml, HADOLINT_IGNORE, or a
 comment `# hadolint ignore=DL3009,SC2086` (or `# stagecraft ignore=SCR003`) on the
-line(s) right before an instruction; `# hadolint global ignore=...` anywhere for
-the whole file. `# hadolint shell=bash` sets the shell ShellCheck reads RUNs with.
+line(s) right before an instruction; `# hadolint stage ignore=...` right above a
+FROM for that stage; `# hadolint global ignore=...` anywhere for the whole file.
+`# hadolint shell=bash` sets the shell ShellCheck reads RUNs with.
 
 ShellCheck's verdicts are cached per script (keyed by ShellCheck's version, the
 script, its dialect and exported names) in $STAGECRAFT_SHELLCHECK_CACHE, else
@@ -242,6 +243,7 @@ fn drop_pragmas(df: &mut Dockerfile) {
         }
     }
     df.global_ignores.clear();
+    df.stage_ignores.clear();
     df.global_args.iter_mut().for_each(clear);
     for stage in &mut df.stages {
         stage.ignores.clear();
@@ -253,6 +255,10 @@ fn drop_pragmas(df: &mut Dockerfile) {
 fn pragma_codes(df: &Dockerfile) -> Vec<(usize, String)> {
     let mut codes: Vec<(usize, String)> =
         df.global_ignores.iter().map(|c| (0, c.clone())).collect();
+    // A stage pragma's key is the line after it.
+    for (key, stage_codes) in &df.stage_ignores {
+        codes.extend(stage_codes.iter().map(|c| (key - 1, c.clone())));
+    }
     for stage in &df.stages {
         codes.extend(stage.ignores.iter().map(|c| (stage.line, c.clone())));
         for instruction in &stage.instructions {

@@ -274,6 +274,7 @@ pub fn scripts(file: usize, df: &Dockerfile, source: &str, options: &Options) ->
                     };
                     let mut ignores = instruction.ignores.clone();
                     ignores.extend(df.global_ignores.iter().cloned());
+                    ignores.extend(df.stage_ignores_at(instruction.line).iter().cloned());
                     for (script_dialect, text, lines) in
                         run_scripts(run, instruction.line, stage_dialect)
                     {

@@ -267,6 +267,45 @@ fn disable_ignore_pragma_brings_the_findings_back() {
     assert_eq!(rules(&json(&loud)), ["SCR003"]);
 }
 
+/// hadolint 2.15's `# hadolint stage ignore=`: the stage below it, its
+/// ShellCheck findings too; `--disable-ignore-pragma` turns it off.
+#[test]
+fn a_stage_pragma_holds_for_its_stage_and_can_be_disabled() {
+    let project = Project::new();
+    project.write(
+        "Dockerfile",
+        "FROM debian:bookworm-slim AS build\nRUN echo $HOME\n\
+         # hadolint stage ignore=SC2086,DL3025\nFROM debian:bookworm-slim\n\
+         RUN echo $HOME\nCMD echo $HOME\n",
+    );
+    let found = project.run(&["lint", "-f", "json", "Dockerfile"]);
+    let found = json(&found);
+    let lines: Vec<_> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(lines, [(2, "SC2086".to_owned())], "{found}");
+    let loud = project.run(&[
+        "lint",
+        "-f",
+        "json",
+        "--disable-ignore-pragma",
+        "Dockerfile",
+    ]);
+    assert_eq!(
+        rules(&json(&loud)),
+        ["SC2086", "SC2086", "SCR020"],
+        "both stages' SC2086 and the last one's shell-form CMD"
+    );
+}
+
 #[test]
 fn stage_awareness_can_be_turned_off() {
     let project = Project::new();

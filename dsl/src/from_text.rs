@@ -90,7 +90,7 @@ use stagecraft_rules::dockerfile::model_support::{model_problems, run_text, whol
 use stagecraft_rules::dockerfile::mount::RunOptions;
 use stagecraft_rules::dockerfile::parse::{
     suppression, Command as ParsedCommand, Instruction as ParsedInstruction, InstructionKind,
-    ParseErrorKind as SyntaxErrorKind, Run as ParsedRun,
+    ParseErrorKind as SyntaxErrorKind, Run as ParsedRun, SuppressionScope,
 };
 use stagecraft_rules::dockerfile::{is_shell_less_image, Dockerfile as SyntaxTree};
 
@@ -545,7 +545,9 @@ fn comments(
         let Some(body) = line.trim_start().strip_prefix('#') else {
             continue;
         };
-        if let Some((false, _)) = suppression(body) {
+        // A blank line after an inline or a stage pragma ends it (its key
+        // is the blank line): the model must keep that blank line.
+        if suppression(body).is_some_and(|found| found.scope != SuppressionScope::Global) {
             pending = true;
         }
         let body = body.trim_end();

@@ -856,6 +856,9 @@ pub fn check_dockerfile(df: &Dockerfile, options: &Options) -> Vec<DockerfileFin
         !suppressed(f.rule, ignores, &df.global_ignores)
     });
     findings.append(&mut per_instruction);
+    if !df.stage_ignores.is_empty() {
+        findings.retain(|f| !suppressed(f.rule, df.stage_ignores_at(f.line), &[]));
+    }
     findings.retain(|f| options.reports(f.rule));
     findings.sort_by(|a, b| a.line.cmp(&b.line).then(a.rule.id.cmp(b.rule.id)));
     findings

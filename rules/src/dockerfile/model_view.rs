@@ -40,7 +40,10 @@
 //! assert!(found.contains(&(4, "SCR009")) && !found.contains(&(3, "SCR009")));
 //! ```
 
-use super::parse::{suppression, Command, Dockerfile, Flag, From, Instruction, InstructionKind};
+use super::parse::{
+    suppression, Command, Dockerfile, Flag, From, Instruction, InstructionKind, StageIgnores,
+    Suppression, SuppressionScope,
+};
 
 /// Builds the lint's [`Dockerfile`] tree of a model, instruction by
 /// instruction, with the lines of its rendering.
@@ -53,6 +56,8 @@ pub struct ModelTree {
     ignores: Vec<String>,
     /// Whether a blank line was put since the last instruction or `FROM`.
     blank: bool,
+    /// The stage pragmas and `FROM` lines so far.
+    stage_ignores: StageIgnores,
 }
 
 impl Default for ModelTree {
@@ -72,7 +77,9 @@ impl ModelTree {
                 stages: Vec::new(),
                 global_ignores: Vec::new(),
                 ignore_pragma_lines: Vec::new(),
+                stage_ignores: Vec::new(),
             },
+            stage_ignores: StageIgnores::default(),
             line: 1,
             ignores: Vec::new(),
             blank: false,
@@ -115,6 +122,7 @@ impl ModelTree {
             self.blank_line();
         }
         self.blank = false;
+        self.stage_ignores.from(self.line);
         self.df.stages.push(super::parse::Stage {
             line: self.line,
             from: From {
@@ -132,14 +140,16 @@ impl ModelTree {
     /// to the next instruction, or to the whole file with `global`.
     pub fn comment(&mut self, text: &str) {
         for line in text.split('\n') {
-            if let Some((global, codes)) = suppression(line) {
-                if global {
-                    self.df.global_ignores.extend(codes);
-                } else {
-                    // DL1001 (off unless enabled) reads where inline
-                    // pragmas are, as it does in a parsed file.
-                    self.df.ignore_pragma_lines.push(self.line);
-                    self.ignores.extend(codes);
+            if let Some(Suppression { scope, codes }) = suppression(line) {
+                match scope {
+                    SuppressionScope::Global => self.df.global_ignores.extend(codes),
+                    SuppressionScope::Stage => self.stage_ignores.pragma(self.line, codes),
+                    SuppressionScope::Next => {
+                        // DL1001 (off unless enabled) reads where inline
+                        // pragmas are, as it does in a parsed file.
+                        self.df.ignore_pragma_lines.push(self.line);
+                        self.ignores.extend(codes);
+                    }
                 }
             }
             self.line += 1;
@@ -167,7 +177,8 @@ impl ModelTree {
     }
 
     /// The tree, for [`check_dockerfile`](super::check_dockerfile).
-    pub fn finish(self) -> Dockerfile {
+    pub fn finish(mut self) -> Dockerfile {
+        self.df.stage_ignores = self.stage_ignores.into_keys();
         self.df
     }
 

@@ -19,7 +19,9 @@
 //! * `FROM [--platform=...] image [AS name]`, `ARG`s before the first `FROM`;
 //! * **inline suppressions**: a comment line `# stagecraft ignore=SCR012,SCR003`
 //!   or `# hadolint ignore=DL3009` right before an instruction (only comment
-//!   lines between them) is attached to it; `# stagecraft global ignore=...`
+//!   lines between them) is attached to it; `# stagecraft stage ignore=...`
+//!   and `# hadolint stage ignore=...` right above a `FROM` hold for that
+//!   stage ([`Dockerfile::stage_ignores`]); `# stagecraft global ignore=...`
 //!   and `# hadolint global ignore=...` anywhere apply to the whole file.
 //!
 //! It never panics: every problem is a [`ParseError`] with the line it is on,
@@ -71,11 +73,41 @@ pub struct Dockerfile {
     /// Codes from `# stagecraft global ignore=...` / `# hadolint global ignore=...`.
     pub global_ignores: Vec<String>,
     /// The lines of the inline ignore pragmas (`# hadolint ignore=...`,
-    /// `# stagecraft ignore=...`, not the `global` ones), for DL1001.
+    /// `# stagecraft ignore=...`, not the `global` or `stage` ones), for DL1001.
     pub ignore_pragma_lines: Vec<usize>,
+    /// What `# hadolint stage ignore=...` / `# stagecraft stage ignore=...`
+    /// silence, as hadolint 2.15 keeps it: a key line and the codes silenced
+    /// on the lines after it up to the next key, sorted by line. The keys
+    /// are the line after each stage pragma (so a pragma right above a
+    /// `FROM` holds for that stage) and every `FROM` line that is not one
+    /// already (with no codes: a stage without a pragma silences nothing).
+    /// Read it with [`Dockerfile::stage_ignores_at`].
+    pub stage_ignores: Vec<(usize, Vec<String>)>,
 }
 
 impl Dockerfile {
+    /// The codes a stage pragma silences on `line`: those of the last key
+    /// of [`Dockerfile::stage_ignores`] before it. As in hadolint, the
+    /// `FROM` line of the stage itself is not covered (its key is not
+    /// before it); an inline `# hadolint ignore=` above the `FROM` is.
+    ///
+    /// ```
+    /// use stagecraft_rules::dockerfile::Dockerfile;
+    ///
+    /// let text = "FROM debian:12 AS build\nEXPOSE 80000\n# hadolint stage ignore=DL3011\n\
+    ///             FROM debian:12\nEXPOSE 80000\nFROM debian:12\nEXPOSE 80000\n";
+    /// let df = Dockerfile::parse(text).unwrap();
+    /// assert!(df.stage_ignores_at(2).is_empty());
+    /// assert_eq!(df.stage_ignores_at(5), ["DL3011"]);
+    /// assert!(df.stage_ignores_at(7).is_empty());
+    /// ```
+    pub fn stage_ignores_at(&self, line: usize) -> &[String] {
+        let before = self.stage_ignores.partition_point(|(key, _)| *key < line);
+        before
+            .checked_sub(1)
+            .map_or(&[], |at| self.stage_ignores[at].1.as_slice())
+    }
+
     /// The index of the stage named `name` (case-insensitive, as in Docker).
     ///
     /// ```
@@ -530,6 +562,7 @@ impl Parser<'_> {
         let mut stages: Vec<Stage> = Vec::new();
         let mut global_ignores = Vec::new();
         let mut ignore_pragma_lines = Vec::new();
+        let mut stage_ignores = StageIgnores::default();
         let mut comments: Vec<String> = Vec::new();
         while self.next < self.lines.len() {
             let index = self.next;
@@ -541,12 +574,14 @@ impl Parser<'_> {
                 continue;
             }
             if let Some(comment) = trimmed.strip_prefix('#') {
-                if let Some((global, codes)) = suppression(comment) {
-                    if global {
-                        global_ignores.extend(codes);
-                    } else {
-                        ignore_pragma_lines.push(index + 1);
-                        comments.extend(codes);
+                if let Some(Suppression { scope, codes }) = suppression(comment) {
+                    match scope {
+                        SuppressionScope::Global => global_ignores.extend(codes),
+                        SuppressionScope::Stage => stage_ignores.pragma(index + 1, codes),
+                        SuppressionScope::Next => {
+                            ignore_pragma_lines.push(index + 1);
+                            comments.extend(codes);
+                        }
                     }
                 }
                 continue;
@@ -573,6 +608,7 @@ impl Parser<'_> {
                         continue;
                     }
                 };
+                stage_ignores.from(start);
                 stages.push(Stage {
                     line: start,
                     from,
@@ -613,6 +649,7 @@ impl Parser<'_> {
                 stages,
                 global_ignores,
                 ignore_pragma_lines,
+                stage_ignores: stage_ignores.into_keys(),
             }),
             errors: self.errors,
         }
@@ -916,24 +953,52 @@ pub(crate) fn directive(line: &str) -> Option<(String, String)> {
     Some((name.to_ascii_lowercase(), value.trim().to_owned()))
 }
 
-/// A suppression comment body (after `#`): `(global, codes)`.
-///
-/// `stagecraft ignore=SCR003,SCR012`, `hadolint ignore=DL3009`,
-/// `hadolint global ignore=DL3006`. An inline one is for the instruction
-/// after it (only comment lines between them); a blank line in between
-/// ends it, as in hadolint, whose pragma is for the next line only.
+/// Where a suppression comment holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuppressionScope {
+    /// `ignore=`: the instruction after it (only comment lines between
+    /// them); a blank line in between ends it, as in hadolint, whose pragma
+    /// is for the next line only.
+    Next,
+    /// `stage ignore=`: the rest of the stage the `FROM` below it starts
+    /// (hadolint 2.15's stage pragma; see [`Dockerfile::stage_ignores`]).
+    Stage,
+    /// `global ignore=`: the whole file, wherever it stands.
+    Global,
+}
+
+/// A suppression comment: where it holds and the codes it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    /// Where it holds.
+    pub scope: SuppressionScope,
+    /// The codes, upper-cased (`SCR003`, `DL3009`, `SC2086`).
+    pub codes: Vec<String>,
+}
+
+/// A suppression comment body (after `#`): `stagecraft ignore=SCR003,SCR012`,
+/// `hadolint ignore=DL3009`, `hadolint stage ignore=DL3011`,
+/// `hadolint global ignore=DL3006`; what follows the list (`# why`) is a
+/// comment.
 ///
 /// ```
-/// use stagecraft_rules::dockerfile::parse::suppression;
+/// use stagecraft_rules::dockerfile::parse::{suppression, Suppression, SuppressionScope};
 ///
-/// assert_eq!(suppression(" hadolint ignore=DL3009"), Some((false, vec!["DL3009".to_owned()])));
+/// assert_eq!(
+///     suppression(" hadolint ignore=DL3009  # the lists are removed later"),
+///     Some(Suppression { scope: SuppressionScope::Next, codes: vec!["DL3009".to_owned()] })
+/// );
 /// assert_eq!(
 ///     suppression(" stagecraft global ignore=scr003,SCR012"),
-///     Some((true, vec!["SCR003".to_owned(), "SCR012".to_owned()]))
+///     Some(Suppression {
+///         scope: SuppressionScope::Global,
+///         codes: vec!["SCR003".to_owned(), "SCR012".to_owned()],
+///     })
 /// );
+/// assert_eq!(suppression(" hadolint stage ignore=DL3011").unwrap().scope, SuppressionScope::Stage);
 /// assert_eq!(suppression(" just a comment"), None);
 /// ```
-pub fn suppression(comment: &str) -> Option<(bool, Vec<String>)> {
+pub fn suppression(comment: &str) -> Option<Suppression> {
     let comment = comment.trim();
     let rest = comment
         .strip_prefix("stagecraft")
@@ -942,13 +1007,19 @@ pub fn suppression(comment: &str) -> Option<(bool, Vec<String>)> {
         return None;
     }
     let mut rest = rest.trim_start();
-    let global = match rest.strip_prefix("global") {
-        Some(after) if after.starts_with([' ', '\t']) => {
-            rest = after.trim_start();
-            true
+    let mut scope = SuppressionScope::Next;
+    for (word, word_scope) in [
+        ("global", SuppressionScope::Global),
+        ("stage", SuppressionScope::Stage),
+    ] {
+        if let Some(after) = rest.strip_prefix(word) {
+            if after.starts_with([' ', '\t']) {
+                rest = after.trim_start();
+                scope = word_scope;
+                break;
+            }
         }
-        _ => false,
-    };
+    }
     let list = rest
         .strip_prefix("ignore")?
         .trim_start()
@@ -961,7 +1032,39 @@ pub fn suppression(comment: &str) -> Option<(bool, Vec<String>)> {
         .filter(|code| !code.is_empty())
         .map(str::to_ascii_uppercase)
         .collect();
-    Some((global, codes))
+    Some(Suppression { scope, codes })
+}
+
+/// [`Dockerfile::stage_ignores`] as it is read, line by line: hadolint's
+/// map from key lines to codes (a later pragma for the same key replaces
+/// the earlier one, as `Map.insert` does).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StageIgnores {
+    keys: std::collections::BTreeMap<usize, Vec<String>>,
+}
+
+impl StageIgnores {
+    /// A stage pragma on `line`: its codes from the line after it.
+    pub(crate) fn pragma(&mut self, line: usize, codes: Vec<String>) {
+        if !codes.is_empty() {
+            self.keys.insert(line + 1, codes);
+        }
+    }
+
+    /// A `FROM` on `line`: a new stage, which silences nothing unless the
+    /// pragma right above it said so.
+    pub(crate) fn from(&mut self, line: usize) {
+        self.keys.entry(line).or_default();
+    }
+
+    /// The keys, sorted; none when no stage pragma was read (then every
+    /// line looks up nothing).
+    pub(crate) fn into_keys(self) -> Vec<(usize, Vec<String>)> {
+        if self.keys.values().all(Vec::is_empty) {
+            return Vec::new();
+        }
+        self.keys.into_iter().collect()
+    }
 }
 
 /// The first word of a logical line and the rest (leading blanks removed).

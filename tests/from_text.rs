@@ -657,6 +657,26 @@ fn comments_inside_other_continuations_go_before_their_instruction() {
     assert!(!fires(
         "FROM debian:bookworm-slim\n# hadolint ignore=DL3048\nLABEL a=1 \\\n  Bad_Key=2\n"
     ));
+    // A FROM's continuation: its comments go before the FROM (before the
+    // global comments' end, or at the end of the stage before), none lost,
+    // a suppression among them followed by a blank line.
+    for (text, rendered_part) in [
+        (
+            "FROM debian:bookworm-slim \\\n# hadolint ignore=DL3025\n  AS app\nCMD echo hi\n",
+            "# hadolint ignore=DL3025\n\nFROM debian:bookworm-slim AS app\nCMD echo hi\n",
+        ),
+        (
+            "FROM debian:bookworm-slim AS build\nRUN true\nFROM debian:bookworm-slim \\\n  \
+             # the image\n  AS app\nCMD [\"true\"]\n",
+            "RUN true\n\n# the image\nFROM debian:bookworm-slim AS app\n",
+        ),
+    ] {
+        let model = Dockerfile::parse(text).unwrap_or_else(|e| panic!("{e}"));
+        let rendered = model.render();
+        assert!(rendered.contains(rendered_part), "{rendered}");
+        assert_eq!(Dockerfile::parse(&rendered).unwrap(), model, "{rendered}");
+        same_findings(text, &model);
+    }
 }
 
 /// The rules the model's lint and the text's lint report agree (lines

@@ -36,9 +36,9 @@
 //!   a stage, as [`GlobalComment`]s before the first `FROM`, as lines of a
 //!   shell-form `RUN`'s [`Script::Shell`] text inside its continuations,
 //!   which Docker removes before the shell runs it; inside any other
-//!   continuation, before its instruction), suppression
+//!   continuation, a `FROM`'s included, before its instruction), suppression
 //!   comments (`# hadolint ignore=...`, `# stagecraft ignore=...`, their
-//!   `global` forms) included, so that the model's [`Dockerfile::lint`]
+//!   `stage` and `global` forms) included, so that the model's [`Dockerfile::lint`]
 //!   silences what the text's lint silenced; and so are the `# syntax=`,
 //!   `# escape=` and `# check=` parser directives ([`Directives`]): the
 //!   syntax directive selects the frontend, so dropping it would change
@@ -486,7 +486,7 @@ fn comments(
         parsed
             .stages
             .iter()
-            .map(|stage| (stage.line, stage.line, stage.line, usize::MAX)),
+            .map(|stage| (stage.line, stage.end_line, stage.end_line, usize::MAX)),
     );
     let mut comments: Vec<(usize, String)> = Vec::new();
     // Whether an inline suppression waits for its instruction.
@@ -682,9 +682,12 @@ impl Converter<'_> {
             }
         }
         let first_from = parsed.stages.first().map_or(usize::MAX, |stage| stage.line);
+        // A comment moved out of a `FROM`'s continuation has the `FROM`'s
+        // line, and goes before it: among the comments before the first
+        // `FROM`, or at the end of the stage before.
         let global_comments: Vec<GlobalComment> = comments
             .iter()
-            .filter(|(line, _)| *line < first_from)
+            .filter(|(line, _)| *line <= first_from)
             .map(|(line, text)| GlobalComment {
                 before_arg: parsed
                     .global_args
@@ -730,7 +733,7 @@ impl Converter<'_> {
             // line and comes first (the sort is stable).
             let mut numbered: Vec<(usize, Instruction)> = comments
                 .iter()
-                .filter(|(line, _)| stage.line < *line && *line < next_from)
+                .filter(|(line, _)| stage.line < *line && *line <= next_from)
                 .map(|(line, text)| (*line, Instruction::Comment(text.clone())))
                 .collect();
             for instruction in &stage.instructions {

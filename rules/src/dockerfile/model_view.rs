@@ -125,6 +125,7 @@ impl ModelTree {
         self.stage_ignores.from(self.line);
         self.df.stages.push(super::parse::Stage {
             line: self.line,
+            end_line: self.line,
             from: From {
                 image: image.to_owned(),
                 alias: alias.map(str::to_owned),

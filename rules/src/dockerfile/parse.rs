@@ -131,6 +131,8 @@ impl Dockerfile {
 pub struct Stage {
     /// The line of the `FROM`.
     pub line: usize,
+    /// The last line of the `FROM` (its continuations included).
+    pub end_line: usize,
     /// What the `FROM` says.
     pub from: From,
     /// Suppressions attached to the `FROM` line.
@@ -611,6 +613,7 @@ impl Parser<'_> {
                 stage_ignores.from(start);
                 stages.push(Stage {
                     line: start,
+                    end_line: self.next.max(start),
                     from,
                     ignores,
                     instructions: Vec::new(),

@@ -29,6 +29,13 @@ const CONSTRUCTS: &[(&str, &str, bool)] = &[
         "`env=` of a secret mount",
         false,
     ),
+    // BuildKit 0.8 takes the variable literally (measured: `id=c-${TARGETARCH}`
+    // and `id=c-$TARGETARCH` were two caches); Docker 26 expands both to one.
+    (
+        "RUN --mount=type=cache,id=c-${TARGETARCH},target=/c true",
+        "a build variable in a mount's `id=`",
+        true,
+    ),
     (
         "COPY --link --from=debian:bookworm-slim /etc/hostname /copied",
         "`COPY --link`",

@@ -7,7 +7,8 @@
 //! BuildKit 0.8's does not: `--network=none`, tmpfs' `size`, heredocs (a
 //! script, an interpreter's, an unquoted and a quoted delimiter; a heredoc
 //! `COPY` of two files, one expanded, one literal, with `--chmod`; a heredoc
-//! `ADD` with its own). Each RUN (and the COPY and ADD) writes files under
+//! `ADD` with its own; `ONBUILD` heredocs run by a build from the image;
+//! build variables in mount options and a bind mount without a target). Each RUN (and the COPY and ADD) writes files under
 //! `/out/`; one smoke run prints them all, a second finds no file of a mount
 //! in the image, and the secret is in none of the saved image, its
 //! configuration and its history. A secret's `env=` is
@@ -446,4 +447,50 @@ fn onbuild_heredocs_run_in_the_build_from_the_image() {
         outcome.stdout,
         format!("hello from {id}\ntrigger of {id}\n")
     );
+}
+
+/// A build variable in a mount's options (`id=c-${TARGETARCH}` and
+/// `id=c-$TARGETARCH`, one cache once expanded) and a bind mount without a
+/// target (the build context at the working directory), read from text
+/// into the model and built on the modern daemon, whose frontend expands
+/// mount options; BuildKit 0.8 takes them literally (two caches), and the
+/// engine refuses the variable there before sending (`engine_precheck.rs`).
+#[test]
+fn mount_variables_expand_and_a_bind_without_target_mounts_the_workdir() {
+    let Some(run) = TestRun::modern("mount-variables") else {
+        return;
+    };
+    let (engine, id) = (&run.engine, run.id.as_str());
+    let text = format!(
+        "FROM {BASE}\n\
+         ARG TARGETARCH\n\
+         WORKDIR /work\n\
+         RUN --mount=type=cache,id=c-{id}-${{TARGETARCH}},target=/c echo \"$TARGETARCH\" > /c/arch\n\
+         RUN --mount=type=cache,id=c-{id}-$TARGETARCH,target=/c cp /c/arch /arch\n\
+         RUN --mount=type=bind test -f /work/Dockerfile && echo bound > /bound\n\
+         CMD [\"cat\", \"/arch\", \"/bound\"]\n"
+    );
+    let model = Dockerfile::parse(&text).unwrap_or_else(|errors| panic!("{text}{errors}"));
+    assert_eq!(
+        model.render(),
+        text,
+        "the model writes the mounts as they were"
+    );
+    let built = engine
+        .build(&model, &run.options().builder(Builder::BuildKit).quiet())
+        .unwrap_or_else(|error| panic!("{}: {error}\n{text}", engine.host()));
+    let outcome = engine
+        .smoke(
+            &SmokeTest::new(&built.image_id)
+                .run_label(id)
+                .without_network(),
+        )
+        .expect("the image runs");
+    assert_eq!(outcome.exit_code, 0, "{outcome:?}");
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    assert_eq!(outcome.stdout, format!("{arch}\nbound\n"));
 }

@@ -331,7 +331,8 @@ const INVALID_VALUES: &[(&str, &str)] = &[
 fn deliberate(kind: &ParseErrorKind) -> &'static str {
     match kind {
         ParseErrorKind::Refused(ModelProblemKind::NotSupported { .. }) => "not supported",
-        ParseErrorKind::Refused(ModelProblemKind::Invalid { .. }) => "invalid value",
+        ParseErrorKind::Refused(ModelProblemKind::Invalid { .. })
+        | ParseErrorKind::Refused(ModelProblemKind::Value(_)) => "invalid value",
         ParseErrorKind::Refused(ModelProblemKind::RunRefused(_)) => "RUN text",
         ParseErrorKind::Refused(ModelProblemKind::Rule(_)) => "rule",
         ParseErrorKind::Syntax(_) => "syntax",
@@ -942,8 +943,12 @@ fn the_verdict_refuses_bad_run_options_on_their_line() {
             "`--security=root` is not a security mode",
         ),
         (
-            "FROM debian\nONBUILD RUN --mount=type=tmpfs true\n",
-            "a `tmpfs` mount needs a target",
+            "FROM debian\nONBUILD RUN --mount=type=tmpfs,target=/t,size=big true\n",
+            "the `size` of a `tmpfs` mount cannot be `big`",
+        ),
+        (
+            "FROM debian\nRUN --mount=type=cache,target=/c,id=go-$ true\n",
+            "a `$` that starts no `$NAME`",
         ),
     ] {
         let errors = Dockerfile::parse(text).unwrap_err();

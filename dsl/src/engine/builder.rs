@@ -125,6 +125,9 @@ pub(crate) enum Feature {
     TmpfsSize,
     /// `env=` of a `RUN --mount=type=secret`.
     SecretEnv,
+    /// A build variable in a `--mount` option (`id=go-${TARGETPLATFORM}`),
+    /// which BuildKit 0.8 takes literally and a newer frontend expands.
+    MountVariable,
     /// `HEALTHCHECK --start-interval`.
     StartInterval,
 }
@@ -185,6 +188,14 @@ pub(crate) const REQUIREMENTS: &[(Feature, Requirement)] = {
         (
             Feature::TmpfsSize,
             needs((23, 0), "drop `size=` from the tmpfs mount"),
+        ),
+        (
+            Feature::MountVariable,
+            needs(
+                (23, 0),
+                "write the mount's value without the variable (this frontend would take \
+                 `$NAME` literally, e.g. as a cache id of its own)",
+            ),
         ),
         (
             Feature::StartInterval,
@@ -267,6 +278,14 @@ pub(crate) fn buildkit_constructs(parsed: &Parsed) -> Vec<Construct> {
                         }
                         if mount.kind == "secret" && has("env") {
                             push("`env=` of a secret mount".to_string(), Feature::SecretEnv);
+                        }
+                        for (key, value) in &mount.options {
+                            if value.as_deref().is_some_and(|value| value.contains('$')) {
+                                push(
+                                    format!("a build variable in a mount's `{key}=`"),
+                                    Feature::MountVariable,
+                                );
+                            }
                         }
                     }
                     if run.network.is_some() {
@@ -542,6 +561,10 @@ mod tests {
         (
             "RUN --mount=type=secret,id=s,env=S true",
             Feature::SecretEnv,
+        ),
+        (
+            "RUN --mount=type=cache,id=c-$TARGETARCH,target=/c true",
+            Feature::MountVariable,
         ),
         ("COPY --link f /f", Feature::Link),
         ("ADD --checksum=sha256:00 f /f", Feature::AddChecksum),

@@ -109,7 +109,8 @@ pub enum Mount {
 /// `type=cache`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CacheMount {
-    /// Where the cache is mounted.
+    /// Where the cache is mounted (empty: no `target=`, the stage's working
+    /// directory, as BuildKit mounts it).
     pub target: String,
     /// `id=`: caches with the same id are the same cache (default: the target).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -254,12 +255,17 @@ impl Mount {
         SshMount::default()
     }
 
-    /// The mount's target, when it has one.
+    /// The mount's target, when it has one: a cache, bind or tmpfs mount
+    /// whose target is empty is written without one, and BuildKit mounts it
+    /// at the stage's working directory (refusing it when that is `/`).
     pub fn target(&self) -> Option<&str> {
+        fn given(target: &str) -> Option<&str> {
+            (!target.is_empty()).then_some(target)
+        }
         match self {
-            Mount::Cache(m) => Some(&m.target),
-            Mount::Bind(m) => Some(&m.target),
-            Mount::Tmpfs(m) => Some(&m.target),
+            Mount::Cache(m) => given(&m.target),
+            Mount::Bind(m) => given(&m.target),
+            Mount::Tmpfs(m) => given(&m.target),
             Mount::Secret(m) => m.target.as_deref(),
             Mount::Ssh(m) => m.target.as_deref(),
         }
@@ -294,7 +300,7 @@ impl Mount {
         match self {
             Mount::Cache(m) => {
                 push("id", m.id.clone());
-                push("target", Some(m.target.clone()));
+                push("target", self.target().map(str::to_owned));
                 push("sharing", m.sharing.map(|s| s.as_str().to_string()));
                 push("from", m.from.as_ref().map(ToString::to_string));
                 push("source", m.source.clone());
@@ -306,7 +312,7 @@ impl Mount {
                 }
             }
             Mount::Bind(m) => {
-                push("target", Some(m.target.clone()));
+                push("target", self.target().map(str::to_owned));
                 push("source", m.source.clone());
                 push("from", m.from.as_ref().map(ToString::to_string));
                 if m.read_write {
@@ -314,7 +320,7 @@ impl Mount {
                 }
             }
             Mount::Tmpfs(m) => {
-                push("target", Some(m.target.clone()));
+                push("target", self.target().map(str::to_owned));
                 push("size", m.size.map(|s| s.to_string()));
             }
             Mount::Secret(m) => {
@@ -346,12 +352,6 @@ impl Mount {
     /// Checks that every value can be written in `--mount=` unchanged
     /// (the grammar's [`check_value`](stagecraft_rules::dockerfile::mount::check_value)).
     pub fn check(&self) -> Result<(), MountError> {
-        let kind = self.kind();
-        if let Some(target) = self.target() {
-            if target.is_empty() {
-                return Err(MountError::MissingTarget { kind });
-            }
-        }
         for (option, value) in self.options() {
             if let Some(value) = value {
                 check_value(option, &value)?;
@@ -738,9 +738,11 @@ mod tests {
         assert!(error.to_string().contains("octal"));
         let error = parse("type=secret,id=a b").unwrap_err();
         assert!(matches!(error, MountError::InvalidSecretId { .. }));
+        // Without a target: the working directory, as BuildKit mounts it.
+        let cache = parse("type=cache").expect("a cache mount without a target");
         assert_eq!(
-            parse("type=cache"),
-            Err(MountError::MissingTarget { kind: "cache" })
+            (cache.target(), cache.to_string()),
+            (None, "--mount=type=cache".to_owned())
         );
         assert_eq!(parse("type=secret"), Err(MountError::MissingSecretId));
         // The id of a secret without one is its target's file name, as BuildKit does.
@@ -763,8 +765,13 @@ mod tests {
             })
         ));
         assert!(Mount::from(Mount::cache("/a b")).check().is_err());
-        assert!(Mount::from(Mount::cache("/$HOME")).check().is_err());
-        assert!(Mount::from(Mount::cache("")).check().is_err());
+        assert!(Mount::from(Mount::cache("/$")).check().is_err());
+        assert!(Mount::from(Mount::cache("/${HOME:-x}")).check().is_err());
+        // A build variable is BuildKit's to expand; no target, the workdir.
+        assert!(Mount::from(Mount::cache("/cache/$TARGETARCH"))
+            .check()
+            .is_ok());
+        assert!(Mount::from(Mount::cache("")).check().is_ok());
         assert!(Mount::from(Mount::cache("/ok/path-1.2")).check().is_ok());
     }
 }

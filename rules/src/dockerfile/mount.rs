@@ -68,12 +68,6 @@ pub enum MountError {
         /// What it should look like.
         fix: &'static str,
     },
-    /// A mount that needs a target and has none.
-    #[error("a `{kind}` mount needs a target: add `target=/path`")]
-    MissingTarget {
-        /// The mount type.
-        kind: &'static str,
-    },
     /// A secret mount without an id or target.
     #[error("a secret mount needs an `id` (or a `target` to take it from): add `id=name`")]
     MissingSecretId,
@@ -90,8 +84,8 @@ pub enum MountError {
     /// A value with a character the `--mount` syntax cannot carry unchanged.
     #[error(
         "the `{option}` value `{value}` has a character a `--mount` option cannot carry \
-         unchanged (whitespace, `,`, `\"`, `'`, `\\`, `$` or a control character): \
-         choose a plain path or name"
+         unchanged (whitespace, `,`, `\"`, `'`, `\\`, `=`, a `$` that starts no `$NAME` or \
+         `${{NAME}}` reference, or a control character): choose a plain path or name"
     )]
     UnsafeValue {
         /// The option.
@@ -235,24 +229,53 @@ pub fn check_secret_id(id: &str) -> Result<(), MountError> {
 
 /// Checks that `value`, the value of mount option `option`, can be written
 /// in `--mount=` unchanged: not empty, no whitespace, control character,
-/// `,`, `"`, `'`, `\`, `$` or `=`.
+/// `,`, `"`, `'`, `\` or `=`, and a `$` only as a build variable reference,
+/// `$NAME` or `${NAME}`, which BuildKit expands in a mount's options
+/// (`id=go-build-${TARGETPLATFORM}`: a cache per platform) and the model
+/// keeps as written.
 ///
 /// ```
 /// use stagecraft_rules::dockerfile::mount::check_value;
 /// assert!(check_value("target", "/ok/path-1.2").is_ok());
-/// assert!(check_value("target", "/a,b").is_err() && check_value("target", "$HOME").is_err());
+/// assert!(check_value("id", "lint-cache-${TARGETNAME}-$TARGETARCH").is_ok());
+/// assert!(check_value("target", "/a,b").is_err() && check_value("target", "/a$").is_err());
+/// assert!(check_value("target", "${HOME:-/root}").is_err() && check_value("id", "$1").is_err());
 /// ```
 pub fn check_value(option: &'static str, value: &str) -> Result<(), MountError> {
-    let unsafe_char = |c: char| {
-        c.is_whitespace() || c.is_control() || matches!(c, ',' | '"' | '\'' | '\\' | '$' | '=')
-    };
-    if value.is_empty() || value.chars().any(unsafe_char) {
+    let unsafe_char =
+        |c: char| c.is_whitespace() || c.is_control() || matches!(c, ',' | '"' | '\'' | '\\' | '=');
+    if value.is_empty() || value.chars().any(unsafe_char) || !references_only(value) {
         return Err(MountError::UnsafeValue {
             option,
             value: value.to_string(),
         });
     }
     Ok(())
+}
+
+/// Whether every `$` in `value` starts a `$NAME` or `${NAME}` reference.
+fn references_only(value: &str) -> bool {
+    let mut rest = value;
+    while let Some(at) = rest.find('$') {
+        let after = &rest[at + 1..];
+        let (name, tail) = match after.strip_prefix('{') {
+            Some(braced) => match braced.find('}') {
+                Some(end) => (&braced[..end], &braced[end + 1..]),
+                None => return false,
+            },
+            None => {
+                let end = after
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(after.len());
+                (&after[..end], &after[end..])
+            }
+        };
+        if !crate::names::variable_name(name) {
+            return false;
+        }
+        rest = tail;
+    }
+    true
 }
 
 /// One `--mount`, as its type's options: what the grammar read.
@@ -428,11 +451,17 @@ impl MountOptions {
     }
 
     /// The target, when the mount has one.
+    /// `None` for a cache, bind or tmpfs mount written without one, which
+    /// BuildKit mounts at the stage's working directory (refusing it when
+    /// that is `/`).
     pub fn target(&self) -> Option<&str> {
+        fn given(target: &str) -> Option<&str> {
+            (!target.is_empty()).then_some(target)
+        }
         match self {
-            MountOptions::Cache(m) => Some(&m.target),
-            MountOptions::Bind(m) => Some(&m.target),
-            MountOptions::Tmpfs(m) => Some(&m.target),
+            MountOptions::Cache(m) => given(&m.target),
+            MountOptions::Bind(m) => given(&m.target),
+            MountOptions::Tmpfs(m) => given(&m.target),
             MountOptions::Secret(m) => m.target.as_deref(),
             MountOptions::Ssh(m) => m.target.as_deref(),
         }
@@ -456,25 +485,22 @@ impl MountOptions {
             .flatten()
     }
 
-    /// A target that is empty, and every text value: each must be
-    /// writable in `--mount=` unchanged ([`check_value`]).
+    /// Every text value: each must be writable in `--mount=` unchanged
+    /// ([`check_value`]). A cache, bind or tmpfs mount may have no target.
     fn check_values(&self) -> Result<(), MountError> {
-        if self.target().is_some_and(str::is_empty) {
-            return Err(MountError::MissingTarget { kind: self.kind() });
-        }
         let texts: Vec<(&'static str, Option<&str>)> = match self {
             MountOptions::Cache(m) => vec![
                 ("id", m.id.as_deref()),
-                ("target", Some(&m.target)),
+                ("target", self.target()),
                 ("from", m.from.as_deref()),
                 ("source", m.source.as_deref()),
             ],
             MountOptions::Bind(m) => vec![
-                ("target", Some(&m.target)),
+                ("target", self.target()),
                 ("source", m.source.as_deref()),
                 ("from", m.from.as_deref()),
             ],
-            MountOptions::Tmpfs(m) => vec![("target", Some(&m.target))],
+            MountOptions::Tmpfs(_) => vec![("target", self.target())],
             MountOptions::Secret(m) => vec![
                 ("id", Some(&m.id)),
                 ("target", m.target.as_deref()),
@@ -656,7 +682,7 @@ impl RunOptions {
     /// let options = read(0).unwrap();
     /// assert_eq!((options.mounts.len(), options.network), (1, Some(Network::None)));
     /// let errors = read(1).unwrap_err();
-    /// assert!(matches!(errors[..], [MountError::MissingTarget { .. }, MountError::UnknownSecurity { .. }]));
+    /// assert!(matches!(errors[..], [MountError::UnknownSecurity { .. }]));
     /// ```
     pub fn read(flags: &[Flag], mounts: &[parse::Mount]) -> Result<RunOptions, Vec<MountError>> {
         let mut options = RunOptions::default();
@@ -765,18 +791,24 @@ mod tests {
             error("type=secret,target=/run/secrets/-x"),
             MountError::InvalidSecretId { .. }
         ));
-        assert_eq!(
-            error("type=cache"),
-            MountError::MissingTarget { kind: "cache" }
-        );
+        // No target: BuildKit mounts at the working directory.
+        assert_eq!(MountOptions::parse("type=cache").unwrap().target(), None);
+        assert_eq!(MountOptions::parse("type=bind").unwrap().target(), None);
         assert_eq!(error("type=secret"), MountError::MissingSecretId);
         assert!(matches!(
-            error("type=cache,target=$HOME/.cache"),
+            error("type=cache,target=${HOME:-/root}/.cache"),
             MountError::UnsafeValue {
                 option: "target",
                 ..
             }
         ));
+        // A build variable is BuildKit's to expand: a cache per platform.
+        let MountOptions::Cache(cache) =
+            MountOptions::parse("type=cache,id=go-${TARGETPLATFORM},target=/root/.cache").unwrap()
+        else {
+            panic!("a cache mount");
+        };
+        assert_eq!(cache.id.as_deref(), Some("go-${TARGETPLATFORM}"));
         // The id of a secret without one is its target's file name, as BuildKit does.
         let MountOptions::Secret(secret) =
             MountOptions::parse("type=secret,target=/run/secrets/tok").unwrap()

@@ -108,8 +108,9 @@ pub enum ErrorKind {
         /// The alias.
         alias: String,
     },
-    /// An alias equal to an image name the Dockerfile uses: `FROM name` would
-    /// then mean the stage, not the image.
+    /// An alias equal to an image the Dockerfile writes by that name alone:
+    /// `FROM name` would then mean the stage, not the image. (`FROM
+    /// python:3.13 AS python` is fine: a tagged reference is no stage name.)
     #[error(
         "the stage alias {alias:?} is also the name of the image {image:?} used in this \
          Dockerfile: Docker would read `FROM {alias}` as the stage, not the image; \

@@ -1092,7 +1092,12 @@ fn structure_view(df: &Dockerfile) -> StructureView<'_> {
             Some((name, path)) if !image.eq_ignore_ascii_case("scratch") => vec![name, path],
             _ => Vec::new(),
         };
-        let shown = names.first().cloned().unwrap_or_default();
+        // As the model shows it (`ImageRef`'s text), so that a stage alias is
+        // held against the reference as written, as the model's check holds it.
+        let shown = match ImageRef::parse(image) {
+            Ok(reference) if !names.is_empty() => reference.to_string(),
+            _ => names.first().cloned().unwrap_or_default(),
+        };
         let base = match (base_arg(image), base_template(image)) {
             (Some((name, _)), _) => BaseView::Arg(name),
             (None, Some(parts)) => BaseView::Template(

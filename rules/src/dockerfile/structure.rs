@@ -88,8 +88,9 @@ pub enum BaseView<'a> {
 pub struct ImageView {
     /// Whether it has a shell (`scratch` and distroless images do not).
     pub shell: bool,
-    /// The names a stage alias may not take: the image's `[domain/]path`
-    /// and `path` (empty when the reference does not parse, or for `scratch`).
+    /// The image's `[domain/]path` and `path` (empty when the reference
+    /// does not parse, or for `scratch`): a stage alias may not take one
+    /// that the image is written as (`FROM debian`, not `FROM debian:12`).
     pub names: Vec<String>,
     /// How a message names it.
     pub shown: String,
@@ -338,7 +339,14 @@ impl<'v, 'a> Context<'v, 'a> {
                 ) => image,
             };
             shell.push(image.shell);
-            for name in &image.names {
+            // Only a name the image is written as (`FROM python`) would be
+            // read as the stage once a stage takes it; `FROM python:3.13 AS
+            // python` (a pattern of renovate-style version files) is plain.
+            for name in image
+                .names
+                .iter()
+                .filter(|name| name.eq_ignore_ascii_case(&image.shown))
+            {
                 images
                     .entry(name.to_ascii_lowercase())
                     .or_insert(image.shown.as_str());

@@ -99,6 +99,23 @@ fn same_list(text: &str, command: &SimpleCommand, next: &SimpleCommand) -> bool 
     })
 }
 
+/// What the masked command does and what the image then lacks, for the
+/// message: pip's `download` and `wheel` fetch files and install nothing.
+fn what_fails(analysis: &Analysis<'_>, index: usize) -> (&'static str, &'static str) {
+    let words = analysis.script.commands[index].command_words();
+    let pip = words
+        .iter()
+        .any(|word| crate::shell::program_name(word.text()).starts_with("pip"));
+    let fetches = words
+        .iter()
+        .any(|word| matches!(word.text(), "download" | "wheel"));
+    if pip && fetches {
+        ("download", "the files it fetches")
+    } else {
+        ("install", "the package")
+    }
+}
+
 pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Finding>) {
     let mut reported = Vec::new();
     for event in &analysis.events {
@@ -111,17 +128,18 @@ pub(crate) fn check(analysis: &Analysis<'_>, ctx: &RunContext, out: &mut Vec<Fin
         reported.push(event.index);
         let snippet = analysis.snippet(event.index);
         let next = analysis.snippet(event.index + 1);
+        let (verb, lacks) = what_fails(analysis, event.index);
         let message = if how == "||" {
             format!(
-                "`{snippet} || {next}` hides a failed install: the RUN succeeds and the image \
-                 ships without the package; drop the `|| {next}` (or test for the package in an \
-                 `if` and say why it is optional)"
+                "`{snippet} || {next}` hides a failed {verb}: the RUN succeeds and the image \
+                 ships without {lacks}; drop the `|| {next}` (or test for it in an `if` and say \
+                 why it is optional)"
             )
         } else {
             format!(
                 "`{snippet}` is followed by `{next}` without `&&` and without `set -e`: the RUN's \
-                 status is the last command's, so a failed install still builds the image \
-                 without the package; join them with `&&` or start the RUN with `set -e`"
+                 status is the last command's, so a failed {verb} still builds the image \
+                 without {lacks}; join them with `&&` or start the RUN with `set -e`"
             )
         };
         out.push(analysis.finding(&SCR032, ctx, analysis.span(event.index), message));
@@ -139,6 +157,30 @@ mod tests {
             .iter()
             .filter(|f| f.rule.id == "SCR032")
             .count()
+    }
+
+    /// The message says what failed: a download is no install.
+    #[test]
+    fn the_message_names_what_failed() {
+        let message = |text: &str| {
+            check_run(text, &RunContext::shipped())
+                .unwrap()
+                .into_iter()
+                .find(|f| f.rule.id == "SCR032")
+                .map(|f| f.message)
+                .unwrap_or_default()
+        };
+        let download = message("pip download --no-cache-dir -d /w flask==3.0.3 || true");
+        assert!(
+            download.contains(
+                "hides a failed download: the RUN succeeds and the image ships \
+                               without the files it fetches"
+            ),
+            "{download}"
+        );
+        let install = message("apt-get install -y --no-install-recommends curl=1 || true");
+        assert!(install.contains("hides a failed install"), "{install}");
+        assert!(install.contains("without the package"), "{install}");
     }
 
     #[test]

@@ -432,21 +432,28 @@ fn onbuild_heredocs_run_in_the_build_from_the_image() {
         "FROM {tag}\nCMD [\"cat\", \"/srv/greeting.txt\", \"/srv/ran\"]\n"
     ))
     .expect("the child converts");
+    assert_eq!(
+        built_and_run(&run, &child),
+        format!("hello from {id}\ntrigger of {id}\n")
+    );
+}
+
+/// Builds `model` with BuildKit on `run`'s daemon and runs its `CMD`
+/// without a network: what it prints (it must exit 0).
+fn built_and_run(run: &TestRun, model: &Dockerfile) -> String {
+    let engine = &run.engine;
     let built = engine
-        .build(&child, &run.options().builder(Builder::BuildKit).quiet())
-        .unwrap_or_else(|error| panic!("{}: {error}", engine.host()));
+        .build(model, &run.options().builder(Builder::BuildKit).quiet())
+        .unwrap_or_else(|error| panic!("{}: {error}\n{}", engine.host(), model.render()));
     let outcome = engine
         .smoke(
             &SmokeTest::new(&built.image_id)
-                .run_label(id)
+                .run_label(&run.id)
                 .without_network(),
         )
-        .expect("the child runs");
+        .expect("the image runs");
     assert_eq!(outcome.exit_code, 0, "{outcome:?}");
-    assert_eq!(
-        outcome.stdout,
-        format!("hello from {id}\ntrigger of {id}\n")
-    );
+    outcome.stdout
 }
 
 /// A build variable in a mount's options (`id=c-${TARGETARCH}` and
@@ -460,7 +467,7 @@ fn mount_variables_expand_and_a_bind_without_target_mounts_the_workdir() {
     let Some(run) = TestRun::modern("mount-variables") else {
         return;
     };
-    let (engine, id) = (&run.engine, run.id.as_str());
+    let id = run.id.as_str();
     let text = format!(
         "FROM {BASE}\n\
          ARG TARGETARCH\n\
@@ -476,21 +483,11 @@ fn mount_variables_expand_and_a_bind_without_target_mounts_the_workdir() {
         text,
         "the model writes the mounts as they were"
     );
-    let built = engine
-        .build(&model, &run.options().builder(Builder::BuildKit).quiet())
-        .unwrap_or_else(|error| panic!("{}: {error}\n{text}", engine.host()));
-    let outcome = engine
-        .smoke(
-            &SmokeTest::new(&built.image_id)
-                .run_label(id)
-                .without_network(),
-        )
-        .expect("the image runs");
-    assert_eq!(outcome.exit_code, 0, "{outcome:?}");
+    let printed = built_and_run(&run, &model);
     let arch = match std::env::consts::ARCH {
         "x86_64" => "amd64",
         "aarch64" => "arm64",
         other => other,
     };
-    assert_eq!(outcome.stdout, format!("{arch}\nbound\n"));
+    assert_eq!(printed, format!("{arch}\nbound\n"));
 }

@@ -1080,3 +1080,26 @@ fn a_bad_value_is_said_alike_from_text_and_from_json() {
         );
     }
 }
+
+/// A pragma on the last line reads back as itself, with or without the
+/// file's final newline (a final newline is no blank line; the
+/// model_roundtrip fuzz target found the file without one reading back as
+/// another model).
+#[test]
+fn a_pragma_on_the_last_line_round_trips() {
+    for text in [
+        "FROM debian:bookworm-slim\n# hadolint stage ignore=DL3025 ",
+        "FROM debian:bookworm-slim\n# hadolint stage ignore=DL3025 \n",
+        "FROM debian:bookworm-slim\n# hadolint ignore=DL3025\n",
+        "FROM debian:bookworm-slim\n# hadolint ignore=DL3025\n\n",
+    ] {
+        let model = Dockerfile::parse(text).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+        let rendered = model.render();
+        assert_eq!(
+            Dockerfile::parse(&rendered).unwrap(),
+            model,
+            "{text:?} -> {rendered:?}"
+        );
+        same_findings(text, &model);
+    }
+}

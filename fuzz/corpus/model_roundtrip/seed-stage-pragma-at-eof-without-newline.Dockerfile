@@ -1,0 +1,2 @@
+FROM debian:bookworm-slim
+# hadolint stage ignore=SHELL ["/# `typl", 
